@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import type { Config, SubgraphName } from '../config/env.js';
+import type { RunningServer } from '../http/serve.js';
+import type { Logger } from '../log/logger.js';
+import { startGateway } from '../gateway/gateway.js';
+import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
+import { isSeeded, seed } from '../seed/seed.js';
+import { serveSubgraph } from '../subgraph/serveSubgraph.js';
+import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
+import { createCatalogService } from '../../subgraphs/catalog/service.js';
+import { createCirculationService } from '../../subgraphs/circulation/service.js';
+import { createEventsService } from '../../subgraphs/events/service.js';
+import { openDatabases, type Databases } from './databases.js';
+
+/** What `npm start` may run: everything, or one service for deployments that scale them apart. */
+export type ServiceName = SubgraphName | 'gateway';
+
+/** The running graph: each service's URL, and one stop for all (gateway first, then subgraphs). */
+export interface RunningGraph {
+  urls: Partial<Record<ServiceName, string>>;
+  databases: Databases | null;
+  stop(): Promise<void>;
+}
+
+/** The committed supergraph; the gateway never introspects subgraphs at run time. */
+export const SUPERGRAPH_FILE = `${REPO_ROOT}schema/supergraph.graphql`;
+
+/**
+ * Starts the services named in `only` (default: all four): opens, migrates and, on first start,
+ * seeds the databases, then the subgraphs, then the gateway pointing at them.
+ */
+export async function startGraph(config: Config, logger: Logger, only?: ServiceName): Promise<RunningGraph> {
+  const wants = (name: ServiceName) => only === undefined || only === name;
+  const running: { name: ServiceName; server: RunningServer }[] = [];
+  const urls: Partial<Record<ServiceName, string>> = {};
+  let databases: Databases | null = null;
+  const stop = async () => {
+    for (const { server } of running.reverse()) await server.stop();
+    if (databases) for (const db of Object.values(databases)) await db.close();
+  };
+  try {
+    if (only !== 'gateway') {
+      databases = await openDatabases(config.dataDir);
+      if (config.seedOnStart && !(await isSeeded(databases.circulation.db))) {
+        logger.info('first start: seeding the demo library (about a minute)');
+        const report = await seed(
+          { catalog: databases.catalog.db, circulation: databases.circulation.db, events: databases.events.db },
+          { scale: 'demo' },
+        );
+        logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');
+      }
+    }
+    const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
+    const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
+    const services: (() => SubgraphService)[] = [];
+    if (databases && wants('circulation')) {
+      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }) }));
+    }
+    if (databases && wants('catalog')) services.push(() => createCatalogService(databases!.catalog, { config, facts: remoteFacts }));
+    if (databases && wants('events')) services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts }));
+    for (const build of services) {
+      const service = build();
+      const server = await serveSubgraph(service, { config, logger: logger.child({ service: service.name }), port: config.ports[service.name] });
+      running.push({ name: service.name, server });
+      urls[service.name] = server.url;
+    }
+    if (wants('gateway')) {
+      const server = await startGateway({
+        config,
+        logger: logger.child({ service: 'gateway' }),
+        supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
+        subgraphUrls: { ...config.subgraphUrls, ...urls } as Partial<Record<SubgraphName, string>>,
+        port: config.gatewayPort,
+      });
+      running.push({ name: 'gateway', server });
+      urls.gateway = server.url;
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { urls, databases, stop };
+}

@@ -1,0 +1,160 @@
+/**
+ * `npm run seed -- [--scale demo|county] [--data-dir data] [--seed N] [--reset]`
+ *
+ * Seeds the three subgraph SQLite files under the data directory with deterministic library data.
+ * Refuses (exit 1) when they are already seeded, unless --reset deletes them first; bad flags
+ * exit 2. Progress goes to stderr, the summary (rows, seconds, rows/s, per-table counts) to stdout.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { catalogMigrations } from '../../subgraphs/catalog/migrations.js';
+import type { CatalogTables } from '../../subgraphs/catalog/migrations.js';
+import { circulationMigrations } from '../../subgraphs/circulation/migrations.js';
+import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import { eventsMigrations } from '../../subgraphs/events/migrations.js';
+import type { EventsTables } from '../../subgraphs/events/migrations.js';
+import { type Database, openSqlite } from '../db/open.js';
+import { DEFAULT_SEED } from '../seed/plan.js';
+import { SEED_PHASES, type SeedProgress, type SeedReport, type SeedScale, isSeeded, seed } from '../seed/seed.js';
+
+/** The database files of one subgraph, with SQLite's companions. */
+const DATABASE_FILES = ['catalog.db', 'circulation.db', 'events.db'];
+const COMPANIONS = ['', '-wal', '-shm', '-journal'];
+
+interface Flags {
+  scale: SeedScale;
+  dataDir: string;
+  seed: number;
+  reset: boolean;
+}
+
+function parseSeed(value: string): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) > 0xffffffff) {
+    throw new InvalidArgumentError('expected an integer from 0 to 4294967295');
+  }
+  return Number(value);
+}
+
+function parseFlags(argv: string[]): Flags {
+  const program = new Command('seed')
+    .description('Seed the catalog, circulation and events databases with deterministic library data')
+    .addOption(new Option('--scale <scale>', 'how much data').choices(['demo', 'county']).default('demo'))
+    .option('--data-dir <dir>', 'directory of the SQLite files', 'data')
+    .option('--seed <n>', 'random seed: the same seed on the same day gives the same data', parseSeed, DEFAULT_SEED)
+    .option('--reset', 'delete existing databases first', false)
+    .allowExcessArguments(false)
+    .exitOverride();
+  program.parse(argv, { from: 'node' });
+  return program.opts<Flags>();
+}
+
+/** Deletes the three database files and their WAL, shared-memory and journal files. */
+function removeDatabases(dataDir: string): void {
+  for (const file of DATABASE_FILES) {
+    for (const suffix of COMPANIONS) fs.rmSync(path.join(dataDir, file + suffix), { force: true });
+  }
+}
+
+/** Progress bars per phase on a terminal; one line per finished phase otherwise. */
+function progressReporter(): { report: (p: SeedProgress) => void; stop: () => void } {
+  const tty = process.stderr.isTTY === true;
+  const multibar = tty
+    ? new cliProgress.MultiBar(
+        {
+          format: ' {phase} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}',
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const bars = new Map<string, cliProgress.SingleBar>();
+  const finished = new Set<string>();
+  const width = Math.max(...SEED_PHASES.map((p) => p.length));
+  return {
+    report({ phase, done, total }) {
+      if (multibar) {
+        let bar = bars.get(phase);
+        if (!bar) {
+          bar = multibar.create(Math.max(total, 1), 0, { phase: phase.padEnd(width) });
+          bars.set(phase, bar);
+        }
+        bar.setTotal(Math.max(total, 1));
+        bar.update(done, { phase: phase.padEnd(width) });
+      } else if (done >= total && total > 0 && !finished.has(phase)) {
+        finished.add(phase);
+        process.stderr.write(`seed: ${phase} done (${total.toLocaleString('en-US')})\n`);
+      }
+    },
+    stop() {
+      multibar?.stop();
+    },
+  };
+}
+
+function printReport(report: SeedReport): void {
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  const lines = [
+    `Seeded ${report.scale}: ${fmt(report.rows)} rows in ${report.seconds.toFixed(1)} s (${fmt(report.rowsPerSecond)} rows/s)`,
+    ...Object.entries(report.counts).map(([table, n]) => `  ${table.padEnd(34)} ${fmt(n).padStart(12)}`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let flags: Flags;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    // Commander has already printed the message (or the help text).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  if (flags.reset) removeDatabases(flags.dataDir);
+
+  const opened: Array<Database<unknown>> = [];
+  try {
+    const catalog = await openSqlite<CatalogTables>(path.join(flags.dataDir, 'catalog.db'), catalogMigrations);
+    opened.push(catalog as Database<unknown>);
+    const circulation = await openSqlite<CirculationTables>(path.join(flags.dataDir, 'circulation.db'), circulationMigrations);
+    opened.push(circulation as Database<unknown>);
+    const events = await openSqlite<EventsTables>(path.join(flags.dataDir, 'events.db'), eventsMigrations);
+    opened.push(events as Database<unknown>);
+
+    if (await isSeeded(circulation.db)) {
+      process.stderr.write(
+        `seed: ${path.join(flags.dataDir, 'circulation.db')} is already seeded; pass --reset to delete the databases and seed again\n`,
+      );
+      return 1;
+    }
+    const progress = progressReporter();
+    let report: SeedReport;
+    try {
+      report = await seed(
+        { catalog: catalog.db, circulation: circulation.db, events: events.db },
+        { scale: flags.scale, seed: flags.seed, onProgress: progress.report },
+      );
+    } finally {
+      progress.stop();
+    }
+    // Fold the write-ahead logs into the database files, so the data directory is compact.
+    for (const db of opened) db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    printReport(report);
+    return 0;
+  } finally {
+    for (const db of opened) await db.close();
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`seed: failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

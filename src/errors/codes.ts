@@ -1,0 +1,47 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one registry of error codes a client can see (CONTRACT.md, "Error codes"). Every error the
+ * graph returns is built here, so a code, its HTTP status and its meaning are written once.
+ */
+export const ERRORS = {
+  PRIVACY_REDACTED: {
+    description: 'A confidential field was withheld: no statutory exception applies to this caller.',
+    status: 200,
+  },
+  UNAUTHENTICATED: {
+    description: 'The bearer token is malformed, expired, not yet valid or wrongly signed.',
+    status: 401,
+  },
+  FORBIDDEN: { description: "The caller's role may not perform this operation.", status: 200 },
+  BAD_USER_INPUT: { description: 'The input breaks a rule; the message says which.', status: 200 },
+  NOT_FOUND: {
+    description: 'The public thing named does not exist (never used where existence is confidential).',
+    status: 200,
+  },
+  INTERNAL_SERVER_ERROR: { description: 'Something failed inside; details are logged, not returned.', status: 200 },
+} as const;
+
+/** A code from the registry. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The fixed redaction message: it never carries a value, a name or an id. */
+export const REDACTED_MESSAGE = 'Redacted: confidential patron information';
+
+/** Builds the client-facing error for `code`; only these reach a client unmasked. */
+export function graphError(code: ErrorCode, message: string): GraphQLError {
+  const status = ERRORS[code].status;
+  return new GraphQLError(message, {
+    extensions: status === 200 ? { code } : { code, http: { status } },
+  });
+}
+
+/** The error that stands in for a redacted field (CONTRACT.md, "Redaction"). */
+export function redactedError(): GraphQLError {
+  return graphError('PRIVACY_REDACTED', REDACTED_MESSAGE);
+}
+
+/** True for the codes a client may see as they are; anything else is masked. */
+export function isKnownCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERRORS, code);
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Config, SubgraphName } from '../config/env.js';
+import { maskErrors } from '../errors/mask.js';
+import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
+import type { Logger } from '../log/logger.js';
+import { authenticate } from '../privacy/authenticate/token.js';
+import type { GatewayContext } from './context.js';
+import { redactionShapePlugin } from './redactionShape.js';
+import { SignedDataSource } from './signedDataSource.js';
+
+const header = (request: RawRequest, name: string): string | undefined => {
+  const value = request.req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Options of the gateway: the static supergraph, and subgraph URLs that override its routing URLs. */
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  supergraphSdl: string;
+  subgraphUrls: Partial<Record<SubgraphName, string>>;
+  port: number;
+}
+
+/**
+ * The one graph: `@apollo/gateway` on the static supergraph file (no runtime introspection), every
+ * subgraph fetch carrying the caller's signed disclosure context.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningServer> {
+  const { config, logger } = options;
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) =>
+      new SignedDataSource({
+        url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+        name,
+        secret: config.contextSecret,
+      }),
+    logger: logger.child({ component: 'gateway' }),
+  });
+  return serveGraphQL(
+    (httpServer) =>
+      new ApolloServer<GatewayContext>({
+        gateway,
+        formatError: maskErrors(logger),
+        includeStacktraceInErrorResponses: false,
+        introspection: config.env !== 'production',
+        plugins: [
+          ApolloServerPluginDrainHttpServer({ httpServer }),
+          redactionShapePlugin(),
+          ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+        ],
+      }),
+    {
+      host: config.host,
+      port: options.port,
+      context: async (request) => {
+        const requestId = header(request, 'x-request-id')?.slice(0, 100) || randomUUID();
+        const caller = await authenticate(
+          {
+            authorization: header(request, 'authorization'),
+            legalProcess: header(request, 'x-legal-process'),
+            purpose: header(request, 'x-disclosure-purpose'),
+          },
+          config,
+          requestId,
+        );
+        return { caller };
+      },
+      health: () => ({ service: 'gateway' }),
+    },
+  );
+}

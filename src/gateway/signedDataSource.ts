@@ -1,0 +1,31 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { encodeContext } from '../privacy/context/disclosureContext.js';
+import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../privacy/sign/signature.js';
+import type { GatewayContext } from './context.js';
+
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+
+/**
+ * A subgraph data source that attaches the caller's disclosure context to every fetch and signs
+ * it, with the exact body bytes, a timestamp and a nonce, under the subgraph's own key.
+ */
+export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(options: { url: string; name: string; secret: string }) {
+    super({ url: options.url });
+    const key = audienceKey(options.secret, options.name);
+    const inner: Fetcher = this.fetcher;
+    this.fetcher = ((url, init) => {
+      const headers = { ...(init?.headers as Record<string, string>) };
+      const context = headers[CONTEXT_HEADER];
+      const body = typeof init?.body === 'string' ? init.body : '';
+      if (context) headers[SIGNATURE_HEADER] = signRequest({ key, audience: options.name, context, body });
+      return inner(url, { ...init, headers });
+    }) as Fetcher;
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    // Health checks and schema loads run without a request: they go as anonymous.
+    const caller = 'caller' in context && context.caller ? context.caller : null;
+    if (caller) request.http?.headers.set(CONTEXT_HEADER, encodeContext(caller));
+  }
+}

@@ -1,0 +1,56 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { DisclosureContext } from '../context/disclosureContext.js';
+import type { PatronId } from '../context/ids.js';
+import type { Clock } from '../decide/decide.js';
+import type { Decision } from '../decide/decision.js';
+import type { SubjectFacts } from '../decide/facts.js';
+import type { FieldRule } from '../decide/rule.js';
+
+/**
+ * The one narrow read interface to circulation's registers: facts about many subjects relative to
+ * one caller, in one call. Circulation implements it over its database; the other subgraphs over
+ * circulation's signed `/internal/facts` endpoint (docs/privacy.md).
+ */
+export interface FactsSource {
+  /** Facts for each id, in the order asked; an id with no patron gets `exists: false`. */
+  load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]>;
+}
+
+/** Observes every decision, e.g. to audit disclosures or count redactions. */
+export type DecisionObserver = (rule: FieldRule, subject: PatronId | null, decision: Decision) => void;
+
+/** What enforcement needs for one request; built fresh per request, never shared. */
+export interface PrivacyContext {
+  caller: DisclosureContext;
+  clock: Clock;
+  /** Per-request batch of subject facts: one call per tick, whatever the list length. */
+  facts: DataLoader<PatronId, SubjectFacts>;
+  pseudonym: { key: string; period: string };
+  logger: Logger;
+  observe?: DecisionObserver;
+}
+
+/** Builds a request's privacy context around a facts source. */
+export function createPrivacyContext(options: {
+  caller: DisclosureContext;
+  source: FactsSource;
+  now: Date;
+  pseudonymKey: string;
+  logger: Logger;
+  observe?: DecisionObserver;
+}): PrivacyContext {
+  const { caller, source } = options;
+  const now = options.now.toISOString();
+  const facts = new DataLoader<PatronId, SubjectFacts>((ids) => source.load(caller, ids), {
+    maxBatchSize: 5000,
+  });
+  return {
+    caller,
+    clock: { now, today: now.slice(0, 10) },
+    facts,
+    pseudonym: { key: options.pseudonymKey, period: now.slice(0, 7) },
+    logger: options.logger,
+    ...(options.observe ? { observe: options.observe } : {}),
+  };
+}

@@ -1,0 +1,129 @@
+import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import { insertChunk, writeInChunks } from './batches.js';
+import { BRANCHES } from './branches.js';
+import { DAY, MINUTE, iso } from './clock.js';
+import { type CatalogState, type PatronState, type SeedContext, STREAMS, itemId } from './context.js';
+import { IN_SERVICE, LOAN_DAYS_BY_INDEX } from './formats.js';
+import { Random, drawShare } from './random.js';
+
+type LoanRow = Omit<CirculationTables['loans'], 'id'>;
+
+/** Share of in-service items with loan history that are out right now. */
+const OPEN_SHARE = 0.25;
+/** Share of open loans that are past due. */
+const OVERDUE_SHARE = 0.2;
+/** Share of returned loans that came back late (the fines phase charges some of them). */
+const LATE_SHARE = 0.12;
+/** How far back lending history goes. */
+const HISTORY_DAYS = 730;
+/** Returned loans older than this lose their patron unless the patron keeps reading history. */
+const ANONYMIZE_AFTER_DAYS = 180;
+/** The most loans one copy gets, so no item's history runs past HISTORY_DAYS too often. */
+const MAX_LOANS_PER_ITEM = 40;
+
+/** 0, 1 or 2 renewals, most loans none. */
+function renewals(rng: Random): number {
+  const u = rng.float();
+  return u < 0.75 ? 0 : u < 0.93 ? 1 : 2;
+}
+
+/** A patron index: most loans spread evenly, a third go to the busiest tenth of patrons. */
+export function pickPatron(rng: Random, patrons: number): number {
+  return rng.chance(0.3) ? rng.int(0, Math.max(0, Math.floor(patrons / 10) - 1)) : rng.int(0, patrons - 1);
+}
+
+/**
+ * Writes the generated loans, item by item: each copy's loans are laid back to back into the
+ * past, so a copy never has two loans at once, and only its latest loan may still be open.
+ * Holds: due_at = checked_out_at + loan period of the format x (1 + renewals); returned loans
+ * come back before now; open loans are marked in `catalog.itemOnLoan` for the holds phase.
+ * Persona items are skipped: their loans are the personas' fixed ones.
+ */
+export async function seedLoans(
+  ctx: SeedContext,
+  catalog: CatalogState,
+  patrons: PatronState,
+  target: number,
+): Promise<number> {
+  const rng = new Random(ctx.seed, STREAMS.loans);
+  const anchor = ctx.clock.anchor;
+  const historyStart = anchor - HISTORY_DAYS * DAY;
+  const anonymizeBefore = anchor - ANONYMIZE_AFTER_DAYS * DAY;
+  const skip = new Set(catalog.personaItems);
+  const itemCount = catalog.itemWork.length;
+  const patronCount = patrons.ids.length;
+  const mins = (lo: number, hi: number): number => rng.int(lo, hi) * MINUTE;
+
+  function* loans(): Generator<LoanRow> {
+    if (patronCount === 0) return;
+    let remaining = target;
+    const perItem: LoanRow[] = [];
+    for (let n = 0; n < itemCount; n++) {
+      if (skip.has(n)) continue;
+      const k = drawShare(rng, remaining, itemCount - n, 0, MAX_LOANS_PER_ITEM);
+      if (k === 0) continue;
+      const format = catalog.workFormat[catalog.itemWork[n] ?? 0] ?? 0;
+      const period = (LOAN_DAYS_BY_INDEX[format] ?? 21) * DAY;
+      const branchId = BRANCHES[catalog.itemBranch[n] ?? 0]?.id ?? 'br_01';
+      const item = itemId(n);
+      perItem.length = 0;
+      let cursor: number;
+      let made = 0;
+      if (catalog.itemStatus[n] === IN_SERVICE && rng.chance(OPEN_SHARE)) {
+        const r = renewals(rng);
+        const span = period * (1 + r);
+        const due = rng.chance(OVERDUE_SHARE)
+          ? anchor - mins(24 * 60, 45 * 24 * 60)
+          : anchor + DAY + mins(0, Math.max(0, span - DAY) / MINUTE - 1);
+        const p = pickPatron(rng, patronCount);
+        perItem.push({
+          item_id: item,
+          patron_id: patrons.ids[p] ?? null,
+          branch_id: branchId,
+          checked_out_at: iso(due - span),
+          due_at: iso(due),
+          returned_at: null,
+          renewals: r,
+        });
+        catalog.itemOnLoan[n] = 1;
+        cursor = due - span;
+        made = 1;
+      } else {
+        cursor = anchor - mins(0, 20 * 24 * 60);
+      }
+      for (; made < k; made++) {
+        const returned = cursor - mins(120, 25 * 24 * 60);
+        const r = renewals(rng);
+        const span = period * (1 + r);
+        const checkedOut = rng.chance(LATE_SHARE)
+          ? returned - span - mins(24 * 60 + 1, 30 * 24 * 60)
+          : returned - mins(24 * 60, span / MINUTE);
+        if (checkedOut < historyStart) break;
+        const p = pickPatron(rng, patronCount);
+        const keep = returned >= anonymizeBefore || patrons.readingHistory[p] === 1;
+        perItem.push({
+          item_id: item,
+          patron_id: keep ? (patrons.ids[p] ?? null) : null,
+          branch_id: branchId,
+          checked_out_at: iso(checkedOut),
+          due_at: iso(checkedOut + span),
+          returned_at: iso(returned),
+          renewals: r,
+        });
+        cursor = checkedOut;
+      }
+      remaining -= perItem.length;
+      // Oldest first, so loan ids of one copy follow its history.
+      for (let i = perItem.length - 1; i >= 0; i--) yield perItem[i]!;
+    }
+  }
+
+  ctx.progress('loans', 0, target);
+  const written = await writeInChunks(
+    loans(),
+    (chunk) => insertChunk(ctx.db.circulation, chunk, (trx, rows) => trx.insertInto('loans').values(rows).execute()),
+    (done) => ctx.progress('loans', Math.min(done, target), target),
+  );
+  ctx.count('circulation.loans', written);
+  return written;
+}

@@ -1,0 +1,72 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { Config } from '../config/env.js';
+import { maskErrors } from '../errors/mask.js';
+import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
+import type { Logger } from '../log/logger.js';
+import { decodeContext } from '../privacy/context/disclosureContext.js';
+import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
+import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER } from '../privacy/sign/signature.js';
+import type { SubgraphService } from './service.js';
+
+const header = (request: RawRequest, name: string): string | undefined => {
+  const value = request.req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * Verifies the gateway's signature over context, body, time and nonce for one audience; throws a
+ * 401 refusal otherwise. Exported for the facts endpoint, which uses the same scheme.
+ */
+export function signatureGuard(verifier: RequestVerifier, logger: Logger, audience: string) {
+  return (request: RawRequest): string => {
+    const result = verifier.verify(header(request, CONTEXT_HEADER), header(request, SIGNATURE_HEADER), request.body);
+    if (!result.ok) {
+      logger.warn({ audience, reason: result.reason }, 'refused unsigned or tampered request');
+      throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
+    }
+    return result.context;
+  };
+}
+
+/** Serves a subgraph over HTTP; every /graphql request must carry a valid signed context. */
+export async function serveSubgraph(
+  service: SubgraphService,
+  options: { config: Config; logger: Logger; port: number },
+): Promise<RunningServer> {
+  const { config, logger } = options;
+  const verify = signatureGuard(new RequestVerifier(audienceKey(config.contextSecret, service.name), service.name), logger, service.name);
+  return serveGraphQL(
+    (httpServer) =>
+      new ApolloServer({
+        schema: service.schema,
+        formatError: maskErrors(logger),
+        includeStacktraceInErrorResponses: false,
+        plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+      }),
+    {
+      host: config.host,
+      port: options.port,
+      guard: (request) => void verify(request),
+      context: async (request) => {
+        let caller;
+        try {
+          caller = decodeContext(header(request, CONTEXT_HEADER) ?? '');
+        } catch {
+          throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Malformed disclosure context');
+        }
+        const privacy = createPrivacyContext({
+          caller,
+          source: service.facts,
+          now: new Date(),
+          pseudonymKey: config.contextSecret,
+          logger: logger.child({ requestId: caller.requestId }),
+        });
+        return service.createContext(privacy);
+      },
+      routes: service.routes ?? [],
+      health: () => ({ service: service.name }),
+    },
+  );
+}

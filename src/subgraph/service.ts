@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { SubgraphName } from '../config/env.js';
+import type { Route } from '../http/serve.js';
+import type { EnforcedContext } from '../privacy/redact/enforce.js';
+import type { FactsSource, PrivacyContext } from '../privacy/redact/privacyContext.js';
+
+/** The repository root, found from this file so services start from any working directory. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A subgraph's SDL file, as rover.yaml names it. */
+export const schemaFile = (name: SubgraphName): string => `${REPO_ROOT}subgraphs/${name}/schema.graphql`;
+
+/** Parses a subgraph's SDL file. */
+export function loadTypeDefs(name: SubgraphName): DocumentNode {
+  return parse(fs.readFileSync(schemaFile(name), 'utf8'));
+}
+
+/**
+ * One subgraph, ready to serve: its enforced schema, the facts it decides with, how it builds a
+ * request's context (loaders included) and how it closes its storage.
+ */
+export interface SubgraphService<Ctx extends EnforcedContext = EnforcedContext> {
+  name: SubgraphName;
+  schema: GraphQLSchema;
+  facts: FactsSource;
+  /** Per-request context: new DataLoaders every time, never shared between callers. */
+  createContext(privacy: PrivacyContext): Ctx;
+  routes?: Route[];
+  close(): Promise<void>;
+}

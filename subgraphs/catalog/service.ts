@@ -1,0 +1,27 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { Config } from '../../src/config/env.js';
+import type { Database } from '../../src/db/open.js';
+import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
+import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
+import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
+import type { CatalogTables } from './migrations.js';
+import { catalogResolvers, createCatalogLoaders, type CatalogContext } from './resolvers.js';
+import { CatalogStore } from './store.js';
+
+/** Builds the catalog subgraph over an open database. */
+export function createCatalogService(
+  database: Database<CatalogTables>,
+  options: { config: Config; facts: FactsSource },
+): SubgraphService<CatalogContext> {
+  const store = new CatalogStore(database.db);
+  const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('catalog'), resolvers: catalogResolvers }), {
+    enabled: options.config.privacyEnforcement,
+  });
+  return {
+    name: 'catalog',
+    schema,
+    facts: options.facts,
+    createContext: (privacy) => ({ privacy, store, loaders: createCatalogLoaders(store) }),
+    close: () => database.close(),
+  };
+}

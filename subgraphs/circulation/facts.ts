@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
+import { principalId, type PatronId } from '../../src/privacy/context/ids.js';
+import type { SubjectFacts } from '../../src/privacy/decide/facts.js';
+import type { PatronDataCategory } from '../../src/privacy/decide/rule.js';
+import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
+import type { CirculationTables } from './migrations.js';
+
+const scopeOf = (json: string): PatronDataCategory[] => {
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) ? (parsed.filter((s) => typeof s === 'string') as PatronDataCategory[]) : [];
+};
+
+/**
+ * The registers of consents, legal orders and guardianships, read for a batch of subjects relative
+ * to one caller. Only what the caller's roles could use is queried: a partner's consents, a
+ * custodian's invoked order, a patron's guardianships. At most four statements per batch.
+ */
+export class RegisterFacts implements FactsSource {
+  constructor(private readonly db: Kysely<CirculationTables>) {}
+
+  async load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]> {
+    const ids = [...new Set(subjects)];
+    const patrons = await this.db.selectFrom('patrons').select(['id', 'birth_date']).where('id', 'in', ids).execute();
+    const birth = new Map(patrons.map((p) => [p.id, p.birth_date]));
+
+    const guarded = new Set<string>();
+    if (caller.roles.includes('patron') && caller.patronId) {
+      const links = await this.db
+        .selectFrom('guardianships')
+        .select('minor_id')
+        .where('guardian_id', '=', caller.patronId)
+        .where('minor_id', 'in', ids)
+        .execute();
+      for (const l of links) guarded.add(l.minor_id);
+    }
+
+    const consents = new Map<string, SubjectFacts['consents'][number][]>();
+    if (caller.roles.includes('partner') && caller.principal) {
+      const rows = await this.db
+        .selectFrom('consents')
+        .selectAll()
+        .where('grantee', '=', caller.principal)
+        .where('patron_id', 'in', ids)
+        .execute();
+      for (const r of rows) {
+        const list = consents.get(r.patron_id) ?? [];
+        list.push({
+          grantee: principalId(r.grantee),
+          scope: scopeOf(r.scope),
+          documentRef: r.document_ref,
+          validFrom: r.valid_from,
+          validUntil: r.valid_until,
+          revokedAt: r.revoked_at,
+        });
+        consents.set(r.patron_id, list);
+      }
+    }
+
+    const orders = new Map<string, SubjectFacts['legalOrders'][number][]>();
+    if (caller.roles.includes('custodian') && caller.legalOrder) {
+      const rows = await this.db
+        .selectFrom('legal_orders')
+        .innerJoin('legal_order_patrons', 'legal_order_patrons.order_id', 'legal_orders.id')
+        .select(['legal_order_patrons.patron_id', 'reference', 'scope', 'valid_from', 'valid_until'])
+        .where('legal_orders.reference', '=', caller.legalOrder)
+        .where('legal_order_patrons.patron_id', 'in', ids)
+        .execute();
+      for (const r of rows) {
+        orders.set(r.patron_id, [{ reference: r.reference, scope: scopeOf(r.scope), validFrom: r.valid_from, validUntil: r.valid_until }]);
+      }
+    }
+
+    return subjects.map((id) => {
+      const birthDate = birth.get(id);
+      if (birthDate === undefined) {
+        return { patronId: id, exists: false, birthDate: null, callerIsGuardian: false, consents: [], legalOrders: [] };
+      }
+      return {
+        patronId: id,
+        exists: true,
+        birthDate,
+        callerIsGuardian: guarded.has(id),
+        consents: consents.get(id) ?? [],
+        legalOrders: orders.get(id) ?? [],
+      };
+    });
+  }
+}

@@ -1,0 +1,189 @@
+import type { Generated, Kysely } from 'kysely';
+import type { Migrations } from '../../src/db/open.js';
+
+/** Circulation tables, versioned: add a new entry for every change, never edit a shipped one. */
+export const circulationMigrations: Migrations = {
+  '0001_circulation': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('patrons')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('card_number', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('address', 'text')
+        .addColumn('birth_date', 'text', (c) => c.notNull())
+        .addColumn('home_branch_id', 'text', (c) => c.notNull())
+        .addColumn('pin_hash', 'text')
+        .addColumn('reading_history', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      // Circulation's own projection of catalog items: what lending rules need (work, format).
+      await db.schema
+        .createTable('items')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('work_id', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('branch_id', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('items_work').on('items').column('work_id').execute();
+      await db.schema
+        .createTable('loans')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('item_id', 'text', (c) => c.notNull())
+        .addColumn('patron_id', 'text')
+        .addColumn('branch_id', 'text', (c) => c.notNull())
+        .addColumn('checked_out_at', 'text', (c) => c.notNull())
+        .addColumn('due_at', 'text', (c) => c.notNull())
+        .addColumn('returned_at', 'text')
+        .addColumn('renewals', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('loans_patron').on('loans').columns(['patron_id', 'returned_at']).execute();
+      await db.schema.createIndex('loans_item').on('loans').columns(['item_id', 'returned_at']).execute();
+      await db.schema
+        .createTable('holds')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('work_id', 'text', (c) => c.notNull())
+        .addColumn('patron_id', 'text')
+        .addColumn('pickup_branch_id', 'text', (c) => c.notNull())
+        .addColumn('placed_at', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('item_id', 'text')
+        .addColumn('closed_at', 'text')
+        .execute();
+      await db.schema.createIndex('holds_work').on('holds').columns(['work_id', 'status']).execute();
+      await db.schema.createIndex('holds_patron').on('holds').column('patron_id').execute();
+      await db.schema
+        .createTable('fines')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('patron_id', 'text', (c) => c.notNull())
+        .addColumn('loan_id', 'integer')
+        .addColumn('amount_cents', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('paid_at', 'text')
+        .execute();
+      await db.schema.createIndex('fines_patron').on('fines').column('patron_id').execute();
+      // The registers behind the statute's exceptions (b), (c) and (d).
+      await db.schema
+        .createTable('consents')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('patron_id', 'text', (c) => c.notNull())
+        .addColumn('grantee', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('document_ref', 'text', (c) => c.notNull())
+        .addColumn('valid_from', 'text', (c) => c.notNull())
+        .addColumn('valid_until', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('consents_patron').on('consents').columns(['patron_id', 'grantee']).execute();
+      await db.schema
+        .createTable('legal_orders')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('reference', 'text', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('authority', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('valid_from', 'text', (c) => c.notNull())
+        .addColumn('valid_until', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('legal_order_patrons')
+        .addColumn('order_id', 'integer', (c) => c.notNull().references('legal_orders.id'))
+        .addColumn('patron_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('legal_order_patrons_pk', ['order_id', 'patron_id'])
+        .execute();
+      await db.schema
+        .createTable('guardianships')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('guardian_id', 'text', (c) => c.notNull())
+        .addColumn('minor_id', 'text', (c) => c.notNull())
+        .addColumn('evidence_ref', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('guardianships_pair', ['guardian_id', 'minor_id'])
+        .execute();
+    },
+  },
+};
+
+/** Row shapes of the circulation database. Dates are ISO 8601 strings (UTC). */
+export interface CirculationTables {
+  patrons: {
+    id: string;
+    card_number: string;
+    name: string;
+    email: string | null;
+    phone: string | null;
+    address: string | null;
+    birth_date: string;
+    home_branch_id: string;
+    pin_hash: string | null;
+    reading_history: number;
+    created_at: string;
+  };
+  items: { id: string; work_id: string; format: string; branch_id: string };
+  loans: {
+    id: Generated<number>;
+    item_id: string;
+    /** Null once the loan is anonymized. */
+    patron_id: string | null;
+    branch_id: string;
+    checked_out_at: string;
+    due_at: string;
+    returned_at: string | null;
+    renewals: number;
+  };
+  holds: {
+    id: Generated<number>;
+    work_id: string;
+    patron_id: string | null;
+    pickup_branch_id: string;
+    placed_at: string;
+    status: string;
+    item_id: string | null;
+    closed_at: string | null;
+  };
+  fines: {
+    id: Generated<number>;
+    patron_id: string;
+    loan_id: number | null;
+    amount_cents: number;
+    reason: string;
+    created_at: string;
+    paid_at: string | null;
+  };
+  consents: {
+    id: Generated<number>;
+    patron_id: string;
+    grantee: string;
+    /** JSON array of PatronDataCategory names. */
+    scope: string;
+    document_ref: string;
+    valid_from: string;
+    valid_until: string;
+    revoked_at: string | null;
+    created_at: string;
+  };
+  legal_orders: {
+    id: Generated<number>;
+    reference: string;
+    kind: string;
+    authority: string;
+    /** JSON array of PatronDataCategory names. */
+    scope: string;
+    valid_from: string;
+    valid_until: string;
+    created_at: string;
+  };
+  legal_order_patrons: { order_id: number; patron_id: string };
+  guardianships: {
+    id: Generated<number>;
+    guardian_id: string;
+    minor_id: string;
+    evidence_ref: string;
+    created_at: string;
+  };
+}

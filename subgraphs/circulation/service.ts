@@ -1,0 +1,33 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { Config } from '../../src/config/env.js';
+import type { Database } from '../../src/db/open.js';
+import type { Logger } from '../../src/log/logger.js';
+import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
+import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
+import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
+import { RegisterFacts } from './facts.js';
+import { createCirculationLoaders } from './loaders.js';
+import type { CirculationTables } from './migrations.js';
+import { circulationResolvers, type CirculationContext } from './resolvers.js';
+import { CirculationStore } from './store.js';
+
+/** Builds the circulation subgraph over an open database. */
+export function createCirculationService(
+  database: Database<CirculationTables>,
+  options: { config: Config; logger: Logger },
+): SubgraphService<CirculationContext> {
+  const store = new CirculationStore(database.db);
+  const facts = new RegisterFacts(database.db);
+  const schema = enforcePrivacy(
+    buildSubgraphSchema({ typeDefs: loadTypeDefs('circulation'), resolvers: circulationResolvers }),
+    { enabled: options.config.privacyEnforcement },
+  );
+  return {
+    name: 'circulation',
+    schema,
+    facts,
+    createContext: (privacy) => ({ privacy, store, loaders: createCirculationLoaders(store) }),
+    routes: [factsRoute(facts, options.config.contextSecret, options.logger)],
+    close: () => database.close(),
+  };
+}

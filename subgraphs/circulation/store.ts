@@ -1,0 +1,297 @@
+import type { Kysely, Selectable } from 'kysely';
+import { byKey, groupBy } from '../../src/db/batch.js';
+import { graphError } from '../../src/errors/codes.js';
+import type { CirculationTables } from './migrations.js';
+import { dueDate, overdueFineCents, renewalRefusal } from './lending.js';
+
+export type PatronRow = Selectable<CirculationTables['patrons']>;
+/** The borrower's id under the name the privacy rules use (`subjectField: "patronId"`). */
+const SUBJECT = 'patron_id as patronId' as const;
+export type LoanRow = Selectable<CirculationTables['loans']> & { patronId: string | null };
+export type HoldRow = Selectable<CirculationTables['holds']> & { patronId: string | null };
+export type FineRow = Selectable<CirculationTables['fines']>;
+
+const badInput = (message: string) => graphError('BAD_USER_INPUT', message);
+
+/** Input of registerPatron, already validated. */
+export interface NewPatron {
+  id: string;
+  cardNumber: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  birthDate: string;
+  homeBranchId: string;
+  pinHash: string;
+}
+
+/**
+ * Circulation's data access: batch reads keyed for DataLoaders, and the lending transactions.
+ * Every multi-row change runs in one transaction, so a crash never leaves half a checkout.
+ */
+export class CirculationStore {
+  constructor(
+    readonly db: Kysely<CirculationTables>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async patronsByIds(ids: readonly string[]): Promise<(PatronRow | null)[]> {
+    const rows = await this.db.selectFrom('patrons').selectAll().where('id', 'in', [...ids]).execute();
+    return byKey(ids, rows, (r) => r.id);
+  }
+
+  async loansByIds(ids: readonly number[]): Promise<(LoanRow | null)[]> {
+    const rows = await this.db.selectFrom('loans').selectAll().select(SUBJECT).where('id', 'in', [...ids]).execute();
+    return byKey(ids, rows, (r) => r.id);
+  }
+
+  async holdById(id: number): Promise<HoldRow | null> {
+    return (await this.db.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  /** Each patron's loans: open ones, and returned ones still linked (grace period). */
+  async loansByPatrons(ids: readonly string[]): Promise<LoanRow[][]> {
+    const rows = await this.db
+      .selectFrom('loans')
+      .selectAll()
+      .select(SUBJECT)
+      .where('patron_id', 'in', [...ids])
+      .orderBy('checked_out_at', 'desc')
+      .execute();
+    return groupBy(ids, rows, (r) => r.patron_id!);
+  }
+
+  /** Returned loans of patrons who opted into reading history; none for the others. */
+  async readingHistories(ids: readonly string[]): Promise<LoanRow[][]> {
+    const rows = await this.db
+      .selectFrom('loans')
+      .innerJoin('patrons', 'patrons.id', 'loans.patron_id')
+      .selectAll('loans').select('loans.patron_id as patronId')
+      .where('loans.patron_id', 'in', [...ids])
+      .where('patrons.reading_history', '=', 1)
+      .where('loans.returned_at', 'is not', null)
+      .orderBy('loans.returned_at', 'desc')
+      .execute();
+    return groupBy(ids, rows, (r) => r.patron_id!);
+  }
+
+  async holdsByPatrons(ids: readonly string[]): Promise<HoldRow[][]> {
+    const rows = await this.db
+      .selectFrom('holds')
+      .selectAll()
+      .select(SUBJECT)
+      .where('patron_id', 'in', [...ids])
+      .where('status', 'in', ['WAITING', 'READY'])
+      .orderBy('placed_at')
+      .execute();
+    return groupBy(ids, rows, (r) => r.patron_id!);
+  }
+
+  async finesByPatrons(ids: readonly string[]): Promise<FineRow[][]> {
+    const rows = await this.db.selectFrom('fines').selectAll().where('patron_id', 'in', [...ids]).orderBy('created_at').execute();
+    return groupBy(ids, rows, (r) => r.patron_id);
+  }
+
+  async openLoansByItems(itemIds: readonly string[]): Promise<(LoanRow | null)[]> {
+    const rows = await this.db
+      .selectFrom('loans')
+      .selectAll()
+      .select(SUBJECT)
+      .where('item_id', 'in', [...itemIds])
+      .where('returned_at', 'is', null)
+      .execute();
+    return byKey(itemIds, rows, (r) => r.item_id);
+  }
+
+  async readyHoldsByItems(itemIds: readonly string[]): Promise<(HoldRow | null)[]> {
+    const rows = await this.db
+      .selectFrom('holds')
+      .selectAll()
+      .select(SUBJECT)
+      .where('item_id', 'in', [...itemIds])
+      .where('status', '=', 'READY')
+      .execute();
+    return byKey(itemIds, rows, (r) => r.item_id!);
+  }
+
+  async waitingHoldCounts(workIds: readonly string[]): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('holds')
+      .select(['work_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('work_id', 'in', [...workIds])
+      .where('status', '=', 'WAITING')
+      .groupBy('work_id')
+      .execute();
+    return byKey(workIds, rows, (r) => r.work_id).map((r) => Number(r?.n ?? 0));
+  }
+
+  /** One page of loans, newest first; `after` is the last id of the previous page. */
+  async listLoans(options: { status: 'OPEN' | 'RETURNED' | null; first: number; after: number | null }): Promise<LoanRow[]> {
+    let query = this.db.selectFrom('loans').selectAll().select(SUBJECT).orderBy('id', 'desc').limit(options.first);
+    if (options.status === 'OPEN') query = query.where('returned_at', 'is', null);
+    if (options.status === 'RETURNED') query = query.where('returned_at', 'is not', null);
+    if (options.after !== null) query = query.where('id', '<', options.after);
+    return query.execute();
+  }
+
+  async registerPatron(patron: NewPatron): Promise<PatronRow> {
+    const row: PatronRow = {
+      id: patron.id,
+      card_number: patron.cardNumber,
+      name: patron.name,
+      email: patron.email,
+      phone: patron.phone,
+      address: patron.address,
+      birth_date: patron.birthDate,
+      home_branch_id: patron.homeBranchId,
+      pin_hash: patron.pinHash,
+      reading_history: 0,
+      created_at: this.now().toISOString(),
+    };
+    await this.db.insertInto('patrons').values(row).execute();
+    return row;
+  }
+
+  /**
+   * Lends `itemId` to `patronId`. An item on loan cannot go out again; an item on the hold shelf
+   * goes only to the patron it waits for, and that fills the hold.
+   */
+  async checkout(itemId: string, patronId: string): Promise<LoanRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const item = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirst();
+      if (!item) throw graphError('NOT_FOUND', `No item ${itemId}.`);
+      const patron = await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst();
+      if (!patron) throw badInput('No patron with that id.');
+      const open = await trx.selectFrom('loans').select('id').where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
+      if (open) throw badInput('This item is already on loan.');
+      const ready = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('status', '=', 'READY').executeTakeFirst();
+      if (ready && ready.patron_id !== patronId) throw badInput('This item is on the hold shelf for another patron.');
+      const now = this.now();
+      if (ready) {
+        await trx.updateTable('holds').set({ status: 'FILLED', closed_at: now.toISOString() }).where('id', '=', ready.id).execute();
+      }
+      return trx
+        .insertInto('loans')
+        .values({
+          item_id: itemId,
+          patron_id: patronId,
+          branch_id: item.branch_id,
+          checked_out_at: now.toISOString(),
+          due_at: dueDate(item.format, now).toISOString(),
+          returned_at: null,
+          renewals: 0,
+        })
+        .returningAll().returning(SUBJECT)
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  /** Checks `itemId` in: closes its loan, charges any overdue fine, readies the oldest hold. */
+  async returnItem(itemId: string): Promise<LoanRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
+      if (!loan) throw badInput('This item is not on loan.');
+      const now = this.now();
+      const returned = await trx
+        .updateTable('loans')
+        .set({ returned_at: now.toISOString() })
+        .where('id', '=', loan.id)
+        .returningAll().returning(SUBJECT)
+        .executeTakeFirstOrThrow();
+      const fine = overdueFineCents(loan.due_at, now);
+      if (fine > 0 && loan.patron_id) {
+        await trx
+          .insertInto('fines')
+          .values({ patron_id: loan.patron_id, loan_id: loan.id, amount_cents: fine, reason: 'Overdue', created_at: now.toISOString(), paid_at: null })
+          .execute();
+      }
+      const item = await trx.selectFrom('items').select('work_id').where('id', '=', itemId).executeTakeFirstOrThrow();
+      const next = await trx
+        .selectFrom('holds')
+        .select('id')
+        .where('work_id', '=', item.work_id)
+        .where('status', '=', 'WAITING')
+        .orderBy('placed_at')
+        .orderBy('id')
+        .executeTakeFirst();
+      if (next) await trx.updateTable('holds').set({ status: 'READY', item_id: itemId }).where('id', '=', next.id).execute();
+      return returned;
+    });
+  }
+
+  /** Renews a loan from today, within the limit and only if no one else waits for the work. */
+  async renewLoan(loanId: number, onlyFor: string | null): Promise<LoanRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('id', '=', loanId).executeTakeFirst();
+      if (!loan || (onlyFor !== null && loan.patron_id !== onlyFor)) throw badInput('No such loan on your account.');
+      const item = await trx.selectFrom('items').select(['work_id', 'format']).where('id', '=', loan.item_id).executeTakeFirstOrThrow();
+      const waiting = await trx
+        .selectFrom('holds')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('work_id', '=', item.work_id)
+        .where('status', '=', 'WAITING')
+        .where('patron_id', 'is distinct from', loan.patron_id)
+        .executeTakeFirstOrThrow();
+      const refusal = renewalRefusal(loan, Number(waiting.n));
+      if (refusal) throw badInput(refusal);
+      return trx
+        .updateTable('loans')
+        .set({ due_at: dueDate(item.format, this.now()).toISOString(), renewals: loan.renewals + 1 })
+        .where('id', '=', loanId)
+        .returningAll().returning(SUBJECT)
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  async placeHold(workId: string, patronId: string, pickupBranchId: string): Promise<HoldRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const copy = await trx.selectFrom('items').select('id').where('work_id', '=', workId).executeTakeFirst();
+      if (!copy) throw graphError('NOT_FOUND', `No circulating copy of work ${workId}.`);
+      const branch = await trx.selectFrom('items').select('id').where('branch_id', '=', pickupBranchId).executeTakeFirst();
+      if (!branch) throw badInput(`No branch ${pickupBranchId} to pick up from.`);
+      const patron = await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst();
+      if (!patron) throw badInput('No patron with that id.');
+      const duplicate = await trx
+        .selectFrom('holds')
+        .select('id')
+        .where('work_id', '=', workId)
+        .where('patron_id', '=', patronId)
+        .where('status', 'in', ['WAITING', 'READY'])
+        .executeTakeFirst();
+      if (duplicate) throw badInput('This patron already has a hold on this work.');
+      return trx
+        .insertInto('holds')
+        .values({ work_id: workId, patron_id: patronId, pickup_branch_id: pickupBranchId, placed_at: this.now().toISOString(), status: 'WAITING', item_id: null, closed_at: null })
+        .returningAll().returning(SUBJECT)
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  async cancelHold(holdId: number, onlyFor: string | null): Promise<HoldRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const hold = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirst();
+      if (!hold || (onlyFor !== null && hold.patron_id !== onlyFor)) throw badInput('No such hold on your account.');
+      if (hold.status !== 'WAITING' && hold.status !== 'READY') throw badInput('This hold is already closed.');
+      const cancelled = await trx
+        .updateTable('holds')
+        .set({ status: 'CANCELLED', closed_at: this.now().toISOString() })
+        .where('id', '=', holdId)
+        .returningAll().returning(SUBJECT)
+        .executeTakeFirstOrThrow();
+      if (hold.status === 'READY' && hold.item_id) {
+        // The copy set aside goes to the next patron waiting, if any.
+        const next = await trx
+          .selectFrom('holds')
+          .select('id')
+          .where('work_id', '=', hold.work_id)
+          .where('status', '=', 'WAITING')
+          .orderBy('placed_at')
+          .orderBy('id')
+          .executeTakeFirst();
+        if (next) await trx.updateTable('holds').set({ status: 'READY', item_id: hold.item_id }).where('id', '=', next.id).execute();
+      }
+      return cancelled;
+    });
+  }
+}

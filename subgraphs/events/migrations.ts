@@ -1,0 +1,58 @@
+import type { Generated, Kysely } from 'kysely';
+import type { Migrations } from '../../src/db/open.js';
+
+/** Events tables, versioned: add a new entry for every change, never edit a shipped one. */
+export const eventsMigrations: Migrations = {
+  '0001_events': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('branch_id', 'text', (c) => c.notNull())
+        .addColumn('starts_at', 'text', (c) => c.notNull())
+        .addColumn('ends_at', 'text', (c) => c.notNull())
+        .addColumn('capacity', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_start').on('events').column('starts_at').execute();
+      await db.schema
+        .createTable('registrations')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
+        .addColumn('patron_id', 'text')
+        .addColumn('registered_at', 'text', (c) => c.notNull())
+        .addColumn('attended', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('registrations_event').on('registrations').column('event_id').execute();
+      await db.schema.createIndex('registrations_patron').on('registrations').column('patron_id').execute();
+      await db.schema
+        .createIndex('registrations_once')
+        .on('registrations')
+        .columns(['event_id', 'patron_id'])
+        .unique()
+        .execute();
+    },
+  },
+};
+
+/** Row shapes of the events database. */
+export interface EventsTables {
+  events: {
+    id: string;
+    title: string;
+    description: string;
+    branch_id: string;
+    starts_at: string;
+    ends_at: string;
+    capacity: number;
+  };
+  registrations: {
+    id: Generated<number>;
+    event_id: string;
+    /** Null once the registration is anonymized after the event. */
+    patron_id: string | null;
+    registered_at: string;
+    attended: number;
+  };
+}

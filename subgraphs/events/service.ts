@@ -1,0 +1,27 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { Config } from '../../src/config/env.js';
+import type { Database } from '../../src/db/open.js';
+import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
+import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
+import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
+import type { EventsTables } from './migrations.js';
+import { createEventsLoaders, eventsResolvers, type EventsContext } from './resolvers.js';
+import { EventsStore } from './store.js';
+
+/** Builds the events subgraph over an open database; patron facts come from circulation. */
+export function createEventsService(
+  database: Database<EventsTables>,
+  options: { config: Config; facts: FactsSource },
+): SubgraphService<EventsContext> {
+  const store = new EventsStore(database.db);
+  const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers: eventsResolvers }), {
+    enabled: options.config.privacyEnforcement,
+  });
+  return {
+    name: 'events',
+    schema,
+    facts: options.facts,
+    createContext: (privacy) => ({ privacy, store, loaders: createEventsLoaders(store) }),
+    close: () => database.close(),
+  };
+}
