@@ -1,3 +1,5 @@
+import type { Duty, Role } from '../privacy/context/disclosureContext.js';
+
 /**
  * The seeded personas of CONTRACT.md: who they are in the token and, for patrons, in the data.
  * The seed creates these records; `npm run token -- <persona>` signs these claims.
@@ -18,9 +20,9 @@ export type PersonaName =
 /** The claims a persona's token carries (none for anonymous). */
 export interface PersonaClaims {
   sub: string;
-  roles: string[];
+  roles: Role[];
   patronId?: string;
-  duties?: string[];
+  duties?: Duty[];
 }
 
 /** A seeded patron behind a persona: fixed so documentation and tests can name them. */

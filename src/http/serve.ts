@@ -94,7 +94,6 @@ export async function serveGraphQL<Ctx extends BaseContext>(
   build: (httpServer: http.Server) => ApolloServer<Ctx>,
   options: ServeOptions<Ctx>,
 ): Promise<RunningServer> {
-  let apollo: ApolloServer<Ctx> | undefined;
   const httpServer = http.createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpRefusal) sendError(res, error.status, error.code, error.message);
@@ -121,7 +120,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo!.executeHTTPGraphQLRequest({
+    const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
       context: async () => context,
     });
@@ -135,7 +134,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     res.end();
   }
 
-  apollo = build(httpServer);
+  const apollo = build(httpServer);
   await apollo.start();
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -147,7 +146,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     url: `http://${shownHost}:${port}/graphql`,
     port,
     stop: async () => {
-      await apollo!.stop();
+      await apollo.stop();
     },
   };
 }
