@@ -3,6 +3,7 @@ import type { Config, SubgraphName } from '../config/env.js';
 import type { RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
 import { startGateway } from '../gateway/gateway.js';
+import { createTokenIssuer } from '../privacy/authenticate/token.js';
 import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
 import { isSeeded, seed } from '../seed/seed.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
@@ -54,7 +55,8 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
     const services: (() => SubgraphService)[] = [];
     if (databases && wants('circulation')) {
-      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }) }));
+      const issuer = await createTokenIssuer(config);
+      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer }));
     }
     if (databases && wants('catalog')) services.push(() => createCatalogService(databases!.catalog, { config, facts: remoteFacts }));
     if (databases && wants('events')) services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts }));

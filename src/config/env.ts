@@ -19,10 +19,14 @@ const EnvSchema = z.object({
   CIRCULATION_URL: url.optional(),
   EVENTS_URL: url.optional(),
   DATA_DIR: z.string().min(1).default('data'),
-  SEED_ON_START: onOff.default('on'),
+  SEED_ON_START: onOff.optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().min(1).default('library-graph'),
   JWT_AUDIENCE: z.string().min(1).default('library-graph'),
+  JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'JWT_PUBLIC_KEY must be a PEM (SPKI) public key' }).optional(),
+  JWT_PRIVATE_KEY: z.string().includes('BEGIN PRIVATE KEY', { message: 'JWT_PRIVATE_KEY must be a PEM (PKCS#8) private key' }).optional(),
+  JWT_JWKS_URL: url.optional(),
+  JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
   PRIVACY_ENFORCEMENT: onOff.default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -32,6 +36,20 @@ const EnvSchema = z.object({
 export const SUBGRAPH_NAMES = ['catalog', 'circulation', 'events'] as const;
 /** One subgraph's name. */
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+/**
+ * How tokens are verified (and, for card logins, issued). Development: one HS256 secret.
+ * Production: an RS256/EdDSA public key or a JWKS URL; issuing needs the matching private key.
+ */
+export type JwtConfig = {
+  issuer: string;
+  audience: string;
+  isDevelopmentSecret: boolean;
+} & (
+  | { mode: 'shared-secret'; secret: string }
+  | { mode: 'public-key'; algorithm: 'RS256' | 'EdDSA'; publicKey: string; privateKey: string | null }
+  | { mode: 'jwks'; algorithm: 'RS256' | 'EdDSA'; jwksUrl: string; privateKey: string | null }
+);
 
 /** The validated configuration, read once at start and passed to whatever needs it. */
 export interface Config {
@@ -43,7 +61,7 @@ export interface Config {
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   dataDir: string;
   seedOnStart: boolean;
-  jwt: { secret: string; issuer: string; audience: string; isDevelopmentSecret: boolean };
+  jwt: JwtConfig;
   /** Secret the gateway and subgraphs share to sign the disclosure context. */
   contextSecret: string;
   privacyEnforcement: boolean;
@@ -55,6 +73,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
+  const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
+  const privateKey = e.JWT_PRIVATE_KEY ?? null;
+  if (e.JWT_PUBLIC_KEY) return { ...common, mode: 'public-key', algorithm: e.JWT_ALGORITHM, publicKey: e.JWT_PUBLIC_KEY, privateKey };
+  if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey };
+  return { ...common, mode: 'shared-secret', secret: e.JWT_SECRET };
+}
+
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -63,17 +89,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const isDevelopmentSecret = e.JWT_SECRET === DEV_JWT_SECRET;
+  const asymmetric = Boolean(e.JWT_PUBLIC_KEY ?? e.JWT_JWKS_URL);
+  const isDevelopmentSecret = !asymmetric && e.JWT_SECRET === DEV_JWT_SECRET;
   if (e.NODE_ENV === 'production') {
-    if (isDevelopmentSecret) {
-      throw new ConfigError('Invalid configuration:\n  JWT_SECRET: production refuses the development secret');
-    }
-    if (e.PRIVACY_ENFORCEMENT === 'off') {
-      throw new ConfigError('Invalid configuration:\n  PRIVACY_ENFORCEMENT: production cannot turn enforcement off');
-    }
-    if (!e.CONTEXT_SECRET) {
-      throw new ConfigError('Invalid configuration:\n  CONTEXT_SECRET: required in production');
-    }
+    const problems = [
+      env.JWT_SECRET === DEV_JWT_SECRET && 'JWT_SECRET: production refuses the development secret',
+      !asymmetric && 'JWT_PUBLIC_KEY or JWT_JWKS_URL: production needs a public key to verify tokens',
+      e.PRIVACY_ENFORCEMENT === 'off' && 'PRIVACY_ENFORCEMENT: production cannot turn enforcement off',
+      !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
+    ].filter((p): p is string => typeof p === 'string');
+    if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   return {
     env: e.NODE_ENV,
@@ -86,8 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.EVENTS_URL ? { events: e.EVENTS_URL } : {}),
     },
     dataDir: path.resolve(e.DATA_DIR),
-    seedOnStart: e.SEED_ON_START === 'on',
-    jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret },
+    // Demo data is seeded on first start in development only, unless asked for.
+    seedOnStart: (e.SEED_ON_START ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
+    jwt: jwtConfig(e, isDevelopmentSecret),
     contextSecret: e.CONTEXT_SECRET ?? `${e.JWT_SECRET}:disclosure-context`,
     privacyEnforcement: e.PRIVACY_ENFORCEMENT === 'on',
     logLevel: e.LOG_LEVEL,

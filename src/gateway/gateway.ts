@@ -7,7 +7,7 @@ import type { Config, SubgraphName } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
-import { authenticate } from '../privacy/authenticate/token.js';
+import { createAuthenticator } from '../privacy/authenticate/token.js';
 import type { GatewayContext } from './context.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { SignedDataSource } from './signedDataSource.js';
@@ -32,6 +32,7 @@ export interface GatewayOptions {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningServer> {
   const { config, logger } = options;
+  const authenticate = await createAuthenticator(config);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
@@ -66,7 +67,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
             legalProcess: header(request, 'x-legal-process'),
             purpose: header(request, 'x-disclosure-purpose'),
           },
-          config,
           requestId,
         );
         return { caller };

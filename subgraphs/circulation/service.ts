@@ -2,6 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
 import type { Logger } from '../../src/log/logger.js';
+import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
@@ -14,7 +15,7 @@ import { CirculationStore } from './store.js';
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger },
+  options: { config: Config; logger: Logger; issuer: TokenIssuer | null },
 ): SubgraphService<CirculationContext> {
   const store = new CirculationStore(database.db);
   const facts = new RegisterFacts(database.db);

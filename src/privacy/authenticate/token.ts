@@ -1,6 +1,6 @@
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import type { Config } from '../../config/env.js';
+import type { Config, JwtConfig } from '../../config/env.js';
 import { HttpRefusal } from '../../http/serve.js';
 import { DUTIES, ROLES, anonymousContext, type DisclosureContext } from '../context/disclosureContext.js';
 import { patronId, principalId } from '../context/ids.js';
@@ -15,7 +15,7 @@ const Claims = z.object({
   patronId: z.string().min(1).max(100).optional(),
 });
 
-/** Claims a development token carries. */
+/** Claims our tokens carry. */
 export type TokenClaims = z.infer<typeof Claims>;
 
 const unauthenticated = (message: string) => new HttpRefusal(401, 'UNAUTHENTICATED', message);
@@ -27,58 +27,107 @@ export interface CallerHeaders {
   purpose?: string | undefined;
 }
 
-/**
- * Turns the request's headers into a disclosure context. No Authorization header: anonymous. A
- * header that is there but wrong (malformed, expired, not yet valid, wrongly signed, `alg: none`,
- * another algorithm): HTTP 401 UNAUTHENTICATED, never a silent downgrade to anonymous.
- */
-export async function authenticate(headers: CallerHeaders, config: Config, requestId: string): Promise<DisclosureContext> {
-  const base = anonymousContext(requestId);
-  const purpose = headers.purpose?.slice(0, 500) ?? null;
-  if (headers.authorization === undefined) return { ...base, purpose };
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(headers.authorization.trim());
-  if (!match) throw unauthenticated('Authorization must be "Bearer <JWT>"');
-  let payload: unknown;
-  try {
-    ({ payload } = await jwtVerify(match[1]!, new TextEncoder().encode(config.jwt.secret), {
-      algorithms: ['HS256'],
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['exp', 'sub'],
-    }));
-  } catch (error) {
-    const reason =
-      error instanceof joseErrors.JWTExpired ? 'Token expired'
-      : error instanceof joseErrors.JWTClaimValidationFailed ? `Token claim "${error.claim}" is not valid here`
-      : 'Token is invalid';
-    throw unauthenticated(reason);
+/** Turns request headers into a disclosure context, or refuses with 401. */
+export type Authenticator = (headers: CallerHeaders, requestId: string) => Promise<DisclosureContext>;
+
+type VerifyOptions = Parameters<typeof jwtVerify>[2];
+type Verify = (token: string, options: VerifyOptions) => Promise<{ payload: unknown }>;
+
+/** Imports the configured verification key once, and pins the one algorithm it may be used with. */
+async function verifierFor(jwt: JwtConfig): Promise<{ verify: Verify; algorithms: string[] }> {
+  switch (jwt.mode) {
+    case 'shared-secret': {
+      const key = new TextEncoder().encode(jwt.secret);
+      return { verify: (token, options) => jwtVerify(token, key, options), algorithms: ['HS256'] };
+    }
+    case 'public-key': {
+      const key = await importSPKI(jwt.publicKey, jwt.algorithm);
+      return { verify: (token, options) => jwtVerify(token, key, options), algorithms: [jwt.algorithm] };
+    }
+    case 'jwks': {
+      const keys = createRemoteJWKSet(new URL(jwt.jwksUrl));
+      return { verify: (token, options) => jwtVerify(token, keys, options), algorithms: [jwt.algorithm] };
+    }
   }
-  const claims = Claims.safeParse(payload);
-  if (!claims.success) throw unauthenticated('Token claims are malformed');
-  const legalOrder = headers.legalProcess?.trim() || null;
-  if (legalOrder !== null && legalOrder.length > 200) throw unauthenticated('X-Legal-Process is too long');
-  return {
-    principal: principalId(claims.data.sub),
-    roles: claims.data.roles,
-    duties: claims.data.duties ?? [],
-    patronId: claims.data.patronId ? patronId(claims.data.patronId) : null,
-    legalOrder,
-    purpose,
-    requestId,
+}
+
+/**
+ * Builds the gateway's authenticator once (keys imported at start). No Authorization header:
+ * anonymous. A header that is there but wrong (malformed, expired, not yet valid, wrong issuer or
+ * audience, wrongly signed, `alg: none`, an algorithm other than the configured one): HTTP 401
+ * UNAUTHENTICATED, never a silent downgrade to anonymous.
+ */
+export async function createAuthenticator(config: Config): Promise<Authenticator> {
+  const { verify, algorithms } = await verifierFor(config.jwt);
+  const options = {
+    algorithms,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ['exp', 'sub'],
+  };
+  return async (headers, requestId) => {
+    const base = anonymousContext(requestId);
+    const purpose = headers.purpose?.trim().slice(0, 500) || null;
+    if (headers.authorization === undefined) return { ...base, purpose };
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(headers.authorization.trim());
+    if (!match) throw unauthenticated('Authorization must be "Bearer <JWT>"');
+    let payload: unknown;
+    try {
+      ({ payload } = await verify(match[1]!, options));
+    } catch (error) {
+      const reason =
+        error instanceof joseErrors.JWTExpired ? 'Token expired'
+        : error instanceof joseErrors.JWTClaimValidationFailed ? `Token claim "${error.claim}" is not valid here`
+        : 'Token is invalid';
+      throw unauthenticated(reason);
+    }
+    const claims = Claims.safeParse(payload);
+    if (!claims.success) throw unauthenticated('Token claims are malformed');
+    const legalOrder = headers.legalProcess?.trim() || null;
+    if (legalOrder !== null && legalOrder.length > 200) throw unauthenticated('X-Legal-Process is too long');
+    return {
+      principal: principalId(claims.data.sub),
+      roles: claims.data.roles,
+      duties: claims.data.duties ?? [],
+      patronId: claims.data.patronId ? patronId(claims.data.patronId) : null,
+      legalOrder,
+      purpose,
+      requestId,
+    };
   };
 }
 
-/** Signs a development token (HS256) for the given claims, valid for `ttlSeconds`. */
-export async function mintToken(claims: TokenClaims, config: Config, ttlSeconds = 8 * 3600): Promise<string> {
-  const { sub, ...rest } = claims;
-  return new SignJWT(rest)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(sub)
-    .setIssuer(config.jwt.issuer)
-    .setAudience(config.jwt.audience)
-    .setIssuedAt()
-    .setNotBefore('0s')
-    .setExpirationTime(`${ttlSeconds}s`)
-    .sign(new TextEncoder().encode(config.jwt.secret));
+/** Signs tokens for our own logins (card login, development personas). */
+export type TokenIssuer = (claims: TokenClaims, ttlSeconds?: number) => Promise<string>;
+
+/**
+ * Builds the issuer: HS256 with the shared secret in development, the configured private key in
+ * production. Null when production has no private key: then this deployment cannot issue tokens.
+ */
+export async function createTokenIssuer(config: Config): Promise<TokenIssuer | null> {
+  const jwt = config.jwt;
+  let sign: { key: Uint8Array | CryptoKey; alg: string };
+  if (jwt.mode === 'shared-secret') sign = { key: new TextEncoder().encode(jwt.secret), alg: 'HS256' };
+  else if (jwt.privateKey) sign = { key: await importPKCS8(jwt.privateKey, jwt.algorithm), alg: jwt.algorithm };
+  else return null;
+  return async (claims, ttlSeconds = 8 * 3600) => {
+    const { sub, ...rest } = claims;
+    return new SignJWT(rest)
+      .setProtectedHeader({ alg: sign.alg, typ: 'JWT' })
+      .setSubject(sub)
+      .setIssuer(jwt.issuer)
+      .setAudience(jwt.audience)
+      .setIssuedAt()
+      .setNotBefore('0s')
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(sign.key);
+  };
+}
+
+/** Signs one development token (tests, `npm run token`); throws where this deployment cannot issue. */
+export async function mintToken(claims: TokenClaims, config: Config, ttlSeconds?: number): Promise<string> {
+  const issue = await createTokenIssuer(config);
+  if (!issue) throw new Error('no private key is configured to issue tokens (JWT_PRIVATE_KEY)');
+  return issue(claims, ttlSeconds);
 }
