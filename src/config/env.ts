@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
   PRIVACY_ENFORCEMENT: onOff.default('on'),
+  GATEWAY_PREFILTER: onOff.default('on'),
+  CONTEXT_SIGNING: onOff.default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,7 +66,12 @@ export interface Config {
   jwt: JwtConfig;
   /** Secret the gateway and subgraphs share to sign the disclosure context. */
   contextSecret: string;
+  /** Subgraphs guard @confidential fields. Off only for benchmarks; production refuses it. */
   privacyEnforcement: boolean;
+  /** The gateway drops fields the caller can never receive before planning. */
+  gatewayPrefilter: boolean;
+  /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
+  contextSigning: boolean;
   logLevel: string;
 }
 
@@ -96,6 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env.JWT_SECRET === DEV_JWT_SECRET && 'JWT_SECRET: production refuses the development secret',
       !asymmetric && 'JWT_PUBLIC_KEY or JWT_JWKS_URL: production needs a public key to verify tokens',
       e.PRIVACY_ENFORCEMENT === 'off' && 'PRIVACY_ENFORCEMENT: production cannot turn enforcement off',
+      e.GATEWAY_PREFILTER === 'off' && 'GATEWAY_PREFILTER: production cannot turn the pre-filter off',
+      e.CONTEXT_SIGNING === 'off' && 'CONTEXT_SIGNING: production cannot accept unsigned contexts',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -116,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: jwtConfig(e, isDevelopmentSecret),
     contextSecret: e.CONTEXT_SECRET ?? `${e.JWT_SECRET}:disclosure-context`,
     privacyEnforcement: e.PRIVACY_ENFORCEMENT === 'on',
+    gatewayPrefilter: e.GATEWAY_PREFILTER === 'on',
+    contextSigning: e.CONTEXT_SIGNING === 'on',
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -9,6 +9,7 @@ import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve
 import type { Logger } from '../log/logger.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
 import type { GatewayContext } from './context.js';
+import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { SignedDataSource } from './signedDataSource.js';
 
@@ -39,7 +40,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       new SignedDataSource({
         url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
         name,
-        secret: config.contextSecret,
+        secret: config.contextSigning ? config.contextSecret : null,
       }),
     logger: logger.child({ component: 'gateway' }),
   });
@@ -53,6 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           redactionShapePlugin(),
+          ...(config.gatewayPrefilter ? [prefilterPlugin(options.supergraphSdl)] : []),
           ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
         ],
       }),

@@ -10,8 +10,10 @@ type Fetcher = RemoteGraphQLDataSource['fetcher'];
  * it, with the exact body bytes, a timestamp and a nonce, under the subgraph's own key.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(options: { url: string; name: string; secret: string }) {
+  /** `secret: null` sends the context unsigned: benchmarks only, refused in production. */
+  constructor(options: { url: string; name: string; secret: string | null }) {
     super({ url: options.url });
+    if (options.secret === null) return;
     const key = audienceKey(options.secret, options.name);
     const inner: Fetcher = this.fetcher;
     this.fetcher = ((url, init) => {

@@ -5,7 +5,7 @@ import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
-import { decodeContext } from '../privacy/context/disclosureContext.js';
+import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
 import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER } from '../privacy/sign/signature.js';
 import type { SubgraphService } from './service.js';
@@ -48,11 +48,12 @@ export async function serveSubgraph(
     {
       host: config.host,
       port: options.port,
-      guard: (request) => void verify(request),
+      guard: config.contextSigning ? (request) => void verify(request) : undefined,
       context: async (request) => {
         let caller;
         try {
-          caller = decodeContext(header(request, CONTEXT_HEADER) ?? '');
+          const encoded = header(request, CONTEXT_HEADER);
+          caller = encoded === undefined && !config.contextSigning ? anonymousContext('unsigned') : decodeContext(encoded ?? '');
         } catch {
           throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Malformed disclosure context');
         }

@@ -40,6 +40,15 @@ export function candidateExceptions(rule: FieldRule, caller: DisclosureContext):
   });
 }
 
+/**
+ * False when no record of this field can reach this caller under any facts: the field is then
+ * redacted for every subject, and the gateway need not even fetch it (policy #1 and #2).
+ */
+export function canEverReceive(rule: FieldRule, caller: DisclosureContext): boolean {
+  if (caller.roles.includes('analytics')) return rule.deidentify !== null;
+  return candidateExceptions(rule, caller).length > 0;
+}
+
 /** Whether any candidate exception needs per-subject facts (consents, orders, guardianship, age). */
 export function needsFacts(candidates: readonly StatutoryException[]): boolean {
   return candidates.some((e) => e === 'CONSENT' || e === 'LEGAL_PROCESS' || e === 'GUARDIAN');

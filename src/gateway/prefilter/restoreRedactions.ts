@@ -1,0 +1,66 @@
+import {
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type SelectionSetNode,
+} from 'graphql';
+import { REDACTED_MESSAGE } from '../../errors/codes.js';
+import { PLACEHOLDER_ALIAS } from './pruneOperation.js';
+import type { FieldNode } from 'graphql';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Path = (string | number)[];
+
+/**
+ * Puts back, as redactions, the fields the pre-filter dropped: walks the original operation over
+ * the response data, sets each dropped field to null (keeping the client's field order) and adds
+ * the contract's PRIVACY_REDACTED error at its path. Clients see the same answer whether a field
+ * was dropped at the gateway or redacted in a subgraph.
+ */
+export function restoreRedactions(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  dropped: ReadonlySet<FieldNode>,
+  data: Record<string, Json>,
+): { data: Record<string, Json>; errors: GraphQLFormattedError[] } {
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const operation = document.definitions.find(
+    (d) => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
+  const errors: GraphQLFormattedError[] = [];
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return { data, errors };
+
+  const walkValue = (selectionSet: SelectionSetNode, value: Json, path: Path): Json => {
+    if (Array.isArray(value)) return value.map((item, i) => walkValue(selectionSet, item, [...path, i]));
+    if (value === null || typeof value !== 'object') return value;
+    return walkObject(selectionSet, value, path);
+  };
+
+  const walkObject = (selectionSet: SelectionSetNode, object: Record<string, Json>, path: Path, into: Record<string, Json> = {}) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        if (key in into) continue;
+        if (dropped.has(selection)) {
+          into[key] = null;
+          errors.push({ message: REDACTED_MESSAGE, path: [...path, key], extensions: { code: 'PRIVACY_REDACTED' } });
+        } else if (key in object) {
+          const value = object[key]!;
+          into[key] = selection.selectionSet ? walkValue(selection.selectionSet, value, [...path, key]) : value;
+        }
+      } else {
+        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+        if (fragment) walkObject(fragment.selectionSet, object, path, into);
+      }
+    }
+    delete into[PLACEHOLDER_ALIAS];
+    return into;
+  };
+
+  return { data: walkObject(operation.selectionSet, data, []), errors };
+}
