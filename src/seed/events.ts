@@ -26,8 +26,8 @@ export interface SeededEvent {
 
 /**
  * Writes the events, past (up to a year ago) and upcoming (up to 90 days ahead), at each program's
- * usual local hours, capacity 10 to 60. Ids `ev_<n>` follow start time. Past events end at least
- * 20 hours before the seeding day starts; upcoming ones start after it ends.
+ * usual local hours, capacity 10 to 60. Ids `ev_<n>` follow start time. Past events end before
+ * the seeding day begins; upcoming ones start after it ends, so both hold whatever the hour of `now`.
  */
 export async function seedEvents(ctx: SeedContext): Promise<SeededEvent[]> {
   const rng = new Random(ctx.seed, STREAMS.events);

@@ -5,7 +5,7 @@ import type { EventsTables } from '../../subgraphs/events/migrations.js';
 import { seedBranches, seedItems, seedWorks } from './catalog.js';
 import { SeedClock } from './clock.js';
 import type { SeedContext } from './context.js';
-import { relaxDurability } from './durability.js';
+import { relaxDurability, withIndexesDeferred } from './durability.js';
 import { seedEvents, seedRegistrations } from './events.js';
 import { seedFines } from './fines.js';
 import { seedHolds } from './holds.js';
@@ -104,7 +104,11 @@ export async function seed(targets: SeedTargets, options: SeedOptions): Promise<
 
     reservePersonaItems(ctx, catalog);
     const personaLoans = 11;
-    await seedLoans(ctx, catalog, patrons, Math.max(0, plan.loans - personaLoans));
+    const loanTarget = Math.max(0, plan.loans - personaLoans);
+    // Millions of loans land at random places in the patron index: build it once at the end.
+    await withIndexesDeferred(targets.circulation as Kysely<unknown>, 'loans', () =>
+      seedLoans(ctx, catalog, patrons, loanTarget),
+    );
     const finedLoanId = await seedPersonaLoans(ctx, catalog);
 
     const personaHolds = personaHoldRows(ctx, catalog);
