@@ -51,7 +51,8 @@ export function readConfidentialList(file: string): Record<string, string[]> {
 /**
  * Composes rover.yaml's subgraphs with @apollo/composition after the privacy lint. With `write`
  * the subgraph files' privacy blocks are refreshed from schema/privacy.graphql first; without it
- * nothing is written and a stale block is a lint error.
+ * nothing is written, a block whose definitions differ is a lint error, and one that differs
+ * only in comments is reported in `synced` (which `compose --check` refuses).
  */
 export function composeSupergraph(paths: ComposePaths, options: { write: boolean }): ComposeResult {
   const privacySdl = fs.readFileSync(paths.privacy, 'utf8');
@@ -87,6 +88,12 @@ export function composeSupergraph(paths: ComposePaths, options: { write: boolean
     }
   }
   const input = { privacySdl, confidentialList: readConfidentialList(paths.confidentialList) };
+  // A list entry for a subgraph that is not composed would silently protect nothing.
+  for (const listed of Object.keys(input.confidentialList)) {
+    if (listed !== '*' && !sources.some((s) => s.name === listed)) {
+      errors.push(`${path.relative(process.cwd(), paths.confidentialList)}: names subgraph "${listed}", which rover.yaml does not compose; fix the list or rover.yaml`);
+    }
+  }
   errors.push(...lintPrivacy(lintable, input).map(formatLintError));
   if (errors.length) return { supergraphSdl: null, errors, synced };
 

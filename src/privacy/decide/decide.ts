@@ -27,7 +27,7 @@ export function candidateExceptions(rule: FieldRule, caller: DisclosureContext):
   return rule.exceptions.filter((exception) => {
     switch (exception) {
       case 'SELF':
-        return caller.patronId !== null;
+        return caller.roles.includes('patron') && caller.patronId !== null;
       case 'OPERATIONS':
         return caller.roles.includes('staff') && caller.duties.some((d) => rule.duties.includes(d));
       case 'CONSENT':
@@ -68,7 +68,11 @@ export function isMinorOn(birthDate: string, today: string): boolean {
   return today < comingOfAge;
 }
 
-const within = (now: string, from: string, until: string): boolean => from <= now && now < until;
+/** Whether `now` lies in [from, until); an unparseable date is never within (fail closed). */
+const within = (now: string, from: string, until: string): boolean => {
+  const [t, a, b] = [Date.parse(now), Date.parse(from), Date.parse(until)];
+  return a <= t && t < b;
+};
 
 /** The inputs of one decision: the field's rule, who asks, about whom, what is known, and when. */
 export interface DecisionInput {
@@ -86,13 +90,16 @@ export interface DecisionInput {
  * subject, de-identify for analytics where the schema allows, otherwise redact. Pure: no I/O, no
  * globals, no clock of its own. Every path that is not a positive finding ends in redaction.
  */
-export function decide({ rule, caller, subject, facts, clock }: DecisionInput): Decision {
+export function decide({ rule, caller, subject, facts: given, clock }: DecisionInput): Decision {
+  let facts = given;
   if (caller.roles.includes('analytics')) {
     return rule.deidentify ? { kind: 'deidentify', strategy: rule.deidentify } : redact('no-exception-for-caller');
   }
   const candidates = candidateExceptions(rule, caller);
   if (candidates.length === 0) return redact('no-exception-for-caller');
   if (subject === null) return redact('no-subject');
+  // Facts about someone else are no facts about this subject.
+  if (facts && facts.patronId !== subject) facts = undefined;
   let missingFact = false;
   for (const exception of candidates) {
     switch (exception) {

@@ -6,7 +6,8 @@ import type { PatronId } from '../context/ids.js';
 export const AGE_BANDS = ['0-12', '13-17', '18-24', '25-44', '45-64', '65+'] as const;
 
 /** The age band of someone born on `birthDate` ('YYYY-MM-DD') on `today`. */
-export function ageBand(birthDate: string, today: string): string {
+export function ageBand(birthDateOrTime: string, today: string): string {
+  const birthDate = birthDateOrTime.slice(0, 10);
   const years = Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (today.slice(5) < birthDate.slice(5) ? 1 : 0);
   if (years <= 12) return '0-12';
   if (years <= 17) return '13-17';
