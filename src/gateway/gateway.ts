@@ -34,6 +34,9 @@ export interface GatewayOptions {
 export async function startGateway(options: GatewayOptions): Promise<RunningServer> {
   const { config, logger } = options;
   const authenticate = await createAuthenticator(config);
+  // @apollo/gateway otherwise reports usage to Apollo and probes cloud metadata endpoints at
+  // construction: nothing about this library's traffic leaves the building (policy #2).
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>

@@ -1,6 +1,16 @@
+import diagnostics from 'node:diagnostics_channel';
+import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_PATRONS } from '../../src/auth/personas.js';
 import { codes, startTestGraph, type TestGraph } from '../support/graph.js';
+
+/** Every outbound TCP connection made in this process, to prove nothing leaves the machine. */
+const outbound: string[] = [];
+diagnostics.subscribe('net.client.socket', (message) => {
+  const socket = (message as { socket: net.Socket }).socket;
+  socket.once('connect', () => outbound.push(socket.remoteAddress ?? '?'));
+  socket.once('lookup', (_err: unknown, address: string) => outbound.push(address));
+});
 
 let t: TestGraph;
 beforeAll(async () => {
@@ -62,6 +72,13 @@ describe('the federated graph over HTTP', () => {
     expect(codes(unknownItem)).toEqual(['NOT_FOUND']);
     const forbidden = await t.query('anonymous', 'mutation { returnItem(itemId: "it_1") { id } }');
     expect(codes(forbidden)).toEqual(['FORBIDDEN']);
+  });
+
+  it('talks to nothing but loopback: no telemetry, no cloud metadata probes', async () => {
+    await t.query('patron', '{ me { id loans { item { work { title } } } registrations { id } } }');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(outbound.length).toBeGreaterThan(0);
+    expect(outbound.filter((address) => !/^(127\.|::1$|::ffff:127\.)/.test(address))).toEqual([]);
   });
 
   it('serves a health endpoint', async () => {

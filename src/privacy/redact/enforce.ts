@@ -53,38 +53,56 @@ export async function decideField(rule: FieldRule, subject: PatronId | null, pri
 const isRootType = (info: GraphQLResolveInfo): boolean =>
   info.parentType === info.schema.getQueryType() || info.parentType === info.schema.getMutationType();
 
+const isPromise = (value: unknown): value is Promise<unknown> =>
+  typeof (value as Promise<unknown> | null)?.then === 'function';
+
+/** Applies `then` to a value that may or may not be a promise, staying synchronous when it is not. */
+const andThen = (value: unknown, then: (v: unknown) => unknown): unknown => (isPromise(value) ? value.then(then) : then(value));
+
 /**
  * Wraps one confidential field's resolver. Deny by default: a thrown error, a missing subject or a
  * missing fact ends in the same redaction as "no exception", and the original resolver is not even
  * called for a redacted field. A root lookup that finds nothing is redacted too, so an unknown
- * patron looks exactly like one the caller may not see.
+ * patron looks exactly like one the caller may not see. Decisions that need no facts (SELF,
+ * OPERATIONS, no candidate at all) stay synchronous: a list of 1,000 rows costs no promises.
  */
 function guard(rule: FieldRule, resolve: GraphQLFieldResolver<unknown, EnforcedContext>): GraphQLFieldResolver<unknown, EnforcedContext> {
-  return async (source, args, context, info) => {
+  return (source, args, context, info) => {
     const privacy = context.privacy;
     let subject: PatronId | null = null;
-    let decision: Decision;
+    const failed = (error: unknown): Decision => {
+      privacy.logger.error({ field: rule.coordinate, err: error instanceof Error ? error.message : 'unknown' }, 'privacy decision failed; redacted');
+      return redact('error');
+    };
+    const finish = (decision: Decision): unknown => {
+      privacy.observe?.(rule, subject, decision);
+      switch (decision.kind) {
+        case 'redact':
+          return redactedError();
+        case 'deidentify':
+          return andThen(resolve(source, args, context, info), (value) =>
+            deidentifyValue(decision.strategy, value, subject, { ...privacy.pseudonym, today: privacy.clock.today }),
+          );
+        case 'disclose': {
+          const value = resolve(source, args, context, info);
+          if (!isRootType(info) || rule.subject.source === 'OBJECT') return value;
+          return andThen(value, (found) => (found == null ? redactedError() : found));
+        }
+      }
+    };
+    // Only deciding is guarded by the catch: the field's own resolver may still raise its errors.
+    let decision: Decision | Promise<Decision>;
     try {
       subject = locateSubject(rule, source, args, privacy);
-      decision = await decideField(rule, subject, privacy);
+      const { caller, clock } = privacy;
+      decision =
+        subject !== null && needsFacts(candidateExceptions(rule, caller))
+          ? privacy.facts.load(subject).then((facts) => decide({ rule, caller, subject, facts, clock }), failed)
+          : decide({ rule, caller, subject, facts: undefined, clock });
     } catch (error) {
-      privacy.logger.error({ field: rule.coordinate, err: error instanceof Error ? error.message : 'unknown' }, 'privacy decision failed; redacted');
-      decision = redact('error');
+      decision = failed(error);
     }
-    privacy.observe?.(rule, subject, decision);
-    switch (decision.kind) {
-      case 'redact':
-        return redactedError();
-      case 'deidentify': {
-        const value: unknown = await resolve(source, args, context, info);
-        return deidentifyValue(decision.strategy, value, subject, { ...privacy.pseudonym, today: privacy.clock.today });
-      }
-      case 'disclose': {
-        const value: unknown = await resolve(source, args, context, info);
-        if (value == null && isRootType(info) && rule.subject.source !== 'OBJECT') return redactedError();
-        return value;
-      }
-    }
+    return isPromise(decision) ? decision.then(finish) : finish(decision);
   };
 }
 
