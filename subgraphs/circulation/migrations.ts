@@ -107,6 +107,19 @@ export const circulationMigrations: Migrations = {
         .execute();
     },
   },
+  // Failed card logins, for the per-card lockout of authenticateWithCard. Keyed by an HMAC of the
+  // card number: the raw number is never stored here, and a row says nothing about who the card is.
+  '0002_card_login': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('card_login_attempts')
+        .addColumn('card_key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'text', (c) => c.notNull())
+        .addColumn('locked_until', 'text')
+        .execute();
+    },
+  },
 };
 
 /** Row shapes of the circulation database. Dates are ISO 8601 strings (UTC). */
@@ -186,4 +199,17 @@ export interface CirculationTables {
     evidence_ref: string;
     created_at: string;
   };
+  card_login_attempts: CardLoginAttemptsTable;
+}
+
+/** One card's recent failed logins (migration 0002). */
+export interface CardLoginAttemptsTable {
+  /** HMAC-SHA-256 of the card number (hex); never the number itself. */
+  card_key: string;
+  /** Failures counted in the current window, including attempts still being checked. */
+  failures: number;
+  /** ISO 8601 instant the current window began. */
+  window_start: string;
+  /** ISO 8601 instant until which the card is locked; null when it is not. */
+  locked_until: string | null;
 }

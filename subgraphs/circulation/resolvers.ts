@@ -5,7 +5,9 @@ import { hashPin } from '../../src/auth/pin.js';
 import { graphError } from '../../src/errors/codes.js';
 import { actingFor, requireRole } from '../../src/privacy/context/roles.js';
 import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
+import type { CardLogin } from './cardLogin.js';
 import type { CirculationLoaders } from './loaders.js';
+import type { Registers } from './registers.js';
 import type { CirculationStore, HoldRow, LoanRow, PatronRow } from './store.js';
 
 /** Circulation's request context. */
@@ -15,6 +17,10 @@ export interface CirculationContext extends EnforcedContext {
 }
 
 type Resolver<S = unknown, A = Record<string, unknown>> = (source: S, args: A, context: CirculationContext) => unknown;
+
+/** The context of the register and card-login mutations: service.ts adds these to every request. */
+export type RegistersContext = CirculationContext & { registers: Registers; cardLogin: CardLogin };
+type RegisterResolver<A = Record<string, unknown>> = (source: unknown, args: A, context: RegistersContext) => unknown;
 
 const loanId = (id: string): number => {
   if (!/^\d{1,15}$/.test(id)) throw graphError('BAD_USER_INPUT', `"${id}" is not a loan id.`);
@@ -109,6 +115,26 @@ export const circulationResolvers = {
       if (!staff) requireRole(caller, ['patron']);
       return ctx.store.cancelHold(holdId(args.holdId), staff ? null : caller.patronId);
     }) as Resolver,
+    // The registers of the statute's exceptions (b), (c), (d): the records custodian writes them.
+    recordConsent: ((_, { input }: { input: unknown }, ctx) => {
+      requireRole(ctx.privacy.caller, ['custodian']);
+      return ctx.registers.recordConsent(input);
+    }) as RegisterResolver,
+    revokeConsent: ((_, { consentId }: { consentId: unknown }, ctx) => {
+      requireRole(ctx.privacy.caller, ['custodian']);
+      return ctx.registers.revokeConsent(consentId);
+    }) as RegisterResolver,
+    registerLegalOrder: ((_, { input }: { input: unknown }, ctx) => {
+      requireRole(ctx.privacy.caller, ['custodian']);
+      return ctx.registers.registerLegalOrder(input);
+    }) as RegisterResolver,
+    linkGuardian: ((_, { input }: { input: unknown }, ctx) => {
+      requireRole(ctx.privacy.caller, ['custodian']);
+      return ctx.registers.linkGuardian(input);
+    }) as RegisterResolver,
+    /** Anyone may try a card and PIN (anonymous callers above all); cardLogin refuses uniformly. */
+    authenticateWithCard: ((_, args: { cardNumber: string; pin: string }, ctx) =>
+      ctx.cardLogin.authenticate(args.cardNumber, args.pin)) as RegisterResolver,
   },
   Patron: {
     __resolveReference: async (ref: { id: string }, ctx: CirculationContext) => (await ctx.loaders.patron.load(ref.id)) ?? { id: ref.id },

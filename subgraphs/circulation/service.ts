@@ -6,18 +6,23 @@ import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
+import { CardLogin } from './cardLogin.js';
 import { RegisterFacts } from './facts.js';
 import { createCirculationLoaders } from './loaders.js';
 import type { CirculationTables } from './migrations.js';
-import { circulationResolvers, type CirculationContext } from './resolvers.js';
+import { Registers } from './registers.js';
+import { circulationResolvers, type RegistersContext } from './resolvers.js';
 import { CirculationStore } from './store.js';
 
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
   options: { config: Config; logger: Logger; issuer: TokenIssuer | null },
-): SubgraphService<CirculationContext> {
+): SubgraphService<RegistersContext> {
   const store = new CirculationStore(database.db);
+  const registers = new Registers(database.db);
+  // Card logins sign with the deployment's issuer; without one, authenticateWithCard is FORBIDDEN.
+  const cardLogin = new CardLogin(database.db, { issuer: options.issuer, secret: options.config.contextSecret });
   const facts = new RegisterFacts(database.db);
   const schema = enforcePrivacy(
     buildSubgraphSchema({ typeDefs: loadTypeDefs('circulation'), resolvers: circulationResolvers }),
@@ -27,7 +32,7 @@ export function createCirculationService(
     name: 'circulation',
     schema,
     facts,
-    createContext: (privacy) => ({ privacy, store, loaders: createCirculationLoaders(store) }),
+    createContext: (privacy) => ({ privacy, store, loaders: createCirculationLoaders(store), registers, cardLogin }),
     routes: [factsRoute(facts, options.config.contextSecret, options.logger)],
     close: () => database.close(),
   };

@@ -49,6 +49,20 @@ export function canEverReceive(rule: FieldRule, caller: DisclosureContext): bool
   return candidateExceptions(rule, caller).length > 0;
 }
 
+/**
+ * The decision for this caller on this field when it is the same for every subject that exists
+ * (analytics, no exception at all, or OPERATIONS alone), else null. Guards compute it once per
+ * request and field, so a 1,000-row list does not decide 1,000 times.
+ */
+export function decisionForAnySubject(rule: FieldRule, caller: DisclosureContext): Decision | null {
+  if (caller.roles.includes('analytics')) {
+    return rule.deidentify ? { kind: 'deidentify', strategy: rule.deidentify } : redact('no-exception-for-caller');
+  }
+  const candidates = candidateExceptions(rule, caller);
+  if (candidates.length === 0) return redact('no-exception-for-caller');
+  return candidates[0] === 'OPERATIONS' ? disclose('OPERATIONS') : null;
+}
+
 /** Whether any candidate exception needs per-subject facts (consents, orders, guardianship, age). */
 export function needsFacts(candidates: readonly StatutoryException[]): boolean {
   return candidates.some((e) => e === 'CONSENT' || e === 'LEGAL_PROCESS' || e === 'GUARDIAN');

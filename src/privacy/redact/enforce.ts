@@ -3,12 +3,11 @@ import {
   defaultFieldResolver,
   type GraphQLFieldConfig,
   type GraphQLFieldResolver,
-  type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
 import { redactedError } from '../../errors/codes.js';
 import { patronId, type PatronId } from '../context/ids.js';
-import { candidateExceptions, decide, needsFacts } from '../decide/decide.js';
+import { candidateExceptions, decide, decisionForAnySubject, needsFacts } from '../decide/decide.js';
 import { redact, type Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
 import { fieldRule } from '../schema/rules.js';
@@ -50,9 +49,6 @@ export async function decideField(rule: FieldRule, subject: PatronId | null, pri
   return decide({ rule, caller, subject, facts, clock });
 }
 
-const isRootType = (info: GraphQLResolveInfo): boolean =>
-  info.parentType === info.schema.getQueryType() || info.parentType === info.schema.getMutationType();
-
 const isPromise = (value: unknown): value is Promise<unknown> =>
   typeof (value as Promise<unknown> | null)?.then === 'function';
 
@@ -66,7 +62,9 @@ const andThen = (value: unknown, then: (v: unknown) => unknown): unknown => (isP
  * patron looks exactly like one the caller may not see. Decisions that need no facts (SELF,
  * OPERATIONS, no candidate at all) stay synchronous: a list of 1,000 rows costs no promises.
  */
-function guard(rule: FieldRule, resolve: GraphQLFieldResolver<unknown, EnforcedContext>): GraphQLFieldResolver<unknown, EnforcedContext> {
+function guard(rule: FieldRule, onRoot: boolean, resolve: GraphQLFieldResolver<unknown, EnforcedContext>): GraphQLFieldResolver<unknown, EnforcedContext> {
+  // A root lookup that finds nothing is redacted, so absence looks like refusal.
+  const redactAbsence = onRoot && rule.subject.source !== 'OBJECT';
   return (source, args, context, info) => {
     const privacy = context.privacy;
     let subject: PatronId | null = null;
@@ -85,8 +83,7 @@ function guard(rule: FieldRule, resolve: GraphQLFieldResolver<unknown, EnforcedC
           );
         case 'disclose': {
           const value = resolve(source, args, context, info);
-          if (!isRootType(info) || rule.subject.source === 'OBJECT') return value;
-          return andThen(value, (found) => (found == null ? redactedError() : found));
+          return redactAbsence ? andThen(value, (found) => (found == null ? redactedError() : found)) : value;
         }
       }
     };
@@ -95,8 +92,11 @@ function guard(rule: FieldRule, resolve: GraphQLFieldResolver<unknown, EnforcedC
     try {
       subject = locateSubject(rule, source, args, privacy);
       const { caller, clock } = privacy;
+      let memo = privacy.memo.get(rule);
+      if (memo === undefined) privacy.memo.set(rule, (memo = decisionForAnySubject(rule, caller)));
       decision =
-        subject !== null && needsFacts(candidateExceptions(rule, caller))
+        memo !== null && (subject !== null || memo.kind !== 'disclose') ? memo
+        : subject !== null && needsFacts(candidateExceptions(rule, caller))
           ? privacy.facts.load(subject).then((facts) => decide({ rule, caller, subject, facts, clock }), failed)
           : decide({ rule, caller, subject, facts: undefined, clock });
     } catch (error) {
@@ -121,7 +121,8 @@ export function enforcePrivacy(schema: GraphQLSchema, options: { enabled: boolea
       if (!field) return config;
       const rule = fieldRule(schema, type as import('graphql').GraphQLObjectType, field);
       if (!rule) return config;
-      return { ...config, resolve: guard(rule, config.resolve ?? defaultFieldResolver) };
+      const onRoot = type === schema.getQueryType() || type === schema.getMutationType();
+      return { ...config, resolve: guard(rule, onRoot, config.resolve ?? defaultFieldResolver) };
     },
   });
 }

@@ -29,6 +29,8 @@ export interface PrivacyContext {
   pseudonym: { key: string; period: string };
   logger: Logger;
   observe?: DecisionObserver;
+  /** Per field, the decision that holds for any existing subject, once computed (see decisionForAnySubject). */
+  memo: Map<FieldRule, Decision | null>;
 }
 
 /** Builds a request's privacy context around a facts source. */
@@ -51,6 +53,7 @@ export function createPrivacyContext(options: {
     facts,
     pseudonym: { key: options.pseudonymKey, period: now.slice(0, 7) },
     logger: options.logger,
+    memo: new Map(),
     ...(options.observe ? { observe: options.observe } : {}),
   };
 }

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { REPO_ROOT } from '../src/subgraph/service.js';
+
+/** One configuration of the graph under test, run as its own process. */
+export interface Variant {
+  name: string;
+  env: Record<string, string>;
+}
+
+/** A started variant: its gateway URL and how to stop it. */
+export interface RunningVariant {
+  variant: Variant;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** One request shape to load the gateway with. */
+export interface Scenario {
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  connections: number;
+}
+
+/** Figures of one scenario against one variant. */
+export interface Measurement {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+let nextPort = 4600;
+
+/** Starts a variant's three subgraphs and gateway in a child process over `dataDir`. */
+export async function startVariant(variant: Variant, dataDir: string): Promise<RunningVariant> {
+  const base = nextPort;
+  nextPort += 10;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/start.ts')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      SEED_ON_START: 'off',
+      LOG_LEVEL: 'error',
+      GATEWAY_PORT: String(base),
+      CATALOG_PORT: String(base + 1),
+      CIRCULATION_PORT: String(base + 2),
+      EVENTS_PORT: String(base + 3),
+      ...variant.env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${base}/graphql`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${base}/health`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    variant,
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Loads one variant with one scenario for `seconds` and returns its figures. */
+export async function measure(target: RunningVariant, scenario: Scenario, token: string | null, seconds: number): Promise<Measurement> {
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    connections: scenario.connections,
+    duration: seconds,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...scenario.headers,
+    },
+    body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+/** Checks one response of a scenario, so a benchmark never measures a failing query. */
+export async function probe(target: RunningVariant, scenario: Scenario, token: string | null): Promise<unknown> {
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...scenario.headers },
+    body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
+  });
+  if (!response.ok) throw new Error(`${scenario.name} on ${target.variant.name}: HTTP ${response.status}`);
+  return response.json();
+}
+
+/** The median of a list of numbers. */
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** A short description of this machine for the record of a run. */
+export const machine = (): string => `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+/** Writes a Markdown report under docs/benchmarks/. */
+export function writeReport(name: string, markdown: string): string {
+  const file = path.join(REPO_ROOT, 'docs', 'benchmarks', `${name}.md`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, markdown);
+  return file;
+}

@@ -1,0 +1,140 @@
+/**
+ * npm run bench:privacy — what privacy costs, measured in one run on one machine.
+ *
+ * Four builds of the same graph over the same seeded data, each in its own process:
+ *   full      enforcement + gateway pre-filter + signed contexts (what ships)
+ *   no-guard  subgraph enforcement off (issue: enforcement on vs off)
+ *   no-trust  pre-filter and signing off (issue: signing + pre-filter on vs off)
+ *   bare      all three off: a plain @apollo/gateway over the same subgraphs
+ * Rounds interleave the builds so drift on a shared machine hits them alike; each figure is the
+ * median over rounds. Flags: --seconds N (per measurement, default 4), --rounds N (default 3).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../src/config/env.js';
+import { createLogger } from '../src/log/logger.js';
+import { openDatabases } from '../src/app/databases.js';
+import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../src/auth/personas.js';
+import { mintToken } from '../src/privacy/authenticate/token.js';
+import { seed } from '../src/seed/seed.js';
+import { machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
+
+const options = new Command()
+  .option('--seconds <n>', 'seconds per measurement', '4')
+  .option('--rounds <n>', 'interleaved rounds', '3')
+  .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
+  .parse()
+  .opts<{ seconds: string; rounds: string; only?: string }>();
+const seconds = Number(options.seconds);
+const rounds = Number(options.rounds);
+
+const VARIANTS: Variant[] = [
+  { name: 'full', env: {} },
+  { name: 'no-guard', env: { PRIVACY_ENFORCEMENT: 'off' } },
+  { name: 'no-trust', env: { GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off' } },
+  { name: 'bare', env: { PRIVACY_ENFORCEMENT: 'off', GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off' } },
+];
+
+const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
+  {
+    name: '(a) 1,000 loans with patron fields, circulation-staff',
+    persona: 'circulation-staff',
+    connections: 4,
+    query: '{ loans(first: 1000) { nodes { id dueAt patron { id name email cardNumber } } } }',
+  },
+  {
+    name: "(b) a patron's own record, patron",
+    persona: 'patron',
+    connections: 8,
+    query: '{ me { id name email cardNumber loans { id dueAt } holds { id status } fines { amountCents } } }',
+  },
+  {
+    name: '(c) catalog only, anonymous',
+    persona: 'anonymous',
+    connections: 8,
+    query: '{ works(first: 20, search: "the") { nodes { id title creators format } totalCount } branches { id name } }',
+  },
+  {
+    name: '(d) anonymous query touching patron fields',
+    persona: 'anonymous',
+    connections: 8,
+    query: `{ patron(id: "${PERSONA_PATRONS.patron.id}") { name loans { id } } events(first: 10) { title registrations { id attendee { name email } } } }`,
+  },
+];
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-privacy-'));
+console.error(`seeding demo data into ${dataDir} ...`);
+const dbs = await openDatabases(dataDir);
+await seed({ catalog: dbs.catalog.db, circulation: dbs.circulation.db, events: dbs.events.db }, { scale: 'demo' });
+for (const db of Object.values(dbs)) await db.close();
+
+const config = loadConfig({ NODE_ENV: 'test' });
+createLogger('bench', 'silent');
+const running: RunningVariant[] = [];
+try {
+  for (const variant of VARIANTS) running.push(await startVariant(variant, dataDir));
+  const tokens = new Map<PersonaName, string | null>();
+  for (const s of SCENARIOS) tokens.set(s.persona, s.persona === 'anonymous' ? null : await mintToken(PERSONAS[s.persona], config));
+
+  const figures = new Map<string, Measurement[]>();
+  const chosen = SCENARIOS.filter((s) => !options.only || options.only.includes(s.name[1]!));
+  for (const scenario of chosen) {
+    for (const target of running) await probe(target, scenario, tokens.get(scenario.persona)!);
+    for (let round = 0; round < rounds; round++) {
+      for (const target of running) {
+        const key = `${scenario.name}|${target.variant.name}`;
+        console.error(`round ${round + 1}/${rounds}: ${scenario.name} on ${target.variant.name}`);
+        const m = await measure(target, scenario, tokens.get(scenario.persona)!, seconds);
+        figures.set(key, [...(figures.get(key) ?? []), m]);
+      }
+    }
+  }
+
+  const get = (scenario: string, variant: string) => {
+    const list = figures.get(`${scenario}|${variant}`)!;
+    return {
+      rps: median(list.map((m) => m.requestsPerSecond)),
+      p50: median(list.map((m) => m.p50)),
+      p99: median(list.map((m) => m.p99)),
+      errors: list.reduce((n, m) => n + m.errors, 0),
+    };
+  };
+  const lines: string[] = [
+    `# Privacy benchmark`,
+    ``,
+    `Run ${new Date().toISOString()} on ${machine()}; ${seconds} s per measurement, median of ${rounds} interleaved rounds.`,
+    `Reproduce: \`npm run bench:privacy -- --seconds ${seconds} --rounds ${rounds}\`.`,
+    ``,
+    `| scenario | build | req/s | p50 ms | p99 ms | non-2xx |`,
+    `| --- | --- | ---: | ---: | ---: | ---: |`,
+  ];
+  for (const s of chosen) {
+    for (const v of VARIANTS) {
+      const f = get(s.name, v.name);
+      lines.push(`| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`);
+    }
+  }
+  const ratio = (s: string, a: string, b: string) => get(s, a).rps / get(s, b).rps;
+  const targets: [string, string, string, string, number][] = [
+    [SCENARIOS[0]!.name, 'full', 'no-guard', 'enforcement on/off', 0.9],
+    [SCENARIOS[1]!.name, 'full', 'no-guard', 'enforcement on/off', 0.97],
+    [SCENARIOS[2]!.name, 'full', 'no-guard', 'enforcement on/off', 0.97],
+    [SCENARIOS[0]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
+    [SCENARIOS[1]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
+    [SCENARIOS[2]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
+    [SCENARIOS[3]!.name, 'full', 'bare', 'privacy gateway vs bare gateway', 1.0],
+  ];
+  lines.push('', '| scenario | comparison | throughput ratio | target | met |', '| --- | --- | ---: | ---: | --- |');
+  for (const [s, a, b, label, target] of targets.filter(([s]) => chosen.some((c) => c.name === s))) {
+    const r = ratio(s, a, b);
+    lines.push(`| ${s} | ${label} (${a}/${b}) | ${r.toFixed(3)} | >= ${target.toFixed(2)} | ${r >= target ? 'yes' : 'no'} |`);
+  }
+  const report = lines.join('\n') + '\n';
+  console.log(report);
+  console.error(`written to ${writeReport('privacy', report)}`);
+} finally {
+  for (const r of running) await r.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}

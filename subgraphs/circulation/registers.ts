@@ -1,0 +1,300 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { z } from 'zod';
+import { graphError } from '../../src/errors/codes.js';
+import { isMinorOn } from '../../src/privacy/decide/decide.js';
+import type { CirculationTables } from './migrations.js';
+import { parseInput } from './resolvers.js';
+
+/**
+ * The registers behind the statute's exceptions (b) consent, (c) legal process and (d) guardian:
+ * how the records custodian writes them. The privacy guard reads them per request (facts.ts), so a
+ * write here changes what the next request may see. Only the custodian role may call these (the
+ * resolvers check it); nothing returned here carries a patron id, name or link.
+ */
+
+type ConsentRow = Selectable<CirculationTables['consents']>;
+
+/** A consent as the custodian gets it back: no patron id, name or link. */
+export interface ConsentRecord {
+  id: string;
+  grantee: string;
+  scope: string[];
+  documentRef: string;
+  validFrom: string;
+  validUntil: string;
+  revokedAt: string | null;
+}
+/** A legal order as the custodian gets it back: how many patrons it names, never which. */
+export interface LegalOrderRecord {
+  id: string;
+  reference: string;
+  kind: string;
+  authority: string;
+  scope: string[];
+  validFrom: string;
+  validUntil: string;
+  patronCount: number;
+}
+/** A guardianship as the custodian gets it back: neither the guardian nor the minor. */
+export interface GuardianshipRecord {
+  id: string;
+  evidenceRef: string;
+  createdAt: string;
+}
+
+const consentRecord = (c: ConsentRow): ConsentRecord => ({
+  id: String(c.id),
+  grantee: c.grantee,
+  scope: scopeList(c.scope),
+  documentRef: c.document_ref,
+  validFrom: c.valid_from,
+  validUntil: c.valid_until,
+  revokedAt: c.revoked_at,
+});
+
+const badInput = (message: string) => graphError('BAD_USER_INPUT', message);
+
+const CATEGORIES = ['IDENTITY', 'CONTACT', 'CIRCULATION', 'EVENTS', 'READING_HISTORY', 'DISCLOSURES'] as const;
+export const LEGAL_ORDER_KINDS = ['SUBPOENA', 'COURT_ORDER', 'OTHER_LEGAL_REQUIREMENT'] as const;
+/** At most this many patrons per legal order. */
+export const MAX_ORDER_PATRONS = 1000;
+
+// parseInput prefixes every message with the field's path ("validUntil: must be in the future").
+const id = () => z.string({ error: 'is required' }).trim().min(1, 'is required').max(100, 'is not a patron id');
+const text = (max = 200) => z.string({ error: 'is required' }).trim().min(1, 'is required').max(max, `is at most ${max} characters`);
+
+/** True when 'YYYY-MM-DD' is a day of the calendar (Date.parse rolls 30 February over to March). */
+const isCalendarDate = (day: string): boolean => {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+};
+
+/** An ISO 8601 date-time with a zone, stored normalized (UTC, milliseconds) so stored strings compare as instants. */
+const dateTime = () =>
+  z
+    .string({ error: 'is required' })
+    .refine(
+      (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) && isCalendarDate(s.slice(0, 10)),
+      'must be an ISO 8601 date-time with a zone, e.g. 2026-01-31T00:00:00Z',
+    )
+    .transform((s) => new Date(s).toISOString());
+
+const scope = z
+  .array(z.enum(CATEGORIES, { error: 'is not a PatronDataCategory' }), { error: 'is required' })
+  .min(1, 'must name at least one category')
+  .refine((list) => new Set(list).size === list.length, 'names a category twice');
+
+/** validFrom < validUntil, and validUntil still ahead (judged on the register's clock). */
+const validity = <T extends { validFrom: string; validUntil: string }>(schema: z.ZodType<T>, now: () => Date) =>
+  schema
+    .refine((v) => v.validFrom < v.validUntil, { message: 'must be after validFrom', path: ['validUntil'] })
+    .refine((v) => v.validUntil > now().toISOString(), { message: 'must be in the future', path: ['validUntil'] });
+
+const ConsentInput = z.object({
+  patronId: id(),
+  grantee: z
+    .string({ error: 'is required' })
+    .trim()
+    .max(200, 'is at most 200 characters')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*:[A-Za-z0-9._@:-]+$/, "must be a principal id such as 'partner:front-range-literacy'"),
+  scope,
+  documentRef: text(),
+  validFrom: dateTime(),
+  validUntil: dateTime(),
+});
+export type RecordConsentInput = z.infer<typeof ConsentInput>;
+
+const LegalOrderInput = z.object({
+  // The custodian names the order in the X-Legal-Process header, which the gateway trims and caps at 200.
+  reference: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(200, 'is at most 200 characters')
+    .regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'must be printable ASCII (it is sent in the X-Legal-Process header)'),
+  kind: z.enum(LEGAL_ORDER_KINDS, { error: 'must be SUBPOENA, COURT_ORDER or OTHER_LEGAL_REQUIREMENT' }),
+  authority: text(),
+  patronIds: z
+    .array(id(), { error: 'is required' })
+    .min(1, 'must name at least one patron')
+    .max(MAX_ORDER_PATRONS, `names at most ${MAX_ORDER_PATRONS} patrons`),
+  scope,
+  validFrom: dateTime(),
+  validUntil: dateTime(),
+});
+export type RegisterLegalOrderInput = z.infer<typeof LegalOrderInput>;
+
+const GuardianInput = z.object({
+  guardianId: id(),
+  minorId: id(),
+  evidenceRef: text(),
+});
+
+const ConsentId = z.object({ consentId: z.string({ error: 'is required' }).regex(/^\d{1,15}$/, 'is not a consent id').transform(Number) });
+
+/** True for SQLite's unique / primary key violations (better-sqlite3 names them in `code`). */
+const isUniqueViolation = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+};
+
+/** The custodian's writes to the registers; every multi-row write is one transaction. */
+export class Registers {
+  constructor(
+    readonly db: Kysely<CirculationTables>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Records a patron's written consent to `grantee`, refusing a second active one over the same dates. */
+  async recordConsent(input: unknown): Promise<ConsentRecord> {
+    const data = parseInput(validity(ConsentInput, this.now), input);
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await this.patronExists(trx, data.patronId))) throw badInput('patronId: no such patron');
+      const overlapping = await trx
+        .selectFrom('consents')
+        .select('id')
+        .where('patron_id', '=', data.patronId)
+        .where('grantee', '=', data.grantee)
+        .where('revoked_at', 'is', null)
+        .where('valid_from', '<', data.validUntil)
+        .where('valid_until', '>', data.validFrom)
+        .executeTakeFirst();
+      if (overlapping) {
+        throw badInput(`grantee: the patron already has an active consent to this grantee over these dates (consent ${overlapping.id}); revoke it first`);
+      }
+      const row = await trx
+        .insertInto('consents')
+        .values({
+          patron_id: data.patronId,
+          grantee: data.grantee,
+          scope: JSON.stringify(data.scope),
+          document_ref: data.documentRef,
+          valid_from: data.validFrom,
+          valid_until: data.validUntil,
+          revoked_at: null,
+          created_at: this.now().toISOString(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return consentRecord(row);
+    });
+  }
+
+  /** Revokes a consent from now on; revoking one twice is refused. */
+  async revokeConsent(consentId: unknown): Promise<ConsentRecord> {
+    const { consentId: idNumber } = parseInput(ConsentId, { consentId });
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('consents').select(['id', 'revoked_at']).where('id', '=', idNumber).executeTakeFirst();
+      if (!existing) throw badInput('consentId: no such consent');
+      if (existing.revoked_at !== null) throw badInput('consentId: this consent is already revoked');
+      const row = await trx
+        .updateTable('consents')
+        .set({ revoked_at: this.now().toISOString() })
+        .where('id', '=', idNumber)
+        .where('revoked_at', 'is', null)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return consentRecord(row);
+    });
+  }
+
+  /** Registers a subpoena or court order and the patrons it names, all in one transaction. */
+  async registerLegalOrder(input: unknown): Promise<LegalOrderRecord> {
+    const data = parseInput(validity(LegalOrderInput, this.now), input);
+    const first = new Map<string, number>();
+    data.patronIds.forEach((patron, i) => {
+      const seen = first.get(patron);
+      if (seen !== undefined) throw badInput(`patronIds[${i}]: the same patron as patronIds[${seen}]`);
+      first.set(patron, i);
+    });
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const taken = await trx.selectFrom('legal_orders').select('id').where('reference', '=', data.reference).executeTakeFirst();
+        if (taken) throw badInput('reference: an order with this reference is already registered');
+        const found = new Set<string>();
+        for (let i = 0; i < data.patronIds.length; i += 500) {
+          const rows = await trx.selectFrom('patrons').select('id').where('id', 'in', data.patronIds.slice(i, i + 500)).execute();
+          for (const r of rows) found.add(r.id);
+        }
+        const missing = data.patronIds.findIndex((p) => !found.has(p));
+        if (missing >= 0) throw badInput(`patronIds[${missing}]: no such patron`);
+        const order = await trx
+          .insertInto('legal_orders')
+          .values({
+            reference: data.reference,
+            kind: data.kind,
+            authority: data.authority,
+            scope: JSON.stringify(data.scope),
+            valid_from: data.validFrom,
+            valid_until: data.validUntil,
+            created_at: this.now().toISOString(),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        for (let i = 0; i < data.patronIds.length; i += 200) {
+          await trx
+            .insertInto('legal_order_patrons')
+            .values(data.patronIds.slice(i, i + 200).map((patron_id) => ({ order_id: order.id, patron_id })))
+            .execute();
+        }
+        return {
+          id: String(order.id),
+          reference: order.reference,
+          kind: order.kind,
+          authority: order.authority,
+          scope: scopeList(order.scope),
+          validFrom: order.valid_from,
+          validUntil: order.valid_until,
+          patronCount: data.patronIds.length,
+        };
+      });
+    } catch (error) {
+      // Two custodians registering the same reference at once: the unique index decides.
+      if (isUniqueViolation(error)) throw badInput('reference: an order with this reference is already registered');
+      throw error;
+    }
+  }
+
+  /** Links a guardian to a minor: both exist and differ, the minor is under 18, the guardian is not. */
+  async linkGuardian(input: unknown): Promise<GuardianshipRecord> {
+    const data = parseInput(GuardianInput, input);
+    if (data.guardianId === data.minorId) throw badInput('minorId: must be a different patron from guardianId');
+    const today = this.now().toISOString().slice(0, 10);
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const rows = await trx.selectFrom('patrons').select(['id', 'birth_date']).where('id', 'in', [data.guardianId, data.minorId]).execute();
+        const birth = new Map(rows.map((r) => [r.id, r.birth_date]));
+        const guardianBirth = birth.get(data.guardianId);
+        const minorBirth = birth.get(data.minorId);
+        if (guardianBirth === undefined) throw badInput('guardianId: no such patron');
+        if (minorBirth === undefined) throw badInput('minorId: no such patron');
+        if (!isMinorOn(minorBirth, today)) throw badInput('minorId: the patron is not under 18 today');
+        if (isMinorOn(guardianBirth, today)) throw badInput('guardianId: a patron under 18 cannot be a guardian');
+        const row = await trx
+          .insertInto('guardianships')
+          .values({ guardian_id: data.guardianId, minor_id: data.minorId, evidence_ref: data.evidenceRef, created_at: this.now().toISOString() })
+          .returning(['id', 'evidence_ref', 'created_at'])
+          .executeTakeFirstOrThrow();
+        return { id: String(row.id), evidenceRef: row.evidence_ref, createdAt: row.created_at };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw badInput('minorId: this guardian is already linked to this minor');
+      throw error;
+    }
+  }
+
+  private async patronExists(trx: Transaction<CirculationTables>, patronId: string): Promise<boolean> {
+    return (await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst()) !== undefined;
+  }
+}
+
+/** A stored scope (JSON array of category names) as a list; anything malformed reads as empty. */
+export function scopeList(json: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? parsed.filter((s): s is string => typeof s === 'string') : [];
+  } catch {
+    return [];
+  }
+}
