@@ -55,54 +55,72 @@ const isPromise = (value: unknown): value is Promise<unknown> =>
 /** Applies `then` to a value that may or may not be a promise, staying synchronous when it is not. */
 const andThen = (value: unknown, then: (v: unknown) => unknown): unknown => (isPromise(value) ? value.then(then) : then(value));
 
+type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
+type ResolverArgs = Parameters<Resolver>;
+
+function decisionFailed(rule: FieldRule, privacy: PrivacyContext, error: unknown): Decision {
+  privacy.logger.error({ field: rule.coordinate, err: error instanceof Error ? error.message : 'unknown' }, 'privacy decision failed; redacted');
+  return redact('error');
+}
+
+/** Carries out a decision: the field's resolver runs only when something may be returned. */
+function apply(decision: Decision, rule: FieldRule, redactAbsence: boolean, subject: PatronId | null, resolve: Resolver, call: ResolverArgs): unknown {
+  const privacy = call[2].privacy;
+  privacy.observe?.(rule, subject, decision);
+  switch (decision.kind) {
+    case 'redact':
+      return redactedError();
+    case 'deidentify':
+      return andThen(resolve(...call), (value) =>
+        deidentifyValue(decision.strategy, value, subject, { ...privacy.pseudonym, today: privacy.clock.today }),
+      );
+    case 'disclose': {
+      const value = resolve(...call);
+      return redactAbsence ? andThen(value, (found) => (found == null ? redactedError() : found)) : value;
+    }
+  }
+}
+
 /**
  * Wraps one confidential field's resolver. Deny by default: a thrown error, a missing subject or a
  * missing fact ends in the same redaction as "no exception", and the original resolver is not even
  * called for a redacted field. A root lookup that finds nothing is redacted too, so an unknown
  * patron looks exactly like one the caller may not see. Decisions that need no facts (SELF,
- * OPERATIONS, no candidate at all) stay synchronous: a list of 1,000 rows costs no promises.
+ * OPERATIONS, no candidate at all) stay synchronous, and one that holds for every subject is made
+ * once per request: a list of 1,000 rows costs no promises and no repeated policy work.
  */
-function guard(rule: FieldRule, onRoot: boolean, resolve: GraphQLFieldResolver<unknown, EnforcedContext>): GraphQLFieldResolver<unknown, EnforcedContext> {
-  // A root lookup that finds nothing is redacted, so absence looks like refusal.
+function guard(rule: FieldRule, onRoot: boolean, resolve: Resolver): Resolver {
   const redactAbsence = onRoot && rule.subject.source !== 'OBJECT';
-  return (source, args, context, info) => {
+  return (...call) => {
+    const [source, args, context] = call;
     const privacy = context.privacy;
     let subject: PatronId | null = null;
-    const failed = (error: unknown): Decision => {
-      privacy.logger.error({ field: rule.coordinate, err: error instanceof Error ? error.message : 'unknown' }, 'privacy decision failed; redacted');
-      return redact('error');
-    };
-    const finish = (decision: Decision): unknown => {
-      privacy.observe?.(rule, subject, decision);
-      switch (decision.kind) {
-        case 'redact':
-          return redactedError();
-        case 'deidentify':
-          return andThen(resolve(source, args, context, info), (value) =>
-            deidentifyValue(decision.strategy, value, subject, { ...privacy.pseudonym, today: privacy.clock.today }),
-          );
-        case 'disclose': {
-          const value = resolve(source, args, context, info);
-          return redactAbsence ? andThen(value, (found) => (found == null ? redactedError() : found)) : value;
-        }
-      }
-    };
     // Only deciding is guarded by the catch: the field's own resolver may still raise its errors.
     let decision: Decision | Promise<Decision>;
     try {
       subject = locateSubject(rule, source, args, privacy);
-      const { caller, clock } = privacy;
       let memo = privacy.memo.get(rule);
-      if (memo === undefined) privacy.memo.set(rule, (memo = decisionForAnySubject(rule, caller)));
-      decision =
-        memo !== null && (subject !== null || memo.kind !== 'disclose') ? memo
-        : subject !== null && needsFacts(candidateExceptions(rule, caller))
-          ? privacy.facts.load(subject).then((facts) => decide({ rule, caller, subject, facts, clock }), failed)
-          : decide({ rule, caller, subject, facts: undefined, clock });
+      if (memo === undefined) privacy.memo.set(rule, (memo = decisionForAnySubject(rule, privacy.caller)));
+      if (memo !== null && (subject !== null || memo.kind !== 'disclose')) {
+        decision = memo;
+      } else {
+        const { caller, clock } = privacy;
+        const known = subject;
+        decision =
+          known !== null && needsFacts(candidateExceptions(rule, caller))
+            ? privacy.facts.load(known).then(
+                (facts) => decide({ rule, caller, subject: known, facts, clock }),
+                (error: unknown) => decisionFailed(rule, privacy, error),
+              )
+            : decide({ rule, caller, subject, facts: undefined, clock });
+      }
     } catch (error) {
-      decision = failed(error);
+      decision = decisionFailed(rule, privacy, error);
     }
-    return isPromise(decision) ? decision.then(finish) : finish(decision);
+    const found = subject;
+    return isPromise(decision)
+      ? decision.then((d) => apply(d, rule, redactAbsence, found, resolve, call))
+      : apply(decision, rule, redactAbsence, found, resolve, call);
   };
 }
 
