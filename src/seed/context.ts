@@ -40,6 +40,10 @@ export interface PatronState {
   readingHistory: Uint8Array;
   /** 1 when the patron is 18 or over. */
   adult: Uint8Array;
+  /** Age in whole years on the seeding day; loans derive the age band at checkout from it. */
+  age: Uint8Array;
+  /** Index into BRANCHES of the patron's home branch. */
+  homeBranch: Uint8Array;
 }
 
 /** Everything a phase needs: where to write, the clock, the plan, and how to report. */

@@ -5,6 +5,7 @@ import { DAY, MINUTE, iso } from './clock.js';
 import { type CatalogState, type PatronState, type SeedContext, STREAMS, itemId } from './context.js';
 import { IN_SERVICE, LOAN_DAYS_BY_INDEX } from './formats.js';
 import { Random, drawShare } from './random.js';
+import { ageBandOfAge } from '../privacy/redact/deidentify.js';
 
 type LoanRow = Omit<CirculationTables['loans'], 'id'>;
 
@@ -53,6 +54,11 @@ export async function seedLoans(
   const itemCount = catalog.itemWork.length;
   const patronCount = patrons.ids.length;
   const mins = (lo: number, hi: number): number => rng.int(lo, hi) * MINUTE;
+  /** What every loan keeps of its borrower: the age band at checkout and the home branch. */
+  const borrower = (p: number, checkedOut: number) => ({
+    patron_age_band: ageBandOfAge((patrons.age[p] ?? 30) - Math.floor((anchor - checkedOut) / (365.25 * DAY))),
+    patron_home_branch_id: BRANCHES[patrons.homeBranch[p] ?? 0]?.id ?? null,
+  });
 
   function* loans(): Generator<LoanRow> {
     if (patronCount === 0) return;
@@ -84,6 +90,7 @@ export async function seedLoans(
           due_at: iso(due),
           returned_at: null,
           renewals: r,
+          ...borrower(p, due - span),
         });
         catalog.itemOnLoan[n] = 1;
         cursor = due - span;
@@ -109,6 +116,7 @@ export async function seedLoans(
           due_at: iso(checkedOut + span),
           returned_at: iso(returned),
           renewals: r,
+          ...borrower(p, checkedOut),
         });
         cursor = checkedOut;
       }

@@ -27,6 +27,8 @@ export async function seedPatrons(ctx: SeedContext): Promise<PatronState> {
     ids: new Array<string>(generated),
     readingHistory: new Uint8Array(generated),
     adult: new Uint8Array(generated),
+    age: new Uint8Array(generated),
+    homeBranch: new Uint8Array(generated),
   };
   const taken = new Set<string>(Object.values(PERSONA_PATRONS).map((p) => p.id));
 
@@ -38,7 +40,8 @@ export async function seedPatrons(ctx: SeedContext): Promise<PatronState> {
       taken.add(id);
       const first = faker.person.firstName();
       const last = faker.person.lastName();
-      const branch = BRANCHES[rng.weighted(BRANCH_WEIGHTS)] ?? BRANCHES[0]!;
+      const branchIndex = rng.weighted(BRANCH_WEIGHTS);
+      const branch = BRANCHES[branchIndex] ?? BRANCHES[0]!;
       const minor = rng.chance(0.18);
       const age = minor ? rng.int(4, 17) : 18 + Math.floor(75 * rng.float() ** 1.4);
       const memberDays = 730 + rng.int(0, Math.max(0, Math.min(4000, (age - 2) * 365 - 730)));
@@ -46,6 +49,8 @@ export async function seedPatrons(ctx: SeedContext): Promise<PatronState> {
       state.ids[i] = id;
       state.readingHistory[i] = reading;
       state.adult[i] = minor ? 0 : 1;
+      state.age[i] = age;
+      state.homeBranch[i] = BRANCHES[branchIndex] ? branchIndex : 0;
       const handle = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, '');
       yield {
         id,

@@ -1,5 +1,6 @@
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { PERSONA_PATRONS } from '../auth/personas.js';
+import { ageBandOfAge } from '../privacy/redact/deidentify.js';
 import { hashPin } from '../auth/pin.js';
 import { BRANCHES } from './branches.js';
 import { DAY, HOUR, iso } from './clock.js';
@@ -34,6 +35,8 @@ const PERSONA_LOANS: ReadonlyArray<{ patronId: string; out: number; returnedAfte
   { patronId: minor.id, out: -12 },
   { patronId: guardian.id, out: -2 },
 ];
+const PERSONA_AGE: Record<string, number> = Object.fromEntries([patron, minor, guardian].map((p) => [p.id, p.age]));
+const PERSONA_HOME: Record<string, string> = Object.fromEntries([patron, minor, guardian].map((p) => [p.id, p.homeBranchId]));
 /** Copies reserved: one per persona loan, plus the copy on the minor's READY hold. */
 const PERSONA_ITEMS = PERSONA_LOANS.length + 1;
 
@@ -90,6 +93,8 @@ export async function seedPersonaLoans(ctx: SeedContext, catalog: CatalogState):
         due_at: iso(out + period),
         returned_at: returned === null ? null : iso(returned),
         renewals: 0,
+        patron_age_band: ageBandOfAge(PERSONA_AGE[plan.patronId] ?? 30),
+        patron_home_branch_id: PERSONA_HOME[plan.patronId] ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -120,6 +120,14 @@ export const circulationMigrations: Migrations = {
         .execute();
     },
   },
+  // What a loan keeps of its borrower once anonymized (and what statistics group by): the age
+  // band at checkout and the home branch, never a birth date, postcode or pseudonym.
+  '0003_loan_borrower_attributes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('loans').addColumn('patron_age_band', 'text').execute();
+      await db.schema.alterTable('loans').addColumn('patron_home_branch_id', 'text').execute();
+    },
+  },
 };
 
 /** Row shapes of the circulation database. Dates are ISO 8601 strings (UTC). */
@@ -148,6 +156,10 @@ export interface CirculationTables {
     due_at: string;
     returned_at: string | null;
     renewals: number;
+    /** The borrower's age band on the day of checkout (see src/privacy/redact/deidentify.ts). */
+    patron_age_band: string | null;
+    /** The borrower's home branch at checkout. */
+    patron_home_branch_id: string | null;
   };
   holds: {
     id: Generated<number>;

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { byKey, groupBy } from '../../src/db/batch.js';
 import { graphError } from '../../src/errors/codes.js';
 import type { CirculationTables } from './migrations.js';
+import { ageBand } from '../../src/privacy/redact/deidentify.js';
 import { dueDate, overdueFineCents, renewalRefusal } from './lending.js';
 
 export type PatronRow = Selectable<CirculationTables['patrons']>;
@@ -161,7 +162,7 @@ export class CirculationStore {
     return this.db.transaction().execute(async (trx) => {
       const item = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirst();
       if (!item) throw graphError('NOT_FOUND', `No item ${itemId}.`);
-      const patron = await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst();
+      const patron = await trx.selectFrom('patrons').select(['id', 'birth_date', 'home_branch_id']).where('id', '=', patronId).executeTakeFirst();
       if (!patron) throw badInput('No patron with that id.');
       const open = await trx.selectFrom('loans').select('id').where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
       if (open) throw badInput('This item is already on loan.');
@@ -181,6 +182,8 @@ export class CirculationStore {
           due_at: dueDate(item.format, now).toISOString(),
           returned_at: null,
           renewals: 0,
+          patron_age_band: ageBand(patron.birth_date, now.toISOString().slice(0, 10)),
+          patron_home_branch_id: patron.home_branch_id,
         })
         .returningAll().returning(SUBJECT)
         .executeTakeFirstOrThrow();

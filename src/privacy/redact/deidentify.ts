@@ -8,7 +8,12 @@ export const AGE_BANDS = ['0-12', '13-17', '18-24', '25-44', '45-64', '65+'] as 
 /** The age band of someone born on `birthDate` ('YYYY-MM-DD') on `today`. */
 export function ageBand(birthDateOrTime: string, today: string): string {
   const birthDate = birthDateOrTime.slice(0, 10);
-  const years = Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (today.slice(5) < birthDate.slice(5) ? 1 : 0);
+  const years = Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (today.slice(5, 10) < birthDate.slice(5) ? 1 : 0);
+  return ageBandOfAge(years);
+}
+
+/** The age band of an age in whole years. */
+export function ageBandOfAge(years: number): string {
   if (years <= 12) return '0-12';
   if (years <= 17) return '13-17';
   if (years <= 24) return '18-24';
