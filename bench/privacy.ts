@@ -1,11 +1,12 @@
 /**
  * npm run bench:privacy — what privacy costs, measured in one run on one machine.
  *
- * Four builds of the same graph over the same seeded data, each in its own process:
- *   full      enforcement + gateway pre-filter + signed contexts (what ships)
+ * Five builds of the same graph over the same seeded data, each in its own process:
+ *   full      enforcement + gateway pre-filter + signed contexts + audit (what ships)
  *   no-guard  subgraph enforcement off (issue: enforcement on vs off)
  *   no-trust  pre-filter and signing off (issue: signing + pre-filter on vs off)
- *   bare      all three off: a plain @apollo/gateway over the same subgraphs
+ *   no-audit  the disclosure audit off (issue: audit on vs off)
+ *   bare      all of it off: a plain @apollo/gateway over the same subgraphs
  * Rounds interleave the builds so drift on a shared machine hits them alike; each figure is the
  * median over rounds. Flags: --seconds N (per measurement, default 4), --rounds N (default 3).
  */
@@ -34,7 +35,8 @@ const VARIANTS: Variant[] = [
   { name: 'full', env: {} },
   { name: 'no-guard', env: { PRIVACY_ENFORCEMENT: 'off' } },
   { name: 'no-trust', env: { GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off' } },
-  { name: 'bare', env: { PRIVACY_ENFORCEMENT: 'off', GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off' } },
+  { name: 'no-audit', env: { AUDIT: 'off' } },
+  { name: 'bare', env: { PRIVACY_ENFORCEMENT: 'off', GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off', AUDIT: 'off' } },
 ];
 
 const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
@@ -124,6 +126,7 @@ try {
     [SCENARIOS[0]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
     [SCENARIOS[1]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
     [SCENARIOS[2]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
+    [SCENARIOS[0]!.name, 'full', 'no-audit', 'audit on/off', 0.95],
     [SCENARIOS[3]!.name, 'full', 'bare', 'privacy gateway vs bare gateway', 1.0],
   ];
   lines.push('', '| scenario | comparison | throughput ratio | target | met |', '| --- | --- | ---: | ---: | --- |');

@@ -3,12 +3,15 @@ import { openSqlite, type Database } from '../db/open.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
+import { auditMigrations, type AuditTables } from '../privacy/audit/migrations.js';
 
 /** The three subgraph databases. */
 export interface Databases {
   catalog: Database<CatalogTables>;
   circulation: Database<CirculationTables>;
   events: Database<EventsTables>;
+  /** The disclosure audit, shared by the subgraphs (one hash chain each). */
+  audit: Database<AuditTables>;
 }
 
 /** The SQLite file of each subgraph under the data directory (or all in memory). */
@@ -20,5 +23,6 @@ export async function openDatabases(dataDir: string): Promise<Databases> {
   const catalog = await openSqlite<CatalogTables>(databaseFile(dataDir, 'catalog'), catalogMigrations);
   const circulation = await openSqlite<CirculationTables>(databaseFile(dataDir, 'circulation'), circulationMigrations);
   const events = await openSqlite<EventsTables>(databaseFile(dataDir, 'events'), eventsMigrations);
-  return { catalog, circulation, events };
+  const audit = await openSqlite<AuditTables>(databaseFile(dataDir, 'audit'), auditMigrations);
+  return { catalog, circulation, events, audit };
 }

@@ -7,11 +7,13 @@ import { createTokenIssuer } from '../privacy/authenticate/token.js';
 import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
 import { isSeeded, seed } from '../seed/seed.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
+import { AuditStore } from '../privacy/audit/auditStore.js';
 import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { createCatalogService } from '../../subgraphs/catalog/service.js';
 import { createCirculationService } from '../../subgraphs/circulation/service.js';
 import { createEventsService } from '../../subgraphs/events/service.js';
 import { openDatabases, type Databases } from './databases.js';
+import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -20,6 +22,8 @@ export type ServiceName = SubgraphName | 'gateway';
 export interface RunningGraph {
   urls: Partial<Record<ServiceName, string>>;
   databases: Databases | null;
+  /** The in-process retention purge (null: PURGE_SCHEDULE=off, or no database served here). */
+  purge: PurgeSchedule | null;
   stop(): Promise<void>;
 }
 
@@ -35,7 +39,9 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   const running: { name: ServiceName; server: RunningServer }[] = [];
   const urls: Partial<Record<ServiceName, string>> = {};
   let databases: Databases | null = null;
+  let purge: PurgeSchedule | null = null;
   const stop = async () => {
+    await purge?.stop();
     for (const { server } of running.reverse()) await server.stop();
     if (databases) for (const db of Object.values(databases)) await db.close();
   };
@@ -51,20 +57,31 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');
       }
     }
+    const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
     const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
     const services: (() => SubgraphService)[] = [];
     if (databases && wants('circulation')) {
       const issuer = await createTokenIssuer(config);
-      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer }));
+      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer, audit: auditStore }));
     }
     if (databases && wants('catalog')) services.push(() => createCatalogService(databases!.catalog, { config, facts: remoteFacts }));
     if (databases && wants('events')) services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts }));
     for (const build of services) {
       const service = build();
-      const server = await serveSubgraph(service, { config, logger: logger.child({ service: service.name }), port: config.ports[service.name] });
+      const server = await serveSubgraph(service, {
+        config,
+        logger: logger.child({ service: service.name }),
+        port: config.ports[service.name],
+        audit: auditStore,
+      });
       running.push({ name: service.name, server });
       urls[service.name] = server.url;
+    }
+    // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
+    const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
+    if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
+      purge = startPurgeSchedule(purgeTargets, { rules: config.retention.rules, schedule: config.retention.schedule }, logger.child({ service: 'retention' }));
     }
     if (wants('gateway')) {
       const server = await startGateway({
@@ -81,5 +98,5 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     await stop();
     throw error;
   }
-  return { urls, databases, stop };
+  return { urls, databases, purge, stop };
 }

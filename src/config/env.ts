@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
+import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -28,10 +30,19 @@ const EnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
+  PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY must be at least 32 characters').optional(),
+  PSEUDONYM_PERIOD: z.enum(PSEUDONYM_PERIODS).default('month'),
+  ANALYTICS_MIN_CELL: z.coerce.number().int().min(2).max(1000).default(10),
   PRIVACY_ENFORCEMENT: onOff.default('on'),
   GATEWAY_PREFILTER: onOff.default('on'),
   CONTEXT_SIGNING: onOff.default('on'),
+  AUDIT: onOff.default('on'),
+  AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
+  // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
+  ...RETENTION_ENV,
 });
 
 /** Names of the three subgraphs, fixed by CONTRACT.md. */
@@ -67,12 +78,24 @@ export interface Config {
   /** Secret the gateway and subgraphs share to sign the disclosure context. */
   contextSecret: string;
   /** Subgraphs guard @confidential fields. Off only for benchmarks; production refuses it. */
+  /**
+   * Analytics: the HMAC key of patron pseudonyms and how long one lasts (a key never leaves the
+   * service, and is not the context secret), and k, the fewest distinct people a published
+   * statistic or exported group may stand for.
+   */
+  analytics: { pseudonymKey: string; pseudonymPeriod: PseudonymPeriod; minCellSize: number };
   privacyEnforcement: boolean;
   /** The gateway drops fields the caller can never receive before planning. */
   gatewayPrefilter: boolean;
   /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
   contextSigning: boolean;
+  /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
+  audit: { enabled: boolean; key: string; retentionDays: number };
   logLevel: string;
+  /** What a browser gets at the gateway: our offline GraphiQL at `/`, Apollo Sandbox (online), or nothing. */
+  playground: 'graphiql' | 'apollo-sandbox' | 'off';
+  /** How long closed loans, holds and registrations keep their patron, and when the purge runs. */
+  retention: RetentionConfig;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -105,7 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.PRIVACY_ENFORCEMENT === 'off' && 'PRIVACY_ENFORCEMENT: production cannot turn enforcement off',
       e.GATEWAY_PREFILTER === 'off' && 'GATEWAY_PREFILTER: production cannot turn the pre-filter off',
       e.CONTEXT_SIGNING === 'off' && 'CONTEXT_SIGNING: production cannot accept unsigned contexts',
+      e.AUDIT === 'off' && 'AUDIT: production cannot disclose unaudited',
+      !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
+      !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
@@ -124,9 +150,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedOnStart: (e.SEED_ON_START ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     jwt: jwtConfig(e, isDevelopmentSecret),
     contextSecret: e.CONTEXT_SECRET ?? `${e.JWT_SECRET}:disclosure-context`,
+    analytics: {
+      pseudonymKey: e.PSEUDONYM_KEY ?? `${e.JWT_SECRET}:analytics-pseudonyms`,
+      pseudonymPeriod: e.PSEUDONYM_PERIOD,
+      minCellSize: e.ANALYTICS_MIN_CELL,
+    },
     privacyEnforcement: e.PRIVACY_ENFORCEMENT === 'on',
     gatewayPrefilter: e.GATEWAY_PREFILTER === 'on',
     contextSigning: e.CONTEXT_SIGNING === 'on',
+    audit: {
+      enabled: e.AUDIT === 'on',
+      key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,
+      retentionDays: e.AUDIT_RETENTION_DAYS,
+    },
     logLevel: e.LOG_LEVEL,
+    // A browser playground in development; tests and production ask for one explicitly.
+    playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
+    retention: retentionConfig(e),
   };
 }

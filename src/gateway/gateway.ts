@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Config, SubgraphName } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
+import { landingPagePlugin } from '../playground/landingPage.js';
+import { playgroundRoute } from '../playground/serve.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
+import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
 
 const header = (request: RawRequest, name: string): string | undefined => {
@@ -47,18 +49,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       }),
     logger: logger.child({ component: 'gateway' }),
   });
+  // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
+  const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
   return serveGraphQL(
     (httpServer) =>
       new ApolloServer<GatewayContext>({
         gateway,
         formatError: maskErrors(logger),
         includeStacktraceInErrorResponses: false,
+        // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
+        stopOnTerminationSignals: false,
         introspection: config.env !== 'production',
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           redactionShapePlugin(),
+          requestLogPlugin(logger),
           ...(config.gatewayPrefilter ? [prefilterPlugin(options.supergraphSdl)] : []),
-          ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+          landingPagePlugin(config.playground),
         ],
       }),
     {
@@ -76,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         );
         return { caller };
       },
+      routes,
       health: () => ({ service: 'gateway' }),
     },
   );

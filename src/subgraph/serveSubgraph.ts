@@ -3,7 +3,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
-import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
+import { HttpRefusal, serveGraphQL, type RawRequest, type Route, type RunningServer } from '../http/serve.js';
+import type { AuditStore } from '../privacy/audit/auditStore.js';
+import { PrivacyMetrics } from '../privacy/audit/metrics.js';
+import { auditPlugin } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
@@ -33,9 +36,22 @@ export function signatureGuard(verifier: RequestVerifier, logger: Logger, audien
 /** Serves a subgraph over HTTP; every /graphql request must carry a valid signed context. */
 export async function serveSubgraph(
   service: SubgraphService,
-  options: { config: Config; logger: Logger; port: number },
+  options: { config: Config; logger: Logger; port: number; audit: AuditStore | null },
 ): Promise<RunningServer> {
   const { config, logger } = options;
+  const metrics = new PrivacyMetrics(service.name);
+  const auditStore = config.audit.enabled ? options.audit : null;
+  const audit = auditStore
+    ? (entries: Parameters<AuditStore['append']>[1]) => {
+        auditStore.append(service.name, entries);
+      }
+    : undefined;
+  const metricsRoute: Route = ({ req }, res) => {
+    if (req.url !== '/metrics') return false;
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(metrics.render());
+    return true;
+  };
   const verify = signatureGuard(new RequestVerifier(audienceKey(config.contextSecret, service.name), service.name), logger, service.name);
   return serveGraphQL(
     (httpServer) =>
@@ -43,7 +59,13 @@ export async function serveSubgraph(
         schema: service.schema,
         formatError: maskErrors(logger),
         includeStacktraceInErrorResponses: false,
-        plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+        // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
+        stopOnTerminationSignals: false,
+        plugins: [
+          ApolloServerPluginDrainHttpServer({ httpServer }),
+          ApolloServerPluginInlineTraceDisabled(),
+          auditPlugin(logger, () => metrics.auditFailed()),
+        ],
       }),
     {
       host: config.host,
@@ -61,12 +83,15 @@ export async function serveSubgraph(
           caller,
           source: service.facts,
           now: new Date(),
-          pseudonymKey: config.contextSecret,
+          pseudonymKey: config.analytics.pseudonymKey,
+          pseudonymPeriod: config.analytics.pseudonymPeriod,
           logger: logger.child({ requestId: caller.requestId }),
+          observe: metrics.observe,
+          ...(audit ? { audit } : {}),
         });
         return service.createContext(privacy);
       },
-      routes: service.routes ?? [],
+      routes: [metricsRoute, ...(service.routes ?? [])],
       health: () => ({ service: service.name }),
     },
   );

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { SubgraphName } from '../config/env.js';
 import type { Route } from '../http/serve.js';
 import type { EnforcedContext } from '../privacy/redact/enforce.js';
@@ -15,6 +16,15 @@ export const schemaFile = (name: SubgraphName): string => `${REPO_ROOT}subgraphs
 /** Parses a subgraph's SDL file. */
 export function loadTypeDefs(name: SubgraphName): DocumentNode {
   return parse(fs.readFileSync(schemaFile(name), 'utf8'));
+}
+
+/** Merges resolver maps type by type (later maps add fields to earlier ones), for resolvers kept in several files. */
+export function mergeResolvers(...maps: object[]): GraphQLResolverMap<unknown> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map as Record<string, Record<string, unknown>>)) merged[type] = { ...merged[type], ...fields };
+  }
+  return merged as GraphQLResolverMap<unknown>;
 }
 
 /**

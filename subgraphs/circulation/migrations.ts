@@ -1,4 +1,4 @@
-import type { Generated, Kysely } from 'kysely';
+import { sql, type Generated, type Kysely } from 'kysely';
 import type { Migrations } from '../../src/db/open.js';
 
 /** Circulation tables, versioned: add a new entry for every change, never edit a shipped one. */
@@ -128,6 +128,27 @@ export const circulationMigrations: Migrations = {
       await db.schema.alterTable('loans').addColumn('patron_home_branch_id', 'text').execute();
     },
   },
+  // Retention (src/retention): a paid fine is anonymized with its loan, so `fines.patron_id`
+  // becomes nullable (SQLite rebuilds the table to drop NOT NULL), and the purge finds a loan's
+  // fines, and whether any is unpaid, through an index instead of a scan.
+  '0004_retention': {
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE TABLE fines_0004 (
+        id integer PRIMARY KEY AUTOINCREMENT,
+        patron_id text,
+        loan_id integer,
+        amount_cents integer NOT NULL,
+        reason text NOT NULL,
+        created_at text NOT NULL,
+        paid_at text)`.execute(db);
+      await sql`INSERT INTO fines_0004 (id, patron_id, loan_id, amount_cents, reason, created_at, paid_at)
+        SELECT id, patron_id, loan_id, amount_cents, reason, created_at, paid_at FROM fines ORDER BY id`.execute(db);
+      await sql`DROP TABLE fines`.execute(db);
+      await sql`ALTER TABLE fines_0004 RENAME TO fines`.execute(db);
+      await db.schema.createIndex('fines_patron').on('fines').column('patron_id').execute();
+      await db.schema.createIndex('fines_loan').on('fines').columns(['loan_id', 'paid_at']).execute();
+    },
+  },
 };
 
 /** Row shapes of the circulation database. Dates are ISO 8601 strings (UTC). */
@@ -173,7 +194,8 @@ export interface CirculationTables {
   };
   fines: {
     id: Generated<number>;
-    patron_id: string;
+    /** Null once the fine is paid and anonymized with its loan (migration 0004). */
+    patron_id: string | null;
     loan_id: number | null;
     amount_cents: number;
     reason: string;

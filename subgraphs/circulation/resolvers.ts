@@ -115,6 +115,13 @@ export const circulationResolvers = {
       if (!staff) requireRole(caller, ['patron']);
       return ctx.store.cancelHold(holdId(args.holdId), staff ? null : caller.patronId);
     }) as Resolver,
+    // Reading history is the patron's own choice: no staff, guardian or custodian sets it for them.
+    setReadingHistory: ((_, args: { enabled: boolean }, ctx) => {
+      const caller = ctx.privacy.caller;
+      requireRole(caller, ['patron']);
+      if (!caller.patronId) throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
+      return ctx.store.setReadingHistory(caller.patronId, args.enabled);
+    }) as Resolver,
     // The registers of the statute's exceptions (b), (c), (d): the records custodian writes them.
     recordConsent: ((_, { input }: { input: unknown }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);

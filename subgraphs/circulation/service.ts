@@ -5,34 +5,54 @@ import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
-import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
+import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
+import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import { disclosureResolvers, disclosuresLoader, type DisclosuresContext } from './disclosures.js';
+import { analyticsLoanResolvers } from './analyticsLoan.js';
 import { CardLogin } from './cardLogin.js';
 import { RegisterFacts } from './facts.js';
 import { createCirculationLoaders } from './loaders.js';
 import type { CirculationTables } from './migrations.js';
 import { Registers } from './registers.js';
 import { circulationResolvers, type RegistersContext } from './resolvers.js';
+import { circulationStatsResolvers } from './stats.js';
 import { CirculationStore } from './store.js';
 
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger; issuer: TokenIssuer | null },
-): SubgraphService<RegistersContext> {
-  const store = new CirculationStore(database.db);
+  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null },
+): SubgraphService<RegistersContext & DisclosuresContext> {
+  const store = new CirculationStore(database.db, undefined, options.config.retention.rules);
   const registers = new Registers(database.db);
   // Card logins sign with the deployment's issuer; without one, authenticateWithCard is FORBIDDEN.
   const cardLogin = new CardLogin(database.db, { issuer: options.issuer, secret: options.config.contextSecret });
   const facts = new RegisterFacts(database.db);
   const schema = enforcePrivacy(
-    buildSubgraphSchema({ typeDefs: loadTypeDefs('circulation'), resolvers: circulationResolvers }),
+    buildSubgraphSchema({
+      typeDefs: loadTypeDefs('circulation'),
+      resolvers: mergeResolvers(
+        circulationResolvers,
+        disclosureResolvers,
+        analyticsLoanResolvers,
+        circulationStatsResolvers({ minCellSize: options.config.analytics.minCellSize }),
+      ),
+    }),
     { enabled: options.config.privacyEnforcement },
   );
   return {
     name: 'circulation',
     schema,
     facts,
-    createContext: (privacy) => ({ privacy, store, loaders: createCirculationLoaders(store), registers, cardLogin }),
+    createContext: (privacy) => ({
+      privacy,
+      store,
+      loaders: createCirculationLoaders(store),
+      registers,
+      cardLogin,
+      audit: options.audit,
+      disclosuresOfPatron: disclosuresLoader(options.audit),
+    }),
     routes: [factsRoute(facts, options.config.contextSecret, options.logger)],
     close: () => database.close(),
   };

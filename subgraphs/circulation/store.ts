@@ -1,9 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { byKey, groupBy } from '../../src/db/batch.js';
 import { graphError } from '../../src/errors/codes.js';
 import type { CirculationTables } from './migrations.js';
 import { ageBand } from '../../src/privacy/redact/deidentify.js';
 import { dueDate, overdueFineCents, renewalRefusal } from './lending.js';
+import { anonymizeDueHolds, anonymizeDueLoans, keptOnlyForReadingHistory } from '../../src/retention/anonymize.js';
+import { DEFAULT_RETENTION_RULES, loanCutoffs, type RetentionRules } from '../../src/retention/rules.js';
 
 export type PatronRow = Selectable<CirculationTables['patrons']>;
 /** The borrower's id under the name the privacy rules use (`subjectField: "patronId"`). */
@@ -30,12 +32,28 @@ export interface NewPatron {
 /**
  * Circulation's data access: batch reads keyed for DataLoaders, and the lending transactions.
  * Every multi-row change runs in one transaction, so a crash never leaves half a checkout.
+ * Closing a loan or a hold applies the retention rules in that same transaction: under
+ * `immediately` the record never exists closed and linked at once (src/retention).
  */
 export class CirculationStore {
   constructor(
     readonly db: Kysely<CirculationTables>,
     private readonly now: () => Date = () => new Date(),
+    private readonly retention: RetentionRules = DEFAULT_RETENTION_RULES,
   ) {}
+
+  /**
+   * Loan columns as every read but `readingHistories` presents them: a returned loan linked only
+   * because its borrower keeps reading history shows no patron (that history is SELF only).
+   */
+  private presentedLoan() {
+    const hidden = keptOnlyForReadingHistory(loanCutoffs(this.retention, this.now()));
+    const patron = sql<string | null>`CASE WHEN ${hidden} THEN NULL ELSE loans.patron_id END`;
+    return [
+      'loans.id', 'loans.item_id', 'loans.branch_id', 'loans.checked_out_at', 'loans.due_at', 'loans.returned_at', 'loans.renewals',
+      'loans.patron_age_band', 'loans.patron_home_branch_id', patron.as('patron_id'), patron.as('patronId'),
+    ] as const;
+  }
 
   async patronsByIds(ids: readonly string[]): Promise<(PatronRow | null)[]> {
     const rows = await this.db.selectFrom('patrons').selectAll().where('id', 'in', [...ids]).execute();
@@ -43,7 +61,7 @@ export class CirculationStore {
   }
 
   async loansByIds(ids: readonly number[]): Promise<(LoanRow | null)[]> {
-    const rows = await this.db.selectFrom('loans').selectAll().select(SUBJECT).where('id', 'in', [...ids]).execute();
+    const rows = await this.db.selectFrom('loans').select(this.presentedLoan()).where('id', 'in', [...ids]).execute();
     return byKey(ids, rows, (r) => r.id);
   }
 
@@ -51,13 +69,17 @@ export class CirculationStore {
     return (await this.db.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  /** Each patron's loans: open ones, and returned ones still linked (grace period). */
+  /**
+   * Each patron's current loans. Returned loans are not listed here, even while still linked: for a
+   * patron who keeps reading history they are that history, which is theirs alone (`readingHistory`).
+   */
   async loansByPatrons(ids: readonly string[]): Promise<LoanRow[][]> {
     const rows = await this.db
       .selectFrom('loans')
       .selectAll()
       .select(SUBJECT)
       .where('patron_id', 'in', [...ids])
+      .where('returned_at', 'is', null)
       .orderBy('checked_out_at', 'desc')
       .execute();
     return groupBy(ids, rows, (r) => r.patron_id!);
@@ -89,9 +111,18 @@ export class CirculationStore {
     return groupBy(ids, rows, (r) => r.patron_id!);
   }
 
+  /** Each patron's fines; a paid fine on a loan kept only for reading history shows no loan. */
   async finesByPatrons(ids: readonly string[]): Promise<FineRow[][]> {
-    const rows = await this.db.selectFrom('fines').selectAll().where('patron_id', 'in', [...ids]).orderBy('created_at').execute();
-    return groupBy(ids, rows, (r) => r.patron_id);
+    const hidden = keptOnlyForReadingHistory(loanCutoffs(this.retention, this.now()));
+    const rows = await this.db
+      .selectFrom('fines')
+      .select(['fines.id', 'fines.patron_id', 'fines.amount_cents', 'fines.reason', 'fines.created_at', 'fines.paid_at'])
+      .select(sql<number | null>`CASE WHEN fines.paid_at IS NOT NULL AND EXISTS (SELECT 1 FROM loans WHERE loans.id = fines.loan_id AND ${hidden})
+        THEN NULL ELSE fines.loan_id END`.as('loan_id'))
+      .where('patron_id', 'in', [...ids])
+      .orderBy('created_at')
+      .execute();
+    return groupBy(ids, rows, (r) => r.patron_id!);
   }
 
   async openLoansByItems(itemIds: readonly string[]): Promise<(LoanRow | null)[]> {
@@ -129,7 +160,7 @@ export class CirculationStore {
 
   /** One page of loans, newest first; `after` is the last id of the previous page. */
   async listLoans(options: { status: 'OPEN' | 'RETURNED' | null; first: number; after: number | null }): Promise<LoanRow[]> {
-    let query = this.db.selectFrom('loans').selectAll().select(SUBJECT).orderBy('id', 'desc').limit(options.first);
+    let query = this.db.selectFrom('loans').select(this.presentedLoan()).orderBy('id', 'desc').limit(options.first);
     if (options.status === 'OPEN') query = query.where('returned_at', 'is', null);
     if (options.status === 'RETURNED') query = query.where('returned_at', 'is not', null);
     if (options.after !== null) query = query.where('id', '<', options.after);
@@ -171,6 +202,7 @@ export class CirculationStore {
       const now = this.now();
       if (ready) {
         await trx.updateTable('holds').set({ status: 'FILLED', closed_at: now.toISOString() }).where('id', '=', ready.id).execute();
+        await anonymizeDueHolds(trx, this.retention, now, [ready.id]);
       }
       return trx
         .insertInto('loans')
@@ -190,18 +222,17 @@ export class CirculationStore {
     });
   }
 
-  /** Checks `itemId` in: closes its loan, charges any overdue fine, readies the oldest hold. */
+  /**
+   * Checks `itemId` in: closes its loan, charges any overdue fine, readies the oldest hold, and
+   * anonymizes the loan if the rules say so now (not while a fine is unpaid or the borrower keeps
+   * reading history).
+   */
   async returnItem(itemId: string): Promise<LoanRow> {
     return this.db.transaction().execute(async (trx) => {
       const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
       if (!loan) throw badInput('This item is not on loan.');
       const now = this.now();
-      const returned = await trx
-        .updateTable('loans')
-        .set({ returned_at: now.toISOString() })
-        .where('id', '=', loan.id)
-        .returningAll().returning(SUBJECT)
-        .executeTakeFirstOrThrow();
+      await trx.updateTable('loans').set({ returned_at: now.toISOString() }).where('id', '=', loan.id).execute();
       const fine = overdueFineCents(loan.due_at, now);
       if (fine > 0 && loan.patron_id) {
         await trx
@@ -209,6 +240,8 @@ export class CirculationStore {
           .values({ patron_id: loan.patron_id, loan_id: loan.id, amount_cents: fine, reason: 'Overdue', created_at: now.toISOString(), paid_at: null })
           .execute();
       }
+      await anonymizeDueLoans(trx, this.retention, now, { loanIds: [loan.id] });
+      const returned = await trx.selectFrom('loans').select(this.presentedLoan()).where('id', '=', loan.id).executeTakeFirstOrThrow();
       const item = await trx.selectFrom('items').select('work_id').where('id', '=', itemId).executeTakeFirstOrThrow();
       const next = await trx
         .selectFrom('holds')
@@ -276,12 +309,10 @@ export class CirculationStore {
       const hold = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirst();
       if (!hold || (onlyFor !== null && hold.patron_id !== onlyFor)) throw badInput('No such hold on your account.');
       if (hold.status !== 'WAITING' && hold.status !== 'READY') throw badInput('This hold is already closed.');
-      const cancelled = await trx
-        .updateTable('holds')
-        .set({ status: 'CANCELLED', closed_at: this.now().toISOString() })
-        .where('id', '=', holdId)
-        .returningAll().returning(SUBJECT)
-        .executeTakeFirstOrThrow();
+      const now = this.now();
+      await trx.updateTable('holds').set({ status: 'CANCELLED', closed_at: now.toISOString() }).where('id', '=', holdId).execute();
+      await anonymizeDueHolds(trx, this.retention, now, [holdId]);
+      const cancelled = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirstOrThrow();
       if (hold.status === 'READY' && hold.item_id) {
         // The copy set aside goes to the next patron waiting, if any.
         const next = await trx
@@ -295,6 +326,21 @@ export class CirculationStore {
         if (next) await trx.updateTable('holds').set({ status: 'READY', item_id: hold.item_id }).where('id', '=', next.id).execute();
       }
       return cancelled;
+    });
+  }
+
+  /**
+   * Turns a patron's reading history on or off. Off applies the retention rules to the patron's
+   * returned loans at once, in the same transaction: under the default every one without an unpaid
+   * fine loses its link. Returns how many loans that anonymized (0 when turning it on).
+   */
+  async setReadingHistory(patronId: string, enabled: boolean): Promise<{ enabled: boolean; loansAnonymized: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await trx.updateTable('patrons').set({ reading_history: enabled ? 1 : 0 }).where('id', '=', patronId).executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) throw badInput('No patron with that id.');
+      if (enabled) return { enabled, loansAnonymized: 0 };
+      const { loans } = await anonymizeDueLoans(trx, this.retention, this.now(), { patronId });
+      return { enabled, loansAnonymized: loans };
     });
   }
 }

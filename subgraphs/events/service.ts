@@ -3,9 +3,10 @@ import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
 import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
-import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
+import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { EventsTables } from './migrations.js';
 import { createEventsLoaders, eventsResolvers, type EventsContext } from './resolvers.js';
+import { eventStatsResolvers } from './stats.js';
 import { EventsStore } from './store.js';
 
 /** Builds the events subgraph over an open database; patron facts come from circulation. */
@@ -14,7 +15,8 @@ export function createEventsService(
   options: { config: Config; facts: FactsSource },
 ): SubgraphService<EventsContext> {
   const store = new EventsStore(database.db);
-  const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers: eventsResolvers }), {
+  const resolvers = mergeResolvers(eventsResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
+  const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers }), {
     enabled: options.config.privacyEnforcement,
   });
   return {

@@ -124,6 +124,17 @@ describe('reaching patrons through their activity', () => {
     expect(events.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('staff see a reading-history patron\'s current loans, never the returned ones (that history is SELF only)', async () => {
+    const ask = (persona: 'patron' | 'circulation-staff') =>
+      t.query(persona, `{ patron(id: "${patron.id}") { loans { returnedAt } readingHistory { returnedAt } } }`);
+    const own = (await ask('patron')).data!.patron as { loans: { returnedAt: string | null }[]; readingHistory: unknown[] };
+    expect(own.readingHistory.length).toBeGreaterThan(0);
+    const staff = (await ask('circulation-staff')).data!.patron as { loans: { returnedAt: string | null }[]; readingHistory: unknown };
+    expect(staff.loans.length).toBeGreaterThan(0);
+    expect(staff.loans.every((l) => l.returnedAt === null)).toBe(true);
+    expect(staff.readingHistory).toBeNull();
+  });
+
   it('an unknown patron id looks exactly like a patron the caller may not see', async () => {
     const unknown = await t.query('circulation-staff', '{ patron(id: "pat_000000000000") { name } }');
     const hidden = await t.query('partner', `{ patron(id: "${minor.id}") { name } }`);

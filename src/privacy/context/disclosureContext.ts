@@ -7,6 +7,8 @@ export const ROLES = ['patron', 'staff', 'partner', 'custodian', 'analytics'] as
 export type Role = (typeof ROLES)[number];
 /** Operational duties of staff; an OPERATIONS field names the duties that unlock it. */
 export const DUTIES = ['circulation', 'events'] as const;
+/** The records custodian's operational duty: keeping the registers and the disclosure audit. */
+export const CUSTODIAN_DUTY = 'records';
 /** One duty. */
 export type Duty = (typeof DUTIES)[number];
 

@@ -1,4 +1,4 @@
-import type { DisclosureContext } from '../context/disclosureContext.js';
+import { CUSTODIAN_DUTY, type DisclosureContext } from '../context/disclosureContext.js';
 import type { PatronId } from '../context/ids.js';
 import { disclose, redact, type Decision } from './decision.js';
 import type { SubjectFacts } from './facts.js';
@@ -29,7 +29,10 @@ export function candidateExceptions(rule: FieldRule, caller: DisclosureContext):
       case 'SELF':
         return caller.roles.includes('patron') && caller.patronId !== null;
       case 'OPERATIONS':
-        return caller.roles.includes('staff') && caller.duties.some((d) => rule.duties.includes(d));
+        return (
+          (caller.roles.includes('staff') && caller.duties.some((d) => rule.duties.includes(d))) ||
+          (caller.roles.includes('custodian') && rule.duties.includes(CUSTODIAN_DUTY))
+        );
       case 'CONSENT':
         return caller.roles.includes('partner') && caller.principal !== null;
       case 'LEGAL_PROCESS':

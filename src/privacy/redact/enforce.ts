@@ -75,8 +75,13 @@ function apply(decision: Decision, rule: FieldRule, redactAbsence: boolean, subj
         deidentifyValue(decision.strategy, value, subject, { ...privacy.pseudonym, today: privacy.clock.today }),
       );
     case 'disclose': {
-      const value = resolve(...call);
-      return redactAbsence ? andThen(value, (found) => (found == null ? redactedError() : found)) : value;
+      const release = () => {
+        const value = resolve(...call);
+        return redactAbsence ? andThen(value, (found) => (found == null ? redactedError() : found)) : value;
+      };
+      // Noted for the audit, which is written before the response leaves (or redacts it all).
+      if (decision.exception !== 'SELF' && privacy.audit && subject !== null) privacy.audit.note(rule, subject, decision, call[3].path);
+      return release();
     }
   }
 }

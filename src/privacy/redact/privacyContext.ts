@@ -1,11 +1,13 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
+import { AuditRecorder, type AuditSink } from '../audit/recorder.js';
 import type { DisclosureContext } from '../context/disclosureContext.js';
 import type { PatronId } from '../context/ids.js';
 import type { Clock } from '../decide/decide.js';
 import type { Decision } from '../decide/decision.js';
 import type { SubjectFacts } from '../decide/facts.js';
 import type { FieldRule } from '../decide/rule.js';
+import { periodOf, type PseudonymPeriod } from './pseudonymPeriod.js';
 
 /**
  * The one narrow read interface to circulation's registers: facts about many subjects relative to
@@ -31,6 +33,8 @@ export interface PrivacyContext {
   observe?: DecisionObserver;
   /** Per field, the decision that holds for any existing subject, once computed (see decisionForAnySubject). */
   memo: Map<FieldRule, Decision | null>;
+  /** Notes disclosures for the audit written before the response leaves; null only where auditing is off (benchmarks). */
+  audit: AuditRecorder | null;
 }
 
 /** Builds a request's privacy context around a facts source. */
@@ -39,8 +43,12 @@ export function createPrivacyContext(options: {
   source: FactsSource;
   now: Date;
   pseudonymKey: string;
+  /** How long a pseudonym lasts (PSEUDONYM_PERIOD); a month unless configured. */
+  pseudonymPeriod?: PseudonymPeriod;
   logger: Logger;
   observe?: DecisionObserver;
+  /** Where this request's disclosure records go; omitted, nothing is audited. */
+  audit?: AuditSink;
 }): PrivacyContext {
   const { caller, source } = options;
   const now = options.now.toISOString();
@@ -51,9 +59,10 @@ export function createPrivacyContext(options: {
     caller,
     clock: { now, today: now.slice(0, 10) },
     facts,
-    pseudonym: { key: options.pseudonymKey, period: now.slice(0, 7) },
+    pseudonym: { key: options.pseudonymKey, period: periodOf(now, options.pseudonymPeriod ?? 'month') },
     logger: options.logger,
     memo: new Map(),
+    audit: options.audit ? new AuditRecorder(caller, options.audit) : null,
     ...(options.observe ? { observe: options.observe } : {}),
   };
 }

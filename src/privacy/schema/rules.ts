@@ -44,7 +44,7 @@ function ruleFrom(confidential: Args, disclosable: Args | undefined, at: string)
   const exceptions = exceptionsArg.map((e) => oneOf<StatutoryException>(e, STATUTORY_EXCEPTIONS, 'exception', at));
   const dutiesArg = disclosable?.duties ?? [];
   if (!Array.isArray(dutiesArg)) throw new PrivacyRuleError(`${at}: duties must be a list`);
-  const duties = dutiesArg.map((d) => oneOf(d, ['CIRCULATION', 'EVENTS'], 'duty', at).toLowerCase());
+  const duties = dutiesArg.map((d) => oneOf(d, ['CIRCULATION', 'EVENTS', 'RECORDS'], 'duty', at).toLowerCase());
   if (exceptions.includes('OPERATIONS') && duties.length === 0) {
     throw new PrivacyRuleError(`${at}: OPERATIONS needs the duties that unlock it`);
   }

@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/env.js';
+import { openSqlite } from '../db/open.js';
+import { databaseFile } from '../app/databases.js';
+import { AuditStore } from '../privacy/audit/auditStore.js';
+import { auditMigrations, type AuditTables } from '../privacy/audit/migrations.js';
+
+/** Opens the audit database of a data directory. */
+async function openAudit(dataDir: string) {
+  const config = loadConfig();
+  const database = await openSqlite<AuditTables>(databaseFile(path.resolve(dataDir), 'audit'), auditMigrations);
+  return { config, database, store: new AuditStore(database, config.audit.key) };
+}
+
+const program = new Command().name('audit').description('The disclosure audit: verify its hash chains, purge old records.');
+
+program
+  .command('verify')
+  .description('walk every chain and name the first broken link; exits 1 if any chain is broken')
+  .option('--data-dir <dir>', 'data directory', process.env.DATA_DIR ?? 'data')
+  .action(async (options: { dataDir: string }) => {
+    const { database, store } = await openAudit(options.dataDir);
+    const chains = store.chains();
+    if (chains.length === 0) console.log('The audit holds no records yet; nothing to verify.');
+    let broken = 0;
+    for (const chain of chains) {
+      const verdict = store.verify(chain);
+      if (verdict.broken) {
+        broken += 1;
+        console.log(`chain ${chain}: BROKEN at record ${verdict.broken.seq}: ${verdict.broken.problem}`);
+      } else {
+        console.log(`chain ${chain}: ${verdict.records} records, intact`);
+      }
+    }
+    await database.close();
+    process.exitCode = broken ? 1 : 0;
+  });
+
+program
+  .command('purge')
+  .description('delete records older than the retention period, leaving a signed checkpoint of each cut')
+  .option('--data-dir <dir>', 'data directory', process.env.DATA_DIR ?? 'data')
+  .option('--older-than-days <n>', 'override AUDIT_RETENTION_DAYS')
+  .action(async (options: { dataDir: string; olderThanDays?: string }) => {
+    const { config, database, store } = await openAudit(options.dataDir);
+    const days = options.olderThanDays === undefined ? config.audit.retentionDays : Number(options.olderThanDays);
+    if (!Number.isInteger(days) || days < 1) {
+      console.error('audit purge: --older-than-days must be a whole number of days, at least 1.');
+      process.exit(2);
+    }
+    const before = new Date(Date.now() - days * 86_400_000).toISOString();
+    const results = store.purge(before);
+    for (const r of results) console.log(`chain ${r.chain}: ${r.deleted} records older than ${before.slice(0, 10)} deleted${r.deleted ? ', checkpoint signed' : ''}`);
+    await database.close();
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : `audit: ${(error as Error).message}`);
+  process.exit(2);
+}

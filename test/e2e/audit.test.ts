@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PERSONA_PATRONS, PERSONAS } from '../../src/auth/personas.js';
+import { startTestGraph, type TestGraph } from '../support/graph.js';
+
+/** Every disclosure under an exception is recorded, visible to the custodian and to the patron. */
+let t: TestGraph;
+beforeAll(async () => {
+  t = await startTestGraph();
+});
+afterAll(async () => t?.stop());
+
+const { patron, minor } = PERSONA_PATRONS;
+
+interface Record { principal: string; exception: string; fields: string[]; purpose: string | null; requestId: string; subgraph: string; reference: string | null; patron: { id: string } | null }
+
+async function disclosuresOf(patronId: string, extra = ''): Promise<Record[]> {
+  const res = await t.query(
+    'records-custodian',
+    `query($p: ID!) { disclosures(patronId: $p, first: 500${extra}) { nodes { principal exception fields purpose requestId subgraph reference patron { id } } } }`,
+    { p: patronId },
+  );
+  expect(res.errors?.filter((e) => e.extensions?.code !== 'PRIVACY_REDACTED')).toBeFalsy();
+  return (res.data!.disclosures as { nodes: Record[] }).nodes;
+}
+
+describe('recording disclosures', () => {
+  it('records who saw which fields of whom, under which exception, with the stated purpose', async () => {
+    const res = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { name email } }`, undefined, {
+      'x-request-id': 'audit-1', 'x-disclosure-purpose': 'overdue notice',
+    });
+    expect(res.data).toEqual({ patron: { name: patron.name, email: patron.email } });
+    const records = (await disclosuresOf(patron.id)).filter((r) => r.requestId === 'audit-1');
+    expect(records).toEqual([{
+      principal: PERSONAS['circulation-staff'].sub, exception: 'OPERATIONS', fields: ['Patron.email', 'Patron.name', 'Query.patron'],
+      purpose: 'overdue notice', requestId: 'audit-1', subgraph: 'circulation', reference: null, patron: { id: patron.id },
+    }]);
+  });
+
+  it('cites the consent or order relied on', async () => {
+    await t.query('partner', `{ patron(id: "${patron.id}") { email } }`, undefined, { 'x-request-id': 'audit-2' });
+    await t.query('records-custodian', `{ patron(id: "${patron.id}") { loans { id } } }`, undefined, { 'x-request-id': 'audit-3', 'x-legal-process': 'JEFFCO-2026-CV-0142' });
+    const records = await disclosuresOf(patron.id);
+    expect(records.find((r) => r.requestId === 'audit-2')).toMatchObject({ exception: 'CONSENT', reference: 'consent-form-2026-0031' });
+    expect(records.find((r) => r.requestId === 'audit-3')).toMatchObject({ exception: 'LEGAL_PROCESS', reference: 'JEFFCO-2026-CV-0142' });
+  });
+
+  it('keeps one record per request and patron, not one per list element', async () => {
+    const res = await t.query('circulation-staff', '{ loans(first: 200, status: OPEN) { nodes { id patron { id name } } } }', undefined, { 'x-request-id': 'audit-list' });
+    const nodes = (res.data!.loans as { nodes: { patron: { id: string } | null }[] }).nodes;
+    const patrons = new Set(nodes.flatMap((n) => (n.patron ? [n.patron.id] : [])));
+    expect(patrons.size).toBeGreaterThan(10);
+    const all = await t.query('records-custodian', '{ disclosures(first: 500) { nodes { requestId patron { id } fields } } }');
+    const mine = (all.data!.disclosures as { nodes: { requestId: string; fields: string[] }[] }).nodes.filter((r) => r.requestId === 'audit-list');
+    expect(mine).toHaveLength(patrons.size);
+    expect(mine.every((r) => r.fields.join() === 'Loan.patron,Patron.name')).toBe(true);
+  });
+
+  it('does not record a patron reading their own record (SELF)', async () => {
+    await t.query('patron', '{ me { name email loans { id } } }', undefined, { 'x-request-id': 'audit-self' });
+    expect((await disclosuresOf(patron.id)).some((r) => r.requestId === 'audit-self')).toBe(false);
+  });
+});
+
+describe('who saw my record', () => {
+  it('the patron sees their own disclosure log; the guardian sees the minor\'s', async () => {
+    await t.query('circulation-staff', `{ patron(id: "${minor.id}") { name } }`, undefined, { 'x-request-id': 'audit-minor' });
+    const own = await t.query('patron', '{ me { disclosures { principal exception fields } } }');
+    expect((own.data!.me as { disclosures: unknown[] }).disclosures.length).toBeGreaterThan(0);
+    const guardian = await t.query('guardian', `{ patron(id: "${minor.id}") { disclosures { requestId principal } } }`);
+    const log = (guardian.data!.patron as { disclosures: { requestId: string; principal: string }[] }).disclosures;
+    expect(log.find((r) => r.requestId === 'audit-minor')?.principal).toBe(PERSONAS['circulation-staff'].sub);
+  });
+
+  it('is redacted for staff and partners, and the audit query is FORBIDDEN to all but the custodian', async () => {
+    const staff = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { disclosures { principal } } }`);
+    expect(staff.data).toEqual({ patron: { disclosures: null } });
+    expect(staff.errors?.[0]?.extensions?.code).toBe('PRIVACY_REDACTED');
+    for (const persona of ['patron', 'circulation-staff', 'events-staff', 'partner', 'analytics', 'anonymous'] as const) {
+      const res = await t.query(persona, '{ disclosures { nodes { principal } } }');
+      expect(res.errors?.[0]?.extensions?.code, persona).toBe('FORBIDDEN');
+    }
+  });
+});
+
+describe('fail closed', () => {
+  it('redacts every disclosed value when the audit cannot be written, and serves the rest', async () => {
+    const audit = t.graph.databases!.audit.sqlite;
+    audit.exec(`create trigger audit_outage before insert on audit_records begin select raise(abort, 'disk full'); end`);
+    try {
+      const res = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { name email } branches { id } }`);
+      expect(res.data!.patron).toBeNull();
+      expect((res.data!.branches as unknown[]).length).toBeGreaterThan(0);
+      expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['PRIVACY_REDACTED']);
+      expect(JSON.stringify(res)).not.toContain(patron.email);
+      const listed = await t.query('circulation-staff', '{ loans(first: 20, status: OPEN) { nodes { id patron { name } } } }');
+      const nodes = (listed.data!.loans as { nodes: { id: string; patron: unknown }[] }).nodes;
+      expect(nodes).toHaveLength(20);
+      expect(nodes.every((n) => n.patron === null && typeof n.id === 'string')).toBe(true);
+      // SELF needs no record, so a patron still reads their own record during an outage.
+      expect((await t.query('patron', '{ me { name } }')).data).toEqual({ me: { name: patron.name } });
+    } finally {
+      audit.exec('drop trigger audit_outage');
+    }
+  });
+});
+
+describe('metrics', () => {
+  it('counts redactions per field and reason, with no subject ids', async () => {
+    await t.query('partner', `{ patron(id: "${minor.id}") { name } }`);
+    const text = await (await fetch(t.graph.urls.circulation!.replace(/\/graphql$/, '/metrics'))).text();
+    expect(text).toMatch(/library_privacy_redactions_total\{service="circulation",field="Query.patron",reason="no-exception-for-caller"\} \d+/);
+    expect(text).not.toMatch(/pat_/);
+  });
+});
