@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
 import { startGraph, type ServiceName } from '../app/graph.js';
+import { playgroundUrl } from '../playground/url.js';
 
 const program = new Command()
   .name('start')
@@ -34,7 +35,9 @@ const graph = await startGraph(config, logger, only).catch((error: unknown) => {
 const lines = Object.entries(graph.urls).map(([name, url]) => `  ${name.padEnd(12)} ${url}`);
 console.log(`\nLibrary graph is up:\n${lines.join('\n')}`);
 if (graph.urls.gateway) {
-  console.log(`\n  Playground:  ${graph.urls.gateway.replace(/\/graphql$/, '/graphql')} (open in a browser)`);
+  const playground = playgroundUrl(config.playground, graph.urls.gateway);
+  console.log('');
+  if (playground) console.log(`  Playground:  ${playground}   (open in a browser; pick a persona at the top)`);
   console.log('  Tokens:      npm run token -- <persona>   (patron, circulation-staff, ...)');
 }
 console.log('\nCtrl-C stops everything.');
