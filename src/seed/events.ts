@@ -6,14 +6,13 @@ import { DAY, HOUR, MINUTE, iso } from './clock.js';
 import { type PatronState, type SeedContext, STREAMS, eventId } from './context.js';
 import { type Audience, DENVER_UTC_OFFSET_HOURS, PROGRAMS } from './programs.js';
 import { Random, seededFaker } from './random.js';
+import { toDay } from '../retention/rules.js';
 
 type EventRow = EventsTables['events'];
 type RegistrationRow = Omit<EventsTables['registrations'], 'id'>;
 
 /** Share of events already held. */
 const PAST_SHARE = 0.6;
-/** Registrations for events that ended longer ago than this lose their patron (kept only as long as needed). */
-const ANONYMIZE_AFTER_DAYS = 180;
 
 /** An event as later phases need it: its row plus who it is for. */
 export interface SeededEvent {
@@ -71,12 +70,14 @@ export async function seedEvents(ctx: SeedContext): Promise<SeededEvent[]> {
 /**
  * Writes registrations: past events mostly full with attendance recorded, upcoming ones filling
  * as they near; children's programs draw mostly minors. A patron registers for an event once.
- * Seats promised to personas (`SeededEvent.personas`) are kept and written with the rest.
+ * Registrations of past events are written anonymized (no patron, the day of registering), as
+ * the default retention rule (`immediately`) leaves them. Seats promised to personas
+ * (`SeededEvent.personas`) are written linked, the patron's past one included: a fixture the
+ * tests name, which the first purge run anonymizes like any other.
  */
 export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[], patrons: PatronState): Promise<number> {
   const rng = new Random(ctx.seed, STREAMS.registrations);
   const anchor = ctx.clock.anchor;
-  const anonymizeBefore = anchor - ANONYMIZE_AFTER_DAYS * DAY;
   const minors: number[] = [];
   const adults: number[] = [];
   patrons.adult.forEach((a, i) => (a ? adults : minors).push(i));
@@ -88,7 +89,7 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
       const fill = past ? 0.4 + 0.6 * rng.float() : rng.float() * Math.max(0.1, 1 - (event.start - anchor) / (100 * DAY));
       const wanted = Math.min(seats, Math.round(seats * fill), patrons.ids.length);
       const kids = event.audience === 'children' || event.audience === 'teens';
-      const anonymous = Date.parse(event.row.ends_at) < anonymizeBefore;
+      const anonymous = Date.parse(event.row.ends_at) < anchor;
       const chosen = new Set<number>();
       for (let a = 0; chosen.size < wanted && a < wanted * 20; a++) {
         const pool = kids && minors.length > 0 && rng.chance(0.7) ? minors : adults.length > 0 ? adults : minors;
@@ -99,7 +100,7 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
         yield {
           event_id: event.row.id,
           patron_id: anonymous ? null : (patrons.ids[p] ?? null),
-          registered_at: iso(registered),
+          registered_at: anonymous ? toDay(iso(registered)) : iso(registered),
           attended: past && rng.chance(0.8) ? 1 : 0,
         };
       }

@@ -6,6 +6,7 @@ import { type CatalogState, type PatronState, type SeedContext, STREAMS, itemId 
 import { IN_SERVICE, LOAN_DAYS_BY_INDEX } from './formats.js';
 import { Random, drawShare } from './random.js';
 import { ageBandOfAge } from '../privacy/redact/deidentify.js';
+import { toDay } from '../retention/rules.js';
 
 type LoanRow = Omit<CirculationTables['loans'], 'id'>;
 
@@ -17,8 +18,6 @@ const OVERDUE_SHARE = 0.2;
 const LATE_SHARE = 0.12;
 /** How far back lending history goes. */
 const HISTORY_DAYS = 730;
-/** Returned loans older than this lose their patron unless the patron keeps reading history. */
-const ANONYMIZE_AFTER_DAYS = 180;
 /** The most loans one copy gets, so no item's history runs past HISTORY_DAYS too often. */
 const MAX_LOANS_PER_ITEM = 40;
 
@@ -39,6 +38,11 @@ export function pickPatron(rng: Random, patrons: number): number {
  * Holds: due_at = checked_out_at + loan period of the format x (1 + renewals); returned loans
  * come back before now; open loans are marked in `catalog.itemOnLoan` for the holds phase.
  * Persona items are skipped: their loans are the personas' fixed ones.
+ * Retention (default rule, `immediately`): a returned loan is written already anonymized (no
+ * patron, dates to the day) unless its borrower keeps reading history or it came back late; late
+ * loans stay linked for the fines phase, and `applyRetention` anonymizes those whose fine is paid
+ * or was never charged. Late returns are whole days late, so a fine's amount still follows from
+ * its loan's dates once they are cut to the day.
  */
 export async function seedLoans(
   ctx: SeedContext,
@@ -49,7 +53,6 @@ export async function seedLoans(
   const rng = new Random(ctx.seed, STREAMS.loans);
   const anchor = ctx.clock.anchor;
   const historyStart = anchor - HISTORY_DAYS * DAY;
-  const anonymizeBefore = anchor - ANONYMIZE_AFTER_DAYS * DAY;
   const skip = new Set(catalog.personaItems);
   const itemCount = catalog.itemWork.length;
   const patronCount = patrons.ids.length;
@@ -102,19 +105,19 @@ export async function seedLoans(
         const returned = cursor - mins(120, 25 * 24 * 60);
         const r = renewals(rng);
         const span = period * (1 + r);
-        const checkedOut = rng.chance(LATE_SHARE)
-          ? returned - span - mins(24 * 60 + 1, 30 * 24 * 60)
-          : returned - mins(24 * 60, span / MINUTE);
+        const late = rng.chance(LATE_SHARE);
+        const checkedOut = late ? returned - span - rng.int(2, 30) * DAY : returned - mins(24 * 60, span / MINUTE);
         if (checkedOut < historyStart) break;
         const p = pickPatron(rng, patronCount);
-        const keep = returned >= anonymizeBefore || patrons.readingHistory[p] === 1;
+        const keep = late || patrons.readingHistory[p] === 1;
+        const date = keep ? iso : (ms: number) => toDay(iso(ms));
         perItem.push({
           item_id: item,
           patron_id: keep ? (patrons.ids[p] ?? null) : null,
           branch_id: branchId,
-          checked_out_at: iso(checkedOut),
-          due_at: iso(checkedOut + span),
-          returned_at: iso(returned),
+          checked_out_at: date(checkedOut),
+          due_at: date(checkedOut + span),
+          returned_at: date(returned),
           renewals: r,
           ...borrower(p, checkedOut),
         });

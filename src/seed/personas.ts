@@ -21,6 +21,8 @@ const { patron, minor, guardian } = PERSONA_PATRONS;
  * late and fined, unpaid), 1 WAITING hold, registrations for one upcoming and one past event;
  * minor: 2 open loans, 1 READY hold, 1 upcoming event; guardian: 1 open loan.
  * Offsets are days from the seeding day; each loan has its own reserved copy.
+ * Retention: the patron's returned loans stay linked because reading history is on (and one has an
+ * unpaid fine); the past registration is written linked and the first purge anonymizes it.
  */
 const PERSONA_LOANS: ReadonlyArray<{ patronId: string; out: number; returnedAfter?: number; fined?: true }> = [
   { patronId: patron.id, out: -10 },

@@ -20,6 +20,7 @@ import {
 } from './personas.js';
 import { DEFAULT_SEED, PLANS } from './plan.js';
 import { seedRegisters } from './registers.js';
+import { applyRetention } from './retention.js';
 
 /** How much data to generate: `demo` (seeded on first start) or `county` (benchmarks). */
 export type SeedScale = 'demo' | 'county';
@@ -59,15 +60,16 @@ export interface SeedOptions {
 
 /** The order phases run and report in. */
 export const SEED_PHASES = [
-  'branches', 'works', 'items', 'patrons', 'loans', 'holds', 'fines', 'events', 'registrations', 'registers',
+  'branches', 'works', 'items', 'patrons', 'loans', 'holds', 'fines', 'retention', 'events', 'registrations', 'registers',
 ] as const;
 
 /**
  * Fills empty, migrated subgraph databases with deterministic library data: the Jefferson County
  * branches, a catalog, patrons (the three persona patrons with their fixed activity among them),
  * loans, holds, fines, events, registrations, and the consent, legal-order and guardianship
- * registers. Rows are generated as a stream and written in batched multi-row INSERTs, one
- * transaction per chunk, so memory stays flat at county scale. Refuses a database already seeded.
+ * registers, as the default retention rules leave them (src/seed/retention.ts). Rows are generated
+ * as a stream and written in batched multi-row INSERTs, one transaction per chunk, so memory stays
+ * flat at county scale. Refuses a database already seeded.
  */
 export async function seed(targets: SeedTargets, options: SeedOptions): Promise<SeedReport> {
   const started = performance.now();
@@ -118,6 +120,7 @@ export async function seed(targets: SeedTargets, options: SeedOptions): Promise<
 
     await seedFines(ctx);
     await seedPersonaFine(ctx, finedLoanId);
+    await applyRetention(ctx);
 
     const events = await seedEvents(ctx);
     assignPersonaSeats(ctx, events);

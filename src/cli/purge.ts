@@ -1,0 +1,178 @@
+/**
+ * `npm run purge -- [--data-dir data] [--batch 10000] [--dry-run] [--pause 0] [--no-vacuum]`
+ *
+ * Applies the retention rules (RETENTION_* in the environment, see src/retention/config.ts) to the
+ * circulation and events databases under the data directory: closed loans, paid fines, closed
+ * holds and registrations of ended events lose their patron. Batches of --batch rows, one
+ * transaction each, so Ctrl-C (after the batch in progress) or a crash leaves whole batches and a
+ * rerun continues; then the files are rebuilt (VACUUM) and their write-ahead logs truncated, so no
+ * copy of a removed link is left on disk (see src/retention/purge.ts). Progress on stderr; the summary (rows per table, seconds, rows/s) on stdout.
+ * Exit 0 when done, 1 on failure or missing databases, 2 for bad flags or configuration, 130
+ * when interrupted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { type Database, openSqlite } from '../db/open.js';
+import { PURGE_TABLES, type PurgeTable } from '../retention/anonymize.js';
+import { type RetentionConfig, retentionFromEnv } from '../retention/config.js';
+import { DEFAULT_BATCH_SIZE, type PurgeProgress, type PurgeReport, purge } from '../retention/purge.js';
+import { describeRule } from '../retention/rules.js';
+import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
+
+interface Flags {
+  dataDir: string;
+  batch: number;
+  dryRun: boolean;
+  pause: number;
+  vacuum: boolean;
+}
+
+const integer = (min: number, max: number) => (value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InvalidArgumentError(`expected an integer from ${min} to ${max.toLocaleString('en-US')}`);
+  }
+  return Number(value);
+};
+
+function parseFlags(argv: string[]): Flags {
+  const program = new Command('purge')
+    .description('Anonymize closed loans, paid fines, closed holds and past registrations by the retention rules')
+    .option('--data-dir <dir>', 'directory of the SQLite files', process.env.DATA_DIR ?? 'data')
+    .option('--batch <n>', 'rows per batch (one transaction each)', integer(1, 1_000_000), DEFAULT_BATCH_SIZE)
+    .option('--dry-run', 'count what would be anonymized, change nothing', false)
+    .option('--pause <ms>', 'wait between batches, to leave room for a running server', integer(0, 60_000), 0)
+    .option('--no-vacuum', 'skip rebuilding the files afterwards (old copies may stay in unused page space until a run that does)')
+    .allowExcessArguments(false)
+    .exitOverride();
+  program.parse(argv, { from: 'node' });
+  return program.opts<Flags>();
+}
+
+/** A bar per table on a terminal (only once a run lasts over a second); a line per table otherwise. */
+function progressReporter(): { report: (p: PurgeProgress) => void; stop: () => void } {
+  const started = Date.now();
+  const tty = process.stderr.isTTY === true;
+  let multibar: cliProgress.MultiBar | undefined;
+  const bars = new Map<PurgeTable, cliProgress.SingleBar>();
+  const finished = new Set<PurgeTable>();
+  return {
+    report({ table, position, end, anonymized }) {
+      if (tty && (multibar || Date.now() - started > 1000)) {
+        multibar ??= new cliProgress.MultiBar(
+          {
+            format: ' {table} [{bar}] {percentage}% of ids | {rows} anonymized | {duration_formatted}',
+            hideCursor: true,
+            clearOnComplete: false,
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        let bar = bars.get(table);
+        if (!bar) {
+          bar = multibar.create(Math.max(end, 1), 0, { table: table.padEnd(13), rows: 0 });
+          bars.set(table, bar);
+        }
+        bar.update(Math.min(position, Math.max(end, 1)), { table: table.padEnd(13), rows: anonymized[table].toLocaleString('en-US') });
+      } else if (!tty && position >= end && !finished.has(table) && Date.now() - started > 1000) {
+        finished.add(table);
+        process.stderr.write(`purge: ${table} done (${anonymized[table].toLocaleString('en-US')} rows)\n`);
+      }
+    },
+    stop() {
+      multibar?.stop();
+      multibar = undefined;
+    },
+  };
+}
+
+function printReport(dataDir: string, retention: RetentionConfig, report: PurgeReport): void {
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  const { rules } = retention;
+  const verb = report.dryRun ? 'would be anonymized' : 'anonymized';
+  const lines = [
+    `Retention purge of ${dataDir}${report.dryRun ? ' (dry run: nothing changed)' : ''}`,
+    `  rules: closed loans ${describeRule(rules.closedLoans)}, loans with fees ${describeRule(rules.loansWithFees)}, ` +
+      `holds ${describeRule(rules.holds)}, registrations ${describeRule(rules.registrations)}`,
+    ...PURGE_TABLES.map((table) => `  ${table.padEnd(14)} ${fmt(report.anonymized[table]).padStart(12)} ${verb}`),
+    `  total ${fmt(report.total)} rows in ${report.seconds.toFixed(2)} s (${fmt(report.rowsPerSecond)} rows/s), ${fmt(report.batches)} batches`,
+  ];
+  if (report.interrupted) lines.push('  interrupted: the batches above are done; run again to finish');
+  if (report.vacuumed) lines.push(`  files rebuilt (VACUUM) in ${report.vacuumSeconds.toFixed(2)} s: no old copy of a removed link is left in them`);
+  else if (!report.dryRun && !report.interrupted) lines.push('  files not rebuilt (--no-vacuum): old copies may remain in unused page space until the next full run');
+  if (!report.dryRun) {
+    lines.push(
+      report.checkpointed
+        ? '  write-ahead logs checkpointed and truncated'
+        : '  write-ahead log still in use by a reader: it is truncated at the next checkpoint',
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let flags: Flags;
+  let retention: RetentionConfig;
+  try {
+    flags = parseFlags(argv);
+    retention = retentionFromEnv();
+  } catch (error) {
+    // Commander has already printed its message (or the help text).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`purge: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const files = { circulation: path.join(flags.dataDir, 'circulation.db'), events: path.join(flags.dataDir, 'events.db') };
+  const present = Object.values(files).filter((file) => fs.existsSync(file));
+  if (present.length === 0) {
+    process.stderr.write(`purge: no circulation.db or events.db in ${flags.dataDir}; nothing to purge\n`);
+    return 1;
+  }
+
+  const opened: Database<unknown>[] = [];
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const progress = progressReporter();
+  try {
+    const circulation = fs.existsSync(files.circulation)
+      ? await openSqlite<CirculationTables>(files.circulation, circulationMigrations)
+      : undefined;
+    if (circulation) opened.push(circulation as Database<unknown>);
+    const events = fs.existsSync(files.events) ? await openSqlite<EventsTables>(files.events, eventsMigrations) : undefined;
+    if (events) opened.push(events as Database<unknown>);
+    const report = await purge(
+      { circulation: circulation?.db, events: events?.db },
+      {
+        rules: retention.rules,
+        batchSize: flags.batch,
+        dryRun: flags.dryRun,
+        pauseMs: flags.pause,
+        vacuum: flags.vacuum,
+        signal: controller.signal,
+        onProgress: progress.report,
+      },
+    );
+    progress.stop();
+    printReport(flags.dataDir, retention, report);
+    return report.interrupted ? 130 : 0;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    for (const db of opened) await db.close();
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`purge: failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,65 @@
+import { Cron } from 'croner';
+import type { Logger } from '../log/logger.js';
+import type { RetentionConfig } from './config.js';
+import { purge, type PurgeReport, type PurgeTargets } from './purge.js';
+import { describeRule } from './rules.js';
+
+/** The in-process purge: a cron job over the open databases. */
+export interface PurgeSchedule {
+  /** When the next run starts, or null. */
+  nextRun(): Date | null;
+  /** Runs the purge now (or joins the run in progress); null when it failed (the error is logged). */
+  runNow(): Promise<PurgeReport | null>;
+  /** Stops scheduling, asks a run in progress to stop after its batch, and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the purge on `schedule` (croner, in the configured time zone) over `targets`. Runs never
+ * overlap; a failed run is logged and the next one tries again. Each run logs its counts and
+ * timing, never an id or a name. The timer is unref'd, so it never keeps a process alive.
+ */
+export function startPurgeSchedule(
+  targets: PurgeTargets,
+  config: { rules: RetentionConfig['rules']; schedule: NonNullable<RetentionConfig['schedule']> },
+  logger: Logger,
+): PurgeSchedule {
+  const controller = new AbortController();
+  let running: Promise<PurgeReport | null> | null = null;
+  const rules = Object.fromEntries(Object.entries(config.rules).map(([k, rule]) => [k, describeRule(rule)]));
+
+  const runNow = (): Promise<PurgeReport | null> => {
+    if (running) return running;
+    running = purge(targets, { rules: config.rules, signal: controller.signal })
+      .then(
+        (report) => {
+          const { anonymized, seconds, rowsPerSecond, batches, interrupted, vacuumSeconds, checkpointed } = report;
+          logger.info({ anonymized, seconds, rowsPerSecond, batches, interrupted, vacuumSeconds, checkpointed, rules }, 'retention purge done');
+          return report;
+        },
+        (error: unknown) => {
+          logger.error({ err: error instanceof Error ? error.message : String(error) }, 'retention purge failed');
+          return null;
+        },
+      )
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+
+  const job = new Cron(config.schedule.pattern, { timezone: config.schedule.timezone, protect: true, unref: true }, () => {
+    void runNow();
+  });
+  logger.info({ schedule: config.schedule.pattern, timezone: config.schedule.timezone, next: job.nextRun()?.toISOString(), rules }, 'retention purge scheduled');
+
+  return {
+    nextRun: () => job.nextRun(),
+    runNow,
+    async stop() {
+      job.stop();
+      controller.abort();
+      await running;
+    },
+  };
+}
