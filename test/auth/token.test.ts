@@ -75,10 +75,12 @@ describe('production keys', () => {
     JWT_PUBLIC_KEY: pem,
     JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     CONTEXT_SECRET: 'c'.repeat(48),
+    AUDIT_KEY: 'a'.repeat(48),
+    PSEUDONYM_KEY: 'p'.repeat(48),
   };
 
   it('refuses to start with the development secret or with no key', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', CONTEXT_SECRET: 'c'.repeat(48) })).toThrow(/JWT_PUBLIC_KEY or JWT_JWKS_URL/);
+    expect(() => loadConfig({ ...production, JWT_PUBLIC_KEY: undefined, JWT_PRIVATE_KEY: undefined })).toThrow(/JWT_PUBLIC_KEY or JWT_JWKS_URL/);
     expect(() => loadConfig({ ...production, JWT_SECRET: DEV_JWT_SECRET })).toThrow(/development secret/);
     expect(() => loadConfig({ ...production, PRIVACY_ENFORCEMENT: 'off' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...production, CONTEXT_SECRET: undefined })).toThrow(/CONTEXT_SECRET/);
