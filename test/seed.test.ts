@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPin } from '../src/auth/pin.js';
 import { PARTNER_PRINCIPAL, PERSONA_PATRONS, SEEDED_LEGAL_ORDER } from '../src/auth/personas.js';
 import { openSqlite } from '../src/db/open.js';
-import { LOAN_DAYS, type Format } from '../src/seed/formats.js';
+import type { Format } from '../src/seed/formats.js';
+import { LOAN_DAYS } from '../subgraphs/circulation/lending.js';
 import { type SeedOptions, type SeedReport, isSeeded, seed } from '../src/seed/seed.js';
 import { type CatalogTables, catalogMigrations } from '../subgraphs/catalog/migrations.js';
 import { type CirculationTables, circulationMigrations } from '../subgraphs/circulation/migrations.js';
@@ -137,7 +138,7 @@ describe('seed (demo scale)', async () => {
       const due = Date.parse(String(l.due_at));
       expect(l.renewals).toBeGreaterThanOrEqual(0);
       expect(l.renewals).toBeLessThanOrEqual(2);
-      expect(due - out).toBe(LOAN_DAYS[l.format as Format] * DAY * (1 + Number(l.renewals)));
+      expect(due - out).toBe(LOAN_DAYS[l.format as Format]! * DAY * (1 + Number(l.renewals)));
       expect(out).toBeLessThan(NOW.getTime());
       if (l.returned_at === null) {
         open += 1;

@@ -4,7 +4,7 @@ import { PERSONA_PATRONS } from '../auth/personas.js';
 import { insertChunk, writeInChunks } from './batches.js';
 import { DAY, MINUTE, iso } from './clock.js';
 import { type SeedContext, STREAMS } from './context.js';
-import { FINE_CAP_CENTS, FINE_CENTS_PER_DAY } from './formats.js';
+import { FINE_CAP_CENTS, FINE_CENTS_PER_DAY } from '../../subgraphs/circulation/lending.js';
 import { Random } from './random.js';
 
 type FineRow = Omit<CirculationTables['fines'], 'id'>;
