@@ -15,8 +15,9 @@ export function activityTimeFor(caller: DisclosureContext, at: string | null): s
  * the guard; the resolvers already return the de-identified form, so nothing more leaves even
  * where enforcement is off (benchmarks). The raw `checkedOutAt`, `dueAt` and `returnedAt` are not
  * patron-linked, but their time of day would help tie a pseudonymous loan to a person seen at
- * the desk: analytics get them cut to the day. These resolvers are merged over the ones in
- * resolvers.ts (service.ts), so they replace its three timestamp fields of `Loan`.
+ * the desk: analytics get them cut to the day, and so the due time of an item on loan (public,
+ * but with it the time of checkout follows from the loan period). These resolvers are merged over
+ * the ones in resolvers.ts (service.ts), so they replace its `Loan` timestamps and `Item.dueAt`.
  */
 export const analyticsLoanResolvers = {
   Loan: {
@@ -27,5 +28,9 @@ export const analyticsLoanResolvers = {
     checkedOutAt: (l: LoanRow, _: unknown, ctx: CirculationContext) => activityTimeFor(ctx.privacy.caller, l.checked_out_at),
     dueAt: (l: LoanRow, _: unknown, ctx: CirculationContext) => activityTimeFor(ctx.privacy.caller, l.due_at),
     returnedAt: (l: LoanRow, _: unknown, ctx: CirculationContext) => activityTimeFor(ctx.privacy.caller, l.returned_at),
+  },
+  Item: {
+    dueAt: async (i: { id: string }, _: unknown, ctx: CirculationContext) =>
+      activityTimeFor(ctx.privacy.caller, (await ctx.loaders.openLoanOfItem.load(i.id))?.due_at ?? null),
   },
 };

@@ -24,6 +24,14 @@ const EXPRESSION: Record<CirculationDimension, RawBuilder<unknown>> = {
   MONTH: sql`substr(l.checked_out_at, 1, 7)`,
 };
 
+/**
+ * The borrower a loan still names for statistics: none once anonymized, and none for a returned
+ * loan of a patron who keeps reading history (that link is kept for the patron's own view alone,
+ * so it counts for no one here, as in the export).
+ */
+const BORROWER = sql`CASE WHEN l.returned_at IS NOT NULL
+  AND EXISTS (SELECT 1 FROM patrons p WHERE p.id = l.patron_id AND p.reading_history = 1) THEN NULL ELSE l.patron_id END`;
+
 /** Checkouts and distinct (still linked) borrowers of the loans checked out within `range`. */
 export function circulationQuery(range: MonthRange, groupBy: readonly CirculationDimension[]): GroupedQuery {
   // A left join keeps every loan in every grouping, so the totals agree whatever is grouped.
@@ -32,7 +40,7 @@ export function circulationQuery(range: MonthRange, groupBy: readonly Circulatio
     from: sql`FROM loans l ${items} WHERE l.checked_out_at >= ${range.start} AND l.checked_out_at < ${range.end}`,
     dimensions: groupBy.map((d) => EXPRESSION[d]),
     counts: [sql`count(*)`],
-    people: sql`count(DISTINCT l.patron_id)`,
+    people: sql`count(DISTINCT ${BORROWER})`,
   };
 }
 
@@ -62,8 +70,8 @@ export function circulationStatsResolvers(options: { minCellSize: number }) {
         requireRole(ctx.privacy.caller, ['analytics', 'staff', 'custodian'], ['circulation']);
         const range = monthRange(args.from, args.to);
         const groupBy = [...new Set(args.groupBy ?? [])];
-        const table = await groupedTable(ctx.store.db, circulationQuery(range, groupBy));
-        if (table.cells.length > MAX_GROUPS) {
+        const table = await groupedTable(ctx.store.db, circulationQuery(range, groupBy), MAX_GROUPS);
+        if (table === null) {
           throw graphError('BAD_USER_INPUT', `More than ${MAX_GROUPS} groups: narrow the range or group by fewer dimensions.`);
         }
         const published = suppress(table, options.minCellSize);

@@ -50,8 +50,8 @@ export function eventStatsResolvers(options: { minCellSize: number }) {
         requireRole(ctx.privacy.caller, ['analytics', 'staff', 'custodian'], ['events']);
         const range = monthRange(args.from, args.to);
         const groupBy = [...new Set(args.groupBy ?? [])];
-        const table = await groupedTable(ctx.store.db, eventsQuery(range, groupBy));
-        if (table.cells.length > MAX_GROUPS) {
+        const table = await groupedTable(ctx.store.db, eventsQuery(range, groupBy), MAX_GROUPS);
+        if (table === null) {
           throw graphError('BAD_USER_INPUT', `More than ${MAX_GROUPS} groups: narrow the range or group by fewer dimensions.`);
         }
         const shaped = shapeStats(suppress(table, options.minCellSize), groupBy, {

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import { once } from 'node:events';
+import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import type { Database } from '../db/open.js';
+import { patronId } from '../privacy/context/ids.js';
+import { pseudonym } from '../privacy/redact/deidentify.js';
+import { periodOf, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
+import { header, line, type ExportFormat, type ExportRow } from './exportFormat.js';
+import { ANY, GroupCounts, planRecoding } from './kAnonymity.js';
+import { borrowers as readBorrowers, lastLoanId, loanPages, type LoanWindow } from './loanRecords.js';
+
+/** What one export run needs. */
+export interface ExportOptions {
+  /** The circulation database (its Kysely handle writes the queries, its SQLite handle runs them). */
+  database: Database<CirculationTables>;
+  window: LoanWindow;
+  format: ExportFormat;
+  /** The file to write; it appears only once complete (written beside it, then renamed). */
+  out: string;
+  /** The fewest distinct people an exported group of quasi-identifiers may stand for. */
+  k: number;
+  pseudonym: { key: string; period: PseudonymPeriod };
+  pageSize?: number;
+  /** Called after each page: the phase, the last loan id read and the highest loan id. */
+  onProgress?: (phase: 'count' | 'write', done: number, total: number) => void;
+  /** Observes each written row with the id of its loan (tests check the file against the database with it). */
+  onRow?: (loanId: number, row: ExportRow) => void;
+}
+
+/** What an export did, for the summary it prints. */
+export interface ExportReport {
+  k: number;
+  /** Loans in the window. */
+  read: number;
+  written: number;
+  /** Written with their quasi-identifiers as recorded. */
+  kept: number;
+  /** Of those, the rows still linked to a patron, written with the patron's key. */
+  keyed: number;
+  /** Written generalized, by rung of the ladder (1: wide age band, 2: and no home branch, 3: neither). */
+  generalized: { total: number; byLevel: [number, number, number]; withoutAttributes: number };
+  /** Not written: their group stood for fewer than k people even at the top of the ladder. */
+  dropped: number;
+  seconds: number;
+  /** Rows written per second, both passes included. */
+  rowsPerSecond: number;
+}
+
+/**
+ * Exports one de-identified row per loan of the window, in two streaming passes over the loans
+ * table: the first counts people per group of quasi-identifiers (age band x home branch x
+ * format), the second writes each row with its group recoded so that every group in the file
+ * stands for at least k people (src/analytics/kAnonymity.ts). A row keeps its patron key (a
+ * pseudonym for the period of its checkout) only while its group is published as recorded:
+ * a key would otherwise undo a generalization by linking the row to the same patron's others.
+ */
+export async function exportAnalytics(options: ExportOptions): Promise<ExportReport> {
+  const started = performance.now();
+  const { database, window, format, k, pageSize } = options;
+  const total = await lastLoanId(database);
+  const borrowers = await readBorrowers(database, window);
+  const progress = options.onProgress ?? (() => {});
+
+  const counts = new GroupCounts();
+  let read = 0;
+  for (const page of loanPages(database, window, borrowers, pageSize)) {
+    for (const [, patron, , , , ageBand, homeBranch, itemFormat] of page) counts.add(counts.indexOf(ageBand, homeBranch, itemFormat), patron);
+    read += page.length;
+    progress('count', page[page.length - 1]![0], total);
+  }
+  progress('count', total, total);
+  const { targets } = planRecoding(counts, k);
+
+  const report: ExportReport = {
+    k,
+    read,
+    written: 0,
+    kept: 0,
+    keyed: 0,
+    generalized: { total: 0, byLevel: [0, 0, 0], withoutAttributes: 0 },
+    dropped: 0,
+    seconds: 0,
+    rowsPerSecond: 0,
+  };
+  const partial = `${options.out}.partial`;
+  const file = fs.createWriteStream(partial, { highWaterMark: 1 << 20 });
+  const failed = new Promise<never>((_, reject) => file.once('error', reject));
+  failed.catch(() => {});
+  const write = async (chunk: string) => {
+    if (!file.write(chunk)) await Promise.race([once(file, 'drain'), failed]);
+  };
+  try {
+    await write(header(format));
+    for (const page of loanPages(database, window, borrowers, pageSize)) {
+      let chunk = '';
+      for (const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch, itemFormat] of page) {
+        const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
+        if (!target) {
+          report.dropped += 1;
+          continue;
+        }
+        const asRecorded = target.level === 0;
+        if (asRecorded) report.kept += 1;
+        else {
+          report.generalized.total += 1;
+          report.generalized.byLevel[target.level - 1]! += 1;
+          if (ageBand === ANY && homeBranch === ANY) report.generalized.withoutAttributes += 1;
+        }
+        const keyed = asRecorded && patron !== null;
+        if (keyed) report.keyed += 1;
+        const row: ExportRow = {
+          patronKey: keyed ? pseudonym(patronId(patron), options.pseudonym.key, periodOf(checkedOutAt, options.pseudonym.period)) : null,
+          ageBand: target.q.ageBand,
+          homeBranch: target.q.homeBranch,
+          format: target.q.format,
+          branch,
+          checkoutDay: checkedOutAt.slice(0, 10),
+          returnDay: returnedAt?.slice(0, 10) ?? null,
+        };
+        options.onRow?.(id, row);
+        chunk += line(format, row);
+      }
+      report.written = report.kept + report.generalized.total;
+      await write(chunk);
+      progress('write', page[page.length - 1]![0], total);
+    }
+    progress('write', total, total);
+    file.end();
+    await Promise.race([once(file, 'finish'), failed]);
+    fs.renameSync(partial, options.out);
+  } catch (error) {
+    file.destroy();
+    fs.rmSync(partial, { force: true });
+    throw error;
+  }
+  report.seconds = (performance.now() - started) / 1000;
+  report.rowsPerSecond = Math.round(report.written / Math.max(report.seconds, 1e-3));
+  return report;
+}

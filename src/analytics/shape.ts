@@ -1,0 +1,44 @@
+import { UNKNOWN } from './groupedCounts.js';
+import type { PublishedGroup, PublishedTable } from './suppression.js';
+
+/** How a subgraph names a statistics group's fields in its schema. */
+export interface GroupFields<D extends string> {
+  /** The field and value for dimension `d` taking `value` (e.g. BRANCH -> branch: a Branch reference). */
+  field(d: D, value: string): [name: string, value: unknown];
+  /** The names of the additive counts, in the query's order (e.g. ['checkouts']). */
+  counts: readonly string[];
+  /** The name of the distinct-people number (e.g. 'distinctBorrowers'). */
+  people: string;
+}
+
+/** A statistics answer as the schema's `...Stats` type has it (cells, margins, total as plain objects). */
+export interface ShapedStats {
+  cells: Record<string, unknown>[];
+  margins: Record<string, unknown>[];
+  total: Record<string, unknown>;
+}
+
+/**
+ * Names the groups of a published table for the schema: each grouped dimension's value (absent
+ * where unknown), a margin's `dimension`, and the counts and people, all null when suppressed.
+ */
+export function shapeStats<D extends string>(table: PublishedTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
+  const shape = (group: PublishedGroup, dimensions: readonly D[], dimension: D | null): Record<string, unknown> => {
+    const out: Record<string, unknown> = { dimension, suppressed: group.suppressed };
+    dimensions.forEach((d, i) => {
+      const value = group.key[i];
+      if (value !== undefined && value !== UNKNOWN) {
+        const [name, shaped] = fields.field(d, value);
+        out[name] = shaped;
+      }
+    });
+    fields.counts.forEach((name, i) => (out[name] = group.suppressed ? null : group.counts[i]));
+    out[fields.people] = group.suppressed ? null : group.people;
+    return out;
+  };
+  return {
+    cells: table.cells.map((c) => shape(c, groupBy, null)),
+    margins: table.margins.flatMap((groups, d) => groups.map((g) => shape(g, [groupBy[d]!], groupBy[d]!))),
+    total: shape(table.total, [], null),
+  };
+}
