@@ -36,9 +36,19 @@ export function graphError(code: ErrorCode, message: string): GraphQLError {
   });
 }
 
-/** The error that stands in for a redacted field (CONTRACT.md, "Redaction"). */
+/**
+ * The error that stands in for a redacted field (CONTRACT.md, "Redaction"). Built without a stack
+ * trace: a list can redact thousands of fields, the trace says nothing a client may see, and
+ * graphql-js reuses this error's (empty) stack when it adds the path.
+ */
 export function redactedError(): GraphQLError {
-  return graphError('PRIVACY_REDACTED', REDACTED_MESSAGE);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return graphError('PRIVACY_REDACTED', REDACTED_MESSAGE);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** True for the codes a client may see as they are; anything else is masked. */

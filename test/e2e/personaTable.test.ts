@@ -135,6 +135,14 @@ describe('reaching patrons through their activity', () => {
     expect(staff.readingHistory).toBeNull();
   });
 
+  it('an anonymized loan has no borrower: null with no error for staff (nothing is withheld)', async () => {
+    const res = await t.query('circulation-staff', '{ loans(first: 300, status: RETURNED) { nodes { id patron { name } } } }');
+    const nodes = (res.data!.loans as { nodes: { patron: unknown }[] }).nodes;
+    expect(nodes.length).toBeGreaterThan(0);
+    expect(nodes.every((n) => n.patron === null)).toBe(true);
+    expect(res.errors).toBeUndefined();
+  });
+
   it('an unknown patron id looks exactly like a patron the caller may not see', async () => {
     const unknown = await t.query('circulation-staff', '{ patron(id: "pat_000000000000") { name } }');
     const hidden = await t.query('partner', `{ patron(id: "${minor.id}") { name } }`);

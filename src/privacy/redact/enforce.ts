@@ -69,7 +69,9 @@ function apply(decision: Decision, rule: FieldRule, redactAbsence: boolean, subj
   privacy.observe?.(rule, subject, decision);
   switch (decision.kind) {
     case 'redact':
-      return redactedError();
+      // No patron to find (an anonymized loan): nothing to disclose and nothing withheld, so the
+      // field is a plain null. Only a caller who could see such a patron gets here at all.
+      return decision.reason === 'no-subject' ? null : redactedError();
     case 'deidentify':
       return andThen(resolve(...call), (value) =>
         deidentifyValue(decision.strategy, value, subject, { ...privacy.pseudonym, today: privacy.clock.today }),
