@@ -62,6 +62,3 @@ export function decodeContext(encoded: string): DisclosureContext {
     patronId: parsed.patronId === null ? null : patronId(parsed.patronId),
   };
 }
-
-/** True when the caller holds `role`. */
-export const hasRole = (context: DisclosureContext, role: Role): boolean => context.roles.includes(role);

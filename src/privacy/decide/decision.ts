@@ -24,5 +24,3 @@ export const redact = (reason: RedactReason): Decision => ({ kind: 'redact', rea
 
 /** True when the decision lets the value through unchanged. */
 export const isDisclose = (d: Decision): d is Extract<Decision, { kind: 'disclose' }> => d.kind === 'disclose';
-/** True when the decision withholds the value. */
-export const isRedact = (d: Decision): d is Extract<Decision, { kind: 'redact' }> => d.kind === 'redact';

@@ -41,14 +41,6 @@ export function locateSubject(
   }
 }
 
-/** Decides one field for one subject, loading facts only when an exception could need them. */
-export async function decideField(rule: FieldRule, subject: PatronId | null, privacy: PrivacyContext): Promise<Decision> {
-  const { caller, clock } = privacy;
-  const wanted = needsFacts(candidateExceptions(rule, caller)) && subject !== null;
-  const facts = wanted ? await privacy.facts.load(subject) : undefined;
-  return decide({ rule, caller, subject, facts, clock });
-}
-
 const isPromise = (value: unknown): value is Promise<unknown> =>
   typeof (value as Promise<unknown> | null)?.then === 'function';
 
