@@ -8,11 +8,12 @@ import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
 import { isSeeded, seed } from '../seed/seed.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
 import { AuditStore } from '../privacy/audit/auditStore.js';
+import { AuditWriter } from '../privacy/audit/auditWriter.js';
 import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { createCatalogService } from '../../subgraphs/catalog/service.js';
 import { createCirculationService } from '../../subgraphs/circulation/service.js';
 import { createEventsService } from '../../subgraphs/events/service.js';
-import { openDatabases, type Databases } from './databases.js';
+import { databaseFile, openDatabases, type Databases } from './databases.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
@@ -40,9 +41,11 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   const urls: Partial<Record<ServiceName, string>> = {};
   let databases: Databases | null = null;
   let purge: PurgeSchedule | null = null;
+  let auditWriter: AuditWriter | null = null;
   const stop = async () => {
     await purge?.stop();
     for (const { server } of running.reverse()) await server.stop();
+    await auditWriter?.close();
     if (databases) for (const db of Object.values(databases)) await db.close();
   };
   try {
@@ -58,6 +61,9 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       }
     }
     const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
+    if (databases && config.audit.enabled) {
+      auditWriter = new AuditWriter({ file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, logger: logger.child({ service: 'audit' }) });
+    }
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
     const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
     const services: (() => SubgraphService)[] = [];
@@ -73,7 +79,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         config,
         logger: logger.child({ service: service.name }),
         port: config.ports[service.name],
-        audit: auditStore,
+        audit: auditWriter,
       });
       running.push({ name: service.name, server });
       urls[service.name] = server.url;

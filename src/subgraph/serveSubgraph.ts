@@ -4,7 +4,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { HttpRefusal, serveGraphQL, type RawRequest, type Route, type RunningServer } from '../http/serve.js';
-import type { AuditStore } from '../privacy/audit/auditStore.js';
+import type { AuditWriter } from '../privacy/audit/auditWriter.js';
 import { PrivacyMetrics } from '../privacy/audit/metrics.js';
 import { auditPlugin } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
@@ -36,16 +36,12 @@ export function signatureGuard(verifier: RequestVerifier, logger: Logger, audien
 /** Serves a subgraph over HTTP; every /graphql request must carry a valid signed context. */
 export async function serveSubgraph(
   service: SubgraphService,
-  options: { config: Config; logger: Logger; port: number; audit: AuditStore | null },
+  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null },
 ): Promise<RunningServer> {
   const { config, logger } = options;
   const metrics = new PrivacyMetrics(service.name);
-  const auditStore = config.audit.enabled ? options.audit : null;
-  const audit = auditStore
-    ? (entries: Parameters<AuditStore['append']>[1]) => {
-        auditStore.append(service.name, entries);
-      }
-    : undefined;
+  const writer = config.audit.enabled ? options.audit : null;
+  const audit = writer ? (entries: Parameters<AuditWriter['append']>[1]) => writer.append(service.name, entries) : undefined;
   const metricsRoute: Route = ({ req }, res) => {
     if (req.url !== '/metrics') return false;
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });

@@ -30,7 +30,7 @@ export function auditPlugin(logger: Logger, onFailure: () => void): ApolloServer
         async willSendResponse({ contextValue, response }) {
           const audit = contextValue.privacy?.audit;
           if (!audit) return;
-          const result = audit.flush();
+          const result = await audit.flush();
           if (result.ok) return;
           onFailure();
           logger.error({ err: result.error instanceof Error ? result.error.message : 'unknown', fields: result.paths.length }, 'audit write failed; disclosed values redacted');

@@ -48,6 +48,20 @@ export const auditMigrations: Migrations = {
         begin select raise(abort, 'audit checkpoints are append-only'); end`.execute(db);
     },
   },
+  '0002_subject_index': {
+    // The per-patron index moves out of the append path: an index entry per record made the
+    // write touch one random page per subject. Records now go in alone; the writer thread files
+    // them under their patrons in bulk, sorted, and lookups read the unfiled tail directly.
+    async up(db: Kysely<unknown>) {
+      await sql`create table audit_subjects (
+        patron_id text not null, chain text not null, seq integer not null,
+        primary key (patron_id, chain, seq)) without rowid`.execute(db);
+      await sql`create table audit_subjects_upto (chain text primary key, seq integer not null)`.execute(db);
+      await sql`insert into audit_subjects select patron_id, chain, seq from audit_records order by patron_id`.execute(db);
+      await sql`insert into audit_subjects_upto select chain, max(seq) from audit_records group by chain`.execute(db);
+      await db.schema.dropIndex('audit_patron').execute();
+    },
+  },
 };
 
 /** Row shapes of the audit database. */
@@ -70,5 +84,9 @@ export interface AuditTables {
     hash: string;
   };
   audit_checkpoints: { chain: string; seq: number; hash: string; at: string; signature: string };
+  /** Records filed under their patron: every record of a chain up to `audit_subjects_upto.seq`. */
+  audit_subjects: { patron_id: string; chain: string; seq: number };
+  /** Per chain, the last record filed in `audit_subjects`; later records are read from the chain. */
+  audit_subjects_upto: { chain: string; seq: number };
   audit_gate: { open: number };
 }

@@ -5,18 +5,15 @@ import type { Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
 import type { DisclosureEntry } from './record.js';
 
-/** Writes a batch of records to one chain; throws when it cannot (then nothing is disclosed). */
-export type AuditSink = (entries: readonly DisclosureEntry[]) => void;
+/** Writes a batch of records to one chain; rejects when it cannot (then nothing is disclosed). */
+export type AuditSink = (entries: readonly DisclosureEntry[]) => Promise<void>;
 
 /** The outcome of writing a request's records: on failure, where the disclosed values sit. */
 export type FlushResult = { ok: true; records: number } | { ok: false; paths: (string | number)[][]; error: unknown };
 
 type Path = GraphQLResolveInfo['path'];
 
-interface Pending {
-  entry: Omit<DisclosureEntry, 'fields' | 'at'>;
-  fields: Set<string>;
-}
+type Disclosure = Extract<Decision, { kind: 'disclose' }>;
 
 /**
  * Collects one request's disclosures while it executes, and writes them in one batch before the
@@ -25,7 +22,8 @@ interface Pending {
  * value is replaced by a redaction before anything is sent (fail closed). SELF needs no record.
  */
 export class AuditRecorder {
-  readonly #pending = new Map<string, Pending>();
+  /** Fields noted per exception, reference and subject: the key of one record, with no key to build. */
+  readonly #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, Set<string>>>>();
   readonly #paths: Path[] = [];
 
   constructor(
@@ -35,29 +33,38 @@ export class AuditRecorder {
   ) {}
 
   /** Notes one disclosed field at its response path. */
-  note(rule: FieldRule, subject: PatronId, decision: Extract<Decision, { kind: 'disclose' }>, path: Path): void {
-    const key = `${subject}\u0000${decision.exception}\u0000${decision.reference ?? ''}`;
-    let pending = this.#pending.get(key);
-    if (!pending) {
-      const c = this.caller;
-      pending = {
-        entry: { requestId: c.requestId, principal: c.principal, roles: c.roles, exception: decision.exception, patronId: subject, reference: decision.reference, purpose: c.purpose },
-        fields: new Set(),
-      };
-      this.#pending.set(key, pending);
-    }
-    pending.fields.add(rule.coordinate);
+  note(rule: FieldRule, subject: PatronId, decision: Disclosure, path: Path): void {
+    let byReference = this.#pending.get(decision.exception);
+    if (!byReference) this.#pending.set(decision.exception, (byReference = new Map()));
+    let bySubject = byReference.get(decision.reference);
+    if (!bySubject) byReference.set(decision.reference, (bySubject = new Map()));
+    let fields = bySubject.get(subject);
+    if (!fields) bySubject.set(subject, (fields = new Set()));
+    fields.add(rule.coordinate);
     this.#paths.push(path);
   }
 
+  /** One entry per subject, exception and reference. */
+  #entries(at: string): DisclosureEntry[] {
+    const c = this.caller;
+    const entries: DisclosureEntry[] = [];
+    for (const [exception, byReference] of this.#pending) {
+      for (const [reference, bySubject] of byReference) {
+        for (const [patronId, fields] of bySubject) {
+          entries.push({ at, requestId: c.requestId, principal: c.principal, roles: c.roles, exception, patronId, fields: [...fields].sort(), reference, purpose: c.purpose });
+        }
+      }
+    }
+    return entries;
+  }
+
   /** Writes what was noted, once; an empty request writes nothing. */
-  flush(): FlushResult {
+  async flush(): Promise<FlushResult> {
     if (this.#pending.size === 0) return { ok: true, records: 0 };
-    const at = this.now().toISOString();
-    const entries = [...this.#pending.values()].map((p) => ({ ...p.entry, at, fields: [...p.fields].sort() }));
+    const entries = this.#entries(this.now().toISOString());
     this.#pending.clear();
     try {
-      this.sink(entries);
+      await this.sink(entries);
       return { ok: true, records: entries.length };
     } catch (error) {
       return { ok: false, paths: this.#paths.map((p) => responsePathAsArray(p)), error };

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite, type Database } from '../../src/db/open.js';
+import { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import { AuditWriter } from '../../src/privacy/audit/auditWriter.js';
+import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
+import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
+import { createLogger } from '../../src/log/logger.js';
+
+/**
+ * "Who saw my record" must find every record of a patron, whether the writer thread has filed it
+ * under the patron yet or not, and the writer must answer a request only once its records are
+ * committed (or fail it, so the disclosure is redacted).
+ */
+const KEY = 'k'.repeat(40);
+let dir: string;
+let db: Database<AuditTables>;
+let store: AuditStore;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-subjects-'));
+  db = await openSqlite<AuditTables>(path.join(dir, 'audit.db'), auditMigrations);
+  store = new AuditStore(db, KEY);
+});
+afterEach(async () => {
+  await db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+const entry = (patronId: string, principal = 'staff:desk'): DisclosureEntry => ({
+  at: new Date(Date.UTC(2026, 10, 1) + counter * 1000).toISOString(), requestId: `req-${++counter}`, principal, roles: ['staff'],
+  exception: 'OPERATIONS', patronId, fields: ['Patron.name'], reference: null, purpose: null,
+});
+
+const requestIdsOf = async (patronId: string) => (await store.forPatrons([patronId], 1000))[0]!.map((r) => r.requestId);
+
+describe('finding a patron\'s records', () => {
+  it('finds them before filing, after filing and across the two, newest first and once each', async () => {
+    store.append('circulation', [entry('pat_a'), entry('pat_b')]);
+    store.append('events', [entry('pat_a')]);
+    const before = await requestIdsOf('pat_a');
+    expect(before).toHaveLength(2);
+
+    expect(store.fileSubjects()).toBe(3);
+    expect(await requestIdsOf('pat_a')).toEqual(before);
+
+    store.append('circulation', [entry('pat_a')]);
+    const mixed = await requestIdsOf('pat_a');
+    expect(mixed).toHaveLength(3);
+    expect(mixed.slice(1)).toEqual(before);
+    expect(await requestIdsOf('pat_b')).toHaveLength(1);
+    expect(await requestIdsOf('pat_nobody')).toEqual([]);
+  });
+
+  it('pages the custodian\'s query by patron across filed and unfiled records', async () => {
+    for (let i = 0; i < 5; i++) store.append('circulation', [entry('pat_a'), entry('pat_b')]);
+    store.fileSubjects();
+    for (let i = 0; i < 4; i++) store.append('circulation', [entry('pat_a', i % 2 ? 'staff:desk' : 'staff:other')]);
+    const seen: string[] = [];
+    let after: number | null = null;
+    for (;;) {
+      const page = await store.query({ patronId: 'pat_a' }, 2, after);
+      seen.push(...page.records.map((r) => r.requestId));
+      if (!page.more) break;
+      after = page.cursors[page.cursors.length - 1]!;
+    }
+    expect(seen).toEqual(await requestIdsOf('pat_a'));
+    expect(new Set(seen).size).toBe(9);
+    const other = await store.query({ patronId: 'pat_a', principal: 'staff:other' }, 50, null);
+    expect(other.records).toHaveLength(2);
+  });
+
+  it('agrees with a plain scan of the chains, whatever the order of appends and filings', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.record({ chain: fc.constantFrom('circulation', 'events'), patrons: fc.array(fc.constantFrom('pat_1', 'pat_2', 'pat_3'), { minLength: 1, maxLength: 4 }) }), fc.constant('file' as const)), { maxLength: 12 }),
+        async (steps) => {
+          db.sqlite.exec('delete from audit_subjects; delete from audit_subjects_upto; drop trigger audit_no_delete; delete from audit_records;');
+          db.sqlite.exec(`create trigger audit_no_delete before delete on audit_records when (select open from audit_gate) = 0
+            begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`);
+          for (const step of steps) {
+            if (step === 'file') store.fileSubjects();
+            else store.append(step.chain, step.patrons.map((p) => entry(p)));
+          }
+          const all = db.sqlite.prepare<[], { patron_id: string; request_id: string }>('select patron_id, request_id from audit_records order by rowid desc').all();
+          for (const patron of ['pat_1', 'pat_2', 'pat_3']) {
+            expect(await requestIdsOf(patron)).toEqual(all.filter((r) => r.patron_id === patron).map((r) => r.request_id));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('the patron index is checked and purged with the chain', () => {
+  it('audit:verify names a filed record that was taken out of the index', () => {
+    store.append('circulation', [entry('pat_a'), entry('pat_b'), entry('pat_c')]);
+    store.fileSubjects();
+    expect(store.verify('circulation').broken).toBeNull();
+    db.sqlite.prepare("delete from audit_subjects where patron_id = 'pat_b'").run();
+    expect(store.verify('circulation').broken).toEqual({ seq: 2, problem: 'it is missing from the patron index, so its patron would not see it' });
+  });
+
+  it('a retention purge removes the purged records\' index entries too', () => {
+    store.append('circulation', [{ ...entry('pat_old'), at: '2020-01-01T00:00:00.000Z' }]);
+    store.append('circulation', [entry('pat_new')]);
+    store.fileSubjects();
+    store.purge('2021-01-01T00:00:00.000Z');
+    const left = db.sqlite.prepare<[], { patron_id: string }>('select patron_id from audit_subjects').all().map((r) => r.patron_id);
+    expect(left).toEqual(['pat_new']);
+    expect(store.verify('circulation').broken).toBeNull();
+  });
+});
+
+describe('the writer thread', () => {
+  it('answers once the records are committed, and fails (for redaction) when they cannot be', async () => {
+    const writer = new AuditWriter({ file: path.join(dir, 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
+    try {
+      await Promise.all([writer.append('circulation', [entry('pat_a')]), writer.append('events', [entry('pat_a'), entry('pat_b')])]);
+      expect(await requestIdsOf('pat_a')).toHaveLength(2);
+      db.sqlite.exec(`create trigger outage before insert on audit_records begin select raise(abort, 'disk full'); end`);
+      await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/disk full/);
+      db.sqlite.exec('drop trigger outage');
+      await writer.append('circulation', [entry('pat_c')]);
+      expect(store.verify('circulation').broken).toBeNull();
+    } finally {
+      await writer.close();
+    }
+    // Closing files what was still unfiled.
+    expect(db.sqlite.prepare('select count(*) as n from audit_subjects').get()).toEqual({ n: 4 });
+    await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/closed/);
+  });
+});
