@@ -10,6 +10,7 @@ import { auditPlugin } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
+import { reportDecisions } from '../privacy/redact/enforce.js';
 import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER } from '../privacy/sign/signature.js';
 import type { SubgraphService } from './service.js';
 
@@ -61,6 +62,12 @@ export async function serveSubgraph(
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),
           auditPlugin(logger, () => metrics.auditFailed()),
+          {
+            // Decisions repeated down a list are counted once per request, with their number.
+            async requestDidStart() {
+              return { willSendResponse: async ({ contextValue }) => contextValue.privacy && reportDecisions(contextValue.privacy) };
+            },
+          },
         ],
       }),
     {

@@ -1,6 +1,10 @@
-import type { PatronId } from '../context/ids.js';
 import type { Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
+
+const outcomeOf = (decision: Decision): string =>
+  decision.kind === 'redact' ? `redactions|reason="${decision.reason}"`
+  : decision.kind === 'disclose' ? `disclosures|exception="${decision.exception}"`
+  : `deidentified|strategy="${decision.strategy}"`;
 
 /**
  * Counts decisions per field and outcome, for `/metrics`. Redactions are counted here and nowhere
@@ -13,15 +17,12 @@ export class PrivacyMetrics {
 
   constructor(private readonly service: string) {}
 
-  /** A decision observer (see PrivacyContext.observe); cheap enough for every field. */
-  readonly observe = (rule: FieldRule, _subject: PatronId | null, decision: Decision): void => {
-    const outcome =
-      decision.kind === 'redact' ? `redactions|reason="${decision.reason}"`
-      : decision.kind === 'disclose' ? `disclosures|exception="${decision.exception}"`
-      : `deidentified|strategy="${decision.strategy}"`;
+  /** A decision observer (see PrivacyContext.observe). */
+  readonly observe = (rule: FieldRule, decision: Decision, times: number): void => {
+    const outcome = outcomeOf(decision);
     let perField = this.#counts.get(rule.coordinate);
     if (!perField) this.#counts.set(rule.coordinate, (perField = new Map()));
-    perField.set(outcome, (perField.get(outcome) ?? 0) + 1);
+    perField.set(outcome, (perField.get(outcome) ?? 0) + times);
   };
 
   /** Counts one failed audit write (its fields were redacted). */

@@ -3,6 +3,7 @@ import {
   defaultFieldResolver,
   type GraphQLFieldConfig,
   type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
 import { redactedError } from '../../errors/codes.js';
@@ -19,63 +20,115 @@ export interface EnforcedContext {
   privacy: PrivacyContext;
 }
 
-/** Finds the data subject of a field; null when there is none (deny then follows). */
-export function locateSubject(
-  rule: FieldRule,
-  source: unknown,
-  args: Record<string, unknown>,
-  context: PrivacyContext,
-): PatronId | null {
-  const pick = (value: unknown): PatronId | null =>
-    typeof value === 'string' && value.length > 0 ? patronId(value) : null;
-  switch (rule.subject.source) {
+type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
+type Locate = (source: unknown, args: Record<string, unknown>, context: PrivacyContext) => PatronId | null;
+
+const asSubject = (value: unknown): PatronId | null => (typeof value === 'string' && value.length > 0 ? patronId(value) : null);
+
+/** How a field finds its data subject (null when there is none; deny then follows), fixed per field. */
+function subjectLocator(rule: FieldRule): Locate {
+  const locator = rule.subject;
+  switch (locator.source) {
     case 'CALLER':
-      return context.caller.patronId;
+      return (_source, _args, context) => context.caller.patronId;
     case 'ARGUMENT':
-      return pick(args[rule.subject.field]);
+      return (_source, args) => asSubject(args[locator.field]);
     case 'OBJECT':
     case 'PARENT_FIELD':
-      return source !== null && typeof source === 'object'
-        ? pick((source as Record<string, unknown>)[rule.subject.field])
-        : null;
+      return (source) => (source !== null && typeof source === 'object' ? asSubject((source as Record<string, unknown>)[locator.field]) : null);
   }
 }
 
 const isPromise = (value: unknown): value is Promise<unknown> =>
   typeof (value as Promise<unknown> | null)?.then === 'function';
 
-/** Applies `then` to a value that may or may not be a promise, staying synchronous when it is not. */
-const andThen = (value: unknown, then: (v: unknown) => unknown): unknown => (isPromise(value) ? value.then(then) : then(value));
-
-type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
-type ResolverArgs = Parameters<Resolver>;
-
 function decisionFailed(rule: FieldRule, privacy: PrivacyContext, error: unknown): Decision {
   privacy.logger.error({ field: rule.coordinate, err: error instanceof Error ? error.message : 'unknown' }, 'privacy decision failed; redacted');
-  return redact('error');
+  return observed(rule, privacy, redact('error'));
+}
+
+/** Reports a decision made for one subject to the observer (metrics), and returns it. */
+function observed(rule: FieldRule, privacy: PrivacyContext, decision: Decision): Decision {
+  privacy.observe?.(rule, decision, 1);
+  return decision;
+}
+
+/**
+ * Reports the request's repeated decisions to the observer with their counts, once the response is
+ * ready: a decision applied to 1,000 rows is counted with one call, not 1,000.
+ */
+export function reportDecisions(privacy: PrivacyContext): void {
+  for (const [rule, settled] of privacy.memo) {
+    if (settled && settled.uses > 0) privacy.observe?.(rule, settled.decision, settled.uses);
+    if (settled) settled.uses = 0;
+  }
+}
+
+/**
+ * The decision on one field for one subject. One that holds for every subject (OPERATIONS, no
+ * exception at all, analytics) is made once per request and field; only exceptions that depend on
+ * the subject (consent, legal order, guardianship) load facts, batched per request.
+ */
+function decideOn(rule: FieldRule, subject: PatronId | null, privacy: PrivacyContext): Decision | Promise<Decision> {
+  let memo = privacy.memo.get(rule);
+  if (memo === undefined) {
+    const decision = decisionForAnySubject(rule, privacy.caller);
+    privacy.memo.set(rule, (memo = decision && { decision, uses: 0 }));
+  }
+  if (memo !== null && (subject !== null || memo.decision.kind !== 'disclose')) {
+    memo.uses += 1;
+    return memo.decision;
+  }
+  const { caller, clock } = privacy;
+  if (subject === null || !needsFacts(candidateExceptions(rule, caller))) return observed(rule, privacy, decide({ rule, caller, subject, facts: undefined, clock }));
+  return privacy.facts.load(subject).then(
+    (facts) => observed(rule, privacy, decide({ rule, caller, subject, facts, clock })),
+    (error: unknown) => decisionFailed(rule, privacy, error),
+  );
+}
+
+/** A root lookup that found nothing answers exactly like one the caller may not see. */
+const absentAsRedacted = (found: unknown): unknown => (found == null ? redactedError() : found);
+
+/** A guarded field: its rule, how it finds its subject, and the resolver it protects. */
+interface Guarded {
+  rule: FieldRule;
+  locate: Locate;
+  /** A root lookup (`patron(id:)`): an absent patron is redacted, not null. */
+  redactAbsence: boolean;
+  resolve: Resolver;
 }
 
 /** Carries out a decision: the field's resolver runs only when something may be returned. */
-function apply(decision: Decision, rule: FieldRule, redactAbsence: boolean, subject: PatronId | null, resolve: Resolver, call: ResolverArgs): unknown {
-  const privacy = call[2].privacy;
-  privacy.observe?.(rule, subject, decision);
+function apply(
+  field: Guarded,
+  decision: Decision,
+  subject: PatronId | null,
+  source: unknown,
+  args: Record<string, unknown>,
+  context: EnforcedContext,
+  info: GraphQLResolveInfo,
+): unknown {
+  const { rule, resolve } = field;
+  const privacy = context.privacy;
   switch (decision.kind) {
     case 'redact':
       // No patron to find (an anonymized loan): nothing to disclose and nothing withheld, so the
       // field is a plain null. Only a caller who could see such a patron gets here at all.
       return decision.reason === 'no-subject' ? null : redactedError();
-    case 'deidentify':
-      return andThen(resolve(...call), (value) =>
-        deidentifyValue(decision.strategy, value, subject, { ...privacy.pseudonym, today: privacy.clock.today }),
-      );
+    case 'deidentify': {
+      const value = resolve(source, args, context, info);
+      const options = { ...privacy.pseudonym, today: privacy.clock.today };
+      return isPromise(value)
+        ? value.then((v) => deidentifyValue(decision.strategy, v, subject, options))
+        : deidentifyValue(decision.strategy, value, subject, options);
+    }
     case 'disclose': {
-      const release = () => {
-        const value = resolve(...call);
-        return redactAbsence ? andThen(value, (found) => (found == null ? redactedError() : found)) : value;
-      };
       // Noted for the audit, which is written before the response leaves (or redacts it all).
-      if (decision.exception !== 'SELF' && privacy.audit && subject !== null) privacy.audit.note(rule, subject, decision, call[3].path);
-      return release();
+      if (decision.exception !== 'SELF' && privacy.audit && subject !== null) privacy.audit.note(rule, subject, decision, info.path);
+      const value = resolve(source, args, context, info);
+      if (!field.redactAbsence) return value;
+      return isPromise(value) ? value.then(absentAsRedacted) : absentAsRedacted(value);
     }
   }
 }
@@ -84,42 +137,25 @@ function apply(decision: Decision, rule: FieldRule, redactAbsence: boolean, subj
  * Wraps one confidential field's resolver. Deny by default: a thrown error, a missing subject or a
  * missing fact ends in the same redaction as "no exception", and the original resolver is not even
  * called for a redacted field. A root lookup that finds nothing is redacted too, so an unknown
- * patron looks exactly like one the caller may not see. Decisions that need no facts (SELF,
- * OPERATIONS, no candidate at all) stay synchronous, and one that holds for every subject is made
- * once per request: a list of 1,000 rows costs no promises and no repeated policy work.
+ * patron looks exactly like one the caller may not see. Decisions that need no facts stay
+ * synchronous: a list of 1,000 rows costs no promises and no repeated policy work.
  */
 function guard(rule: FieldRule, onRoot: boolean, resolve: Resolver): Resolver {
-  const redactAbsence = onRoot && rule.subject.source !== 'OBJECT';
-  return (...call) => {
-    const [source, args, context] = call;
+  const field: Guarded = { rule, locate: subjectLocator(rule), redactAbsence: onRoot && rule.subject.source !== 'OBJECT', resolve };
+  return (source, args, context, info) => {
     const privacy = context.privacy;
     let subject: PatronId | null = null;
     // Only deciding is guarded by the catch: the field's own resolver may still raise its errors.
     let decision: Decision | Promise<Decision>;
     try {
-      subject = locateSubject(rule, source, args, privacy);
-      let memo = privacy.memo.get(rule);
-      if (memo === undefined) privacy.memo.set(rule, (memo = decisionForAnySubject(rule, privacy.caller)));
-      if (memo !== null && (subject !== null || memo.kind !== 'disclose')) {
-        decision = memo;
-      } else {
-        const { caller, clock } = privacy;
-        const known = subject;
-        decision =
-          known !== null && needsFacts(candidateExceptions(rule, caller))
-            ? privacy.facts.load(known).then(
-                (facts) => decide({ rule, caller, subject: known, facts, clock }),
-                (error: unknown) => decisionFailed(rule, privacy, error),
-              )
-            : decide({ rule, caller, subject, facts: undefined, clock });
-      }
+      subject = field.locate(source, args, privacy);
+      decision = decideOn(rule, subject, privacy);
     } catch (error) {
       decision = decisionFailed(rule, privacy, error);
     }
+    if (!isPromise(decision)) return apply(field, decision, subject, source, args, context, info);
     const found = subject;
-    return isPromise(decision)
-      ? decision.then((d) => apply(d, rule, redactAbsence, found, resolve, call))
-      : apply(decision, rule, redactAbsence, found, resolve, call);
+    return decision.then((d) => apply(field, d, found, source, args, context, info));
   };
 }
 

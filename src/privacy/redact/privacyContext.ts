@@ -19,8 +19,14 @@ export interface FactsSource {
   load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]>;
 }
 
-/** Observes every decision, e.g. to audit disclosures or count redactions. */
-export type DecisionObserver = (rule: FieldRule, subject: PatronId | null, decision: Decision) => void;
+/** Observes decisions, e.g. to count redactions: `times` fields of a request got `decision`. */
+export type DecisionObserver = (rule: FieldRule, decision: Decision, times: number) => void;
+
+/** A field's decision that holds for every subject in this request, and how often it was applied. */
+export interface Settled {
+  decision: Decision;
+  uses: number;
+}
 
 /** What enforcement needs for one request; built fresh per request, never shared. */
 export interface PrivacyContext {
@@ -32,7 +38,7 @@ export interface PrivacyContext {
   logger: Logger;
   observe?: DecisionObserver;
   /** Per field, the decision that holds for any existing subject, once computed (see decisionForAnySubject). */
-  memo: Map<FieldRule, Decision | null>;
+  memo: Map<FieldRule, Settled | null>;
   /** Notes disclosures for the audit written before the response leaves; null only where auditing is off (benchmarks). */
   audit: AuditRecorder | null;
 }
