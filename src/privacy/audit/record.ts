@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditTables } from './migrations.js';
 
 /** What one disclosure record says: who saw which fields of whom, when, and on what ground. */
@@ -28,7 +28,7 @@ export const GENESIS = '0'.repeat(64);
 /** The hash of one record: its content, its place, and the hash of the record before it. */
 export function recordHash(chain: string, seq: number, prevHash: string, e: DisclosureEntry): string {
   const content = JSON.stringify([chain, seq, e.at, e.requestId, e.principal, e.roles, e.exception, e.patronId, e.fields, e.reference, e.purpose]);
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+  return hash('sha256', `${prevHash}\n${content}`, 'hex');
 }
 
 /** Reads a stored row back into a record. */

@@ -80,7 +80,10 @@ function decideOn(rule: FieldRule, subject: PatronId | null, privacy: PrivacyCon
     return memo.decision;
   }
   const { caller, clock } = privacy;
-  if (subject === null || !needsFacts(candidateExceptions(rule, caller))) return observed(rule, privacy, decide({ rule, caller, subject, facts: undefined, clock }));
+  const candidates = candidateExceptions(rule, caller);
+  // A patron reading their own record: SELF comes first and needs no facts.
+  const self = candidates[0] === 'SELF' && subject === caller.patronId;
+  if (subject === null || self || !needsFacts(candidates)) return observed(rule, privacy, decide({ rule, caller, subject, facts: undefined, clock }));
   return privacy.facts.load(subject).then(
     (facts) => observed(rule, privacy, decide({ rule, caller, subject, facts, clock })),
     (error: unknown) => decisionFailed(rule, privacy, error),
