@@ -135,4 +135,17 @@ describe('the writer thread', () => {
     expect(db.sqlite.prepare('select count(*) as n from audit_subjects').get()).toEqual({ n: 4 });
     await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/closed/);
   });
+
+  it('fails the writes of a thread that cannot start, so their disclosures are redacted', async () => {
+    // A directory that is a file: the thread cannot create its database.
+    fs.writeFileSync(path.join(dir, 'not-a-dir'), '');
+    const writer = new AuditWriter({ file: path.join(dir, 'not-a-dir', 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
+    try {
+      await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/EEXIST|ENOTDIR/);
+      // The next write starts a new thread, which fails the same way: never a silent success.
+      await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/EEXIST|ENOTDIR/);
+    } finally {
+      await writer.close();
+    }
+  });
 });

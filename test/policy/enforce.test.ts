@@ -17,7 +17,9 @@ import { createPrivacyContext, type FactsSource } from '../../src/privacy/redact
 const privacySdl = fs.readFileSync(`${REPO_ROOT}schema/privacy.graphql`, 'utf8');
 const typeDefs = `${privacySdl}
   interface Person { id: ID! name: String @confidential(category: IDENTITY) @disclosableUnder(exceptions: [SELF, CONSENT]) }
-  type Member implements Person { id: ID! name: String }
+  type Member implements Person {
+    id: ID! name: String card: String @confidential(category: IDENTITY) @disclosableUnder(exceptions: [SELF, GUARDIAN])
+  }
   type Note @confidential(subject: PARENT_FIELD, subjectField: "memberId", category: CIRCULATION) @disclosableUnder(exceptions: [SELF]) {
     memberId: ID text: String
   }
@@ -25,7 +27,10 @@ const typeDefs = `${privacySdl}
   union Thing = Member | Branch
   type Query { people: [Person!]! things: [Thing!]! notes: [Note!]! }
 `;
-const rows = [{ __typename: 'Member', id: 'pat_a', name: 'Ada Secret' }, { __typename: 'Member', id: 'pat_b', name: 'Bo Hidden' }];
+const rows = [
+  { __typename: 'Member', id: 'pat_a', name: 'Ada Secret', card: 'C-0001' },
+  { __typename: 'Member', id: 'pat_b', name: 'Bo Hidden', card: 'C-0002' },
+];
 const base = buildSchema(typeDefs);
 const query = (base.getQueryType() as GraphQLObjectType).getFields();
 query.people!.resolve = () => rows;
@@ -74,6 +79,15 @@ describe('enforcement reaches every way to a confidential field', () => {
     const logged = logs.join('\n');
     expect(logged).toMatch(/privacy decision failed; redacted/);
     expect(logged).not.toMatch(/Ada Secret|Bo Hidden/);
+  });
+
+  it('reads no facts for the caller\'s own record, and batches them for anyone else\'s', async () => {
+    const asked: string[][] = [];
+    const counting: FactsSource = { load: async (_c, ids) => (asked.push([...ids]), ids.map(noFacts)) };
+    const res = await run(self, '{ people { ... on Member { card } } }', counting);
+    expect(res.data.people).toEqual([{ card: 'C-0001' }, { card: null }]);
+    // SELF holds for pat_a without a register; only pat_b needs one, for GUARDIAN (not a guardian: redacted).
+    expect(asked).toEqual([['pat_b']]);
   });
 
   it('redacts when a facts source answers about someone else', async () => {

@@ -5,10 +5,21 @@ import type { Logger } from '../../log/logger.js';
 import type { AppendMessage, AppendReply, AuditThreadData } from './auditThread.js';
 import type { DisclosureEntry } from './record.js';
 
+/** What a thread that cannot start sends before it ends. */
+interface FatalReply {
+  fatal: string;
+}
+
 interface Waiting {
   resolve(): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
+}
+
+/** A running thread and the writes it has not answered yet. */
+interface Thread {
+  worker: Worker;
+  waiting: Map<number, Waiting>;
 }
 
 /** This module's own extension: `.ts` when run from source (tsx, vitest), `.js` when compiled. */
@@ -20,9 +31,11 @@ const OWN_EXTENSION = path.extname(new URL(import.meta.url).pathname);
  */
 function threadScript(): string {
   const thread = JSON.stringify(new URL(`./auditThread${OWN_EXTENSION}`, import.meta.url).href);
-  if (OWN_EXTENSION !== '.ts') return `import(${thread})`;
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return `import(${tsx}).then((api) => { api.register(); return import(${thread}); })`;
+  const load = OWN_EXTENSION === '.ts' ? `import(${tsx}).then((api) => { api.register(); return import(${thread}); })` : `import(${thread})`;
+  // A thread that cannot start (no database, say) says why and ends, failing what it was sent.
+  const fatal = '{ fatal: String((error && error.message) || error) }';
+  return `${load}.catch((error) => { require('node:worker_threads').parentPort.postMessage(${fatal}); process.exit(1); });`;
 }
 
 /**
@@ -34,8 +47,7 @@ function threadScript(): string {
  * rejects, and the caller redacts.
  */
 export class AuditWriter {
-  #worker: Worker | null = null;
-  readonly #waiting = new Map<number, Waiting>();
+  #thread: Thread | null = null;
   #nextId = 1;
   #closed = false;
 
@@ -44,65 +56,70 @@ export class AuditWriter {
   ) {
     if (options.file === ':memory:') throw new Error('the audit writer needs a database file; an in-memory audit cannot be shared with its thread');
     // Started now, so the first disclosure does not wait for the thread to load.
-    this.#start();
+    this.#thread = this.#start();
   }
 
   /** Appends one request's records to `chain`; resolves once they are committed. */
   append(chain: string, entries: readonly DisclosureEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     if (this.#closed) return Promise.reject(new Error('the audit writer is closed'));
-    const worker = this.#worker ?? this.#start();
+    const thread = (this.#thread ??= this.#start());
     const id = this.#nextId++;
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#waiting.delete(id);
-        reject(new Error(`the audit write did not finish within ${this.options.timeoutMs ?? 10_000} ms`));
-      }, this.options.timeoutMs ?? 10_000);
-      this.#waiting.set(id, { resolve, reject, timer });
-      worker.postMessage({ id, chain, entries } satisfies AppendMessage);
+        thread.waiting.delete(id);
+        reject(new Error(`the audit write did not finish within ${timeoutMs} ms`));
+      }, timeoutMs);
+      thread.waiting.set(id, { resolve, reject, timer });
+      thread.worker.postMessage({ id, chain, entries } satisfies AppendMessage);
     });
   }
 
   /** Lets queued writes finish, then stops the thread. */
   async close(): Promise<void> {
     this.#closed = true;
-    const worker = this.#worker;
-    if (!worker) return;
-    const exited = once(worker, 'exit');
-    worker.ref();
-    worker.postMessage('close');
+    const thread = this.#thread;
+    if (!thread) return;
+    const exited = once(thread.worker, 'exit');
+    thread.worker.ref();
+    thread.worker.postMessage('close');
     await exited;
   }
 
-  #start(): Worker {
+  #start(): Thread {
     const worker = new Worker(threadScript(), {
       eval: true,
       workerData: { file: this.options.file, key: this.options.key } satisfies AuditThreadData,
     });
     worker.unref();
-    worker.on('message', (reply: AppendReply) => {
-      const waiting = this.#waiting.get(reply.id);
+    const thread: Thread = { worker, waiting: new Map() };
+    // A thread that dies fails what it was sent; the next append starts a new one.
+    const fail = (error: Error) => {
+      if (this.#thread === thread) this.#thread = null;
+      for (const waiting of thread.waiting.values()) {
+        clearTimeout(waiting.timer);
+        waiting.reject(error);
+      }
+      thread.waiting.clear();
+    };
+    worker.on('message', (reply: AppendReply | FatalReply) => {
+      if ('fatal' in reply) {
+        this.options.logger.error({ err: reply.fatal }, 'audit writer thread could not start');
+        return fail(new Error(reply.fatal));
+      }
+      const waiting = thread.waiting.get(reply.id);
       if (!waiting) return;
-      this.#waiting.delete(reply.id);
+      thread.waiting.delete(reply.id);
       clearTimeout(waiting.timer);
       if (reply.ok) waiting.resolve();
       else waiting.reject(new Error(reply.error));
     });
-    // A thread that dies fails what it held; the next append starts a new one.
-    const fail = (error: Error) => {
-      if (this.#worker === worker) this.#worker = null;
-      for (const [id, waiting] of this.#waiting) {
-        clearTimeout(waiting.timer);
-        waiting.reject(error);
-        this.#waiting.delete(id);
-      }
-    };
     worker.on('error', (error) => {
       this.options.logger.error({ err: error.message }, 'audit writer thread failed');
       fail(error);
     });
     worker.on('exit', (code) => fail(new Error(`the audit writer thread exited (${code})`)));
-    this.#worker = worker;
-    return worker;
+    return thread;
   }
 }
