@@ -15,6 +15,8 @@ export interface Variant {
 export interface RunningVariant {
   variant: Variant;
   url: string;
+  /** The process serving the variant (all its services and threads). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export interface Scenario {
 /** Figures of one scenario against one variant. */
 export interface Measurement {
   requestsPerSecond: number;
+  /** CPU time the variant's process spent per request (all threads), in ms. */
+  cpuPerRequest: number;
   p50: number;
   p99: number;
   errors: number;
@@ -71,6 +75,7 @@ export async function startVariant(variant: Variant, dataDir: string): Promise<R
   return {
     variant,
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -79,8 +84,21 @@ export async function startVariant(variant: Variant, dataDir: string): Promise<R
   };
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in ms; Linux only. */
+function processCpuMs(pid: number): number {
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every mainstream kernel. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Loads one variant with one scenario for `seconds` and returns its figures. */
 export async function measure(target: RunningVariant, scenario: Scenario, token: string | null, seconds: number): Promise<Measurement> {
+  const cpuBefore = processCpuMs(target.pid);
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -93,8 +111,10 @@ export async function measure(target: RunningVariant, scenario: Scenario, token:
     },
     body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
   });
+  const cpu = processCpuMs(target.pid) - cpuBefore;
   return {
     requestsPerSecond: result.requests.average,
+    cpuPerRequest: result.requests.total ? cpu / result.requests.total : Number.NaN,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,

@@ -7,8 +7,12 @@
  *   no-trust  pre-filter and signing off (issue: signing + pre-filter on vs off)
  *   no-audit  the disclosure audit off (issue: audit on vs off)
  *   bare      all of it off: a plain @apollo/gateway over the same subgraphs
- * Rounds interleave the builds so drift on a shared machine hits them alike; each figure is the
- * median over rounds. Flags: --seconds N (per measurement, default 4), --rounds N (default 3).
+ * Rounds interleave the builds (in a rotating order) so drift on a shared machine hits them alike.
+ * Each figure is the median over rounds, and each ratio the median of the rounds' own ratios, with
+ * their range: a ratio of two medians taken minutes apart would carry the machine's drift into it.
+ * Beside throughput, each build's CPU time per request (all threads of its process) is reported:
+ * it moves less with the machine's load than req/s does.
+ * Flags: --seconds N (per measurement, default 3), --rounds N (default 6), --only letters.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,8 +27,8 @@ import { seed } from '../src/seed/seed.js';
 import { machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
 
 const options = new Command()
-  .option('--seconds <n>', 'seconds per measurement', '4')
-  .option('--rounds <n>', 'interleaved rounds', '3')
+  .option('--seconds <n>', 'seconds per measurement', '3')
+  .option('--rounds <n>', 'interleaved rounds', '6')
   .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
   .parse()
   .opts<{ seconds: string; rounds: string; only?: string }>();
@@ -83,42 +87,54 @@ try {
   const figures = new Map<string, Measurement[]>();
   const chosen = SCENARIOS.filter((s) => !options.only || options.only.includes(s.name[1]!));
   for (const scenario of chosen) {
-    for (const target of running) await probe(target, scenario, tokens.get(scenario.persona)!);
+    const token = tokens.get(scenario.persona)!;
+    for (const target of running) {
+      await probe(target, scenario, token);
+      await measure(target, scenario, token, 1); // warm-up: JIT and caches, not recorded
+    }
     for (let round = 0; round < rounds; round++) {
-      for (const target of running) {
+      const order = running.map((_, i) => running[(i + round) % running.length]!);
+      for (const target of order) {
         const key = `${scenario.name}|${target.variant.name}`;
         console.error(`round ${round + 1}/${rounds}: ${scenario.name} on ${target.variant.name}`);
-        const m = await measure(target, scenario, tokens.get(scenario.persona)!, seconds);
-        figures.set(key, [...(figures.get(key) ?? []), m]);
+        figures.set(key, [...(figures.get(key) ?? []), await measure(target, scenario, token, seconds)]);
       }
     }
   }
 
+  const list = (scenario: string, variant: string) => figures.get(`${scenario}|${variant}`)!;
   const get = (scenario: string, variant: string) => {
-    const list = figures.get(`${scenario}|${variant}`)!;
+    const l = list(scenario, variant);
     return {
-      rps: median(list.map((m) => m.requestsPerSecond)),
-      p50: median(list.map((m) => m.p50)),
-      p99: median(list.map((m) => m.p99)),
-      errors: list.reduce((n, m) => n + m.errors, 0),
+      rps: median(l.map((m) => m.requestsPerSecond)),
+      cpu: median(l.map((m) => m.cpuPerRequest)),
+      p50: median(l.map((m) => m.p50)),
+      p99: median(l.map((m) => m.p99)),
+      errors: l.reduce((n, m) => n + m.errors, 0),
     };
+  };
+  /** Per round, a/b of throughput, and b/a of CPU per request (so that for both, 1.0 means "costs nothing"). */
+  const paired = (scenario: string, a: string, b: string) => {
+    const [la, lb] = [list(scenario, a), list(scenario, b)];
+    const throughput = la.map((m, i) => m.requestsPerSecond / lb[i]!.requestsPerSecond);
+    const cpu = la.map((m, i) => lb[i]!.cpuPerRequest / m.cpuPerRequest);
+    return { throughput: median(throughput), low: Math.min(...throughput), high: Math.max(...throughput), cpu: median(cpu) };
   };
   const lines: string[] = [
     `# Privacy benchmark`,
     ``,
-    `Run ${new Date().toISOString()} on ${machine()}; ${seconds} s per measurement, median of ${rounds} interleaved rounds.`,
+    `Run ${new Date().toISOString()} on ${machine()}; ${seconds} s per measurement, ${rounds} interleaved rounds.`,
     `Reproduce: \`npm run bench:privacy -- --seconds ${seconds} --rounds ${rounds}\`.`,
     ``,
-    `| scenario | build | req/s | p50 ms | p99 ms | non-2xx |`,
-    `| --- | --- | ---: | ---: | ---: | ---: |`,
+    `| scenario | build | req/s | CPU ms/req | p50 ms | p99 ms | non-2xx |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: |`,
   ];
   for (const s of chosen) {
     for (const v of VARIANTS) {
       const f = get(s.name, v.name);
-      lines.push(`| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`);
+      lines.push(`| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.cpu.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`);
     }
   }
-  const ratio = (s: string, a: string, b: string) => get(s, a).rps / get(s, b).rps;
   const targets: [string, string, string, string, number][] = [
     [SCENARIOS[0]!.name, 'full', 'no-guard', 'enforcement on/off', 0.9],
     [SCENARIOS[1]!.name, 'full', 'no-guard', 'enforcement on/off', 0.97],
@@ -129,10 +145,17 @@ try {
     [SCENARIOS[0]!.name, 'full', 'no-audit', 'audit on/off', 0.95],
     [SCENARIOS[3]!.name, 'full', 'bare', 'privacy gateway vs bare gateway', 1.0],
   ];
-  lines.push('', '| scenario | comparison | throughput ratio | target | met |', '| --- | --- | ---: | ---: | --- |');
+  lines.push(
+    '',
+    'Ratios are medians of per-round ratios; the range is the lowest and highest round. The CPU ratio is',
+    'the other build\'s CPU per request over the full build\'s, so 1.00 means privacy costs nothing there too.',
+    '',
+    '| scenario | comparison | throughput ratio | range | CPU ratio | target | met |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+  );
   for (const [s, a, b, label, target] of targets.filter(([s]) => chosen.some((c) => c.name === s))) {
-    const r = ratio(s, a, b);
-    lines.push(`| ${s} | ${label} (${a}/${b}) | ${r.toFixed(3)} | >= ${target.toFixed(2)} | ${r >= target ? 'yes' : 'no'} |`);
+    const r = paired(s, a, b);
+    lines.push(`| ${s} | ${label} (${a}/${b}) | ${r.throughput.toFixed(3)} | ${r.low.toFixed(2)}–${r.high.toFixed(2)} | ${r.cpu.toFixed(3)} | >= ${target.toFixed(2)} | ${r.throughput >= target ? 'yes' : 'no'} |`);
   }
   const report = lines.join('\n') + '\n';
   console.log(report);
