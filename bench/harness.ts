@@ -34,6 +34,8 @@ export interface Measurement {
   requestsPerSecond: number;
   /** CPU time the variant's process spent per request (all threads), in ms. */
   cpuPerRequest: number;
+  /** Of that, the request thread's (the one that runs the gateway and the subgraphs' resolvers). */
+  requestThreadCpuPerRequest: number;
   p50: number;
   p99: number;
   errors: number;
@@ -84,10 +86,13 @@ export async function startVariant(variant: Variant, dataDir: string): Promise<R
   };
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in ms; Linux only. */
-function processCpuMs(pid: number): number {
+/**
+ * CPU time (user + system) a process has used so far, in ms: all its threads, or with `thread` one
+ * of them (a process's first thread has the process's id). Linux only.
+ */
+function processCpuMs(pid: number, thread?: number): number {
+  const stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may contain spaces.
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
@@ -99,6 +104,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** Loads one variant with one scenario for `seconds` and returns its figures. */
 export async function measure(target: RunningVariant, scenario: Scenario, token: string | null, seconds: number): Promise<Measurement> {
   const cpuBefore = processCpuMs(target.pid);
+  const mainBefore = processCpuMs(target.pid, target.pid);
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -112,9 +118,11 @@ export async function measure(target: RunningVariant, scenario: Scenario, token:
     body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
   });
   const cpu = processCpuMs(target.pid) - cpuBefore;
+  const main = processCpuMs(target.pid, target.pid) - mainBefore;
   return {
     requestsPerSecond: result.requests.average,
     cpuPerRequest: result.requests.total ? cpu / result.requests.total : Number.NaN,
+    requestThreadCpuPerRequest: result.requests.total ? main / result.requests.total : Number.NaN,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
