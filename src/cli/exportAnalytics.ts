@@ -10,7 +10,8 @@
  */
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runCommand } from './command.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { databaseFile } from '../app/databases.js';
 import { loadConfig } from '../config/env.js';
@@ -106,17 +107,7 @@ function printReport(report: ExportReport, flags: Flags, out: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let flags: Flags;
-  try {
-    flags = parseFlags(argv);
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof InvalidArgumentError) {
-      process.stderr.write(`export:analytics: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const flags = parseFlags(argv);
   const config = loadConfig();
   const dataDir = path.resolve(flags.dataDir ?? config.dataDir);
   const database = await openSqlite<CirculationTables>(databaseFile(dataDir, 'circulation'), circulationMigrations);
@@ -141,12 +132,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`export:analytics: failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand('export:analytics', main);

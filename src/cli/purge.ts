@@ -11,9 +11,10 @@
  * when interrupted.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { runCommand } from './command.js';
+import { databaseFile } from '../app/databases.js';
+import { Command, InvalidArgumentError } from 'commander';
 import { type Database, openSqlite } from '../db/open.js';
 import { PURGE_TABLES, type PurgeTable } from '../retention/anonymize.js';
 import { type RetentionConfig, retentionFromEnv } from '../retention/config.js';
@@ -113,18 +114,15 @@ function printReport(dataDir: string, retention: RetentionConfig, report: PurgeR
 }
 
 async function main(argv: string[]): Promise<number> {
-  let flags: Flags;
+  const flags = parseFlags(argv);
   let retention: RetentionConfig;
   try {
-    flags = parseFlags(argv);
     retention = retentionFromEnv();
   } catch (error) {
-    // Commander has already printed its message (or the help text).
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     process.stderr.write(`purge: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
-  const files = { circulation: path.join(flags.dataDir, 'circulation.db'), events: path.join(flags.dataDir, 'events.db') };
+  const files = { circulation: databaseFile(flags.dataDir, 'circulation'), events: databaseFile(flags.dataDir, 'events') };
   const present = Object.values(files).filter((file) => fs.existsSync(file));
   if (present.length === 0) {
     process.stderr.write(`purge: no circulation.db or events.db in ${flags.dataDir}; nothing to purge\n`);
@@ -167,12 +165,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`purge: failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand('purge', main);

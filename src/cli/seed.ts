@@ -6,9 +6,8 @@
  * exit 2. Progress goes to stderr, the summary (rows, seconds, rows/s, per-table counts) to stdout.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { catalogMigrations } from '../../subgraphs/catalog/migrations.js';
 import type { CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import { circulationMigrations } from '../../subgraphs/circulation/migrations.js';
@@ -17,10 +16,12 @@ import { eventsMigrations } from '../../subgraphs/events/migrations.js';
 import type { EventsTables } from '../../subgraphs/events/migrations.js';
 import { type Database, openSqlite } from '../db/open.js';
 import { DEFAULT_SEED } from '../seed/plan.js';
+import { runCommand } from './command.js';
+import { databaseFile } from '../app/databases.js';
 import { SEED_PHASES, type SeedProgress, type SeedReport, type SeedScale, isSeeded, seed } from '../seed/seed.js';
 
-/** The database files of one subgraph, with SQLite's companions. */
-const DATABASE_FILES = ['catalog.db', 'circulation.db', 'events.db'];
+/** The subgraphs whose databases are seeded; each file has SQLite's companions beside it. */
+const SEEDED = ['catalog', 'circulation', 'events'] as const;
 const COMPANIONS = ['', '-wal', '-shm', '-journal'];
 
 interface Flags {
@@ -52,8 +53,8 @@ function parseFlags(argv: string[]): Flags {
 
 /** Deletes the three database files and their WAL, shared-memory and journal files. */
 function removeDatabases(dataDir: string): void {
-  for (const file of DATABASE_FILES) {
-    for (const suffix of COMPANIONS) fs.rmSync(path.join(dataDir, file + suffix), { force: true });
+  for (const name of SEEDED) {
+    for (const suffix of COMPANIONS) fs.rmSync(databaseFile(dataDir, name) + suffix, { force: true });
   }
 }
 
@@ -105,28 +106,21 @@ function printReport(report: SeedReport): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let flags: Flags;
-  try {
-    flags = parseFlags(argv);
-  } catch (error) {
-    // Commander has already printed the message (or the help text).
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+  const flags = parseFlags(argv);
   if (flags.reset) removeDatabases(flags.dataDir);
 
   const opened: Array<Database<unknown>> = [];
   try {
-    const catalog = await openSqlite<CatalogTables>(path.join(flags.dataDir, 'catalog.db'), catalogMigrations);
+    const catalog = await openSqlite<CatalogTables>(databaseFile(flags.dataDir, 'catalog'), catalogMigrations);
     opened.push(catalog as Database<unknown>);
-    const circulation = await openSqlite<CirculationTables>(path.join(flags.dataDir, 'circulation.db'), circulationMigrations);
+    const circulation = await openSqlite<CirculationTables>(databaseFile(flags.dataDir, 'circulation'), circulationMigrations);
     opened.push(circulation as Database<unknown>);
-    const events = await openSqlite<EventsTables>(path.join(flags.dataDir, 'events.db'), eventsMigrations);
+    const events = await openSqlite<EventsTables>(databaseFile(flags.dataDir, 'events'), eventsMigrations);
     opened.push(events as Database<unknown>);
 
     if (await isSeeded(circulation.db)) {
       process.stderr.write(
-        `seed: ${path.join(flags.dataDir, 'circulation.db')} is already seeded; pass --reset to delete the databases and seed again\n`,
+        `seed: ${databaseFile(flags.dataDir, 'circulation')} is already seeded; pass --reset to delete the databases and seed again\n`,
       );
       return 1;
     }
@@ -149,12 +143,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`seed: failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand('seed', main);
