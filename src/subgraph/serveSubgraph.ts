@@ -42,7 +42,7 @@ export async function serveSubgraph(
   const { config, logger } = options;
   const metrics = new PrivacyMetrics(service.name);
   const writer = config.audit.enabled ? options.audit : null;
-  const audit = writer ? (entries: Parameters<AuditWriter['append']>[1]) => writer.append(service.name, entries) : undefined;
+  const audit = writer ? (batches: Parameters<AuditWriter['append']>[1]) => writer.append(service.name, batches) : undefined;
   const metricsRoute: Route = ({ req }, res) => {
     if (req.url !== '/metrics') return false;
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import type { AuditCursor, AuditStore } from '../../src/privacy/audit/auditStore.js';
 import type { StoredRecord } from '../../src/privacy/audit/record.js';
 import { graphError } from '../../src/errors/codes.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
@@ -35,6 +35,13 @@ const instant = (name: string, value: string | null | undefined): string | null 
   return new Date(t).toISOString();
 };
 
+/** Reads a cursor `disclosures` returned: a record's batch row and place in it. */
+function parseCursor(cursor: string): AuditCursor {
+  const match = /^(\d{1,15})\.(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw graphError('BAD_USER_INPUT', 'after is not a cursor this API returned.');
+  return { batch: Number(match[1]), index: Number(match[2]) };
+}
+
 const unavailable = () => graphError('FORBIDDEN', 'The disclosure audit is not enabled on this deployment.');
 
 /**
@@ -50,8 +57,7 @@ export const disclosureResolvers = {
       if (!ctx.audit) throw unavailable();
       const first = args.first ?? 50;
       if (first < 1 || first > 500) throw graphError('BAD_USER_INPUT', 'first must be between 1 and 500.');
-      const after = args.after ? Number(Buffer.from(args.after, 'base64url').toString('utf8')) : null;
-      if (after !== null && !Number.isInteger(after)) throw graphError('BAD_USER_INPUT', 'after is not a cursor this API returned.');
+      const after = args.after ? parseCursor(args.after) : null;
       const page = await ctx.audit.query(
         { patronId: args.patronId, principal: args.principal, exception: args.exception, from: instant('from', args.from), to: instant('to', args.to) },
         first,
@@ -60,7 +66,7 @@ export const disclosureResolvers = {
       const last = page.cursors[page.cursors.length - 1];
       return {
         nodes: page.records,
-        pageInfo: { hasNextPage: page.more, endCursor: last === undefined ? null : Buffer.from(String(last)).toString('base64url') },
+        pageInfo: { hasNextPage: page.more, endCursor: last === undefined ? null : Buffer.from(`${last.batch}.${last.index}`).toString('base64url') },
       };
     },
   },

@@ -41,29 +41,32 @@ describe('the hash chains', () => {
   });
 
   it('refuse updates and deletes through SQL (append-only triggers)', () => {
-    expect(() => db.sqlite.prepare("update audit_records set principal = 'x' where seq = 3").run()).toThrow(/append-only/);
-    expect(() => db.sqlite.prepare('delete from audit_records where seq = 3').run()).toThrow(/append-only/);
+    expect(() => db.sqlite.prepare("update audit_batches set principal = 'x' where first_seq = 3").run()).toThrow(/append-only/);
+    expect(() => db.sqlite.prepare('delete from audit_batches where first_seq = 3').run()).toThrow(/append-only/);
   });
 
   it('name an edited record', () => {
-    asAttacker("update audit_records set principal = 'someone-else' where chain = 'circulation' and seq = 4");
+    asAttacker("update audit_batches set principal = 'someone-else' where chain = 'circulation' and first_seq = 4");
     expect(store.verify('circulation').broken).toEqual({ seq: 4, problem: 'its content does not match its hash' });
   });
 
   it('name a deleted record', () => {
-    asAttacker("delete from audit_records where chain = 'circulation' and seq = 6");
+    asAttacker("delete from audit_batches where chain = 'circulation' and first_seq = 6");
     expect(store.verify('circulation').broken).toEqual({ seq: 7, problem: 'record 6 is missing (next is 7)' });
   });
 
   it('name reordered records', () => {
-    asAttacker("update audit_records set seq = -1 where chain = 'circulation' and seq = 5");
-    asAttacker("update audit_records set seq = 5 where chain = 'circulation' and seq = 8");
-    asAttacker("update audit_records set seq = 8 where chain = 'circulation' and seq = -1");
+    const move = (from: number, to: number) =>
+      asAttacker('update audit_batches set first_seq = ?, last_seq = ? where chain = ? and first_seq = ?', to, to, 'circulation', from);
+    move(5, -1);
+    move(8, 5);
+    move(-1, 8);
     expect(store.verify('circulation').broken).toEqual({ seq: 5, problem: 'its previous-hash does not match the record before it' });
   });
 
   it('name a record rewritten with a recomputed hash (the next link breaks)', () => {
-    asAttacker("update audit_records set patron_id = 'pat_x', hash = 'f'||substr(hash, 2) where chain = 'circulation' and seq = 2");
+    asAttacker(`update audit_batches set records = json_replace(records, '$[0][0]', 'pat_x', '$[0][2]', 'f'||substr(hash, 2)), hash = 'f'||substr(hash, 2)
+      where chain = 'circulation' and first_seq = 2`);
     expect(store.verify('circulation').broken?.seq).toBe(2);
   });
 });
@@ -105,7 +108,7 @@ describe('npm run audit:verify', () => {
     await db.close();
     expect(verify()).toEqual({ code: 0, out: 'chain circulation: 10 records, intact\nchain events: 2 records, intact\n' });
     db = await openSqlite<AuditTables>(path.join(dir, 'audit.db'), auditMigrations);
-    asAttacker("update audit_records set fields = '[]' where chain = 'events' and seq = 2");
+    asAttacker("update audit_batches set records = json_replace(records, '$[0][1]', json('[]')) where chain = 'events' and first_seq = 2");
     await db.close();
     const result = verify();
     expect(result.code).toBe(1);

@@ -4,10 +4,10 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type Database } from '../../src/db/open.js';
-import { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import { AuditStore, type AuditCursor } from '../../src/privacy/audit/auditStore.js';
 import { AuditWriter } from '../../src/privacy/audit/auditWriter.js';
 import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
-import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
+import { batchesOf, type DisclosureEntry } from '../../src/privacy/audit/record.js';
 import { createLogger } from '../../src/log/logger.js';
 
 /**
@@ -61,7 +61,7 @@ describe('finding a patron\'s records', () => {
     store.fileSubjects();
     for (let i = 0; i < 4; i++) store.append('circulation', [entry('pat_a', i % 2 ? 'staff:desk' : 'staff:other')]);
     const seen: string[] = [];
-    let after: number | null = null;
+    let after: AuditCursor | null = null;
     for (;;) {
       const page = await store.query({ patronId: 'pat_a' }, 2, after);
       seen.push(...page.records.map((r) => r.requestId));
@@ -77,16 +77,20 @@ describe('finding a patron\'s records', () => {
   it('agrees with a plain scan of the chains, whatever the order of appends and filings', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.record({ chain: fc.constantFrom('circulation', 'events'), patrons: fc.array(fc.constantFrom('pat_1', 'pat_2', 'pat_3'), { minLength: 1, maxLength: 4 }) }), fc.constant('file' as const)), { maxLength: 12 }),
+        fc.array(fc.oneof(fc.record({ chain: fc.constantFrom('circulation', 'events'), patrons: fc.array(fc.constantFrom('pat_1', 'pat_2', 'pat_3'), { minLength: 1, maxLength: 4 }) }), fc.constant('file' as const)), { maxLength: 30 }),
         async (steps) => {
-          db.sqlite.exec('delete from audit_subjects; delete from audit_subjects_upto; drop trigger audit_no_delete; delete from audit_records;');
-          db.sqlite.exec(`create trigger audit_no_delete before delete on audit_records when (select open from audit_gate) = 0
+          db.sqlite.exec('delete from audit_subjects; delete from audit_subject_runs; delete from audit_subjects_upto; drop trigger audit_no_delete; delete from audit_batches;');
+          db.sqlite.exec(`create trigger audit_no_delete before delete on audit_batches when (select open from audit_gate) = 0
             begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`);
           for (const step of steps) {
             if (step === 'file') store.fileSubjects();
             else store.append(step.chain, step.patrons.map((p) => entry(p)));
           }
-          const all = db.sqlite.prepare<[], { patron_id: string; request_id: string }>('select patron_id, request_id from audit_records order by rowid desc').all();
+          const all = db.sqlite
+            .prepare<[], { patron_id: string; request_id: string }>(
+              'select r.value ->> 0 as patron_id, b.request_id from audit_batches b, json_each(b.records) r order by b.id desc, r.key desc',
+            )
+            .all();
           for (const patron of ['pat_1', 'pat_2', 'pat_3']) {
             expect(await requestIdsOf(patron)).toEqual(all.filter((r) => r.patron_id === patron).map((r) => r.request_id));
           }
@@ -121,19 +125,19 @@ describe('the writer thread', () => {
   it('answers once the records are committed, and fails (for redaction) when they cannot be', async () => {
     const writer = new AuditWriter({ file: path.join(dir, 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
     try {
-      await Promise.all([writer.append('circulation', [entry('pat_a')]), writer.append('events', [entry('pat_a'), entry('pat_b')])]);
+      await Promise.all([writer.append('circulation', batchesOf([entry('pat_a')])), writer.append('events', batchesOf([entry('pat_a'), entry('pat_b')]))]);
       expect(await requestIdsOf('pat_a')).toHaveLength(2);
-      db.sqlite.exec(`create trigger outage before insert on audit_records begin select raise(abort, 'disk full'); end`);
-      await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/disk full/);
+      db.sqlite.exec(`create trigger outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
+      await expect(writer.append('circulation', batchesOf([entry('pat_a')]))).rejects.toThrow(/disk full/);
       db.sqlite.exec('drop trigger outage');
-      await writer.append('circulation', [entry('pat_c')]);
+      await writer.append('circulation', batchesOf([entry('pat_c')]));
       expect(store.verify('circulation').broken).toBeNull();
     } finally {
       await writer.close();
     }
     // Closing files what was still unfiled.
     expect(db.sqlite.prepare('select count(*) as n from audit_subjects').get()).toEqual({ n: 4 });
-    await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/closed/);
+    await expect(writer.append('circulation', batchesOf([entry('pat_a')]))).rejects.toThrow(/closed/);
   });
 
   it('fails the writes of a thread that cannot start, so their disclosures are redacted', async () => {
@@ -141,9 +145,9 @@ describe('the writer thread', () => {
     fs.writeFileSync(path.join(dir, 'not-a-dir'), '');
     const writer = new AuditWriter({ file: path.join(dir, 'not-a-dir', 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
     try {
-      await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/EEXIST|ENOTDIR/);
+      await expect(writer.append('circulation', batchesOf([entry('pat_a')]))).rejects.toThrow(/EEXIST|ENOTDIR/);
       // The next write starts a new thread, which fails the same way: never a silent success.
-      await expect(writer.append('circulation', [entry('pat_a')])).rejects.toThrow(/EEXIST|ENOTDIR/);
+      await expect(writer.append('circulation', batchesOf([entry('pat_a')]))).rejects.toThrow(/EEXIST|ENOTDIR/);
     } finally {
       await writer.close();
     }

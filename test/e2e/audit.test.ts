@@ -82,10 +82,38 @@ describe('who saw my record', () => {
   });
 });
 
+describe('paging the custodian\'s query', () => {
+  it('pages with the cursors it returns, inside a request\'s records and across requests, and refuses a forged cursor', async () => {
+    await t.query('circulation-staff', '{ loans(first: 60, status: OPEN) { nodes { patron { name } } } }', undefined, { 'x-request-id': 'audit-paging' });
+    const page = (after: string | null) =>
+      t.query('records-custodian', 'query($after: String) { disclosures(first: 7, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }', { after });
+    // Reading the audit is itself audited, so newer records appear above page one meanwhile;
+    // pages after a cursor are stable and must equal one longer page after the same cursor.
+    const first = (await page(null)).data!.disclosures as { pageInfo: { endCursor: string } };
+    const ids: string[] = [];
+    let after: string | null = first.pageInfo.endCursor;
+    for (let i = 0; i < 3; i++) {
+      const res = await page(after);
+      const { nodes, pageInfo } = res.data!.disclosures as { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      ids.push(...nodes.map((n) => n.id));
+      expect(pageInfo.hasNextPage).toBe(true);
+      after = pageInfo.endCursor;
+    }
+    const longer = await t.query('records-custodian', 'query($after: String) { disclosures(first: 21, after: $after) { nodes { id } } }', { after: first.pageInfo.endCursor });
+    expect(ids).toEqual((longer.data!.disclosures as { nodes: { id: string }[] }).nodes.map((n) => n.id));
+    expect(new Set(ids).size).toBe(21);
+    for (const forged of ['bm9wZQ', Buffer.from('12').toString('base64url'), Buffer.from('1.2.3').toString('base64url')]) {
+      const res = await page(forged);
+      expect(res.errors?.[0]?.extensions?.code, forged).toBe('BAD_USER_INPUT');
+      expect(res.errors?.[0]?.message).toBe('after is not a cursor this API returned.');
+    }
+  });
+});
+
 describe('fail closed', () => {
   it('redacts every disclosed value when the audit cannot be written, and serves the rest', async () => {
     const audit = t.graph.databases!.audit.sqlite;
-    audit.exec(`create trigger audit_outage before insert on audit_records begin select raise(abort, 'disk full'); end`);
+    audit.exec(`create trigger audit_outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
     try {
       const res = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { name email } branches { id } }`);
       expect(res.data!.patron).toBeNull();

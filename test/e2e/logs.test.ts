@@ -42,7 +42,7 @@ describe('logs without personal data', () => {
     await fetch(t.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x.y.z' }, body: '{"query":"{ me { name } }"}' });
     await t.query('circulation-staff', `{ patron(id: "${subjects[0]!.id}") { name email } }`, undefined, { 'x-disclosure-purpose': `call ${subjects[0]!.name}` });
     const audit = t.graph.databases!.audit.sqlite;
-    audit.exec(`create trigger log_outage before insert on audit_records begin select raise(abort, 'disk full'); end`);
+    audit.exec(`create trigger log_outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
     await t.query('circulation-staff', `{ patron(id: "${subjects[0]!.id}") { name email } }`);
     audit.exec('drop trigger log_outage');
     await new Promise((r) => setTimeout(r, 100));

@@ -1,9 +1,8 @@
-import { sql, type Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { Database } from '../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
-import { fromRow, GENESIS, recordHash, type DisclosureEntry, type StoredRecord } from './record.js';
+import { batchesOf, GENESIS, recordHash, type DisclosureBatch, type DisclosureEntry, type DisclosureHeader, type StoredRecord } from './record.js';
 
 /** Filters of the custodian's audit query. */
 export interface AuditFilter {
@@ -21,173 +20,334 @@ export interface ChainVerdict {
   broken: { seq: number; problem: string } | null;
 }
 
-type Row = AuditTables['audit_records'];
-
-/** Records for one chain, in order. */
-export interface AuditBatch {
+/** One request's batches for one chain: what the writer thread receives and appends. */
+export interface ChainAppend {
   chain: string;
-  entries: readonly DisclosureEntry[];
+  batches: readonly DisclosureBatch[];
 }
 
+/** Where a record sits, newest first: its batch's row, then its place in the batch. */
+export interface AuditCursor {
+  batch: number;
+  index: number;
+}
+
+type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
+
+/** A record inside a batch row, as stored: `[patronId, fields, hash]`. */
+type StoredSubject = [patronId: string, fields: string[], hash: string];
+
+/** A run of the patron index (see AuditStore.fileSubjects). */
+type RunRow = AuditTables['audit_subject_runs'];
+
+/** Per chain, the first and last seq a run may hold. */
+type Ranges = Record<string, [number, number]>;
+
+/** Runs of one level merge into one of the next once there are this many. */
+const FANOUT = 8;
+
+/** The size of a level-0 run: what the writer thread files at a time (FILE_EVERY_RECORDS). */
+const BASE_RUN = 5000;
+
+/** The level a run of this many entries belongs to. */
+const levelOf = (entries: number): number => Math.max(0, Math.floor(Math.log(entries / BASE_RUN) / Math.log(FANOUT)));
+
+/** A record found by a query, with its cursor. */
+interface Found {
+  record: StoredRecord;
+  cursor: AuditCursor;
+}
+
+const headerOf = (row: BatchRow): DisclosureHeader => ({
+  at: row.at, requestId: row.request_id, principal: row.principal, roles: JSON.parse(row.roles) as string[],
+  exception: row.exception, reference: row.reference, purpose: row.purpose,
+});
+
+/** One record of a batch row, given its stored form and the hash before it. */
+const recordOf = (row: BatchRow, header: DisclosureHeader, index: number, [patronId, fields, hash]: StoredSubject, prevHash: string): StoredRecord => ({
+  ...header, patronId, fields, chain: row.chain, seq: row.first_seq + index, prevHash, hash,
+});
+
+/** `a` comes after `b` in newest-first order (it is older). */
+const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
+
+/** The `first_seq` of the batch of a chain that holds a seq (0 when none does). */
+const BATCH_AT = `select coalesce(max(first_seq), 0) as seq from audit_batches where chain = ? and first_seq <= ?`;
+
 /**
- * The append-only, hash-chained store of disclosure records. Appends take SQLite's write lock
- * first (BEGIN IMMEDIATE), read the chain's last hash and insert in one synchronous transaction,
- * so two processes appending to the audit never fork a chain.
+ * The append-only, hash-chained store of disclosure records. A request's records are stored as one
+ * row per batch (migration 0003), each record keeping its own place and hash in its chain. Appends
+ * take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and insert in one
+ * synchronous transaction, so two processes appending to the audit never fork a chain.
  */
 export class AuditStore {
-  readonly db: Kysely<AuditTables>;
   readonly #sqlite: SQLite.Database;
-  readonly #append: (batches: readonly AuditBatch[]) => void;
+  readonly #append: (appends: readonly ChainAppend[]) => void;
   readonly #file: () => number;
+  readonly #batchAt: SQLite.Statement<[string, number], { seq: number }>;
 
   constructor(
     database: Database<AuditTables>,
     private readonly key: string,
   ) {
-    this.db = database.db;
     this.#sqlite = database.sqlite;
-    const last = this.#sqlite.prepare<[string], { seq: number; hash: string }>(
-      'select seq, hash from audit_records where chain = ? order by seq desc limit 1',
+    const db = this.#sqlite;
+    this.#batchAt = db.prepare(BATCH_AT);
+    const last = db.prepare<[string], { seq: number; hash: string }>(
+      'select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1',
     );
-    const lastCut = this.#sqlite.prepare<[string], { seq: number; hash: string }>(
+    const lastCut = db.prepare<[string], { seq: number; hash: string }>(
       'select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1',
     );
-    const insert = this.#sqlite.prepare(
-      `insert into audit_records (chain, seq, at, request_id, principal, roles, exception, patron_id, fields, reference, purpose, prev_hash, hash)
+    const insert = db.prepare(
+      `insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const tracked = this.#sqlite.prepare('insert or ignore into audit_subjects_upto (chain, seq) values (?, 0)');
-    const append = this.#sqlite.transaction((batches: readonly AuditBatch[]) => {
+    const tracked = db.prepare('insert or ignore into audit_subjects_upto (chain, seq) values (?, 0)');
+    const append = db.transaction((appends: readonly ChainAppend[]) => {
       const heads = new Map<string, { seq: number; hash: string }>();
-      for (const { chain, entries } of batches) {
+      for (const { chain, batches } of appends) {
         if (!heads.has(chain)) tracked.run(chain);
         let { seq, hash } = heads.get(chain) ?? last.get(chain) ?? lastCut.get(chain) ?? { seq: 0, hash: GENESIS };
-        for (const entry of entries) {
+        for (const batch of batches) {
+          if (batch.subjects.length === 0) continue;
           const prevHash = hash;
-          seq += 1;
-          hash = recordHash(chain, seq, prevHash, entry);
+          const firstSeq = seq + 1;
+          const records: StoredSubject[] = batch.subjects.map((subject) => {
+            seq += 1;
+            hash = recordHash(chain, seq, hash, batch, subject);
+            return [subject.patronId, subject.fields as string[], hash];
+          });
           insert.run(
-            chain, seq, entry.at, entry.requestId, entry.principal, JSON.stringify(entry.roles), entry.exception,
-            entry.patronId, JSON.stringify(entry.fields), entry.reference, entry.purpose, prevHash, hash,
+            chain, firstSeq, seq, batch.at, batch.requestId, batch.principal, JSON.stringify(batch.roles), batch.exception,
+            batch.reference, batch.purpose, JSON.stringify(records), prevHash, hash,
           );
         }
         heads.set(chain, { seq, hash });
       }
     });
-    this.#append = (batches) => append.immediate(batches);
+    this.#append = (appends) => append.immediate(appends);
 
-
-    const uptos = this.#sqlite.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto');
-    const head = this.#sqlite.prepare<[string], { seq: number | null }>('select max(seq) as seq from audit_records where chain = ?');
-    const file = this.#sqlite.prepare<[string, number, number]>(
-      'insert or ignore into audit_subjects select patron_id, chain, seq from audit_records where chain = ? and seq > ? and seq <= ? order by patron_id',
+    const uptos = db.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto');
+    const nextRun = db.prepare<[], { run: number }>('select coalesce(max(run), 0) + 1 as run from audit_subject_runs');
+    const file = db.prepare<[number, string, number, number, number]>(
+      `insert or ignore into audit_subjects (run, chain, patron_id, seq)
+       select ?, b.chain, r.value ->> 0, b.first_seq + r.key from audit_batches b, json_each(b.records) r
+       where b.chain = ? and b.first_seq >= ? and b.first_seq + r.key > ? and b.first_seq + r.key <= ?
+       order by 2, 3, 4`,
     );
-    const advance = this.#sqlite.prepare<[number, string]>('update audit_subjects_upto set seq = ? where chain = ?');
-    const fileAll = this.#sqlite.transaction(() => {
+    const addRun = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
+    const advance = db.prepare<[number, string]>('update audit_subjects_upto set seq = ? where chain = ?');
+    const compact = this.#compactor();
+    const fileAll = db.transaction(() => {
+      const { run } = nextRun.get()!;
+      const ranges: Ranges = {};
       let filed = 0;
       for (const { chain, seq } of uptos.all()) {
-        const last = head.get(chain)?.seq ?? seq;
-        if (last <= seq) continue;
-        filed += file.run(chain, seq, last).changes;
-        advance.run(last, chain);
+        const head = last.get(chain)?.seq ?? seq;
+        if (head <= seq) continue;
+        filed += file.run(run, chain, this.#batchAt.get(chain, seq + 1)!.seq, seq, head).changes;
+        ranges[chain] = [seq + 1, head];
+        advance.run(head, chain);
+      }
+      if (filed > 0) {
+        addRun.run(run, levelOf(filed), filed, JSON.stringify(ranges));
+        compact();
       }
       return filed;
     });
     this.#file = () => fileAll.immediate();
   }
 
+  /**
+   * Merges runs of the patron index, size-tiered: once FANOUT runs share a level, they become one
+   * run of a higher level. Each filing thus writes one new sorted run, appended at the end of the
+   * index, and a record is rewritten once per level (a handful of times over its life), in order;
+   * a lookup seeks once per run and chain, and runs stay few (FANOUT per level at most).
+   */
+  #compactor(): () => void {
+    const db = this.#sqlite;
+    const runs = db.prepare<[], RunRow>('select * from audit_subject_runs order by level, run');
+    const nextRun = db.prepare<[], { run: number }>('select coalesce(max(run), 0) + 1 as run from audit_subject_runs');
+    const copy = db.prepare<[number, string]>(
+      `insert into audit_subjects (run, chain, patron_id, seq)
+       select ?, chain, patron_id, seq from audit_subjects where run in (select value from json_each(?)) order by chain, patron_id, seq`,
+    );
+    const drop = db.prepare<[string]>('delete from audit_subjects where run in (select value from json_each(?))');
+    const forget = db.prepare<[string]>('delete from audit_subject_runs where run in (select value from json_each(?))');
+    const add = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
+    return () => {
+      for (;;) {
+        const all = runs.all();
+        const level = all.find((r) => all.filter((o) => o.level === r.level).length >= FANOUT)?.level;
+        if (level === undefined) return;
+        const merged = all.filter((r) => r.level === level);
+        const ids = JSON.stringify(merged.map((r) => r.run));
+        const entries = merged.reduce((n, r) => n + r.entries, 0);
+        const ranges: Ranges = {};
+        for (const r of merged) {
+          for (const [chain, [first, lastSeq]] of Object.entries(JSON.parse(r.ranges) as Ranges)) {
+            const had = ranges[chain];
+            ranges[chain] = had ? [Math.min(had[0], first), Math.max(had[1], lastSeq)] : [first, lastSeq];
+          }
+        }
+        const { run } = nextRun.get()!;
+        copy.run(run, ids);
+        drop.run(ids);
+        forget.run(ids);
+        add.run(run, Math.max(level + 1, levelOf(entries)), entries, JSON.stringify(ranges));
+      }
+    };
+  }
+
   /** Appends records to a chain, atomically; throws (and writes nothing) on any failure. */
   append(chain: string, entries: readonly DisclosureEntry[]): void {
-    this.appendAll([{ chain, entries }]);
+    this.appendAll([{ chain, batches: batchesOf(entries) }]);
   }
 
   /**
-   * Appends several batches (of one chain or several) in one transaction: all of them or none.
-   * This is the audit writer's group commit, one transaction for the requests that arrived together.
+   * Appends several requests' batches (of one chain or several) in one transaction: all of them
+   * or none. This is the audit writer's group commit, one transaction for the requests that
+   * arrived together.
    */
-  appendAll(batches: readonly AuditBatch[]): void {
-    if (batches.some((b) => b.entries.length > 0)) this.#append(batches);
+  appendAll(appends: readonly ChainAppend[]): void {
+    if (appends.some((a) => a.batches.some((b) => b.subjects.length > 0))) this.#append(appends);
   }
 
   /**
-   * Files every record not yet filed under its patron (see migration 0002), one transaction, in
-   * patron order so that neighbouring entries share index pages. Returns how many were filed.
-   * Lookups are complete either way: they read what is not yet filed from the chains themselves.
+   * Files every record not yet filed under its patron, in one transaction, as one new sorted run
+   * of the patron index (then merges runs, see #compactor). Returns how many were filed. Lookups
+   * are complete either way: they read what is not yet filed from the chains themselves.
    */
   fileSubjects(): number {
     return this.#file();
   }
 
-  /**
-   * Rows matching the filter, newest first, at most `limit`. A patron filter reads the records
-   * filed under those patrons, plus the chains' unfiled tails; the filing point is read first, so
-   * a record filed meanwhile is found twice (and kept once) rather than missed.
-   */
-  async #select(filter: AuditFilter & { patronIds?: readonly string[] }, limit: number, after: number | null) {
-    type Query = ReturnType<typeof this.db.selectFrom<'audit_records as r'>>;
-    const narrow = <Q extends Query>(q: Q): Q => {
-      let n = q;
-      if (filter.principal) n = n.where('r.principal', '=', filter.principal) as Q;
-      if (filter.exception) n = n.where('r.exception', '=', filter.exception) as Q;
-      if (filter.from) n = n.where('r.at', '>=', filter.from) as Q;
-      if (filter.to) n = n.where('r.at', '<', filter.to) as Q;
-      if (after !== null) n = n.where(sql<boolean>`r.rowid < ${after}`) as Q;
-      return n;
+  /** SQL conditions on batch rows (alias `b`) for a filter and a cursor, with their parameters. */
+  #conditions(filter: AuditFilter, after: AuditCursor | null): { where: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      clauses.push(clause);
+      params.push(value);
     };
-    const rows = (q: Query) =>
-      narrow(q).selectAll('r').select(sql<number>`r.rowid`.as('cursor')).orderBy(sql`r.rowid`, 'desc').limit(limit).execute();
-    const ids = filter.patronIds;
-    if (!ids) return rows(this.db.selectFrom('audit_records as r'));
-    if (ids.length === 0) return [];
-    const uptos = await this.db.selectFrom('audit_subjects_upto').selectAll().execute();
-    const filed = await rows(
-      this.db
-        .selectFrom('audit_records as r')
-        .innerJoin('audit_subjects as s', (join) =>
-          join.onRef('s.chain', '=', 'r.chain').onRef('s.seq', '=', 'r.seq').onRef('s.patron_id', '=', 'r.patron_id'),
-        )
-        .where('s.patron_id', 'in', ids),
-    );
-    const unfiled = uptos.length === 0 ? [] : await rows(
-      this.db
-        .selectFrom('audit_records as r')
-        .where('r.patron_id', 'in', ids)
-        .where((eb) => eb.or(uptos.map((u) => eb.and([eb('r.chain', '=', u.chain), eb('r.seq', '>', u.seq)])))),
-    );
-    const byCursor = new Map([...filed, ...unfiled].map((row) => [row.cursor, row]));
-    return [...byCursor.values()].sort((a, b) => b.cursor - a.cursor).slice(0, limit);
+    if (filter.principal) add('b.principal = ?', filter.principal);
+    if (filter.exception) add('b.exception = ?', filter.exception);
+    if (filter.from) add('b.at >= ?', filter.from);
+    if (filter.to) add('b.at < ?', filter.to);
+    if (after) add('b.id <= ?', after.batch);
+    return { where: clauses.length ? clauses.join(' and ') : '1', params };
   }
 
-  /** Records matching the filter, newest first; `after` is the cursor of the previous page. */
-  async query(filter: AuditFilter, first: number, after: number | null): Promise<{ records: StoredRecord[]; cursors: number[]; more: boolean }> {
-    const rows = await this.#select({ ...filter, ...(filter.patronId ? { patronIds: [filter.patronId] } : {}) }, first + 1, after);
-    const page = rows.slice(0, first);
-    return { records: page.map((r) => fromRow(r)), cursors: page.map((r) => r.cursor), more: rows.length > first };
+  /** Up to `limit` records of matching batches, newest first, after the cursor. */
+  #scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
+    const { where, params } = this.#conditions(filter, after);
+    const found: Found[] = [];
+    const rows = this.#sqlite.prepare<unknown[], BatchRow>(`select * from audit_batches b where ${where} order by b.id desc`).iterate(...params);
+    for (const row of rows) {
+      const header = headerOf(row);
+      const subjects = JSON.parse(row.records) as StoredSubject[];
+      for (let index = subjects.length - 1; index >= 0; index--) {
+        const cursor = { batch: row.id, index };
+        if (after && !older(cursor, after)) continue;
+        found.push({ record: recordOf(row, header, index, subjects[index]!, index === 0 ? row.prev_hash : subjects[index - 1]![2]), cursor });
+        if (found.length === limit) {
+          rows.return?.();
+          return found;
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Up to `limit` records of the given patrons, newest first, after the cursor: the records filed
+   * under them, plus the chains' unfiled tails. The filing point is read first, so a record filed
+   * meanwhile is found twice (and kept once) rather than missed.
+   */
+  #ofPatrons(ids: readonly string[], filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
+    if (ids.length === 0) return [];
+    const uptos = this.#sqlite.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto').all();
+    const { where, params } = this.#conditions(filter, after);
+    const marks = ids.map(() => '?').join(', ');
+    const found = new Map<string, Found>();
+    const wanted = new Set(ids);
+    // An index entry filed under the wrong patron must not show them someone else's record.
+    const keep = (f: Found) => {
+      if (wanted.has(f.record.patronId) && (!after || older(f.cursor, after))) found.set(`${f.record.chain}:${f.record.seq}`, f);
+    };
+
+    // Filed: one seek per run, chain and patron; each entry points into the batch that holds its
+    // seq, and only that record is read.
+    const filed = this.#sqlite.prepare<unknown[], BatchRow & { item: string; before: string; index: number }>(
+      `select b.*, s.seq - b.first_seq as "index", b.records -> ('$[' || (s.seq - b.first_seq) || ']') as item,
+         case when s.seq = b.first_seq then b.prev_hash else b.records ->> ('$[' || (s.seq - b.first_seq - 1) || '][2]') end as before
+       from audit_subject_runs u cross join audit_subjects_upto c
+         cross join audit_subjects s on s.run = u.run and s.chain = c.chain
+         join audit_batches b on b.chain = s.chain
+         and b.first_seq = (select max(x.first_seq) from audit_batches x where x.chain = s.chain and x.first_seq <= s.seq)
+       where s.patron_id in (${marks}) and ${where}
+       order by b.id desc, s.seq desc limit ?`,
+    ).all(...ids, ...params, limit + 1);
+    for (const row of filed) {
+      keep({ record: recordOf(row, headerOf(row), row.index, JSON.parse(row.item) as StoredSubject, row.before), cursor: { batch: row.id, index: row.index } });
+    }
+
+    // Unfiled: every batch from the one holding each chain's first unfiled record on.
+    for (const { chain, seq: filedUpTo } of uptos) {
+      const start = this.#batchAt.get(chain, filedUpTo + 1)!.seq;
+      const rows = this.#sqlite
+        .prepare<unknown[], BatchRow>(`select * from audit_batches b where b.chain = ? and b.first_seq >= ? and ${where}`)
+        .all(chain, start, ...params);
+      for (const row of rows) {
+        const subjects = JSON.parse(row.records) as StoredSubject[];
+        let header: DisclosureHeader | null = null;
+        subjects.forEach((subject, index) => {
+          if (row.first_seq + index <= filedUpTo || !wanted.has(subject[0])) return;
+          header ??= headerOf(row);
+          keep({ record: recordOf(row, header, index, subject, index === 0 ? row.prev_hash : subjects[index - 1]![2]), cursor: { batch: row.id, index } });
+        });
+      }
+    }
+    return [...found.values()].sort((a, b) => (older(a.cursor, b.cursor) ? 1 : -1)).slice(0, limit);
+  }
+
+  /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
+  async query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
+    const found = filter.patronId ? this.#ofPatrons([filter.patronId], filter, first + 1, after) : this.#scan(filter, first + 1, after);
+    const page = found.slice(0, first);
+    return { records: page.map((f) => f.record), cursors: page.map((f) => f.cursor), more: found.length > first };
   }
 
   /** Each patron's most recent records (for `Patron.disclosures`), newest first, in one batch. */
   async forPatrons(ids: readonly string[], limit: number): Promise<StoredRecord[][]> {
-    const rows = await this.#select({ patronIds: ids }, Number.MAX_SAFE_INTEGER, null);
     const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
-    for (const row of rows) {
-      const list = byPatron.get(row.patron_id);
-      if (list && list.length < limit) list.push(fromRow(row));
+    for (const { record } of this.#ofPatrons(ids, {}, Number.MAX_SAFE_INTEGER - 1, null)) {
+      const list = byPatron.get(record.patronId);
+      if (list && list.length < limit) list.push(record);
     }
     return ids.map((id) => byPatron.get(id) ?? []);
   }
 
   /** The chains present in the store. */
   chains(): string[] {
-    const rows = this.#sqlite.prepare<[], { chain: string }>('select distinct chain from audit_records union select distinct chain from audit_checkpoints').all();
+    const rows = this.#sqlite.prepare<[], { chain: string }>('select distinct chain from audit_batches union select distinct chain from audit_checkpoints').all();
     return rows.map((r) => r.chain).sort();
   }
 
   /**
    * Walks one chain from its latest signed checkpoint (or its genesis) and names the first broken
-   * link: a record edited (hash), deleted or reordered (sequence or previous hash), or a forged cut.
+   * link: a record edited (hash), deleted or reordered (sequence or previous hash), or a forged cut;
+   * and, alongside, a filed record missing from the patron index, which would hide it from its
+   * patron. One read transaction: a writer appending meanwhile does not disturb the walk.
    */
   verify(chain: string): ChainVerdict {
-    const cuts = this.#sqlite.prepare<[string], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? order by seq').all(chain);
+    return this.#sqlite.transaction(() => this.#verify(chain))();
+  }
+
+  #verify(chain: string): ChainVerdict {
+    const db = this.#sqlite;
+    const cuts = db.prepare<[string], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? order by seq').all(chain);
     for (const cut of cuts) {
       if (!checkpointValid(cut, cut.signature, this.key)) return { chain, records: 0, broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' } };
     }
@@ -195,54 +355,94 @@ export class AuditStore {
     let expectedSeq = (cut?.seq ?? 0) + 1;
     let expectedPrev = cut?.hash ?? GENESIS;
     let records = 0;
-    const rows = this.#sqlite.prepare<[string, number], Row>('select * from audit_records where chain = ? and seq > ? order by seq').iterate(chain, cut?.seq ?? 0);
+    const filedUpTo = db.prepare<[string], { seq: number }>('select seq from audit_subjects_upto where chain = ?').get(chain)?.seq ?? 0;
+    const rows = db.prepare<[string, number], BatchRow>('select * from audit_batches where chain = ? and last_seq > ? order by first_seq').iterate(chain, cut?.seq ?? 0);
+    const index = db
+      .prepare<[string, number], { seq: number; patron_id: string }>('select seq, patron_id from audit_subjects where chain = ? and seq > ? order by seq, patron_id')
+      .iterate(chain, cut?.seq ?? 0);
+    let entry = index.next();
+    const broken = (seq: number, problem: string): ChainVerdict => {
+      rows.return?.();
+      index.return?.();
+      return { chain, records, broken: { seq, problem } };
+    };
     for (const row of rows) {
-      records += 1;
-      const problem =
-        row.seq !== expectedSeq ? `record ${expectedSeq} is missing (next is ${row.seq})`
-        : row.prev_hash !== expectedPrev ? 'its previous-hash does not match the record before it'
-        : recordHash(chain, row.seq, row.prev_hash, fromRow(row)) !== row.hash ? 'its content does not match its hash'
-        : null;
-      if (problem) return { chain, records, broken: { seq: row.seq, problem } };
-      expectedSeq += 1;
-      expectedPrev = row.hash;
+      if (row.first_seq !== expectedSeq) return broken(row.first_seq, `record ${expectedSeq} is missing (next is ${row.first_seq})`);
+      if (row.prev_hash !== expectedPrev) return broken(row.first_seq, 'its previous-hash does not match the record before it');
+      const subjects = readSubjects(row);
+      if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
+      const header = headerOf(row);
+      for (const [patronId, fields, hash] of subjects) {
+        const seq = expectedSeq;
+        records += 1;
+        if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash) return broken(seq, 'its content does not match its hash');
+        if (seq <= filedUpTo) {
+          if (!entry.done && entry.value.seq < seq) return broken(entry.value.seq, 'the patron index files it under another patron');
+          if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId) return broken(seq, 'it is missing from the patron index, so its patron would not see it');
+          entry = index.next();
+        }
+        expectedSeq += 1;
+        expectedPrev = hash;
+      }
+      if (row.hash !== expectedPrev) return broken(row.last_seq, 'its batch\'s last hash does not match the record');
     }
-    // A record dropped from the patron index would hide from "who saw my record".
-    const unfiled = this.#sqlite
-      .prepare<[string], { seq: number }>(
-        `select r.seq from audit_records r join audit_subjects_upto u on u.chain = r.chain
-         where r.chain = ? and r.seq <= u.seq and not exists (
-           select 1 from audit_subjects s where s.patron_id = r.patron_id and s.chain = r.chain and s.seq = r.seq)
-         order by r.seq limit 1`,
-      )
-      .get(chain);
-    if (unfiled) return { chain, records, broken: { seq: unfiled.seq, problem: 'it is missing from the patron index, so its patron would not see it' } };
+    if (!entry.done) return broken(entry.value.seq, 'the patron index files a record that is not in the chain');
     return { chain, records, broken: null };
   }
 
   /**
-   * Deletes each chain's records older than `before` and leaves a signed checkpoint of the cut, so
-   * the rest still verifies. One transaction per chain: a purge is all or nothing.
+   * Deletes each chain's records older than `before`, and their entries in the patron index, and
+   * leaves a signed checkpoint of the cut, so the rest still verifies. One transaction per chain:
+   * a purge is all or nothing.
    */
   purge(before: string, now = new Date()): { chain: string; deleted: number }[] {
-    const cutAt = this.#sqlite.prepare<[string, string], { seq: number; hash: string }>(
-      'select seq, hash from audit_records where chain = ? and at < ? order by seq desc limit 1',
+    const db = this.#sqlite;
+    const cutAt = db.prepare<[string, string], { seq: number; hash: string }>(
+      'select last_seq as seq, hash from audit_batches where chain = ? and at < ? order by first_seq desc limit 1',
     );
-    const run = this.#sqlite.transaction((chain: string) => {
+    const runs = db.prepare<[], RunRow>('select * from audit_subject_runs');
+    const unfileAll = db.prepare<[number, string]>('delete from audit_subjects where run = ? and chain = ?');
+    const unfileUpTo = db.prepare<[number, string, number]>('delete from audit_subjects where run = ? and chain = ? and seq <= ?');
+    const shrink = db.prepare<[number, string, number]>('update audit_subject_runs set entries = entries - ?, ranges = ? where run = ?');
+    const run = db.transaction((chain: string) => {
       const cut = cutAt.get(chain, before);
       if (!cut) return 0;
       const checkpoint: Checkpoint = { chain, seq: cut.seq, hash: cut.hash, at: now.toISOString() };
-      this.#sqlite
-        .prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)')
+      db.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)')
         .run(chain, cut.seq, cut.hash, checkpoint.at, signCheckpoint(checkpoint, this.key));
-      this.#sqlite
-        .prepare('delete from audit_subjects where (patron_id, chain, seq) in (select patron_id, chain, seq from audit_records where chain = ? and seq <= ?)')
-        .run(chain, cut.seq);
-      this.#sqlite.prepare('update audit_gate set open = 1').run();
-      const { changes } = this.#sqlite.prepare('delete from audit_records where chain = ? and seq <= ?').run(chain, cut.seq);
-      this.#sqlite.prepare('update audit_gate set open = 0').run();
-      return changes;
+      // Whole runs' parts go by key prefix; only a run that straddles the cut is scanned.
+      for (const r of runs.all()) {
+        const ranges = JSON.parse(r.ranges) as Ranges;
+        const range = ranges[chain];
+        if (!range || range[0] > cut.seq) continue;
+        const { changes } = range[1] <= cut.seq ? unfileAll.run(r.run, chain) : unfileUpTo.run(r.run, chain, cut.seq);
+        if (range[1] <= cut.seq) delete ranges[chain];
+        else ranges[chain] = [cut.seq + 1, range[1]];
+        shrink.run(changes, JSON.stringify(ranges), r.run);
+      }
+      db.prepare('delete from audit_subject_runs where entries <= 0').run();
+      const { deleted } = db
+        .prepare<[string, number], { deleted: number }>('select coalesce(sum(last_seq - first_seq + 1), 0) as deleted from audit_batches where chain = ? and last_seq <= ?')
+        .get(chain, cut.seq)!;
+      db.prepare('update audit_gate set open = 1').run();
+      db.prepare('delete from audit_batches where chain = ? and last_seq <= ?').run(chain, cut.seq);
+      db.prepare('update audit_gate set open = 0').run();
+      return deleted;
     });
     return this.chains().map((chain) => ({ chain, deleted: run.immediate(chain) }));
   }
+}
+
+/** A batch row's records, or null when they are not what the writer stores (tampering). */
+function readSubjects(row: BatchRow): StoredSubject[] | null {
+  let subjects: unknown;
+  try {
+    subjects = JSON.parse(row.records);
+  } catch {
+    return null;
+  }
+  const wellFormed =
+    Array.isArray(subjects) && subjects.length === row.last_seq - row.first_seq + 1 &&
+    subjects.every((s) => Array.isArray(s) && s.length === 3 && typeof s[0] === 'string' && Array.isArray(s[1]) && typeof s[2] === 'string');
+  return wellFormed ? (subjects as StoredSubject[]) : null;
 }

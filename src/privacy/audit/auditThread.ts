@@ -6,11 +6,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../../db/open.js';
-import { AuditStore, type AuditBatch } from './auditStore.js';
+import { AuditStore, type ChainAppend } from './auditStore.js';
 import { auditMigrations, type AuditTables } from './migrations.js';
 
-/** A request thread's batch: one request's records for one chain. */
-export interface AppendMessage extends AuditBatch {
+/** A request thread's write: one request's batches for one chain. */
+export interface AppendMessage extends ChainAppend {
   id: number;
 }
 
@@ -27,8 +27,8 @@ const port = parentPort;
 if (!port) throw new Error('auditThread runs only as a worker thread (see auditWriter.ts)');
 const { file, key } = workerData as AuditThreadData;
 const database = await openSqlite<AuditTables>(file, auditMigrations);
-// Each request's records land on as many pages of the patron index as it has subjects. Checkpoint
-// every 16 MiB of WAL rather than 4: a page rewritten by many requests is copied back once.
+// A filing rewrites pages of the patron index all over it. Checkpoint every 16 MiB of WAL rather
+// than 4: a page rewritten by several filings is copied back once.
 database.sqlite.pragma('wal_autocheckpoint = 4096');
 const store = new AuditStore(database, key);
 
@@ -61,25 +61,25 @@ fileSubjects();
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Writes all queued batches in one transaction; if that fails, each alone, so one bad batch fails only itself. */
+/** Appends all queued writes in one transaction; if that fails, each alone, so one bad write fails only itself. */
 function drain(): void {
   scheduled = false;
-  const batches = queue;
+  const writes = queue;
   queue = [];
   try {
-    store.appendAll(batches);
-    for (const { id } of batches) port!.postMessage({ id, ok: true } satisfies AppendReply);
+    store.appendAll(writes);
+    for (const { id } of writes) port!.postMessage({ id, ok: true } satisfies AppendReply);
   } catch {
-    for (const batch of batches) {
+    for (const write of writes) {
       try {
-        store.appendAll([batch]);
-        port!.postMessage({ id: batch.id, ok: true } satisfies AppendReply);
+        store.appendAll([write]);
+        port!.postMessage({ id: write.id, ok: true } satisfies AppendReply);
       } catch (error) {
-        port!.postMessage({ id: batch.id, ok: false, error: message(error) } satisfies AppendReply);
+        port!.postMessage({ id: write.id, ok: false, error: message(error) } satisfies AppendReply);
       }
     }
   }
-  unfiled += batches.reduce((n, b) => n + b.entries.length, 0);
+  unfiled += writes.reduce((n, w) => w.batches.reduce((m, b) => m + b.subjects.length, n), 0);
   if (unfiled >= FILE_EVERY_RECORDS) fileSubjects();
   else fileLater();
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
 import type { AppendMessage, AppendReply, AuditThreadData } from './auditThread.js';
-import type { DisclosureEntry } from './record.js';
+import type { DisclosureBatch } from './record.js';
 
 /** What a thread that cannot start sends before it ends. */
 interface FatalReply {
@@ -59,9 +59,9 @@ export class AuditWriter {
     this.#thread = this.#start();
   }
 
-  /** Appends one request's records to `chain`; resolves once they are committed. */
-  append(chain: string, entries: readonly DisclosureEntry[]): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
+  /** Appends one request's batches of records to `chain`; resolves once they are committed. */
+  append(chain: string, batches: readonly DisclosureBatch[]): Promise<void> {
+    if (batches.every((b) => b.subjects.length === 0)) return Promise.resolve();
     if (this.#closed) return Promise.reject(new Error('the audit writer is closed'));
     const thread = (this.#thread ??= this.#start());
     const id = this.#nextId++;
@@ -72,7 +72,7 @@ export class AuditWriter {
         reject(new Error(`the audit write did not finish within ${timeoutMs} ms`));
       }, timeoutMs);
       thread.waiting.set(id, { resolve, reject, timer });
-      thread.worker.postMessage({ id, chain, entries } satisfies AppendMessage);
+      thread.worker.postMessage({ id, chain, batches } satisfies AppendMessage);
     });
   }
 

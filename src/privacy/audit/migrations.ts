@@ -1,5 +1,26 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Generated, type Kysely } from 'kysely';
 import type { Migrations } from '../../db/open.js';
+import { batchesOf, type DisclosureEntry } from './record.js';
+
+/** A row of the per-record table of migrations 0001 and 0002, as 0003 reads it. */
+interface RecordRow {
+  chain: string;
+  seq: number;
+  at: string;
+  request_id: string;
+  principal: string | null;
+  roles: string;
+  exception: string;
+  patron_id: string;
+  fields: string;
+  reference: string | null;
+  purpose: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Rows moved per statement by migration 0003. */
+const MOVE_CHUNK = 5000;
 
 /**
  * The disclosure audit: one database written by every subgraph, one hash chain per subgraph.
@@ -62,30 +83,119 @@ export const auditMigrations: Migrations = {
       await db.schema.dropIndex('audit_patron').execute();
     },
   },
+  '0003_batches': {
+    // One row per request's batch (its records for one chain, exception and reference) instead of
+    // one row per record: a 1,000-loan listing discloses about 140 patrons, and 140 rows with
+    // their index entries cost the writer several times the bytes and the CPU of one row. Each
+    // record keeps its own place and hash in the chain, inside the batch's `records`.
+    //
+    // The patron index becomes a set of sorted runs (see AuditStore.fileSubjects): filing into one
+    // B-tree keyed by patron rewrote pages all over it, more of them the larger the audit grew.
+    // The writer thread refiles every record at its next start; until then lookups read them from
+    // the chains.
+    async up(db: Kysely<unknown>) {
+      await sql`create table audit_batches (
+        id integer primary key,
+        chain text not null,
+        first_seq integer not null,
+        last_seq integer not null,
+        at text not null,
+        request_id text not null,
+        principal text,
+        roles text not null,
+        exception text not null,
+        reference text,
+        purpose text,
+        records text not null,
+        prev_hash text not null,
+        hash text not null,
+        unique (chain, first_seq))`.execute(db);
+      await sql`create index audit_batches_at on audit_batches (at)`.execute(db);
+      let after = { chain: '', seq: 0 };
+      for (;;) {
+        const { rows } = await sql<RecordRow>`select * from audit_records where (chain, seq) > (${after.chain}, ${after.seq})
+          order by chain, seq limit ${MOVE_CHUNK}`.execute(db);
+        if (rows.length === 0) break;
+        for (const run of runsOf(rows)) await moveRun(db, run);
+        const last = rows[rows.length - 1]!;
+        after = { chain: last.chain, seq: last.seq };
+      }
+      await sql`drop table audit_records`.execute(db);
+      await sql`create trigger audit_no_update before update on audit_batches
+        begin select raise(abort, 'the disclosure audit is append-only'); end`.execute(db);
+      await sql`create trigger audit_no_delete before delete on audit_batches
+        when (select open from audit_gate) = 0
+        begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`.execute(db);
+
+      await sql`drop table audit_subjects`.execute(db);
+      await sql`create table audit_subjects (
+        run integer not null, chain text not null, patron_id text not null, seq integer not null,
+        primary key (run, chain, patron_id, seq)) without rowid`.execute(db);
+      await sql`create table audit_subject_runs (
+        run integer primary key, level integer not null, entries integer not null, ranges text not null)`.execute(db);
+      await sql`update audit_subjects_upto set seq = 0`.execute(db);
+    },
+  },
 };
+
+/** Consecutive rows of one chain, in order. */
+function runsOf(rows: readonly RecordRow[]): RecordRow[][] {
+  const runs: RecordRow[][] = [];
+  for (const row of rows) {
+    const run = runs[runs.length - 1];
+    if (run && run[run.length - 1]!.chain === row.chain) run.push(row);
+    else runs.push([row]);
+  }
+  return runs;
+}
+
+/** Moves one chain's consecutive records into batch rows, keeping every record's seq and hash. */
+async function moveRun(db: Kysely<unknown>, rows: readonly RecordRow[]): Promise<void> {
+  const entries: DisclosureEntry[] = rows.map((r) => ({
+    at: r.at, requestId: r.request_id, principal: r.principal, roles: JSON.parse(r.roles) as string[], exception: r.exception,
+    reference: r.reference, purpose: r.purpose, patronId: r.patron_id, fields: JSON.parse(r.fields) as string[],
+  }));
+  let i = 0;
+  for (const batch of batchesOf(entries)) {
+    const part = rows.slice(i, i + batch.subjects.length);
+    i += batch.subjects.length;
+    const first = part[0]!;
+    const last = part[part.length - 1]!;
+    const records = JSON.stringify(batch.subjects.map((s, k) => [s.patronId, s.fields, part[k]!.hash]));
+    await sql`insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
+      values (${first.chain}, ${first.seq}, ${last.seq}, ${batch.at}, ${batch.requestId}, ${batch.principal}, ${first.roles}, ${batch.exception},
+        ${batch.reference}, ${batch.purpose}, ${records}, ${first.prev_hash}, ${last.hash})`.execute(db);
+  }
+}
 
 /** Row shapes of the audit database. */
 export interface AuditTables {
-  audit_records: {
+  /** One request's records for one chain, exception and reference: seqs `first_seq..last_seq`. */
+  audit_batches: {
+    id: Generated<number>;
     chain: string;
-    seq: number;
+    first_seq: number;
+    last_seq: number;
     at: string;
     request_id: string;
     principal: string | null;
     /** JSON array of roles. */
     roles: string;
     exception: string;
-    patron_id: string;
-    /** JSON array of `Type.field`. */
-    fields: string;
     reference: string | null;
     purpose: string | null;
+    /** JSON array, in seq order, of `[patronId, fields, hash]`: `fields` lists `Type.field`. */
+    records: string;
+    /** The hash of the record before the first. */
     prev_hash: string;
+    /** The hash of the last record. */
     hash: string;
   };
   audit_checkpoints: { chain: string; seq: number; hash: string; at: string; signature: string };
-  /** Records filed under their patron: every record of a chain up to `audit_subjects_upto.seq`. */
-  audit_subjects: { patron_id: string; chain: string; seq: number };
+  /** Records filed under their patron, in sorted runs: every record of a chain up to `audit_subjects_upto.seq`. */
+  audit_subjects: { run: number; chain: string; patron_id: string; seq: number };
+  /** The runs of the patron index; `ranges` is JSON `{ chain: [firstSeq, lastSeq] }`, the seqs a run may hold. */
+  audit_subject_runs: { run: number; level: number; entries: number; ranges: string };
   /** Per chain, the last record filed in `audit_subjects`; later records are read from the chain. */
   audit_subjects_upto: { chain: string; seq: number };
   audit_gate: { open: number };

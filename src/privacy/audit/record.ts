@@ -1,17 +1,32 @@
 import { hash } from 'node:crypto';
-import type { AuditTables } from './migrations.js';
 
-/** What one disclosure record says: who saw which fields of whom, when, and on what ground. */
-export interface DisclosureEntry {
+/** What every record of one request's disclosures under one exception and reference shares. */
+export interface DisclosureHeader {
   at: string;
   requestId: string;
   principal: string | null;
   roles: readonly string[];
   exception: string;
-  patronId: string;
-  fields: readonly string[];
   reference: string | null;
   purpose: string | null;
+}
+
+/** Whose fields were disclosed, and which. */
+export interface DisclosedSubject {
+  patronId: string;
+  fields: readonly string[];
+}
+
+/** What one disclosure record says: who saw which fields of whom, when, and on what ground. */
+export interface DisclosureEntry extends DisclosureHeader, DisclosedSubject {}
+
+/**
+ * One request's records under one exception and reference: one record per subject, sharing the
+ * header. The audit stores a batch as one row (see migration 0003), while each record keeps its own
+ * place and hash in its chain.
+ */
+export interface DisclosureBatch extends DisclosureHeader {
+  subjects: readonly DisclosedSubject[];
 }
 
 /** A stored record: an entry with its place in its chain and the hashes that link it. */
@@ -26,26 +41,25 @@ export interface StoredRecord extends DisclosureEntry {
 export const GENESIS = '0'.repeat(64);
 
 /** The hash of one record: its content, its place, and the hash of the record before it. */
-export function recordHash(chain: string, seq: number, prevHash: string, e: DisclosureEntry): string {
-  const content = JSON.stringify([chain, seq, e.at, e.requestId, e.principal, e.roles, e.exception, e.patronId, e.fields, e.reference, e.purpose]);
+export function recordHash(chain: string, seq: number, prevHash: string, h: DisclosureHeader, s: DisclosedSubject): string {
+  const content = JSON.stringify([chain, seq, h.at, h.requestId, h.principal, h.roles, h.exception, s.patronId, s.fields, h.reference, h.purpose]);
   return hash('sha256', `${prevHash}\n${content}`, 'hex');
 }
 
-/** Reads a stored row back into a record. */
-export function fromRow(row: AuditTables['audit_records']): StoredRecord {
-  return {
-    chain: row.chain,
-    seq: row.seq,
-    at: row.at,
-    requestId: row.request_id,
-    principal: row.principal,
-    roles: JSON.parse(row.roles) as string[],
-    exception: row.exception,
-    patronId: row.patron_id,
-    fields: JSON.parse(row.fields) as string[],
-    reference: row.reference,
-    purpose: row.purpose,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
+const sameHeader = (a: DisclosureHeader, b: DisclosureHeader): boolean =>
+  a.at === b.at && a.requestId === b.requestId && a.principal === b.principal && a.exception === b.exception &&
+  a.reference === b.reference && a.purpose === b.purpose && a.roles.length === b.roles.length && a.roles.every((r, i) => r === b.roles[i]);
+
+/** Groups records, in order, into batches of neighbours that share their header. */
+export function batchesOf(entries: readonly DisclosureEntry[]): DisclosureBatch[] {
+  const batches: { header: DisclosureEntry; subjects: DisclosedSubject[] }[] = [];
+  for (const entry of entries) {
+    const last = batches[batches.length - 1];
+    const subject = { patronId: entry.patronId, fields: entry.fields };
+    if (last && sameHeader(last.header, entry)) last.subjects.push(subject);
+    else batches.push({ header: entry, subjects: [subject] });
+  }
+  return batches.map(({ header: h, subjects }) => ({
+    at: h.at, requestId: h.requestId, principal: h.principal, roles: h.roles, exception: h.exception, reference: h.reference, purpose: h.purpose, subjects,
+  }));
 }

@@ -3,10 +3,10 @@ import type { DisclosureContext } from '../context/disclosureContext.js';
 import type { PatronId } from '../context/ids.js';
 import type { Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
-import type { DisclosureEntry } from './record.js';
+import type { DisclosedSubject, DisclosureBatch } from './record.js';
 
-/** Writes a batch of records to one chain; rejects when it cannot (then nothing is disclosed). */
-export type AuditSink = (entries: readonly DisclosureEntry[]) => Promise<void>;
+/** Writes one request's batches of records to its chain; rejects when it cannot (then nothing is disclosed). */
+export type AuditSink = (batches: readonly DisclosureBatch[]) => Promise<void>;
 
 /** The outcome of writing a request's records: on failure, where the disclosed values sit. */
 export type FlushResult = { ok: true; records: number } | { ok: false; paths: (string | number)[][]; error: unknown };
@@ -25,6 +25,8 @@ export class AuditRecorder {
   /** Fields noted per exception, reference and subject: the key of one record, with no key to build. */
   readonly #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, Set<string>>>>();
   readonly #paths: Path[] = [];
+  /** The last subject noted: a list notes several fields of one subject in a row. */
+  #last: { decision: Disclosure; subject: PatronId; fields: Set<string> } | null = null;
 
   constructor(
     private readonly caller: DisclosureContext,
@@ -34,6 +36,12 @@ export class AuditRecorder {
 
   /** Notes one disclosed field at its response path. */
   note(rule: FieldRule, subject: PatronId, decision: Disclosure, path: Path): void {
+    this.#paths.push(path);
+    const last = this.#last;
+    if (last && last.subject === subject && last.decision.exception === decision.exception && last.decision.reference === decision.reference) {
+      last.fields.add(rule.coordinate);
+      return;
+    }
     let byReference = this.#pending.get(decision.exception);
     if (!byReference) this.#pending.set(decision.exception, (byReference = new Map()));
     let bySubject = byReference.get(decision.reference);
@@ -41,31 +49,45 @@ export class AuditRecorder {
     let fields = bySubject.get(subject);
     if (!fields) bySubject.set(subject, (fields = new Set()));
     fields.add(rule.coordinate);
-    this.#paths.push(path);
+    this.#last = { decision, subject, fields };
   }
 
-  /** One entry per subject, exception and reference. */
-  #entries(at: string): DisclosureEntry[] {
+  /**
+   * One batch per exception and reference, one record in it per subject. Subjects disclosed the
+   * same fields share one list, which the audit thread receives once (structured clone keeps
+   * shared references).
+   */
+  #batches(at: string): { batches: DisclosureBatch[]; records: number } {
     const c = this.caller;
-    const entries: DisclosureEntry[] = [];
+    const batches: DisclosureBatch[] = [];
+    const lists = new Map<string, readonly string[]>();
+    let records = 0;
     for (const [exception, byReference] of this.#pending) {
       for (const [reference, bySubject] of byReference) {
-        for (const [patronId, fields] of bySubject) {
-          entries.push({ at, requestId: c.requestId, principal: c.principal, roles: c.roles, exception, patronId, fields: [...fields].sort(), reference, purpose: c.purpose });
+        const subjects: DisclosedSubject[] = [];
+        for (const [patronId, set] of bySubject) {
+          const sorted = [...set].sort();
+          const key = sorted.join('\n');
+          let fields = lists.get(key);
+          if (!fields) lists.set(key, (fields = sorted));
+          subjects.push({ patronId, fields });
         }
+        records += subjects.length;
+        batches.push({ at, requestId: c.requestId, principal: c.principal, roles: c.roles, exception, reference, purpose: c.purpose, subjects });
       }
     }
-    return entries;
+    return { batches, records };
   }
 
   /** Writes what was noted, once; an empty request writes nothing. */
   async flush(): Promise<FlushResult> {
     if (this.#pending.size === 0) return { ok: true, records: 0 };
-    const entries = this.#entries(this.now().toISOString());
+    const { batches, records } = this.#batches(this.now().toISOString());
     this.#pending.clear();
+    this.#last = null;
     try {
-      await this.sink(entries);
-      return { ok: true, records: entries.length };
+      await this.sink(batches);
+      return { ok: true, records };
     } catch (error) {
       return { ok: false, paths: this.#paths.map((p) => responsePathAsArray(p)), error };
     }
