@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type Database } from '../../src/db/open.js';
 import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
-import { GENESIS, recordHash, type DisclosureEntry } from '../../src/privacy/audit/record.js';
+import { batchEncoder, GENESIS, recordHash, type DisclosureEntry } from '../../src/privacy/audit/record.js';
 
 /**
  * The audit stores a request's records as one batch row (migration 0003) and files them under
@@ -54,6 +55,31 @@ describe('one row per request', () => {
     expect(records[3]!.prevHash).toBe(GENESIS);
     for (let i = 0; i < 3; i++) expect(records[i]!.prevHash).toBe(records[i + 1]!.hash);
     expect(records[1]!.hash).toBe(recordHash('circulation', 3, records[2]!.hash, records[1]!, records[1]!));
+  });
+
+  it('hashes as recordHash does, whatever the text (the writer\'s encoder and the verifier agree)', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          chain: text, at: text, requestId: text, principal: fc.option(text), roles: fc.array(text, { maxLength: 3 }), exception: text,
+          reference: fc.option(text), purpose: fc.option(text),
+        }),
+        fc.array(fc.record({ patronId: text, fields: fc.array(text, { maxLength: 3 }) }), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        ({ chain, ...header }, subjects, first) => {
+          const encode = batchEncoder(chain, header);
+          let prev = GENESIS;
+          subjects.forEach((subject, i) => {
+            const { hash, json } = encode(first + i, prev, subject);
+            expect(hash).toBe(recordHash(chain, first + i, prev, header, subject));
+            expect(JSON.parse(json)).toEqual([subject.patronId, subject.fields, hash]);
+            prev = hash;
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('names the record edited inside a batch, and a batch whose records were reordered or mangled', () => {

@@ -2,7 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { Database } from '../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
-import { batchesOf, GENESIS, recordHash, type DisclosureBatch, type DisclosureEntry, type DisclosureHeader, type StoredRecord } from './record.js';
+import { batchEncoder, batchesOf, GENESIS, recordHash, type DisclosureBatch, type DisclosureEntry, type DisclosureHeader, type StoredRecord } from './record.js';
 
 /** Filters of the custodian's audit query. */
 export interface AuditFilter {
@@ -113,14 +113,17 @@ export class AuditStore {
           if (batch.subjects.length === 0) continue;
           const prevHash = hash;
           const firstSeq = seq + 1;
-          const records: StoredSubject[] = batch.subjects.map((subject) => {
+          const encode = batchEncoder(chain, batch);
+          const records: string[] = [];
+          for (const subject of batch.subjects) {
             seq += 1;
-            hash = recordHash(chain, seq, hash, batch, subject);
-            return [subject.patronId, subject.fields as string[], hash];
-          });
+            const record = encode(seq, hash, subject);
+            hash = record.hash;
+            records.push(record.json);
+          }
           insert.run(
             chain, firstSeq, seq, batch.at, batch.requestId, batch.principal, JSON.stringify(batch.roles), batch.exception,
-            batch.reference, batch.purpose, JSON.stringify(records), prevHash, hash,
+            batch.reference, batch.purpose, `[${records.join(',')}]`, prevHash, hash,
           );
         }
         heads.set(chain, { seq, hash });
