@@ -129,6 +129,19 @@ describe('the patron index, in runs', () => {
     expect(store.verify('events').broken).toBeNull();
   });
 
+  it('leaves runs unmerged once a merge would exceed its bound, so that no merge stalls the writer for long', async () => {
+    store = new AuditStore(db, KEY, { maxMerge: 40 });
+    for (let i = 0; i < 64; i++) {
+      store.append('circulation', request(['pat_a', `pat_${i}`, `pat_x${i}`]));
+      store.fileSubjects();
+    }
+    // Runs of 3 merge by eight into runs of 24; eight of those (192 entries) would exceed 40.
+    const runs = db.sqlite.prepare<[], { level: number; entries: number }>('select level, entries from audit_subject_runs order by run').all();
+    expect(runs).toEqual(Array.from({ length: 8 }, () => ({ level: 1, entries: 24 })));
+    expect((await store.forPatrons(['pat_a'], 100))[0]).toHaveLength(64);
+    expect(store.verify('circulation').broken).toBeNull();
+  });
+
   it('audit:verify names an index entry that points at another patron\'s record, and lookups do not follow it', async () => {
     store.append('circulation', request(['pat_a', 'pat_b']));
     store.fileSubjects();
