@@ -120,6 +120,7 @@ describe('the patron index, in runs', () => {
       expected.unshift(entries[0]!.requestId);
       store.fileSubjects();
     }
+    while (store.mergeRuns());
     // 40 filings: five merges of eight runs at level 0, which do not yet make eight at level 1.
     expect(rowCount('audit_subject_runs')).toBe(5);
     expect(rowCount('audit_subjects')).toBe(80);
@@ -129,12 +130,31 @@ describe('the patron index, in runs', () => {
     expect(store.verify('events').broken).toBeNull();
   });
 
+  it('merges in quiet moments (mergeRuns), and while filing only once runs pile up', () => {
+    const file = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        store.append('circulation', request([`pat_${i}`]));
+        store.fileSubjects();
+      }
+    };
+    file(8);
+    expect(rowCount('audit_subject_runs')).toBe(8);
+    expect(store.mergeRuns()).toBe(true);
+    expect(rowCount('audit_subject_runs')).toBe(1);
+    expect(store.mergeRuns()).toBe(false);
+    file(40);
+    // Never quiet: each filing that brings level 0 to 32 runs merges the oldest eight.
+    expect(db.sqlite.prepare('select count(*) as n from audit_subject_runs where level = 0').get()).toEqual({ n: 24 });
+    expect(store.verify('circulation').broken).toBeNull();
+  });
+
   it('leaves runs unmerged once a merge would exceed its bound, so that no merge stalls the writer for long', async () => {
     store = new AuditStore(db, KEY, { maxMerge: 40 });
     for (let i = 0; i < 64; i++) {
       store.append('circulation', request(['pat_a', `pat_${i}`, `pat_x${i}`]));
       store.fileSubjects();
     }
+    while (store.mergeRuns());
     // Runs of 3 merge by eight into runs of 24; eight of those (192 entries) would exceed 40.
     const runs = db.sqlite.prepare<[], { level: number; entries: number }>('select level, entries from audit_subject_runs order by run').all();
     expect(runs).toEqual(Array.from({ length: 8 }, () => ({ level: 1, entries: 24 })));

@@ -57,13 +57,17 @@ const BASE_RUN = 5000;
  */
 export const MAX_MERGE = 400_000;
 
-/** The oldest FANOUT runs of the lowest level that has that many and may still merge, if any. */
-function mergeable(runs: readonly RunRow[], maxMerge: number): RunRow[] | null {
+/** Runs of one level that a filing merges at once rather than waiting for a quiet moment. */
+const PILED_UP = 4 * FANOUT;
+
+/** The oldest FANOUT runs of the lowest level that has `waiting` runs and may still merge, if any. */
+function mergeable(runs: readonly RunRow[], maxMerge: number, waiting: number): RunRow[] | null {
   const byLevel = new Map<number, RunRow[]>();
   for (const run of runs) byLevel.set(run.level, [...(byLevel.get(run.level) ?? []), run]);
   for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {
-    const oldest = byLevel.get(level)!.sort((a, b) => a.run - b.run).slice(0, FANOUT);
-    if (oldest.length === FANOUT && oldest.reduce((n, r) => n + r.entries, 0) <= maxMerge) return oldest;
+    const all = byLevel.get(level)!;
+    const oldest = all.sort((a, b) => a.run - b.run).slice(0, FANOUT);
+    if (all.length >= waiting && oldest.length === FANOUT && oldest.reduce((n, r) => n + r.entries, 0) <= maxMerge) return oldest;
   }
   return null;
 }
@@ -103,6 +107,7 @@ export class AuditStore {
   readonly #sqlite: SQLite.Database;
   readonly #append: (appends: readonly ChainAppend[]) => void;
   readonly #file: () => number;
+  readonly #mergeOnce: () => boolean;
   readonly #batchAt: SQLite.Statement<[string, number], { seq: number }>;
 
   constructor(
@@ -161,7 +166,7 @@ export class AuditStore {
     );
     const addRun = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
     const advance = db.prepare<[number, string]>('update audit_subjects_upto set seq = ? where chain = ?');
-    const compact = this.#compactor();
+    const merge = this.#merger();
     const fileAll = db.transaction(() => {
       const { run } = nextRun.get()!;
       const ranges: Ranges = {};
@@ -175,20 +180,24 @@ export class AuditStore {
       }
       if (filed > 0) {
         addRun.run(run, levelOf(filed), filed, JSON.stringify(ranges));
-        compact();
+        // Merges wait for a quiet moment (mergeRuns), unless runs pile up because none comes.
+        while (merge(PILED_UP));
       }
       return filed;
     });
     this.#file = () => fileAll.immediate();
+    const mergeOnce = db.transaction(() => merge(FANOUT));
+    this.#mergeOnce = () => mergeOnce.immediate();
   }
 
   /**
    * Merges runs of the patron index, size-tiered: once FANOUT runs share a level, they become one
    * run of a higher level. Each filing thus writes one new sorted run, appended at the end of the
    * index, and a record is rewritten once per level (a handful of times over its life), in order;
-   * a lookup seeks once per run and chain, and runs stay few (FANOUT per level at most).
+   * a lookup seeks once per run and chain, and runs stay few. The returned function merges the
+   * oldest FANOUT runs of the lowest level that has at least `waiting` runs; false when none has.
    */
-  #compactor(): () => void {
+  #merger(): (waiting: number) => boolean {
     const db = this.#sqlite;
     const runs = db.prepare<[], RunRow>('select * from audit_subject_runs order by level, run');
     const nextRun = db.prepare<[], { run: number }>('select coalesce(max(run), 0) + 1 as run from audit_subject_runs');
@@ -199,26 +208,25 @@ export class AuditStore {
     const drop = db.prepare<[string]>('delete from audit_subjects where run in (select value from json_each(?))');
     const forget = db.prepare<[string]>('delete from audit_subject_runs where run in (select value from json_each(?))');
     const add = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
-    return () => {
-      for (;;) {
-        const merged = mergeable(runs.all(), this.options.maxMerge ?? MAX_MERGE);
-        if (!merged) return;
-        const level = merged[0]!.level;
-        const ids = JSON.stringify(merged.map((r) => r.run));
-        const entries = merged.reduce((n, r) => n + r.entries, 0);
-        const ranges: Ranges = {};
-        for (const r of merged) {
-          for (const [chain, [first, lastSeq]] of Object.entries(JSON.parse(r.ranges) as Ranges)) {
-            const had = ranges[chain];
-            ranges[chain] = had ? [Math.min(had[0], first), Math.max(had[1], lastSeq)] : [first, lastSeq];
-          }
+    return (waiting) => {
+      const merged = mergeable(runs.all(), this.options.maxMerge ?? MAX_MERGE, waiting);
+      if (!merged) return false;
+      const level = merged[0]!.level;
+      const ids = JSON.stringify(merged.map((r) => r.run));
+      const entries = merged.reduce((n, r) => n + r.entries, 0);
+      const ranges: Ranges = {};
+      for (const r of merged) {
+        for (const [chain, [first, lastSeq]] of Object.entries(JSON.parse(r.ranges) as Ranges)) {
+          const had = ranges[chain];
+          ranges[chain] = had ? [Math.min(had[0], first), Math.max(had[1], lastSeq)] : [first, lastSeq];
         }
-        const { run } = nextRun.get()!;
-        copy.run(run, ids);
-        drop.run(ids);
-        forget.run(ids);
-        add.run(run, Math.max(level + 1, levelOf(entries)), entries, JSON.stringify(ranges));
       }
+      const { run } = nextRun.get()!;
+      copy.run(run, ids);
+      drop.run(ids);
+      forget.run(ids);
+      add.run(run, Math.max(level + 1, levelOf(entries)), entries, JSON.stringify(ranges));
+      return true;
     };
   }
 
@@ -243,6 +251,15 @@ export class AuditStore {
    */
   fileSubjects(): number {
     return this.#file();
+  }
+
+  /**
+   * Merges one set of runs of the patron index that is due, if any, in one transaction; returns
+   * whether it did. The writer thread calls it when no write has come for a while: a merge holds
+   * the writer (up to about a second), and busy moments are better spent appending.
+   */
+  mergeRuns(): boolean {
+    return this.#mergeOnce();
   }
 
   /** SQL conditions on batch rows (alias `b`) for a filter and a cursor, with their parameters. */

@@ -2,7 +2,8 @@
  * The audit writer's thread (see auditWriter.ts). It owns one connection to the audit database and
  * appends what the request threads send, one transaction for everything that arrived together
  * (group commit), then answers each batch with its outcome. Every so often it files the new
- * records under their patrons (AuditStore.fileSubjects), in bulk, outside any request's wait.
+ * records under their patrons (AuditStore.fileSubjects), in bulk, outside any request's wait, and
+ * in quiet moments it merges the runs that filing leaves (AuditStore.mergeRuns).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../../db/open.js';
@@ -36,10 +37,14 @@ const store = new AuditStore(database, key);
 const FILE_EVERY_RECORDS = 5000;
 const FILE_WITHIN_MS = 1000;
 
+/** Merge runs of the patron index once no write has come for this long (see AuditStore.mergeRuns). */
+const MERGE_WHEN_QUIET_MS = 250;
+
 let queue: AppendMessage[] = [];
 let scheduled = false;
 let unfiled = 0;
 let fileTimer: NodeJS.Timeout | null = null;
+let mergeTimer: NodeJS.Timeout | null = null;
 
 /** Files what is unfiled. A failure only delays it: lookups read unfiled records from the chains. */
 function fileSubjects(): void {
@@ -57,7 +62,22 @@ function fileLater(): void {
   fileTimer ??= setTimeout(fileSubjects, FILE_WITHIN_MS);
 }
 
+/** Waits for a quiet moment, then merges one set of runs at a time while it stays quiet. */
+function mergeWhenQuiet(): void {
+  if (mergeTimer) clearTimeout(mergeTimer);
+  mergeTimer = setTimeout(() => {
+    mergeTimer = null;
+    try {
+      if (store.mergeRuns()) mergeWhenQuiet();
+    } catch {
+      // A failed merge changes nothing; the next quiet moment tries again.
+    }
+  }, MERGE_WHEN_QUIET_MS);
+  mergeTimer.unref();
+}
+
 fileSubjects();
+mergeWhenQuiet();
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -82,6 +102,7 @@ function drain(): void {
   unfiled += writes.reduce((n, w) => w.batches.reduce((m, b) => m + b.subjects.length, n), 0);
   if (unfiled >= FILE_EVERY_RECORDS) fileSubjects();
   else fileLater();
+  mergeWhenQuiet();
 }
 
 port.on('message', (msg: AppendMessage | 'close') => {
@@ -89,6 +110,7 @@ port.on('message', (msg: AppendMessage | 'close') => {
     if (queue.length) drain();
     fileSubjects();
     if (fileTimer) clearTimeout(fileTimer);
+    if (mergeTimer) clearTimeout(mergeTimer);
     void database.close().then(() => port.close());
     return;
   }
