@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,11 +43,23 @@ export interface Measurement {
 
 let nextPort = 4600;
 
+/** How to run a variant's process. */
+export interface VariantOptions {
+  /**
+   * Run it under valgrind's callgrind, writing to this file: instructions are counted only between
+   * `countInstructions`' switches, so start-up and warm-up cost nothing but time.
+   */
+  callgrindOut?: string;
+}
+
 /** Starts a variant's three subgraphs and gateway in a child process over `dataDir`. */
-export async function startVariant(variant: Variant, dataDir: string): Promise<RunningVariant> {
+export async function startVariant(variant: Variant, dataDir: string, options: VariantOptions = {}): Promise<RunningVariant> {
   const base = nextPort;
   nextPort += 10;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/start.ts')], {
+  const node = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'src/cli/start.ts')];
+  const callgrind = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${options.callgrindOut}`];
+  const [command, ...args] = options.callgrindOut ? ['valgrind', ...callgrind, ...node] : node;
+  const child: ChildProcess = spawn(command!, args, {
     env: {
       ...process.env,
       NODE_ENV: 'test',
@@ -60,10 +72,14 @@ export async function startVariant(variant: Variant, dataDir: string): Promise<R
       EVENTS_PORT: String(base + 3),
       ...variant.env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // valgrind's own summary goes to stderr; the counts are read from its output file.
+    stdio: ['ignore', 'ignore', options.callgrindOut ? 'ignore' : 'inherit'],
   });
+  child.once('error', () => undefined);
   const url = `http://127.0.0.1:${base}/graphql`;
-  const deadline = Date.now() + 60_000;
+  // Under valgrind the graph starts some twenty times slower.
+  const startWithin = options.callgrindOut ? 300 : 60;
+  const deadline = Date.now() + startWithin * 1000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}`);
     try {
@@ -71,7 +87,7 @@ export async function startVariant(variant: Variant, dataDir: string): Promise<R
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within 60 s`);
+    if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
@@ -80,6 +96,7 @@ export async function startVariant(variant: Variant, dataDir: string): Promise<R
     pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -127,6 +144,32 @@ export async function measure(target: RunningVariant, scenario: Scenario, token:
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
+}
+
+/**
+ * Counts the instructions one request of a scenario costs a variant started with `callgrindOut`:
+ * every thread of its process (request thread, GC helpers, audit writer), over `requests`
+ * sequential requests after `warmup` uncounted ones. Unlike time, the count does not move with
+ * whatever else the machine does (a few per cent from run to run, from V8's JIT and GC timing).
+ * Stops the variant, which writes the counts.
+ */
+export async function countInstructions(
+  target: RunningVariant,
+  scenario: Scenario,
+  token: string | null,
+  counts: { warmup: number; requests: number; callgrindOut: string },
+): Promise<number> {
+  for (let i = 0; i < counts.warmup; i++) await probe(target, scenario, token);
+  const instrumentation = (state: 'on' | 'off') => execFileSync('callgrind_control', ['-i', state, String(target.pid)], { stdio: 'ignore' });
+  instrumentation('on');
+  for (let i = 0; i < counts.requests; i++) await probe(target, scenario, token);
+  instrumentation('off');
+  await target.stop();
+  const text = fs.readFileSync(counts.callgrindOut, 'utf8');
+  const total = /^totals:\s+(\d+)/m.exec(text) ?? /^summary:\s+(\d+)/m.exec(text);
+  if (!total) throw new Error(`no instruction count in ${counts.callgrindOut}`);
+  fs.rmSync(counts.callgrindOut, { force: true });
+  return Number(total[1]) / counts.requests;
 }
 
 /** Checks one response of a scenario, so a benchmark never measures a failing query. */

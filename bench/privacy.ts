@@ -16,16 +16,10 @@
  * Flags: --seconds N (per measurement, default 3), --rounds N (default 6), --only letters.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
-import { openDatabases } from '../src/app/databases.js';
-import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../src/auth/personas.js';
-import { mintToken } from '../src/privacy/authenticate/token.js';
-import { seed } from '../src/seed/seed.js';
-import { machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
+import { machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant } from './harness.js';
+import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
 
 const options = new Command()
   .option('--seconds <n>', 'seconds per measurement', '3')
@@ -37,63 +31,14 @@ const options = new Command()
 const seconds = Number(options.seconds);
 const rounds = Number(options.rounds);
 
-const ALL_VARIANTS: Variant[] = [
-  { name: 'full', env: {} },
-  { name: 'no-guard', env: { PRIVACY_ENFORCEMENT: 'off' } },
-  { name: 'no-trust', env: { GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off' } },
-  { name: 'no-audit', env: { AUDIT: 'off' } },
-  { name: 'bare', env: { PRIVACY_ENFORCEMENT: 'off', GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off', AUDIT: 'off' } },
-];
-const chosenBuilds = options.builds?.split(',').map((b) => b.trim());
-const unknownBuild = chosenBuilds?.find((b) => !ALL_VARIANTS.some((v) => v.name === b));
-if (unknownBuild) {
-  console.error(`bench:privacy: unknown build "${unknownBuild}"; builds are ${ALL_VARIANTS.map((v) => v.name).join(', ')}`);
-  process.exit(2);
-}
-const VARIANTS = chosenBuilds ? ALL_VARIANTS.filter((v) => chosenBuilds.includes(v.name)) : ALL_VARIANTS;
-
-const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
-  {
-    name: '(a) 1,000 loans with patron fields, circulation-staff',
-    persona: 'circulation-staff',
-    connections: 4,
-    query: '{ loans(first: 1000) { nodes { id dueAt patron { id name email cardNumber } } } }',
-  },
-  {
-    name: "(b) a patron's own record, patron",
-    persona: 'patron',
-    connections: 8,
-    query: '{ me { id name email cardNumber loans { id dueAt } holds { id status } fines { amountCents } } }',
-  },
-  {
-    name: '(c) catalog only, anonymous',
-    persona: 'anonymous',
-    connections: 8,
-    query: '{ works(first: 20, search: "the") { nodes { id title creators format } totalCount } branches { id name } }',
-  },
-  {
-    name: '(d) anonymous query touching patron fields',
-    persona: 'anonymous',
-    connections: 8,
-    query: `{ patron(id: "${PERSONA_PATRONS.patron.id}") { name loans { id } } events(first: 10) { title registrations { id attendee { name email } } } }`,
-  },
-];
-
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-privacy-'));
-console.error(`seeding demo data into ${dataDir} ...`);
-const dbs = await openDatabases(dataDir);
-await seed({ catalog: dbs.catalog.db, circulation: dbs.circulation.db, events: dbs.events.db }, { scale: 'demo' });
-for (const db of Object.values(dbs)) await db.close();
-
-const config = loadConfig({ NODE_ENV: 'test' });
+const VARIANTS = chooseVariants('bench:privacy', options.builds);
+const chosen = chooseScenarios(options.only);
+const dataDir = await seedBenchData();
 createLogger('bench', 'silent');
 let running: RunningVariant | null = null;
 try {
-  const tokens = new Map<PersonaName, string | null>();
-  for (const s of SCENARIOS) tokens.set(s.persona, s.persona === 'anonymous' ? null : await mintToken(PERSONAS[s.persona], config));
-
+  const tokens = await tokensFor(chosen);
   const figures = new Map<string, Measurement[]>();
-  const chosen = SCENARIOS.filter((s) => !options.only || options.only.includes(s.name[1]!));
   // Each round starts every build afresh: a process can run 30% slower than its twin for its whole
   // life (seen here), and one process per build for the whole run would carry that into every ratio.
   for (let round = 0; round < rounds; round++) {
@@ -147,16 +92,6 @@ try {
       lines.push(`| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.cpu.toFixed(1)} | ${f.requestCpu.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`);
     }
   }
-  const targets: [string, string, string, string, number][] = [
-    [SCENARIOS[0]!.name, 'full', 'no-guard', 'enforcement on/off', 0.9],
-    [SCENARIOS[1]!.name, 'full', 'no-guard', 'enforcement on/off', 0.97],
-    [SCENARIOS[2]!.name, 'full', 'no-guard', 'enforcement on/off', 0.97],
-    [SCENARIOS[0]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
-    [SCENARIOS[1]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
-    [SCENARIOS[2]!.name, 'full', 'no-trust', 'signing + pre-filter on/off', 0.97],
-    [SCENARIOS[0]!.name, 'full', 'no-audit', 'audit on/off', 0.95],
-    [SCENARIOS[3]!.name, 'full', 'bare', 'privacy gateway vs bare gateway', 1.0],
-  ];
   lines.push(
     '',
     'Ratios are medians of per-round ratios; the range is the lowest and highest round. The CPU ratio is',
@@ -166,7 +101,7 @@ try {
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
   );
   const built = (name: string) => VARIANTS.some((v) => v.name === name);
-  for (const [s, a, b, label, target] of targets.filter(([s, a, b]) => chosen.some((c) => c.name === s) && built(a) && built(b))) {
+  for (const { scenario: s, a, b, label, target } of TARGETS.filter(({ scenario, a, b }) => chosen.some((c) => c.name === scenario) && built(a) && built(b))) {
     const r = paired(s, a, b);
     lines.push(`| ${s} | ${label} (${a}/${b}) | ${r.throughput.toFixed(3)} | ${r.low.toFixed(2)}–${r.high.toFixed(2)} | ${r.cpu.toFixed(3)} | >= ${target.toFixed(2)} | ${r.throughput >= target ? 'yes' : 'no'} |`);
   }

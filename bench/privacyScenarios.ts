@@ -1,0 +1,94 @@
+/**
+ * What `bench:privacy` and `bench:privacy:instructions` measure: the builds, the scenarios, the
+ * issue's targets, and the seeded data and tokens they run with.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabases } from '../src/app/databases.js';
+import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../src/auth/personas.js';
+import { loadConfig } from '../src/config/env.js';
+import { mintToken } from '../src/privacy/authenticate/token.js';
+import { seed } from '../src/seed/seed.js';
+import type { Scenario, Variant } from './harness.js';
+
+/** The builds: the same graph with parts of privacy switched off. */
+export const ALL_VARIANTS: Variant[] = [
+  { name: 'full', env: {} },
+  { name: 'no-guard', env: { PRIVACY_ENFORCEMENT: 'off' } },
+  { name: 'no-trust', env: { GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off' } },
+  { name: 'no-audit', env: { AUDIT: 'off' } },
+  { name: 'bare', env: { PRIVACY_ENFORCEMENT: 'off', GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off', AUDIT: 'off' } },
+];
+
+/** The builds named by `--builds` (all when it is absent); exits 2 on an unknown name. */
+export function chooseVariants(command: string, builds: string | undefined): Variant[] {
+  const names = builds?.split(',').map((b) => b.trim());
+  const unknown = names?.find((b) => !ALL_VARIANTS.some((v) => v.name === b));
+  if (unknown) {
+    console.error(`${command}: unknown build "${unknown}"; builds are ${ALL_VARIANTS.map((v) => v.name).join(', ')}`);
+    process.exit(2);
+  }
+  return names ? ALL_VARIANTS.filter((v) => names.includes(v.name)) : ALL_VARIANTS;
+}
+
+/** The issue's scenarios, each as one persona. */
+export const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
+  {
+    name: '(a) 1,000 loans with patron fields, circulation-staff',
+    persona: 'circulation-staff',
+    connections: 4,
+    query: '{ loans(first: 1000) { nodes { id dueAt patron { id name email cardNumber } } } }',
+  },
+  {
+    name: "(b) a patron's own record, patron",
+    persona: 'patron',
+    connections: 8,
+    query: '{ me { id name email cardNumber loans { id dueAt } holds { id status } fines { amountCents } } }',
+  },
+  {
+    name: '(c) catalog only, anonymous',
+    persona: 'anonymous',
+    connections: 8,
+    query: '{ works(first: 20, search: "the") { nodes { id title creators format } totalCount } branches { id name } }',
+  },
+  {
+    name: '(d) anonymous query touching patron fields',
+    persona: 'anonymous',
+    connections: 8,
+    query: `{ patron(id: "${PERSONA_PATRONS.patron.id}") { name loans { id } } events(first: 10) { title registrations { id attendee { name email } } } }`,
+  },
+];
+
+/** The scenarios picked by `--only` letters (all when it is absent). */
+export const chooseScenarios = (only: string | undefined) => SCENARIOS.filter((s) => !only || only.includes(s.name[1]!));
+
+/** The issue's targets: in `scenario`, build `a` against build `b` must reach `target`. */
+export const TARGETS: { scenario: string; a: string; b: string; label: string; target: number }[] = [
+  { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-guard', label: 'enforcement on/off', target: 0.9 },
+  { scenario: SCENARIOS[1]!.name, a: 'full', b: 'no-guard', label: 'enforcement on/off', target: 0.97 },
+  { scenario: SCENARIOS[2]!.name, a: 'full', b: 'no-guard', label: 'enforcement on/off', target: 0.97 },
+  { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-trust', label: 'signing + pre-filter on/off', target: 0.97 },
+  { scenario: SCENARIOS[1]!.name, a: 'full', b: 'no-trust', label: 'signing + pre-filter on/off', target: 0.97 },
+  { scenario: SCENARIOS[2]!.name, a: 'full', b: 'no-trust', label: 'signing + pre-filter on/off', target: 0.97 },
+  { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-audit', label: 'audit on/off', target: 0.95 },
+  { scenario: SCENARIOS[3]!.name, a: 'full', b: 'bare', label: 'privacy gateway vs bare gateway', target: 1.0 },
+];
+
+/** Seeds the demo library into a fresh directory, for every build to share. */
+export async function seedBenchData(): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-privacy-'));
+  console.error(`seeding demo data into ${dataDir} ...`);
+  const dbs = await openDatabases(dataDir);
+  await seed({ catalog: dbs.catalog.db, circulation: dbs.circulation.db, events: dbs.events.db }, { scale: 'demo' });
+  for (const db of Object.values(dbs)) await db.close();
+  return dataDir;
+}
+
+/** A token per scenario persona (none for anonymous), signed with the test configuration's key. */
+export async function tokensFor(scenarios: readonly (typeof SCENARIOS)[number][]): Promise<Map<PersonaName, string | null>> {
+  const config = loadConfig({ NODE_ENV: 'test' });
+  const tokens = new Map<PersonaName, string | null>();
+  for (const s of scenarios) tokens.set(s.persona, s.persona === 'anonymous' ? null : await mintToken(PERSONAS[s.persona], config));
+  return tokens;
+}
