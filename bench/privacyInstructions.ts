@@ -7,8 +7,8 @@
  * repeatable where a ratio of throughputs on a shared 2-core machine strays by ±10% and more. It
  * answers "how much work does privacy add"; throughput on a CPU-bound machine follows it.
  * Each build starts afresh per scenario, answers `--warmup` uncounted requests (JIT, caches), then
- * `--requests` counted ones, one at a time. About a minute per build and scenario.
- * Flags: --requests N (default 20), --warmup N (default 30), --only letters, --builds names.
+ * `--requests` counted ones, one at a time. About two minutes per build for (a), less for the rest.
+ * Flags: --requests N (default 40), --warmup N (default 30), --only letters, --builds names.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +20,7 @@ import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor } fr
 
 const command = 'bench:privacy:instructions';
 const options = new Command()
-  .option('--requests <n>', 'counted requests per build and scenario', '20')
+  .option('--requests <n>', 'counted requests per build and scenario', '40')
   .option('--warmup <n>', 'uncounted requests before them', '30')
   .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
   .option('--builds <names>', 'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)')
@@ -85,10 +85,11 @@ try {
   }
   lines.push(
     '',
-    'Counts vary by a few per cent from run to run (V8 compiles and collects garbage at moments that',
-    'depend on timing). Time-driven work is undercounted or overcounted: under callgrind the graph runs',
-    'some fifty times slower, so the audit writer files records under their patrons (every second)',
-    'after almost every request, in smaller runs than at full speed.',
+    'Counts vary by a few per cent from run to run: V8 compiles and collects garbage at moments that',
+    'depend on timing, and one full collection in the counted requests adds a few million to each.',
+    'Under callgrind the graph runs some fifty times slower; the audit writer\'s timers (filing every',
+    'second, merging after 250 ms without writes) are stretched fifty times (AUDIT_TIMER_SCALE), so',
+    'that they do per request about what they do at full speed.',
   );
   const report = lines.join('\n') + '\n';
   console.log(report);

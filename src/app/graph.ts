@@ -62,7 +62,9 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     }
     const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
     if (databases && config.audit.enabled) {
-      auditWriter = new AuditWriter({ file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, logger: logger.child({ service: 'audit' }) });
+      auditWriter = new AuditWriter({
+        file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }),
+      });
     }
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
     const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);

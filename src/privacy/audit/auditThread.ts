@@ -22,11 +22,13 @@ export type AppendReply = { id: number; ok: true } | { id: number; ok: false; er
 export interface AuditThreadData {
   file: string;
   key: string;
+  /** Stretches the timers below (AUDIT_TIMER_SCALE): under valgrind a second of work takes a minute. */
+  timerScale: number;
 }
 
 const port = parentPort;
 if (!port) throw new Error('auditThread runs only as a worker thread (see auditWriter.ts)');
-const { file, key } = workerData as AuditThreadData;
+const { file, key, timerScale } = workerData as AuditThreadData;
 const database = await openSqlite<AuditTables>(file, auditMigrations);
 // A filing rewrites pages of the patron index all over it. Checkpoint every 16 MiB of WAL rather
 // than 4: a page rewritten by several filings is copied back once.
@@ -35,10 +37,10 @@ const store = new AuditStore(database, key);
 
 /** File after this many new records, or this long after the first unfiled one, whichever is first. */
 const FILE_EVERY_RECORDS = 5000;
-const FILE_WITHIN_MS = 1000;
+const FILE_WITHIN_MS = 1000 * timerScale;
 
 /** Merge runs of the patron index once no write has come for this long (see AuditStore.mergeRuns). */
-const MERGE_WHEN_QUIET_MS = 250;
+const MERGE_WHEN_QUIET_MS = 250 * timerScale;
 
 let queue: AppendMessage[] = [];
 let scheduled = false;

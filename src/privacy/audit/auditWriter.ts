@@ -52,7 +52,7 @@ export class AuditWriter {
   #closed = false;
 
   constructor(
-    private readonly options: { file: string; key: string; logger: Logger; timeoutMs?: number },
+    private readonly options: { file: string; key: string; logger: Logger; timeoutMs?: number; timerScale?: number },
   ) {
     if (options.file === ':memory:') throw new Error('the audit writer needs a database file; an in-memory audit cannot be shared with its thread');
     // Started now, so the first disclosure does not wait for the thread to load.
@@ -90,7 +90,7 @@ export class AuditWriter {
   #start(): Thread {
     const worker = new Worker(threadScript(), {
       eval: true,
-      workerData: { file: this.options.file, key: this.options.key } satisfies AuditThreadData,
+      workerData: { file: this.options.file, key: this.options.key, timerScale: this.options.timerScale ?? 1 } satisfies AuditThreadData,
     });
     worker.unref();
     const thread: Thread = { worker, waiting: new Map() };
