@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import { machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant } from './harness.js';
+import { copyDataDir, machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant } from './harness.js';
 import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
 
 const options = new Command()
@@ -41,9 +41,11 @@ try {
   const figures = new Map<string, Measurement[]>();
   // Each round starts every build afresh: a process can run 30% slower than its twin for its whole
   // life (seen here), and one process per build for the whole run would carry that into every ratio.
+  // Each also gets its own copy of the seeded data: no build files another's audit records.
   for (let round = 0; round < rounds; round++) {
     for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
-      running = await startVariant(variant, dataDir);
+      const runDir = copyDataDir(dataDir);
+      running = await startVariant(variant, runDir);
       for (const scenario of chosen) {
         const token = tokens.get(scenario.persona)!;
         await probe(running, scenario, token);
@@ -55,6 +57,7 @@ try {
       }
       await running.stop();
       running = null;
+      fs.rmSync(runDir, { recursive: true, force: true });
     }
   }
 

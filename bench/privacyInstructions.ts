@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { countInstructions, machine, startVariant, writeReport } from './harness.js';
+import { copyDataDir, countInstructions, machine, startVariant, writeReport } from './harness.js';
 import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
 
 const command = 'bench:privacy:instructions';
@@ -49,13 +49,15 @@ try {
   for (const scenario of chosen) {
     for (const variant of variants) {
       const callgrindOut = path.join(outDir, `${variant.name}.out`);
-      const running = await startVariant(variant, dataDir, { callgrindOut });
+      const runDir = copyDataDir(dataDir);
+      const running = await startVariant(variant, runDir, { callgrindOut });
       try {
         const perRequest = await countInstructions(running, scenario, tokens.get(scenario.persona)!, { warmup, requests, callgrindOut });
         counts.set(`${scenario.name}|${variant.name}`, perRequest);
         console.error(`${scenario.name} on ${variant.name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request`);
       } finally {
         await running.stop();
+        fs.rmSync(runDir, { recursive: true, force: true });
       }
     }
   }
