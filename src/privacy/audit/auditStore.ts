@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { Database } from '../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
+import { BATCH_AT, filedRecordsSql, SubjectIndex } from './subjectIndex.js';
 import { batchEncoder, batchesOf, GENESIS, recordHash, type DisclosureBatch, type DisclosureEntry, type DisclosureHeader, type StoredRecord } from './record.js';
 
 /** Filters of the custodian's audit query. */
@@ -37,44 +38,6 @@ type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
 /** A record inside a batch row, as stored: `[patronId, fields, hash]`. */
 type StoredSubject = [patronId: string, fields: string[], hash: string];
 
-/** A run of the patron index (see AuditStore.fileSubjects). */
-type RunRow = AuditTables['audit_subject_runs'];
-
-/** Per chain, the first and last seq a run may hold. */
-type Ranges = Record<string, [number, number]>;
-
-/** Runs of one level merge into one of the next once there are this many. */
-const FANOUT = 8;
-
-/** The size of a level-0 run: what the writer thread files at a time (FILE_EVERY_RECORDS). */
-const BASE_RUN = 5000;
-
-/**
- * The largest merge of the patron index's runs. A merge runs in the writer's transaction, so
- * appends wait for it: 400,000 entries took about a second here (2.6 µs an entry), once per
- * 320,000 records filed. Runs that large stay as they are; a lookup seeks once per run and chain,
- * which stays a few thousand seeks over two years of a busy library's audit.
- */
-export const MAX_MERGE = 400_000;
-
-/** Runs of one level that a filing merges at once rather than waiting for a quiet moment. */
-const PILED_UP = 4 * FANOUT;
-
-/** The oldest FANOUT runs of the lowest level that has `waiting` runs and may still merge, if any. */
-function mergeable(runs: readonly RunRow[], maxMerge: number, waiting: number): RunRow[] | null {
-  const byLevel = new Map<number, RunRow[]>();
-  for (const run of runs) byLevel.set(run.level, [...(byLevel.get(run.level) ?? []), run]);
-  for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {
-    const all = byLevel.get(level)!;
-    const oldest = all.sort((a, b) => a.run - b.run).slice(0, FANOUT);
-    if (all.length >= waiting && oldest.length === FANOUT && oldest.reduce((n, r) => n + r.entries, 0) <= maxMerge) return oldest;
-  }
-  return null;
-}
-
-/** The level a run of this many entries belongs to. */
-const levelOf = (entries: number): number => Math.max(0, Math.floor(Math.log(entries / BASE_RUN) / Math.log(FANOUT)));
-
 /** A record found by a query, with its cursor. */
 interface Found {
   record: StoredRecord;
@@ -94,9 +57,6 @@ const recordOf = (row: BatchRow, header: DisclosureHeader, index: number, [patro
 /** `a` comes after `b` in newest-first order (it is older). */
 const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
 
-/** The `first_seq` of the batch of a chain that holds a seq (0 when none does). */
-const BATCH_AT = `select coalesce(max(first_seq), 0) as seq from audit_batches where chain = ? and first_seq <= ?`;
-
 /**
  * The append-only, hash-chained store of disclosure records. A request's records are stored as one
  * row per batch (migration 0003), each record keeping its own place and hash in its chain. Appends
@@ -106,17 +66,17 @@ const BATCH_AT = `select coalesce(max(first_seq), 0) as seq from audit_batches w
 export class AuditStore {
   readonly #sqlite: SQLite.Database;
   readonly #append: (appends: readonly ChainAppend[]) => void;
-  readonly #file: () => number;
-  readonly #mergeOnce: () => boolean;
+  readonly #index: SubjectIndex;
   readonly #batchAt: SQLite.Statement<[string, number], { seq: number }>;
 
   constructor(
     database: Database<AuditTables>,
     private readonly key: string,
-    private readonly options: { /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number } = {},
+    options: { /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number } = {},
   ) {
     this.#sqlite = database.sqlite;
     const db = this.#sqlite;
+    this.#index = new SubjectIndex(db, options);
     this.#batchAt = db.prepare(BATCH_AT);
     const last = db.prepare<[string], { seq: number; hash: string }>(
       'select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1',
@@ -155,79 +115,6 @@ export class AuditStore {
       }
     });
     this.#append = (appends) => append.immediate(appends);
-
-    const uptos = db.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto');
-    const nextRun = db.prepare<[], { run: number }>('select coalesce(max(run), 0) + 1 as run from audit_subject_runs');
-    const file = db.prepare<[number, string, number, number, number]>(
-      `insert or ignore into audit_subjects (run, chain, patron_id, seq)
-       select ?, b.chain, r.value ->> 0, b.first_seq + r.key from audit_batches b, json_each(b.records) r
-       where b.chain = ? and b.first_seq >= ? and b.first_seq + r.key > ? and b.first_seq + r.key <= ?
-       order by 2, 3, 4`,
-    );
-    const addRun = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
-    const advance = db.prepare<[number, string]>('update audit_subjects_upto set seq = ? where chain = ?');
-    const merge = this.#merger();
-    const fileAll = db.transaction(() => {
-      const { run } = nextRun.get()!;
-      const ranges: Ranges = {};
-      let filed = 0;
-      for (const { chain, seq } of uptos.all()) {
-        const head = last.get(chain)?.seq ?? seq;
-        if (head <= seq) continue;
-        filed += file.run(run, chain, this.#batchAt.get(chain, seq + 1)!.seq, seq, head).changes;
-        ranges[chain] = [seq + 1, head];
-        advance.run(head, chain);
-      }
-      if (filed > 0) {
-        addRun.run(run, levelOf(filed), filed, JSON.stringify(ranges));
-        // Merges wait for a quiet moment (mergeRuns), unless runs pile up because none comes.
-        while (merge(PILED_UP));
-      }
-      return filed;
-    });
-    this.#file = () => fileAll.immediate();
-    const mergeOnce = db.transaction(() => merge(FANOUT));
-    this.#mergeOnce = () => mergeOnce.immediate();
-  }
-
-  /**
-   * Merges runs of the patron index, size-tiered: once FANOUT runs share a level, they become one
-   * run of a higher level. Each filing thus writes one new sorted run, appended at the end of the
-   * index, and a record is rewritten once per level (a handful of times over its life), in order;
-   * a lookup seeks once per run and chain, and runs stay few. The returned function merges the
-   * oldest FANOUT runs of the lowest level that has at least `waiting` runs; false when none has.
-   */
-  #merger(): (waiting: number) => boolean {
-    const db = this.#sqlite;
-    const runs = db.prepare<[], RunRow>('select * from audit_subject_runs order by level, run');
-    const nextRun = db.prepare<[], { run: number }>('select coalesce(max(run), 0) + 1 as run from audit_subject_runs');
-    const copy = db.prepare<[number, string]>(
-      `insert into audit_subjects (run, chain, patron_id, seq)
-       select ?, chain, patron_id, seq from audit_subjects where run in (select value from json_each(?)) order by chain, patron_id, seq`,
-    );
-    const drop = db.prepare<[string]>('delete from audit_subjects where run in (select value from json_each(?))');
-    const forget = db.prepare<[string]>('delete from audit_subject_runs where run in (select value from json_each(?))');
-    const add = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
-    return (waiting) => {
-      const merged = mergeable(runs.all(), this.options.maxMerge ?? MAX_MERGE, waiting);
-      if (!merged) return false;
-      const level = merged[0]!.level;
-      const ids = JSON.stringify(merged.map((r) => r.run));
-      const entries = merged.reduce((n, r) => n + r.entries, 0);
-      const ranges: Ranges = {};
-      for (const r of merged) {
-        for (const [chain, [first, lastSeq]] of Object.entries(JSON.parse(r.ranges) as Ranges)) {
-          const had = ranges[chain];
-          ranges[chain] = had ? [Math.min(had[0], first), Math.max(had[1], lastSeq)] : [first, lastSeq];
-        }
-      }
-      const { run } = nextRun.get()!;
-      copy.run(run, ids);
-      drop.run(ids);
-      forget.run(ids);
-      add.run(run, Math.max(level + 1, levelOf(entries)), entries, JSON.stringify(ranges));
-      return true;
-    };
   }
 
   /** Appends records to a chain, atomically; throws (and writes nothing) on any failure. */
@@ -246,11 +133,11 @@ export class AuditStore {
 
   /**
    * Files every record not yet filed under its patron, in one transaction, as one new sorted run
-   * of the patron index (then merges runs, see #compactor). Returns how many were filed. Lookups
-   * are complete either way: they read what is not yet filed from the chains themselves.
+   * of the patron index (see SubjectIndex). Returns how many were filed. Lookups are complete
+   * either way: they read what is not yet filed from the chains themselves.
    */
   fileSubjects(): number {
-    return this.#file();
+    return this.#index.file();
   }
 
   /**
@@ -259,7 +146,7 @@ export class AuditStore {
    * the writer (up to about a second), and busy moments are better spent appending.
    */
   mergeRuns(): boolean {
-    return this.#mergeOnce();
+    return this.#index.mergeOnce();
   }
 
   /** SQL conditions on batch rows (alias `b`) for a filter and a cursor, with their parameters. */
@@ -319,14 +206,7 @@ export class AuditStore {
     // Filed: one seek per run, chain and patron; each entry points into the batch that holds its
     // seq, and only that record is read.
     const filed = this.#sqlite.prepare<unknown[], BatchRow & { item: string; before: string; index: number }>(
-      `select b.*, s.seq - b.first_seq as "index", b.records -> ('$[' || (s.seq - b.first_seq) || ']') as item,
-         case when s.seq = b.first_seq then b.prev_hash else b.records ->> ('$[' || (s.seq - b.first_seq - 1) || '][2]') end as before
-       from audit_subject_runs u cross join audit_subjects_upto c
-         cross join audit_subjects s on s.run = u.run and s.chain = c.chain
-         join audit_batches b on b.chain = s.chain
-         and b.first_seq = (select max(x.first_seq) from audit_batches x where x.chain = s.chain and x.first_seq <= s.seq)
-       where s.patron_id in (${marks}) and ${where}
-       order by b.id desc, s.seq desc limit ?`,
+      filedRecordsSql(marks, where),
     ).all(...ids, ...params, limit + 1);
     for (const row of filed) {
       keep({ record: recordOf(row, headerOf(row), row.index, JSON.parse(row.item) as StoredSubject, row.before), cursor: { batch: row.id, index: row.index } });
@@ -439,27 +319,13 @@ export class AuditStore {
     const cutAt = db.prepare<[string, string], { seq: number; hash: string }>(
       'select last_seq as seq, hash from audit_batches where chain = ? and at < ? order by first_seq desc limit 1',
     );
-    const runs = db.prepare<[], RunRow>('select * from audit_subject_runs');
-    const unfileAll = db.prepare<[number, string]>('delete from audit_subjects where run = ? and chain = ?');
-    const unfileUpTo = db.prepare<[number, string, number]>('delete from audit_subjects where run = ? and chain = ? and seq <= ?');
-    const shrink = db.prepare<[number, string, number]>('update audit_subject_runs set entries = entries - ?, ranges = ? where run = ?');
     const run = db.transaction((chain: string) => {
       const cut = cutAt.get(chain, before);
       if (!cut) return 0;
       const checkpoint: Checkpoint = { chain, seq: cut.seq, hash: cut.hash, at: now.toISOString() };
       db.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)')
         .run(chain, cut.seq, cut.hash, checkpoint.at, signCheckpoint(checkpoint, this.key));
-      // Whole runs' parts go by key prefix; only a run that straddles the cut is scanned.
-      for (const r of runs.all()) {
-        const ranges = JSON.parse(r.ranges) as Ranges;
-        const range = ranges[chain];
-        if (!range || range[0] > cut.seq) continue;
-        const { changes } = range[1] <= cut.seq ? unfileAll.run(r.run, chain) : unfileUpTo.run(r.run, chain, cut.seq);
-        if (range[1] <= cut.seq) delete ranges[chain];
-        else ranges[chain] = [cut.seq + 1, range[1]];
-        shrink.run(changes, JSON.stringify(ranges), r.run);
-      }
-      db.prepare('delete from audit_subject_runs where entries <= 0').run();
+      this.#index.unfile(chain, cut.seq);
       const { deleted } = db
         .prepare<[string, number], { deleted: number }>('select coalesce(sum(last_seq - first_seq + 1), 0) as deleted from audit_batches where chain = ? and last_seq <= ?')
         .get(chain, cut.seq)!;
