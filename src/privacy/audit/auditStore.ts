@@ -59,9 +59,9 @@ const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || 
 
 /**
  * The append-only, hash-chained store of disclosure records. A request's records are stored as one
- * row per batch (migration 0003), each record keeping its own place and hash in its chain. Appends
- * take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and insert in one
- * synchronous transaction, so two processes appending to the audit never fork a chain.
+ * row per batch (audit migration 0003_batches), each record keeping its own place and hash in its
+ * chain. Appends take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and
+ * insert in one synchronous transaction, so two processes appending to the audit never fork a chain.
  */
 export class AuditStore {
   readonly #sqlite: SQLite.Database;

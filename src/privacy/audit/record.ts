@@ -22,8 +22,8 @@ export interface DisclosureEntry extends DisclosureHeader, DisclosedSubject {}
 
 /**
  * One request's records under one exception and reference: one record per subject, sharing the
- * header. The audit stores a batch as one row (see migration 0003), while each record keeps its own
- * place and hash in its chain.
+ * header. The audit stores a batch as one row (audit migration 0003_batches), while each record
+ * keeps its own place and hash in its chain.
  */
 export interface DisclosureBatch extends DisclosureHeader {
   subjects: readonly DisclosedSubject[];

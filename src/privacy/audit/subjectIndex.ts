@@ -3,9 +3,9 @@ import type { AuditTables } from './migrations.js';
 
 /**
  * The patron index of the audit: which records of which chain concern a patron, for "who saw my
- * record". It is a set of sorted runs, as in an LSM tree (migration 0003). Filing writes every
- * record not yet filed as one new run, appended at the end of the index; filing into one B-tree
- * keyed by patron rewrote index pages all over the file, more of them the larger the audit grew.
+ * record". It is a set of sorted runs, as in an LSM tree (audit migration 0003_batches). Filing
+ * writes every record not yet filed as one new run, appended at the end of the index; filing into
+ * one B-tree keyed by patron rewrote index pages all over the file, more the larger it grew.
  * Runs merge size-tiered: once FANOUT runs share a level they become one run of the next, so a
  * record is rewritten once per level, in order, and a lookup seeks once per run and chain.
  */
