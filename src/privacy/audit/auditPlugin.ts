@@ -34,12 +34,18 @@ export function auditPlugin(logger: Logger, onFailure: () => void): ApolloServer
           if (result.ok) return;
           onFailure();
           logger.error({ err: result.error instanceof Error ? result.error.message : 'unknown', fields: result.paths.length }, 'audit write failed; disclosed values redacted');
-          if (response.body.kind !== 'single') return;
+          const redacted = { message: REDACTED_MESSAGE, extensions: { code: 'PRIVACY_REDACTED' } };
+          if (response.body.kind !== 'single') {
+            // An incremental response (@defer, graphql 17) would send later parts unchecked: send
+            // none of it, only the redaction.
+            response.body = { kind: 'single', singleResult: { data: null, errors: [redacted] } };
+            return;
+          }
           const single = response.body.singleResult;
           const errors = [...(single.errors ?? [])];
           for (const path of result.paths) {
             if (single.data && nullAt(single.data, path)) {
-              errors.push({ message: REDACTED_MESSAGE, path, extensions: { code: 'PRIVACY_REDACTED' } });
+              errors.push({ ...redacted, path });
             }
           }
           single.errors = errors;
