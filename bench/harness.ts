@@ -105,6 +105,13 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
     if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
+  for (;;) {
+    const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as { audit?: string };
+    if (health.audit !== 'starting') break;
+    if (Date.now() > deadline) throw new Error(`variant ${variant.name}: the audit writer did not start within ${startWithin} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return {
     variant,
     url,

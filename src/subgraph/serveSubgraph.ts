@@ -95,7 +95,7 @@ export async function serveSubgraph(
         return service.createContext(privacy);
       },
       routes: [metricsRoute, ...(service.routes ?? [])],
-      health: () => ({ service: service.name }),
+      health: () => ({ service: service.name, ...(writer ? { audit: writer.state } : {}) }),
     },
   );
 }

@@ -125,7 +125,9 @@ describe('the writer thread', () => {
   it('answers once the records are committed, and fails (for redaction) when they cannot be', async () => {
     const writer = new AuditWriter({ file: path.join(dir, 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
     try {
+      expect(writer.state).toBe('starting');
       await Promise.all([writer.append('circulation', batchesOf([entry('pat_a')])), writer.append('events', batchesOf([entry('pat_a'), entry('pat_b')]))]);
+      expect(writer.state).toBe('ready');
       expect(await requestIdsOf('pat_a')).toHaveLength(2);
       db.sqlite.exec(`create trigger outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
       await expect(writer.append('circulation', batchesOf([entry('pat_a')]))).rejects.toThrow(/disk full/);
@@ -146,6 +148,7 @@ describe('the writer thread', () => {
     const writer = new AuditWriter({ file: path.join(dir, 'not-a-dir', 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
     try {
       await expect(writer.append('circulation', batchesOf([entry('pat_a')]))).rejects.toThrow(/EEXIST|ENOTDIR/);
+      expect(writer.state).toBe('failed');
       // The next write starts a new thread, which fails the same way: never a silent success.
       await expect(writer.append('circulation', batchesOf([entry('pat_a')]))).rejects.toThrow(/EEXIST|ENOTDIR/);
     } finally {

@@ -86,4 +86,11 @@ describe('the federated graph over HTTP', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', service: 'gateway' });
   });
+
+  it('shows on each subgraph\'s health whether its audit writer takes writes', async () => {
+    const health = async () => (await fetch(t.graph.urls.circulation!.replace(/\/graphql$/, '/health'))).json() as Promise<{ audit?: string }>;
+    const deadline = Date.now() + 10_000;
+    while ((await health()).audit === 'starting' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await health()).toEqual({ status: 'ok', service: 'circulation', audit: 'ready' });
+  });
 });

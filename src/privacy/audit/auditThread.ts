@@ -18,6 +18,11 @@ export interface AppendMessage extends ChainAppend {
 /** The thread's answer to one batch. */
 export type AppendReply = { id: number; ok: true } | { id: number; ok: false; error: string };
 
+/** What the thread says once its database is open and it takes writes. */
+export interface ReadyReply {
+  ready: true;
+}
+
 /** The thread's setup, passed as `workerData`. */
 export interface AuditThreadData {
   file: string;
@@ -80,6 +85,7 @@ function mergeWhenQuiet(): void {
 
 fileSubjects();
 mergeWhenQuiet();
+port.postMessage({ ready: true } satisfies ReadyReply);
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 

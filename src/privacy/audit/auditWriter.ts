@@ -2,8 +2,11 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
-import type { AppendMessage, AppendReply, AuditThreadData } from './auditThread.js';
+import type { AppendMessage, AppendReply, AuditThreadData, ReadyReply } from './auditThread.js';
 import type { DisclosureBatch } from './record.js';
+
+/** Whether the writer takes writes: its thread is loading, running, or could not start. */
+export type AuditWriterState = 'starting' | 'ready' | 'failed';
 
 /** What a thread that cannot start sends before it ends. */
 interface FatalReply {
@@ -50,6 +53,7 @@ export class AuditWriter {
   #thread: Thread | null = null;
   #nextId = 1;
   #closed = false;
+  #state: AuditWriterState = 'starting';
 
   constructor(
     private readonly options: { file: string; key: string; logger: Logger; timeoutMs?: number; timerScale?: number },
@@ -57,6 +61,11 @@ export class AuditWriter {
     if (options.file === ':memory:') throw new Error('the audit writer needs a database file; an in-memory audit cannot be shared with its thread');
     // Started now, so the first disclosure does not wait for the thread to load.
     this.#thread = this.#start();
+  }
+
+  /** Whether the thread takes writes: shown on the subgraphs' /health. */
+  get state(): AuditWriterState {
+    return this.#state;
   }
 
   /** Appends one request's batches of records to `chain`; resolves once they are committed. */
@@ -94,16 +103,24 @@ export class AuditWriter {
     });
     worker.unref();
     const thread: Thread = { worker, waiting: new Map() };
+    this.#state = 'starting';
     // A thread that dies fails what it was sent; the next append starts a new one.
     const fail = (error: Error) => {
-      if (this.#thread === thread) this.#thread = null;
+      if (this.#thread === thread) {
+        this.#thread = null;
+        this.#state = 'failed';
+      }
       for (const waiting of thread.waiting.values()) {
         clearTimeout(waiting.timer);
         waiting.reject(error);
       }
       thread.waiting.clear();
     };
-    worker.on('message', (reply: AppendReply | FatalReply) => {
+    worker.on('message', (reply: AppendReply | FatalReply | ReadyReply) => {
+      if ('ready' in reply) {
+        if (this.#thread === thread) this.#state = 'ready';
+        return;
+      }
       if ('fatal' in reply) {
         this.options.logger.error({ err: reply.fatal }, 'audit writer thread could not start');
         return fail(new Error(reply.fatal));
