@@ -92,7 +92,7 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   });
   child.once('error', () => undefined);
   const url = `http://127.0.0.1:${base}/graphql`;
-  // Under valgrind the graph starts some twenty times slower.
+  // Under valgrind the graph starts many times slower (see CALLGRIND_SLOWDOWN).
   const startWithin = options.callgrindOut ? 300 : 60;
   const deadline = Date.now() + startWithin * 1000;
   for (;;) {

@@ -19,13 +19,13 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
 import { copyDataDir, machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant } from './harness.js';
-import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
+import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor, withSelection } from './privacyScenarios.js';
 
-const options = new Command()
-  .option('--seconds <n>', 'seconds per measurement', '3')
-  .option('--rounds <n>', 'interleaved rounds', '6')
-  .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
-  .option('--builds <names>', 'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)')
+const options = withSelection(
+  new Command()
+    .option('--seconds <n>', 'seconds per measurement', '3')
+    .option('--rounds <n>', 'interleaved rounds', '6'),
+)
   .parse()
   .opts<{ seconds: string; rounds: string; only?: string; builds?: string }>();
 const seconds = Number(options.seconds);

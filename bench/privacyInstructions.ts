@@ -16,14 +16,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { copyDataDir, countInstructions, machine, startVariant, writeReport } from './harness.js';
-import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
+import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor, withSelection } from './privacyScenarios.js';
 
 const command = 'bench:privacy:instructions';
-const options = new Command()
-  .option('--requests <n>', 'counted requests per build and scenario', '40')
-  .option('--warmup <n>', 'uncounted requests before them', '30')
-  .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
-  .option('--builds <names>', 'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)')
+const options = withSelection(
+  new Command()
+    .option('--requests <n>', 'counted requests per build and scenario', '40')
+    .option('--warmup <n>', 'uncounted requests before them', '30'),
+)
   .parse()
   .opts<{ requests: string; warmup: string; only?: string; builds?: string }>();
 const requests = Number(options.requests);

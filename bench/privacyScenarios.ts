@@ -10,6 +10,7 @@ import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../src/auth/persona
 import { loadConfig } from '../src/config/env.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';
 import { seed } from '../src/seed/seed.js';
+import type { Command } from 'commander';
 import type { Scenario, Variant } from './harness.js';
 
 /** The builds: the same graph with parts of privacy switched off. */
@@ -20,6 +21,12 @@ export const ALL_VARIANTS: Variant[] = [
   { name: 'no-audit', env: { AUDIT: 'off' } },
   { name: 'bare', env: { PRIVACY_ENFORCEMENT: 'off', GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off', AUDIT: 'off' } },
 ];
+
+/** Adds the options both privacy benchmarks take to pick what they run: `--only` and `--builds`. */
+export const withSelection = (command: Command): Command =>
+  command
+    .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
+    .option('--builds <names>', 'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)');
 
 /** The builds named by `--builds` (all when it is absent); exits 2 on an unknown name. */
 export function chooseVariants(command: string, builds: string | undefined): Variant[] {

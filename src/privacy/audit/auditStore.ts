@@ -2,7 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { Database } from '../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
-import { BATCH_AT, filedRecordsSql, SubjectIndex } from './subjectIndex.js';
+import { filedRecordsSql, SubjectIndex } from './subjectIndex.js';
 import { batchEncoder, batchesOf, GENESIS, recordHash, type DisclosureBatch, type DisclosureEntry, type DisclosureHeader, type StoredRecord } from './record.js';
 
 /** Filters of the custodian's audit query. */
@@ -67,7 +67,6 @@ export class AuditStore {
   readonly #sqlite: SQLite.Database;
   readonly #append: (appends: readonly ChainAppend[]) => void;
   readonly #index: SubjectIndex;
-  readonly #batchAt: SQLite.Statement<[string, number], { seq: number }>;
 
   constructor(
     database: Database<AuditTables>,
@@ -77,7 +76,6 @@ export class AuditStore {
     this.#sqlite = database.sqlite;
     const db = this.#sqlite;
     this.#index = new SubjectIndex(db, options);
-    this.#batchAt = db.prepare(BATCH_AT);
     const last = db.prepare<[string], { seq: number; hash: string }>(
       'select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1',
     );
@@ -214,7 +212,7 @@ export class AuditStore {
 
     // Unfiled: every batch from the one holding each chain's first unfiled record on.
     for (const { chain, seq: filedUpTo } of uptos) {
-      const start = this.#batchAt.get(chain, filedUpTo + 1)!.seq;
+      const start = this.#index.unfiledFrom(chain, filedUpTo);
       const rows = this.#sqlite
         .prepare<unknown[], BatchRow>(`select * from audit_batches b where b.chain = ? and b.first_seq >= ? and ${where}`)
         .all(chain, start, ...params);

@@ -36,13 +36,19 @@ export const MAX_MERGE = 400_000;
 /** The level a run of this many entries belongs to. */
 const levelOf = (entries: number): number => Math.max(0, Math.floor(Math.log(entries / BASE_RUN) / Math.log(FANOUT)));
 
-/** The oldest FANOUT runs of the lowest level that has `waiting` runs and may still merge, if any. */
+/**
+ * The oldest FANOUT runs of the lowest level that has `waiting` runs and may still merge, if any.
+ * `runs` come ordered by level, then age (run number).
+ */
 function mergeable(runs: readonly RunRow[], maxMerge: number, waiting: number): RunRow[] | null {
   const byLevel = new Map<number, RunRow[]>();
-  for (const run of runs) byLevel.set(run.level, [...(byLevel.get(run.level) ?? []), run]);
-  for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {
-    const all = byLevel.get(level)!;
-    const oldest = all.sort((a, b) => a.run - b.run).slice(0, FANOUT);
+  for (const run of runs) {
+    const level = byLevel.get(run.level);
+    if (level) level.push(run);
+    else byLevel.set(run.level, [run]);
+  }
+  for (const all of byLevel.values()) {
+    const oldest = all.slice(0, FANOUT);
     if (all.length >= waiting && oldest.length === FANOUT && oldest.reduce((n, r) => n + r.entries, 0) <= maxMerge) return oldest;
   }
   return null;
@@ -61,7 +67,7 @@ function mergedRanges(runs: readonly RunRow[]): Ranges {
 }
 
 /** SQL (parameters: chain, seq) for the `first_seq` of the batch of a chain that holds a seq, 0 when none does. */
-export const BATCH_AT = 'select coalesce(max(first_seq), 0) as seq from audit_batches where chain = ? and first_seq <= ?';
+const BATCH_AT = 'select coalesce(max(first_seq), 0) as seq from audit_batches where chain = ? and first_seq <= ?';
 
 /**
  * SQL for the filed records of some patrons (`?` list given as `${patrons}`): the batch row that
@@ -83,11 +89,12 @@ export class SubjectIndex {
   readonly #file: () => number;
   readonly #mergeOnce: () => boolean;
   readonly #unfile: (chain: string, upTo: number) => void;
+  readonly #batchAt: SQLite.Statement<[string, number], { seq: number }>;
 
   constructor(db: SQLite.Database, options: { maxMerge?: number } = {}) {
     const uptos = db.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto');
     const head = db.prepare<[string], { seq: number }>('select last_seq as seq from audit_batches where chain = ? order by first_seq desc limit 1');
-    const batchAt = db.prepare<[string, number], { seq: number }>(BATCH_AT);
+    const batchAt = (this.#batchAt = db.prepare<[string, number], { seq: number }>(BATCH_AT));
     const runs = db.prepare<[], RunRow>('select * from audit_subject_runs order by level, run');
     const nextRun = db.prepare<[], { run: number }>('select coalesce(max(run), 0) + 1 as run from audit_subject_runs');
     const addRun = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
@@ -158,6 +165,11 @@ export class SubjectIndex {
       }
       emptied.run();
     };
+  }
+
+  /** The `first_seq` of the batch holding a chain's first record after `filedUpTo`: where its unfiled tail starts. */
+  unfiledFrom(chain: string, filedUpTo: number): number {
+    return this.#batchAt.get(chain, filedUpTo + 1)!.seq;
   }
 
   /**
