@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 
 /** The largest request body accepted; a GraphQL operation is small, a flood is not. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -77,6 +77,11 @@ export interface ServeOptions<Ctx extends BaseContext> {
   /** Extra routes tried before /graphql (health is built in). */
   routes?: Route[];
   health?: () => Record<string, unknown>;
+  /**
+   * Runs once GraphQL has produced the response, serialized, and before any of it is sent; may
+   * hold or replace it (a subgraph waits here for its disclosure audit: see auditSettler).
+   */
+  settle?: (context: Ctx, response: HTTPGraphQLResponse) => Promise<HTTPGraphQLResponse>;
 }
 
 /** A listening service and how to stop it gracefully (in-flight requests finish). */
@@ -120,10 +125,11 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const produced = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
       context: async () => context,
     });
+    const response = options.settle ? await options.settle(context, produced) : produced;
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

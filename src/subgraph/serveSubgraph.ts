@@ -6,7 +6,7 @@ import { maskErrors } from '../errors/mask.js';
 import { HttpRefusal, serveGraphQL, type RawRequest, type Route, type RunningServer } from '../http/serve.js';
 import type { AuditWriter } from '../privacy/audit/auditWriter.js';
 import { PrivacyMetrics } from '../privacy/audit/metrics.js';
-import { auditPlugin } from '../privacy/audit/auditPlugin.js';
+import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
@@ -49,6 +49,8 @@ export async function serveSubgraph(
     res.end(metrics.render());
     return true;
   };
+  const onAuditFailure = () => metrics.auditFailed();
+  const settleAudit = auditSettler(logger, onAuditFailure);
   const verify = signatureGuard(new RequestVerifier(audienceKey(config.contextSecret, service.name), service.name), logger, service.name);
   return serveGraphQL(
     (httpServer) =>
@@ -61,7 +63,7 @@ export async function serveSubgraph(
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),
-          auditPlugin(logger, () => metrics.auditFailed()),
+          auditPlugin(logger, onAuditFailure),
           {
             // Decisions repeated down a list are counted once per request, with their number.
             async requestDidStart() {
@@ -90,12 +92,13 @@ export async function serveSubgraph(
           pseudonymPeriod: config.analytics.pseudonymPeriod,
           logger: logger.child({ requestId: caller.requestId }),
           observe: metrics.observe,
-          ...(audit ? { audit } : {}),
+          ...(audit ? { audit, auditHeldByTransport: true } : {}),
         });
         return service.createContext(privacy);
       },
       routes: [metricsRoute, ...(service.routes ?? [])],
       health: () => ({ service: service.name, ...(writer ? { audit: writer.state } : {}) }),
+      settle: (context, response) => settleAudit(context.privacy?.audit, response),
     },
   );
 }

@@ -17,20 +17,27 @@ type Disclosure = Extract<Decision, { kind: 'disclose' }>;
 
 /**
  * Collects one request's disclosures while it executes, and writes them in one batch before the
- * response leaves (the subgraph's `willSendResponse`): one record per subject, exception and
- * reference, listing its fields, not one per list element. If the write fails, every disclosed
- * value is replaced by a redaction before anything is sent (fail closed). SELF needs no record.
+ * response leaves: one record per subject, exception and reference, listing its fields, not one
+ * per list element. If the write fails, every disclosed value is replaced by a redaction before
+ * anything is sent (fail closed; see auditPlugin.ts). SELF needs no record.
  */
 export class AuditRecorder {
+  #written: Promise<FlushResult> | null = null;
+
   /** Fields noted per exception, reference and subject: the key of one record, with no key to build. */
   readonly #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, Set<string>>>>();
   readonly #paths: Path[] = [];
   /** The last subject noted: a list notes several fields of one subject in a row. */
   #last: { decision: Disclosure; subject: PatronId; fields: Set<string> } | null = null;
 
+  /**
+   * @param heldByTransport the HTTP transport serializes the response, then holds it until the
+   *   write settles (settleAudited); otherwise the audit plugin holds the response itself.
+   */
   constructor(
     private readonly caller: DisclosureContext,
     private readonly sink: AuditSink,
+    readonly heldByTransport = false,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -79,8 +86,13 @@ export class AuditRecorder {
     return { batches, records };
   }
 
-  /** Writes what was noted, once; an empty request writes nothing. */
-  async flush(): Promise<FlushResult> {
+  /** The write of what was noted: started by the first call, once the response is final; later calls share it. */
+  written(): Promise<FlushResult> {
+    return (this.#written ??= this.#flush());
+  }
+
+  /** Writes what was noted; an empty request writes nothing. */
+  async #flush(): Promise<FlushResult> {
     if (this.#pending.size === 0) return { ok: true, records: 0 };
     const { batches, records } = this.#batches(this.now().toISOString());
     this.#pending.clear();

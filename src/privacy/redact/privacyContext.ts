@@ -55,6 +55,8 @@ export function createPrivacyContext(options: {
   observe?: DecisionObserver;
   /** Where this request's disclosure records go; omitted, nothing is audited. */
   audit?: AuditSink;
+  /** The HTTP transport holds the serialized response until the audit is written (see AuditRecorder). */
+  auditHeldByTransport?: boolean;
 }): PrivacyContext {
   const { caller, source } = options;
   const now = options.now.toISOString();
@@ -68,7 +70,7 @@ export function createPrivacyContext(options: {
     pseudonym: { key: options.pseudonymKey, period: periodOf(now, options.pseudonymPeriod ?? 'month') },
     logger: options.logger,
     memo: new Map(),
-    audit: options.audit ? new AuditRecorder(caller, options.audit) : null,
+    audit: options.audit ? new AuditRecorder(caller, options.audit, options.auditHeldByTransport) : null,
     ...(options.observe ? { observe: options.observe } : {}),
   };
 }
