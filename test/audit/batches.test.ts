@@ -71,7 +71,7 @@ describe('one row per request', () => {
           const encode = batchEncoder(chain, header);
           let prev = GENESIS;
           subjects.forEach((subject, i) => {
-            const { hash, json } = encode(first + i, prev, subject);
+            const { hash, json } = encode(first + i, prev, subject.patronId, JSON.stringify(subject.fields));
             expect(hash).toBe(recordHash(chain, first + i, prev, header, subject));
             expect(JSON.parse(json)).toEqual([subject.patronId, subject.fields, hash]);
             prev = hash;

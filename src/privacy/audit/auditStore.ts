@@ -2,8 +2,8 @@ import type SQLite from 'better-sqlite3';
 import type { Database } from '../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
-import { filedRecordsSql, SubjectIndex } from './subjectIndex.js';
-import { batchEncoder, batchesOf, GENESIS, recordHash, type DisclosureBatch, type DisclosureEntry, type DisclosureHeader, type StoredRecord } from './record.js';
+import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
+import { batchEncoder, batchesOf, GENESIS, recordHash, toWire, type DisclosureEntry, type DisclosureHeader, type StoredRecord, type WireBatch } from './record.js';
 
 /** Filters of the custodian's audit query. */
 export interface AuditFilter {
@@ -24,13 +24,20 @@ export interface ChainVerdict {
 /** One request's batches for one chain: what the writer thread receives and appends. */
 export interface ChainAppend {
   chain: string;
-  batches: readonly DisclosureBatch[];
+  batches: readonly WireBatch[];
 }
 
 /** Where a record sits, newest first: its batch's row, then its place in the batch. */
 export interface AuditCursor {
   batch: number;
   index: number;
+}
+
+/** A batch as appended: its chain, first seq and patrons. */
+interface Appended {
+  chain: string;
+  firstSeq: number;
+  patrons: readonly string[];
 }
 
 type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
@@ -65,7 +72,7 @@ const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || 
  */
 export class AuditStore {
   readonly #sqlite: SQLite.Database;
-  readonly #append: (appends: readonly ChainAppend[]) => void;
+  readonly #append: (appends: readonly ChainAppend[]) => Appended[];
   readonly #index: SubjectIndex;
 
   constructor(
@@ -88,19 +95,21 @@ export class AuditStore {
     );
     const tracked = db.prepare('insert or ignore into audit_subjects_upto (chain, seq) values (?, 0)');
     const append = db.transaction((appends: readonly ChainAppend[]) => {
+      const appended: Appended[] = [];
       const heads = new Map<string, { seq: number; hash: string }>();
       for (const { chain, batches } of appends) {
         if (!heads.has(chain)) tracked.run(chain);
         let { seq, hash } = heads.get(chain) ?? last.get(chain) ?? lastCut.get(chain) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
-          if (batch.subjects.length === 0) continue;
+          const { patrons, fields } = batch;
+          if (patrons.length === 0) continue;
           const prevHash = hash;
           const firstSeq = seq + 1;
           const encode = batchEncoder(chain, batch);
           const records: string[] = [];
-          for (const subject of batch.subjects) {
+          for (let i = 0; i < patrons.length; i++) {
             seq += 1;
-            const record = encode(seq, hash, subject);
+            const record = encode(seq, hash, patrons[i]!, fields[i]!);
             hash = record.hash;
             records.push(record.json);
           }
@@ -108,34 +117,37 @@ export class AuditStore {
             chain, firstSeq, seq, batch.at, batch.requestId, batch.principal, JSON.stringify(batch.roles), batch.exception,
             batch.reference, batch.purpose, `[${records.join(',')}]`, prevHash, hash,
           );
+          appended.push({ chain, firstSeq, patrons });
         }
         heads.set(chain, { seq, hash });
       }
+      return appended;
     });
     this.#append = (appends) => append.immediate(appends);
   }
 
   /** Appends records to a chain, atomically; throws (and writes nothing) on any failure. */
   append(chain: string, entries: readonly DisclosureEntry[]): void {
-    this.appendAll([{ chain, batches: batchesOf(entries) }]);
+    this.appendAll([{ chain, batches: batchesOf(entries).map(toWire) }]);
   }
 
   /**
    * Appends several requests' batches (of one chain or several) in one transaction: all of them
    * or none. This is the audit writer's group commit, one transaction for the requests that
-   * arrived together.
+   * arrived together. Once committed, they are noted in `fresh`, for filing (fileSubjects).
    */
-  appendAll(appends: readonly ChainAppend[]): void {
-    if (appends.some((a) => a.batches.some((b) => b.subjects.length > 0))) this.#append(appends);
+  appendAll(appends: readonly ChainAppend[], fresh?: FreshRecords): void {
+    if (!appends.some((a) => a.batches.some((b) => b.patrons.length > 0))) return;
+    for (const { chain, firstSeq, patrons } of this.#append(appends)) fresh?.add(chain, firstSeq, patrons);
   }
 
   /**
    * Files every record not yet filed under its patron, in one transaction, as one new sorted run
-   * of the patron index (see SubjectIndex). Returns how many were filed. Lookups are complete
-   * either way: they read what is not yet filed from the chains themselves.
+   * of the patron index (see SubjectIndex), from `fresh` where it knows them. Returns how many were
+   * filed. Lookups are complete either way: they read what is not yet filed from the chains.
    */
-  fileSubjects(): number {
-    return this.#index.file();
+  fileSubjects(fresh?: FreshRecords): number {
+    return this.#index.file(fresh);
   }
 
   /**

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../../db/open.js';
 import { AuditStore, type ChainAppend } from './auditStore.js';
+import { FreshRecords } from './subjectIndex.js';
 import { auditMigrations, type AuditTables } from './migrations.js';
 
 /** A request thread's write: one request's batches for one chain. */
@@ -47,6 +48,8 @@ const FILE_WITHIN_MS = 1000 * timerScale;
 /** Merge runs of the patron index once no write has come for this long (see AuditStore.mergeRuns). */
 const MERGE_WHEN_QUIET_MS = 250 * timerScale;
 
+/** What this thread appended since it last filed: filed without reading it back. */
+const fresh = new FreshRecords();
 let queue: AppendMessage[] = [];
 let scheduled = false;
 let unfiled = 0;
@@ -58,7 +61,8 @@ function fileSubjects(): void {
   if (fileTimer) clearTimeout(fileTimer);
   fileTimer = null;
   try {
-    store.fileSubjects();
+    store.fileSubjects(fresh);
+    fresh.clear();
     unfiled = 0;
   } catch {
     fileLater();
@@ -95,19 +99,19 @@ function drain(): void {
   const writes = queue;
   queue = [];
   try {
-    store.appendAll(writes);
+    store.appendAll(writes, fresh);
     for (const { id } of writes) port!.postMessage({ id, ok: true } satisfies AppendReply);
   } catch {
     for (const write of writes) {
       try {
-        store.appendAll([write]);
+        store.appendAll([write], fresh);
         port!.postMessage({ id: write.id, ok: true } satisfies AppendReply);
       } catch (error) {
         port!.postMessage({ id: write.id, ok: false, error: message(error) } satisfies AppendReply);
       }
     }
   }
-  unfiled += writes.reduce((n, w) => w.batches.reduce((m, b) => m + b.subjects.length, n), 0);
+  unfiled += writes.reduce((n, w) => w.batches.reduce((m, b) => m + b.patrons.length, n), 0);
   if (unfiled >= FILE_EVERY_RECORDS) fileSubjects();
   else fileLater();
   mergeWhenQuiet();

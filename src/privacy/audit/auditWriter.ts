@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
 import type { AppendMessage, AppendReply, AuditThreadData, ReadyReply } from './auditThread.js';
-import type { DisclosureBatch } from './record.js';
+import type { WireBatch } from './record.js';
 
 /** Whether the writer takes writes: its thread is loading, running, or could not start. */
 export type AuditWriterState = 'starting' | 'ready' | 'failed';
@@ -69,8 +69,8 @@ export class AuditWriter {
   }
 
   /** Appends one request's batches of records to `chain`; resolves once they are committed. */
-  append(chain: string, batches: readonly DisclosureBatch[]): Promise<void> {
-    if (batches.every((b) => b.subjects.length === 0)) return Promise.resolve();
+  append(chain: string, batches: readonly WireBatch[]): Promise<void> {
+    if (batches.every((b) => b.patrons.length === 0)) return Promise.resolve();
     if (this.#closed) return Promise.reject(new Error('the audit writer is closed'));
     const thread = (this.#thread ??= this.#start());
     const id = this.#nextId++;

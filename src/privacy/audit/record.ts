@@ -29,6 +29,24 @@ export interface DisclosureBatch extends DisclosureHeader {
   subjects: readonly DisclosedSubject[];
 }
 
+/**
+ * A batch as it crosses to the audit thread: the header, each record's patron, and each record's
+ * field list already as JSON (`["Patron.email","Patron.name"]`), as the record stores and hashes
+ * it. Two arrays of strings cross a thread with a fraction of the work of an object per record
+ * (structured clone looks up every property of every object).
+ */
+export interface WireBatch extends DisclosureHeader {
+  patrons: readonly string[];
+  fields: readonly string[];
+}
+
+/** A batch in its wire form. */
+export const toWire = ({ subjects, ...header }: DisclosureBatch): WireBatch => ({
+  ...header,
+  patrons: subjects.map((s) => s.patronId),
+  fields: subjects.map((s) => JSON.stringify(s.fields)),
+});
+
 /** A stored record: an entry with its place in its chain and the hashes that link it. */
 export interface StoredRecord extends DisclosureEntry {
   chain: string;
@@ -54,22 +72,19 @@ export interface EncodedRecord {
 
 /**
  * Encodes a batch's records for the writer, with the same hashes as `recordHash` but without its
- * per-record work: the header's JSON is written once per batch and each field list's once per
- * list (the recorder shares one list between the subjects that disclosed the same fields).
- * `JSON.stringify` of an array is its elements' JSON joined by commas, so the pieces assemble into
- * exactly the content `recordHash` hashes (a property test holds the two together).
+ * per-record work: the header's JSON is written once per batch, and each field list arrives as
+ * JSON (WireBatch). `JSON.stringify` of an array is its elements' JSON joined by commas, so the
+ * pieces assemble into exactly the content `recordHash` hashes (a property test holds the two
+ * together).
  */
-export function batchEncoder(chain: string, h: DisclosureHeader): (seq: number, prevHash: string, s: DisclosedSubject) => EncodedRecord {
+export function batchEncoder(chain: string, h: DisclosureHeader): (seq: number, prevHash: string, patronId: string, fieldsJson: string) => EncodedRecord {
   const head = `,${JSON.stringify([h.at, h.requestId, h.principal, h.roles, h.exception]).slice(1, -1)},`;
   const tail = `,${JSON.stringify([h.reference, h.purpose]).slice(1, -1)}]`;
   const prefix = `[${JSON.stringify(chain)},`;
-  const lists = new Map<readonly string[], string>();
-  return (seq, prevHash, s) => {
-    let fields = lists.get(s.fields);
-    if (fields === undefined) lists.set(s.fields, (fields = JSON.stringify(s.fields)));
-    const patron = JSON.stringify(s.patronId);
-    const hash = sha256Hex(`${prevHash}\n${prefix}${seq}${head}${patron},${fields}${tail}`);
-    return { hash, json: `[${patron},${fields},"${hash}"]` };
+  return (seq, prevHash, patronId, fieldsJson) => {
+    const patron = JSON.stringify(patronId);
+    const hash = sha256Hex(`${prevHash}\n${prefix}${seq}${head}${patron},${fieldsJson}${tail}`);
+    return { hash, json: `[${patron},${fieldsJson},"${hash}"]` };
   };
 }
 

@@ -3,10 +3,10 @@ import type { DisclosureContext } from '../context/disclosureContext.js';
 import type { PatronId } from '../context/ids.js';
 import type { Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
-import type { DisclosedSubject, DisclosureBatch } from './record.js';
+import type { WireBatch } from './record.js';
 
 /** Writes one request's batches of records to its chain; rejects when it cannot (then nothing is disclosed). */
-export type AuditSink = (batches: readonly DisclosureBatch[]) => Promise<void>;
+export type AuditSink = (batches: readonly WireBatch[]) => Promise<void>;
 
 /** The outcome of writing a request's records: on failure, where the disclosed values sit. */
 export type FlushResult = { ok: true; records: number } | { ok: false; paths: (string | number)[][]; error: unknown };
@@ -60,27 +60,29 @@ export class AuditRecorder {
   }
 
   /**
-   * One batch per exception and reference, one record in it per subject. Subjects disclosed the
-   * same fields share one list, which the audit thread receives once (structured clone keeps
-   * shared references).
+   * One batch per exception and reference, one record in it per subject, in wire form. Subjects
+   * of a list are noted the same fields in the same order: each distinct order is sorted and
+   * serialized once.
    */
-  #batches(at: string): { batches: DisclosureBatch[]; records: number } {
+  #batches(at: string): { batches: WireBatch[]; records: number } {
     const c = this.caller;
-    const batches: DisclosureBatch[] = [];
-    const lists = new Map<string, readonly string[]>();
+    const batches: WireBatch[] = [];
+    const lists = new Map<string, string>();
     let records = 0;
     for (const [exception, byReference] of this.#pending) {
       for (const [reference, bySubject] of byReference) {
-        const subjects: DisclosedSubject[] = [];
+        const patrons: string[] = [];
+        const fields: string[] = [];
         for (const [patronId, set] of bySubject) {
-          const sorted = [...set].sort();
-          const key = sorted.join('\n');
-          let fields = lists.get(key);
-          if (!fields) lists.set(key, (fields = sorted));
-          subjects.push({ patronId, fields });
+          const noted = [...set];
+          const order = noted.join('\n');
+          let json = lists.get(order);
+          if (json === undefined) lists.set(order, (json = JSON.stringify(noted.sort())));
+          patrons.push(patronId);
+          fields.push(json);
         }
-        records += subjects.length;
-        batches.push({ at, requestId: c.requestId, principal: c.principal, roles: c.roles, exception, reference, purpose: c.purpose, subjects });
+        records += patrons.length;
+        batches.push({ at, requestId: c.requestId, principal: c.principal, roles: c.roles, exception, reference, purpose: c.purpose, patrons, fields });
       }
     }
     return { batches, records };

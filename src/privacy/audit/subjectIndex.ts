@@ -84,9 +84,41 @@ export const filedRecordsSql = (patrons: string, where: string): string =>
    where s.patron_id in (${patrons}) and ${where}
    order by b.id desc, s.seq desc limit ?`;
 
+/** A chain's records as filed: `[patronId, seq]`. */
+type Entry = [patronId: string, seq: number];
+
+/**
+ * What one writer appended since it last filed, per chain: enough to file those records without
+ * reading them back from their batches (parsing every batch's JSON again). It is used only when it
+ * holds exactly the records to file: if another process appended to the chain meanwhile, their
+ * count and its own differ, and the chain is filed from its batches.
+ */
+export class FreshRecords {
+  /** Per chain, the first seq this writer appended, and the patrons of its records since, in order. */
+  readonly #chains = new Map<string, { first: number; patrons: string[] }>();
+
+  /** Notes a committed batch: its first seq and its records' patrons, in order. */
+  add(chain: string, firstSeq: number, patrons: readonly string[]): void {
+    const known = this.#chains.get(chain);
+    if (known) known.patrons.push(...patrons);
+    else this.#chains.set(chain, { first: firstSeq, patrons: [...patrons] });
+  }
+
+  /** The entries of a chain's records `from..to`, sorted as the index keeps them; null unless exactly those are known. */
+  entries(chain: string, from: number, to: number): Entry[] | null {
+    const known = this.#chains.get(chain);
+    if (!known || known.first !== from || known.first + known.patrons.length - 1 !== to) return null;
+    return known.patrons.map((patron, i): Entry => [patron, from + i]).sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x - y));
+  }
+
+  clear(): void {
+    this.#chains.clear();
+  }
+}
+
 /** Files, merges and purges the index over one connection to the audit database. */
 export class SubjectIndex {
-  readonly #file: () => number;
+  readonly #file: (fresh: FreshRecords | undefined) => number;
   readonly #mergeOnce: () => boolean;
   readonly #unfile: (chain: string, upTo: number) => void;
   readonly #batchAt: SQLite.Statement<[string, number], { seq: number }>;
@@ -104,6 +136,9 @@ export class SubjectIndex {
        select ?, b.chain, r.value ->> 0, b.first_seq + r.key from audit_batches b, json_each(b.records) r
        where b.chain = ? and b.first_seq >= ? and b.first_seq + r.key > ? and b.first_seq + r.key <= ?
        order by 2, 3, 4`,
+    );
+    const fileKnown = db.prepare<[number, string, string]>(
+      'insert or ignore into audit_subjects (run, chain, patron_id, seq) select ?, ?, value ->> 0, value ->> 1 from json_each(?)',
     );
     const copy = db.prepare<[number, string]>(
       `insert into audit_subjects (run, chain, patron_id, seq)
@@ -126,14 +161,17 @@ export class SubjectIndex {
       return true;
     };
 
-    const fileAll = db.transaction(() => {
+    const fileAll = db.transaction((fresh: FreshRecords | undefined) => {
       const { run } = nextRun.get()!;
       const ranges: Ranges = {};
       let filed = 0;
       for (const { chain, seq } of uptos.all()) {
         const last = head.get(chain)?.seq ?? seq;
         if (last <= seq) continue;
-        filed += file.run(run, chain, batchAt.get(chain, seq + 1)!.seq, seq, last).changes;
+        const known = fresh?.entries(chain, seq + 1, last);
+        filed += known
+          ? fileKnown.run(run, chain, JSON.stringify(known)).changes
+          : file.run(run, chain, batchAt.get(chain, seq + 1)!.seq, seq, last).changes;
         ranges[chain] = [seq + 1, last];
         advance.run(last, chain);
       }
@@ -144,7 +182,7 @@ export class SubjectIndex {
       }
       return filed;
     });
-    this.#file = () => fileAll.immediate();
+    this.#file = (fresh) => fileAll.immediate(fresh);
     const mergeOnce = db.transaction(() => merge(FANOUT));
     this.#mergeOnce = () => mergeOnce.immediate();
 
@@ -174,10 +212,11 @@ export class SubjectIndex {
 
   /**
    * Files every record not yet filed, in one transaction, as one new run. Returns how many were
-   * filed. Lookups are complete either way: they read what is not yet filed from the chains.
+   * filed. Records `fresh` knows are filed from it; the rest are read from their batches. Lookups
+   * are complete either way: they read what is not yet filed from the chains.
    */
-  file(): number {
-    return this.#file();
+  file(fresh?: FreshRecords): number {
+    return this.#file(fresh);
   }
 
   /**
