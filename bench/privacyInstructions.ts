@@ -7,8 +7,10 @@
  * repeatable where a ratio of throughputs on a shared 2-core machine strays by ±10% and more. It
  * answers "how much work does privacy add"; throughput on a CPU-bound machine follows it.
  * Each build starts afresh per scenario, answers `--warmup` uncounted requests (JIT, caches), then
- * `--requests` counted ones, one at a time. About two minutes per build for (a), less for the rest.
- * Flags: --requests N (default 40), --warmup N (default 30), --only letters, --builds names.
+ * `--requests` counted ones, one at a time. After 30 requests V8 still spent 10 M instructions a
+ * listing compiling, after 150 about 5 M. About five minutes per build for (a), one or two for
+ * the rest: some 45 minutes in all.
+ * Flags: --requests N (default 80), --warmup N (default 150), --only letters, --builds names.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,8 +23,8 @@ import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor, wit
 const command = 'bench:privacy:instructions';
 const options = withSelection(
   new Command()
-    .option('--requests <n>', 'counted requests per build and scenario', '40')
-    .option('--warmup <n>', 'uncounted requests before them', '30'),
+    .option('--requests <n>', 'counted requests per build and scenario', '80')
+    .option('--warmup <n>', 'uncounted requests before them', '150'),
 )
   .parse()
   .opts<{ requests: string; warmup: string; only?: string; builds?: string }>();
@@ -87,11 +89,12 @@ try {
   }
   lines.push(
     '',
-    'Counts vary by a few per cent from run to run: V8 compiles and collects garbage at moments that',
-    'depend on timing, and one full collection in the counted requests adds a few million to each.',
-    'Under callgrind the graph runs some fifty times slower; the audit writer\'s timers (filing every',
-    'second, merging after 250 ms without writes) are stretched fifty times (AUDIT_TIMER_SCALE), so',
-    'that they do per request about what they do at full speed.',
+    'Under callgrind the graph runs some fifty times slower. So that per request it does about what it',
+    'does at full speed, the audit writer\'s timers (filing every second, merging after 250 ms without',
+    'writes) are stretched fifty times (AUDIT_TIMER_SCALE), and V8\'s memory reducer, which starts full',
+    'collections by wall-clock time, is off (--no-memory-reducer). With it on, two runs of the full',
+    'build in (a) differed by 19 M instructions a listing; with it off, by 0.4 M. Counts still move',
+    'a little with the moments V8 chooses to compile and collect.',
   );
   const report = lines.join('\n') + '\n';
   console.log(report);
