@@ -32,7 +32,7 @@ export class AuditRecorder {
 
   /**
    * @param heldByTransport the HTTP transport serializes the response, then holds it until the
-   *   write settles (settleAudited); otherwise the audit plugin holds the response itself.
+   *   write settles (auditSettler); otherwise the audit plugin holds the response itself.
    */
   constructor(
     private readonly caller: DisclosureContext,
