@@ -20,6 +20,13 @@ export const ERRORS = {
     status: 200,
   },
   INTERNAL_SERVER_ERROR: { description: 'Something failed inside; details are logged, not returned.', status: 200 },
+  OPERATION_TOO_COMPLEX: {
+    description: "The operation exceeds a limit (depth, aliases, tokens, cost, ...); the message names the limit and the operation's figure.",
+    status: 400,
+  },
+  RATE_LIMITED: { description: 'Too many requests from this caller; retry after the `Retry-After` header.', status: 429 },
+  PAYLOAD_TOO_LARGE: { description: 'The request body is over the size limit.', status: 413 },
+  TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
 } as const;
 
 /** A code from the registry. */
