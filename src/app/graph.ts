@@ -32,6 +32,28 @@ export interface RunningGraph {
 export const SUPERGRAPH_FILE = `${REPO_ROOT}schema/supergraph.graphql`;
 
 /**
+ * Opens and migrates the databases and, on first start, seeds the demo library. The supervisor
+ * runs it once before it starts the services' processes, so they never migrate or seed in a race.
+ */
+export async function prepareDatabases(config: Config, logger: Logger): Promise<Databases> {
+  const databases = await openDatabases(config.dataDir);
+  try {
+    if (config.seedOnStart && !(await isSeeded(databases.circulation.db))) {
+      logger.info('first start: seeding the demo library (about a minute)');
+      const report = await seed(
+        { catalog: databases.catalog.db, circulation: databases.circulation.db, events: databases.events.db },
+        { scale: 'demo' },
+      );
+      logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');
+    }
+    return databases;
+  } catch (error) {
+    for (const db of Object.values(databases)) await db.close();
+    throw error;
+  }
+}
+
+/**
  * Starts the services named in `only` (default: all four): opens, migrates and, on first start,
  * seeds the databases, then the subgraphs, then the gateway pointing at them.
  */
@@ -50,15 +72,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   };
   try {
     if (only !== 'gateway') {
-      databases = await openDatabases(config.dataDir);
-      if (config.seedOnStart && !(await isSeeded(databases.circulation.db))) {
-        logger.info('first start: seeding the demo library (about a minute)');
-        const report = await seed(
-          { catalog: databases.catalog.db, circulation: databases.circulation.db, events: databases.events.db },
-          { scale: 'demo' },
-        );
-        logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');
-      }
+      databases = await prepareDatabases(config, logger);
     }
     const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
     if (databases && config.audit.enabled) {

@@ -1,0 +1,37 @@
+/**
+ * The child's side of supervision: a service started by the supervisor tells it where it listens,
+ * and never outlives it. The channel is the IPC pipe `fork` opens; a service started any other way
+ * (`npm run start:catalog`, the benchmarks) has none, and this module does nothing there.
+ */
+
+/** What a service's process tells the supervisor. */
+export type ChildMessage = { kind: 'ready'; url: string };
+
+/** True in a process the supervisor started. */
+export function isSupervised(): boolean {
+  return typeof process.send === 'function' && process.connected;
+}
+
+/** Tells the supervisor that the service answers at `url`. */
+export function reportReady(url: string): void {
+  process.send?.({ kind: 'ready', url } satisfies ChildMessage);
+}
+
+/**
+ * Stops the service when the supervisor goes away: its IPC pipe closes when it exits for any reason,
+ * SIGKILL included, so a service left behind does not keep its port and its databases open.
+ * `forceAfterMs` bounds a stop that hangs.
+ */
+export function stopWithSupervisor(stop: () => Promise<void>, forceAfterMs = 10_000): void {
+  process.once('disconnect', () => {
+    setTimeout(() => process.exit(1), forceAfterMs).unref();
+    void stop().finally(() => process.exit(0));
+  });
+}
+
+/** Reads a message from a child, or null if it is not one this protocol defines. */
+export function childMessage(message: unknown): ChildMessage | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const { kind, url } = message as { kind?: unknown; url?: unknown };
+  return kind === 'ready' && typeof url === 'string' ? { kind, url } : null;
+}
