@@ -14,6 +14,7 @@ import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
+import { reportSubgraphFailures } from './subgraphFailures.js';
 
 const header = (request: RawRequest, name: string): string | undefined => {
   const value = request.req.headers[name];
@@ -42,11 +43,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
-      new SignedDataSource({
-        url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+      reportSubgraphFailures(
+        new SignedDataSource({
+          url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+          name,
+          secret: config.contextSigning ? config.contextSecret : null,
+        }),
         name,
-        secret: config.contextSigning ? config.contextSecret : null,
-      }),
+        logger,
+      ),
     logger: logger.child({ component: 'gateway' }),
   });
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
