@@ -77,5 +77,4 @@ describe('a subgraph answering garbage', () => {
     g.proxies.circulation.set('/graphql', { kind: 'pass' });
     expect((await g.query('anonymous', '{ works(first: 2) { nodes { title items { dueAt } } } }')).errors).toBeUndefined();
   });
-
 });
