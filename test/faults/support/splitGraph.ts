@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startGraph, type RunningGraph } from '../../../src/app/graph.js';
+import { prepareDatabases, startGraph, type RunningGraph } from '../../../src/app/graph.js';
 import { PERSONAS, type PersonaName } from '../../../src/auth/personas.js';
 import { loadConfig, type Config, type SubgraphName } from '../../../src/config/env.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
@@ -26,10 +26,22 @@ export interface SplitGraph {
 
 const origin = (url: string) => new URL(url).origin;
 
-/** Starts the split graph over a fresh seeded data directory; `logger` sees every service's lines. */
-export async function startSplitGraph(logger: Logger = createLogger('test', 'silent')): Promise<SplitGraph> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
-  const base = { NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_PORT: '0', CATALOG_PORT: '0', CIRCULATION_PORT: '0', EVENTS_PORT: '0', LOG_LEVEL: 'silent' };
+/** Where the split graph keeps its data, and what to do to it once seeded, before any service opens it. */
+export interface SplitGraphOptions {
+  logger?: Logger;
+  dataDir?: string;
+  beforeStart?(dataDir: string): Promise<void> | void;
+}
+
+/** Starts the split graph over a seeded data directory (fresh unless given). */
+export async function startSplitGraph(options: SplitGraphOptions = {}): Promise<SplitGraph> {
+  const logger = options.logger ?? createLogger('test', 'silent');
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
+  const base = { NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_PORT: '0', CATALOG_PORT: '0', CIRCULATION_PORT: '0', EVENTS_PORT: '0', LOG_LEVEL: 'silent', SEED_ON_START: 'off' };
+  // Seeded once, as the supervisor does, so a test can change the files before a service opens them.
+  const databases = await prepareDatabases(loadConfig({ ...base, SEED_ON_START: 'on' }), logger);
+  for (const db of Object.values(databases)) await db.close();
+  await options.beforeStart?.(dataDir);
   const circulation = await startGraph(loadConfig(base), logger, 'circulation');
   const proxies = { circulation: await startFaultProxy(origin(circulation.urls.circulation!)) } as Record<SubgraphName, FaultProxy>;
   const withFacts = { ...base, CIRCULATION_URL: `${proxies.circulation.url}/graphql` };
@@ -61,7 +73,7 @@ export async function startSplitGraph(logger: Logger = createLogger('test', 'sil
       for (const proxy of Object.values(proxies)) await proxy.close();
       await Promise.all([catalog.stop(), events.stop()]);
       await circulation.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
