@@ -53,23 +53,32 @@ function audited(g: SplitGraph): { requestIds: string[]; intact: boolean } {
   }
 }
 
-/** Whether this machine lets the test mount a small filesystem (Linux, as root: CI). */
+/** Mounts a tmpfs of `size` at `dir`; false where the test may not (not Linux, not root). */
 function mountTmpfs(dir: string, size: string): boolean {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
   return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
 }
 
-const fullDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-full-'));
-const canFill = mountTmpfs(fullDir, '24m');
+/** Whether this machine lets the test mount a small filesystem (Linux as root, as in CI): tried once and undone. */
+function canMount(): boolean {
+  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'mount-probe-'));
+  const mounted = mountTmpfs(probe, '1m');
+  if (mounted) spawnSync('umount', [probe]);
+  fs.rmSync(probe, { recursive: true, force: true });
+  return mounted;
+}
 
-describe.skipIf(!canFill)('audit database full (a 24 MB filesystem, filled)', () => {
+describe.skipIf(!canMount())('audit database full (a 24 MB filesystem, filled)', () => {
   let g: SplitGraph;
-  const filler = path.join(fullDir, 'filler');
+  let fullDir = '';
   beforeAll(async () => {
+    fullDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-full-'));
+    expect(mountTmpfs(fullDir, '24m')).toBe(true);
     g = await startSplitGraph({ dataDir: fullDir });
   });
   afterAll(async () => {
     await g?.stop();
+    if (!fullDir) return;
     spawnSync('umount', ['-l', fullDir]);
     fs.rmSync(fullDir, { recursive: true, force: true });
   });
@@ -79,6 +88,7 @@ describe.skipIf(!canFill)('audit database full (a 24 MB filesystem, filled)', ()
     const failuresBefore = await auditFailures(g);
 
     // Fill the disk to the last byte.
+    const filler = path.join(fullDir, 'filler');
     const fd = fs.openSync(filler, 'w');
     for (const chunk of [1 << 20, 1 << 12, 1]) {
       try {
