@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
-import { startGraph, type ServiceName } from '../app/graph.js';
+import type { ServiceName } from '../app/graph.js';
 import { playgroundUrl } from '../playground/url.js';
 import { isSupervised, reportReady, stopWithSupervisor } from '../supervisor/childChannel.js';
-import { superviseGraph } from '../supervisor/supervisor.js';
 
 const program = new Command()
   .name('start')
@@ -31,11 +30,17 @@ if (config.jwt.isDevelopmentSecret && !supervised) {
   logger.warn('DEVELOPMENT MODE: tokens are signed with the built-in development secret; never expose this server. Set JWT_SECRET (and NODE_ENV=production) to deploy.');
 }
 
-// The whole graph runs as one process per service under a supervisor, unless SUPERVISE=off.
-const graph = await (only === undefined && config.supervisor.enabled
-  ? superviseGraph(config, logger.child({ component: 'supervisor' }))
-  : startGraph(config, logger, only)
-).catch((error: unknown) => {
+// The whole graph runs as one process per service under a supervisor, unless SUPERVISE=off. Each
+// loads only its own code: the supervisor none of the services', a service none of the supervisor's.
+const start = async () => {
+  if (only === undefined && config.supervisor.enabled) {
+    const { superviseGraph } = await import('../supervisor/supervisor.js');
+    return superviseGraph(config, logger.child({ component: 'supervisor' }));
+  }
+  const { startGraph } = await import('../app/graph.js');
+  return startGraph(config, logger, only);
+};
+const graph = await start().catch((error: unknown) => {
   logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'could not start');
   process.exit(1);
 });

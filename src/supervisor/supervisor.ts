@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, SubgraphName } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
-import { prepareDatabases, type ServiceName } from '../app/graph.js';
+import type { ServiceName } from '../app/graph.js';
+import { prepareDatabases } from '../app/prepare.js';
 import { ServiceProcess } from './serviceProcess.js';
 
 /** The whole graph under supervision: each service's URL and process, and one stop for all. */

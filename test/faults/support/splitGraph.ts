@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareDatabases, startGraph, type RunningGraph } from '../../../src/app/graph.js';
+import { startGraph, type RunningGraph } from '../../../src/app/graph.js';
+import { prepareDatabases } from '../../../src/app/prepare.js';
 import { PERSONAS, type PersonaName } from '../../../src/auth/personas.js';
 import { loadConfig, type Config, type SubgraphName } from '../../../src/config/env.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
