@@ -25,7 +25,7 @@ try {
 }
 const logger = createLogger('library-graph', config.logLevel);
 // A supervised service is one of four processes; the supervisor warns and prints the banner once.
-const supervised = isSupervised();
+const supervised = only !== undefined && isSupervised();
 if (config.jwt.isDevelopmentSecret && !supervised) {
   logger.warn('DEVELOPMENT MODE: tokens are signed with the built-in development secret; never expose this server. Set JWT_SECRET (and NODE_ENV=production) to deploy.');
 }

@@ -4,12 +4,18 @@
  * (`npm run start:catalog`, the benchmarks) has none, and this module does nothing there.
  */
 
+/**
+ * Set in a service's environment by the supervisor: an IPC pipe alone does not say who is at the
+ * other end (pm2 and test runners fork with one too).
+ */
+export const SUPERVISED_VARIABLE = 'LIBRARY_GRAPH_SUPERVISED';
+
 /** What a service's process tells the supervisor. */
 export type ChildMessage = { kind: 'ready'; url: string };
 
 /** True in a process the supervisor started. */
 export function isSupervised(): boolean {
-  return typeof process.send === 'function' && process.connected;
+  return typeof process.send === 'function' && process.connected && process.env[SUPERVISED_VARIABLE] === '1';
 }
 
 /** Tells the supervisor that the service answers at `url`. */

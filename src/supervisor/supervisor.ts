@@ -5,6 +5,7 @@ import type { Config, SubgraphName } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 import type { ServiceName } from '../app/graph.js';
 import { prepareDatabases } from '../app/prepare.js';
+import { SUPERVISED_VARIABLE } from './childChannel.js';
 import { ServiceProcess } from './serviceProcess.js';
 
 /** The whole graph under supervision: each service's URL and process, and one stop for all. */
@@ -45,7 +46,7 @@ export async function superviseGraph(config: Config, logger: Logger, environment
   for (const db of Object.values(databases)) await db.close();
 
   // Seeded above, so no process seeds, and none races another to do it.
-  const shared: NodeJS.ProcessEnv = { ...environment, SEED_ON_START: 'off' };
+  const shared: NodeJS.ProcessEnv = { ...environment, SEED_ON_START: 'off', [SUPERVISED_VARIABLE]: '1' };
   const services = {} as Record<ServiceName, ServiceProcess>;
   const urls = {} as Record<ServiceName, string>;
   const make = (name: ServiceName, env: NodeJS.ProcessEnv) =>
