@@ -52,6 +52,8 @@ const MIX: Mix[] = [
   { persona: 'partner', canaries: [minor.id, minor.name, minor.email, minor.cardNumber], query: `{ branches { name } patron(id: "${minor.id}") { name email registrations { registeredAt } } }` },
   // Staff who may see the patron: disclosed while circulation is up, and then audited.
   { persona: 'circulation-staff', canaries: [], query: `{ branches { name } patron(id: "${patron.id}") { name email } }` },
+  // Events staff see attendees (OPERATIONS, no facts needed): events keeps disclosing, and recording, throughout.
+  { persona: 'events-staff', canaries: [], query: '{ branches { name } events(first: 2) { registrations { attendee { id } } } }' },
 ];
 
 interface Answer { mix: Mix; requestId: string; status: number; text: string; body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] } }
@@ -73,6 +75,9 @@ describe('circulation killed in the middle of a load run', () => {
       const text = await res.text();
       return { mix, requestId, status: res.status, text, body: JSON.parse(text) as Answer['body'] };
     };
+    // Four services, four processes, none of them this one.
+    const pids = Object.values(graph.services).map((s) => s.pid);
+    expect(new Set([...pids, process.pid]).size).toBe(5);
     const circulation = graph.services.circulation;
     const killedPid = circulation.pid!;
     let phase: 'before' | 'after-kill' = 'before';
@@ -116,15 +121,20 @@ describe('circulation killed in the middle of a load run', () => {
     expect(circulation.pid).not.toBe(killedPid);
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['circulation died: killed by SIGKILL; restarting in 0.3 s', 'circulation is back']));
 
-    // Every disclosure answered is in the audit the three processes share, and its chains hold.
-    const disclosed = answers.filter((a) => a.mix.persona === 'circulation-staff' && (a.body.data?.patron as { name?: string } | null)?.name === patron.name);
-    expect(disclosed.length).toBeGreaterThan(0);
+    // Every disclosure answered is in the audit the processes share, and its chains hold.
+    const disclosed = answers.filter(
+      (a) =>
+        (a.mix.persona === 'circulation-staff' && (a.body.data?.patron as { name?: string } | null)?.name === patron.name) ||
+        (a.mix.persona === 'events-staff' && /"attendee":\{"id"/.test(a.text)),
+    );
+    expect(new Set(disclosed.map((a) => a.mix.persona))).toEqual(new Set(['circulation-staff', 'events-staff']));
     const audit = new SQLite(path.join(dataDir, 'audit.db'), { readonly: true });
     const recorded = new Set((audit.prepare('select request_id from audit_batches').all() as { request_id: string }[]).map((r) => r.request_id));
     audit.close();
     expect(disclosed.filter((a) => !recorded.has(a.requestId)).map((a) => a.requestId)).toEqual([]);
     const database = await openSqlite<AuditTables>(path.join(dataDir, 'audit.db'), auditMigrations);
     const store = new AuditStore(database, config.audit.key);
+    expect(store.chains().sort()).toEqual(['circulation', 'events']);
     expect(store.chains().map((chain) => store.verify(chain)).filter((v) => v.broken)).toEqual([]);
     await database.close();
   }, 90_000);
