@@ -24,6 +24,20 @@ function wellFormed(body: unknown, representations: unknown): boolean {
   return Array.isArray(entities) && entities.length === representations.length;
 }
 
+/**
+ * A subgraph's refusal (HTTP 4xx with a GraphQL error of a registered code: a limit, a bad
+ * signature) is passed on as that error; anything else from a failed answer is not.
+ */
+function refusal(error: unknown): GraphQLError | null {
+  if (!(error instanceof GraphQLError) || !isObject(error.extensions.response)) return null;
+  const { status, body } = error.extensions.response as { status?: unknown; body?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || !isObject(body) || !Array.isArray(body.errors)) return null;
+  const first: unknown = body.errors[0];
+  if (!isObject(first) || typeof first.message !== 'string' || !isObject(first.extensions)) return null;
+  const code = first.extensions.code;
+  return isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR' ? graphError(code, first.message) : null;
+}
+
 function classify(error: unknown): Failure {
   if (error instanceof SyntaxError || (error instanceof Error && error.message.startsWith('Expected JSON response body'))) return 'not-json';
   if (error instanceof GraphQLError && isObject(error.extensions.response)) return 'http-error';
@@ -35,7 +49,8 @@ function classify(error: unknown): Failure {
  * error page, truncated JSON, the wrong shape), fail as one clear error naming the service,
  * `SERVICE_UNAVAILABLE`, instead of a masked internal error or a crash: the gateway then serves
  * what the other subgraphs answered. Errors that already carry a registered code (a deadline's
- * TIMEOUT, say) are left as they are. Nothing of the failed answer reaches the client or the log.
+ * TIMEOUT, say) are left as they are, and so is a subgraph's refusal (see `refusal`). Nothing else
+ * of a failed answer reaches the client or the log.
  */
 export function reportSubgraphFailures<Source extends RemoteGraphQLDataSource<never>>(source: Source, service: string, logger: Logger): Source {
   const fail = (failure: Failure): never => {
@@ -45,6 +60,8 @@ export function reportSubgraphFailures<Source extends RemoteGraphQLDataSource<ne
   const previous = source.didReceiveResponse?.bind(source);
   source.didEncounterError = (error: unknown) => {
     if (error instanceof GraphQLError && isKnownCode(error.extensions.code) && !isObject(error.extensions.response)) throw error;
+    const refused = refusal(error);
+    if (refused) throw refused;
     fail(classify(error));
   };
   source.didReceiveResponse = async (options) => {

@@ -64,6 +64,17 @@ describe('a subgraph answering garbage', () => {
     expect(res.text).not.toMatch(/owes|Bad gateway|rows|Arv"/);
   });
 
+  it('a subgraph\'s refusal with a registered code is passed on as it is, not as an outage', async () => {
+    const refusal = { errors: [{ message: 'Operation depth 60 exceeds the limit of 15', extensions: { code: 'OPERATION_TOO_COMPLEX' } }] };
+    g.proxies.catalog.set('/graphql', { kind: 'answer', status: 400, contentType: 'application/json', body: JSON.stringify(refusal) });
+    const res = await g.query('patron', '{ me { name } work(id: "wk_7") { title } }');
+    expect(res.data).toEqual({ me: { name: patron.name }, work: null });
+    expect(res.errors).toEqual(refusal.errors);
+    // A failure (5xx) says nothing of what the subgraph sent, even in a GraphQL error's shape.
+    g.proxies.catalog.set('/graphql', { kind: 'answer', status: 500, contentType: 'application/json', body: JSON.stringify(refusal) });
+    expect((await g.query('patron', '{ me { name } work(id: "wk_7") { title } }')).errors).toEqual([unavailable('catalog')]);
+  });
+
   it('circulation answering the wrong number of entities: its fields are null, the graph is not fooled', async () => {
     // An entity fetch (item availability) answered with an empty list instead of one entity per item.
     g.proxies.circulation.set('/graphql', { kind: 'answer', status: 200, contentType: 'application/json', body: '{"data":{"_entities":[]}}' });
