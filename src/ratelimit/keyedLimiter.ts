@@ -1,6 +1,6 @@
 import { TokenBucket, type Admission, type BucketRule } from './tokenBucket.js';
 
-/** The most keys a limiter holds by default: about 10 MB of buckets. */
+/** The most keys a limiter holds by default: some 15 MB of buckets and keys. */
 export const DEFAULT_MAX_KEYS = 100_000;
 
 /**

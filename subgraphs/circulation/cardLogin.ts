@@ -144,7 +144,8 @@ export class CardLogin {
     const realHash = admitted && patron?.pin_hash ? patron.pin_hash : null;
     const matches = await verifyPin(pin, realHash ?? (await dummyPinHash()));
     if (realHash === null || !matches || !patron) {
-      if (admitted) await this.recordFailure(counters);
+      // Run when locked too (it then counts nothing new), so a throttled attempt does the same work.
+      await this.recordFailure(counters);
       throw refused();
     }
     await this.recordSuccess(cardCounter, shared);
