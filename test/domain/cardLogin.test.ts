@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { hashPin } from '../../src/auth/pin.js';
+import { hashPin, verifyPin } from '../../src/auth/pin.js';
 import { loadConfig } from '../../src/config/env.js';
 import { openSqlite, type Database } from '../../src/db/open.js';
 import { createTokenIssuer, type TokenIssuer } from '../../src/privacy/authenticate/token.js';
@@ -15,6 +15,12 @@ import {
   MAX_PIN_FAILURES,
 } from '../../subgraphs/circulation/cardLogin.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+
+// The real PIN check, counted: every answer's cost is one scrypt, whatever refused it.
+vi.mock('../../src/auth/pin.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/auth/pin.js')>();
+  return { ...real, verifyPin: vi.fn(real.verifyPin) };
+});
 
 const MINUTE = 60_000;
 const CARD = '29012000000029';
@@ -252,6 +258,21 @@ describe('one PIN sprayed across many cards (issue 16, point 6)', () => {
       await login.authenticate('29015000000001', PIN, 'client-attacker').catch(() => null);
     }
     expect(await failure(CARD, PIN, 'client-elsewhere')).toEqual(REFUSAL);
+  });
+
+  it('a throttled attempt costs one scrypt, like a wrong PIN, an unknown card or a success', async () => {
+    const scrypts = async (attempt: () => Promise<unknown>) => {
+      vi.mocked(verifyPin).mockClear();
+      await attempt().catch(() => null);
+      return vi.mocked(verifyPin).mock.calls.length;
+    };
+    expect(await scrypts(() => login.authenticate(CARD, '0000', 'client-a'))).toBe(1);
+    expect(await scrypts(() => login.authenticate('29019999999999', PIN, 'client-a'))).toBe(1);
+    expect(await scrypts(() => login.authenticate(CARD, PIN, 'client-a'))).toBe(1);
+    await failOthers(MAX_PIN_FAILURES, PIN, null);
+    expect(await scrypts(() => login.authenticate(CARD, PIN, 'client-b'))).toBe(1);
+    await failOthers(MAX_CLIENT_FAILURES, null, 'client-c');
+    expect(await scrypts(() => login.authenticate(CARD, '0000', 'client-c'))).toBe(1);
   });
 
   it('other PINs and addresses keep working while a sprayed PIN is locked, and the lock ends', async () => {
