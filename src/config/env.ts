@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
+import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
@@ -45,6 +46,8 @@ const EnvSchema = z.object({
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
   ...RETENTION_ENV,
+  // Rate limits: RATE_LIMIT_{PRINCIPAL,ANONYMOUS}_{PER_MINUTE,BURST}, TRUSTED_PROXIES.
+  ...RATE_LIMIT_ENV,
 });
 
 /** Names of the three subgraphs, fixed by CONTRACT.md. */
@@ -98,6 +101,8 @@ export interface Config {
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
   /** How long closed loans, holds and registrations keep their patron, and when the purge runs. */
   retention: RetentionConfig;
+  /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
+  rateLimit: RateLimitConfig;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -170,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A browser playground in development; tests and production ask for one explicitly.
     playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
     retention: retentionConfig(e),
+    rateLimit: rateLimitConfig(e),
   };
 }

@@ -107,8 +107,9 @@ export const circulationMigrations: Migrations = {
         .execute();
     },
   },
-  // Failed card logins, for the per-card lockout of authenticateWithCard. Keyed by an HMAC of the
-  // card number: the raw number is never stored here, and a row says nothing about who the card is.
+  // Failed card logins, for the lockouts of authenticateWithCard: per card, per PIN across cards and
+  // per client, one row each. Keyed by an HMAC of the card number (or PIN, or client key): the raw
+  // value is never stored here, and a row says nothing about who the card is.
   '0002_card_login': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -236,9 +237,12 @@ export interface CirculationTables {
   card_login_attempts: CardLoginAttemptsTable;
 }
 
-/** One card's recent failed logins (migration 0002). */
+/** Recent failed card logins of one card, one PIN (across cards) or one client (migration 0002). */
 export interface CardLoginAttemptsTable {
-  /** HMAC-SHA-256 of the card number (hex); never the number itself. */
+  /**
+   * A keyed HMAC-SHA-256 (hex): of the card number (bare), of a PIN (`pin:`) or of the gateway's
+   * client key (`client:`); never the number, the PIN or the address itself.
+   */
   card_key: string;
   /** Failures counted in the current window, including attempts still being checked. */
   failures: number;

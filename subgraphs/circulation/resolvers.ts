@@ -139,9 +139,12 @@ export const circulationResolvers = {
       requireRole(ctx.privacy.caller, ['custodian']);
       return ctx.registers.linkGuardian(input);
     }) as RegisterResolver,
-    /** Anyone may try a card and PIN (anonymous callers above all); cardLogin refuses uniformly. */
+    /**
+     * Anyone may try a card and PIN (anonymous callers above all); cardLogin refuses uniformly, and
+     * throttles by the client key the gateway signed into the context.
+     */
     authenticateWithCard: ((_, args: { cardNumber: string; pin: string }, ctx) =>
-      ctx.cardLogin.authenticate(args.cardNumber, args.pin)) as RegisterResolver,
+      ctx.cardLogin.authenticate(args.cardNumber, args.pin, ctx.privacy.caller.clientKey ?? null)) as RegisterResolver,
   },
   Patron: {
     __resolveReference: async (ref: { id: string }, ctx: CirculationContext) => (await ctx.loaders.patron.load(ref.id)) ?? { id: ref.id },
