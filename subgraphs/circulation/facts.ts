@@ -62,12 +62,18 @@ export class RegisterFacts implements FactsSource {
       const rows = await this.db
         .selectFrom('legal_orders')
         .innerJoin('legal_order_patrons', 'legal_order_patrons.order_id', 'legal_orders.id')
-        .select(['legal_order_patrons.patron_id', 'reference', 'scope', 'valid_from', 'valid_until'])
+        .select(['legal_order_patrons.patron_id', 'reference', 'scope', 'valid_from', 'valid_until', 'approved_at'])
         .where('legal_orders.reference', '=', caller.legalOrder)
+        // Two people: only an order approved by a custodian other than its registrar discloses.
+        .where('approved_at', 'is not', null)
+        .where('registered_by', 'is not', null)
+        .whereRef('approved_by', '!=', 'registered_by')
         .where('legal_order_patrons.patron_id', 'in', ids)
         .execute();
       for (const r of rows) {
-        orders.set(r.patron_id, [{ reference: r.reference, scope: scopeOf(r.scope), validFrom: r.valid_from, validUntil: r.valid_until }]);
+        // It takes effect at its approval at the earliest.
+        const validFrom = r.approved_at !== null && r.approved_at > r.valid_from ? r.approved_at : r.valid_from;
+        orders.set(r.patron_id, [{ reference: r.reference, scope: scopeOf(r.scope), validFrom, validUntil: r.valid_until }]);
       }
     }
 
