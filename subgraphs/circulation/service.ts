@@ -53,7 +53,7 @@ export function createCirculationService(
       registers,
       cardLogin,
       audit: options.audit,
-      disclosuresOfPatron: disclosuresLoader(options.audit),
+      disclosuresOfPatron: disclosuresLoader(options.audit, (refs) => store.legalOrderNotices(refs), () => privacy.clock.now),
     }),
     routes: [factsRoute(facts, options.config.contextSecret, options.logger)],
     close: () => database.close(),
