@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
-import { principalId, type PatronId } from '../../src/privacy/context/ids.js';
+import { patronId, principalId, type PatronId } from '../../src/privacy/context/ids.js';
+import { mayActForHolder, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { SubjectFacts } from '../../src/privacy/decide/facts.js';
 import type { PatronDataCategory } from '../../src/privacy/decide/rule.js';
 import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
@@ -16,8 +17,19 @@ const scopeOf = (json: string): PatronDataCategory[] => {
  * to one caller. Only what the caller's roles could use is queried: a partner's consents, a
  * custodian's invoked order, a patron's guardianships. At most four statements per batch.
  */
-export class RegisterFacts implements FactsSource {
+export class RegisterFacts implements FactsSource, CardDirectory {
   constructor(private readonly db: Kysely<CirculationTables>) {}
+
+  /** The holders of presented cards the caller may act for (one statement); null for any other card. */
+  async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
+    const wanted = [...new Set(cards.filter((c) => c !== ''))];
+    const rows = wanted.length ? await this.db.selectFrom('patrons').select(['id', 'card_number']).where('card_number', 'in', wanted).execute() : [];
+    const byCard = new Map(rows.map((r) => [r.card_number, patronId(r.id)]));
+    return cards.map((card) => {
+      const holder = byCard.get(card);
+      return holder !== undefined && mayActForHolder(caller, holder) ? holder : null;
+    });
+  }
 
   async load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]> {
     const ids = [...new Set(subjects)];

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { hashPin } from '../../src/auth/pin.js';
 import { graphError } from '../../src/errors/codes.js';
-import { actingFor, isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
+import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
+import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
 import type { CardLogin } from './cardLogin.js';
@@ -15,6 +16,8 @@ import type { CirculationStore, HoldRow, LoanRow, PatronRow } from './store.js';
 export interface CirculationContext extends EnforcedContext {
   store: CirculationStore;
   loaders: CirculationLoaders;
+  /** Resolves the card a patron presents for on-behalf actions (src/privacy/context/onBehalf.ts). */
+  cards: CardDirectory;
 }
 
 type Resolver<S = unknown, A = Record<string, unknown>> = (source: S, args: A, context: CirculationContext) => unknown;
@@ -117,8 +120,8 @@ export const circulationResolvers = {
         pinHash: await hashPin(data.pin),
       });
     }) as Resolver,
-    checkout: ((_, args: { itemId: string; patronId?: string | null }, ctx) =>
-      ctx.store.checkout(args.itemId, actingFor(ctx.privacy.caller, args.patronId, 'circulation'))) as Resolver,
+    checkout: (async (_, args: { itemId: string; cardNumber?: string | null }, ctx) =>
+      ctx.store.checkout(args.itemId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards))) as Resolver,
     returnItem: ((_, args: { itemId: string }, ctx) => {
       requireRole(ctx.privacy.caller, ['staff'], ['circulation']);
       return ctx.store.returnItem(args.itemId);
@@ -129,8 +132,8 @@ export const circulationResolvers = {
       if (!staff) requireRole(caller, ['patron']);
       return ctx.store.renewLoan(loanId(args.loanId), staff ? null : caller.patronId);
     }) as Resolver,
-    placeHold: ((_, args: { workId: string; pickupBranchId: string; patronId?: string | null }, ctx) =>
-      ctx.store.placeHold(args.workId, actingFor(ctx.privacy.caller, args.patronId, 'circulation'), args.pickupBranchId)) as Resolver,
+    placeHold: (async (_, args: { workId: string; pickupBranchId: string; cardNumber?: string | null }, ctx) =>
+      ctx.store.placeHold(args.workId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards), args.pickupBranchId)) as Resolver,
     cancelHold: ((_, args: { holdId: string }, ctx) => {
       const caller = ctx.privacy.caller;
       const staff = caller.roles.includes('staff') && caller.duties.includes('circulation');

@@ -50,6 +50,7 @@ export function createCirculationService(
       privacy,
       store,
       loaders: createCirculationLoaders(store),
+      cards: facts,
       registers,
       cardLogin,
       audit: options.audit,
