@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_PATRONS, PERSONAS, SEEDED_LEGAL_ORDER } from '../../src/auth/personas.js';
+import { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import { checkAnchors, readAnchors } from '../../src/privacy/audit/anchor.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
 
@@ -21,7 +23,7 @@ let strangers: { id: string; name: string; card_number: string }[];
 let upcomingEvents: string[];
 
 beforeAll(async () => {
-  t = await startTestGraph();
+  t = await startTestGraph({ AUDIT_ANCHOR_INTERVAL_SECONDS: '1' });
   const db = t.graph.databases!.circulation.db;
   const adultBorn = `${new Date().getUTCFullYear() - 19}-01-01`;
   strangers = await db
@@ -212,5 +214,17 @@ describe('sealed orders', () => {
     expect((custodian.disclosures as { nodes: { reference: string }[] }).nodes.some((n) => n.reference === 'SEALED-2026-0001')).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, Date.parse(sealedUntil) - Date.now() + 50));
     expect(await ownLog()).toContain('SEALED-2026-0001');
+  });
+});
+
+describe('anchors', () => {
+  it('the running graph writes signed chain heads to the anchor file, and they all verify', async () => {
+    await nameUnder(SEEDED_LEGAL_ORDER, patron.id);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    const file = t.config.audit.anchorFile!;
+    const { anchors, problems } = readAnchors(file, t.config.audit.key);
+    expect(problems).toEqual([]);
+    expect(new Set(anchors.map((a) => a.chain))).toEqual(new Set(['circulation', 'registers', 'events']));
+    expect(checkAnchors(new AuditStore(t.graph.databases!.audit, t.config.audit.key), anchors)).toEqual([]);
   });
 });
