@@ -314,7 +314,9 @@ export class Registers {
         .where('id', '=', idNumber)
         .where('approved_at', 'is', null)
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      // Another custodian approved it between the read and the write.
+      if (!approved) throw badInput('orderId: this order is already approved');
       const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', idNumber).orderBy('patron_id').execute();
       this.trail?.(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
       return legalOrderRecord(approved, patrons.length);
