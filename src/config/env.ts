@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
+  /** Where signed chain heads are appended (a path, or `off`); default `<DATA_DIR>/audit-anchors.jsonl`. */
+  AUDIT_ANCHOR_FILE: z.string().min(1, 'AUDIT_ANCHOR_FILE must be a file path or off').optional(),
+  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
@@ -95,7 +98,15 @@ export interface Config {
   /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
   contextSigning: boolean;
   /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
-  audit: { enabled: boolean; key: string; retentionDays: number; timerScale: number };
+  audit: {
+    enabled: boolean;
+    key: string;
+    retentionDays: number;
+    timerScale: number;
+    /** The append-only file the signed chain heads go to (null: anchoring off), and how often. */
+    anchorFile: string | null;
+    anchorIntervalMs: number;
+  };
   logLevel: string;
   /** What a browser gets at the gateway: our offline GraphiQL at `/`, Apollo Sandbox (online), or nothing. */
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
@@ -136,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.GATEWAY_PREFILTER === 'off' && 'GATEWAY_PREFILTER: production cannot turn the pre-filter off',
       e.CONTEXT_SIGNING === 'off' && 'CONTEXT_SIGNING: production cannot accept unsigned contexts',
       e.AUDIT === 'off' && 'AUDIT: production cannot disclose unaudited',
+      e.AUDIT_ANCHOR_FILE === 'off' && 'AUDIT_ANCHOR_FILE: production cannot turn audit anchoring off',
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
       !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
@@ -170,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,
       retentionDays: e.AUDIT_RETENTION_DAYS,
       timerScale: e.AUDIT_TIMER_SCALE,
+      anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
+      anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.

@@ -150,6 +150,17 @@ export const circulationMigrations: Migrations = {
       await db.schema.createIndex('fines_loan').on('fines').columns(['loan_id', 'paid_at']).execute();
     },
   },
+  // Two people for a legal order: who registered it, who approved it (a different custodian; until
+  // then it discloses nothing), and until when its subject must not learn of it (sealed). An order
+  // registered before this migration has no approver and so discloses nothing until approved.
+  '0005_legal_order_approval': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('legal_orders').addColumn('registered_by', 'text').execute();
+      await db.schema.alterTable('legal_orders').addColumn('approved_by', 'text').execute();
+      await db.schema.alterTable('legal_orders').addColumn('approved_at', 'text').execute();
+      await db.schema.alterTable('legal_orders').addColumn('sealed_until', 'text').execute();
+    },
+  },
 };
 
 /** Row shapes of the circulation database. Dates are ISO 8601 strings (UTC). */
@@ -225,6 +236,13 @@ export interface CirculationTables {
     valid_from: string;
     valid_until: string;
     created_at: string;
+    /** The custodian's principal who registered it (migration 0005). */
+    registered_by: string | null;
+    /** The different custodian who approved it; null until then, and the order discloses nothing. */
+    approved_by: string | null;
+    approved_at: string | null;
+    /** Until this instant the order's disclosures stay out of its subjects' own logs. */
+    sealed_until: string | null;
   };
   legal_order_patrons: { order_id: number; patron_id: string };
   guardianships: {
