@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
 import type { ServiceName } from '../app/graph.js';
 import { playgroundUrl } from '../playground/url.js';
-import { isSupervised, reportReady, stopWithSupervisor } from '../supervisor/childChannel.js';
+import { isSupervised, loadedAwaitListen, reportReady, stopWithSupervisor } from '../supervisor/childChannel.js';
 
 const program = new Command()
   .name('start')
@@ -33,6 +33,11 @@ if (config.jwt.isDevelopmentSecret && !supervised) {
 // The whole graph runs as one process per service under a supervisor, unless SUPERVISE=off. Each
 // loads only its own code: the supervisor none of the services', a service none of the supervisor's.
 const start = async () => {
+  if (supervised) {
+    // Load this service's code while the supervisor waits for what it needs, then listen when told.
+    await (only === 'gateway' ? import('../gateway/gateway.js') : import('../app/graph.js'));
+    await loadedAwaitListen();
+  }
   if (only === undefined && config.supervisor.enabled) {
     const { superviseGraph } = await import('../supervisor/supervisor.js');
     return superviseGraph(config, logger.child({ component: 'supervisor' }));

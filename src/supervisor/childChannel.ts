@@ -10,12 +10,33 @@
  */
 export const SUPERVISED_VARIABLE = 'LIBRARY_GRAPH_SUPERVISED';
 
-/** What a service's process tells the supervisor. */
-export type ChildMessage = { kind: 'ready'; url: string };
+/** What a service's process tells the supervisor: its code is loaded, or it listens at `url`. */
+export type ChildMessage = { kind: 'loaded' } | { kind: 'ready'; url: string };
+
+/** What the supervisor tells a service whose code is loaded: the services it needs are up, listen. */
+export interface ListenMessage {
+  kind: 'listen';
+}
 
 /** True in a process the supervisor started. */
 export function isSupervised(): boolean {
   return typeof process.send === 'function' && process.connected && process.env[SUPERVISED_VARIABLE] === '1';
+}
+
+/**
+ * Says the service's code is loaded and waits for the supervisor's word to listen: the gateway
+ * loads while the subgraphs start, and listens only once they answer.
+ */
+export function loadedAwaitListen(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if ((message as Partial<ListenMessage> | null)?.kind !== 'listen') return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+    process.send?.({ kind: 'loaded' } satisfies ChildMessage);
+  });
 }
 
 /** Tells the supervisor that the service answers at `url`. */
@@ -39,5 +60,6 @@ export function stopWithSupervisor(stop: () => Promise<void>, forceAfterMs = 10_
 export function childMessage(message: unknown): ChildMessage | null {
   if (typeof message !== 'object' || message === null) return null;
   const { kind, url } = message as { kind?: unknown; url?: unknown };
+  if (kind === 'loaded') return { kind };
   return kind === 'ready' && typeof url === 'string' ? { kind, url } : null;
 }

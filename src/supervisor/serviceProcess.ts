@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Logger } from '../log/logger.js';
 import { restartDelay, type BackoffPolicy } from './backoff.js';
-import { childMessage } from './childChannel.js';
+import { childMessage, type ListenMessage } from './childChannel.js';
 import { describeExit, exitReason } from './exitReason.js';
 
 /** How one service's process is started. */
@@ -22,6 +22,8 @@ export interface ServiceProcessOptions {
   logger: Logger;
   /** How long a stop waits for the process to finish its in-flight requests before SIGKILL. */
   stopTimeoutMs?: number;
+  /** Settles when the service may listen (the gateway: once the subgraphs answer); it loads meanwhile. */
+  listenAfter?: Promise<void>;
 }
 
 /** How much of a process's stderr is kept to tell why it died. */
@@ -111,8 +113,13 @@ export class ServiceProcess {
       this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
     });
     child.on('message', (message: unknown) => {
-      const ready = childMessage(message);
-      if (ready) this.#ready(ready.url);
+      const said = childMessage(message);
+      if (said?.kind === 'ready') this.#ready(said.url);
+      if (said?.kind === 'loaded') {
+        void (options.listenAfter ?? Promise.resolve()).then(() => {
+          if (child.connected) child.send({ kind: 'listen' } satisfies ListenMessage);
+        });
+      }
     });
     child.once('error', (error) => options.logger.error({ service: options.name, err: error.message }, 'could not start the process'));
     child.once('exit', (code, signal) => this.#exited(child, code, signal));

@@ -39,7 +39,8 @@ const EXEC_ARGV = OWN_EXTENSION === '.ts' ? ['--import', import.meta.resolve('ts
 /**
  * Starts the graph as `npm start` runs it: the databases are migrated and, the first time, seeded
  * here, once; then each service starts in its own process with a heap cap (the three subgraphs side
- * by side, then the gateway pointing at them), and any that dies is started again. A service that cannot start at all stops everything with its reason.
+ * by side, then the gateway pointing at them, its code loaded meanwhile), and any that dies is
+ * started again. A service that cannot start at all stops everything with its reason.
  */
 export async function superviseGraph(config: Config, logger: Logger, environment: NodeJS.ProcessEnv = process.env): Promise<SupervisedGraph> {
   const databases = await prepareDatabases(config, logger);
@@ -49,7 +50,7 @@ export async function superviseGraph(config: Config, logger: Logger, environment
   const shared: NodeJS.ProcessEnv = { ...environment, SEED_ON_START: 'off', [SUPERVISED_VARIABLE]: '1' };
   const services = {} as Record<ServiceName, ServiceProcess>;
   const urls = {} as Record<ServiceName, string>;
-  const make = (name: ServiceName, env: NodeJS.ProcessEnv) =>
+  const make = (name: ServiceName, env: NodeJS.ProcessEnv, listenAfter?: Promise<void>) =>
     (services[name] = new ServiceProcess({
       name,
       script: START_SCRIPT,
@@ -60,6 +61,7 @@ export async function superviseGraph(config: Config, logger: Logger, environment
       heapMb: config.supervisor.heapMb,
       backoff: config.supervisor,
       logger,
+      listenAfter,
     }));
 
   const stop = async () => {
@@ -78,10 +80,15 @@ export async function superviseGraph(config: Config, logger: Logger, environment
     ) as Record<SubgraphName, number>;
     const own = (n: SubgraphName) => `http://${shownHost(config.host)}:${ports[n]}/graphql`;
     const subgraphEnv = { ...shared, ...Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [PORT_VARIABLES[n], String(ports[n])])), CIRCULATION_URL: own('circulation') };
+    // The gateway loads its code meanwhile, and listens once the subgraphs answer.
+    let subgraphsUp!: () => void;
+    const routing = Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [URL_VARIABLES[n], own(n)]));
+    const gateway = make('gateway', { ...shared, ...routing }, new Promise<void>((resolve) => (subgraphsUp = resolve))).start();
+    gateway.catch(() => undefined);
     const started = await Promise.all((['circulation', 'catalog', 'events'] as const).map((n) => make(n, subgraphEnv).start()));
     [urls.circulation, urls.catalog, urls.events] = started as [string, string, string];
-    const routing = Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [URL_VARIABLES[n], urls[n]]));
-    urls.gateway = await make('gateway', { ...shared, ...routing }).start();
+    subgraphsUp();
+    urls.gateway = await gateway;
   } catch (error) {
     await stop();
     process.removeListener('exit', killAll);
