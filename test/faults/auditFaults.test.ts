@@ -193,7 +193,7 @@ describe('circulation database busy', () => {
   });
 
   it('a checkout that cannot get the write lock fails with a clear error and changes nothing; it succeeds once the lock is free', async () => {
-    const checkout = 'mutation { checkout(itemId: "it_42", patronId: "PID") { id dueAt } }'.replace('PID', patron.id);
+    const checkout = `mutation { checkout(itemId: "it_42", cardNumber: "${patron.cardNumber}") { id dueAt } }`;
     const availability = async () => ((await g.query('anonymous', '{ item(id: "it_42") { availability } }')).data!.item as { availability: string }).availability;
     const before = await availability();
     holder.exec('begin immediate');

@@ -19,8 +19,10 @@ beforeAll(async () => {
   const consent = await g.query('records-custodian', `mutation { recordConsent(input: { patronId: "${patron.id}", grantee: "${PARTNER_PRINCIPAL}",
     scope: [IDENTITY, CONTACT, EVENTS], documentRef: "consent-faults-1", validFrom: "${from}", validUntil: "${until}" }) { id } }`);
   const order = await g.query('records-custodian', `mutation { registerLegalOrder(input: { reference: "${ORDER}", kind: SUBPOENA,
-    authority: "Jefferson County District Court", patronIds: ["${patron.id}"], scope: [IDENTITY, EVENTS], validFrom: "${from}", validUntil: "${until}" }) { id } }`);
-  expect([consent.errors, order.errors]).toEqual([undefined, undefined]);
+    authority: "Jefferson County District Court", patronIds: ["${patron.id}"], scope: [IDENTITY, EVENTS], validUntil: "${until}" }) { id } }`);
+  // Two-person rule: a second custodian approves the order.
+  const approved = await g.query('records-custodian-2', `mutation { approveLegalOrder(orderId: "${(order.data?.registerLegalOrder as { id: string }).id}") { status } }`);
+  expect([consent.errors, order.errors, approved.errors]).toEqual([undefined, undefined, undefined]);
 });
 afterAll(async () => g?.stop());
 afterEach(() => g.proxies.circulation.set('/internal/facts', { kind: 'pass' }));
