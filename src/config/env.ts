@@ -2,6 +2,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
+import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -45,6 +46,9 @@ const EnvSchema = z.object({
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
   ...RETENTION_ENV,
+  // Limits: LIMIT_DEPTH, _ALIASES, _DIRECTIVES, _TOKENS, _ROOT_FIELDS, _COST, _LIST_SIZE, _FIELD_WEIGHTS,
+  // _ENTITY_REPRESENTATIONS, _BODY_BYTES, _RESPONSE_BYTES, REQUEST_DEADLINE_MS.
+  ...LIMITS_ENV,
 });
 
 /** Names of the three subgraphs, fixed by CONTRACT.md. */
@@ -98,6 +102,8 @@ export interface Config {
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
   /** How long closed loans, holds and registrations keep their patron, and when the purge runs. */
   retention: RetentionConfig;
+  /** What one request may ask for, send and take: operation limits, body and response sizes, its deadline. */
+  limits: LimitsConfig;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -170,5 +176,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A browser playground in development; tests and production ask for one explicitly.
     playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
     retention: retentionConfig(e),
+    limits: limitsConfig(e),
   };
 }

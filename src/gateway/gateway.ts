@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildASTSchema, parse } from 'graphql';
 import type { Config, SubgraphName } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
@@ -9,6 +10,9 @@ import type { Logger } from '../log/logger.js';
 import { landingPagePlugin } from '../playground/landingPage.js';
 import { playgroundRoute } from '../playground/serve.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
+import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
+import { EntityBatches } from '../limits/entityBatches.js';
+import { limitGuard } from '../limits/operationLimits.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
@@ -42,14 +46,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
-      new SignedDataSource({
-        url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
-        name,
-        secret: config.contextSigning ? config.contextSecret : null,
-      }),
+      new EntityBatches(
+        new SignedDataSource({
+          url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+          name,
+          secret: config.contextSigning ? config.contextSecret : null,
+        }),
+        config.limits.operation.entityRepresentations,
+      ),
     logger: logger.child({ component: 'gateway' }),
   });
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
+  // Operation limits are checked against the graph clients see, before anything is planned or fetched.
+  const admit = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation);
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
   return serveGraphQL(
     (httpServer) =>
@@ -66,12 +75,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           requestLogPlugin(logger),
           ...(config.gatewayPrefilter ? [prefilterPlugin(options.supergraphSdl)] : []),
           landingPagePlugin(config.playground),
+          deadlinePlugin(),
         ],
       }),
     {
       host: config.host,
       port: options.port,
+      admit,
+      sizes: { bodyBytes: config.limits.bodyBytes, responseBytes: config.limits.responseBytes },
       context: async (request) => {
+        const deadline = startDeadline(config.limits.deadlineMs);
         const requestId = header(request, 'x-request-id')?.slice(0, 100) || randomUUID();
         const caller = await authenticate(
           {
@@ -81,7 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           },
           requestId,
         );
-        return { caller };
+        return { caller, deadline };
       },
       routes,
       health: () => ({ service: 'gateway' }),
