@@ -1,7 +1,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, Lexer, NoFragmentCyclesRule, parse, Source, TokenKind, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, Lexer, NoFragmentCyclesRule, parse, Source, TokenKind, validate, visit, type DocumentNode, type GraphQLSchema, type Token } from 'graphql';
 import { costLimitRule } from './CostLimitRule.js';
 import { maxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
 import { maxRootFieldsRule } from './MaxRootFieldsRule.js';
@@ -47,7 +47,11 @@ function countTokens(query: string): number | null {
   const lexer = new Lexer(new Source(query));
   let count = 0;
   try {
-    while (lexer.advance().kind !== TokenKind.EOF) count++;
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      // The lexer links each token to the one before; unlinked, 150,000 of them are never all held at once.
+      (token as { prev: Token | null }).prev = null;
+      count++;
+    }
   } catch {
     return null;
   }
@@ -65,21 +69,25 @@ const armor = (limit: LimitName, value: number, report: RefusalSink) => ({
   onAccept: [],
 });
 
-/**
- * Checks an operation against `limits` before anything runs it, cheapest first: its tokens (by
- * lexing alone), then a fragment cycle, then depth, aliases, directives, root fields, entity
- * representations and cost in one pass. Returns the first limit exceeded, or null to admit the
- * operation. Text that does not parse, or a request without a query, is admitted here: the GraphQL
- * server refuses it with the parser's message, and parsing is bounded by the token limit.
- */
-export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, request: OperationRequest): Refusal | null {
-  if (typeof request.query !== 'string') return null;
-  const tokens = countTokens(request.query);
+/** What an operation's text alone decides, kept for the next request with the same text. */
+interface Analysis {
+  document: DocumentNode;
+  /** The first limit the text exceeds whatever its variables (tokens, cycle, depth, aliases, ...). */
+  refusal: Refusal | null;
+  /** Whether a variable sizes a list (`first: $n`, `representations: $r`), so the cost needs the request's values. */
+  sizedByVariables: boolean;
+}
+
+const SIZE_ARGUMENTS = new Set(['first', 'last', 'representations']);
+
+/** Depth, aliases, directives and root fields: what no variable changes. */
+function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string): Analysis | Refusal | null {
+  const tokens = countTokens(query);
   if (tokens === null) return null;
   if (tokens > limits.tokens) return { limit: 'tokens', value: limits.tokens, figure: tokens };
   let document: DocumentNode;
   try {
-    document = parse(request.query, { noLocation: true, maxTokens: limits.tokens });
+    document = parse(query, { noLocation: true, maxTokens: limits.tokens });
   } catch {
     return null;
   }
@@ -87,19 +95,84 @@ export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, r
   if (cycle) {
     return { limit: 'depth', value: limits.depth, figure: Infinity, reason: cycle.message.replace(/\.$/, '').replace(/^Cannot spread/, 'a fragment cycle: cannot spread') };
   }
-  const variables = request.variables && typeof request.variables === 'object' ? (request.variables as Record<string, unknown>) : {};
   const refusals: Refusal[] = [];
   const report: RefusalSink = (refusal) => void refusals.push(refusal);
-  const rules: ValidationRule[] = [
+  validate(schema, document, [
     maxDepthRule({ ...armor('depth', limits.depth, report), flattenFragments: true, ignoreIntrospection: true }),
     maxAliasesRule({ ...armor('aliases', limits.aliases, report), allowList: [] }),
     maxDirectivesRule(armor('directives', limits.directives, report)),
     maxRootFieldsRule(limits.rootFields, report),
+  ]);
+  let sizedByVariables = false;
+  visit(document, {
+    Argument(node) {
+      if (SIZE_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE) sizedByVariables = true;
+    },
+  });
+  return { document, refusal: refusals[0] ?? null, sizedByVariables };
+}
+
+/** The cost and `_entities` size of a parsed operation with the request's variables. */
+function measure(schema: GraphQLSchema, limits: OperationLimits, document: DocumentNode, variables: Record<string, unknown>): Refusal | null {
+  const refusals: Refusal[] = [];
+  const report: RefusalSink = (refusal) => void refusals.push(refusal);
+  validate(schema, document, [
     maxEntityRepresentationsRule(limits.entityRepresentations, variables, report),
     costLimitRule({ limit: limits.cost, listSize: limits.listSize, weights: limits.fieldWeights, variables }, report),
-  ];
-  validate(schema, document, rules);
+  ]);
   return refusals[0] ?? null;
+}
+
+const isRefusal = (value: Analysis | Refusal): value is Refusal => 'limit' in value;
+
+/** How many admitted operation texts a checker remembers, and the longest it keeps. */
+const CACHE_ENTRIES = 500;
+const CACHE_TEXT_LENGTH = 20_000;
+
+/**
+ * Checks operations against `limits` before anything runs them, cheapest first: tokens (by lexing
+ * alone), a fragment cycle, then depth, aliases, directives and root fields, then entity
+ * representations and cost with the request's variables. `check` returns the first limit
+ * exceeded, or null to admit. Text that does not parse, or a request without a query, is admitted
+ * here: the GraphQL server refuses it with the parser's message, its parse bounded by the token
+ * limit. The verdict on an admitted text is remembered (a client repeats its operations), and its
+ * cost recomputed only when a variable sizes a list.
+ */
+export class OperationChecker {
+  private readonly admitted = new Map<string, { analysis: Analysis; costRefusal: Refusal | null | undefined }>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly limits: OperationLimits,
+  ) {}
+
+  /** The first limit `request` exceeds, or null. */
+  check(request: OperationRequest): Refusal | null {
+    if (typeof request.query !== 'string') return null;
+    const variables = request.variables && typeof request.variables === 'object' ? (request.variables as Record<string, unknown>) : {};
+    let known = this.admitted.get(request.query);
+    if (known) {
+      this.admitted.delete(request.query); // most recently used last
+      this.admitted.set(request.query, known);
+    } else {
+      const analysis = analyze(this.schema, this.limits, request.query);
+      if (analysis === null || isRefusal(analysis)) return analysis;
+      if (analysis.refusal) return analysis.refusal;
+      known = { analysis, costRefusal: undefined };
+      if (request.query.length <= CACHE_TEXT_LENGTH) {
+        this.admitted.set(request.query, known);
+        if (this.admitted.size > CACHE_ENTRIES) this.admitted.delete(this.admitted.keys().next().value!);
+      }
+    }
+    if (known.analysis.sizedByVariables) return measure(this.schema, this.limits, known.analysis.document, variables);
+    if (known.costRefusal === undefined) known.costRefusal = measure(this.schema, this.limits, known.analysis.document, {});
+    return known.costRefusal;
+  }
+}
+
+/** Checks one operation against `limits` (see {@link OperationChecker}). */
+export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, request: OperationRequest): Refusal | null {
+  return new OperationChecker(schema, limits).check(request);
 }
 
 /**
@@ -107,8 +180,9 @@ export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, r
  * 400 and one OPERATION_TOO_COMPLEX error, before the request is authenticated, planned or run.
  */
 export function limitGuard(schema: GraphQLSchema, limits: OperationLimits): (operation: OperationRequest) => void {
+  const checker = new OperationChecker(schema, limits);
   return (operation) => {
-    const refusal = checkOperation(schema, limits, operation);
+    const refusal = checker.check(operation);
     if (refusal) throw new HttpRefusal(400, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
   };
 }
