@@ -85,7 +85,8 @@ try {
   const med = (r: Refusal) => [...r.ms].sort((a, b) => a - b)[Math.floor(r.ms.length / 2)]!;
   const markdown = `# Hostile operations: refused, and the graph stays responsive
 
-\`npm run bench:hostile${values.short ? ' -- --short' : ''}\` on ${machine()}, ${new Date().toISOString().slice(0, 10)}: the whole graph
+\`npm run bench:hostile${values.short ? ' -- --short' : ''}\` on ${machine()}, ${new Date().toISOString().slice(0, 10)}, load average
+${os.loadavg()[0]!.toFixed(1)} at the end (other work shared the machine: the latencies are its, not the graph's alone): the whole graph
 in one process with its default limits, demo data. Each hostile operation of issue 14 sent ${rounds} times
 in a row; then ${seconds} s of a normal query (${normal.name}, ${normal.connections} connections) alone, and
 ${seconds} s of it while two connections keep sending the hostile operations in turn.
