@@ -68,7 +68,7 @@ export const HOSTILE: readonly HostileOperation[] = [
     body: () => json('query Search($s: String) { works(search: $s) { totalCount } }', { s: 'x'.repeat(3 * MiB) }),
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
-    message: /over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)/,
+    message: /^Request body too large: [\d,]+ bytes is over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)\.$/,
   },
   {
     name: 'fragment cycle',
@@ -82,6 +82,6 @@ export const HOSTILE: readonly HostileOperation[] = [
     body: () => JSON.stringify({ query: '{ branches { name } }', extensions: { pad: 'x'.repeat(MiB + 1) } }),
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
-    message: /over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)/,
+    message: /^Request body too large: [\d,]+ bytes is over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)\.$/,
   },
 ];

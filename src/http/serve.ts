@@ -61,16 +61,16 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
         if (drained > limit * DRAIN_FACTOR) req.destroy();
       });
       req.resume();
-      reject(new HttpRefusal(413, 'PAYLOAD_TOO_LARGE', `Request body too large: ${seen} over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
+      reject(new HttpRefusal(413, 'PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) refuse(`more than ${bytes(limit)} bytes received,`);
+      if (size > limit) refuse(`${bytes(size)} bytes received so far`);
       else chunks.push(chunk);
     };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      refuse(`${bytes(declared)} bytes declared,`);
+      refuse(`${bytes(declared)} bytes`);
       return;
     }
     req.on('data', onData);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
 import { loadConfig, type SubgraphName } from '../../src/config/env.js';
@@ -109,5 +110,24 @@ describe('hostile operations are refused before any subgraph is called', () => {
     expect(answer.status).toBe(413);
     expect(answer.json.errors).toEqual([{ message: expect.stringMatching(/over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)/), extensions: { code: 'PAYLOAD_TOO_LARGE' } }]);
     expect((await post(JSON.stringify({ query: '{ __typename }' }))).status).toBe(200);
+  });
+
+  it('answers 413 to a streamed body with no declared length, once it passes the limit', async () => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      req.write('{"query":"{ __typename }","pad":"');
+      for (let i = 0; i < 32; i++) req.write(chunk); // 2 MiB
+      req.end('"}');
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual({
+      errors: [{ message: expect.stringMatching(/^Request body too large: [\d,]+ bytes received so far is over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)\.$/), extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    });
   });
 });
