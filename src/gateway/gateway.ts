@@ -56,9 +56,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       ),
     logger: logger.child({ component: 'gateway' }),
   });
-  // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
   const admit = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation);
+  // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
   return serveGraphQL(
     (httpServer) =>

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { ERRORS } from '../errors/codes.js';
 
 /** The largest request body accepted unless configured: a GraphQL operation is small, a flood is not. */
 const DEFAULT_BODY_BYTES = 1024 * 1024;
@@ -61,7 +62,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
         if (drained > limit * DRAIN_FACTOR) req.destroy();
       });
       req.resume();
-      reject(new HttpRefusal(413, 'PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
+      reject(new HttpRefusal(ERRORS.PAYLOAD_TOO_LARGE.status, 'PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -190,7 +191,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     if (limit !== undefined && response.body.kind === 'complete' && response.body.string.length > limit / 4) {
       const size = Buffer.byteLength(response.body.string);
       if (size > limit) {
-        sendError(res, 400, 'OPERATION_TOO_COMPLEX', `Response too large: ${bytes(size)} bytes is over the limit of ${bytes(limit)} (LIMIT_RESPONSE_BYTES); ask for fewer fields or smaller pages.`);
+        sendError(res, ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', `Response too large: ${bytes(size)} bytes is over the limit of ${bytes(limit)} (LIMIT_RESPONSE_BYTES); ask for fewer fields or smaller pages.`);
         return;
       }
     }

@@ -5,6 +5,7 @@ import { GraphQLError, Kind, Lexer, NoFragmentCyclesRule, parse, Source, TokenKi
 import { costLimitRule } from './CostLimitRule.js';
 import { maxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
 import { maxRootFieldsRule } from './MaxRootFieldsRule.js';
+import { ERRORS } from '../errors/codes.js';
 import { HttpRefusal, type OperationRequest } from '../http/serve.js';
 import { refusalError, type LimitName, type Refusal, type RefusalSink } from './refusal.js';
 
@@ -183,6 +184,6 @@ export function limitGuard(schema: GraphQLSchema, limits: OperationLimits): (ope
   const checker = new OperationChecker(schema, limits);
   return (operation) => {
     const refusal = checker.check(operation);
-    if (refusal) throw new HttpRefusal(400, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
+    if (refusal) throw new HttpRefusal(ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
   };
 }
