@@ -13,13 +13,14 @@ import { createAuthenticator } from '../privacy/authenticate/token.js';
 import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
 import { EntityBatches } from '../limits/entityBatches.js';
 import { limitGuard } from '../limits/operationLimits.js';
+import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
 
-const header = (request: RawRequest, name: string): string | undefined => {
+const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
   const value = request.req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
@@ -57,9 +58,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     logger: logger.child({ component: 'gateway' }),
   });
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
-  const admit = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation);
+  const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation);
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
+  // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
+  const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(
     (httpServer) =>
       new ApolloServer<GatewayContext>({
@@ -78,10 +81,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           deadlinePlugin(),
         ],
       }),
-    {
+    rateLimit.wrap({
       host: config.host,
       port: options.port,
-      admit,
+      limitOperation,
       sizes: { bodyBytes: config.limits.bodyBytes, responseBytes: config.limits.responseBytes },
       context: async (request) => {
         const deadline = startDeadline(config.limits.deadlineMs);
@@ -98,6 +101,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       },
       routes,
       health: () => ({ service: 'gateway' }),
-    },
+    }),
   );
 }

@@ -121,6 +121,11 @@ export interface ServeOptions<Ctx extends BaseContext> {
   port: number;
   /** Builds the per-request context; throw an HttpRefusal to refuse the request. */
   context: (request: RawRequest) => Promise<Ctx>;
+  /**
+   * Runs first for every request but /health, before its body is read; false when it has answered
+   * the request itself (a rate limit). May throw an HttpRefusal.
+   */
+  admit?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Runs before the body is parsed, e.g. to verify a signature over the raw bytes. */
   guard?: (request: RawRequest) => void;
   /** Extra routes tried before /graphql (health is built in). */
@@ -135,7 +140,7 @@ export interface ServeOptions<Ctx extends BaseContext> {
    * Runs on each operation before context, parsing or execution (so before any subgraph is
    * called); throws an HttpRefusal to refuse it, e.g. an operation over the limits.
    */
-  admit?: (operation: OperationRequest) => void;
+  limitOperation?: (operation: OperationRequest) => void;
   /** The largest request body (default 1 MiB) and response body (default: none) in bytes. */
   sizes?: { bodyBytes: number; responseBytes?: number };
 }
@@ -168,6 +173,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendJson(res, 200, { status: 'ok', ...options.health?.() });
       return;
     }
+    if (options.admit && !(await options.admit(req, res))) return;
     const request: RawRequest = { req, body: await readBody(req, options.sizes?.bodyBytes ?? DEFAULT_BODY_BYTES) };
     for (const route of options.routes ?? []) if (await route(request, res)) return;
     if (url.pathname !== '/graphql') {
@@ -176,7 +182,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     }
     options.guard?.(request);
     const body = parseJsonBody(request);
-    if (options.admit) for (const operation of operationsOf(req.method, url, body)) options.admit(operation);
+    if (options.limitOperation) for (const operation of operationsOf(req.method, url, body)) options.limitOperation(operation);
     const context = await options.context(request);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {

@@ -177,7 +177,7 @@ export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, r
 }
 
 /**
- * The `admit` hook of `serveGraphQL` for one schema: refuses an operation over `limits` with HTTP
+ * The `limitOperation` hook of `serveGraphQL` for one schema: refuses an operation over `limits` with HTTP
  * 400 and one OPERATION_TOO_COMPLEX error, before the request is authenticated, planned or run.
  */
 export function limitGuard(schema: GraphQLSchema, limits: OperationLimits): (operation: OperationRequest) => void {
