@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 import type { RefusalSink } from './refusal.js';
 
-/** How the cost of an operation is estimated; see {@link costLimitRule}. */
+/** How the cost of an operation is estimated; see {@link CostLimitRule}. */
 export interface CostOptions {
   /** The most an operation may cost. */
   limit: number;
@@ -39,7 +39,7 @@ const PAGE_ARGUMENTS = ['first', 'last'];
  * introspection cost nothing. graphql-armor's cost limit multiplies only by literal `first`
  * arguments and grows with depth instead, so a nested list of defaults passes it unmeasured.
  */
-export function costLimitRule(options: CostOptions, report: RefusalSink): ValidationRule {
+export function CostLimitRule(options: CostOptions, report: RefusalSink): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     // A fragment's cost per value of its parent, by name and inherited page size: each is walked once.
     const fragmentCosts = new Map<string, number>();

@@ -6,7 +6,7 @@ import type { RefusalSink } from './refusal.js';
  * fragments and every alias of one field: each root field is its own resolver call (and at the
  * gateway, often its own subgraph fetch), so aliases of one cheap field can still flood a service.
  */
-export function maxRootFieldsRule(limit: number, report: RefusalSink): ValidationRule {
+export function MaxRootFieldsRule(limit: number, report: RefusalSink): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragmentCounts = new Map<string, number>();
     const walking = new Set<string>();

@@ -2,9 +2,9 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, Kind, Lexer, NoFragmentCyclesRule, parse, Source, TokenKind, validate, visit, type DocumentNode, type GraphQLSchema, type Token } from 'graphql';
-import { costLimitRule } from './CostLimitRule.js';
-import { maxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
-import { maxRootFieldsRule } from './MaxRootFieldsRule.js';
+import { CostLimitRule } from './CostLimitRule.js';
+import { MaxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
+import { MaxRootFieldsRule } from './MaxRootFieldsRule.js';
 import { ERRORS } from '../errors/codes.js';
 import { HttpRefusal, type OperationRequest } from '../http/serve.js';
 import { refusalError, type LimitName, type Refusal, type RefusalSink } from './refusal.js';
@@ -81,7 +81,11 @@ interface Analysis {
 
 const SIZE_ARGUMENTS = new Set(['first', 'last', 'representations']);
 
-/** Depth, aliases, directives and root fields: what no variable changes. */
+/**
+ * What no variable changes: tokens (by lexing alone, before any tree is built), a fragment cycle,
+ * then depth, aliases and directives (graphql-armor's rules) and root fields in one pass. Null for
+ * text that does not lex or parse: the GraphQL server answers it with the parser's message.
+ */
 function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string): Analysis | Refusal | null {
   const tokens = countTokens(query);
   if (tokens === null) return null;
@@ -102,7 +106,7 @@ function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string):
     maxDepthRule({ ...armor('depth', limits.depth, report), flattenFragments: true, ignoreIntrospection: true }),
     maxAliasesRule({ ...armor('aliases', limits.aliases, report), allowList: [] }),
     maxDirectivesRule(armor('directives', limits.directives, report)),
-    maxRootFieldsRule(limits.rootFields, report),
+    MaxRootFieldsRule(limits.rootFields, report),
   ]);
   let sizedByVariables = false;
   visit(document, {
@@ -118,8 +122,8 @@ function measure(schema: GraphQLSchema, limits: OperationLimits, document: Docum
   const refusals: Refusal[] = [];
   const report: RefusalSink = (refusal) => void refusals.push(refusal);
   validate(schema, document, [
-    maxEntityRepresentationsRule(limits.entityRepresentations, variables, report),
-    costLimitRule({ limit: limits.cost, listSize: limits.listSize, weights: limits.fieldWeights, variables }, report),
+    MaxEntityRepresentationsRule(limits.entityRepresentations, variables, report),
+    CostLimitRule({ limit: limits.cost, listSize: limits.listSize, weights: limits.fieldWeights, variables }, report),
   ]);
   return refusals[0] ?? null;
 }
