@@ -47,7 +47,7 @@ export const HOSTILE: readonly HostileOperation[] = [
     body: () => json(`{ ${Array.from({ length: 10_000 }, (_, i) => `b${i}: branches { name }`).join(' ')} }`),
     status: 400,
     code: 'OPERATION_TOO_COMPLEX',
-    message: /^Operation too complex: tokens 60,002 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
+    message: /^Operation too complex: tokens more than 20,000 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
   },
   {
     name: 'depth 50',
@@ -61,7 +61,7 @@ export const HOSTILE: readonly HostileOperation[] = [
     body: () => json(`{ branches { ${'id '.repeat(150_000)}} }`),
     status: 400,
     code: 'OPERATION_TOO_COMPLEX',
-    message: /^Operation too complex: tokens 150,005 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
+    message: /^Operation too complex: tokens more than 20,000 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
   },
   {
     name: '3 MB variable',

@@ -43,13 +43,24 @@ export function subgraphLimits(limits: OperationLimits): OperationLimits {
   };
 }
 
-/** Counts the tokens of a document without building it; null when it does not even lex. */
-function countTokens(query: string): number | null {
+/**
+ * How far past the limit tokens are counted: enough to say how far over an operation is, while a
+ * megabyte of tokens costs no more to refuse than a few thousand.
+ */
+const TOKEN_COUNT_FACTOR = 4;
+
+/**
+ * Counts the tokens of a document, up to `stopAfter`, without building it; null when the counted
+ * part does not even lex.
+ */
+function countTokens(query: string, stopAfter: number): number | null {
   const lexer = new Lexer(new Source(query));
   let count = 0;
   try {
-    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
-      // The lexer links each token to the one before; unlinked, 150,000 of them are never all held at once.
+    while (count <= stopAfter) {
+      const token = lexer.advance();
+      if (token.kind === TokenKind.EOF) break;
+      // The lexer links each token to the one before; unlinked, they are never all held at once.
       (token as { prev: Token | null }).prev = null;
       count++;
     }
@@ -82,13 +93,16 @@ interface Analysis {
 const SIZE_ARGUMENTS = new Set(['first', 'last', 'representations']);
 
 /**
- * What no variable changes: tokens (by lexing alone, before any tree is built), a fragment cycle,
+ * What no variable changes: tokens (by lexing alone, before any tree is built, and only so far past
+ * the limit), a fragment cycle,
  * then depth, aliases and directives (graphql-armor's rules) and root fields in one pass. Null for
  * text that does not lex or parse: the GraphQL server answers it with the parser's message.
  */
 function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string): Analysis | Refusal | null {
-  const tokens = countTokens(query);
+  const stopAfter = limits.tokens * TOKEN_COUNT_FACTOR;
+  const tokens = countTokens(query, stopAfter);
   if (tokens === null) return null;
+  if (tokens > stopAfter) return { limit: 'tokens', value: limits.tokens, figure: stopAfter, moreThan: true };
   if (tokens > limits.tokens) return { limit: 'tokens', value: limits.tokens, figure: tokens };
   let document: DocumentNode;
   try {

@@ -22,6 +22,8 @@ export interface Refusal {
   figure: number;
   /** Why the figure is what it is, where the number alone does not say (a fragment cycle). */
   reason?: string;
+  /** The figure is a lower bound: counting stopped there (tokens far over their limit). */
+  moreThan?: boolean;
 }
 
 /** Where a rule hands an exceeded limit; the first one reported is the one answered. */
@@ -38,6 +40,6 @@ export function refusalError(refusal: Refusal): GraphQLError {
   const why = refusal.reason ? ` (${refusal.reason})` : '';
   return graphError(
     'OPERATION_TOO_COMPLEX',
-    `Operation too complex: ${refusal.limit} ${show(refusal.figure)}${why} is over the limit of ${show(refusal.value)} (${LIMIT_VARIABLES[refusal.limit]}).`,
+    `Operation too complex: ${refusal.limit} ${refusal.moreThan ? 'more than ' : ''}${show(refusal.figure)}${why} is over the limit of ${show(refusal.value)} (${LIMIT_VARIABLES[refusal.limit]}).`,
   );
 }

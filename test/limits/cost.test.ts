@@ -53,6 +53,21 @@ describe('cost', () => {
   });
 });
 
+describe('tokens', () => {
+  const fields = (n: number) => `{ ${'__typename '.repeat(n)}}`; // n + 2 tokens
+  it('are counted exactly up to four times the limit', () => {
+    expect(checkOperation(gateway, defaults, { query: fields(4998), variables: {} })).toBeNull();
+    expect(checkOperation(gateway, defaults, { query: fields(4999), variables: {} })).toEqual({ limit: 'tokens', value: 5000, figure: 5001 });
+    expect(checkOperation(gateway, defaults, { query: fields(19_998), variables: {} })).toEqual({ limit: 'tokens', value: 5000, figure: 20_000 });
+  });
+
+  it('and beyond that reported as more than four times the limit, without lexing the rest', () => {
+    expect(checkOperation(gateway, defaults, { query: fields(19_999), variables: {} })).toEqual({ limit: 'tokens', value: 5000, figure: 20_000, moreThan: true });
+    // The rest of the text is not even looked at: what follows need not lex.
+    expect(checkOperation(gateway, defaults, { query: `${fields(19_999)} "unterminated`, variables: {} })).toMatchObject({ limit: 'tokens', moreThan: true });
+  });
+});
+
 describe('limit configuration', () => {
   it('reads every limit from the environment', () => {
     const limits = loadConfig({ NODE_ENV: 'test', LIMIT_DEPTH: '20', LIMIT_COST: '500', LIMIT_FIELD_WEIGHTS: 'Work.items=5, Query.works=2', REQUEST_DEADLINE_MS: '2500' }).limits;
