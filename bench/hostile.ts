@@ -104,7 +104,7 @@ Target: each refused within 1 s. Slowest of all: ${Math.max(...refusals.map(max)
 
 p99 ratio: **${ratio.toFixed(2)}x** (target: under 2x). ${sent} hostile operations were sent during the run;
 ${wrong} got an answer other than their refusal. The 413s and the token refusals cost the most: the
-server still receives (and, for the 413s, drains) the bytes, and lexes a 150,000-token document to report its count.
+server still receives (and, for the 413s, drains) the bytes, and lexes up to four times the token limit to say how far over a document is.
 `;
   console.log(`written ${writeReport('hostile', markdown)}`);
 } finally {
