@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
 import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
+import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -54,6 +55,9 @@ const EnvSchema = z.object({
   RESTART_RESET_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
   ...RETENTION_ENV,
+  // Limits: LIMIT_DEPTH, _ALIASES, _DIRECTIVES, _TOKENS, _ROOT_FIELDS, _COST, _LIST_SIZE, _FIELD_WEIGHTS,
+  // _ENTITY_REPRESENTATIONS, _BODY_BYTES, _RESPONSE_BYTES, REQUEST_DEADLINE_MS.
+  ...LIMITS_ENV,
   // Rate limits: RATE_LIMIT_{PRINCIPAL,ANONYMOUS}_{PER_MINUTE,BURST}, TRUSTED_PROXIES.
   ...RATE_LIMIT_ENV,
 });
@@ -117,6 +121,8 @@ export interface Config {
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
   /** How long closed loans, holds and registrations keep their patron, and when the purge runs. */
   retention: RetentionConfig;
+  /** What one request may ask for, send and take: operation limits, body and response sizes, its deadline. */
+  limits: LimitsConfig;
   /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
   rateLimit: RateLimitConfig;
   /** How `npm start` runs the whole graph: one process per service under a supervisor, or all in one. */
@@ -209,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A browser playground in development; tests and production ask for one explicitly.
     playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
     retention: retentionConfig(e),
+    limits: limitsConfig(e),
     rateLimit: rateLimitConfig(e),
     supervisor: {
       enabled: e.SUPERVISE === 'on',
