@@ -147,7 +147,8 @@ describe('audit database busy (another connection holds the write lock)', () => 
   let g: SplitGraph;
   let holder: SQLite.Database;
   beforeAll(async () => {
-    g = await startSplitGraph();
+    // The audit writer gives up after 10 s; the gateway's deadline must not answer first.
+    g = await startSplitGraph({ env: { REQUEST_DEADLINE_MS: '30000' } });
     holder = new SQLite(path.join(g.dataDir, 'audit.db'));
   });
   afterAll(async () => {

@@ -32,13 +32,15 @@ export interface SplitGraphOptions {
   logger?: Logger;
   dataDir?: string;
   beforeStart?(dataDir: string): Promise<void> | void;
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
 }
 
 /** Starts the split graph over a seeded data directory (fresh unless given). */
 export async function startSplitGraph(options: SplitGraphOptions = {}): Promise<SplitGraph> {
   const logger = options.logger ?? createLogger('test', 'silent');
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
-  const base = { NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_PORT: '0', CATALOG_PORT: '0', CIRCULATION_PORT: '0', EVENTS_PORT: '0', LOG_LEVEL: 'silent', SEED_ON_START: 'off' };
+  const base = { NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_PORT: '0', CATALOG_PORT: '0', CIRCULATION_PORT: '0', EVENTS_PORT: '0', LOG_LEVEL: 'silent', SEED_ON_START: 'off', ...options.env };
   // Seeded once, as the supervisor does, so a test can change the files before a service opens them.
   const databases = await prepareDatabases(loadConfig({ ...base, SEED_ON_START: 'on' }), logger);
   for (const db of Object.values(databases)) await db.close();
