@@ -82,6 +82,8 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
       SEED_ON_START: 'off',
+      // One process: callgrind counts the graph's instructions in the process it starts.
+      SUPERVISE: 'off',
       LOG_LEVEL: 'error',
       GATEWAY_PORT: String(base),
       CATALOG_PORT: String(base + 1),

@@ -2,19 +2,15 @@ import fs from 'node:fs';
 import type { Config, SubgraphName } from '../config/env.js';
 import type { RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
-import { startGateway } from '../gateway/gateway.js';
 import { createTokenIssuer } from '../privacy/authenticate/token.js';
 import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
-import { isSeeded, seed } from '../seed/seed.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
 import { AuditStore } from '../privacy/audit/auditStore.js';
 import { AuditWriter } from '../privacy/audit/auditWriter.js';
 import { Anchorer, FileAnchorSink, startAnchoring, type Anchoring } from '../privacy/audit/anchor.js';
 import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
-import { createCatalogService } from '../../subgraphs/catalog/service.js';
-import { createCirculationService } from '../../subgraphs/circulation/service.js';
-import { createEventsService } from '../../subgraphs/events/service.js';
-import { databaseFile, openDatabases, type Databases } from './databases.js';
+import { databaseFile, type Databases } from './databases.js';
+import { prepareDatabases } from './prepare.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
@@ -53,15 +49,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   };
   try {
     if (only !== 'gateway') {
-      databases = await openDatabases(config.dataDir);
-      if (config.seedOnStart && !(await isSeeded(databases.circulation.db))) {
-        logger.info('first start: seeding the demo library (about a minute)');
-        const report = await seed(
-          { catalog: databases.catalog.db, circulation: databases.circulation.db, events: databases.events.db },
-          { scale: 'demo' },
-        );
-        logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');
-      }
+      databases = await prepareDatabases(config, logger);
     }
     const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
     if (databases && config.audit.enabled) {
@@ -77,12 +65,20 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
     const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
     const services: (() => SubgraphService)[] = [];
+    // Each service's code is loaded only where it runs: a process of `npm start` serves one.
     if (databases && wants('circulation')) {
       const issuer = await createTokenIssuer(config);
+      const { createCirculationService } = await import('../../subgraphs/circulation/service.js');
       services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer, audit: auditStore }));
     }
-    if (databases && wants('catalog')) services.push(() => createCatalogService(databases!.catalog, { config, facts: remoteFacts }));
-    if (databases && wants('events')) services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts }));
+    if (databases && wants('catalog')) {
+      const { createCatalogService } = await import('../../subgraphs/catalog/service.js');
+      services.push(() => createCatalogService(databases!.catalog, { config, facts: remoteFacts }));
+    }
+    if (databases && wants('events')) {
+      const { createEventsService } = await import('../../subgraphs/events/service.js');
+      services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts }));
+    }
     for (const build of services) {
       const service = build();
       const server = await serveSubgraph(service, {
@@ -100,6 +96,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       purge = startPurgeSchedule(purgeTargets, { rules: config.retention.rules, schedule: config.retention.schedule }, logger.child({ service: 'retention' }));
     }
     if (wants('gateway')) {
+      const { startGateway } = await import('../gateway/gateway.js');
       const server = await startGateway({
         config,
         logger: logger.child({ service: 'gateway' }),

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config/env.js';
+import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
-import { startGraph, type ServiceName } from '../app/graph.js';
+import type { ServiceName } from '../app/graph.js';
 import { playgroundUrl } from '../playground/url.js';
+import { isSupervised, loadedAwaitListen, reportReady, stopWithSupervisor } from '../supervisor/childChannel.js';
 
 const program = new Command()
   .name('start')
@@ -12,7 +13,7 @@ const program = new Command()
 
 const { only } = program.opts<{ only?: ServiceName }>();
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -23,24 +24,50 @@ try {
   throw error;
 }
 const logger = createLogger('library-graph', config.logLevel);
-if (config.jwt.isDevelopmentSecret) {
+// A supervised service is one of four processes; the supervisor warns and prints the banner once.
+const supervised = only !== undefined && isSupervised();
+if (config.jwt.isDevelopmentSecret && !supervised) {
   logger.warn('DEVELOPMENT MODE: tokens are signed with the built-in development secret; never expose this server. Set JWT_SECRET (and NODE_ENV=production) to deploy.');
 }
 
-const graph = await startGraph(config, logger, only).catch((error: unknown) => {
+// The whole graph runs as one process per service under a supervisor, unless SUPERVISE=off. Each
+// loads only its own code: the supervisor none of the services', a service none of the supervisor's.
+const start = async () => {
+  if (supervised) {
+    // Load this service's code while the supervisor waits for what it needs, then listen when told.
+    await (only === 'gateway' ? import('../gateway/gateway.js') : import('../app/graph.js'));
+    await loadedAwaitListen();
+  }
+  if (only === undefined && config.supervisor.enabled) {
+    const { superviseGraph } = await import('../supervisor/supervisor.js');
+    return superviseGraph(config, logger.child({ component: 'supervisor' }));
+  }
+  const { startGraph } = await import('../app/graph.js');
+  return startGraph(config, logger, only);
+};
+const graph = await start().catch((error: unknown) => {
   logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'could not start');
   process.exit(1);
 });
 
-const lines = Object.entries(graph.urls).map(([name, url]) => `  ${name.padEnd(12)} ${url}`);
-console.log(`\nLibrary graph is up:\n${lines.join('\n')}`);
-if (graph.urls.gateway) {
-  const playground = playgroundUrl(config.playground, graph.urls.gateway);
-  console.log('');
-  if (playground) console.log(`  Playground:  ${playground}   (open in a browser; pick a persona at the top)`);
-  console.log('  Tokens:      npm run token -- <persona>   (patron, circulation-staff, ...)');
+if (supervised) {
+  stopWithSupervisor(() => graph.stop());
+  reportReady(graph.urls[only!]!);
+} else {
+  printBanner(graph.urls);
 }
-console.log('\nCtrl-C stops everything.');
+
+function printBanner(urls: Partial<Record<ServiceName, string>>): void {
+  const lines = Object.entries(urls).map(([name, url]) => `  ${name.padEnd(12)} ${url}`);
+  console.log(`\nLibrary graph is up:\n${lines.join('\n')}`);
+  if (urls.gateway) {
+    const playground = playgroundUrl(config.playground, urls.gateway);
+    console.log('');
+    if (playground) console.log(`  Playground:  ${playground}   (open in a browser; pick a persona at the top)`);
+    console.log('  Tokens:      npm run token -- <persona>   (patron, circulation-staff, ...)');
+  }
+  console.log('\nCtrl-C stops everything.');
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -48,6 +48,11 @@ const EnvSchema = z.object({
   AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
+  SUPERVISE: onOff.default('on'),
+  SERVICE_HEAP_MB: z.coerce.number().int().min(64, 'SERVICE_HEAP_MB must be at least 64').max(65536).default(1024),
+  RESTART_DELAY_MS: z.coerce.number().int().min(10).max(600_000).default(500),
+  RESTART_DELAY_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  RESTART_RESET_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
   ...RETENTION_ENV,
   // Limits: LIMIT_DEPTH, _ALIASES, _DIRECTIVES, _TOKENS, _ROOT_FIELDS, _COST, _LIST_SIZE, _FIELD_WEIGHTS,
@@ -120,6 +125,21 @@ export interface Config {
   limits: LimitsConfig;
   /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
   rateLimit: RateLimitConfig;
+  /** How `npm start` runs the whole graph: one process per service under a supervisor, or all in one. */
+  supervisor: SupervisorConfig;
+}
+
+/**
+ * The supervisor of `npm start`: each service in its own process with a heap cap, so one that runs
+ * out of memory takes only itself down, restarted after `initialDelayMs`, doubling up to
+ * `maxDelayMs`, back to the first delay once a process has stayed up `resetAfterMs`.
+ */
+export interface SupervisorConfig {
+  enabled: boolean;
+  heapMb: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  resetAfterMs: number;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -197,5 +217,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: retentionConfig(e),
     limits: limitsConfig(e),
     rateLimit: rateLimitConfig(e),
+    supervisor: {
+      enabled: e.SUPERVISE === 'on',
+      heapMb: e.SERVICE_HEAP_MB,
+      initialDelayMs: e.RESTART_DELAY_MS,
+      maxDelayMs: Math.max(e.RESTART_DELAY_MAX_MS, e.RESTART_DELAY_MS),
+      resetAfterMs: e.RESTART_RESET_AFTER_MS,
+    },
   };
 }

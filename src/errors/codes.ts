@@ -27,6 +27,10 @@ export const ERRORS = {
   RATE_LIMITED: { description: 'Too many requests from this caller; retry after the `Retry-After` header.', status: 429 },
   PAYLOAD_TOO_LARGE: { description: 'The request body is over the size limit.', status: 413 },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
+  SERVICE_UNAVAILABLE: {
+    description: 'A service of the graph is down or answered something unusable; the fields it serves are null, the rest is served.',
+    status: 200,
+  },
 } as const;
 
 /** A code from the registry. */

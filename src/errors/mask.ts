@@ -3,6 +3,13 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { isKnownCode } from './codes.js';
 
+/** What a client learns when SQLite could not get its lock in time: the change was rolled back. */
+export const DATABASE_BUSY_MESSAGE = 'The database is busy with another writer; nothing was changed. Try again shortly.';
+
+/** SQLite's "another connection holds the lock" (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, ...). */
+const isDatabaseBusy = (error: unknown): boolean =>
+  error instanceof Error && /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
+
 /** Codes Apollo Server itself raises for requests it cannot run; their messages are the parser's. */
 const REQUEST_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
@@ -16,7 +23,8 @@ const REQUEST_CODES = new Set([
 /**
  * Apollo `formatError` that lets through only errors with a registered code, with message, path,
  * locations and code alone; anything else becomes a bare INTERNAL_SERVER_ERROR and is logged
- * (message only, never variables or values).
+ * (message only, never variables or values). A database that stays locked by another writer is
+ * not a mystery to the client: it gets SERVICE_UNAVAILABLE, and may try again.
  */
 export function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -30,6 +38,10 @@ export function maskErrors(logger: Logger) {
         ...(formatted.path ? { path: formatted.path } : {}),
         extensions: { code },
       };
+    }
+    if (isDatabaseBusy(original)) {
+      logger.warn({ path: formatted.path }, 'database busy: change refused');
+      return { message: DATABASE_BUSY_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
     logger.error({ err: original instanceof Error ? original.message : formatted.message, path: formatted.path }, 'internal error masked');
     return {

@@ -19,6 +19,7 @@ import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
+import { reportSubgraphFailures } from './subgraphFailures.js';
 
 const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
   const value = request.req.headers[name];
@@ -48,11 +49,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
       new EntityBatches(
-        new SignedDataSource({
-          url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+        reportSubgraphFailures(
+          new SignedDataSource({
+            url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+            name,
+            secret: config.contextSigning ? config.contextSecret : null,
+          }),
           name,
-          secret: config.contextSigning ? config.contextSecret : null,
-        }),
+          logger,
+        ),
         config.limits.operation.entityRepresentations,
       ),
     logger: logger.child({ component: 'gateway' }),
