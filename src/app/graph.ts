@@ -15,6 +15,8 @@ import { createCirculationService } from '../../subgraphs/circulation/service.js
 import { createEventsService } from '../../subgraphs/events/service.js';
 import { databaseFile, openDatabases, type Databases } from './databases.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
+import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
+import type { NonceStore } from '../privacy/sign/nonceStore.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -42,10 +44,12 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let databases: Databases | null = null;
   let purge: PurgeSchedule | null = null;
   let auditWriter: AuditWriter | null = null;
+  let nonces: NonceStore | undefined;
   const stop = async () => {
     await purge?.stop();
     for (const { server } of running.reverse()) await server.stop();
     await auditWriter?.close();
+    await nonces?.close();
     if (databases) for (const db of Object.values(databases)) await db.close();
   };
   try {
@@ -66,12 +70,14 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }),
       });
     }
+    // Signature nonces, shared by every replica started over this data directory.
+    if (databases) nonces = await openSharedNonceStore(config.dataDir);
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
     const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
     const services: (() => SubgraphService)[] = [];
     if (databases && wants('circulation')) {
       const issuer = await createTokenIssuer(config);
-      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer, audit: auditStore }));
+      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer, audit: auditStore, nonces }));
     }
     if (databases && wants('catalog')) services.push(() => createCatalogService(databases!.catalog, { config, facts: remoteFacts }));
     if (databases && wants('events')) services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts }));
@@ -82,6 +88,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         logger: logger.child({ service: service.name }),
         port: config.ports[service.name],
         audit: auditWriter,
+        nonces,
       });
       running.push({ name: service.name, server });
       urls[service.name] = server.url;

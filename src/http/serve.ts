@@ -73,7 +73,7 @@ export interface ServeOptions<Ctx extends BaseContext> {
   /** Builds the per-request context; throw an HttpRefusal to refuse the request. */
   context: (request: RawRequest) => Promise<Ctx>;
   /** Runs before the body is parsed, e.g. to verify a signature over the raw bytes. */
-  guard?: (request: RawRequest) => void;
+  guard?: (request: RawRequest) => void | Promise<void>;
   /** Extra routes tried before /graphql (health is built in). */
   routes?: Route[];
   health?: () => Record<string, unknown>;
@@ -118,7 +118,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendError(res, 404, 'NOT_FOUND', `No route ${url.pathname}; the GraphQL endpoint is /graphql`);
       return;
     }
-    options.guard?.(request);
+    await options.guard?.(request);
     const body = parseJsonBody(request);
     const context = await options.context(request);
     const headers = new HeaderMap();

@@ -11,7 +11,9 @@ import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
 import { reportDecisions } from '../privacy/redact/enforce.js';
-import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER } from '../privacy/sign/signature.js';
+import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
+import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
+import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
 import type { SubgraphService } from './service.js';
 
 const header = (request: RawRequest, name: string): string | undefined => {
@@ -20,24 +22,12 @@ const header = (request: RawRequest, name: string): string | undefined => {
 };
 
 /**
- * Verifies the gateway's signature over context, body, time and nonce for one audience; throws a
- * 401 refusal otherwise. Exported for the facts endpoint, which uses the same scheme.
+ * Serves a subgraph over HTTP; every /graphql request must be a signed POST (SignatureGuard).
+ * `nonces` is the store the subgraph's replicas share; without one, nonces are this process's.
  */
-export function signatureGuard(verifier: RequestVerifier, logger: Logger, audience: string) {
-  return (request: RawRequest): string => {
-    const result = verifier.verify(header(request, CONTEXT_HEADER), header(request, SIGNATURE_HEADER), request.body);
-    if (!result.ok) {
-      logger.warn({ audience, reason: result.reason }, 'refused unsigned or tampered request');
-      throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
-    }
-    return result.context;
-  };
-}
-
-/** Serves a subgraph over HTTP; every /graphql request must carry a valid signed context. */
 export async function serveSubgraph(
   service: SubgraphService,
-  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null },
+  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null; nonces?: NonceStore },
 ): Promise<RunningServer> {
   const { config, logger } = options;
   const metrics = new PrivacyMetrics(service.name);
@@ -51,7 +41,13 @@ export async function serveSubgraph(
   };
   const onAuditFailure = () => metrics.auditFailed();
   const settleAudit = auditSettler(logger, onAuditFailure);
-  const verify = signatureGuard(new RequestVerifier(audienceKey(config.contextSecret, service.name), service.name), logger, service.name);
+  const signature = new SignatureGuard({
+    key: audienceKey(config.contextSecret, service.name),
+    audience: service.name,
+    path: '/graphql',
+    nonces: options.nonces ?? new MemoryNonceStore(),
+    logger,
+  });
   return serveGraphQL(
     (httpServer) =>
       new ApolloServer({
@@ -75,7 +71,7 @@ export async function serveSubgraph(
     {
       host: config.host,
       port: options.port,
-      guard: config.contextSigning ? (request) => void verify(request) : undefined,
+      guard: config.contextSigning ? async (request) => void (await signature.check(request)) : undefined,
       context: async (request) => {
         let caller;
         try {

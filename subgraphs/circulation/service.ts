@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/open.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
+import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
@@ -21,7 +22,7 @@ import { CirculationStore } from './store.js';
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null },
+  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null; nonces?: NonceStore },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
   const store = new CirculationStore(database.db, undefined, options.config.retention.rules);
   const registers = new Registers(database.db);
@@ -53,7 +54,7 @@ export function createCirculationService(
       audit: options.audit,
       disclosuresOfPatron: disclosuresLoader(options.audit),
     }),
-    routes: [factsRoute(facts, options.config.contextSecret, options.logger)],
+    routes: [factsRoute(facts, options.config.contextSecret, options.logger, options.nonces)],
     close: () => database.close(),
   };
 }
