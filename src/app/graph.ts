@@ -17,6 +17,7 @@ import { databaseFile, openDatabases, type Databases } from './databases.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
 import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
 import type { NonceStore } from '../privacy/sign/nonceStore.js';
+import { MetricsRegistry, startMetricsServer, type MetricsServer } from '../subgraph/metricsAccess.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -27,6 +28,8 @@ export interface RunningGraph {
   databases: Databases | null;
   /** The in-process retention purge (null: PURGE_SCHEDULE=off, or no database served here). */
   purge: PurgeSchedule | null;
+  /** The loopback admin port's /metrics (null: METRICS_PORT unset, or no subgraph served here). */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -45,8 +48,11 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let purge: PurgeSchedule | null = null;
   let auditWriter: AuditWriter | null = null;
   let nonces: NonceStore | undefined;
+  let metricsServer: MetricsServer | null = null;
+  const metrics = new MetricsRegistry();
   const stop = async () => {
     await purge?.stop();
+    await metricsServer?.stop();
     for (const { server } of running.reverse()) await server.stop();
     await auditWriter?.close();
     await nonces?.close();
@@ -89,10 +95,12 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         port: config.ports[service.name],
         audit: auditWriter,
         nonces,
+        metrics,
       });
       running.push({ name: service.name, server });
       urls[service.name] = server.url;
     }
+    if (config.metrics.port !== null && services.length > 0) metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
     // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
     const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
@@ -113,5 +121,5 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     await stop();
     throw error;
   }
-  return { urls, databases, purge, stop };
+  return { urls, databases, purge, metricsUrl: metricsServer?.url ?? null, stop };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
+import type { MetricsAccess } from '../subgraph/metricsAccess.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -41,6 +42,12 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
+  /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
+  METRICS_TOKEN: z.string().min(1).optional(),
+  /** Admin port bound to 127.0.0.1 serving /metrics of the subgraphs in this process, no token. */
+  METRICS_PORT: port.optional(),
+  /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
+  WAL_CHECKPOINT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
@@ -98,6 +105,10 @@ export interface Config {
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
   /** How long closed loans, holds and registrations keep their patron, and when the purge runs. */
   retention: RetentionConfig;
+  /** Who may read /metrics: the scraper's bearer token and/or a loopback-only admin port (neither: no one). */
+  metrics: MetricsAccess;
+  /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
+  walCheckpointDelayMs: number;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -134,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
       !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
+      e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 32 && 'METRICS_TOKEN: production needs at least 32 characters',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
@@ -170,5 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A browser playground in development; tests and production ask for one explicitly.
     playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
     retention: retentionConfig(e),
+    metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
+    walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
   };
 }

@@ -3,7 +3,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
-import { HttpRefusal, serveGraphQL, type RawRequest, type Route, type RunningServer } from '../http/serve.js';
+import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { AuditWriter } from '../privacy/audit/auditWriter.js';
 import { PrivacyMetrics } from '../privacy/audit/metrics.js';
 import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
@@ -15,6 +15,7 @@ import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js
 import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
 import type { SubgraphService } from './service.js';
+import { metricsRoute, type MetricsRegistry } from './metricsAccess.js';
 
 const header = (request: RawRequest, name: string): string | undefined => {
   const value = request.req.headers[name];
@@ -27,18 +28,15 @@ const header = (request: RawRequest, name: string): string | undefined => {
  */
 export async function serveSubgraph(
   service: SubgraphService,
-  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null; nonces?: NonceStore },
+  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null; nonces?: NonceStore; metrics?: MetricsRegistry },
 ): Promise<RunningServer> {
   const { config, logger } = options;
   const metrics = new PrivacyMetrics(service.name);
   const writer = config.audit.enabled ? options.audit : null;
   const audit = writer ? (batches: Parameters<AuditWriter['append']>[1]) => writer.append(service.name, batches) : undefined;
-  const metricsRoute: Route = ({ req }, res) => {
-    if (req.url !== '/metrics') return false;
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(metrics.render());
-    return true;
-  };
+  // The counters reach a scraper with METRICS_TOKEN here, or on the loopback admin port.
+  const metricsOnPort = metricsRoute(() => metrics.render(), config.metrics.token);
+  options.metrics?.add(() => metrics.render());
   const onAuditFailure = () => metrics.auditFailed();
   const settleAudit = auditSettler(logger, onAuditFailure);
   const signature = new SignatureGuard({
@@ -92,7 +90,7 @@ export async function serveSubgraph(
         });
         return service.createContext(privacy);
       },
-      routes: [metricsRoute, ...(service.routes ?? [])],
+      routes: [metricsOnPort, ...(service.routes ?? [])],
       health: () => ({ service: service.name, ...(writer ? { audit: writer.state } : {}) }),
       settle: (context, response) => settleAudit(context.privacy?.audit, response),
     },
