@@ -5,6 +5,7 @@ import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
 import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
+import { WalCheckpointer } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
@@ -24,7 +25,9 @@ export function createCirculationService(
   database: Database<CirculationTables>,
   options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null; nonces?: NonceStore },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
-  const store = new CirculationStore(database.db, undefined, options.config.retention.rules);
+  // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
+  const checkpoints = new WalCheckpointer(database.sqlite, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
+  const store = new CirculationStore(database.db, undefined, options.config.retention.rules, () => checkpoints.request());
   const registers = new Registers(database.db);
   // Card logins sign with the deployment's issuer; without one, authenticateWithCard is FORBIDDEN.
   const cardLogin = new CardLogin(database.db, { issuer: options.issuer, secret: options.config.contextSecret });
@@ -55,6 +58,9 @@ export function createCirculationService(
       disclosuresOfPatron: disclosuresLoader(options.audit),
     }),
     routes: [factsRoute(facts, options.config.contextSecret, options.logger, options.nonces)],
-    close: () => database.close(),
+    close: () => {
+      checkpoints.close();
+      return database.close();
+    },
   };
 }
