@@ -34,6 +34,7 @@ const graph = await startGraph(config, logger, only).catch((error: unknown) => {
 
 const lines = Object.entries(graph.urls).map(([name, url]) => `  ${name.padEnd(12)} ${url}`);
 console.log(`\nLibrary graph is up:\n${lines.join('\n')}`);
+if (graph.metricsUrl) console.log(`  ${'metrics'.padEnd(12)} ${graph.metricsUrl}   (loopback only)`);
 if (graph.urls.gateway) {
   const playground = playgroundUrl(config.playground, graph.urls.gateway);
   console.log('');
