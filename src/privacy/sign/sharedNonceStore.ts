@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { openSqlite, type Database } from '../../db/open.js';
 import type { NonceStore } from './nonceStore.js';
 
@@ -11,17 +11,18 @@ export interface NonceTables {
 /**
  * Creates the nonce store's one table if it is missing: one row per accepted signature, keyed by
  * audience and nonce. Idempotent statements rather than a versioned migration, because replicas
- * starting together over one file all run it at once.
+ * starting together over one file all run it at once. On SQLite the table is `WITHOUT ROWID`
+ * (the key is the table), which halves what each claim writes.
  */
-export async function ensureNonceSchema(db: Kysely<NonceTables>): Promise<void> {
-  await db.schema
+export async function ensureNonceSchema(db: Kysely<NonceTables>, options: { sqlite: boolean }): Promise<void> {
+  const table = db.schema
     .createTable('signature_nonces')
     .ifNotExists()
     .addColumn('audience', 'text', (c) => c.notNull())
     .addColumn('nonce', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('signature_nonces_pk', ['audience', 'nonce'])
-    .execute();
+    .addPrimaryKeyConstraint('signature_nonces_pk', ['audience', 'nonce']);
+  await (options.sqlite ? table.modifyEnd(sql`without rowid`) : table).execute();
   await db.schema.createIndex('signature_nonces_expiry').ifNotExists().on('signature_nonces').column('expires_at').execute();
 }
 
@@ -33,11 +34,19 @@ export async function ensureNonceSchema(db: Kysely<NonceTables>): Promise<void> 
  */
 export class SharedNonceStore implements NonceStore {
   #lastPrune = 0;
+  /** The claim, compiled once for the dialect; each call binds its own values. */
+  readonly #insert: CompiledQuery;
 
   constructor(
     private readonly db: Kysely<NonceTables>,
     private readonly onClose: () => Promise<void> = async () => {},
-  ) {}
+  ) {
+    this.#insert = db
+      .insertInto('signature_nonces')
+      .values({ audience: '', nonce: '', expires_at: 0 })
+      .onConflict((oc) => oc.columns(['audience', 'nonce']).doNothing())
+      .compile();
+  }
 
   /** See NonceStore.claim. */
   async claim(audience: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
@@ -45,12 +54,8 @@ export class SharedNonceStore implements NonceStore {
       this.#lastPrune = now;
       await this.db.deleteFrom('signature_nonces').where('expires_at', '<=', now).execute();
     }
-    const result = await this.db
-      .insertInto('signature_nonces')
-      .values({ audience, nonce, expires_at: expiresAt })
-      .onConflict((oc) => oc.columns(['audience', 'nonce']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    const result = await this.db.executeQuery({ ...this.#insert, parameters: [audience, nonce, expiresAt] });
+    return Number(result.numAffectedRows ?? 0n) === 1;
   }
 
   /** Closes the database. */
@@ -66,7 +71,7 @@ export const nonceFile = (dataDir: string): string => (dataDir === ':memory:' ? 
 export async function openSharedNonceStore(dataDir: string): Promise<SharedNonceStore> {
   const database: Database<NonceTables> = await openSqlite<NonceTables>(nonceFile(dataDir), {});
   try {
-    await ensureNonceSchema(database.db);
+    await ensureNonceSchema(database.db, { sqlite: true });
   } catch (error) {
     await database.close();
     throw error;
