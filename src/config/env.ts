@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
+import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
 import type { MetricsAccess } from '../subgraph/metricsAccess.js';
 
@@ -48,10 +49,15 @@ const EnvSchema = z.object({
   METRICS_PORT: port.optional(),
   /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
   WAL_CHECKPOINT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /** Where signed chain heads are appended (a path, or `off`); default `<DATA_DIR>/audit-anchors.jsonl`. */
+  AUDIT_ANCHOR_FILE: z.string().min(1, 'AUDIT_ANCHOR_FILE must be a file path or off').optional(),
+  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
   ...RETENTION_ENV,
+  // Rate limits: RATE_LIMIT_{PRINCIPAL,ANONYMOUS}_{PER_MINUTE,BURST}, TRUSTED_PROXIES.
+  ...RATE_LIMIT_ENV,
 });
 
 /** Names of the three subgraphs, fixed by CONTRACT.md. */
@@ -99,7 +105,15 @@ export interface Config {
   /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
   contextSigning: boolean;
   /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
-  audit: { enabled: boolean; key: string; retentionDays: number; timerScale: number };
+  audit: {
+    enabled: boolean;
+    key: string;
+    retentionDays: number;
+    timerScale: number;
+    /** The append-only file the signed chain heads go to (null: anchoring off), and how often. */
+    anchorFile: string | null;
+    anchorIntervalMs: number;
+  };
   logLevel: string;
   /** What a browser gets at the gateway: our offline GraphiQL at `/`, Apollo Sandbox (online), or nothing. */
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
@@ -109,6 +123,8 @@ export interface Config {
   metrics: MetricsAccess;
   /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
   walCheckpointDelayMs: number;
+  /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
+  rateLimit: RateLimitConfig;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -142,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.GATEWAY_PREFILTER === 'off' && 'GATEWAY_PREFILTER: production cannot turn the pre-filter off',
       e.CONTEXT_SIGNING === 'off' && 'CONTEXT_SIGNING: production cannot accept unsigned contexts',
       e.AUDIT === 'off' && 'AUDIT: production cannot disclose unaudited',
+      e.AUDIT_ANCHOR_FILE === 'off' && 'AUDIT_ANCHOR_FILE: production cannot turn audit anchoring off',
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
       !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
@@ -177,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,
       retentionDays: e.AUDIT_RETENTION_DAYS,
       timerScale: e.AUDIT_TIMER_SCALE,
+      anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
+      anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.
@@ -184,5 +203,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: retentionConfig(e),
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
+    rateLimit: rateLimitConfig(e),
   };
 }

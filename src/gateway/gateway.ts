@@ -9,13 +9,14 @@ import type { Logger } from '../log/logger.js';
 import { landingPagePlugin } from '../playground/landingPage.js';
 import { playgroundRoute } from '../playground/serve.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
+import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
 
-const header = (request: RawRequest, name: string): string | undefined => {
+const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
   const value = request.req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
@@ -51,6 +52,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   });
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
+  // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
+  const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(
     (httpServer) =>
       new ApolloServer<GatewayContext>({
@@ -68,7 +71,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           landingPagePlugin(config.playground),
         ],
       }),
-    {
+    rateLimit.wrap({
       host: config.host,
       port: options.port,
       context: async (request) => {
@@ -85,6 +88,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       },
       routes,
       health: () => ({ service: 'gateway' }),
-    },
+    }),
   );
 }

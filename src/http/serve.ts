@@ -72,6 +72,11 @@ export interface ServeOptions<Ctx extends BaseContext> {
   port: number;
   /** Builds the per-request context; throw an HttpRefusal to refuse the request. */
   context: (request: RawRequest) => Promise<Ctx>;
+  /**
+   * Runs first for every request but /health, before its body is read; false when it has answered
+   * the request itself (a rate limit). May throw an HttpRefusal.
+   */
+  admit?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Runs before the body is parsed, e.g. to verify a signature over the raw bytes. */
   guard?: (request: RawRequest) => void | Promise<void>;
   /** Extra routes tried before /graphql (health is built in). */
@@ -112,6 +117,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendJson(res, 200, { status: 'ok', ...options.health?.() });
       return;
     }
+    if (options.admit && !(await options.admit(req, res))) return;
     const request: RawRequest = { req, body: await readBody(req) };
     for (const route of options.routes ?? []) if (await route(request, res)) return;
     if (url.pathname !== '/graphql') {
