@@ -38,14 +38,14 @@ async function staff<T>(query: string): Promise<T> {
 
 describe('after a return anonymizes a loan', () => {
   it('the WAL is checkpointed within the delay, and no byte of the files links the loan to its former borrower', async () => {
-    const { registerPatron } = await staff<{ registerPatron: { id: string } }>(
-      'mutation { registerPatron(input: { name: "Wren Okafor", birthDate: "1990-04-02", homeBranchId: "br_01", pin: "4821" }) { id } }',
+    const { registerPatron } = await staff<{ registerPatron: { id: string; cardNumber: string } }>(
+      'mutation { registerPatron(input: { name: "Wren Okafor", birthDate: "1990-04-02", homeBranchId: "br_01", pin: "4821" }) { id cardNumber } }',
     );
     const patronId = registerPatron.id;
     const circulation = t.graph.databases!.circulation.sqlite;
     const itemId = (circulation.prepare(`SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM loans WHERE returned_at IS NULL)
       AND id NOT IN (SELECT item_id FROM holds WHERE item_id IS NOT NULL AND status = 'READY') ORDER BY id DESC LIMIT 1`).get() as { id: string }).id;
-    const { checkout } = await staff<{ checkout: { id: string } }>(`mutation { checkout(itemId: "${itemId}", patronId: "${patronId}") { id } }`);
+    const { checkout } = await staff<{ checkout: { id: string } }>(`mutation { checkout(itemId: "${itemId}", cardNumber: "${registerPatron.cardNumber}") { id } }`);
     const loanId = Number(checkout.id);
     const linked = circulation.prepare('SELECT patron_id, checked_out_at FROM loans WHERE id = ?').get(loanId) as { patron_id: string; checked_out_at: string };
     expect(linked.patron_id).toBe(patronId);
