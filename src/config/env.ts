@@ -4,6 +4,7 @@ import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseud
 import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
 import type { MetricsAccess } from '../subgraph/metricsAccess.js';
+import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -56,6 +57,9 @@ const EnvSchema = z.object({
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
   ...RETENTION_ENV,
+  // Limits: LIMIT_DEPTH, _ALIASES, _DIRECTIVES, _TOKENS, _ROOT_FIELDS, _COST, _LIST_SIZE, _FIELD_WEIGHTS,
+  // _ENTITY_REPRESENTATIONS, _BODY_BYTES, _RESPONSE_BYTES, REQUEST_DEADLINE_MS.
+  ...LIMITS_ENV,
   // Rate limits: RATE_LIMIT_{PRINCIPAL,ANONYMOUS}_{PER_MINUTE,BURST}, TRUSTED_PROXIES.
   ...RATE_LIMIT_ENV,
 });
@@ -123,6 +127,8 @@ export interface Config {
   metrics: MetricsAccess;
   /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
   walCheckpointDelayMs: number;
+  /** What one request may ask for, send and take: operation limits, body and response sizes, its deadline. */
+  limits: LimitsConfig;
   /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
   rateLimit: RateLimitConfig;
 }
@@ -203,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: retentionConfig(e),
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
+    limits: limitsConfig(e),
     rateLimit: rateLimitConfig(e),
   };
 }

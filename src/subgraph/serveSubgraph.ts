@@ -14,6 +14,7 @@ import { reportDecisions } from '../privacy/redact/enforce.js';
 import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
 import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
+import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
 import { metricsRoute, type MetricsRegistry } from './metricsAccess.js';
 
@@ -70,6 +71,10 @@ export async function serveSubgraph(
       host: config.host,
       port: options.port,
       guard: config.contextSigning ? async (request) => void (await signature.check(request)) : undefined,
+      // A signed call is bounded too: the gateway's limits, with room for what its query plan adds.
+      limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation)),
+      // The gateway forwards a client's variables beside the representations it adds.
+      sizes: { bodyBytes: config.limits.bodyBytes * 2, responseBytes: config.limits.responseBytes },
       context: async (request) => {
         let caller;
         try {
