@@ -12,6 +12,9 @@ import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { databaseFile, type Databases } from './databases.js';
 import { prepareDatabases } from './prepare.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
+import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
+import type { NonceStore } from '../privacy/sign/nonceStore.js';
+import { MetricsRegistry, startMetricsServer, type MetricsServer } from '../subgraph/metricsAccess.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -22,6 +25,8 @@ export interface RunningGraph {
   databases: Databases | null;
   /** The in-process retention purge (null: PURGE_SCHEDULE=off, or no database served here). */
   purge: PurgeSchedule | null;
+  /** The loopback admin port's /metrics, one per process (empty: METRICS_PORT unset, or no subgraph served here). */
+  metricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -39,11 +44,16 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let databases: Databases | null = null;
   let purge: PurgeSchedule | null = null;
   let auditWriter: AuditWriter | null = null;
+  let nonces: NonceStore | undefined;
+  let metricsServer: MetricsServer | null = null;
+  const metrics = new MetricsRegistry();
   let anchoring: Anchoring | null = null;
   const stop = async () => {
     await purge?.stop();
+    await metricsServer?.stop();
     for (const { server } of running.reverse()) await server.stop();
     await auditWriter?.close();
+    await nonces?.close();
     anchoring?.stop();
     if (databases) for (const db of Object.values(databases)) await db.close();
   };
@@ -57,6 +67,8 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }),
       });
     }
+    // Signature nonces, shared by every replica started over this data directory.
+    if (databases) nonces = await openSharedNonceStore(config.dataDir);
     // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts).
     if (auditStore && config.audit.enabled && config.audit.anchorFile) {
       const anchorer = new Anchorer(auditStore, new FileAnchorSink(config.audit.anchorFile), config.audit.key);
@@ -69,7 +81,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (databases && wants('circulation')) {
       const issuer = await createTokenIssuer(config);
       const { createCirculationService } = await import('../../subgraphs/circulation/service.js');
-      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer, audit: auditStore }));
+      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer, audit: auditStore, nonces }));
     }
     if (databases && wants('catalog')) {
       const { createCatalogService } = await import('../../subgraphs/catalog/service.js');
@@ -86,10 +98,13 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         logger: logger.child({ service: service.name }),
         port: config.ports[service.name],
         audit: auditWriter,
+        nonces,
+        metrics,
       });
       running.push({ name: service.name, server });
       urls[service.name] = server.url;
     }
+    if (config.metrics.port !== null && services.length > 0) metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
     // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
     const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
@@ -111,5 +126,5 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     await stop();
     throw error;
   }
-  return { urls, databases, purge, stop };
+  return { urls, databases, purge, metricsUrls: metricsServer ? [metricsServer.url] : [], stop };
 }

@@ -54,12 +54,13 @@ if (supervised) {
   stopWithSupervisor(() => graph.stop());
   reportReady(graph.urls[only!]!);
 } else {
-  printBanner(graph.urls);
+  printBanner(graph.urls, graph.metricsUrls);
 }
 
-function printBanner(urls: Partial<Record<ServiceName, string>>): void {
+function printBanner(urls: Partial<Record<ServiceName, string>>, metricsUrls: string[]): void {
   const lines = Object.entries(urls).map(([name, url]) => `  ${name.padEnd(12)} ${url}`);
   console.log(`\nLibrary graph is up:\n${lines.join('\n')}`);
+  for (const url of metricsUrls) console.log(`  ${'metrics'.padEnd(12)} ${url}   (loopback only)`);
   if (urls.gateway) {
     const playground = playgroundUrl(config.playground, urls.gateway);
     console.log('');

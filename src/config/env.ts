@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
 import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
+import type { MetricsAccess } from '../subgraph/metricsAccess.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
@@ -43,6 +44,12 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
+  /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
+  METRICS_TOKEN: z.string().min(1).optional(),
+  /** Admin port bound to 127.0.0.1 serving /metrics of the subgraphs in this process, no token. */
+  METRICS_PORT: port.optional(),
+  /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
+  WAL_CHECKPOINT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   /** Where signed chain heads are appended (a path, or `off`); default `<DATA_DIR>/audit-anchors.jsonl`. */
   AUDIT_ANCHOR_FILE: z.string().min(1, 'AUDIT_ANCHOR_FILE must be a file path or off').optional(),
   AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -121,6 +128,10 @@ export interface Config {
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
   /** How long closed loans, holds and registrations keep their patron, and when the purge runs. */
   retention: RetentionConfig;
+  /** Who may read /metrics: the scraper's bearer token and/or a loopback-only admin port (neither: no one). */
+  metrics: MetricsAccess;
+  /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
+  walCheckpointDelayMs: number;
   /** What one request may ask for, send and take: operation limits, body and response sizes, its deadline. */
   limits: LimitsConfig;
   /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
@@ -177,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
       !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
+      e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 32 && 'METRICS_TOKEN: production needs at least 32 characters',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
@@ -215,6 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A browser playground in development; tests and production ask for one explicitly.
     playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
     retention: retentionConfig(e),
+    metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
+    walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
     limits: limitsConfig(e),
     rateLimit: rateLimitConfig(e),
     supervisor: {

@@ -8,7 +8,8 @@ type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
 /**
  * A subgraph data source that attaches the caller's disclosure context to every fetch and signs
- * it, with the exact body bytes, a timestamp and a nonce, under the subgraph's own key.
+ * the whole request (method, path and query, content type, context, exact body bytes), with a
+ * timestamp and a nonce, under the subgraph's own key (see privacy/sign/canonicalRequest.ts).
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** `secret: null` sends the context unsigned: benchmarks only, refused in production. */
@@ -22,7 +23,18 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       const headers = { ...(init?.headers as Record<string, string>) };
       const context = headers[CONTEXT_HEADER];
       const body = typeof init?.body === 'string' ? init.body : '';
-      if (context) headers[SIGNATURE_HEADER] = signRequest({ key, audience: options.name, context, body });
+      if (context) {
+        const target = new URL(url);
+        headers[SIGNATURE_HEADER] = signRequest({
+          key,
+          audience: options.name,
+          method: init?.method ?? 'GET',
+          target: target.pathname + target.search,
+          contentType: headers['content-type'] ?? '',
+          context,
+          body,
+        });
+      }
       return inner(url, { ...init, headers });
     }) as Fetcher;
   }

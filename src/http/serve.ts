@@ -127,7 +127,7 @@ export interface ServeOptions<Ctx extends BaseContext> {
    */
   admit?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Runs before the body is parsed, e.g. to verify a signature over the raw bytes. */
-  guard?: (request: RawRequest) => void;
+  guard?: (request: RawRequest) => void | Promise<void>;
   /** Extra routes tried before /graphql (health is built in). */
   routes?: Route[];
   health?: () => Record<string, unknown>;
@@ -180,7 +180,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendError(res, 404, 'NOT_FOUND', `No route ${url.pathname}; the GraphQL endpoint is /graphql`);
       return;
     }
-    options.guard?.(request);
+    await options.guard?.(request);
     const body = parseJsonBody(request);
     if (options.limitOperation) for (const operation of operationsOf(req.method, url, body)) options.limitOperation(operation);
     const context = await options.context(request);

@@ -3,7 +3,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
-import { HttpRefusal, serveGraphQL, type RawRequest, type Route, type RunningServer } from '../http/serve.js';
+import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { AuditWriter } from '../privacy/audit/auditWriter.js';
 import { PrivacyMetrics } from '../privacy/audit/metrics.js';
 import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
@@ -11,9 +11,12 @@ import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
 import { reportDecisions } from '../privacy/redact/enforce.js';
-import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER } from '../privacy/sign/signature.js';
+import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
+import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
+import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
 import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
+import { metricsRoute, type MetricsRegistry } from './metricsAccess.js';
 
 const header = (request: RawRequest, name: string): string | undefined => {
   const value = request.req.headers[name];
@@ -21,38 +24,29 @@ const header = (request: RawRequest, name: string): string | undefined => {
 };
 
 /**
- * Verifies the gateway's signature over context, body, time and nonce for one audience; throws a
- * 401 refusal otherwise. Exported for the facts endpoint, which uses the same scheme.
+ * Serves a subgraph over HTTP; every /graphql request must be a signed POST (SignatureGuard).
+ * `nonces` is the store the subgraph's replicas share; without one, nonces are this process's.
  */
-export function signatureGuard(verifier: RequestVerifier, logger: Logger, audience: string) {
-  return (request: RawRequest): string => {
-    const result = verifier.verify(header(request, CONTEXT_HEADER), header(request, SIGNATURE_HEADER), request.body);
-    if (!result.ok) {
-      logger.warn({ audience, reason: result.reason }, 'refused unsigned or tampered request');
-      throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
-    }
-    return result.context;
-  };
-}
-
-/** Serves a subgraph over HTTP; every /graphql request must carry a valid signed context. */
 export async function serveSubgraph(
   service: SubgraphService,
-  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null },
+  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null; nonces?: NonceStore; metrics?: MetricsRegistry },
 ): Promise<RunningServer> {
   const { config, logger } = options;
   const metrics = new PrivacyMetrics(service.name);
   const writer = config.audit.enabled ? options.audit : null;
   const audit = writer ? (batches: Parameters<AuditWriter['append']>[1]) => writer.append(service.name, batches) : undefined;
-  const metricsRoute: Route = ({ req }, res) => {
-    if (req.url !== '/metrics') return false;
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(metrics.render());
-    return true;
-  };
+  // The counters reach a scraper with METRICS_TOKEN here, or on the loopback admin port.
+  const metricsOnPort = metricsRoute(() => metrics.render(), config.metrics.token);
+  options.metrics?.add(() => metrics.render());
   const onAuditFailure = () => metrics.auditFailed();
   const settleAudit = auditSettler(logger, onAuditFailure);
-  const verify = signatureGuard(new RequestVerifier(audienceKey(config.contextSecret, service.name), service.name), logger, service.name);
+  const signature = new SignatureGuard({
+    key: audienceKey(config.contextSecret, service.name),
+    audience: service.name,
+    path: '/graphql',
+    nonces: options.nonces ?? new MemoryNonceStore(),
+    logger,
+  });
   return serveGraphQL(
     (httpServer) =>
       new ApolloServer({
@@ -76,7 +70,7 @@ export async function serveSubgraph(
     {
       host: config.host,
       port: options.port,
-      guard: config.contextSigning ? (request) => void verify(request) : undefined,
+      guard: config.contextSigning ? async (request) => void (await signature.check(request)) : undefined,
       // A signed call is bounded too: the gateway's limits, with room for what its query plan adds.
       limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation)),
       // The gateway forwards a client's variables beside the representations it adds.
@@ -101,7 +95,7 @@ export async function serveSubgraph(
         });
         return service.createContext(privacy);
       },
-      routes: [metricsRoute, ...(service.routes ?? [])],
+      routes: [metricsOnPort, ...(service.routes ?? [])],
       health: () => ({ service: service.name, ...(writer ? { audit: writer.state } : {}) }),
       settle: (context, response) => settleAudit(context.privacy?.audit, response),
     },

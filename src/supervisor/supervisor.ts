@@ -13,6 +13,8 @@ export interface SupervisedGraph {
   /** In start order: circulation, catalog, events, gateway (the order of the banner). */
   urls: Record<ServiceName, string>;
   services: Record<ServiceName, ServiceProcess>;
+  /** Each subgraph process's loopback admin `/metrics` (empty: METRICS_PORT unset). */
+  metricsUrls: string[];
   /** Stops the gateway first (its in-flight requests still reach the subgraphs), then the subgraphs. */
   stop(): Promise<void>;
 }
@@ -80,12 +82,17 @@ export async function superviseGraph(config: Config, logger: Logger, environment
     ) as Record<SubgraphName, number>;
     const own = (n: SubgraphName) => `http://${shownHost(config.host)}:${ports[n]}/graphql`;
     const subgraphEnv = { ...shared, ...Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [PORT_VARIABLES[n], String(ports[n])])), CIRCULATION_URL: own('circulation') };
+    // Each subgraph is its own process, so each serves its own admin port: METRICS_PORT, +1, +2.
+    const metricsPorts = adminPorts(config.metrics.port);
+    const envOf = (n: SubgraphName): NodeJS.ProcessEnv =>
+      metricsPorts ? { ...subgraphEnv, METRICS_PORT: String(metricsPorts[n]) } : subgraphEnv;
     // The gateway loads its code meanwhile, and listens once the subgraphs answer.
     let subgraphsUp!: () => void;
     const routing = Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [URL_VARIABLES[n], own(n)]));
-    const gateway = make('gateway', { ...shared, ...routing }, new Promise<void>((resolve) => (subgraphsUp = resolve))).start();
+    const { METRICS_PORT: _adminPort, ...gatewayEnv } = shared;
+    const gateway = make('gateway', { ...gatewayEnv, ...routing }, new Promise<void>((resolve) => (subgraphsUp = resolve))).start();
     gateway.catch(() => undefined);
-    const started = await Promise.all((['circulation', 'catalog', 'events'] as const).map((n) => make(n, subgraphEnv).start()));
+    const started = await Promise.all((['circulation', 'catalog', 'events'] as const).map((n) => make(n, envOf(n)).start()));
     [urls.circulation, urls.catalog, urls.events] = started as [string, string, string];
     subgraphsUp();
     urls.gateway = await gateway;
@@ -94,14 +101,21 @@ export async function superviseGraph(config: Config, logger: Logger, environment
     process.removeListener('exit', killAll);
     throw error;
   }
+  const metricsPorts = adminPorts(config.metrics.port);
   return {
     urls,
     services,
+    metricsUrls: metricsPorts ? (['catalog', 'circulation', 'events'] as const).map((n) => `http://127.0.0.1:${metricsPorts[n]}/metrics`) : [],
     stop: async () => {
       await stop();
       process.removeListener('exit', killAll);
     },
   };
+}
+
+/** The admin ports of the three subgraph processes, from METRICS_PORT on (null: no admin port). */
+function adminPorts(first: number | null): Record<SubgraphName, number> | null {
+  return first ? { catalog: first, circulation: first + 1, events: first + 2 } : null;
 }
 
 /** The host name URLs show: `localhost` for the loopback and wildcard addresses, as the services do. */

@@ -4,6 +4,8 @@ import type { Database } from '../../src/db/open.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
+import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
+import { WalCheckpointer } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
@@ -21,9 +23,11 @@ import { CirculationStore } from './store.js';
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null },
+  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null; nonces?: NonceStore },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
-  const store = new CirculationStore(database.db, undefined, options.config.retention.rules);
+  // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
+  const checkpoints = new WalCheckpointer(database.sqlite, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
+  const store = new CirculationStore(database.db, undefined, options.config.retention.rules, () => checkpoints.request());
   // The legal-order register's acts (registered, approved) go to the audit's `registers` chain.
   const audit = options.audit;
   const registers = new Registers(database.db, undefined, audit ? (entries) => audit.append(REGISTER_CHAIN, entries) : null);
@@ -56,7 +60,10 @@ export function createCirculationService(
       audit: options.audit,
       disclosuresOfPatron: disclosuresLoader(options.audit, (refs) => store.legalOrderNotices(refs), () => privacy.clock.now),
     }),
-    routes: [factsRoute(facts, options.config.contextSecret, options.logger)],
-    close: () => database.close(),
+    routes: [factsRoute(facts, options.config.contextSecret, options.logger, options.nonces)],
+    close: () => {
+      checkpoints.close();
+      return database.close();
+    },
   };
 }

@@ -40,7 +40,17 @@ export class CirculationStore {
     readonly db: Kysely<CirculationTables>,
     private readonly now: () => Date = () => new Date(),
     private readonly retention: RetentionRules = DEFAULT_RETENTION_RULES,
+    /** Called after a committed write anonymized rows, so the old versions leave the WAL soon (WalCheckpointer). */
+    private readonly afterAnonymizing: () => void = () => {},
   ) {}
+
+  /** Runs `write` in a transaction; tells `afterAnonymizing` once it committed if it anonymized any row. */
+  private async anonymizingTransaction<T>(write: (trx: Kysely<CirculationTables>, anonymized: (rows: number) => void) => Promise<T>): Promise<T> {
+    let rows = 0;
+    const result = await this.db.transaction().execute((trx) => write(trx, (n) => void (rows += n)));
+    if (rows > 0) this.afterAnonymizing();
+    return result;
+  }
 
   /**
    * Loan columns as every read but `readingHistories` presents them: a returned loan linked only
@@ -196,7 +206,7 @@ export class CirculationStore {
    * goes only to the patron it waits for, and that fills the hold.
    */
   async checkout(itemId: string, patronId: string): Promise<LoanRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.anonymizingTransaction(async (trx, anonymized) => {
       const item = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirst();
       if (!item) throw graphError('NOT_FOUND', `No item ${itemId}.`);
       const patron = await trx.selectFrom('patrons').select(['id', 'birth_date', 'home_branch_id']).where('id', '=', patronId).executeTakeFirst();
@@ -208,7 +218,7 @@ export class CirculationStore {
       const now = this.now();
       if (ready) {
         await trx.updateTable('holds').set({ status: 'FILLED', closed_at: now.toISOString() }).where('id', '=', ready.id).execute();
-        await anonymizeDueHolds(trx, this.retention, now, [ready.id]);
+        anonymized(await anonymizeDueHolds(trx, this.retention, now, [ready.id]));
       }
       return trx
         .insertInto('loans')
@@ -234,7 +244,7 @@ export class CirculationStore {
    * reading history).
    */
   async returnItem(itemId: string): Promise<LoanRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.anonymizingTransaction(async (trx, anonymized) => {
       const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
       if (!loan) throw badInput('This item is not on loan.');
       const now = this.now();
@@ -246,7 +256,7 @@ export class CirculationStore {
           .values({ patron_id: loan.patron_id, loan_id: loan.id, amount_cents: fine, reason: 'Overdue', created_at: now.toISOString(), paid_at: null })
           .execute();
       }
-      await anonymizeDueLoans(trx, this.retention, now, { loanIds: [loan.id] });
+      anonymized((await anonymizeDueLoans(trx, this.retention, now, { loanIds: [loan.id] })).loans);
       const returned = await trx.selectFrom('loans').select(this.presentedLoan()).where('id', '=', loan.id).executeTakeFirstOrThrow();
       const item = await trx.selectFrom('items').select('work_id').where('id', '=', itemId).executeTakeFirstOrThrow();
       const next = await trx
@@ -311,13 +321,13 @@ export class CirculationStore {
   }
 
   async cancelHold(holdId: number, onlyFor: string | null): Promise<HoldRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.anonymizingTransaction(async (trx, anonymized) => {
       const hold = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirst();
       if (!hold || (onlyFor !== null && hold.patron_id !== onlyFor)) throw badInput('No such hold on your account.');
       if (hold.status !== 'WAITING' && hold.status !== 'READY') throw badInput('This hold is already closed.');
       const now = this.now();
       await trx.updateTable('holds').set({ status: 'CANCELLED', closed_at: now.toISOString() }).where('id', '=', holdId).execute();
-      await anonymizeDueHolds(trx, this.retention, now, [holdId]);
+      anonymized(await anonymizeDueHolds(trx, this.retention, now, [holdId]));
       const cancelled = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirstOrThrow();
       if (hold.status === 'READY' && hold.item_id) {
         // The copy set aside goes to the next patron waiting, if any.
@@ -341,11 +351,12 @@ export class CirculationStore {
    * fine loses its link. Returns how many loans that anonymized (0 when turning it on).
    */
   async setReadingHistory(patronId: string, enabled: boolean): Promise<{ enabled: boolean; loansAnonymized: number }> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.anonymizingTransaction(async (trx, anonymized) => {
       const updated = await trx.updateTable('patrons').set({ reading_history: enabled ? 1 : 0 }).where('id', '=', patronId).executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw badInput('No patron with that id.');
       if (enabled) return { enabled, loansAnonymized: 0 };
       const { loans } = await anonymizeDueLoans(trx, this.retention, this.now(), { patronId });
+      anonymized(loans);
       return { enabled, loansAnonymized: loans };
     });
   }

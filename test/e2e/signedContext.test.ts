@@ -57,7 +57,8 @@ function signed(name: SubgraphName, options: { context?: DisclosureContext; body
   const context = encodeContext(options.context ?? staff);
   const body = options.body ?? JSON.stringify({ query: QUERIES[name] });
   const key = audienceKey(options.secret ?? t.config.contextSecret, name);
-  return { context, body, signature: signRequest({ key, audience: name, context, body, ...(options.now ? { now: options.now } : {}) }) };
+  const request = { method: 'POST', target: '/graphql', contentType: 'application/json', context, body };
+  return { context, body, signature: signRequest({ key, audience: name, ...request, ...(options.now ? { now: options.now } : {}) }) };
 }
 
 const expectRefused = (result: Awaited<ReturnType<typeof send>>) => {

@@ -31,7 +31,8 @@ const staff: DisclosureContext = {
 async function signedCall(name: SubgraphName, query: string, variables?: Record<string, unknown>) {
   const context = encodeContext(staff);
   const body = JSON.stringify({ query, variables });
-  const signature = signRequest({ key: audienceKey(t.config.contextSecret, name), audience: name, context, body });
+  const request = { method: 'POST', target: '/graphql', contentType: 'application/json', context, body };
+  const signature = signRequest({ key: audienceKey(t.config.contextSecret, name), audience: name, ...request });
   const response = await fetch(t.graph.urls[name]!, {
     method: 'POST',
     headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: context, [SIGNATURE_HEADER]: signature },

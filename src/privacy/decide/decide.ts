@@ -117,7 +117,6 @@ export function decide({ rule, caller, subject, facts: given, clock }: DecisionI
   if (subject === null) return redact('no-subject');
   // Facts about someone else are no facts about this subject.
   if (facts && facts.patronId !== subject) facts = undefined;
-  let missingFact = false;
   for (const exception of candidates) {
     switch (exception) {
       case 'SELF':
@@ -126,7 +125,7 @@ export function decide({ rule, caller, subject, facts: given, clock }: DecisionI
       case 'OPERATIONS':
         return disclose('OPERATIONS');
       case 'CONSENT': {
-        if (!facts?.exists) { missingFact = true; break; }
+        if (!facts?.exists) break;
         const consent = facts.consents.find(
           (c) =>
             c.grantee === caller.principal &&
@@ -138,7 +137,7 @@ export function decide({ rule, caller, subject, facts: given, clock }: DecisionI
         break;
       }
       case 'LEGAL_PROCESS': {
-        if (!facts?.exists) { missingFact = true; break; }
+        if (!facts?.exists) break;
         const order = facts.legalOrders.find(
           (o) =>
             o.reference === caller.legalOrder &&
@@ -149,11 +148,12 @@ export function decide({ rule, caller, subject, facts: given, clock }: DecisionI
         break;
       }
       case 'GUARDIAN': {
-        if (!facts?.exists || facts.birthDate === null) { missingFact = true; break; }
+        if (!facts?.exists || facts.birthDate === null) break;
         if (facts.callerIsGuardian && isMinorOn(facts.birthDate, clock.today)) return disclose('GUARDIAN');
         break;
       }
     }
   }
-  return redact(missingFact ? 'missing-fact' : 'no-exception-for-caller');
+  // A missing fact (no such patron, an unknown birth date) ends like no exception: same reason.
+  return redact('no-exception-for-caller');
 }

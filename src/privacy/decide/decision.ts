@@ -1,10 +1,13 @@
 import type { Deidentification, StatutoryException } from './rule.js';
 
-/** Why a field was redacted: counted in metrics and logs, never shown to a client. */
+/**
+ * Why a field was redacted: counted in metrics and logs, never shown to a client. A patron who
+ * does not exist (a missing fact) is `no-exception-for-caller` too: a separate reason would let
+ * whoever reads the counters tell an unknown id from one the caller may not see.
+ */
 export type RedactReason =
   | 'no-exception-for-caller'
   | 'no-subject'
-  | 'missing-fact'
   | 'error';
 
 /** The outcome of the policy for one field and one data subject. */

@@ -7,7 +7,9 @@ import type { SubjectFacts } from '../decide/facts.js';
 import { PATRON_DATA_CATEGORIES } from '../decide/rule.js';
 import type { FactsSource } from '../redact/privacyContext.js';
 import { isCardDirectory, type CardDirectory } from '../context/onBehalf.js';
-import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER, signRequest } from '../sign/signature.js';
+import { MemoryNonceStore, type NonceStore } from '../sign/nonceStore.js';
+import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../sign/signature.js';
+import { SignatureGuard } from '../sign/signatureGuard.js';
 
 /**
  * The narrow read interface to circulation's registers for the other subgraphs:
@@ -48,24 +50,21 @@ const FactsSchema = z.array(
   }),
 );
 
-const headerOf = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
-
-/** Serves the facts endpoint from circulation's own source. */
-export function factsRoute(source: FactsSource, secret: string, logger: Logger): Route {
-  const verifier = new RequestVerifier(audienceKey(secret, FACTS_AUDIENCE), FACTS_AUDIENCE);
-  return async ({ req, body }, res) => {
-    if (!req.url?.startsWith(FACTS_PATH)) return false;
-    if (req.method !== 'POST') throw new HttpRefusal(405, 'BAD_REQUEST', 'Use POST');
-    const encoded = headerOf(req.headers[CONTEXT_HEADER]);
-    const verdict = verifier.verify(encoded, headerOf(req.headers[SIGNATURE_HEADER]), body);
-    if (!verdict.ok) {
-      logger.warn({ reason: verdict.reason }, 'refused facts request');
-      throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
-    }
+/**
+ * Serves the facts endpoint from circulation's own source. Calls are checked by the same
+ * SignatureGuard as a subgraph's /graphql (a signed POST to exactly this path), with the nonce
+ * store circulation's replicas share.
+ */
+export function factsRoute(source: FactsSource, secret: string, logger: Logger, nonces: NonceStore = new MemoryNonceStore()): Route {
+  const guard = new SignatureGuard({ key: audienceKey(secret, FACTS_AUDIENCE), audience: FACTS_AUDIENCE, path: FACTS_PATH, nonces, logger });
+  return async (request, res) => {
+    if (new URL(request.req.url ?? '/', 'http://localhost').pathname !== FACTS_PATH) return false;
+    const context = await guard.check(request);
     let caller: DisclosureContext;
     let subjects: PatronId[];
+    const { body } = request;
     try {
-      caller = decodeContext(verdict.context);
+      caller = decodeContext(context);
       subjects = RequestSchema.parse(JSON.parse(body.toString('utf8'))).subjects.map(patronId);
     } catch {
       throw new HttpRefusal(400, 'BAD_REQUEST', 'Malformed facts request');
@@ -95,21 +94,25 @@ export class RemoteFacts implements FactsSource, CardDirectory {
     this.#key = audienceKey(secret, FACTS_AUDIENCE);
   }
 
-  async load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]> {
-    const body = JSON.stringify({ subjects });
+  /** One signed POST to the facts endpoint, with the caller's context; a non-2xx answer throws. */
+  async #post(caller: DisclosureContext, body: string): Promise<unknown> {
     const context = encodeContext(caller);
-    const response = await fetch(new URL(FACTS_PATH, this.circulationUrl()), {
+    const url = new URL(FACTS_PATH, this.circulationUrl());
+    const contentType = 'application/json';
+    const signature = signRequest({ key: this.#key, audience: FACTS_AUDIENCE, method: 'POST', target: url.pathname + url.search, contentType, context, body });
+    const response = await fetch(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [CONTEXT_HEADER]: context,
-        [SIGNATURE_HEADER]: signRequest({ key: this.#key, audience: FACTS_AUDIENCE, context, body }),
-      },
+      headers: { 'content-type': contentType, [CONTEXT_HEADER]: context, [SIGNATURE_HEADER]: signature },
       body,
       signal: AbortSignal.timeout(5000),
     });
     if (!response.ok) throw new Error(`facts endpoint answered ${response.status}`);
-    const parsed = FactsSchema.parse(((await response.json()) as { facts?: unknown }).facts);
+    return response.json();
+  }
+
+  async load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]> {
+    const answer = (await this.#post(caller, JSON.stringify({ subjects }))) as { facts?: unknown };
+    const parsed = FactsSchema.parse(answer.facts);
     if (parsed.length !== subjects.length) throw new Error('facts endpoint answered the wrong number of subjects');
     return parsed.map((f) => ({
       ...f,
@@ -120,20 +123,8 @@ export class RemoteFacts implements FactsSource, CardDirectory {
 
   /** The holders of presented cards the caller may act for, from circulation; any failure throws. */
   async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
-    const body = JSON.stringify({ cards });
-    const context = encodeContext(caller);
-    const response = await fetch(new URL(FACTS_PATH, this.circulationUrl()), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [CONTEXT_HEADER]: context,
-        [SIGNATURE_HEADER]: signRequest({ key: this.#key, audience: FACTS_AUDIENCE, context, body }),
-      },
-      body,
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!response.ok) throw new Error(`facts endpoint answered ${response.status}`);
-    const holders = HoldersSchema.parse(((await response.json()) as { holders?: unknown }).holders);
+    const answer = (await this.#post(caller, JSON.stringify({ cards }))) as { holders?: unknown };
+    const holders = HoldersSchema.parse(answer.holders);
     if (holders.length !== cards.length) throw new Error('facts endpoint answered the wrong number of cards');
     return holders.map((h) => (h === null ? null : patronId(h)));
   }

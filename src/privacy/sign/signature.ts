@@ -1,9 +1,12 @@
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { canonicalRequest, type SignedRequestParts } from './canonicalRequest.js';
 
 /** Header carrying the encoded disclosure context on every gateway -> subgraph fetch. */
 export const CONTEXT_HEADER = 'x-disclosure-context';
-/** Header carrying `v1;t=<ms>;n=<nonce>;s=<mac>` over context, body digest, time and nonce. */
+/** Header carrying `v2;t=<ms>;n=<nonce>;s=<mac>` over the canonical request (see canonicalRequest.ts). */
 export const SIGNATURE_HEADER = 'x-disclosure-signature';
+/** How long a signature is accepted either side of its timestamp, and a nonce remembered. */
+export const SIGNATURE_WINDOW_MS = 30_000;
 
 /**
  * The signing key of one audience (a subgraph, or circulation's facts endpoint), derived from the
@@ -13,65 +16,56 @@ export function audienceKey(secret: string, audience: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'library-graph', `disclosure-context:${audience}`, 32));
 }
 
-const bodyDigest = (body: string | Uint8Array): string => createHash('sha256').update(body).digest('base64url');
+const mac = (key: Buffer, parts: SignedRequestParts): Buffer => createHmac('sha256', key).update(canonicalRequest(parts)).digest();
 
-const mac = (key: Buffer, audience: string, time: string, nonce: string, context: string, digest: string): Buffer =>
-  createHmac('sha256', key).update(['v1', audience, time, nonce, context, digest].join('\n')).digest();
+/** The request as the signer sends it: everything of the canonical request but time and nonce. */
+export type RequestToSign = Omit<SignedRequestParts, 'time' | 'nonce'>;
 
-/** Signs one request: the context, the exact body bytes, a timestamp and a fresh nonce. */
-export function signRequest(options: {
-  key: Buffer;
-  audience: string;
-  context: string;
-  body: string | Uint8Array;
-  now?: number;
-  nonce?: string;
-}): string {
+/**
+ * Signs one request (method, target, content type, context, exact body bytes) for its audience,
+ * with a timestamp and a fresh nonce; returns the signature header's value.
+ */
+export function signRequest(options: RequestToSign & { key: Buffer; now?: number; nonce?: string }): string {
   const time = String(options.now ?? Date.now());
   const nonce = options.nonce ?? randomBytes(16).toString('base64url');
-  const signature = mac(options.key, options.audience, time, nonce, options.context, bodyDigest(options.body));
-  return `v1;t=${time};n=${nonce};s=${signature.toString('base64url')}`;
+  const signature = mac(options.key, { ...options, time, nonce });
+  return `v2;t=${time};n=${nonce};s=${signature.toString('base64url')}`;
 }
 
 /** Why a signed request was refused (logged; the client only sees 401). */
-export type VerifyFailure = 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed';
+export type VerifyFailure = 'wrong-request' | 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed' | 'nonce-store-failed';
 
-/** The outcome of verifying one request. */
-export type VerifyResult = { ok: true; context: string } | { ok: false; reason: VerifyFailure };
+/** A signature that checks out: the context it covers, and the nonce to claim until `expiresAt`. */
+export interface VerifiedSignature {
+  ok: true;
+  context: string;
+  nonce: string;
+  /** When the signature leaves its window, so its nonce need not be remembered after. */
+  expiresAt: number;
+}
+
+/** The outcome of checking one signature (single use is the nonce store's part). */
+export type SignatureCheck = VerifiedSignature | { ok: false; reason: VerifyFailure };
 
 /**
- * Verifies signed requests for one audience: signature, a ±30 s window and single use of each
- * nonce. It remembers nonces for the window only, so memory stays bounded by the request rate.
+ * Checks one request's signature header against the request as received: the MAC over its
+ * canonical request under the audience's key, then the ±30 s window. Pure: the caller claims the
+ * nonce afterwards, so a forged request never burns a genuine one's nonce.
  */
-export class RequestVerifier {
-  readonly #seen = new Map<string, number>();
-  #lastSweep = 0;
-
-  constructor(
-    private readonly key: Buffer,
-    private readonly audience: string,
-    private readonly windowMs = 30_000,
-  ) {}
-
-  /** Checks one request's headers against its raw body. */
-  verify(context: string | undefined, header: string | undefined, body: Uint8Array | string, now = Date.now()): VerifyResult {
-    if (!context || !header) return { ok: false, reason: 'missing' };
-    const match = /^v1;t=(\d{1,16});n=([A-Za-z0-9_-]{16,64});s=([A-Za-z0-9_-]{43})$/.exec(header);
-    if (!match) return { ok: false, reason: 'malformed' };
-    const [, time, nonce, given] = match as unknown as [string, string, string, string];
-    const expected = mac(this.key, this.audience, time, nonce, context, bodyDigest(body));
-    const actual = Buffer.from(given, 'base64url');
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad-signature' };
-    if (Math.abs(now - Number(time)) > this.windowMs) return { ok: false, reason: 'stale' };
-    this.#sweep(now);
-    if (this.#seen.has(nonce)) return { ok: false, reason: 'replayed' };
-    this.#seen.set(nonce, Number(time));
-    return { ok: true, context };
-  }
-
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < 1_000) return;
-    this.#lastSweep = now;
-    for (const [nonce, time] of this.#seen) if (Math.abs(now - time) > this.windowMs) this.#seen.delete(nonce);
-  }
+export function verifySignature(
+  key: Buffer,
+  request: Omit<RequestToSign, 'context'> & { context: string | undefined; header: string | undefined },
+  now = Date.now(),
+  windowMs = SIGNATURE_WINDOW_MS,
+): SignatureCheck {
+  const { context, header } = request;
+  if (!context || !header) return { ok: false, reason: 'missing' };
+  const match = /^v2;t=(\d{1,16});n=([A-Za-z0-9_-]{16,64});s=([A-Za-z0-9_-]{43})$/.exec(header);
+  if (!match) return { ok: false, reason: 'malformed' };
+  const [, time, nonce, given] = match as unknown as [string, string, string, string];
+  const expected = mac(key, { ...request, context, time, nonce });
+  const actual = Buffer.from(given, 'base64url');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad-signature' };
+  if (Math.abs(now - Number(time)) > windowMs) return { ok: false, reason: 'stale' };
+  return { ok: true, context, nonce, expiresAt: Number(time) + windowMs + 1 };
 }

@@ -1,0 +1,89 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRefusal, type Route } from '../http/serve.js';
+
+/** The path Prometheus scrapes. */
+export const METRICS_PATH = '/metrics';
+const CONTENT_TYPE = 'text/plain; version=0.0.4';
+
+/** Who may read the counters: a bearer token on the service's port, and/or a loopback-only port. */
+export interface MetricsAccess {
+  /** `METRICS_TOKEN`: `/metrics` on the service's own port answers only `Authorization: Bearer <token>`. */
+  token: string | null;
+  /** `METRICS_PORT`: an admin port bound to 127.0.0.1 serving `/metrics` of every subgraph in the process. */
+  port: number | null;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Compares a presented token with the configured one in constant time (hashes of equal length). */
+export function tokenMatches(presented: string | undefined, expected: string): boolean {
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(expected));
+}
+
+const isMetrics = (req: http.IncomingMessage): boolean => new URL(req.url ?? '/', 'http://localhost').pathname === METRICS_PATH;
+
+/**
+ * `/metrics` on a service's public port: served only to the bearer of `token`; without a token
+ * configured the path does not exist (404), so the counters are never public. A wrong or missing
+ * token is 401.
+ */
+export function metricsRoute(render: () => string, token: string | null): Route {
+  return ({ req }, res) => {
+    if (token === null || !isMetrics(req)) return false;
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (!tokenMatches(match?.[1], token)) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Metrics need the scraper token');
+    res.writeHead(200, { 'content-type': CONTENT_TYPE });
+    res.end(render());
+    return true;
+  };
+}
+
+/** The counters of every subgraph served in this process, for the admin port. */
+export class MetricsRegistry {
+  readonly #sources: (() => string)[] = [];
+
+  /** Adds one subgraph's counters. */
+  add(render: () => string): void {
+    this.#sources.push(render);
+  }
+
+  /** All counters, in Prometheus' text format. */
+  render(): string {
+    return this.#sources.map((render) => render()).join('');
+  }
+}
+
+/** A running admin port. */
+export interface MetricsServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves `/metrics` on `port` bound to 127.0.0.1 only: a scraper on the same host (or a sidecar)
+ * reads it without a token; nothing off the host can reach it.
+ */
+export async function startMetricsServer(port: number, render: () => string): Promise<MetricsServer> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || !isMetrics(req)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': CONTENT_TYPE });
+    res.end(render());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${METRICS_PATH}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
