@@ -77,6 +77,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
         stopOnTerminationSignals: false,
         introspection: config.env !== 'production',
+        // A hash-only request carries no query for the operation limits to measure: no automatic
+        // persisted queries until they come with checks of their own.
+        persistedQueries: false,
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           redactionShapePlugin(),

@@ -3,6 +3,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, Kind, Lexer, NoFragmentCyclesRule, parse, Source, TokenKind, validate, visit, type DocumentNode, type GraphQLSchema, type Token } from 'graphql';
 import { CostLimitRule } from './CostLimitRule.js';
+import { MaxCardLoginsRule } from './MaxCardLoginsRule.js';
 import { MaxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
 import { MaxRootFieldsRule } from './MaxRootFieldsRule.js';
 import { ERRORS } from '../errors/codes.js';
@@ -95,7 +96,7 @@ const SIZE_ARGUMENTS = new Set(['first', 'last', 'representations']);
 /**
  * What no variable changes: tokens (by lexing alone, before any tree is built, and only so far past
  * the limit), a fragment cycle,
- * then depth, aliases and directives (graphql-armor's rules) and root fields in one pass. Null for
+ * then depth, aliases and directives (graphql-armor's rules), root fields and card logins in one pass. Null for
  * text that does not lex or parse: the GraphQL server answers it with the parser's message.
  */
 function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string): Analysis | Refusal | null {
@@ -121,6 +122,7 @@ function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string):
     maxAliasesRule({ ...armor('aliases', limits.aliases, report), allowList: [] }),
     maxDirectivesRule(armor('directives', limits.directives, report)),
     MaxRootFieldsRule(limits.rootFields, report),
+    MaxCardLoginsRule(report),
   ]);
   let sizedByVariables = false;
   visit(document, {
@@ -150,7 +152,7 @@ const CACHE_TEXT_LENGTH = 20_000;
 
 /**
  * Checks operations against `limits` before anything runs them, cheapest first: tokens (by lexing
- * alone), a fragment cycle, then depth, aliases, directives and root fields, then entity
+ * alone), a fragment cycle, then depth, aliases, directives, root fields and card logins, then entity
  * representations and cost with the request's variables. `check` returns the first limit
  * exceeded, or null to admit. Text that does not parse, or a request without a query, is admitted
  * here: the GraphQL server refuses it with the parser's message, its parse bounded by the token

@@ -55,6 +55,9 @@ export async function serveSubgraph(
         includeStacktraceInErrorResponses: false,
         // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
         stopOnTerminationSignals: false,
+        // A hash-only request carries no query for the operation limits to measure: no automatic
+        // persisted queries until they come with checks of their own.
+        persistedQueries: false,
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),

@@ -76,6 +76,15 @@ describe('a subgraph called directly with a valid signature', () => {
       { message: 'Operation too complex: entity representations 51 is over the limit of 50 (LIMIT_ENTITY_REPRESENTATIONS).', extensions: { code: 'OPERATION_TOO_COMPLEX' } },
     ]);
   });
+
+  it('refuses two aliased card logins in one call', async () => {
+    const login = (alias: string, pin: string) => `${alias}: authenticateWithCard(cardNumber: "29019000000001", pin: "${pin}") { token }`;
+    const result = await signedCall('circulation', `mutation { ${login('a', '1111')} ${login('b', '2222')} }`);
+    expect(result.status).toBe(400);
+    expect(result.json.errors).toEqual([
+      { message: 'Operation too complex: card logins 2 is over the limit of 1 (one authenticateWithCard per operation).', extensions: { code: 'OPERATION_TOO_COMPLEX' } },
+    ]);
+  });
 });
 
 describe('the gateway under the same representation limit', () => {
