@@ -8,6 +8,7 @@ import { MaxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js'
 import { MaxRootFieldsRule } from './MaxRootFieldsRule.js';
 import { ERRORS } from '../errors/codes.js';
 import { HttpRefusal, type OperationRequest } from '../http/serve.js';
+import type { Logger } from '../log/logger.js';
 import { refusalError, type LimitName, type Refusal, type RefusalSink } from './refusal.js';
 
 /** The limits every operation is held to, at the gateway and (with headroom) in each subgraph. */
@@ -156,7 +157,8 @@ const CACHE_TEXT_LENGTH = 20_000;
  * representations and cost with the request's variables. `check` returns the first limit
  * exceeded, or null to admit. Text that does not parse, or a request without a query, is admitted
  * here: the GraphQL server refuses it with the parser's message, its parse bounded by the token
- * limit. The verdict on an admitted text is remembered (a client repeats its operations), and its
+ * limit, or (without a query) with its own error, since automatic persisted queries are off at the
+ * gateway and in every subgraph: a hash alone would carry nothing for these limits to measure. The verdict on an admitted text is remembered (a client repeats its operations), and its
  * cost recomputed only when a variable sizes a list.
  */
 export class OperationChecker {
@@ -198,12 +200,18 @@ export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, r
 
 /**
  * The `limitOperation` hook of `serveGraphQL` for one schema: refuses an operation over `limits` with HTTP
- * 400 and one OPERATION_TOO_COMPLEX error, before the request is authenticated, planned or run.
+ * 400 and one OPERATION_TOO_COMPLEX error, once the request is admitted (at the gateway: its caller
+ * authenticated and its rate limit taken; at a subgraph: its signature checked) and before its
+ * context is built or the operation planned or run. Each refusal is logged at warn with the limit
+ * and figure, so an operator sees what is refused and can tune it; never the operation's text or
+ * variables, which may carry a card number and PIN.
  */
-export function limitGuard(schema: GraphQLSchema, limits: OperationLimits): (operation: OperationRequest) => void {
+export function limitGuard(schema: GraphQLSchema, limits: OperationLimits, logger?: Logger): (operation: OperationRequest) => void {
   const checker = new OperationChecker(schema, limits);
   return (operation) => {
     const refusal = checker.check(operation);
-    if (refusal) throw new HttpRefusal(ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
+    if (!refusal) return;
+    logger?.warn({ limit: refusal.limit, value: refusal.value, figure: refusal.figure, ...(refusal.moreThan ? { moreThan: true } : {}) }, 'operation refused');
+    throw new HttpRefusal(ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
   };
 }

@@ -75,7 +75,7 @@ export async function serveSubgraph(
       port: options.port,
       guard: config.contextSigning ? async (request) => void (await signature.check(request)) : undefined,
       // A signed call is bounded too: the gateway's limits, with room for what its query plan adds.
-      limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation)),
+      limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation), logger.child({ component: 'limits' })),
       // The gateway forwards a client's variables beside the representations it adds.
       sizes: { bodyBytes: config.limits.bodyBytes * 2, responseBytes: config.limits.responseBytes },
       context: async (request) => {
