@@ -63,7 +63,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     logger: logger.child({ component: 'gateway' }),
   });
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
-  const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation);
+  const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation, logger.child({ component: 'limits' }));
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
@@ -77,6 +77,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
         stopOnTerminationSignals: false,
         introspection: config.env !== 'production',
+        // A hash-only request carries no query for the operation limits to measure: no automatic
+        // persisted queries until they come with checks of their own.
+        persistedQueries: false,
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           redactionShapePlugin(),

@@ -1,10 +1,18 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { Kind, OperationTypeNode } from 'graphql';
 import { encodeContext } from '../privacy/context/disclosureContext.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../privacy/sign/signature.js';
 import { abortAtDeadline, underDeadline } from '../limits/deadline.js';
 import type { GatewayContext } from './context.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
+
+/** Whether a subgraph fetch is a mutation: by its planned document, else by the text the planner wrote. */
+function isMutation(options: GraphQLDataSourceProcessOptions<GatewayContext>): boolean {
+  const document = 'document' in options ? options.document : undefined;
+  if (document) return document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.MUTATION);
+  return /^\s*mutation\b/.test(options.request.query ?? '');
+}
 
 /**
  * A subgraph data source that attaches the caller's disclosure context to every fetch and signs
@@ -39,9 +47,13 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     }) as Fetcher;
   }
 
-  /** Runs the fetch under the request's deadline, which aborts it when it passes. */
+  /**
+   * Runs a query's fetch under the request's deadline, which aborts it when it passes. A mutation's
+   * fetch runs to its end: aborted, it could still commit in the subgraph while the caller is told
+   * TIMEOUT, and a retry would do it twice.
+   */
   override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
-    const deadline = 'deadline' in options.context ? options.context.deadline : undefined;
+    const deadline = 'deadline' in options.context && !isMutation(options) ? options.context.deadline : undefined;
     return underDeadline(deadline, () => super.process(options));
   }
 

@@ -56,7 +56,7 @@ export interface LimitsConfig {
   bodyBytes: number;
   /** The largest response body; a larger one is replaced by one OPERATION_TOO_COMPLEX error. */
   responseBytes: number;
-  /** How long the gateway waits for subgraphs before answering what it has, with TIMEOUT. */
+  /** How long the gateway waits for query fetches before answering what it has, with TIMEOUT; mutation fetches run to their end. */
   deadlineMs: number;
 }
 

@@ -33,6 +33,7 @@ export const timeoutError = (deadline: Deadline) =>
  * Wraps a data source's fetcher so a fetch running when the deadline passes is aborted (the socket
  * is closed and the subgraph stops being waited for), and one that would start after it is not
  * sent; either way the fetch fails with TIMEOUT, which the gateway reports beside the data it has.
+ * Only fetches run `underDeadline` are bounded: the data source runs mutations without one.
  */
 export function abortAtDeadline(inner: Fetcher): Fetcher {
   return (async (url: string, init?: Parameters<Fetcher>[1]) => {

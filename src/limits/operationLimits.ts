@@ -3,10 +3,12 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, Kind, Lexer, NoFragmentCyclesRule, parse, Source, TokenKind, validate, visit, type DocumentNode, type GraphQLSchema, type Token } from 'graphql';
 import { CostLimitRule } from './CostLimitRule.js';
+import { MaxCardLoginsRule } from './MaxCardLoginsRule.js';
 import { MaxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
 import { MaxRootFieldsRule } from './MaxRootFieldsRule.js';
 import { ERRORS } from '../errors/codes.js';
 import { HttpRefusal, type OperationRequest } from '../http/serve.js';
+import type { Logger } from '../log/logger.js';
 import { refusalError, type LimitName, type Refusal, type RefusalSink } from './refusal.js';
 
 /** The limits every operation is held to, at the gateway and (with headroom) in each subgraph. */
@@ -95,7 +97,7 @@ const SIZE_ARGUMENTS = new Set(['first', 'last', 'representations']);
 /**
  * What no variable changes: tokens (by lexing alone, before any tree is built, and only so far past
  * the limit), a fragment cycle,
- * then depth, aliases and directives (graphql-armor's rules) and root fields in one pass. Null for
+ * then depth, aliases and directives (graphql-armor's rules), root fields and card logins in one pass. Null for
  * text that does not lex or parse: the GraphQL server answers it with the parser's message.
  */
 function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string): Analysis | Refusal | null {
@@ -121,6 +123,7 @@ function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string):
     maxAliasesRule({ ...armor('aliases', limits.aliases, report), allowList: [] }),
     maxDirectivesRule(armor('directives', limits.directives, report)),
     MaxRootFieldsRule(limits.rootFields, report),
+    MaxCardLoginsRule(report),
   ]);
   let sizedByVariables = false;
   visit(document, {
@@ -150,11 +153,12 @@ const CACHE_TEXT_LENGTH = 20_000;
 
 /**
  * Checks operations against `limits` before anything runs them, cheapest first: tokens (by lexing
- * alone), a fragment cycle, then depth, aliases, directives and root fields, then entity
+ * alone), a fragment cycle, then depth, aliases, directives, root fields and card logins, then entity
  * representations and cost with the request's variables. `check` returns the first limit
  * exceeded, or null to admit. Text that does not parse, or a request without a query, is admitted
  * here: the GraphQL server refuses it with the parser's message, its parse bounded by the token
- * limit. The verdict on an admitted text is remembered (a client repeats its operations), and its
+ * limit, or (without a query) with its own error, since automatic persisted queries are off at the
+ * gateway and in every subgraph: a hash alone would carry nothing for these limits to measure. The verdict on an admitted text is remembered (a client repeats its operations), and its
  * cost recomputed only when a variable sizes a list.
  */
 export class OperationChecker {
@@ -196,12 +200,18 @@ export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, r
 
 /**
  * The `limitOperation` hook of `serveGraphQL` for one schema: refuses an operation over `limits` with HTTP
- * 400 and one OPERATION_TOO_COMPLEX error, before the request is authenticated, planned or run.
+ * 400 and one OPERATION_TOO_COMPLEX error, once the request is admitted (at the gateway: its caller
+ * authenticated and its rate limit taken; at a subgraph: its signature checked) and before its
+ * context is built or the operation planned or run. Each refusal is logged at warn with the limit
+ * and figure, so an operator sees what is refused and can tune it; never the operation's text or
+ * variables, which may carry a card number and PIN.
  */
-export function limitGuard(schema: GraphQLSchema, limits: OperationLimits): (operation: OperationRequest) => void {
+export function limitGuard(schema: GraphQLSchema, limits: OperationLimits, logger?: Logger): (operation: OperationRequest) => void {
   const checker = new OperationChecker(schema, limits);
   return (operation) => {
     const refusal = checker.check(operation);
-    if (refusal) throw new HttpRefusal(ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
+    if (!refusal) return;
+    logger?.warn({ limit: refusal.limit, value: refusal.value, figure: refusal.figure, ...(refusal.moreThan ? { moreThan: true } : {}) }, 'operation refused');
+    throw new HttpRefusal(ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
   };
 }

@@ -2,9 +2,12 @@ import { graphError } from '../errors/codes.js';
 import type { GraphQLError } from 'graphql';
 
 /** A limit an operation can exceed, named as its environment variable names it. */
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'root fields' | 'cost' | 'entity representations';
+export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'root fields' | 'cost' | 'entity representations' | 'card logins';
 
-/** Which environment variable sets each limit: a refusal names it, so the reader knows what to change. */
+/**
+ * Which environment variable sets each limit: a refusal names it, so the reader knows what to
+ * change. A fixed limit names the rule instead.
+ */
 export const LIMIT_VARIABLES: Record<LimitName, string> = {
   depth: 'LIMIT_DEPTH',
   aliases: 'LIMIT_ALIASES',
@@ -13,6 +16,7 @@ export const LIMIT_VARIABLES: Record<LimitName, string> = {
   'root fields': 'LIMIT_ROOT_FIELDS',
   cost: 'LIMIT_COST',
   'entity representations': 'LIMIT_ENTITY_REPRESENTATIONS',
+  'card logins': 'one authenticateWithCard per operation',
 };
 
 /** One exceeded limit: which, its configured value, and the operation's figure (Infinity: unbounded). */

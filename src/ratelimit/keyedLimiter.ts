@@ -1,6 +1,10 @@
 import { TokenBucket, type Admission, type BucketRule } from './tokenBucket.js';
 
-/** The most keys a limiter holds by default: some 15 MB of buckets and keys. */
+/**
+ * The most keys a limiter holds by default: enough for every client of a busy day, while a flood
+ * from more addresses than that cannot grow the gateway's heap without bound (the heap a full
+ * limiter takes: docs/benchmarks/ratelimit.md).
+ */
 export const DEFAULT_MAX_KEYS = 100_000;
 
 /**

@@ -55,6 +55,9 @@ export async function serveSubgraph(
         includeStacktraceInErrorResponses: false,
         // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
         stopOnTerminationSignals: false,
+        // A hash-only request carries no query for the operation limits to measure: no automatic
+        // persisted queries until they come with checks of their own.
+        persistedQueries: false,
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),
@@ -72,7 +75,7 @@ export async function serveSubgraph(
       port: options.port,
       guard: config.contextSigning ? async (request) => void (await signature.check(request)) : undefined,
       // A signed call is bounded too: the gateway's limits, with room for what its query plan adds.
-      limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation)),
+      limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation), logger.child({ component: 'limits' })),
       // The gateway forwards a client's variables beside the representations it adds.
       sizes: { bodyBytes: config.limits.bodyBytes * 2, responseBytes: config.limits.responseBytes },
       context: async (request) => {

@@ -22,6 +22,11 @@ export const MAX_CLIENT_FAILURES = 20;
 export const FAILURE_WINDOW_MS = 15 * 60_000;
 /** How long a card, PIN or address stays locked after its last counted failure. */
 export const LOCKOUT_MS = 15 * 60_000;
+/**
+ * How long a client that logged in to a card stays known to that card: its attempts on that card
+ * are not held by the PIN's lock, so a sprayer cannot lock a holder out from where they logged in before.
+ */
+export const KNOWN_CLIENT_MS = 90 * 24 * 60 * 60_000;
 /** Lifetime of a card login's token. */
 export const CARD_TOKEN_TTL_SECONDS = 3600;
 /** The one answer to every failed card login: unknown card, wrong PIN, no PIN set, locked card. */
@@ -66,6 +71,8 @@ const refused = () => graphError('BAD_USER_INPUT', CARD_LOGIN_REFUSED);
 interface Counter {
   key: string;
   maxFailures: number;
+  /** Whether a client known to the card is exempt from this counter's lock (the PIN's). */
+  waivedForKnownClient?: boolean;
 }
 
 /**
@@ -76,14 +83,17 @@ interface Counter {
  * LOCKOUT_MS, during which even the right PIN is refused, with the same answer as a wrong one. An
  * attempt is counted on all three before its PIN is checked, so parallel guesses cannot outrun the
  * limits. A success clears its card's count and takes back its own attempt from the PIN and the
- * address, so logging in to one's own card does not reset a spray. The table holds keyed HMACs
- * only: never a card number, a PIN or an address.
+ * address, so logging in to one's own card does not reset a spray. The PIN's lock spares a client
+ * that logged in to the same card within KNOWN_CLIENT_MS (its card and address locks still hold):
+ * whoever locks a common PIN does not lock its holders out where they logged in before. The table
+ * holds keyed HMACs only: never a card number, a PIN or an address.
  */
 export class CardLogin {
   private readonly issuer: TokenIssuer | null;
   private readonly cardKeyHmac: Buffer;
   private readonly pinKeyHmac: Buffer;
   private readonly clientKeyHmac: Buffer;
+  private readonly knownKeyHmac: Buffer;
   private readonly now: () => Date;
   private readonly ttlSeconds: number;
 
@@ -98,6 +108,7 @@ export class CardLogin {
     this.cardKeyHmac = derive('card-login-attempts');
     this.pinKeyHmac = derive('card-login-pin-throttle');
     this.clientKeyHmac = derive('card-login-client-throttle');
+    this.knownKeyHmac = derive('card-login-known-client');
     this.now = options.now ?? (() => new Date());
     this.ttlSeconds = options.ttlSeconds ?? CARD_TOKEN_TTL_SECONDS;
   }
@@ -121,6 +132,14 @@ export class CardLogin {
   }
 
   /**
+   * The attempts table's key for a client that logged in to a card: `known:` and a keyed HMAC of
+   * both, never either. Null for a caller without a client key: nobody is known by the lack of one.
+   */
+  knownClientKey(card: string, client: string | null): string | null {
+    return client === null ? null : `known:${createHmac('sha256', this.knownKeyHmac).update(`${card}\n${client}`, 'utf8').digest('hex')}`;
+  }
+
+  /**
    * Logs in with a card and its PIN; returns a patron token or throws the one refusal. `client` is
    * the caller's client key from the signed disclosure context (null: counted with all unknowns).
    */
@@ -134,11 +153,12 @@ export class CardLogin {
     }
     const cardCounter = { key: this.cardKey(card), maxFailures: MAX_FAILURES };
     const shared = [
-      { key: this.pinKey(pin), maxFailures: MAX_PIN_FAILURES },
+      { key: this.pinKey(pin), maxFailures: MAX_PIN_FAILURES, waivedForKnownClient: true },
       { key: this.clientKey(client), maxFailures: MAX_CLIENT_FAILURES },
     ];
     const counters = [cardCounter, ...shared];
-    const admitted = await this.reserveAttempt(counters);
+    const known = this.knownClientKey(card, client);
+    const admitted = await this.reserveAttempt(counters, known);
     // Looked up even when locked, so a locked card, PIN or address answers in the same time as any other.
     const patron = await this.db.selectFrom('patrons').select(['id', 'pin_hash']).where('card_number', '=', card).executeTakeFirst();
     const realHash = admitted && patron?.pin_hash ? patron.pin_hash : null;
@@ -148,7 +168,7 @@ export class CardLogin {
       await this.recordFailure(counters);
       throw refused();
     }
-    await this.recordSuccess(cardCounter, shared);
+    await this.recordSuccess(cardCounter, shared, known);
     const token = await this.issuer(
       // The subject names this login, not the patron: tokens of one card are not linkable by `sub`.
       { sub: `card:${randomBytes(16).toString('hex')}`, roles: ['patron'], patronId: patron.id },
@@ -161,20 +181,25 @@ export class CardLogin {
   /**
    * Counts an attempt on every counter before its PIN is checked; false, counting nothing, when
    * any of them is locked or has its window's attempts used up (then the PIN is not checked at all).
+   * A client `known` to the card passes a waivable counter's lock, and leaves that counter as it is.
    */
-  private async reserveAttempt(counters: readonly Counter[]): Promise<boolean> {
+  private async reserveAttempt(all: readonly Counter[], known: string | null): Promise<boolean> {
     const now = this.now();
     const nowIso = now.toISOString();
     return this.db.transaction().execute(async (trx) => {
-      const keys = counters.map((c) => c.key);
+      const keys = [...all.map((c) => c.key), ...(known ? [known] : [])];
       const rows = new Map((await trx.selectFrom('card_login_attempts').selectAll().where('card_key', 'in', keys).execute()).map((r) => [r.card_key, r]));
+      const knownRow = known ? rows.get(known) : undefined;
+      const isKnown = knownRow !== undefined && Date.parse(knownRow.window_start) + KNOWN_CLIENT_MS > now.getTime();
       const windowOver = (row: CardLoginAttemptsTable | undefined) =>
         !row || row.locked_until !== null || Date.parse(row.window_start) + FAILURE_WINDOW_MS <= now.getTime();
-      for (const { key, maxFailures } of counters) {
+      const blocks = ({ key, maxFailures }: Counter) => {
         const row = rows.get(key);
-        if (row?.locked_until && row.locked_until > nowIso) return false;
-        if (!windowOver(row) && row!.failures >= maxFailures) return false;
-      }
+        return Boolean(row?.locked_until && row.locked_until > nowIso) || (!windowOver(row) && row!.failures >= maxFailures);
+      };
+      // A waived lock is neither obeyed nor reset by this attempt: it still holds for everyone else.
+      const counters = all.filter((c) => !(isKnown && c.waivedForKnownClient && blocks(c)));
+      if (counters.some(blocks)) return false;
       for (const { key } of counters) {
         const row = rows.get(key);
         if (windowOver(row)) {
@@ -210,7 +235,8 @@ export class CardLogin {
         .deleteFrom('card_login_attempts')
         .where((eb) =>
           eb.or([
-            eb.and([eb('locked_until', 'is', null), eb('window_start', '<=', new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString())]),
+            eb.and([eb('card_key', 'not like', 'known:%'), eb('locked_until', 'is', null), eb('window_start', '<=', new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString())]),
+            eb.and([eb('card_key', 'like', 'known:%'), eb('window_start', '<=', new Date(now.getTime() - KNOWN_CLIENT_MS).toISOString())]),
             eb.and([eb('locked_until', 'is not', null), eb('locked_until', '<=', nowIso)]),
           ]),
         )
@@ -220,12 +246,21 @@ export class CardLogin {
 
   /**
    * The attempt succeeded: its card's failures are forgiven; the PIN and the address only get this
-   * attempt back, so a success of one's own does not reset a spray across other cards.
+   * attempt back, so a success of one's own does not reset a spray across other cards. The client
+   * becomes (again) known to the card.
    */
-  private async recordSuccess(card: Counter, shared: readonly Counter[]): Promise<void> {
+  private async recordSuccess(card: Counter, shared: readonly Counter[], known: string | null): Promise<void> {
     const keys = shared.map((c) => c.key);
+    const nowIso = this.now().toISOString();
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('card_login_attempts').where('card_key', '=', card.key).execute();
+      if (known) {
+        await trx
+          .insertInto('card_login_attempts')
+          .values({ card_key: known, failures: 0, window_start: nowIso, locked_until: null })
+          .onConflict((oc) => oc.column('card_key').doUpdateSet({ window_start: nowIso }))
+          .execute();
+      }
       await trx
         .updateTable('card_login_attempts')
         .set((eb) => ({ failures: eb('failures', '-', 1) }))

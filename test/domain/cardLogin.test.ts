@@ -9,6 +9,7 @@ import {
   CARD_LOGIN_REFUSED,
   CardLogin,
   FAILURE_WINDOW_MS,
+  KNOWN_CLIENT_MS,
   LOCKOUT_MS,
   MAX_CLIENT_FAILURES,
   MAX_FAILURES,
@@ -240,7 +241,8 @@ describe('one PIN sprayed across many cards (issue 16, point 6)', () => {
     await failOthers(MAX_PIN_FAILURES - 1, PIN, null);
     expect(decodeJwt((await login.authenticate(CARD, PIN, 'client-home')).token).patronId).toBe('pat_minor');
     await failOthers(MAX_PIN_FAILURES, PIN, null);
-    expect(await failure(CARD, PIN, 'client-home')).toEqual(REFUSAL);
+    // A client the card has not logged in from before (one it has is spared: see below).
+    expect(await failure(CARD, PIN, 'client-new')).toEqual(REFUSAL);
   });
 
   it(`an address locks at its ${MAX_CLIENT_FAILURES}th failure, not before`, async () => {
@@ -273,6 +275,30 @@ describe('one PIN sprayed across many cards (issue 16, point 6)', () => {
     expect(await scrypts(() => login.authenticate(CARD, PIN, 'client-b'))).toBe(1);
     await failOthers(MAX_CLIENT_FAILURES, null, 'client-c');
     expect(await scrypts(() => login.authenticate(CARD, '0000', 'client-c'))).toBe(1);
+  });
+
+  it('attack: a sprayer cannot lock a holder out from where they logged in before', async () => {
+    expect((await login.authenticate(CARD, PIN, 'client-home')).token).toBeTruthy();
+    advance(7 * 24 * 60 * MINUTE);
+    await failOthers(MAX_PIN_FAILURES * 3, PIN, null);
+    // The PIN is locked for everyone else: the spray stays closed.
+    expect(await failure(cards[45]!, PIN, 'client-bot-new')).toEqual(REFUSAL);
+    expect(decodeJwt((await login.authenticate(CARD, PIN, 'client-home')).token).patronId).toBe('pat_minor');
+    // ... and the attempt from home did not lift the lock for anyone else.
+    expect(await failure(CARD, PIN, 'client-bot-other')).toEqual(REFUSAL);
+  });
+
+  it('a client known to one card gains nothing on another, and a known client expires', async () => {
+    await db.db.insertInto('patrons').values(patron('pat_attacker', '29015000000001', pinHash)).execute();
+    await login.authenticate('29015000000001', PIN, 'client-attacker');
+    await failOthers(MAX_PIN_FAILURES, PIN, null);
+    expect(await failure(CARD, PIN, 'client-attacker')).toEqual(REFUSAL);
+    await login.authenticate(CARD, PIN, 'client-home').catch(() => null); // locked: no success, nothing learned
+    advance(LOCKOUT_MS);
+    expect((await login.authenticate(CARD, PIN, 'client-home')).token).toBeTruthy();
+    advance(KNOWN_CLIENT_MS + MINUTE);
+    await failOthers(MAX_PIN_FAILURES, PIN, null);
+    expect(await failure(CARD, PIN, 'client-home')).toEqual(REFUSAL);
   });
 
   it('other PINs and addresses keep working while a sprayed PIN is locked, and the lock ends', async () => {

@@ -11,7 +11,8 @@ import { startProxy, type SubgraphProxy } from './proxy.js';
 /**
  * A gateway with a 2 s deadline (REQUEST_DEADLINE_MS) in front of a slow events subgraph: it
  * answers at the deadline with what catalog gave, null for the events part, and one TIMEOUT error;
- * the slow fetch is aborted, not left running. A response over LIMIT_RESPONSE_BYTES is one clear
+ * the slow fetch is aborted, not left running. A mutation's fetch is never aborted: it may
+ * commit in the subgraph, so the caller waits for its outcome. A response over LIMIT_RESPONSE_BYTES is one clear
  * error, never a truncated body.
  */
 let t: TestGraph;
@@ -37,9 +38,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function ask(query: string) {
+async function ask(query: string, headers: Record<string, string> = {}, variables?: Record<string, unknown>) {
   const started = performance.now();
-  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
   const text = await response.text();
   return { status: response.status, ms: performance.now() - started, text, json: JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] } };
 }
@@ -62,6 +63,26 @@ describe('the request deadline', () => {
       ]);
       // The gateway closed its connection to the slow subgraph instead of waiting for it.
       await expect.poll(() => proxies.events.aborted, { timeout: 2000 }).toBe(1);
+    } finally {
+      proxies.events.delayMs = 0;
+    }
+  });
+
+  it('lets a mutation fetch finish past the deadline: it may commit, so the caller gets its outcome', async () => {
+    const event = await t.graph.databases!.events.db
+      .selectFrom('events')
+      .select('id')
+      .where('starts_at', '>', new Date(Date.now() + 86_400_000).toISOString())
+      .orderBy('starts_at', 'desc')
+      .executeTakeFirstOrThrow();
+    proxies.events.delayMs = 3000;
+    try {
+      const aborted = proxies.events.aborted;
+      const answer = await ask('mutation($e: ID!) { registerForEvent(eventId: $e) { id } }', { authorization: `Bearer ${await t.token('patron')}` }, { e: event.id });
+      expect(answer.ms).toBeGreaterThanOrEqual(3000);
+      expect(answer.json.errors).toBeUndefined();
+      expect((answer.json.data?.registerForEvent as { id: string }).id).toBeTruthy();
+      expect(proxies.events.aborted).toBe(aborted);
     } finally {
       proxies.events.delayMs = 0;
     }

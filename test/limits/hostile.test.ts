@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
@@ -95,6 +96,38 @@ describe('hostile operations are refused before any subgraph is called', () => {
     expect(response.status).toBe(400);
     expect(((await response.json()) as Answer['json']).errors![0]!.extensions?.code).toBe('OPERATION_TOO_COMPLEX');
     expect(calls()).toBe(before);
+  });
+
+  it('refuses automatic persisted queries: a registered hash cannot be replayed past the limits', async () => {
+    const query = 'query Page($n: Int) { works(first: $n) { nodes { id } } }';
+    const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
+    const before = calls();
+    const register = await post(JSON.stringify({ query, variables: { n: 1 }, extensions: { persistedQuery } }));
+    expect(register.json.data ?? null).toBeNull();
+    expect(register.json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    const replay = await post(JSON.stringify({ variables: { n: 1_000_000 }, extensions: { persistedQuery } }));
+    expect(replay.json.data ?? null).toBeNull();
+    expect(replay.json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    const search = new URLSearchParams({ variables: JSON.stringify({ n: 1_000_000 }), extensions: JSON.stringify({ persistedQuery }) });
+    const viaGet = await fetch(`${gateway.url}?${search}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const got = (await viaGet.json()) as Answer['json'];
+    expect(got.data ?? null).toBeNull();
+    expect(got.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(calls()).toBe(before);
+  });
+
+  it('refuses more than one card login in one operation, however it is aliased', async () => {
+    const login = (alias: string) => `${alias}: authenticateWithCard(cardNumber: "29019000000001", pin: "${alias.slice(1).padStart(4, '0')}") { token }`;
+    const before = calls();
+    const answer = await post(JSON.stringify({ query: `mutation { ${login('p1')} ...More }  fragment More on Mutation { ${login('p2')} ${login('p3')} }` }));
+    expect(answer.status).toBe(400);
+    expect(answer.json.data).toBeUndefined();
+    expect(answer.json.errors).toEqual([
+      { message: 'Operation too complex: card logins 3 is over the limit of 1 (one authenticateWithCard per operation).', extensions: { code: 'OPERATION_TOO_COMPLEX' } },
+    ]);
+    expect(calls()).toBe(before);
+    const one = await post(JSON.stringify({ query: `mutation { ${login('p1')} }` }));
+    expect(one.json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('admits the README query that joins all three subgraphs', async () => {

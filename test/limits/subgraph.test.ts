@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphName } from '../../src/config/env.js';
 import { PERSONAS } from '../../src/auth/personas.js';
@@ -28,9 +29,9 @@ const staff: DisclosureContext = {
   requestId: 'limits-test',
 };
 
-async function signedCall(name: SubgraphName, query: string, variables?: Record<string, unknown>) {
+async function signedCall(name: SubgraphName, query: string | undefined, variables?: Record<string, unknown>, extensions?: Record<string, unknown>) {
   const context = encodeContext(staff);
-  const body = JSON.stringify({ query, variables });
+  const body = JSON.stringify({ query, variables, extensions });
   const request = { method: 'POST', target: '/graphql', contentType: 'application/json', context, body };
   const signature = signRequest({ key: audienceKey(t.config.contextSecret, name), audience: name, ...request });
   const response = await fetch(t.graph.urls[name]!, {
@@ -74,6 +75,26 @@ describe('a subgraph called directly with a valid signature', () => {
     expect(more.status).toBe(400);
     expect(more.json.errors).toEqual([
       { message: 'Operation too complex: entity representations 51 is over the limit of 50 (LIMIT_ENTITY_REPRESENTATIONS).', extensions: { code: 'OPERATION_TOO_COMPLEX' } },
+    ]);
+  });
+
+  it('serves no persisted query: a hash alone is not run past the limits', async () => {
+    const query = 'query($n: Int) { works(first: $n) { nodes { id } } }';
+    const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
+    const register = await signedCall('catalog', query, { n: 1 }, { persistedQuery });
+    const replay = await signedCall('catalog', undefined, { n: 1_000_000 }, { persistedQuery });
+    for (const answer of [register, replay]) {
+      expect(answer.json.data ?? null).toBeNull();
+      expect(answer.json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    }
+  });
+
+  it('refuses two aliased card logins in one call', async () => {
+    const login = (alias: string, pin: string) => `${alias}: authenticateWithCard(cardNumber: "29019000000001", pin: "${pin}") { token }`;
+    const result = await signedCall('circulation', `mutation { ${login('a', '1111')} ${login('b', '2222')} }`);
+    expect(result.status).toBe(400);
+    expect(result.json.errors).toEqual([
+      { message: 'Operation too complex: card logins 2 is over the limit of 1 (one authenticateWithCard per operation).', extensions: { code: 'OPERATION_TOO_COMPLEX' } },
     ]);
   });
 });

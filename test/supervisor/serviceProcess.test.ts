@@ -69,19 +69,28 @@ describe('a service that keeps dying', () => {
   }, 40_000);
 
   it('starts again from the first delay once it stayed up long enough', async () => {
-    const { service, deaths } = supervised({ FIXTURE_MODE: 'crash', FIXTURE_LIFE_MS: '400' }, { initialDelayMs: 100, maxDelayMs: 400, resetAfterMs: 200 });
+    // The test kills the service itself, each time well after the reset (ten times over), so no
+    // race between the child's lifetime and the reset timer decides the outcome.
+    const { service, lines, deaths } = supervised({ FIXTURE_MODE: 'stay' }, { initialDelayMs: 100, maxDelayMs: 400, resetAfterMs: 200 });
     running.push(service);
     await service.start();
-    await until(() => deaths().length >= 3, 30_000);
-    expect(deaths().slice(0, 3).map((d) => d.restartInMs)).toEqual([100, 100, 100]);
+    for (let death = 1; death <= 3; death++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      process.kill(service.pid!, 'SIGKILL');
+      await until(() => lines.filter((l) => l.msg === 'fixture is back').length >= death, 20_000);
+    }
+    expect(deaths().map((d) => d.restartInMs)).toEqual([100, 100, 100]);
   }, 40_000);
 
   it('keeps its port across restarts, so whatever points at it finds it again', async () => {
-    const { service, lines } = supervised({ FIXTURE_MODE: 'crash', FIXTURE_LIFE_MS: '300' });
+    const { service, lines } = supervised({ FIXTURE_MODE: 'stay' });
     running.push(service);
     const url = await service.start();
+    const first = service.pid!;
+    process.kill(first, 'SIGKILL');
     await until(() => lines.some((l) => l.msg === 'fixture is back'), 20_000);
     expect(service.url).toBe(url);
+    expect(service.pid).not.toBe(first);
     expect(await (await fetch(url)).text()).toBe(String(service.pid));
   }, 30_000);
 });
