@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canaryProfile, needlesOf, type Canary } from '../support/fuzz/canary.js';
+import { ALLOWED, findCanary } from '../support/fuzz/oracle.js';
+import { describeFailure, formatReport, prepareFuzz, runFuzz, type FuzzEnvironment, type FuzzReport } from '../support/fuzz/run.js';
+
+/**
+ * The privacy fuzz of `npm run fuzz:privacy`, 500 operations of it (FUZZ_OPERATIONS, FUZZ_SEED):
+ * operations generated from the supergraph, as every persona, against a canary patron made
+ * through the API; no canary value reaches a caller the oracle does not allow, nor any log line.
+ * The oracle is shown to fail on a leak first: a fuzz whose oracle cannot fail proves nothing.
+ */
+const OPERATIONS = Number(process.env.FUZZ_OPERATIONS ?? 500);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
+
+const profile = canaryProfile(SEED);
+const fakeCanary = {
+  profile,
+  values: { id: 'pat_c0ffee123456', name: profile.name, cardNumber: '29019876543210', email: profile.email, phone: profile.phone, address: profile.address, birthDate: profile.birthDate },
+} satisfies Pick<Canary, 'profile' | 'values'>;
+const needles = needlesOf(fakeCanary);
+
+describe('the oracle', () => {
+  it('finds the canary\'s name in a response to anonymous, and allows it to circulation staff', () => {
+    const body = JSON.stringify({ data: { patron: { name: profile.name } } });
+    expect(findCanary(body, needles, ALLOWED.anonymous.kinds).map((f) => f.kind)).toContain('name');
+    expect(findCanary(body, needles, ALLOWED['circulation-staff'].kinds)).toEqual([]);
+  });
+
+  it('finds contact data for the custodian whose order covers identity only, but not the name', () => {
+    const body = JSON.stringify({ data: { patron: { name: profile.name, email: profile.email } } });
+    expect(findCanary(body, needles, ALLOWED['records-custodian+canary-order'].kinds).map((f) => f.kind)).toEqual(['email', 'email']);
+  });
+
+  it('finds a value in an error message, in another case, in parts and encoded', () => {
+    const cases = [
+      JSON.stringify({ errors: [{ message: `No loan for ${profile.email.toUpperCase()}` }] }),
+      `{"data":{"x":"quoxtl"}}`,
+      `{"data":{"cursor":"${Buffer.from(fakeCanary.values.id).toString('base64url')}"}}`,
+      `{"data":{"digits":"${profile.phone.replace(/\D/g, '')}"}}`,
+    ];
+    for (const text of cases) expect(findCanary(text, needles, ALLOWED.partner.kinds), text).not.toEqual([]);
+  });
+
+  it('finds any canary value in a log line, even one of a caller allowed to see it', () => {
+    const line = JSON.stringify({ level: 30, requestId: 'r1', msg: 'request', card: fakeCanary.values.cardNumber });
+    expect(findCanary(line, needles, []).map((f) => f.kind)).toEqual(['cardNumber']);
+  });
+
+  it('finds nothing in an answer without the canary', () => {
+    const body = JSON.stringify({ data: { patron: null }, errors: [{ message: 'Redacted: confidential patron information', extensions: { code: 'PRIVACY_REDACTED' } }] });
+    expect(findCanary(body, needles, [])).toEqual([]);
+  });
+});
+
+describe(`${OPERATIONS} generated operations against a canary made through the API`, () => {
+  let env: FuzzEnvironment;
+  let report: FuzzReport;
+  beforeAll(async () => {
+    env = await prepareFuzz(SEED);
+    report = await runFuzz(env, { seed: SEED, operations: OPERATIONS, concurrency: 4 });
+  }, 300_000);
+  afterAll(async () => env?.stop());
+
+  it('catches a real disclosure when it is judged for the wrong caller', async () => {
+    const staff = env.callers.find((c) => c.name === 'circulation-staff')!;
+    const reply = await env.client.send(staff, { query: `{ patron(id: "${env.canary.patronId}") { name email } }` }, 'oracle-check');
+    expect(findCanary(reply.body, env.needles, staff.allowed)).toEqual([]);
+    expect(findCanary(reply.body, env.needles, ALLOWED.anonymous.kinds).map((f) => f.kind)).toEqual(expect.arrayContaining(['name', 'email']));
+  });
+
+  it('never discloses a canary value to a caller without an exception, nor to a log line', () => {
+    const failures = [...env.setupFindings.map((f) => `making the canary, a log line: ${f.excerpt}`), ...report.findings.map((f) => describeFailure(f, SEED))];
+    expect(failures, `${formatReport(report)}\n${failures.slice(0, 5).join('\n')}`).toEqual([]);
+  });
+
+  it('answers every generated operation as a correct graph would (no 5xx, internal or validation error)', () => {
+    expect(report.anomalies.map((a) => describeFailure(a, SEED)).slice(0, 5), formatReport(report)).toEqual([]);
+  });
+
+  it('reached the canary: its values came back to the callers allowed them', () => {
+    expect(report.operations).toBe(OPERATIONS);
+    expect(report.perCaller['circulation-staff']!.kinds, formatReport(report)).toEqual(expect.arrayContaining(['id', 'name']));
+    expect(report.perCaller.canary!.kinds, formatReport(report)).toEqual(expect.arrayContaining(['id', 'name']));
+    expect(report.logLines).toBeGreaterThanOrEqual(OPERATIONS);
+  });
+});
