@@ -54,12 +54,21 @@ export interface FuzzEnvironment {
 }
 
 /**
+ * Rate limits no fuzz run reaches: every caller of a persona shares its token, and the fuzz is
+ * about what is disclosed, not about the limiter (a variable the graph does not know is ignored).
+ */
+const UNLIMITED_RATES: Record<string, string> = {
+  RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000000', RATE_LIMIT_PRINCIPAL_BURST: '1000000000',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000', RATE_LIMIT_ANONYMOUS_BURST: '1000000000',
+};
+
+/**
  * Starts the whole graph in-process on free ports over a fresh seeded directory, every log line
  * captured (level `trace`), and makes the canary for `seed`. `env` adds configuration (limits).
  */
 export async function prepareFuzz(seed: number, env: Record<string, string> = {}): Promise<FuzzEnvironment> {
   const logs = new LogTap();
-  const graph = await startTestGraph({ LOG_LEVEL: 'trace', PURGE_SCHEDULE: 'off', ...env }, logs);
+  const graph = await startTestGraph({ LOG_LEVEL: 'trace', PURGE_SCHEDULE: 'off', ...UNLIMITED_RATES, ...env }, logs);
   try {
     const client = new GraphClient(graph.gatewayUrl, graph.config);
     const canary = await createCanary(client, seed);
