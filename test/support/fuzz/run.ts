@@ -118,6 +118,8 @@ export interface FuzzAnomaly {
   status: number;
   codes: string[];
   request: GraphRequest;
+  /** Error lines the graph logged while it was in flight (they name the cause of a masked error). */
+  logged: string[];
 }
 
 /** What a run did and found. */
@@ -158,16 +160,17 @@ export async function runFuzz(env: FuzzEnvironment, options: FuzzOptions): Promi
   };
   for (const caller of env.callers) report.perCaller[caller.name] = { operations: 0, reachedCanary: 0, kinds: [] };
   const indexes = options.only ?? Array.from({ length: options.operations }, (_, i) => i);
-  const inFlight = new Map<string, { index: number; caller: Caller; request: GraphRequest }>();
+  const inFlight = new Map<string, { index: number; caller: Caller; request: GraphRequest; errorLines: string[] }>();
   const requestId = (index: number) => `fuzz-${options.seed}-${index}`;
 
   const readLogs = () => {
     for (const line of env.logs.drain()) {
       report.logLines++;
+      if (/"level":(5\d|60)/.test(line)) for (const op of inFlight.values()) op.errorLines.push(line.slice(0, 500));
       const found = findCanary(line, env.needles, []);
       if (found.length === 0) continue;
       const owner = [...inFlight.entries()].find(([id]) => line.includes(`"${id}"`));
-      const suspects = owner ? [owner[1]] : [...inFlight.values()];
+      const suspects: { index: number; caller: Caller; request: GraphRequest }[] = owner ? [owner[1]] : [...inFlight.values()];
       for (const s of suspects.length ? suspects : [{ index: -1, caller: env.callers[0]!, request: { query: '(no operation in flight)' } }]) {
         for (const finding of found) report.findings.push({ operation: s.index, caller: s.caller.name, where: 'log', finding, request: s.request });
       }
@@ -181,7 +184,8 @@ export async function runFuzz(env: FuzzEnvironment, options: FuzzOptions): Promi
       const caller = callerOf(env.callers, index);
       const request = operationOf(env, options.seed, index, options.generator);
       const id = requestId(index);
-      inFlight.set(id, { index, caller, request });
+      const op = { index, caller, request, errorLines: [] as string[] };
+      inFlight.set(id, op);
       const reply = await env.client.send(caller, request, id);
       readLogs();
       inFlight.delete(id);
@@ -193,7 +197,7 @@ export async function runFuzz(env: FuzzEnvironment, options: FuzzOptions): Promi
       const codes = (reply.json?.errors ?? []).map((e) => e.extensions?.code ?? 'NO_CODE');
       for (const code of codes) report.errorCodes[code] = (report.errorCodes[code] ?? 0) + 1;
       if (!EXPECTED_STATUSES.has(reply.status) || codes.some((c) => !EXPECTED_CODES.has(c))) {
-        report.anomalies.push({ operation: index, caller: caller.name, status: reply.status, codes, request });
+        report.anomalies.push({ operation: index, caller: caller.name, status: reply.status, codes, request, logged: op.errorLines });
       }
       const text = `${reply.headers}\n${reply.body}`;
       for (const finding of findCanary(text, env.needles, caller.allowed)) {
@@ -236,6 +240,6 @@ export function formatReport(report: FuzzReport): string {
 export function describeFailure(item: FuzzFinding | FuzzAnomaly, seed: number): string {
   const head = 'finding' in item
     ? `canary ${item.finding.kind} "${item.finding.needle}" in a ${item.where === 'log' ? 'log line' : 'response'}: operation ${item.operation} as ${item.caller}\n    ...${item.finding.excerpt}...`
-    : `unexpected answer (HTTP ${item.status}, ${item.codes.join(', ') || 'no error code'}): operation ${item.operation} as ${item.caller}`;
+    : `unexpected answer (HTTP ${item.status}, ${item.codes.join(', ') || 'no error code'}): operation ${item.operation} as ${item.caller}${item.logged.map((l) => `\n    logged meanwhile: ${l}`).join('')}`;
   return `${head}\n    ${item.request.query.replace(/\n/g, '\n    ')}\n    variables ${JSON.stringify(item.request.variables ?? {})}\n    reproduce: npm run fuzz:privacy -- --seed ${seed} --only ${item.operation}`;
 }
