@@ -73,7 +73,11 @@ async function main(argv: string[]): Promise<number> {
     const findings = [...env.setupFindings.map((finding) => ({ operation: -1, caller: 'circulation-staff' as const, where: 'log' as const, finding, request: { query: '(making the canary)' } })), ...report.findings];
     report.findings = findings;
     console.log(formatReport(report));
-    for (const item of [...findings, ...report.anomalies].slice(0, opts.show)) console.log(`\n${describeFailure(item, seed)}`);
+    const replay = [
+      ...(opts.maxDepth !== DEFAULT_GENERATOR_OPTIONS.maxDepth ? [` --max-depth ${opts.maxDepth}`] : []),
+      ...Object.entries(opts.graphEnv ?? {}).map(([k, v]) => ` --graph-env ${k}=${v}`),
+    ].join('');
+    for (const item of [...findings, ...report.anomalies].slice(0, opts.show)) console.log(`\n${describeFailure(item, seed, replay)}`);
     if (findings.length > 0 || report.anomalies.length > 0) {
       console.log(`\nFAILED: ${findings.length} canary values where they must not be, ${report.anomalies.length} unexpected answers (seed ${seed})`);
       return 1;

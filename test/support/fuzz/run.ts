@@ -17,15 +17,10 @@ import { Random } from './random.js';
 /** Every log line the graph writes, kept until the fuzz reads it. */
 export class LogTap extends Writable {
   private pending: string[] = [];
-  /** How many lines were written in all. */
-  total = 0;
 
   override _write(chunk: unknown, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     for (const line of String(chunk).split('\n')) {
-      if (line.length > 0) {
-        this.pending.push(line);
-        this.total++;
-      }
+      if (line.length > 0) this.pending.push(line);
     }
     done();
   }
@@ -236,10 +231,10 @@ export function formatReport(report: FuzzReport): string {
   return lines.join('\n');
 }
 
-/** One finding or anomaly, with what is needed to reproduce it. */
-export function describeFailure(item: FuzzFinding | FuzzAnomaly, seed: number): string {
+/** One finding or anomaly, with what is needed to reproduce it (`replay`: further options of the run, such as `--graph-env`). */
+export function describeFailure(item: FuzzFinding | FuzzAnomaly, seed: number, replay = ''): string {
   const head = 'finding' in item
     ? `canary ${item.finding.kind} "${item.finding.needle}" in a ${item.where === 'log' ? 'log line' : 'response'}: operation ${item.operation} as ${item.caller}\n    ...${item.finding.excerpt}...`
     : `unexpected answer (HTTP ${item.status}, ${item.codes.join(', ') || 'no error code'}): operation ${item.operation} as ${item.caller}${item.logged.map((l) => `\n    logged meanwhile: ${l}`).join('')}`;
-  return `${head}\n    ${item.request.query.replace(/\n/g, '\n    ')}\n    variables ${JSON.stringify(item.request.variables ?? {})}\n    reproduce: npm run fuzz:privacy -- --seed ${seed} --only ${item.operation}`;
+  return `${head}\n    ${item.request.query.replace(/\n/g, '\n    ')}\n    variables ${JSON.stringify(item.request.variables ?? {})}\n    reproduce: npm run fuzz:privacy -- --seed ${seed} ${item.operation < 0 ? '--operations 1' : `--only ${item.operation}`}${replay}`;
 }
