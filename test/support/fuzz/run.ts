@@ -115,7 +115,12 @@ export interface FuzzAnomaly {
   request: GraphRequest;
   /** Error lines the graph logged while it was in flight (they name the cause of a masked error). */
   logged: string[];
+  /** The gateway logged a subgraph connection reset meanwhile (see docs/benchmarks/soak-and-fuzz.md). */
+  connectionReset: boolean;
 }
+
+/** A subgraph fetch that failed on its connection, as the gateway logs it. */
+const CONNECTION_RESET = /socket hang up|ECONNRESET/;
 
 /** What a run did and found. */
 export interface FuzzReport {
@@ -192,7 +197,10 @@ export async function runFuzz(env: FuzzEnvironment, options: FuzzOptions): Promi
       const codes = (reply.json?.errors ?? []).map((e) => e.extensions?.code ?? 'NO_CODE');
       for (const code of codes) report.errorCodes[code] = (report.errorCodes[code] ?? 0) + 1;
       if (!EXPECTED_STATUSES.has(reply.status) || codes.some((c) => !EXPECTED_CODES.has(c))) {
-        report.anomalies.push({ operation: index, caller: caller.name, status: reply.status, codes, request, logged: op.errorLines });
+        report.anomalies.push({
+          operation: index, caller: caller.name, status: reply.status, codes, request, logged: op.errorLines,
+          connectionReset: op.errorLines.some((line) => CONNECTION_RESET.test(line)),
+        });
       }
       const text = `${reply.headers}\n${reply.body}`;
       for (const finding of findCanary(text, env.needles, caller.allowed)) {
@@ -226,7 +234,7 @@ export function formatReport(report: FuzzReport): string {
       `  ${name.padEnd(32)} ${String(s.operations).padStart(5)}  ${String(s.reachedCanary).padStart(14)}  ${s.kinds.length ? `(${s.kinds.join(', ')})` : ''}`),
     `  statuses: ${count(report.statuses)}`,
     `  errors by code: ${count(report.errorCodes)}`,
-    `  findings: ${report.findings.length}, anomalies: ${report.anomalies.length}`,
+    `  findings: ${report.findings.length}, unexpected answers: ${report.anomalies.length} (of which during a subgraph connection reset: ${report.anomalies.filter((a) => a.connectionReset).length})`,
   ];
   return lines.join('\n');
 }
