@@ -1,6 +1,9 @@
+import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryProfile, needlesOf, type Canary } from '../support/fuzz/canary.js';
 import { ALLOWED, findCanary } from '../support/fuzz/oracle.js';
+import { generateOperation, loadApiSchema, targetsFor } from '../support/fuzz/operations.js';
+import { Random } from '../support/fuzz/random.js';
 import { describeFailure, formatReport, prepareFuzz, runFuzz, type FuzzEnvironment, type FuzzReport } from '../support/fuzz/run.js';
 
 /**
@@ -49,6 +52,34 @@ describe('the oracle', () => {
   it('finds nothing in an answer without the canary', () => {
     const body = JSON.stringify({ data: { patron: null }, errors: [{ message: 'Redacted: confidential patron information', extensions: { code: 'PRIVACY_REDACTED' } }] });
     expect(findCanary(body, needles, [])).toEqual([]);
+  });
+});
+
+describe('the generator', () => {
+  const schema = loadApiSchema();
+  const canary = {
+    ...fakeCanary, patronId: fakeCanary.values.id, homeBranchId: 'br_01', loanId: '20001', itemId: 'it_42', loanWorkId: 'wk_7',
+    holdId: '601', holdWorkId: 'wk_8', registrationId: '3816', eventId: 'ev_150', eventBranchId: 'br_02', legalOrder: 'FUZZ-X',
+  } satisfies Canary;
+  const operations = Array.from({ length: 1000 }, (_, i) => generateOperation(schema, Random.forOperation(SEED, i), targetsFor(canary), i));
+
+  it('writes only operations the API schema accepts, with every feature the fuzz promises', () => {
+    const invalid = operations.flatMap((op) => validate(schema, parse(op.query)).map((e) => `${e.message}\n${op.query}`));
+    expect(invalid.slice(0, 3)).toEqual([]);
+    const share = (test: (text: string) => boolean) => operations.filter((op) => test(`${op.query}\n${JSON.stringify(op.variables)}`)).length;
+    expect(share((q) => /^fragment /m.test(q))).toBeGreaterThan(300);
+    expect(share((q) => /\.\.\. on /.test(q))).toBeGreaterThan(200);
+    expect(share((q) => /\.\.\. @(include|skip)/.test(q))).toBeGreaterThan(200);
+    expect(share((q) => /\ba\d+: /.test(q))).toBeGreaterThan(900);
+    expect(share((q) => /^query Fuzz\d+\(\$/.test(q))).toBeGreaterThan(500);
+    expect(share((q) => q.startsWith('mutation'))).toBeGreaterThan(20);
+    expect(share((q) => q.includes(canary.patronId))).toBeGreaterThan(200);
+  });
+
+  it('writes the same operation for the same seed and index, and another for another seed', () => {
+    const again = generateOperation(schema, Random.forOperation(SEED, 7), targetsFor(canary), 7);
+    expect(again).toEqual(operations[7]);
+    expect(generateOperation(schema, Random.forOperation(SEED + 1, 7), targetsFor(canary), 7)).not.toEqual(operations[7]);
   });
 });
 
