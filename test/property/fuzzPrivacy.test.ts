@@ -1,7 +1,7 @@
 import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryProfile, needlesOf, type Canary } from '../support/fuzz/canary.js';
-import { ALLOWED, findCanary } from '../support/fuzz/oracle.js';
+import { ALLOWED, canaryKindsIn, findCanary } from '../support/fuzz/oracle.js';
 import { generateOperation, loadApiSchema, targetsFor } from '../support/fuzz/operations.js';
 import { Random } from '../support/fuzz/random.js';
 import { describeFailure, formatReport, prepareFuzz, runFuzz, type FuzzEnvironment, type FuzzReport } from '../support/fuzz/run.js';
@@ -97,6 +97,27 @@ describe(`${OPERATIONS} generated operations against a canary made through the A
     const reply = await env.client.send(staff, { query: `{ patron(id: "${env.canary.patronId}") { name email } }` }, 'oracle-check');
     expect(findCanary(reply.body, env.needles, staff.allowed)).toEqual([]);
     expect(findCanary(reply.body, env.needles, ALLOWED.anonymous.kinds).map((f) => f.kind)).toEqual(expect.arrayContaining(['name', 'email']));
+  });
+
+  // The oracle is neither stricter nor laxer than the law on one plain question: what each caller
+  // receives of the canary is exactly what ALLOWED grants where this question can show it.
+  it('matches the graph: each caller receives exactly its share of the canary on a plain question', async () => {
+    const question = `query($p: ID!, $e: ID!) { patron(id: $p) { id name cardNumber email phone address birthDate }
+      event(id: $e) { registrations { attendee { id name } } } }`;
+    const expected: Record<string, string[]> = {
+      'circulation-staff': ['id', 'name', 'cardNumber', 'email', 'phone', 'address', 'birthDate'],
+      'events-staff': ['id', 'name'],
+      'records-custodian+canary-order': ['id', 'name', 'cardNumber', 'birthDate'],
+      canary: ['id', 'name', 'cardNumber', 'email', 'phone', 'address', 'birthDate'],
+    };
+    const seen: Record<string, string[]> = {};
+    for (const caller of env.callers) {
+      const reply = await env.client.send(caller, { query: question, variables: { p: env.canary.patronId, e: env.canary.eventId } }, `table-${caller.name}`);
+      const kinds = [...canaryKindsIn(reply.body, env.needles)].sort();
+      if (kinds.length > 0) seen[caller.name] = kinds;
+      for (const kind of kinds) expect(caller.allowed, `${caller.name} received ${kind}`).toContain(kind);
+    }
+    expect(seen).toEqual(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, [...v].sort()])));
   });
 
   it('never discloses a canary value to a caller without an exception, nor to a log line', () => {

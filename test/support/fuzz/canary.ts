@@ -99,11 +99,13 @@ export function needlesOf(canary: Pick<Canary, 'values' | 'profile'>): Needle[] 
 const staff: Sender = { name: 'circulation-staff', claims: PERSONAS['circulation-staff'], headers: {} };
 const eventsStaff: Sender = { name: 'events-staff', claims: PERSONAS['events-staff'], headers: {} };
 const custodian: Sender = { name: 'records-custodian', claims: PERSONAS['records-custodian'], headers: {} };
+const secondCustodian: Sender = { name: 'records-custodian-2', claims: PERSONAS['records-custodian-2'], headers: {} };
 
 /**
  * Makes the canary through the API, as the library would: circulation staff register the patron,
- * lend them an available item and place a hold for them; events staff register them for an
- * upcoming event with seats; the records custodian registers a legal order naming them.
+ * lend them an available item and place a hold for them on the card they present; events staff
+ * register them for an upcoming event with seats; the records custodian registers a legal order
+ * naming them, and a second custodian approves it (the two-person rule).
  */
 export async function createCanary(client: GraphClient, seed: number): Promise<Canary> {
   const profile = canaryProfile(seed);
@@ -128,15 +130,15 @@ export async function createCanary(client: GraphClient, seed: number): Promise<C
   const item = lendable.items.find((i) => i.availability === 'AVAILABLE')!;
   const { checkout } = await client.must<{ checkout: { id: string } }>(
     staff,
-    { query: 'mutation($item: ID!, $patron: ID) { checkout(itemId: $item, patronId: $patron) { id } }', variables: { item: item.id, patron: patron.id } },
+    { query: 'mutation($item: ID!, $card: String) { checkout(itemId: $item, cardNumber: $card) { id } }', variables: { item: item.id, card: patron.cardNumber } },
     'checkout',
   );
   const holdWork = works.nodes.find((w) => w.id !== lendable.id && w.items.length > 0)!;
   const { placeHold } = await client.must<{ placeHold: { id: string } }>(
     staff,
     {
-      query: 'mutation($work: ID!, $branch: ID!, $patron: ID) { placeHold(workId: $work, pickupBranchId: $branch, patronId: $patron) { id } }',
-      variables: { work: holdWork.id, branch: homeBranchId, patron: patron.id },
+      query: 'mutation($work: ID!, $branch: ID!, $card: String) { placeHold(workId: $work, pickupBranchId: $branch, cardNumber: $card) { id } }',
+      variables: { work: holdWork.id, branch: homeBranchId, card: patron.cardNumber },
     },
     'placeHold',
   );
@@ -150,24 +152,28 @@ export async function createCanary(client: GraphClient, seed: number): Promise<C
   if (!event) throw new Error('no upcoming event with a free seat for the canary');
   const { registerForEvent } = await client.must<{ registerForEvent: { id: string } }>(
     eventsStaff,
-    { query: 'mutation($event: ID!, $patron: ID) { registerForEvent(eventId: $event, patronId: $patron) { id } }', variables: { event: event.id, patron: patron.id } },
+    { query: 'mutation($event: ID!, $card: String) { registerForEvent(eventId: $event, cardNumber: $card) { id } }', variables: { event: event.id, card: patron.cardNumber } },
     'registerForEvent',
   );
 
   const legalOrder = `FUZZ-${profile.tag.toUpperCase()}-${seed >>> 0}`;
-  const now = Date.now();
-  await client.must(
+  const { registerLegalOrder: order } = await client.must<{ registerLegalOrder: { id: string } }>(
     custodian,
     {
       query: 'mutation($input: RegisterLegalOrderInput!) { registerLegalOrder(input: $input) { id } }',
       variables: {
         input: {
           reference: legalOrder, kind: 'SUBPOENA', authority: 'Fuzz County Court', patronIds: [patron.id], scope: ['IDENTITY'],
-          validFrom: new Date(now - 60_000).toISOString(), validUntil: new Date(now + 7 * 86_400_000).toISOString(),
+          validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
         },
       },
     },
     'registerLegalOrder',
+  );
+  await client.must(
+    secondCustodian,
+    { query: 'mutation($id: ID!) { approveLegalOrder(orderId: $id) { status } }', variables: { id: order.id } },
+    'approveLegalOrder',
   );
 
   return {

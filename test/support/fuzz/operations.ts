@@ -64,7 +64,7 @@ export function targetsFor(canary: Canary): Targets {
     workIds: [c.loanWorkId, c.holdWorkId, 'wk_1', 'wk_nope'],
     eventIds: [c.eventId, c.eventId, 'ev_1', 'ev_nope'],
     branchIds: [c.eventBranchId, c.homeBranchId, 'br_01', 'br_nope'],
-    cardNumbers: [c.values.cardNumber, PERSONA_PATRONS.minor.cardNumber],
+    cardNumbers: [c.values.cardNumber, c.values.cardNumber, PERSONA_PATRONS.minor.cardNumber, '29010000000000'],
   };
 }
 
@@ -123,7 +123,7 @@ const ARGUMENTS: Record<string, ArgumentChoice> = {
   'Patron.disclosures.first': (rng) => rng.int(1, 5),
   'Mutation.renewLoan.loanId': (rng, t) => rng.pick(t.loanIds),
   'Mutation.checkout.itemId': (_, t) => t.itemIds[0],
-  'Mutation.checkout.patronId': optional(0.7, (rng, t) => rng.pick(t.patronIds)),
+  'Mutation.checkout.cardNumber': optional(0.7, (rng, t) => rng.pick(t.cardNumbers)),
   'Mutation.authenticateWithCard.cardNumber': (rng, t) => rng.pick(t.cardNumbers),
   'Mutation.authenticateWithCard.pin': (rng) => rng.pick(['0000', '1234', '99999999']),
 };

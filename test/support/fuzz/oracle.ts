@@ -9,10 +9,10 @@ import type { Sender } from './client.js';
  * one legal order, scoped IDENTITY.
  */
 
-/** Every caller the fuzz sends operations as: the nine personas, the custodian three ways, and the canary. */
+/** Every caller the fuzz sends operations as: the personas, the custodian three ways, and the canary. */
 export const CALLER_NAMES = [
   'anonymous', 'patron', 'minor', 'guardian', 'circulation-staff', 'events-staff', 'partner',
-  'records-custodian', 'records-custodian+seeded-order', 'records-custodian+canary-order', 'analytics', 'canary',
+  'records-custodian', 'records-custodian+seeded-order', 'records-custodian+canary-order', 'records-custodian-2', 'analytics', 'canary',
 ] as const;
 /** One caller of the fuzz. */
 export type CallerName = (typeof CALLER_NAMES)[number];
@@ -34,6 +34,7 @@ export const ALLOWED: Record<CallerName, { kinds: readonly CanaryKind[]; why: st
   'records-custodian': { kinds: ['id'], why: 'OPERATIONS (records): the disclosure audit names the patrons disclosed' },
   'records-custodian+seeded-order': { kinds: ['id'], why: 'the seeded order does not name the canary; the audit as above' },
   'records-custodian+canary-order': { kinds: ['id', 'name', 'cardNumber', 'birthDate'], why: 'LEGAL_PROCESS, the order\'s scope is IDENTITY only' },
+  'records-custodian-2': { kinds: ['id'], why: 'the second custodian approved the order but invokes none; the audit as above' },
   analytics: { kinds: [], why: 'de-identified data only: pseudonyms, age bands, days' },
   canary: { kinds: ALL, why: 'SELF: their own record' },
 };
