@@ -91,14 +91,22 @@ function processTree(root: number): number[] {
   return tree;
 }
 
-/** A process's resident set (MiB) and what it runs, or null once it is gone. */
-function rssOf(pid: number): { rss: number; command: string } | null {
+/** One process's memory: resident set, and of it the anonymous part (heaps) and mapped files (MiB). */
+interface Memory {
+  rss: number;
+  anon: number;
+  file: number;
+  command: string;
+}
+
+/** A process's memory and what it runs, or null once it is gone. */
+function rssOf(pid: number): Memory | null {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    const mib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
     const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
       .map((a) => (a.startsWith(REPO_ROOT) ? path.relative(REPO_ROOT, a) : path.basename(a))).join(' ').slice(0, 80);
-    return { rss: kb / 1024, command };
+    return { rss: mib('VmRSS'), anon: mib('RssAnon'), file: mib('RssFile') + mib('RssShmem'), command };
   } catch {
     return null;
   }
@@ -109,6 +117,10 @@ const sampleRss = (root: number) => new Map(processTree(root).flatMap((pid) => {
   const r = rssOf(pid);
   return r ? [[pid, r] as const] : [];
 }));
+
+/** The size of the data directory's files (MiB): the audit grows with every disclosure. */
+const dataSize = (dir: string) =>
+  fs.readdirSync(dir).reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0) / 2 ** 20;
 
 /** Tallies of one load run, from every response. */
 class Tally {
@@ -153,14 +165,14 @@ async function main(argv: string[]): Promise<number> {
     .name('soak')
     .description('Loads the graph, started as npm start starts it, with every persona at saturation; prints throughput, latency, refusals and memory.')
     .option('--minutes <n>', 'how long to load it after the warm-up', positive, 10)
-    .option('--warmup <seconds>', 'load before the first memory reading (default: a tenth of the run, 30 to 120 s)', positive)
+    .option('--warmup <seconds>', 'load before the first memory reading (default: a tenth of the run, 60 to 120 s)', positive)
     .option('--connections <n>', 'concurrent connections', positive, 10)
     .option('--env <NAME=value>', 'configuration for the graph (repeatable), e.g. generous rate limits', envPair)
     .exitOverride()
     .parse(argv);
   const opts = program.opts<{ minutes: number; warmup?: number; connections: number; env?: Record<string, string> }>();
   const seconds = Math.round(opts.minutes * 60);
-  const warmup = Math.round(opts.warmup ?? Math.min(120, Math.max(30, seconds / 10)));
+  const warmup = Math.round(opts.warmup ?? Math.min(120, Math.max(60, seconds / 10)));
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'library-graph-soak-'));
   const [gateway, catalog, circulation, events] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -221,11 +233,18 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`soak: warming up for ${warmup} s, ${opts.connections} connections, ${MIX.length} requests of ${new Set(MIX.map((m) => m.persona)).size} personas in turn\n`);
     await load(warmup, new Tally());
     const before = sampleRss(child.pid!);
+    const dataBefore = dataSize(dataDir);
     process.stderr.write(`soak: loading for ${seconds} s\n`);
     const peak = new Map<number, number>();
+    const series: number[] = [];
     const sampler = setInterval(() => {
-      for (const [pid, r] of sampleRss(child.pid!)) peak.set(pid, Math.max(peak.get(pid) ?? 0, r.rss));
-    }, 5_000);
+      let total = 0;
+      for (const [pid, r] of sampleRss(child.pid!)) {
+        peak.set(pid, Math.max(peak.get(pid) ?? 0, r.rss));
+        total += r.rss;
+      }
+      series.push(total);
+    }, 10_000);
     const progress = setInterval(() => process.stderr.write('.'), 10_000);
     const tally = new Tally();
     const result = await load(seconds, tally);
@@ -245,15 +264,19 @@ async function main(argv: string[]): Promise<number> {
       `  statuses      ${fmt(tally.statuses)}`,
       `  non-2xx       ${fmt(tally.refused)}   (429 rate limited: ${limited}, not failures)`,
       `  codes in 200s ${fmt(tally.inAnswers)}`,
-      '  memory (RSS, MiB)      after warm-up     end    peak  growth   process',
+      '  memory (RSS, MiB)      after warm-up     end    peak  growth   heaps (anon) start/end   mapped files start/end   process',
     ];
     let worstGrowth = 0;
     for (const [pid, start] of before) {
       const end = after.get(pid)?.rss;
       const growth = end === undefined ? Number.NaN : (end / start.rss - 1) * 100;
       if (!Number.isNaN(growth)) worstGrowth = Math.max(worstGrowth, growth);
-      lines.push(`  pid ${String(pid).padEnd(8)}          ${start.rss.toFixed(1).padStart(8)} ${end === undefined ? '  (gone)' : end.toFixed(1).padStart(7)} ${(peak.get(pid) ?? 0).toFixed(1).padStart(7)} ${Number.isNaN(growth) ? '     ' : `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`.padStart(7)}   ${start.command}`);
+      const endMemory = after.get(pid);
+      const split = (m: Memory | undefined, key: 'anon' | 'file') => (m ? m[key].toFixed(1) : '-');
+      lines.push(`  pid ${String(pid).padEnd(8)}          ${start.rss.toFixed(1).padStart(8)} ${end === undefined ? '  (gone)' : end.toFixed(1).padStart(7)} ${(peak.get(pid) ?? 0).toFixed(1).padStart(7)} ${Number.isNaN(growth) ? '     ' : `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`.padStart(7)}   ${`${split(start, 'anon')} / ${split(endMemory, 'anon')}`.padStart(20)}   ${`${split(start, 'file')} / ${split(endMemory, 'file')}`.padStart(22)}   ${start.command}`);
     }
+    lines.push(`  RSS of the tree every 10 s: ${series.map((v) => v.toFixed(0)).join(' ')} MiB`);
+    lines.push(`  data files   ${dataBefore.toFixed(1)} MiB after warm-up, ${dataSize(dataDir).toFixed(1)} MiB at the end`);
     for (const [pid, r] of after) if (!before.has(pid)) lines.push(`  pid ${pid} started during the run (a restart?): ${r.rss.toFixed(1)} MiB  ${r.command}`);
     const failures = [
       ...(fivexx > 0 ? [`${fivexx} answers with a 5xx status`] : []),
