@@ -282,7 +282,7 @@ async function main(argv: string[]): Promise<number> {
       ...(fivexx > 0 ? [`${fivexx} answers with a 5xx status`] : []),
       ...(result.errors > 0 ? [`${result.errors} transport errors`] : []),
       ...(worstGrowth >= 10 ? [`RSS grew ${worstGrowth.toFixed(1)}% after warm-up (target: under 10%)`] : []),
-      ...(alive ? [] : ['the graph died during the run']),
+      ...(alive ? [] : [`the graph died during the run (exit code ${child.exitCode}, signal ${child.signalCode})`]),
     ];
     lines.push(failures.length ? `  FAILED: ${failures.join('; ')}` : '  targets met: no 5xx, RSS growth under 10% after warm-up');
     console.log(lines.join('\n'));
