@@ -105,7 +105,8 @@ function rssOf(pid: number): Memory | null {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const mib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
     const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-      .map((a) => (a.startsWith(REPO_ROOT) ? path.relative(REPO_ROOT, a) : path.basename(a))).join(' ').slice(0, 80);
+      .map((a) => (a.startsWith(REPO_ROOT) ? path.relative(REPO_ROOT, a) : path.basename(a))).join(' ')
+      .replace(/ --import \S+| --max-old-space-size=\d+/g, '').slice(0, 80);
     return { rss: mib('VmRSS'), anon: mib('RssAnon'), file: mib('RssFile') + mib('RssShmem'), command };
   } catch {
     return null;
