@@ -4,6 +4,7 @@ import { encodeContext } from '../privacy/context/disclosureContext.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../privacy/sign/signature.js';
 import { abortAtDeadline, underDeadline } from '../limits/deadline.js';
 import type { GatewayContext } from './context.js';
+import { retryOnReset } from './retryOnReset.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
@@ -17,13 +18,14 @@ function isMutation(options: GraphQLDataSourceProcessOptions<GatewayContext>): b
 /**
  * A subgraph data source that attaches the caller's disclosure context to every fetch and signs
  * the whole request (method, path and query, content type, context, exact body bytes), with a
- * timestamp and a nonce, under the subgraph's own key (see privacy/sign/canonicalRequest.ts).
+ * timestamp and a nonce, under the subgraph's own key (see privacy/sign/canonicalRequest.ts). A
+ * fetch whose pooled connection was reset is sent once more, under the same signature.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** `secret: null` sends the context unsigned: benchmarks only, refused in production. */
   constructor(options: { url: string; name: string; secret: string | null }) {
     super({ url: options.url });
-    this.fetcher = abortAtDeadline(this.fetcher);
+    this.fetcher = retryOnReset(abortAtDeadline(this.fetcher));
     if (options.secret === null) return;
     const key = audienceKey(options.secret, options.name);
     const inner: Fetcher = this.fetcher;

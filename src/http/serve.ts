@@ -152,6 +152,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How long an idle keep-alive connection stays open (Node's default of 5 s races pooled clients). */
+const KEEP_ALIVE_MS = 65_000;
+
 /**
  * Creates the HTTP server first (Apollo's drain plugin needs it at construction), then serves
  * `/graphql` through `apollo`, `/health` for probes, and any extra routes.
@@ -211,6 +214,10 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     res.end();
   }
 
+  // Keep idle connections open longer than a pooling client does (the gateway's agents keep
+  // theirs), so the server is not the side that closes a connection a request is about to reuse.
+  httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
+  httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
   const apollo = build(httpServer);
   await apollo.start();
   await new Promise<void>((resolve, reject) => {

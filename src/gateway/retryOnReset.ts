@@ -1,0 +1,30 @@
+import type { RemoteGraphQLDataSource } from '@apollo/gateway';
+
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+
+/** Error codes of a connection the subgraph closed under a request it may never have read. */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+/** True for a fetch that failed because its pooled connection was closed under it. */
+export function isConnectionReset(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RESET_CODES.has(code);
+}
+
+/**
+ * Sends a request again, once, when its connection was reset: a keep-alive connection the
+ * subgraph closed as the request went out. The retry carries the very same signed headers, so it
+ * is safe for mutations too: a subgraph that did read the first attempt has claimed its nonce and
+ * refuses the second as a replay, and one that never read it serves it once. Must sit beneath
+ * signing, so that both attempts share one signature.
+ */
+export function retryOnReset(fetcher: Fetcher): Fetcher {
+  return (async (url, init) => {
+    try {
+      return await fetcher(url, init);
+    } catch (error) {
+      if (!isConnectionReset(error) || init?.signal?.aborted) throw error;
+      return fetcher(url, init);
+    }
+  }) as Fetcher;
+}
