@@ -68,7 +68,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       });
     }
     // Signature nonces, shared by every replica started over this data directory.
-    if (databases) nonces = await openSharedNonceStore(config.dataDir);
+    if (databases) nonces = await openSharedNonceStore(config.nonceStoreFile);
     // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts).
     if (auditStore && config.audit.enabled && config.audit.anchorFile) {
       const anchorer = new Anchorer(auditStore, new FileAnchorSink(config.audit.anchorFile), config.audit.key);

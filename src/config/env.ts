@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   /** Admin port bound to 127.0.0.1 serving /metrics of the subgraphs in this process, no token. */
   METRICS_PORT: port.optional(),
   /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
+  /** The shared signature-nonce store's SQLite file (default: nonces.db in DATA_DIR). */
+  NONCE_STORE_FILE: z.string().min(1).optional(),
   WAL_CHECKPOINT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   /** Where signed chain heads are appended (a path, or `off`); default `<DATA_DIR>/audit-anchors.jsonl`. */
   AUDIT_ANCHOR_FILE: z.string().min(1, 'AUDIT_ANCHOR_FILE must be a file path or off').optional(),
@@ -132,6 +134,8 @@ export interface Config {
   metrics: MetricsAccess;
   /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
   walCheckpointDelayMs: number;
+  /** The SQLite file every replica's signature nonces are claimed in. */
+  nonceStoreFile: string;
   /** What one request may ask for, send and take: operation limits, body and response sizes, its deadline. */
   limits: LimitsConfig;
   /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
@@ -229,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: retentionConfig(e),
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
+    nonceStoreFile: e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db'),
     limits: limitsConfig(e),
     rateLimit: rateLimitConfig(e),
     supervisor: {

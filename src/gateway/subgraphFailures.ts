@@ -25,8 +25,11 @@ function wellFormed(body: unknown, representations: unknown): boolean {
 }
 
 /**
- * A subgraph's refusal (HTTP 4xx with a GraphQL error of a registered code: a limit, a bad
- * signature) is passed on as that error; anything else from a failed answer is not.
+ * A subgraph's refusal of the caller's operation (HTTP 4xx with a GraphQL error of a registered
+ * code: a limit, bad input) is passed on as that error; anything else from a failed answer is not.
+ * A subgraph refusing the gateway's own signed call (UNAUTHENTICATED: a signature, a replay, a
+ * nonce store that cannot answer) is a fault between the services, not the caller's: the caller's
+ * token was verified at the gateway, so it is not told otherwise.
  */
 function refusal(error: unknown): GraphQLError | null {
   if (!(error instanceof GraphQLError) || !isObject(error.extensions.response)) return null;
@@ -35,7 +38,7 @@ function refusal(error: unknown): GraphQLError | null {
   const first: unknown = body.errors[0];
   if (!isObject(first) || typeof first.message !== 'string' || !isObject(first.extensions)) return null;
   const code = first.extensions.code;
-  return isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR' ? graphError(code, first.message) : null;
+  return isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR' && code !== 'UNAUTHENTICATED' ? graphError(code, first.message) : null;
 }
 
 function classify(error: unknown): Failure {

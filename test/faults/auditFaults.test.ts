@@ -18,8 +18,12 @@ import { startSplitGraph, type SplitGraph } from './support/splitGraph.js';
 const { patron } = PERSONA_PATRONS;
 const NAME_AND_EMAIL = `{ patron(id: "${patron.id}") { name email } work(id: "wk_7") { title } }`;
 
+/** The scraper's token: /metrics is served to it alone. */
+const METRICS_TOKEN = 'metrics-scraper-token-for-the-audit-fault-tests';
+
 async function auditFailures(g: SplitGraph): Promise<number> {
-  const text = await (await fetch(g.services.circulation.urls.circulation!.replace(/\/graphql$/, '/metrics'))).text();
+  const url = g.services.circulation.urls.circulation!.replace(/\/graphql$/, '/metrics');
+  const text = await (await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   return Number(/library_privacy_audit_failures_total\{service="circulation"\} (\d+)/.exec(text)?.[1]);
 }
 
@@ -71,16 +75,21 @@ function canMount(): boolean {
 describe.skipIf(!canMount())('audit database full (a 24 MB filesystem, filled)', () => {
   let g: SplitGraph;
   let fullDir = '';
+  let nonceDir = '';
   beforeAll(async () => {
     fullDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-full-'));
     expect(mountTmpfs(fullDir, '24m')).toBe(true);
-    g = await startSplitGraph({ dataDir: fullDir });
+    // The signature nonces live on another disk here, so that only the audit's disk is full: a full
+    // nonce store refuses every signed call instead (the caller then sees SERVICE_UNAVAILABLE).
+    nonceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-full-nonces-'));
+    g = await startSplitGraph({ dataDir: fullDir, env: { METRICS_TOKEN, NONCE_STORE_FILE: path.join(nonceDir, 'nonces.db') } });
   });
   afterAll(async () => {
     await g?.stop();
     if (!fullDir) return;
     spawnSync('umount', ['-l', fullDir]);
     fs.rmSync(fullDir, { recursive: true, force: true });
+    if (nonceDir) fs.rmSync(nonceDir, { recursive: true, force: true });
   });
 
   it('redacts what it cannot record, counts it, and records again once there is room', async () => {
@@ -120,6 +129,7 @@ describe('audit database read-only', () => {
   let auditFile = '';
   beforeAll(async () => {
     g = await startSplitGraph({
+      env: { METRICS_TOKEN },
       beforeStart: (dataDir) => {
         auditFile = path.join(dataDir, 'audit.db');
         expect(protect(auditFile, true), 'could not make audit.db read-only').toBe(true);
@@ -148,7 +158,7 @@ describe('audit database busy (another connection holds the write lock)', () => 
   let holder: SQLite.Database;
   beforeAll(async () => {
     // The audit writer gives up after 10 s; the gateway's deadline must not answer first.
-    g = await startSplitGraph({ env: { REQUEST_DEADLINE_MS: '30000' } });
+    g = await startSplitGraph({ env: { METRICS_TOKEN, REQUEST_DEADLINE_MS: '30000' } });
     holder = new SQLite(path.join(g.dataDir, 'audit.db'));
   });
   afterAll(async () => {
@@ -185,7 +195,7 @@ describe('circulation database busy', () => {
   let g: SplitGraph;
   let holder: SQLite.Database;
   beforeAll(async () => {
-    g = await startSplitGraph();
+    g = await startSplitGraph({ env: { METRICS_TOKEN } });
     holder = new SQLite(path.join(g.dataDir, 'circulation.db'));
   });
   afterAll(async () => {

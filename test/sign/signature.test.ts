@@ -150,7 +150,7 @@ describe('the nonce stores', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const shared = async (): Promise<SharedNonceStore> => {
-    const store = await openSharedNonceStore(dir);
+    const store = await openSharedNonceStore(path.join(dir, 'nonces.db'));
     opened.push(store);
     return store;
   };

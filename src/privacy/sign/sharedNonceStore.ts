@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { openSqlite, type Database } from '../../db/open.js';
 import type { NonceStore } from './nonceStore.js';
@@ -64,12 +63,9 @@ export class SharedNonceStore implements NonceStore {
   }
 }
 
-/** The shared store's file under the data directory (every replica started over it shares it). */
-export const nonceFile = (dataDir: string): string => (dataDir === ':memory:' ? ':memory:' : path.join(dataDir, 'nonces.db'));
-
-/** Opens (creating if needed) the embedded shared nonce store of a data directory. */
-export async function openSharedNonceStore(dataDir: string): Promise<SharedNonceStore> {
-  const database: Database<NonceTables> = await openSqlite<NonceTables>(nonceFile(dataDir), {});
+/** Opens (creating if needed) the embedded shared nonce store in `file` (`NONCE_STORE_FILE`). */
+export async function openSharedNonceStore(file: string): Promise<SharedNonceStore> {
+  const database: Database<NonceTables> = await openSqlite<NonceTables>(file, {});
   try {
     await ensureNonceSchema(database.db, { sqlite: true });
   } catch (error) {
