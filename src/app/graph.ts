@@ -15,6 +15,8 @@ import { createCirculationService } from '../../subgraphs/circulation/service.js
 import { createEventsService } from '../../subgraphs/events/service.js';
 import { databaseFile, openDatabases, type Databases } from './databases.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
+import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
+import { releaseDb } from '../analytics/release/tally.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -59,6 +61,12 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         );
         logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');
       }
+      // Statistics are answered from releases of closed months only: release any month that closed while stopped.
+      const released = await releaseAllClosed(
+        { circulation: wants('circulation') ? releaseDb(databases.circulation.db) : undefined, events: wants('events') ? releaseDb(databases.events.db) : undefined },
+        { k: config.analytics.minCellSize },
+      );
+      if (released.length) logger.info({ months: released.length }, 'statistics released');
     }
     const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
     if (databases && config.audit.enabled) {
@@ -89,7 +97,11 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
     const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
-      purge = startPurgeSchedule(purgeTargets, { rules: config.retention.rules, schedule: config.retention.schedule }, logger.child({ service: 'retention' }));
+      purge = startPurgeSchedule(
+        purgeTargets,
+        { rules: config.retention.rules, schedule: config.retention.schedule, release: { k: config.analytics.minCellSize } },
+        logger.child({ service: 'retention' }),
+      );
     }
     if (wants('gateway')) {
       const server = await startGateway({

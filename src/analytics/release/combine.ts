@@ -63,7 +63,7 @@ export function combine(months: readonly MonthRelease[], groupBy: readonly strin
           groups.set(id, { key, counts: [...cell.counts], people: cell.people, suppressed: cell.suppressed, moe: null, months: 1, variance });
           continue;
         }
-        cell.counts.forEach((c, m) => (group.counts[m]! += c));
+        group.counts = group.counts.map((c, m) => c + cell.counts[m]!);
         group.suppressed ||= cell.suppressed;
         group.months += 1;
         group.people = null;

@@ -52,7 +52,7 @@ export interface ReleasedCell {
 }
 
 /** How many shifts are tried per primary cell. */
-const SEARCH_BUDGET = 160;
+const SEARCH_BUDGET = 640;
 
 type Shift = { cell: number; sign: 1 | -1 }[];
 
@@ -124,7 +124,7 @@ class MonthProtection {
   /** The id, within grouping g, of the cell that finest cell `id` falls in (non-g coordinates zeroed). */
   project(id: number, g: number): number {
     let at = 0;
-    for (let d = 0; d < this.n; d++) if ((g >> d) & 1) at += this.coordinate(id, d) * this.stride[d]!;
+    for (let d = 0; d < this.n; d++) if ((g >> d) & 1) at += (Math.floor(id / this.stride[d]!) % this.domain[d]!.length) * this.stride[d]!;
     return at;
   }
 
@@ -170,13 +170,20 @@ class MonthProtection {
   /** The grouping cells a shift changes: per grouping, the projected ids whose sum moves. */
   effects(shift: Shift): [number, number][] {
     const out: [number, number][] = [];
+    const at: number[] = [];
+    const net: number[] = [];
     for (let g = 0; g < 1 << this.n; g++) {
-      const net = new Map<number, number>();
+      at.length = 0;
+      net.length = 0;
       for (const { cell, sign } of shift) {
-        const at = this.project(cell, g);
-        net.set(at, (net.get(at) ?? 0) + sign);
+        const id = this.project(cell, g);
+        const i = at.indexOf(id);
+        if (i < 0) {
+          at.push(id);
+          net.push(sign);
+        } else net[i]! += sign;
       }
-      for (const [at, sum] of net) if (sum !== 0) out.push([g, at]);
+      for (let i = 0; i < at.length; i++) if (net[i] !== 0) out.push([g, at[i]!]);
     }
     return out;
   }
@@ -235,9 +242,12 @@ class MonthProtection {
     for (const p of bases) {
       const alternatives = dims.map((d) => {
         const here = this.coordinate(p, d);
+        // Nonempty neighbours first (a hypercube is feasible only if the corners it lowers hold
+        // something), then those hidden already, then the smallest.
         const rank = (to: number) => {
           const other = this.moved(p, d, to);
-          return (this.hidden[1 << d]!.has(this.project(other, 1 << d)) ? 0 : 1) * (this.counts(other)[0]! + 1);
+          const n = this.counts(other)[0]!;
+          return (n === 0 ? 1e6 : 0) + (this.hidden[(1 << this.n) - 1]!.has(other) ? 0 : n + 1);
         };
         return this.domain[d]!
           .map((_, to) => to)

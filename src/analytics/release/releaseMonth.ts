@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { dimensionsOf, groupings, protectMonth, type ReleasedCell } from './protect.js';
-import type { ReleaseScope } from './scopes.js';
+import { CIRCULATION_SCOPE, EVENTS_SCOPE, type ReleaseScope } from './scopes.js';
 import { destroyTally, readTally, tallyLinked } from './tally.js';
 import { KEY_SEPARATOR, type ReleaseTables } from './tables.js';
 
@@ -151,5 +151,19 @@ export async function releaseClosedMonths(db: Kysely<ReleaseTables>, scope: Rele
     if (!isClosed(month, now) || done.has(month) || !MONTH.test(month)) continue;
     out.push(await releaseMonth(db, scope, month, { ...options, correction: undefined, now }));
   }
+  return out;
+}
+
+/** The databases whose closed months to release; either may be absent (a process serving one subgraph). */
+export interface ReleaseTargets {
+  circulation?: Kysely<ReleaseTables> | undefined;
+  events?: Kysely<ReleaseTables> | undefined;
+}
+
+/** Releases the closed months of every target (circulation, then events). */
+export async function releaseAllClosed(targets: ReleaseTargets, options: ReleaseOptions): Promise<ReleaseSummary[]> {
+  const out: ReleaseSummary[] = [];
+  if (targets.circulation) out.push(...(await releaseClosedMonths(targets.circulation, CIRCULATION_SCOPE, options)));
+  if (targets.events) out.push(...(await releaseClosedMonths(targets.events, EVENTS_SCOPE, options)));
   return out;
 }

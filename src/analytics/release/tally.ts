@@ -11,6 +11,9 @@ import type { ReleaseTables } from './tables.js';
  * secure_delete on, and nothing can link the released counts back to anyone.
  */
 
+/** A subgraph's database as the release code sees it (both hold the release tables). */
+export const releaseDb = (db: { executeQuery: unknown }): Kysely<ReleaseTables> => db as unknown as Kysely<ReleaseTables>;
+
 /** The months of `scope` already released (their tallies are gone and never start again). */
 async function releasedMonths(db: Kysely<ReleaseTables>, scope: string): Promise<Set<string>> {
   const rows = await db.selectFrom('stats_releases').select('month').distinct().where('scope', '=', scope).execute();
