@@ -6,6 +6,7 @@ import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { EventsTables } from './migrations.js';
 import { createEventsLoaders, eventsResolvers, type EventsContext } from './resolvers.js';
+import { activityTimeResolvers } from './activityTimes.js';
 import { eventStatsResolvers } from './stats.js';
 import { EventsStore } from './store.js';
 
@@ -15,7 +16,7 @@ export function createEventsService(
   options: { config: Config; facts: FactsSource },
 ): SubgraphService<EventsContext> {
   const store = new EventsStore(database.db);
-  const resolvers = mergeResolvers(eventsResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
+  const resolvers = mergeResolvers(eventsResolvers, activityTimeResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
   const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers }), {
     enabled: options.config.privacyEnforcement,
   });
