@@ -127,10 +127,10 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
     registrations(),
     (chunk) =>
       insertChunk(ctx.db.events, chunk, async (trx, rows) => {
-        await trx.insertInto('registrations').values(rows).execute();
-        const linked = rows.flatMap((row) => {
+        const ids = await trx.insertInto('registrations').values(rows).returning('id').execute();
+        const linked = rows.flatMap((row, i) => {
           const t = tallied.get(row);
-          return t ? [{ month: t.month, cell: t.branch, patronId: t.patronId }] : [];
+          return t ? [{ rowId: ids[i]!.id, month: t.month, cell: t.branch, patronId: t.patronId }] : [];
         });
         await tallyRows(releaseDb(trx), 'events', linked);
       }),

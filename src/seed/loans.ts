@@ -68,12 +68,12 @@ export async function seedLoans(
 
   /** Who borrowed each row and in which cell, for the statistics tally (the row itself may be anonymized). */
   const tallied = new WeakMap<LoanRow, { patronId: string; format: string }>();
-  const tallyOf = (rows: LoanRow[]) =>
-    rows.flatMap((row) => {
+  const tallyOf = (rows: LoanRow[], ids: readonly number[]) =>
+    rows.flatMap((row, i) => {
       const t = tallied.get(row);
       if (!t) return [];
       const cell = [row.branch_id, t.format, row.patron_age_band ?? '', row.patron_home_branch_id ?? ''].join(KEY_SEPARATOR);
-      return [{ month: row.checked_out_at.slice(0, 7), cell, patronId: t.patronId }];
+      return [{ rowId: ids[i]!, month: row.checked_out_at.slice(0, 7), cell, patronId: t.patronId }];
     });
 
   function* loans(): Generator<LoanRow> {
@@ -152,9 +152,9 @@ export async function seedLoans(
     loans(),
     (chunk) =>
       insertChunk(ctx.db.circulation, chunk, async (trx, rows) => {
-        await trx.insertInto('loans').values(rows).execute();
+        const ids = await trx.insertInto('loans').values(rows).returning('id').execute();
         // The tally statistics count distinct borrowers from, taken while the seed still knows them.
-        await tallyRows(releaseDb(trx), 'circulation', tallyOf(rows));
+        await tallyRows(releaseDb(trx), 'circulation', tallyOf(rows, ids.map((r) => r.id)));
       }),
     (done) => ctx.progress('loans', Math.min(done, target), target),
   );

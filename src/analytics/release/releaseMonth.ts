@@ -116,15 +116,14 @@ export async function insertCells(db: Kysely<ReleaseTables>, id: string, cells: 
 
 /** Distinct digests per grouping cell of the month's tally, keyed `<grouping>:<key>`. */
 async function tallyPeople(db: Kysely<ReleaseTables>, month: string, n: number): Promise<Map<string, number>> {
-  const tally = await readTally(db, month);
   const sets = new Map<string, Set<string>>();
-  for (const [cell, digests] of tally) {
+  for (const { cell, digest } of await readTally(db, month)) {
     const key = cell.split(KEY_SEPARATOR);
     for (const g of groupings(n)) {
       const at = `${g}:${dimensionsOf(g, n).map((d) => key[d]).join(KEY_SEPARATOR)}`;
       let set = sets.get(at);
       if (!set) sets.set(at, (set = new Set()));
-      for (const d of digests) set.add(d);
+      set.add(digest);
     }
   }
   return new Map([...sets].map(([at, set]) => [at, set.size]));

@@ -4,6 +4,8 @@ import { KEY_SEPARATOR, type ReleaseTables } from './tables.js';
 
 /** A row still linked to a person, as the tally reads it: its month, finest cell and person. */
 export interface LinkedRow {
+  /** The row's id (loan or registration). */
+  rowId: number;
   month: string;
   cell: string;
   patronId: string;
@@ -62,12 +64,12 @@ export const CIRCULATION_SCOPE: ReleaseScope = {
         : filter.ids.length === 0
           ? sql`0`
           : sql`l.id IN (${ids(filter.ids)})`;
-    const { rows } = await sql<{ month: string; b: string; f: string; a: string; h: string; p: string }>`
-      SELECT substr(l.checked_out_at, 1, 7) AS month, l.branch_id AS b, coalesce(i.format, '') AS f,
+    const { rows } = await sql<{ id: number; month: string; b: string; f: string; a: string; h: string; p: string }>`
+      SELECT l.id AS id, substr(l.checked_out_at, 1, 7) AS month, l.branch_id AS b, coalesce(i.format, '') AS f,
              coalesce(l.patron_age_band, '') AS a, coalesce(l.patron_home_branch_id, '') AS h, l.patron_id AS p
       FROM loans l LEFT JOIN items i ON i.id = l.item_id
       WHERE l.patron_id IS NOT NULL AND ${where}`.execute(db);
-    return rows.map((r) => ({ month: r.month, cell: [r.b, r.f, r.a, r.h].join(KEY_SEPARATOR), patronId: r.p }));
+    return rows.map((r) => ({ rowId: r.id, month: r.month, cell: [r.b, r.f, r.a, r.h].join(KEY_SEPARATOR), patronId: r.p }));
   },
   async months(db) {
     const { rows } = await sql<{ month: string }>`SELECT DISTINCT substr(checked_out_at, 1, 7) AS month FROM loans ORDER BY 1`.execute(db);
@@ -96,11 +98,11 @@ export const EVENTS_SCOPE: ReleaseScope = {
         : filter.ids.length === 0
           ? sql`0`
           : sql`r.id IN (${ids(filter.ids)})`;
-    const { rows } = await sql<{ month: string; b: string; p: string }>`
-      SELECT substr(e.starts_at, 1, 7) AS month, e.branch_id AS b, r.patron_id AS p
+    const { rows } = await sql<{ id: number; month: string; b: string; p: string }>`
+      SELECT r.id AS id, substr(e.starts_at, 1, 7) AS month, e.branch_id AS b, r.patron_id AS p
       FROM registrations r JOIN events e ON e.id = r.event_id
       WHERE r.patron_id IS NOT NULL AND ${where}`.execute(db);
-    return rows.map((r) => ({ month: r.month, cell: r.b, patronId: r.p }));
+    return rows.map((r) => ({ rowId: r.id, month: r.month, cell: r.b, patronId: r.p }));
   },
   async months(db) {
     const { rows } = await sql<{ month: string }>`

@@ -8,8 +8,12 @@ import { sql, type Kysely } from 'kysely';
 export interface ReleaseTables {
   /** One random key per month not yet released; deleted (with the month's tally) at release. */
   stats_tally_keys: { month: string; key: string };
-  /** Who was in which finest cell of a month, as HMAC digests under that month's key. */
-  stats_tally: { month: string; cell: string; digest: string };
+  /**
+   * Who was in which finest cell of a month, one entry per row (loan, registration): the person
+   * and the row as HMAC digests under that month's key. Per row, so that a person's contribution
+   * to a month can be bounded (differential privacy) and tallying a row twice changes nothing.
+   */
+  stats_tally: { month: string; row: string; cell: string; digest: string };
   stats_releases: {
     /** `<scope>:<month>:<mode>:v<version>`. */
     id: string;
@@ -58,9 +62,10 @@ export async function createReleaseTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('stats_tally')
     .addColumn('month', 'text', (c) => c.notNull())
+    .addColumn('row', 'text', (c) => c.notNull())
     .addColumn('cell', 'text', (c) => c.notNull())
     .addColumn('digest', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('stats_tally_pk', ['month', 'cell', 'digest'])
+    .addPrimaryKeyConstraint('stats_tally_pk', ['month', 'row'])
     .execute();
   await db.schema
     .createTable('stats_releases')

@@ -37,7 +37,8 @@ export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: 
     if (released.has(row.month)) continue;
     let key = keys.get(row.month);
     if (key === undefined) keys.set(row.month, (key = await monthKey(db, row.month)));
-    values.push({ month: row.month, cell: row.cell, digest: createHmac('sha256', key).update(row.patronId).digest('base64url').slice(0, 22) });
+    const hmac = (text: string) => createHmac('sha256', key!).update(text).digest('base64url').slice(0, 22);
+    values.push({ month: row.month, row: hmac(`row\u0000${row.rowId}`), cell: row.cell, digest: hmac(`person\u0000${row.patronId}`) });
   }
   for (let i = 0; i < values.length; i += 500) {
     await db.insertInto('stats_tally').values(values.slice(i, i + 500)).onConflict((c) => c.doNothing()).execute();
@@ -50,16 +51,9 @@ export async function tallyLinked(db: Kysely<ReleaseTables>, scope: ReleaseScope
   return tallyRows(db, scope.name, await scope.linked(db, filter));
 }
 
-/** The tally of `month`: per finest cell (joined key), its digests. */
-export async function readTally(db: Kysely<ReleaseTables>, month: string): Promise<Map<string, string[]>> {
-  const rows = await db.selectFrom('stats_tally').select(['cell', 'digest']).where('month', '=', month).execute();
-  const out = new Map<string, string[]>();
-  for (const r of rows) {
-    const list = out.get(r.cell);
-    if (list) list.push(r.digest);
-    else out.set(r.cell, [r.digest]);
-  }
-  return out;
+/** The tally of `month`: one entry per tallied row, its finest cell (joined key) and person digest. */
+export async function readTally(db: Kysely<ReleaseTables>, month: string): Promise<{ row: string; cell: string; digest: string }[]> {
+  return db.selectFrom('stats_tally').select(['row', 'cell', 'digest']).where('month', '=', month).orderBy('row').execute();
 }
 
 /** Destroys `month`'s key and digests (inside the release's transaction). */
