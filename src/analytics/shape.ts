@@ -20,7 +20,8 @@ export interface ShapedStats {
 
 /**
  * Names the groups of an answer for the schema: each grouped dimension's value (absent where
- * unknown), a margin's `dimension`, and the counts and people, all null when suppressed.
+ * unknown), a margin's `dimension`, the counts (with `<count>MarginOfError` where noise protects
+ * them) and people, all null when suppressed.
  */
 export function shapeStats<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
   const shape = (group: AnswerGroup, dimensions: readonly D[], dimension: D | null): Record<string, unknown> => {
@@ -32,7 +33,12 @@ export function shapeStats<D extends string>(table: AnswerTable, groupBy: readon
         out[name] = shaped;
       }
     });
-    fields.counts.forEach((name, i) => (out[name] = group.suppressed ? null : group.counts[i]));
+    fields.counts.forEach((name, i) => {
+      out[name] = group.suppressed ? null : (group.counts[i] ?? null);
+      // The half-width of the count's 95% interval, where noise protects it.
+      const moe = group.moe?.[i];
+      out[`${name}MarginOfError`] = group.suppressed || moe === undefined ? null : Math.round(moe * 100) / 100;
+    });
     out[fields.people] = group.suppressed ? null : group.people;
     return out;
   };

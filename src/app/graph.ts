@@ -64,7 +64,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       // Statistics are answered from releases of closed months only: release any month that closed while stopped.
       const released = await releaseAllClosed(
         { circulation: wants('circulation') ? releaseDb(databases.circulation.db) : undefined, events: wants('events') ? releaseDb(databases.events.db) : undefined },
-        { k: config.analytics.minCellSize },
+        { k: config.analytics.minCellSize, dp: config.analytics.dp },
       );
       if (released.length) logger.info({ months: released.length }, 'statistics released');
     }
@@ -99,7 +99,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
       purge = startPurgeSchedule(
         purgeTargets,
-        { rules: config.retention.rules, schedule: config.retention.schedule, release: { k: config.analytics.minCellSize } },
+        { rules: config.retention.rules, schedule: config.retention.schedule, release: { k: config.analytics.minCellSize, dp: config.analytics.dp } },
         logger.child({ service: 'retention' }),
       );
     }

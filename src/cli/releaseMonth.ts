@@ -6,7 +6,9 @@
  * linked, protects every grouping of the month at once and stores the frozen release, then
  * destroys the month's tally (src/analytics/release). A released month is left as it is unless
  * `--correct` names why a new version is needed. `--closed` releases every closed month not yet
- * released, as the purge schedule does. One line per release on stdout; bad flags exit 2.
+ * released, as the purge schedule does. Each month gets a suppressed release and, the first time,
+ * a differentially private one (ANALYTICS_DP_EPSILON, ANALYTICS_DP_CONTRIBUTION). One line per
+ * release on stdout; bad flags exit 2.
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -61,12 +63,13 @@ async function main(argv: string[]): Promise<number> {
   const databases = await openDatabases(path.resolve(flags.dataDir ?? config.dataDir));
   try {
     const k = flags.k ?? config.analytics.minCellSize;
+    const dp = config.analytics.dp;
     const targets = { circulation: releaseDb(databases.circulation.db), events: releaseDb(databases.events.db) };
     const summaries = flags.closed
-      ? await releaseAllClosed(targets, { k })
+      ? await releaseAllClosed(targets, { k, dp })
       : [
-          await releaseMonth(targets.circulation, CIRCULATION_SCOPE, flags.month!, { k, correction: flags.correct }),
-          await releaseMonth(targets.events, EVENTS_SCOPE, flags.month!, { k, correction: flags.correct }),
+          await releaseMonth(targets.circulation, CIRCULATION_SCOPE, flags.month!, { k, dp, correction: flags.correct }),
+          await releaseMonth(targets.events, EVENTS_SCOPE, flags.month!, { k, dp, correction: flags.correct }),
         ];
     for (const s of summaries) process.stdout.write(line(s));
     if (summaries.length === 0) process.stdout.write('nothing to release: every closed month is released\n');

@@ -23,7 +23,7 @@ export interface PurgeSchedule {
  */
 export function startPurgeSchedule(
   targets: PurgeTargets,
-  config: { rules: RetentionConfig['rules']; schedule: NonNullable<RetentionConfig['schedule']>; release?: { k: number } },
+  config: { rules: RetentionConfig['rules']; schedule: NonNullable<RetentionConfig['schedule']>; release?: { k: number; dp: { epsilon: number; contribution: number } } },
   logger: Logger,
 ): PurgeSchedule {
   const controller = new AbortController();
@@ -35,7 +35,7 @@ export function startPurgeSchedule(
     if (!config.release) return;
     const released = await releaseAllClosed(
       { circulation: targets.circulation && releaseDb(targets.circulation), events: targets.events && releaseDb(targets.events) },
-      { k: config.release.k },
+      { k: config.release.k, dp: config.release.dp },
     );
     if (released.length) logger.info({ released: released.map((r) => r.id) }, 'statistics released');
   };

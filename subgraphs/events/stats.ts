@@ -1,4 +1,4 @@
-import { answerFromReleases } from '../../src/analytics/release/answer.js';
+import { answerFromReleases, type Protection } from '../../src/analytics/release/answer.js';
 import { EVENTS_SCOPE } from '../../src/analytics/release/scopes.js';
 import { releaseDb } from '../../src/analytics/release/tally.js';
 import { monthRange } from '../../src/analytics/monthRange.js';
@@ -18,6 +18,7 @@ interface StatsArgs {
   from: string;
   to: string;
   groupBy?: EventDimension[] | null;
+  protection?: Protection | null;
 }
 
 /**
@@ -32,15 +33,16 @@ export function eventStatsResolvers(options: { minCellSize: number }) {
         requireRole(ctx.privacy.caller, ['analytics', 'staff', 'custodian'], ['events']);
         const range = monthRange(args.from, args.to);
         const groupBy = [...new Set(args.groupBy ?? [])];
-        const answer = await answerFromReleases(releaseDb(ctx.store.db), EVENTS_SCOPE, range, groupBy);
+        const protection = args.protection ?? 'SUPPRESSION';
+        const answer = await answerFromReleases(releaseDb(ctx.store.db), EVENTS_SCOPE, range, groupBy, protection);
         const shaped = shapeStats(answer.table, groupBy, {
           field: (d, value) => (d === 'BRANCH' ? ['branch', { __typename: 'Branch', id: value }] : ['month', value]),
           counts: ['registrations', 'attended'],
           people: 'distinctPatrons',
         });
         const ks = answer.releases.map((r) => r.minGroupSize ?? options.minCellSize);
-        const k = ks.length ? Math.min(...ks) : options.minCellSize;
-        return { from: range.from, to: range.to, groupBy, minGroupSize: k, releases: answer.releases, unreleasedMonths: answer.unreleasedMonths, ...shaped };
+        const k = protection === 'SUPPRESSION' ? (ks.length ? Math.min(...ks) : options.minCellSize) : null;
+        return { from: range.from, to: range.to, groupBy, protection, minGroupSize: k, releases: answer.releases, unreleasedMonths: answer.unreleasedMonths, ...shaped };
       },
     },
   };

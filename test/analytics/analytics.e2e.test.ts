@@ -190,6 +190,24 @@ describe('circulation statistics come from releases of closed months only', () =
     expect(() => db.prepare('DELETE FROM stats_releases').run()).toThrow(/immutable/);
   });
 
+  it('under differential privacy every group is published with noise and its 95% margin, no distinct people', async () => {
+    const res = await t.query('analytics', `{ circulationStats(${YEAR}, groupBy: [BRANCH, AGE_BAND], protection: DIFFERENTIAL_PRIVACY) {
+      protection minGroupSize releases { id epsilon contributionBound } unreleasedMonths
+      cells { checkouts checkoutsMarginOfError distinctBorrowers suppressed } total { checkouts checkoutsMarginOfError } } }`);
+    expect(codes(res)).toEqual([]);
+    const stats = res.data!.circulationStats as { protection: string; minGroupSize: null; releases: { id: string; epsilon: number }[]; unreleasedMonths: string[];
+      cells: { checkouts: number; checkoutsMarginOfError: number; distinctBorrowers: null; suppressed: boolean }[]; total: { checkouts: number; checkoutsMarginOfError: number } };
+    expect(stats.protection).toBe('DIFFERENTIAL_PRIVACY');
+    expect(stats.minGroupSize).toBeNull();
+    expect(stats.unreleasedMonths).toContain(OPEN_MONTH);
+    expect(stats.releases.every((r) => r.id.includes(':dp:') && r.epsilon === t.config.analytics.dp.epsilon)).toBe(true);
+    expect(stats.cells.every((c) => !c.suppressed && c.distinctBorrowers === null && c.checkoutsMarginOfError > 0)).toBe(true);
+    expect(stats.total.checkoutsMarginOfError).toBeGreaterThan(0);
+    // Asking again gives the same noisy values.
+    const again = await t.query('analytics', `{ circulationStats(${YEAR}, groupBy: [BRANCH, AGE_BAND], protection: DIFFERENTIAL_PRIVACY) { cells { checkouts } } }`);
+    expect((again.data!.circulationStats as { cells: unknown[] }).cells).toEqual(stats.cells.map((c) => ({ checkouts: c.checkouts })));
+  });
+
   it('event statistics come from releases too', async () => {
     const res = await t.query('analytics', `{ eventStats(${YEAR}, groupBy: [BRANCH, MONTH]) { releases { month } unreleasedMonths total { registrations suppressed } } }`);
     expect(codes(res)).toEqual([]);
@@ -210,8 +228,8 @@ const loansRoot = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.constantFrom('',
   .map(([first, status, fields]) => `loans(first: ${first} ${status}) { nodes { ${fields.join(' ')} } pageInfo { hasNextPage } }`);
 
 const circulationGroup = pick(['dimension', 'branch { id name }', 'format', 'ageBand', 'homeBranch { id }', 'month', 'checkouts', 'distinctBorrowers', 'suppressed']);
-const circulationRoot = fc.tuple(range, fc.shuffledSubarray(['BRANCH', 'FORMAT', 'AGE_BAND', 'HOME_BRANCH', 'MONTH']), circulationGroup)
-  .map(([[from, to], groupBy, fields]) => `circulationStats(from: "${from}", to: "${to}", groupBy: [${groupBy.join(', ')}]) { groupBy minGroupSize cells { ${fields.join(' ')} suppressed distinctBorrowers } margins { ${fields.join(' ')} } total { checkouts distinctBorrowers suppressed } }`);
+const circulationRoot = fc.tuple(range, fc.shuffledSubarray(['BRANCH', 'FORMAT', 'AGE_BAND', 'HOME_BRANCH', 'MONTH']), circulationGroup, fc.constantFrom('SUPPRESSION', 'DIFFERENTIAL_PRIVACY'))
+  .map(([[from, to], groupBy, fields, protection]) => `circulationStats(from: "${from}", to: "${to}", groupBy: [${groupBy.join(', ')}], protection: ${protection}) { groupBy minGroupSize cells { ${fields.join(' ')} suppressed distinctBorrowers } margins { ${fields.join(' ')} } total { checkouts distinctBorrowers suppressed } }`);
 
 const eventGroup = pick(['dimension', 'branch { id name }', 'month', 'registrations', 'attended', 'distinctPatrons', 'suppressed']);
 const eventRoot = fc.tuple(range, fc.shuffledSubarray(['BRANCH', 'MONTH']), eventGroup)
@@ -259,6 +277,7 @@ describe('no patron identifier in any analytics answer', () => {
           const count = (group.checkouts ?? group.registrations) as number | null | undefined;
           if (group.suppressed) expect([group.checkouts, group.registrations, people].every((v) => v === null || v === undefined)).toBe(true);
           // Published: at least k people behind it, or nothing at all (an empty range).
+          // DP groups publish no people; suppressed ones stand for at least k.
           else if (people !== undefined && people !== null && count !== 0) expect(people).toBeGreaterThanOrEqual(k);
         }
       }),

@@ -12,7 +12,17 @@ export interface ReleaseRef {
   releasedAt: string;
   /** k of the release's suppression. */
   minGroupSize: number | null;
+  /** 'SUPPRESSION' or 'DIFFERENTIAL_PRIVACY'. */
+  protection: Protection;
+  /** Privacy loss per person of the month (DP releases). */
+  epsilon: number | null;
+  /** The most rows one person counts for in the month (DP releases). */
+  contributionBound: number | null;
 }
+
+/** How a release is protected, as the schema's `StatsProtection` names it. */
+export type Protection = 'SUPPRESSION' | 'DIFFERENTIAL_PRIVACY';
+const MODE: Record<Protection, string> = { SUPPRESSION: 'suppression', DIFFERENTIAL_PRIVACY: 'dp' };
 
 /** A statistics answer: the table, the releases it drew on, and the months of the range it could not. */
 export interface ReleasedAnswer {
@@ -43,13 +53,14 @@ export async function answerFromReleases(
   scope: ReleaseScope,
   range: MonthRange,
   groupBy: readonly string[],
+  protection: Protection = 'SUPPRESSION',
 ): Promise<ReleasedAnswer> {
   const months = monthsOf(range);
   const rows = await db
     .selectFrom('stats_releases')
-    .select(['id', 'month', 'version', 'released_at', 'k'])
+    .select(['id', 'month', 'version', 'released_at', 'k', 'epsilon', 'contribution'])
     .where('scope', '=', scope.name)
-    .where('mode', '=', 'suppression')
+    .where('mode', '=', MODE[protection])
     .where('month', '>=', range.from)
     .where('month', '<=', range.to)
     .orderBy('month')
@@ -74,7 +85,7 @@ export async function answerFromReleases(
     (byRelease.get(c.release_id)!.cells as MonthRelease['cells'][number][]).push({
       grouping: c.grouping,
       key: c.key,
-      counts: scope.metrics === 2 ? [c.c0, c.c1 ?? 0] : [c.c0],
+      counts: scope.metrics === 2 && c.c1 !== null ? [c.c0, c.c1] : [c.c0],
       people: c.people,
       suppressed: c.suppressed === 1,
       moe: c.moe0 === null ? null : [c.moe0, c.moe1 ?? 0, c.moe_people ?? 0],
@@ -82,7 +93,9 @@ export async function answerFromReleases(
   }
   return {
     table: combine([...byRelease.values()], groupBy, scope.dimensions, scope.metrics),
-    releases: releases.map((r) => ({ id: r.id, month: r.month, version: r.version, releasedAt: r.released_at, minGroupSize: r.k })),
+    releases: releases.map((r) => ({
+      id: r.id, month: r.month, version: r.version, releasedAt: r.released_at, minGroupSize: r.k, protection, epsilon: r.epsilon, contributionBound: r.contribution,
+    })),
     unreleasedMonths: months.filter((m) => !latest.has(m)),
   };
 }

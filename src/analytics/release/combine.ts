@@ -9,7 +9,8 @@ export interface StoredCell {
   grouping: number;
   key: string;
   counts: number[];
-  people: number;
+  /** Null where not released (DP releases). */
+  people: number | null;
   suppressed: boolean;
   /** Half-widths of the 95% intervals of the counts and of people (noise-protected releases). */
   moe: number[] | null;

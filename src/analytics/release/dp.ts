@@ -7,10 +7,12 @@
  *   rows whose person was never tallied are left out (their bound cannot be enforced).
  * - Mechanism: every cell of every grouping, over the full public domain of each dimension (empty
  *   cells too, or their absence would tell), gets discrete Laplace noise of scale
- *   t = contribution / (epsilon / queries), where `queries` is the number of groupings times the
- *   number of counts: adding or removing one person changes each grouping's table by at most
- *   `contribution` in L1, and the tables compose sequentially (Geng & Viswanath's geometric
- *   mechanism; the calibration is the one OpenDP's make_laplace uses for integers, d_out = d_in / t).
+ *   t = contribution / epsilon_g: adding or removing one person changes each grouping's table by
+ *   at most `contribution` in L1, so grouping g costs epsilon_g, and the tables compose
+ *   sequentially: the epsilon_g add up to epsilon (Geng & Viswanath's geometric mechanism; the
+ *   calibration is the one OpenDP's discrete Laplace uses, d_out = d_in / scale). The budget
+ *   favours the groupings analysts read most: each single dimension weighs 2, the total and each
+ *   pair 1, finer groupings 0.5.
  * - The noise of a cell is drawn from HMAC-SHA-256 under a random key that exists only while the
  *   release is computed, over the release id, grouping, cell and count: the stored value is fixed
  *   (asking again gives the same value) and no one can recompute the noise to subtract it.
@@ -59,6 +61,9 @@ export function discreteLaplace(t: number, bytes: Buffer): number {
   return geometric(uniform(0)) - geometric(uniform(6));
 }
 
+/** The share of the budget a grouping of `size` dimensions gets, before normalizing. */
+export const budgetWeight = (size: number): number => (size === 1 ? 2 : size <= 2 ? 1 : 0.5);
+
 /** Keeps at most `bound` rows per person (in row-digest order), as the contribution bound asks. */
 export function boundContributions(rows: readonly TalliedRow[], bound: number): TalliedRow[] {
   const kept = new Map<string, number>();
@@ -80,12 +85,13 @@ export function noisyMonth(releaseId: string, domains: readonly (readonly string
   const n = domains.length;
   const bounded = boundContributions(rows, parameters.contribution);
   const all = groupings(n);
-  const t = laplaceScale(parameters.contribution, parameters.epsilon / all.length);
-  const moe = marginOfError95(t);
+  const total = all.reduce((sum, g) => sum + budgetWeight(dimensionsOf(g, n).length), 0);
   const key = randomBytes(32);
   const out: NoisyCell[] = [];
   for (const g of all) {
     const dims = dimensionsOf(g, n);
+    const t = laplaceScale(parameters.contribution, (parameters.epsilon * budgetWeight(dims.length)) / total);
+    const moe = marginOfError95(t);
     const counts = new Map<string, number>();
     for (const r of bounded) {
       const cell = r.cell.split(KEY_SEPARATOR);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { dimensionsOf, groupings, protectMonth, type ReleasedCell } from './protect.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE, type ReleaseScope } from './scopes.js';
 import { destroyTally, readTally, tallyLinked } from './tally.js';
+import { noisyMonth, type DpParameters, type NoisyCell } from './dp.js';
 import { KEY_SEPARATOR, type ReleaseTables } from './tables.js';
 
 /** What a release run needs to know. */
@@ -11,7 +12,12 @@ export interface ReleaseOptions {
   /** The instant of the run: only months before its month are closed. */
   now?: Date;
   /** Make a new version even when the month is released (a correction), with this reason. */
-  correction?: string;
+  correction?: string | undefined;
+  /**
+   * Also make the month's differentially private release (first release only: a correction has
+   * no tally left to bound contributions with, so DP answers keep the earlier version).
+   */
+  dp?: DpParameters | undefined;
 }
 
 /** What a release run did for one month. */
@@ -83,6 +89,15 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
       .values({ id, scope: scope.name, month, version, mode: 'suppression', k: options.k, epsilon: null, contribution: null, released_at: now.toISOString(), reason: options.correction ?? 'closed' })
       .execute();
     await insertCells(trx, id, released);
+    if (options.dp && !previous) {
+      const dpId = `${scope.name}:${month}:dp:v1`;
+      const noisy = noisyMonth(dpId, await scope.domains(trx), await readTally(trx, month), options.dp);
+      await trx
+        .insertInto('stats_releases')
+        .values({ id: dpId, scope: scope.name, month, version: 1, mode: 'dp', k: null, epsilon: options.dp.epsilon, contribution: options.dp.contribution, released_at: now.toISOString(), reason: 'closed' })
+        .execute();
+      await insertCells(trx, dpId, noisy);
+    }
     await destroyTally(trx, month);
     return {
       scope: scope.name,
@@ -98,19 +113,22 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
 }
 
 /** Writes a release's cells. */
-export async function insertCells(db: Kysely<ReleaseTables>, id: string, cells: readonly ReleasedCell[]): Promise<void> {
-  const rows = cells.map((c) => ({
-    release_id: id,
-    grouping: c.grouping,
-    key: c.key.join(KEY_SEPARATOR),
-    c0: c.counts[0]!,
-    c1: c.counts[1] ?? null,
-    people: c.people,
-    suppressed: c.suppressed ? 1 : 0,
-    moe0: null,
-    moe1: null,
-    moe_people: null,
-  }));
+export async function insertCells(db: Kysely<ReleaseTables>, id: string, cells: readonly (ReleasedCell | NoisyCell)[]): Promise<void> {
+  const rows = cells.map((c) => {
+    const moe = 'moe' in c ? c.moe : null;
+    return {
+      release_id: id,
+      grouping: c.grouping,
+      key: c.key.join(KEY_SEPARATOR),
+      c0: c.counts[0]!,
+      c1: c.counts[1] ?? null,
+      people: moe === null ? c.people : null,
+      suppressed: c.suppressed ? 1 : 0,
+      moe0: moe,
+      moe1: null,
+      moe_people: null,
+    };
+  });
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('stats_release_cells').values(rows.slice(i, i + 500)).execute();
 }
 
@@ -132,7 +150,7 @@ async function tallyPeople(db: Kysely<ReleaseTables>, month: string, n: number):
 /** The people of a previous version, keyed like tallyPeople. */
 async function releasedPeople(db: Kysely<ReleaseTables>, id: string): Promise<Map<string, number>> {
   const rows = await db.selectFrom('stats_release_cells').select(['grouping', 'key', 'people']).where('release_id', '=', id).execute();
-  return new Map(rows.map((r) => [`${r.grouping}:${r.key}`, r.people]));
+  return new Map(rows.map((r) => [`${r.grouping}:${r.key}`, r.people ?? 0]));
 }
 
 /**

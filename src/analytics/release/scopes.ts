@@ -30,7 +30,12 @@ export interface ReleaseScope {
   linked(db: Kysely<ReleaseTables>, filter: RowFilter): Promise<LinkedRow[]>;
   /** Every month that has a row. */
   months(db: Kysely<ReleaseTables>): Promise<string[]>;
+  /** Every value each dimension takes in the scope's data (the domain a DP release covers). */
+  domains(db: Kysely<ReleaseTables>): Promise<string[][]>;
 }
+
+const distinct = async (db: Kysely<ReleaseTables>, query: ReturnType<typeof sql<{ v: string | null }>>): Promise<string[]> =>
+  (await query.execute(db)).rows.map((r) => r.v ?? '').sort();
 
 /** The value of a dimension a row does not know. */
 export const UNKNOWN_VALUE = '';
@@ -75,6 +80,14 @@ export const CIRCULATION_SCOPE: ReleaseScope = {
     const { rows } = await sql<{ month: string }>`SELECT DISTINCT substr(checked_out_at, 1, 7) AS month FROM loans ORDER BY 1`.execute(db);
     return rows.map((r) => r.month);
   },
+  async domains(db) {
+    return [
+      await distinct(db, sql<{ v: string | null }>`SELECT branch_id AS v FROM loans UNION SELECT branch_id FROM items`),
+      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT format AS v FROM items`),
+      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT coalesce(patron_age_band, '') AS v FROM loans`),
+      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT coalesce(patron_home_branch_id, '') AS v FROM loans`),
+    ];
+  },
 };
 
 /** Events: registrations by the event's branch, counting registrations and attendance. */
@@ -108,5 +121,8 @@ export const EVENTS_SCOPE: ReleaseScope = {
     const { rows } = await sql<{ month: string }>`
       SELECT DISTINCT substr(e.starts_at, 1, 7) AS month FROM registrations r JOIN events e ON e.id = r.event_id ORDER BY 1`.execute(db);
     return rows.map((r) => r.month);
+  },
+  async domains(db) {
+    return [await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT branch_id AS v FROM events`)];
   },
 };

@@ -40,7 +40,8 @@ export interface ReleaseTables {
     key: string;
     c0: number;
     c1: number | null;
-    people: number;
+    /** Distinct people; null in a DP release (not released). */
+    people: number | null;
     suppressed: number;
     /** Half-width of the 95% interval of c0 (mode 'dp'), else null. */
     moe0: number | null;
@@ -88,7 +89,7 @@ export async function createReleaseTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('c0', 'integer', (c) => c.notNull())
     .addColumn('c1', 'integer')
-    .addColumn('people', 'integer', (c) => c.notNull())
+    .addColumn('people', 'integer')
     .addColumn('suppressed', 'integer', (c) => c.notNull())
     .addColumn('moe0', 'real')
     .addColumn('moe1', 'real')
