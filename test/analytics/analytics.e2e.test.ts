@@ -283,5 +283,5 @@ describe('no patron identifier in any analytics answer', () => {
       }),
       { numRuns: RUNS, seed: Number(process.env.PROPERTY_SEED ?? 20261128) },
     );
-  }, 120_000);
+  }, 300_000);
 });
