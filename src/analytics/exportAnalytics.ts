@@ -139,11 +139,13 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
           continue;
         }
         if (level > 0) report.dates.byLevel[level - 1]! += 1;
-        const asRecorded = target.level === 0;
+        // The attributes' rung: their own ladder's, or the top when the dates ladder took them there.
+        const attributeLevel = level >= DATES_TOP ? TOP : target.level;
+        const asRecorded = attributeLevel === 0;
         if (asRecorded) report.kept += 1;
         else {
           report.generalized.total += 1;
-          report.generalized.byLevel[target.level - 1]! += 1;
+          report.generalized.byLevel[attributeLevel - 1]! += 1;
           if (ageBand === ANY && homeBranch === ANY) report.generalized.withoutAttributes += 1;
         }
         // A key strings a patron's rows of a period together, and a set of rows singles people

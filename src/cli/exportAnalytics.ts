@@ -98,9 +98,9 @@ function printReport(report: ExportReport, flags: Flags, out: string): void {
   const lines = [
     `Exported ${fmt(report.written)} of ${fmt(report.read)} loans (${flags.from} to ${flags.to}) to ${out}`,
     `in ${report.seconds.toFixed(1)} s (${fmt(report.rowsPerSecond)} rows/s, peak RSS ${peak.toFixed(0)} MB); every combination of all published columns stands for at least k = ${report.k} people`,
-    row('kept as recorded', report.kept),
+    row('attributes kept as recorded', report.kept),
     row('  with a patron key (--keys)', report.keyed),
-    row('generalized (no patron key)', report.generalized.total),
+    row('attributes generalized', report.generalized.total),
     row('  age band widened', wide),
     row('  and home branch hidden', noHome),
     row('  age band and home branch hidden', neither, report.generalized.withoutAttributes ? ` (${fmt(report.generalized.withoutAttributes)} had no borrower attributes)` : ''),
@@ -108,7 +108,7 @@ function printReport(report: ExportReport, flags: Flags, out: string): void {
     row('dates to the month', report.dates.byLevel[1]),
     row('  and no return date', report.dates.byLevel[2]),
     row('  and no branch', report.dates.byLevel[3]),
-    row('  and age band and home branch hidden', report.dates.byLevel[4]),
+    row('  and (to reach k) no attributes', report.dates.byLevel[4]),
     row('dropped (group below k at the top)', report.dropped),
   ];
   process.stdout.write(lines.join('\n') + '\n');
