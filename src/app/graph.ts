@@ -27,6 +27,8 @@ export interface RunningGraph {
   databases: Databases | null;
   /** The in-process retention purge (null: PURGE_SCHEDULE=off, or no database served here). */
   purge: PurgeSchedule | null;
+  /** Settles when the months that closed while the graph was stopped are released (in the background). */
+  released: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,9 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let databases: Databases | null = null;
   let purge: PurgeSchedule | null = null;
   let auditWriter: AuditWriter | null = null;
+  let released: Promise<void> = Promise.resolve();
   const stop = async () => {
+    await released;
     await purge?.stop();
     for (const { server } of running.reverse()) await server.stop();
     await auditWriter?.close();
@@ -61,12 +65,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         );
         logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');
       }
-      // Statistics are answered from releases of closed months only: release any month that closed while stopped.
-      const released = await releaseAllClosed(
-        { circulation: wants('circulation') ? releaseDb(databases.circulation.db) : undefined, events: wants('events') ? releaseDb(databases.events.db) : undefined },
-        { k: config.analytics.minCellSize, dp: config.analytics.dp },
-      );
-      if (released.length) logger.info({ months: released.length }, 'statistics released');
+
     }
     const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
     if (databases && config.audit.enabled) {
@@ -103,6 +102,20 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         logger.child({ service: 'retention' }),
       );
     }
+    // Statistics are answered from releases of closed months only: release, in the background,
+    // any month that closed while the graph was stopped (answers list it as unreleased meanwhile).
+    if (databases && (wants('circulation') || wants('events'))) {
+      const served = databases;
+      released = releaseAllClosed(
+        { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined },
+        { k: config.analytics.minCellSize, dp: config.analytics.dp },
+      ).then(
+        (done) => {
+          if (done.length) logger.info({ months: done.length }, 'statistics released');
+        },
+        (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),
+      );
+    }
     if (wants('gateway')) {
       const server = await startGateway({
         config,
@@ -118,5 +131,5 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     await stop();
     throw error;
   }
-  return { urls, databases, purge, stop };
+  return { urls, databases, purge, released, stop };
 }
