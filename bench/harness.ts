@@ -87,6 +87,12 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
       CATALOG_PORT: String(base + 1),
       CIRCULATION_PORT: String(base + 2),
       EVENTS_PORT: String(base + 3),
+      // One persona at saturation is far past any real caller's rate: the limiter stays in the path,
+      // counting every request, but with limits no benchmark reaches.
+      RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000000',
+      RATE_LIMIT_PRINCIPAL_BURST: '1000000000',
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
+      RATE_LIMIT_ANONYMOUS_BURST: '1000000000',
       // The audit writer's timers, stretched as valgrind slows the graph, do per request what they do at full speed.
       ...(options.callgrindOut ? { AUDIT_TIMER_SCALE: String(CALLGRIND_SLOWDOWN) } : {}),
       ...variant.env,

@@ -9,6 +9,7 @@ import { isSeeded, seed } from '../seed/seed.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
 import { AuditStore } from '../privacy/audit/auditStore.js';
 import { AuditWriter } from '../privacy/audit/auditWriter.js';
+import { Anchorer, FileAnchorSink, startAnchoring, type Anchoring } from '../privacy/audit/anchor.js';
 import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { createCatalogService } from '../../subgraphs/catalog/service.js';
 import { createCirculationService } from '../../subgraphs/circulation/service.js';
@@ -47,11 +48,13 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let purge: PurgeSchedule | null = null;
   let auditWriter: AuditWriter | null = null;
   let released: Promise<void> = Promise.resolve();
+  let anchoring: Anchoring | null = null;
   const stop = async () => {
     await released;
     await purge?.stop();
     for (const { server } of running.reverse()) await server.stop();
     await auditWriter?.close();
+    anchoring?.stop();
     if (databases) for (const db of Object.values(databases)) await db.close();
   };
   try {
@@ -72,6 +75,11 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       auditWriter = new AuditWriter({
         file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }),
       });
+    }
+    // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts).
+    if (auditStore && config.audit.enabled && config.audit.anchorFile) {
+      const anchorer = new Anchorer(auditStore, new FileAnchorSink(config.audit.anchorFile), config.audit.key);
+      anchoring = startAnchoring(anchorer, config.audit.anchorIntervalMs, logger.child({ service: 'audit' }));
     }
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
     const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);

@@ -15,6 +15,7 @@ export type PersonaName =
   | 'events-staff'
   | 'partner'
   | 'records-custodian'
+  | 'records-custodian-2'
   | 'analytics';
 
 /** The claims a persona's token carries (none for anonymous). */
@@ -78,7 +79,10 @@ export const PERSONA_PATRONS = {
 
 /** The partner organization the patron persona consented to. */
 export const PARTNER_PRINCIPAL = 'partner:front-range-literacy';
-/** The legal order seeded for the records-custodian persona; it covers the patron persona. */
+/**
+ * The legal order seeded for the records-custodian persona; it covers the patron persona. Registered
+ * by `records-custodian` and approved by `records-custodian-2` (two-person rule).
+ */
 export const SEEDED_LEGAL_ORDER = 'JEFFCO-2026-CV-0142';
 
 /** Token claims per persona; anonymous has none. */
@@ -90,6 +94,8 @@ export const PERSONAS: Record<Exclude<PersonaName, 'anonymous'>, PersonaClaims> 
   'events-staff': { sub: 'staff:programs-lakewood', roles: ['staff'], duties: ['events'] },
   partner: { sub: PARTNER_PRINCIPAL, roles: ['partner'] },
   'records-custodian': { sub: 'custodian:records-office', roles: ['custodian'] },
+  // The second custodian of the two-person rule: approves the legal orders the first registers.
+  'records-custodian-2': { sub: 'custodian:records-office-2', roles: ['custodian'] },
   analytics: { sub: 'analytics:planning', roles: ['analytics'] },
 };
 

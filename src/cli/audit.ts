@@ -1,14 +1,16 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { openSqlite } from '../db/open.js';
 import { databaseFile } from '../app/databases.js';
 import { AuditStore } from '../privacy/audit/auditStore.js';
+import { checkAnchors, readAnchors } from '../privacy/audit/anchor.js';
 import { auditMigrations, type AuditTables } from '../privacy/audit/migrations.js';
 
-/** Opens the audit database of a data directory. */
+/** Opens the audit database of a data directory (whose anchor file is the default one, unless AUDIT_ANCHOR_FILE names another). */
 async function openAudit(dataDir: string) {
-  const config = loadConfig();
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
   const database = await openSqlite<AuditTables>(databaseFile(path.resolve(dataDir), 'audit'), auditMigrations);
   return { config, database, store: new AuditStore(database, config.audit.key) };
 }
@@ -17,13 +19,29 @@ const program = new Command().name('audit').description('The disclosure audit: v
 
 program
   .command('verify')
-  .description('walk every chain and name the first broken link; exits 1 if any chain is broken')
+  .description('walk every chain and name the first broken link, and check the newest records against the anchors; exits 1 if anything is broken')
   .option('--data-dir <dir>', 'data directory', process.env.DATA_DIR ?? 'data')
-  .action(async (options: { dataDir: string }) => {
-    const { database, store } = await openAudit(options.dataDir);
+  .option('--anchors <file>', 'the anchor file (default: AUDIT_ANCHOR_FILE, when it exists)')
+  .action(async (options: { dataDir: string; anchors?: string }) => {
+    const { config, database, store } = await openAudit(options.dataDir);
     const chains = store.chains();
     if (chains.length === 0) console.log('The audit holds no records yet; nothing to verify.');
     let broken = 0;
+    const anchorFile = options.anchors ?? (config.audit.anchorFile && fs.existsSync(config.audit.anchorFile) ? config.audit.anchorFile : null);
+    if (options.anchors && !fs.existsSync(options.anchors)) {
+      console.error(`audit verify: no anchor file at ${options.anchors}`);
+      await database.close();
+      process.exit(2);
+    }
+    if (anchorFile) {
+      const { anchors, problems } = readAnchors(anchorFile, config.audit.key);
+      problems.push(...checkAnchors(store, anchors));
+      for (const p of problems) console.log(`chain ${p.chain}: BROKEN: ${p.problem}`);
+      broken += problems.length;
+      if (problems.length === 0) console.log(`anchors ${anchorFile}: ${anchors.length} anchors, all records they name are present`);
+    } else {
+      console.log('no anchor file: truncation of the newest records cannot be detected (see AUDIT_ANCHOR_FILE)');
+    }
     for (const chain of chains) {
       const verdict = store.verify(chain);
       if (verdict.broken) {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
+import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
+import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -45,10 +47,18 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
+  /** Where signed chain heads are appended (a path, or `off`); default `<DATA_DIR>/audit-anchors.jsonl`. */
+  AUDIT_ANCHOR_FILE: z.string().min(1, 'AUDIT_ANCHOR_FILE must be a file path or off').optional(),
+  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   // Retention: RETENTION_CLOSED_LOANS, _LOANS_WITH_FEES, _HOLDS, _REGISTRATIONS, PURGE_SCHEDULE, PURGE_TIMEZONE.
   ...RETENTION_ENV,
+  // Limits: LIMIT_DEPTH, _ALIASES, _DIRECTIVES, _TOKENS, _ROOT_FIELDS, _COST, _LIST_SIZE, _FIELD_WEIGHTS,
+  // _ENTITY_REPRESENTATIONS, _BODY_BYTES, _RESPONSE_BYTES, REQUEST_DEADLINE_MS.
+  ...LIMITS_ENV,
+  // Rate limits: RATE_LIMIT_{PRINCIPAL,ANONYMOUS}_{PER_MINUTE,BURST}, TRUSTED_PROXIES.
+  ...RATE_LIMIT_ENV,
 });
 
 /** Names of the three subgraphs, fixed by CONTRACT.md. */
@@ -96,12 +106,24 @@ export interface Config {
   /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
   contextSigning: boolean;
   /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
-  audit: { enabled: boolean; key: string; retentionDays: number; timerScale: number };
+  audit: {
+    enabled: boolean;
+    key: string;
+    retentionDays: number;
+    timerScale: number;
+    /** The append-only file the signed chain heads go to (null: anchoring off), and how often. */
+    anchorFile: string | null;
+    anchorIntervalMs: number;
+  };
   logLevel: string;
   /** What a browser gets at the gateway: our offline GraphiQL at `/`, Apollo Sandbox (online), or nothing. */
   playground: 'graphiql' | 'apollo-sandbox' | 'off';
   /** How long closed loans, holds and registrations keep their patron, and when the purge runs. */
   retention: RetentionConfig;
+  /** What one request may ask for, send and take: operation limits, body and response sizes, its deadline. */
+  limits: LimitsConfig;
+  /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
+  rateLimit: RateLimitConfig;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -135,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.GATEWAY_PREFILTER === 'off' && 'GATEWAY_PREFILTER: production cannot turn the pre-filter off',
       e.CONTEXT_SIGNING === 'off' && 'CONTEXT_SIGNING: production cannot accept unsigned contexts',
       e.AUDIT === 'off' && 'AUDIT: production cannot disclose unaudited',
+      e.AUDIT_ANCHOR_FILE === 'off' && 'AUDIT_ANCHOR_FILE: production cannot turn audit anchoring off',
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
       !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
@@ -170,10 +193,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,
       retentionDays: e.AUDIT_RETENTION_DAYS,
       timerScale: e.AUDIT_TIMER_SCALE,
+      anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
+      anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.
     playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
     retention: retentionConfig(e),
+    limits: limitsConfig(e),
+    rateLimit: rateLimitConfig(e),
   };
 }

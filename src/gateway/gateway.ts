@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildASTSchema, parse } from 'graphql';
 import type { Config, SubgraphName } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
@@ -9,13 +10,17 @@ import type { Logger } from '../log/logger.js';
 import { landingPagePlugin } from '../playground/landingPage.js';
 import { playgroundRoute } from '../playground/serve.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
+import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
+import { EntityBatches } from '../limits/entityBatches.js';
+import { limitGuard } from '../limits/operationLimits.js';
+import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
 
-const header = (request: RawRequest, name: string): string | undefined => {
+const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
   const value = request.req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
@@ -42,15 +47,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
-      new SignedDataSource({
-        url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
-        name,
-        secret: config.contextSigning ? config.contextSecret : null,
-      }),
+      new EntityBatches(
+        new SignedDataSource({
+          url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+          name,
+          secret: config.contextSigning ? config.contextSecret : null,
+        }),
+        config.limits.operation.entityRepresentations,
+      ),
     logger: logger.child({ component: 'gateway' }),
   });
+  // Operation limits are checked against the graph clients see, before anything is planned or fetched.
+  const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation);
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
+  // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
+  const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(
     (httpServer) =>
       new ApolloServer<GatewayContext>({
@@ -66,12 +78,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           requestLogPlugin(logger),
           ...(config.gatewayPrefilter ? [prefilterPlugin(options.supergraphSdl)] : []),
           landingPagePlugin(config.playground),
+          deadlinePlugin(),
         ],
       }),
-    {
+    rateLimit.wrap({
       host: config.host,
       port: options.port,
+      limitOperation,
+      sizes: { bodyBytes: config.limits.bodyBytes, responseBytes: config.limits.responseBytes },
       context: async (request) => {
+        const deadline = startDeadline(config.limits.deadlineMs);
         const requestId = header(request, 'x-request-id')?.slice(0, 100) || randomUUID();
         const caller = await authenticate(
           {
@@ -81,10 +97,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           },
           requestId,
         );
-        return { caller };
+        return { caller, deadline };
       },
       routes,
       health: () => ({ service: 'gateway' }),
-    },
+    }),
   );
 }

@@ -1,9 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { ERRORS } from '../errors/codes.js';
 
-/** The largest request body accepted; a GraphQL operation is small, a flood is not. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** The largest request body accepted unless configured: a GraphQL operation is small, a flood is not. */
+const DEFAULT_BODY_BYTES = 1024 * 1024;
+
+/**
+ * How much of an oversized body is read and discarded after the 413 is sent, so the client reads
+ * its answer instead of a connection reset; a client sending more than this is cut off.
+ */
+const DRAIN_FACTOR = 16;
 
 /** One incoming HTTP request as the handlers see it: headers and the raw body bytes. */
 export interface RawRequest {
@@ -35,22 +42,58 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 const sendError = (res: http.ServerResponse, status: number, code: string, message: string): void =>
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+const bytes = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * Reads the body up to `limit` bytes. A larger one (declared or sent) is refused with 413
+ * PAYLOAD_TOO_LARGE at once, while the rest is read and dropped so the answer arrives instead of a
+ * reset; nothing of it is kept.
+ */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const refuse = (seen: string) => {
+      req.removeListener('data', onData);
+      chunks.length = 0;
+      let drained = 0;
+      req.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > limit * DRAIN_FACTOR) req.destroy();
+      });
+      req.resume();
+      reject(new HttpRefusal(ERRORS.PAYLOAD_TOO_LARGE.status, 'PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpRefusal(413, 'BAD_REQUEST', 'Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
+      if (size > limit) refuse(`${bytes(size)} bytes received so far`);
+      else chunks.push(chunk);
+    };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      refuse(`${bytes(declared)} bytes`);
+      return;
+    }
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The operations a request carries, as the GraphQL server will read them (POST body or GET query string). */
+function operationsOf(method: string | undefined, url: URL, body: unknown): OperationRequest[] {
+  if (method === 'GET') {
+    const variables = url.searchParams.get('variables');
+    let parsed: unknown = undefined;
+    try {
+      parsed = variables ? JSON.parse(variables) : undefined;
+    } catch {
+      // The GraphQL server answers malformed variables itself.
+    }
+    return [{ query: url.searchParams.get('query') ?? undefined, variables: parsed }];
+  }
+  const list = Array.isArray(body) ? (body as unknown[]) : [body];
+  return list.filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null).map((b) => ({ query: b.query, variables: b.variables }));
 }
 
 function parseJsonBody(request: RawRequest): unknown {
@@ -66,12 +109,23 @@ function parseJsonBody(request: RawRequest): unknown {
   }
 }
 
+/** One GraphQL operation as a request carries it, before anything parses it. */
+export interface OperationRequest {
+  query: unknown;
+  variables: unknown;
+}
+
 /** Options for serving one Apollo server over plain `node:http`. */
 export interface ServeOptions<Ctx extends BaseContext> {
   host: string;
   port: number;
   /** Builds the per-request context; throw an HttpRefusal to refuse the request. */
   context: (request: RawRequest) => Promise<Ctx>;
+  /**
+   * Runs first for every request but /health, before its body is read; false when it has answered
+   * the request itself (a rate limit). May throw an HttpRefusal.
+   */
+  admit?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Runs before the body is parsed, e.g. to verify a signature over the raw bytes. */
   guard?: (request: RawRequest) => void;
   /** Extra routes tried before /graphql (health is built in). */
@@ -82,6 +136,13 @@ export interface ServeOptions<Ctx extends BaseContext> {
    * hold or replace it (a subgraph waits here for its disclosure audit: see auditSettler).
    */
   settle?: (context: Ctx, response: HTTPGraphQLResponse) => Promise<HTTPGraphQLResponse>;
+  /**
+   * Runs on each operation before context, parsing or execution (so before any subgraph is
+   * called); throws an HttpRefusal to refuse it, e.g. an operation over the limits.
+   */
+  limitOperation?: (operation: OperationRequest) => void;
+  /** The largest request body (default 1 MiB) and response body (default: none) in bytes. */
+  sizes?: { bodyBytes: number; responseBytes?: number };
 }
 
 /** A listening service and how to stop it gracefully (in-flight requests finish). */
@@ -112,7 +173,8 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendJson(res, 200, { status: 'ok', ...options.health?.() });
       return;
     }
-    const request: RawRequest = { req, body: await readBody(req) };
+    if (options.admit && !(await options.admit(req, res))) return;
+    const request: RawRequest = { req, body: await readBody(req, options.sizes?.bodyBytes ?? DEFAULT_BODY_BYTES) };
     for (const route of options.routes ?? []) if (await route(request, res)) return;
     if (url.pathname !== '/graphql') {
       sendError(res, 404, 'NOT_FOUND', `No route ${url.pathname}; the GraphQL endpoint is /graphql`);
@@ -120,6 +182,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     }
     options.guard?.(request);
     const body = parseJsonBody(request);
+    if (options.limitOperation) for (const operation of operationsOf(req.method, url, body)) options.limitOperation(operation);
     const context = await options.context(request);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -130,6 +193,14 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       context: async () => context,
     });
     const response = options.settle ? await options.settle(context, produced) : produced;
+    const limit = options.sizes?.responseBytes;
+    if (limit !== undefined && response.body.kind === 'complete' && response.body.string.length > limit / 4) {
+      const size = Buffer.byteLength(response.body.string);
+      if (size > limit) {
+        sendError(res, ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', `Response too large: ${bytes(size)} bytes is over the limit of ${bytes(limit)} (LIMIT_RESPONSE_BYTES); ask for fewer fields or smaller pages.`);
+        return;
+      }
+    }
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -147,6 +147,15 @@ export const EXAMPLES: Record<PersonaName, readonly Example[]> = {
       legalProcess: '',
     },
   ],
+  'records-custodian-2': [
+    {
+      id: 'custodian-2-order',
+      title: `Under court order ${SEEDED_LEGAL_ORDER}`,
+      note: 'This custodian approved the order; any custodian may invoke it once approved.',
+      query: `query UnderOrder {\n  patron(id: "${AVERY}") {\n    name\n  }\n}`,
+      legalProcess: SEEDED_LEGAL_ORDER,
+    },
+  ],
   analytics: [
     {
       id: 'analytics-loans',

@@ -13,5 +13,6 @@ export const PERSONA_SUMMARIES: Record<PersonaName, string> = {
   'events-staff': "Events desk: event registrations and attendees' names (OPERATIONS); nothing of circulation.",
   partner: 'Front Range Literacy: patrons who consented to this partner, within the consent’s scope and dates (CONSENT).',
   'records-custodian': "Writes the registers; with X-Legal-Process: <order> sees that order's patrons within its scope and dates (LEGAL_PROCESS).",
+  'records-custodian-2': 'The second records custodian: approves the legal orders another custodian registers (two-person rule); otherwise as records-custodian.',
   analytics: 'De-identified data only: pseudonymous keys, generalized attributes, aggregates with small cells suppressed.',
 };

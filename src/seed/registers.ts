@@ -1,5 +1,5 @@
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import { PARTNER_PRINCIPAL, PERSONA_PATRONS, SEEDED_LEGAL_ORDER } from '../auth/personas.js';
+import { PARTNER_PRINCIPAL, PERSONA_PATRONS, PERSONAS, SEEDED_LEGAL_ORDER } from '../auth/personas.js';
 import { HOUR, iso } from './clock.js';
 import { type PatronState, type SeedContext, STREAMS } from './context.js';
 import { Random } from './random.js';
@@ -15,7 +15,8 @@ export const PERSONA_CONSENT_DOCUMENT = 'consent-form-2026-0031';
  * Writes the registers behind the statute's exceptions: the guardian persona's guardianship of
  * the minor (d); the patron persona's consent to the partner (b), plus an expired and a revoked
  * consent of other patrons to test refusals; and the seeded subpoena (c) covering the patron
- * persona and two other patrons.
+ * persona and two other patrons, registered by `records-custodian` and approved by
+ * `records-custodian-2`.
  */
 export async function seedRegisters(ctx: SeedContext, patrons: PatronState): Promise<number> {
   const db = ctx.db.circulation;
@@ -87,6 +88,11 @@ export async function seedRegisters(ctx: SeedContext, patrons: PatronState): Pro
         valid_from: clock.isoDays(-10),
         valid_until: clock.isoDays(80),
         created_at: clock.isoDays(-10),
+        // Two-person rule: registered by one custodian, approved by another the same afternoon.
+        registered_by: PERSONAS['records-custodian'].sub,
+        approved_by: PERSONAS['records-custodian-2'].sub,
+        approved_at: at(-10, 15),
+        sealed_until: null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

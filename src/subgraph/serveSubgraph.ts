@@ -12,6 +12,7 @@ import { anonymousContext, decodeContext } from '../privacy/context/disclosureCo
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
 import { reportDecisions } from '../privacy/redact/enforce.js';
 import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER } from '../privacy/sign/signature.js';
+import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
 
 const header = (request: RawRequest, name: string): string | undefined => {
@@ -76,6 +77,10 @@ export async function serveSubgraph(
       host: config.host,
       port: options.port,
       guard: config.contextSigning ? (request) => void verify(request) : undefined,
+      // A signed call is bounded too: the gateway's limits, with room for what its query plan adds.
+      limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation)),
+      // The gateway forwards a client's variables beside the representations it adds.
+      sizes: { bodyBytes: config.limits.bodyBytes * 2, responseBytes: config.limits.responseBytes },
       context: async (request) => {
         let caller;
         try {

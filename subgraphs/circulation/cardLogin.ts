@@ -4,13 +4,23 @@ import type { Kysely } from 'kysely';
 import { hashPin, verifyPin } from '../../src/auth/pin.js';
 import { graphError } from '../../src/errors/codes.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
-import type { CirculationTables } from './migrations.js';
+import type { CardLoginAttemptsTable, CirculationTables } from './migrations.js';
 
 /** Failures within one window that lock a card. */
 export const MAX_FAILURES = 5;
-/** The window failures are counted in, from the first failure. */
+/**
+ * Failures with one PIN, on any cards, within one window that lock that PIN: one PIN tried on many
+ * cards (a common PIN sprayed over the card range) is stopped after this many, wherever it comes from.
+ */
+export const MAX_PIN_FAILURES = 10;
+/**
+ * Failures from one client address within one window that lock the address. A branch's public
+ * computers share one address, so this stays well above what its patrons' typos add up to.
+ */
+export const MAX_CLIENT_FAILURES = 20;
+/** The window failures are counted in, from the first failure (cards, PINs and addresses alike). */
 export const FAILURE_WINDOW_MS = 15 * 60_000;
-/** How long a card stays locked after its last counted failure. */
+/** How long a card, PIN or address stays locked after its last counted failure. */
 export const LOCKOUT_MS = 15 * 60_000;
 /** Lifetime of a card login's token. */
 export const CARD_TOKEN_TTL_SECONDS = 3600;
@@ -30,7 +40,7 @@ export interface CardLoginResult {
 export interface CardLoginOptions {
   /** Signs the patron token; null where this deployment cannot issue tokens. */
   issuer: TokenIssuer | null;
-  /** Secret the attempts table's card keys are derived from (the config's contextSecret). */
+  /** Secret the attempts table's keys (of cards, PINs and addresses) are derived from (the config's contextSecret). */
   secret: string;
   /** The clock of the lockout rules; tests move it. */
   now?: () => Date;
@@ -52,16 +62,28 @@ function dummyPinHash(): Promise<string> {
 
 const refused = () => graphError('BAD_USER_INPUT', CARD_LOGIN_REFUSED);
 
+/** One counter of the attempts table: its key and the failures that lock it. */
+interface Counter {
+  key: string;
+  maxFailures: number;
+}
+
 /**
  * Card and PIN login (C.R.S. § 24-90-119 (d): whoever has a minor's card and its authorization
- * number). Every failure gives the same error after the same work. Failures are counted per card:
- * MAX_FAILURES within FAILURE_WINDOW_MS lock the card for LOCKOUT_MS, during which even the right
- * PIN is refused; a success clears the count. An attempt is counted before its PIN is checked, so
- * parallel guesses cannot outrun the limit.
+ * number). Every failure gives the same error after the same work. Failures are counted three ways
+ * within FAILURE_WINDOW_MS: per card (MAX_FAILURES), per PIN across all cards (MAX_PIN_FAILURES) and
+ * per client address (MAX_CLIENT_FAILURES); reaching any of them locks that card, PIN or address for
+ * LOCKOUT_MS, during which even the right PIN is refused, with the same answer as a wrong one. An
+ * attempt is counted on all three before its PIN is checked, so parallel guesses cannot outrun the
+ * limits. A success clears its card's count and takes back its own attempt from the PIN and the
+ * address, so logging in to one's own card does not reset a spray. The table holds keyed HMACs
+ * only: never a card number, a PIN or an address.
  */
 export class CardLogin {
   private readonly issuer: TokenIssuer | null;
-  private readonly key: Buffer;
+  private readonly cardKeyHmac: Buffer;
+  private readonly pinKeyHmac: Buffer;
+  private readonly clientKeyHmac: Buffer;
   private readonly now: () => Date;
   private readonly ttlSeconds: number;
 
@@ -70,19 +92,39 @@ export class CardLogin {
     options: CardLoginOptions,
   ) {
     this.issuer = options.issuer;
-    // A key of its own, derived from the secret, so these digests are useless for anything else.
-    this.key = createHmac('sha256', options.secret).update('library-graph/card-login-attempts/v1').digest();
+    // Keys of their own, derived from the secret, so these digests are useless for anything else;
+    // a 4-digit PIN's digest without the key would be reversed by trying all 10,000.
+    const derive = (purpose: string) => createHmac('sha256', options.secret).update(`library-graph/${purpose}/v1`).digest();
+    this.cardKeyHmac = derive('card-login-attempts');
+    this.pinKeyHmac = derive('card-login-pin-throttle');
+    this.clientKeyHmac = derive('card-login-client-throttle');
     this.now = options.now ?? (() => new Date());
     this.ttlSeconds = options.ttlSeconds ?? CARD_TOKEN_TTL_SECONDS;
   }
 
   /** The attempts table's key for a card: an HMAC-SHA-256 of its number, never the number. */
   cardKey(cardNumber: string): string {
-    return createHmac('sha256', this.key).update(cardNumber, 'utf8').digest('hex');
+    return createHmac('sha256', this.cardKeyHmac).update(cardNumber, 'utf8').digest('hex');
   }
 
-  /** Logs in with a card and its PIN; returns a patron token or throws the one refusal. */
-  async authenticate(cardNumber: string, pin: string): Promise<CardLoginResult> {
+  /** The attempts table's key for a PIN tried on any card: `pin:` and a keyed HMAC, never the PIN. */
+  pinKey(pin: string): string {
+    return `pin:${createHmac('sha256', this.pinKeyHmac).update(pin, 'utf8').digest('hex')}`;
+  }
+
+  /**
+   * The attempts table's key for a client: `client:` and a keyed HMAC of the client key the gateway
+   * signed into the context. Callers without one (never the case behind the gateway) share one key.
+   */
+  clientKey(client: string | null): string {
+    return `client:${createHmac('sha256', this.clientKeyHmac).update(client ?? 'unknown', 'utf8').digest('hex')}`;
+  }
+
+  /**
+   * Logs in with a card and its PIN; returns a patron token or throws the one refusal. `client` is
+   * the caller's client key from the signed disclosure context (null: counted with all unknowns).
+   */
+  async authenticate(cardNumber: string, pin: string, client: string | null): Promise<CardLoginResult> {
     if (!this.issuer) throw graphError('FORBIDDEN', 'card login is not configured on this deployment');
     // Spaces a reader types do not make another card (nor another counter).
     const card = cardNumber.replace(/\s+/g, '');
@@ -90,17 +132,23 @@ export class CardLogin {
       await verifyPin(pin.slice(0, MAX_INPUT_LENGTH), await dummyPinHash());
       throw refused();
     }
-    const key = this.cardKey(card);
-    const admitted = await this.reserveAttempt(key);
-    // Looked up even when locked, so a locked card answers in the same time as any other.
+    const cardCounter = { key: this.cardKey(card), maxFailures: MAX_FAILURES };
+    const shared = [
+      { key: this.pinKey(pin), maxFailures: MAX_PIN_FAILURES },
+      { key: this.clientKey(client), maxFailures: MAX_CLIENT_FAILURES },
+    ];
+    const counters = [cardCounter, ...shared];
+    const admitted = await this.reserveAttempt(counters);
+    // Looked up even when locked, so a locked card, PIN or address answers in the same time as any other.
     const patron = await this.db.selectFrom('patrons').select(['id', 'pin_hash']).where('card_number', '=', card).executeTakeFirst();
     const realHash = admitted && patron?.pin_hash ? patron.pin_hash : null;
     const matches = await verifyPin(pin, realHash ?? (await dummyPinHash()));
     if (realHash === null || !matches || !patron) {
-      if (admitted) await this.recordFailure(key);
+      // Run when locked too (it then counts nothing new), so a throttled attempt does the same work.
+      await this.recordFailure(counters);
       throw refused();
     }
-    await this.db.deleteFrom('card_login_attempts').where('card_key', '=', key).execute();
+    await this.recordSuccess(cardCounter, shared);
     const token = await this.issuer(
       // The subject names this login, not the patron: tokens of one card are not linkable by `sub`.
       { sub: `card:${randomBytes(16).toString('hex')}`, roles: ['patron'], patronId: patron.id },
@@ -111,42 +159,53 @@ export class CardLogin {
   }
 
   /**
-   * Counts an attempt before its PIN is checked; false when the card is locked or its window's
-   * attempts are used up (then the PIN is not checked against the card at all).
+   * Counts an attempt on every counter before its PIN is checked; false, counting nothing, when
+   * any of them is locked or has its window's attempts used up (then the PIN is not checked at all).
    */
-  private async reserveAttempt(key: string): Promise<boolean> {
+  private async reserveAttempt(counters: readonly Counter[]): Promise<boolean> {
     const now = this.now();
     const nowIso = now.toISOString();
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('card_login_attempts').selectAll().where('card_key', '=', key).executeTakeFirst();
-      if (row?.locked_until && row.locked_until > nowIso) return false;
-      const windowOver = !row || row.locked_until !== null || Date.parse(row.window_start) + FAILURE_WINDOW_MS <= now.getTime();
-      if (windowOver) {
-        await trx
-          .insertInto('card_login_attempts')
-          .values({ card_key: key, failures: 1, window_start: nowIso, locked_until: null })
-          .onConflict((oc) => oc.column('card_key').doUpdateSet({ failures: 1, window_start: nowIso, locked_until: null }))
-          .execute();
-        return true;
+      const keys = counters.map((c) => c.key);
+      const rows = new Map((await trx.selectFrom('card_login_attempts').selectAll().where('card_key', 'in', keys).execute()).map((r) => [r.card_key, r]));
+      const windowOver = (row: CardLoginAttemptsTable | undefined) =>
+        !row || row.locked_until !== null || Date.parse(row.window_start) + FAILURE_WINDOW_MS <= now.getTime();
+      for (const { key, maxFailures } of counters) {
+        const row = rows.get(key);
+        if (row?.locked_until && row.locked_until > nowIso) return false;
+        if (!windowOver(row) && row!.failures >= maxFailures) return false;
       }
-      if (row.failures >= MAX_FAILURES) return false;
-      await trx.updateTable('card_login_attempts').set({ failures: row.failures + 1 }).where('card_key', '=', key).execute();
+      for (const { key } of counters) {
+        const row = rows.get(key);
+        if (windowOver(row)) {
+          await trx
+            .insertInto('card_login_attempts')
+            .values({ card_key: key, failures: 1, window_start: nowIso, locked_until: null })
+            .onConflict((oc) => oc.column('card_key').doUpdateSet({ failures: 1, window_start: nowIso, locked_until: null }))
+            .execute();
+        } else {
+          await trx.updateTable('card_login_attempts').set({ failures: row!.failures + 1 }).where('card_key', '=', key).execute();
+        }
+      }
       return true;
     });
   }
 
-  /** The attempt failed: it stays counted; the MAX_FAILURES-th locks the card. Stale rows go. */
-  private async recordFailure(key: string): Promise<void> {
+  /** The attempt failed: it stays counted; a counter's maxFailures-th failure locks it. Stale rows go. */
+  private async recordFailure(counters: readonly Counter[]): Promise<void> {
     const now = this.now();
     const nowIso = now.toISOString();
+    const lockedUntil = new Date(now.getTime() + LOCKOUT_MS).toISOString();
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('card_login_attempts')
-        .set({ locked_until: new Date(now.getTime() + LOCKOUT_MS).toISOString() })
-        .where('card_key', '=', key)
-        .where('failures', '>=', MAX_FAILURES)
-        .where('locked_until', 'is', null)
-        .execute();
+      for (const { key, maxFailures } of counters) {
+        await trx
+          .updateTable('card_login_attempts')
+          .set({ locked_until: lockedUntil })
+          .where('card_key', '=', key)
+          .where('failures', '>=', maxFailures)
+          .where('locked_until', 'is', null)
+          .execute();
+      }
       await trx
         .deleteFrom('card_login_attempts')
         .where((eb) =>
@@ -156,6 +215,25 @@ export class CardLogin {
           ]),
         )
         .execute();
+    });
+  }
+
+  /**
+   * The attempt succeeded: its card's failures are forgiven; the PIN and the address only get this
+   * attempt back, so a success of one's own does not reset a spray across other cards.
+   */
+  private async recordSuccess(card: Counter, shared: readonly Counter[]): Promise<void> {
+    const keys = shared.map((c) => c.key);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('card_login_attempts').where('card_key', '=', card.key).execute();
+      await trx
+        .updateTable('card_login_attempts')
+        .set((eb) => ({ failures: eb('failures', '-', 1) }))
+        .where('card_key', 'in', keys)
+        .where('failures', '>', 0)
+        .where('locked_until', 'is', null)
+        .execute();
+      await trx.deleteFrom('card_login_attempts').where('card_key', 'in', keys).where('failures', '<=', 0).where('locked_until', 'is', null).execute();
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
-import { principalId, type PatronId } from '../../src/privacy/context/ids.js';
+import { patronId, principalId, type PatronId } from '../../src/privacy/context/ids.js';
+import { mayActForHolder, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { SubjectFacts } from '../../src/privacy/decide/facts.js';
 import type { PatronDataCategory } from '../../src/privacy/decide/rule.js';
 import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
@@ -16,8 +17,19 @@ const scopeOf = (json: string): PatronDataCategory[] => {
  * to one caller. Only what the caller's roles could use is queried: a partner's consents, a
  * custodian's invoked order, a patron's guardianships. At most four statements per batch.
  */
-export class RegisterFacts implements FactsSource {
+export class RegisterFacts implements FactsSource, CardDirectory {
   constructor(private readonly db: Kysely<CirculationTables>) {}
+
+  /** The holders of presented cards the caller may act for (one statement); null for any other card. */
+  async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
+    const wanted = [...new Set(cards.filter((c) => c !== ''))];
+    const rows = wanted.length ? await this.db.selectFrom('patrons').select(['id', 'card_number']).where('card_number', 'in', wanted).execute() : [];
+    const byCard = new Map(rows.map((r) => [r.card_number, patronId(r.id)]));
+    return cards.map((card) => {
+      const holder = byCard.get(card);
+      return holder !== undefined && mayActForHolder(caller, holder) ? holder : null;
+    });
+  }
 
   async load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]> {
     const ids = [...new Set(subjects)];
@@ -62,12 +74,18 @@ export class RegisterFacts implements FactsSource {
       const rows = await this.db
         .selectFrom('legal_orders')
         .innerJoin('legal_order_patrons', 'legal_order_patrons.order_id', 'legal_orders.id')
-        .select(['legal_order_patrons.patron_id', 'reference', 'scope', 'valid_from', 'valid_until'])
+        .select(['legal_order_patrons.patron_id', 'reference', 'scope', 'valid_from', 'valid_until', 'approved_at'])
         .where('legal_orders.reference', '=', caller.legalOrder)
+        // Two people: only an order approved by a custodian other than its registrar discloses.
+        .where('approved_at', 'is not', null)
+        .where('registered_by', 'is not', null)
+        .whereRef('approved_by', '!=', 'registered_by')
         .where('legal_order_patrons.patron_id', 'in', ids)
         .execute();
       for (const r of rows) {
-        orders.set(r.patron_id, [{ reference: r.reference, scope: scopeOf(r.scope), validFrom: r.valid_from, validUntil: r.valid_until }]);
+        // It takes effect at its approval at the earliest.
+        const validFrom = r.approved_at !== null && r.approved_at > r.valid_from ? r.approved_at : r.valid_from;
+        orders.set(r.patron_id, [{ reference: r.reference, scope: scopeOf(r.scope), validFrom, validUntil: r.valid_until }]);
       }
     }
 

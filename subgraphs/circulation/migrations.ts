@@ -108,8 +108,9 @@ export const circulationMigrations: Migrations = {
         .execute();
     },
   },
-  // Failed card logins, for the per-card lockout of authenticateWithCard. Keyed by an HMAC of the
-  // card number: the raw number is never stored here, and a row says nothing about who the card is.
+  // Failed card logins, for the lockouts of authenticateWithCard: per card, per PIN across cards and
+  // per client, one row each. Keyed by an HMAC of the card number (or PIN, or client key): the raw
+  // value is never stored here, and a row says nothing about who the card is.
   '0002_card_login': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -150,9 +151,20 @@ export const circulationMigrations: Migrations = {
       await db.schema.createIndex('fines_loan').on('fines').columns(['loan_id', 'paid_at']).execute();
     },
   },
+  // Two people for a legal order: who registered it, who approved it (a different custodian; until
+  // then it discloses nothing), and until when its subject must not learn of it (sealed). An order
+  // registered before this migration has no approver and so discloses nothing until approved.
+  '0005_legal_order_approval': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('legal_orders').addColumn('registered_by', 'text').execute();
+      await db.schema.alterTable('legal_orders').addColumn('approved_by', 'text').execute();
+      await db.schema.alterTable('legal_orders').addColumn('approved_at', 'text').execute();
+      await db.schema.alterTable('legal_orders').addColumn('sealed_until', 'text').execute();
+    },
+  },
   // Statistics releases (src/analytics/release): the per-month tally of distinct borrowers and
   // the frozen, versioned releases every statistics answer is computed from.
-  '0005_stats_releases': {
+  '0006_stats_releases': {
     async up(db: Kysely<unknown>) {
       await createReleaseTables(db);
     },
@@ -232,6 +244,13 @@ export interface CirculationTables extends ReleaseTables {
     valid_from: string;
     valid_until: string;
     created_at: string;
+    /** The custodian's principal who registered it (migration 0005). */
+    registered_by: string | null;
+    /** The different custodian who approved it; null until then, and the order discloses nothing. */
+    approved_by: string | null;
+    approved_at: string | null;
+    /** Until this instant the order's disclosures stay out of its subjects' own logs. */
+    sealed_until: string | null;
   };
   legal_order_patrons: { order_id: number; patron_id: string };
   guardianships: {
@@ -244,9 +263,12 @@ export interface CirculationTables extends ReleaseTables {
   card_login_attempts: CardLoginAttemptsTable;
 }
 
-/** One card's recent failed logins (migration 0002). */
+/** Recent failed card logins of one card, one PIN (across cards) or one client (migration 0002). */
 export interface CardLoginAttemptsTable {
-  /** HMAC-SHA-256 of the card number (hex); never the number itself. */
+  /**
+   * A keyed HMAC-SHA-256 (hex): of the card number (bare), of a PIN (`pin:`) or of the gateway's
+   * client key (`client:`); never the number, the PIN or the address itself.
+   */
   card_key: string;
   /** Failures counted in the current window, including attempts still being checked. */
   failures: number;

@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { graphError } from '../../src/errors/codes.js';
 import { isMinorOn } from '../../src/privacy/decide/decide.js';
+import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
 import type { CirculationTables } from './migrations.js';
 import { parseInput } from './resolvers.js';
 
@@ -34,7 +35,32 @@ export interface LegalOrderRecord {
   validFrom: string;
   validUntil: string;
   patronCount: number;
+  /** AWAITING_APPROVAL until a second custodian approves it; only an APPROVED order discloses. */
+  status: 'AWAITING_APPROVAL' | 'APPROVED';
+  registeredBy: string | null;
+  registeredAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  sealedUntil: string | null;
 }
+
+/** The custodian acting on a register: who, in which request, with which stated purpose. */
+export interface RegisterActor {
+  principal: string | null;
+  roles: readonly string[];
+  requestId: string;
+  purpose: string | null;
+}
+
+/**
+ * Records an act on the legal-order register in the audit (one record per patron the order names,
+ * as the custodian's `disclosures` view shows them). Throwing undoes the act: it runs inside the
+ * register's transaction, before the commit.
+ */
+export type RegisterTrail = (entries: DisclosureEntry[]) => void;
+
+/** The audit chain the register's acts are appended to. */
+export const REGISTER_CHAIN = 'registers';
 /** A guardianship as the custodian gets it back: neither the guardian nor the minor. */
 export interface GuardianshipRecord {
   id: string;
@@ -120,8 +146,10 @@ const LegalOrderInput = z.object({
     .min(1, 'must name at least one patron')
     .max(MAX_ORDER_PATRONS, `names at most ${MAX_ORDER_PATRONS} patrons`),
   scope,
-  validFrom: dateTime(),
+  /** Omitted: the moment of registration. Never before it (judged in the register). */
+  validFrom: dateTime().nullish(),
   validUntil: dateTime(),
+  sealedUntil: dateTime().nullish(),
 });
 export type RegisterLegalOrderInput = z.infer<typeof LegalOrderInput>;
 
@@ -130,6 +158,8 @@ const GuardianInput = z.object({
   minorId: id(),
   evidenceRef: text(),
 });
+
+const OrderId = z.object({ orderId: z.string({ error: 'is required' }).regex(/^\d{1,15}$/, 'is not a legal order id').transform(Number) });
 
 const ConsentId = z.object({ consentId: z.string({ error: 'is required' }).regex(/^\d{1,15}$/, 'is not a consent id').transform(Number) });
 
@@ -144,6 +174,7 @@ export class Registers {
   constructor(
     readonly db: Kysely<CirculationTables>,
     private readonly now: () => Date = () => new Date(),
+    private readonly trail: RegisterTrail | null = null,
   ) {}
 
   /** Records a patron's written consent to `grantee`, refusing a second active one over the same dates. */
@@ -199,9 +230,19 @@ export class Registers {
     });
   }
 
-  /** Registers a subpoena or court order and the patrons it names, all in one transaction. */
-  async registerLegalOrder(input: unknown): Promise<LegalOrderRecord> {
-    const data = parseInput(validity(LegalOrderInput, this.now), input);
+  /**
+   * Registers a subpoena or court order and the patrons it names, all in one transaction. It starts
+   * AWAITING_APPROVAL: nothing is disclosed under it until a different custodian approves it. Its
+   * validity starts at registration at the earliest, so no order reaches back before it existed.
+   */
+  async registerLegalOrder(input: unknown, by: RegisterActor): Promise<LegalOrderRecord> {
+    const now = this.now().toISOString();
+    const parsed = parseInput(LegalOrderInput, input);
+    if (parsed.validFrom && parsed.validFrom < now) throw badInput(`validFrom: cannot precede the order's registration (${now}); omit it to start at registration`);
+    const validFrom = parsed.validFrom ?? now;
+    if (parsed.validUntil <= validFrom) throw badInput(parsed.validFrom ? 'validUntil: must be after validFrom' : 'validUntil: must be in the future');
+    if (parsed.sealedUntil && parsed.sealedUntil <= now) throw badInput('sealedUntil: must be in the future');
+    const data = { ...parsed, validFrom };
     const first = new Map<string, number>();
     data.patronIds.forEach((patron, i) => {
       const seen = first.get(patron);
@@ -228,7 +269,11 @@ export class Registers {
             scope: JSON.stringify(data.scope),
             valid_from: data.validFrom,
             valid_until: data.validUntil,
-            created_at: this.now().toISOString(),
+            created_at: now,
+            registered_by: by.principal,
+            approved_by: null,
+            approved_at: null,
+            sealed_until: data.sealedUntil ?? null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -238,22 +283,44 @@ export class Registers {
             .values(data.patronIds.slice(i, i + 200).map((patron_id) => ({ order_id: order.id, patron_id })))
             .execute();
         }
-        return {
-          id: String(order.id),
-          reference: order.reference,
-          kind: order.kind,
-          authority: order.authority,
-          scope: scopeList(order.scope),
-          validFrom: order.valid_from,
-          validUntil: order.valid_until,
-          patronCount: data.patronIds.length,
-        };
+        this.trail?.(actEntries(by, now, order.reference, 'LegalOrder.registered', data.patronIds));
+        return legalOrderRecord(order, data.patronIds.length);
       });
     } catch (error) {
       // Two custodians registering the same reference at once: the unique index decides.
       if (isUniqueViolation(error)) throw badInput('reference: an order with this reference is already registered');
       throw error;
     }
+  }
+
+  /**
+   * Approves a registered order: the second person of the two-person rule. The custodian who
+   * registered it may not approve it (FORBIDDEN); an order is approved once. From the approval on
+   * (and within its dates) the order discloses.
+   */
+  async approveLegalOrder(orderId: unknown, by: RegisterActor): Promise<LegalOrderRecord> {
+    const { orderId: idNumber } = parseInput(OrderId, { orderId });
+    return this.db.transaction().execute(async (trx) => {
+      const order = await trx.selectFrom('legal_orders').selectAll().where('id', '=', idNumber).executeTakeFirst();
+      if (!order) throw badInput('orderId: no such legal order');
+      if (order.approved_at !== null) throw badInput('orderId: this order is already approved');
+      if (by.principal === null || order.registered_by === null || order.registered_by === by.principal) {
+        throw graphError('FORBIDDEN', 'A legal order must be approved by a different custodian from the one who registered it.');
+      }
+      const now = this.now().toISOString();
+      const approved = await trx
+        .updateTable('legal_orders')
+        .set({ approved_by: by.principal, approved_at: now })
+        .where('id', '=', idNumber)
+        .where('approved_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      // Another custodian approved it between the read and the write.
+      if (!approved) throw badInput('orderId: this order is already approved');
+      const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', idNumber).orderBy('patron_id').execute();
+      this.trail?.(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
+      return legalOrderRecord(approved, patrons.length);
+    });
   }
 
   /** Links a guardian to a minor: both exist and differ, the minor is under 18, the guardian is not. */
@@ -287,6 +354,33 @@ export class Registers {
   private async patronExists(trx: Transaction<CirculationTables>, patronId: string): Promise<boolean> {
     return (await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst()) !== undefined;
   }
+}
+
+/** The audit records of one act on an order: one per patron it names. */
+function actEntries(by: RegisterActor, at: string, reference: string, act: string, patronIds: readonly string[]): DisclosureEntry[] {
+  return patronIds.map((patronId) => ({
+    at, requestId: by.requestId, principal: by.principal, roles: by.roles, exception: 'LEGAL_PROCESS', reference, purpose: by.purpose, patronId, fields: [act],
+  }));
+}
+
+/** A stored order as the custodian gets it back. */
+function legalOrderRecord(order: Selectable<CirculationTables['legal_orders']>, patronCount: number): LegalOrderRecord {
+  return {
+    id: String(order.id),
+    reference: order.reference,
+    kind: order.kind,
+    authority: order.authority,
+    scope: scopeList(order.scope),
+    validFrom: order.valid_from,
+    validUntil: order.valid_until,
+    patronCount,
+    status: order.approved_at === null ? 'AWAITING_APPROVAL' : 'APPROVED',
+    registeredBy: order.registered_by,
+    registeredAt: order.created_at,
+    approvedBy: order.approved_by,
+    approvedAt: order.approved_at,
+    sealedUntil: order.sealed_until,
+  };
 }
 
 /** A stored scope (JSON array of category names) as a list; anything malformed reads as empty. */

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { hashPin } from '../../src/auth/pin.js';
 import { graphError } from '../../src/errors/codes.js';
-import { actingFor, requireRole } from '../../src/privacy/context/roles.js';
+import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
+import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
+import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
 import type { CardLogin } from './cardLogin.js';
 import type { CirculationLoaders } from './loaders.js';
@@ -14,6 +16,8 @@ import type { CirculationStore, HoldRow, LoanRow, PatronRow } from './store.js';
 export interface CirculationContext extends EnforcedContext {
   store: CirculationStore;
   loaders: CirculationLoaders;
+  /** Resolves the card a patron presents for on-behalf actions (src/privacy/context/onBehalf.ts). */
+  cards: CardDirectory;
 }
 
 type Resolver<S = unknown, A = Record<string, unknown>> = (source: S, args: A, context: CirculationContext) => unknown;
@@ -64,6 +68,27 @@ const loanFields = {
   status: (l: LoanRow) => (l.returned_at ? 'RETURNED' : 'OPEN'),
 };
 
+const dayOf = (at: string): string => `${at.slice(0, 10)}T00:00:00.000Z`;
+
+/**
+ * A loan of the `loans` list as a records custodian sees it: times cut to the day, as analytics get
+ * them, so they cannot be matched against the disclosure log's exact times; and no link to the
+ * borrower unless the custodian invokes a legal order (then the guard discloses only its patrons).
+ * Circulation staff (OPERATIONS) and everyone else get the row as stored.
+ */
+function asCustodianSees(caller: DisclosureContext, row: LoanRow): LoanRow {
+  if (!caller.roles.includes('custodian') || isStaffWith(caller, 'circulation')) return row;
+  const patron = caller.legalOrder ? row.patron_id : null;
+  return {
+    ...row,
+    checked_out_at: dayOf(row.checked_out_at),
+    due_at: dayOf(row.due_at),
+    returned_at: row.returned_at === null ? null : dayOf(row.returned_at),
+    patron_id: patron,
+    patronId: patron,
+  };
+}
+
 /** Circulation's resolvers; every read of a patron goes through a field the privacy guard wraps. */
 export const circulationResolvers = {
   Query: {
@@ -75,7 +100,7 @@ export const circulationResolvers = {
       if (first < 1 || first > 1000) throw graphError('BAD_USER_INPUT', 'first must be between 1 and 1000.');
       const after = args.after ? loanId(args.after) : null;
       const rows = await ctx.store.listLoans({ status: args.status ?? null, first: first + 1, after });
-      const nodes = rows.slice(0, first);
+      const nodes = rows.slice(0, first).map((row) => asCustodianSees(ctx.privacy.caller, row));
       return { nodes, pageInfo: { hasNextPage: rows.length > first, endCursor: nodes.length ? String(nodes[nodes.length - 1]!.id) : null } };
     }) as Resolver,
   },
@@ -95,8 +120,8 @@ export const circulationResolvers = {
         pinHash: await hashPin(data.pin),
       });
     }) as Resolver,
-    checkout: ((_, args: { itemId: string; patronId?: string | null }, ctx) =>
-      ctx.store.checkout(args.itemId, actingFor(ctx.privacy.caller, args.patronId, 'circulation'))) as Resolver,
+    checkout: (async (_, args: { itemId: string; cardNumber?: string | null }, ctx) =>
+      ctx.store.checkout(args.itemId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards))) as Resolver,
     returnItem: ((_, args: { itemId: string }, ctx) => {
       requireRole(ctx.privacy.caller, ['staff'], ['circulation']);
       return ctx.store.returnItem(args.itemId);
@@ -107,8 +132,8 @@ export const circulationResolvers = {
       if (!staff) requireRole(caller, ['patron']);
       return ctx.store.renewLoan(loanId(args.loanId), staff ? null : caller.patronId);
     }) as Resolver,
-    placeHold: ((_, args: { workId: string; pickupBranchId: string; patronId?: string | null }, ctx) =>
-      ctx.store.placeHold(args.workId, actingFor(ctx.privacy.caller, args.patronId, 'circulation'), args.pickupBranchId)) as Resolver,
+    placeHold: (async (_, args: { workId: string; pickupBranchId: string; cardNumber?: string | null }, ctx) =>
+      ctx.store.placeHold(args.workId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards), args.pickupBranchId)) as Resolver,
     cancelHold: ((_, args: { holdId: string }, ctx) => {
       const caller = ctx.privacy.caller;
       const staff = caller.roles.includes('staff') && caller.duties.includes('circulation');
@@ -133,15 +158,23 @@ export const circulationResolvers = {
     }) as RegisterResolver,
     registerLegalOrder: ((_, { input }: { input: unknown }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);
-      return ctx.registers.registerLegalOrder(input);
+      return ctx.registers.registerLegalOrder(input, ctx.privacy.caller);
+    }) as RegisterResolver,
+    // The second person of the two-person rule: a different custodian (registers.ts).
+    approveLegalOrder: ((_, { orderId }: { orderId: unknown }, ctx) => {
+      requireRole(ctx.privacy.caller, ['custodian']);
+      return ctx.registers.approveLegalOrder(orderId, ctx.privacy.caller);
     }) as RegisterResolver,
     linkGuardian: ((_, { input }: { input: unknown }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);
       return ctx.registers.linkGuardian(input);
     }) as RegisterResolver,
-    /** Anyone may try a card and PIN (anonymous callers above all); cardLogin refuses uniformly. */
+    /**
+     * Anyone may try a card and PIN (anonymous callers above all); cardLogin refuses uniformly, and
+     * throttles by the client key the gateway signed into the context.
+     */
     authenticateWithCard: ((_, args: { cardNumber: string; pin: string }, ctx) =>
-      ctx.cardLogin.authenticate(args.cardNumber, args.pin)) as RegisterResolver,
+      ctx.cardLogin.authenticate(args.cardNumber, args.pin, ctx.privacy.caller.clientKey ?? null)) as RegisterResolver,
   },
   Patron: {
     __resolveReference: async (ref: { id: string }, ctx: CirculationContext) => (await ctx.loaders.patron.load(ref.id)) ?? { id: ref.id },

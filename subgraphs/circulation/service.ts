@@ -13,7 +13,7 @@ import { CardLogin } from './cardLogin.js';
 import { RegisterFacts } from './facts.js';
 import { createCirculationLoaders } from './loaders.js';
 import type { CirculationTables } from './migrations.js';
-import { Registers } from './registers.js';
+import { REGISTER_CHAIN, Registers } from './registers.js';
 import { circulationResolvers, type RegistersContext } from './resolvers.js';
 import { circulationStatsResolvers } from './stats.js';
 import { CirculationStore } from './store.js';
@@ -24,7 +24,9 @@ export function createCirculationService(
   options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
   const store = new CirculationStore(database.db, undefined, options.config.retention.rules);
-  const registers = new Registers(database.db);
+  // The legal-order register's acts (registered, approved) go to the audit's `registers` chain.
+  const audit = options.audit;
+  const registers = new Registers(database.db, undefined, audit ? (entries) => audit.append(REGISTER_CHAIN, entries) : null);
   // Card logins sign with the deployment's issuer; without one, authenticateWithCard is FORBIDDEN.
   const cardLogin = new CardLogin(database.db, { issuer: options.issuer, secret: options.config.contextSecret });
   const facts = new RegisterFacts(database.db);
@@ -48,10 +50,11 @@ export function createCirculationService(
       privacy,
       store,
       loaders: createCirculationLoaders(store),
+      cards: facts,
       registers,
       cardLogin,
       audit: options.audit,
-      disclosuresOfPatron: disclosuresLoader(options.audit),
+      disclosuresOfPatron: disclosuresLoader(options.audit, (refs) => store.legalOrderNotices(refs), () => privacy.clock.now),
     }),
     routes: [factsRoute(facts, options.config.contextSecret, options.logger)],
     close: () => database.close(),

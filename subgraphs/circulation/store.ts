@@ -60,6 +60,12 @@ export class CirculationStore {
     return byKey(ids, rows, (r) => r.id);
   }
 
+  /** The kind and seal of legal orders by reference, for the patron's own disclosure log. */
+  async legalOrderNotices(references: readonly string[]): Promise<Map<string, { kind: string; sealedUntil: string | null }>> {
+    const rows = await this.db.selectFrom('legal_orders').select(['reference', 'kind', 'sealed_until']).where('reference', 'in', [...references]).execute();
+    return new Map(rows.map((r) => [r.reference, { kind: r.kind, sealedUntil: r.sealed_until }]));
+  }
+
   async loansByIds(ids: readonly number[]): Promise<(LoanRow | null)[]> {
     const rows = await this.db.selectFrom('loans').select(this.presentedLoan()).where('id', 'in', [...ids]).execute();
     return byKey(ids, rows, (r) => r.id);

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { graphError } from '../../src/errors/codes.js';
-import { actingFor, isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
-import { patronId } from '../../src/privacy/context/ids.js';
+import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
+import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
 import type { EventRow, EventsStore, RegistrationRow } from './store.js';
 
@@ -28,6 +28,8 @@ export function createEventsLoaders(store: EventsStore): EventsLoaders {
 export interface EventsContext extends EnforcedContext {
   store: EventsStore;
   loaders: EventsLoaders;
+  /** Resolves the card a patron presents for on-behalf registration, through circulation. */
+  cards: CardDirectory;
 }
 
 const registrationId = (id: string): number => {
@@ -48,16 +50,9 @@ export const eventsResolvers = {
     event: (_: unknown, { id }: { id: string }, ctx: EventsContext) => ctx.loaders.event.load(id),
   },
   Mutation: {
-    registerForEvent: async (_: unknown, args: { eventId: string; patronId?: string | null }, ctx: EventsContext) => {
-      const caller = ctx.privacy.caller;
-      const forPatron = actingFor(caller, args.patronId, 'events');
-      if (isStaffWith(caller, 'events')) {
-        // Staff may register anyone who holds a card; circulation's registers say who does.
-        const [facts] = await ctx.privacy.facts.loadMany([patronId(forPatron)]);
-        if (!facts || facts instanceof Error || !facts.exists) throw graphError('BAD_USER_INPUT', 'No patron with that id.');
-      }
-      return ctx.store.register(args.eventId, forPatron);
-    },
+    // Staff register the holder of the card presented; circulation resolves it (onBehalf.ts).
+    registerForEvent: async (_: unknown, args: { eventId: string; cardNumber?: string | null }, ctx: EventsContext) =>
+      ctx.store.register(args.eventId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'events', ctx.cards)),
     cancelRegistration: (_: unknown, args: { registrationId: string }, ctx: EventsContext) => {
       const caller = ctx.privacy.caller;
       const staff = isStaffWith(caller, 'events');

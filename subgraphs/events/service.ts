@@ -2,6 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
 import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
+import { isCardDirectory, NO_CARDS } from '../../src/privacy/context/onBehalf.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { EventsTables } from './migrations.js';
@@ -16,6 +17,8 @@ export function createEventsService(
   options: { config: Config; facts: FactsSource },
 ): SubgraphService<EventsContext> {
   const store = new EventsStore(database.db);
+  // On-behalf registration resolves cards through circulation; a source that cannot refuses all.
+  const cards = isCardDirectory(options.facts) ? options.facts : NO_CARDS;
   const resolvers = mergeResolvers(eventsResolvers, activityTimeResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
   const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers }), {
     enabled: options.config.privacyEnforcement,
@@ -24,7 +27,7 @@ export function createEventsService(
     name: 'events',
     schema,
     facts: options.facts,
-    createContext: (privacy) => ({ privacy, store, loaders: createEventsLoaders(store) }),
+    createContext: (privacy) => ({ privacy, store, loaders: createEventsLoaders(store), cards }),
     close: () => database.close(),
   };
 }

@@ -106,7 +106,9 @@ describe('npm run audit:verify', () => {
   it('passes on intact chains and fails, naming the first broken link, on a tampered one', async () => {
     // The CLI signs checkpoints with the configured key; with no purge, the key is not involved.
     await db.close();
-    expect(verify()).toEqual({ code: 0, out: 'chain circulation: 10 records, intact\nchain events: 2 records, intact\n' });
+    const intact = verify();
+    expect(intact.code).toBe(0);
+    expect(intact.out).toContain('chain circulation: 10 records, intact\nchain events: 2 records, intact\n');
     db = await openSqlite<AuditTables>(path.join(dir, 'audit.db'), auditMigrations);
     asAttacker("update audit_batches set records = json_replace(records, '$[0][1]', json('[]')) where chain = 'events' and first_seq = 2");
     await db.close();

@@ -2,6 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type Database } from '../../src/db/open.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { Registers } from '../../subgraphs/circulation/registers.js';
+import { RegisterFacts } from '../../subgraphs/circulation/facts.js';
+import { patronId, principalId } from '../../src/privacy/context/ids.js';
+import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
 
 /** Registers of consents, legal orders and guardianships on an in-memory database. */
 
@@ -47,10 +50,12 @@ const order = (overrides: Record<string, unknown> = {}) => ({
   authority: 'Jefferson County District Court',
   patronIds: ['ann', 'bob'],
   scope: ['IDENTITY', 'CIRCULATION'],
-  validFrom: '2026-06-01T00:00:00Z',
+  validFrom: '2026-06-16T00:00:00Z',
   validUntil: '2026-09-01T00:00:00Z',
   ...overrides,
 });
+const first = { principal: 'custodian:one', roles: ['custodian'], requestId: 'req-1', purpose: null };
+const second = { principal: 'custodian:two', roles: ['custodian'], requestId: 'req-2', purpose: 'second look' };
 
 const guardianship = (overrides: Record<string, unknown> = {}) => ({ guardianId: 'ann', minorId: 'kid', evidenceRef: 'card-application-2026-7', ...overrides });
 
@@ -128,23 +133,29 @@ describe('revokeConsent', () => {
 
 describe('registerLegalOrder', () => {
   it('writes the order and its patrons in one go and returns a count, never the patrons', async () => {
-    const result = await registers.registerLegalOrder(order({ patronIds: ['ann', 'bob', 'kid'] }));
+    const result = await registers.registerLegalOrder(order({ patronIds: ['ann', 'bob', 'kid'] }), first);
     expect(result).toEqual({
       id: expect.any(String) as unknown,
       reference: 'JEFFCO-2026-CV-0999',
       kind: 'SUBPOENA',
       authority: 'Jefferson County District Court',
       scope: ['IDENTITY', 'CIRCULATION'],
-      validFrom: '2026-06-01T00:00:00.000Z',
+      validFrom: '2026-06-16T00:00:00.000Z',
       validUntil: '2026-09-01T00:00:00.000Z',
       patronCount: 3,
+      status: 'AWAITING_APPROVAL',
+      registeredBy: 'custodian:one',
+      registeredAt: clock.toISOString(),
+      approvedBy: null,
+      approvedAt: null,
+      sealedUntil: null,
     });
     const patrons = await db.db.selectFrom('legal_order_patrons').select(['order_id', 'patron_id']).orderBy('patron_id').execute();
     expect(patrons).toEqual(['ann', 'bob', 'kid'].map((patron_id) => ({ order_id: Number(result.id), patron_id })));
   });
 
   it('names the first unknown patron by position only, and leaves no order behind', async () => {
-    const error = await registers.registerLegalOrder(order({ patronIds: ['ann', 'bob', 'pat_ghost', 'also-missing'] })).catch((e: unknown) => e);
+    const error = await registers.registerLegalOrder(order({ patronIds: ['ann', 'bob', 'pat_ghost', 'also-missing'] }), first).catch((e: unknown) => e);
     expect(error).toMatchObject(badInput(/^patronIds\[2\]: no such patron$/));
     expect((error as Error).message).not.toContain('pat_ghost');
     expect(await db.db.selectFrom('legal_orders').select('id').execute()).toEqual([]);
@@ -155,14 +166,14 @@ describe('registerLegalOrder', () => {
     // A trigger makes the patron rows fail after the order row is in: the transaction must undo both.
     db.sqlite.exec(`CREATE TRIGGER fail_patrons BEFORE INSERT ON legal_order_patrons WHEN NEW.patron_id = 'bob'
       BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
-    await expect(registers.registerLegalOrder(order())).rejects.toThrow('disk full');
+    await expect(registers.registerLegalOrder(order(), first)).rejects.toThrow('disk full');
     expect(await db.db.selectFrom('legal_orders').select('id').execute()).toEqual([]);
     expect(await db.db.selectFrom('legal_order_patrons').select('order_id').execute()).toEqual([]);
   });
 
   it('refuses a reference already registered', async () => {
-    await registers.registerLegalOrder(order());
-    await expect(registers.registerLegalOrder(order({ patronIds: ['cy'] })))
+    await registers.registerLegalOrder(order(), first);
+    await expect(registers.registerLegalOrder(order({ patronIds: ['cy'] }), first))
       .rejects.toMatchObject(badInput(/^reference: an order with this reference is already registered$/));
     expect(await db.db.selectFrom('legal_order_patrons').select('patron_id').execute()).toHaveLength(2);
   });
@@ -172,7 +183,7 @@ describe('registerLegalOrder', () => {
     db.sqlite.exec(`CREATE TRIGGER racing_custodian BEFORE INSERT ON legal_orders BEGIN
       INSERT INTO legal_orders (reference, kind, authority, scope, valid_from, valid_until, created_at)
       VALUES (NEW.reference, NEW.kind, NEW.authority, NEW.scope, NEW.valid_from, NEW.valid_until, NEW.created_at); END`);
-    await expect(registers.registerLegalOrder(order())).rejects.toMatchObject(badInput(/^reference: an order with this reference is already registered$/));
+    await expect(registers.registerLegalOrder(order(), first)).rejects.toMatchObject(badInput(/^reference: an order with this reference is already registered$/));
     expect(await db.db.selectFrom('legal_order_patrons').select('patron_id').execute()).toEqual([]);
   });
 
@@ -187,10 +198,13 @@ describe('registerLegalOrder', () => {
     ['an empty scope', { scope: [] }, /^scope: must name at least one category$/],
     ['a duplicate in scope', { scope: ['CIRCULATION', 'CIRCULATION'] }, /^scope: names a category twice$/],
     ['validFrom after validUntil', { validFrom: '2026-10-01T00:00:00Z' }, /^validUntil: must be after validFrom$/],
-    ['an expired order', { validFrom: '2026-01-01T00:00:00Z', validUntil: '2026-06-01T00:00:00Z' }, /^validUntil: must be in the future$/],
+    ['an expired order', { validFrom: undefined, validUntil: '2026-06-01T00:00:00Z' }, /^validUntil: must be in the future$/],
+    ['validFrom years before registration', { validFrom: '2020-01-01T00:00:00Z' }, /^validFrom: cannot precede the order's registration/],
+    ['validFrom a second before registration', { validFrom: '2026-06-15T11:59:59Z' }, /^validFrom: cannot precede the order's registration/],
+    ['a seal already over', { sealedUntil: '2026-06-15T11:00:00Z' }, /^sealedUntil: must be in the future$/],
     ['a bad date', { validFrom: '2026-13-01T00:00:00Z' }, /^validFrom: must be an ISO 8601 date-time/],
   ])('refuses %s', async (_name, overrides, message) => {
-    await expect(registers.registerLegalOrder(order(overrides))).rejects.toMatchObject(badInput(message));
+    await expect(registers.registerLegalOrder(order(overrides), first)).rejects.toMatchObject(badInput(message));
     expect(await db.db.selectFrom('legal_orders').select('id').execute()).toEqual([]);
   });
 
@@ -198,8 +212,65 @@ describe('registerLegalOrder', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `bulk-${i}`);
     await db.db.insertInto('patrons').values(ids.slice(0, 500).map((id) => patron(id))).execute();
     await db.db.insertInto('patrons').values(ids.slice(500).map((id) => patron(id))).execute();
-    expect((await registers.registerLegalOrder(order({ patronIds: ids }))).patronCount).toBe(1000);
+    expect((await registers.registerLegalOrder(order({ patronIds: ids }), first)).patronCount).toBe(1000);
     expect(await db.db.selectFrom('legal_order_patrons').select('patron_id').execute()).toHaveLength(1000);
+  });
+});
+
+describe('approveLegalOrder: two people for a legal order', () => {
+  const facts = async (reference: string, subject = 'ann') => {
+    const caller = { principal: principalId('custodian:three'), roles: ['custodian'] as const, duties: [], patronId: null, legalOrder: reference, purpose: null, requestId: 'r' };
+    const [found] = await new RegisterFacts(db.db).load(caller, [patronId(subject)]);
+    return found!.legalOrders;
+  };
+
+  it('an order discloses nothing until a different custodian approves it, and then from the approval on', async () => {
+    const registered = await registers.registerLegalOrder(order({ validFrom: undefined }), first);
+    expect(await facts('JEFFCO-2026-CV-0999')).toEqual([]);
+    await expect(registers.approveLegalOrder(registered.id, first)).rejects.toMatchObject({
+      extensions: { code: 'FORBIDDEN' }, message: 'A legal order must be approved by a different custodian from the one who registered it.',
+    });
+    expect(await facts('JEFFCO-2026-CV-0999')).toEqual([]);
+    clock = new Date('2026-06-15T15:00:00Z');
+    const approved = await registers.approveLegalOrder(registered.id, second);
+    expect(approved).toMatchObject({ status: 'APPROVED', registeredBy: 'custodian:one', approvedBy: 'custodian:two', approvedAt: '2026-06-15T15:00:00.000Z' });
+    expect(await facts('JEFFCO-2026-CV-0999')).toEqual([
+      { reference: 'JEFFCO-2026-CV-0999', scope: ['IDENTITY', 'CIRCULATION'], validFrom: '2026-06-15T15:00:00.000Z', validUntil: '2026-09-01T00:00:00.000Z' },
+    ]);
+    await expect(registers.approveLegalOrder(registered.id, { ...second, principal: 'custodian:three' })).rejects.toMatchObject(badInput(/^orderId: this order is already approved$/));
+  });
+
+  it('refuses an unknown order and a caller without a principal', async () => {
+    await expect(registers.approveLegalOrder('999', second)).rejects.toMatchObject(badInput(/^orderId: no such legal order$/));
+    await expect(registers.approveLegalOrder('x', second)).rejects.toMatchObject(badInput(/^orderId: is not a legal order id$/));
+    const registered = await registers.registerLegalOrder(order(), first);
+    await expect(registers.approveLegalOrder(registered.id, { ...second, principal: null })).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+  });
+
+  it('an order stored without its registrar (before the rule) stays shut even if approved', async () => {
+    await db.db.insertInto('legal_orders').values({
+      reference: 'OLD-1', kind: 'SUBPOENA', authority: 'Court', scope: '["IDENTITY"]', valid_from: '2026-06-01T00:00:00Z', valid_until: '2026-09-01T00:00:00Z',
+      created_at: '2026-06-01T00:00:00Z', registered_by: null, approved_by: 'custodian:two', approved_at: '2026-06-01T00:00:00Z', sealed_until: null,
+    }).execute();
+    await db.db.insertInto('legal_order_patrons').values({ order_id: 1, patron_id: 'ann' }).execute();
+    expect(await facts('OLD-1')).toEqual([]);
+  });
+
+  it('records both acts in the trail, one record per patron, inside the transaction', async () => {
+    const trail: DisclosureEntry[] = [];
+    const audited = new Registers(db.db, () => clock, (entries) => trail.push(...entries));
+    const registered = await audited.registerLegalOrder(order(), first);
+    await audited.approveLegalOrder(registered.id, second);
+    expect(trail.map((e) => [e.principal, e.patronId, e.fields, e.reference, e.exception])).toEqual([
+      ['custodian:one', 'ann', ['LegalOrder.registered'], 'JEFFCO-2026-CV-0999', 'LEGAL_PROCESS'],
+      ['custodian:one', 'bob', ['LegalOrder.registered'], 'JEFFCO-2026-CV-0999', 'LEGAL_PROCESS'],
+      ['custodian:two', 'ann', ['LegalOrder.approved'], 'JEFFCO-2026-CV-0999', 'LEGAL_PROCESS'],
+      ['custodian:two', 'bob', ['LegalOrder.approved'], 'JEFFCO-2026-CV-0999', 'LEGAL_PROCESS'],
+    ]);
+    // A trail that cannot be written undoes the act.
+    const failing = new Registers(db.db, () => clock, () => { throw new Error('audit down'); });
+    await expect(failing.registerLegalOrder(order({ reference: 'R-2' }), first)).rejects.toThrow('audit down');
+    expect(await db.db.selectFrom('legal_orders').select('reference').where('reference', '=', 'R-2').execute()).toEqual([]);
   });
 });
 

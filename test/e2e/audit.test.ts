@@ -64,15 +64,16 @@ describe('recording disclosures', () => {
 describe('who saw my record', () => {
   it('the patron sees their own disclosure log; the guardian sees the minor\'s', async () => {
     await t.query('circulation-staff', `{ patron(id: "${minor.id}") { name } }`, undefined, { 'x-request-id': 'audit-minor' });
-    const own = await t.query('patron', '{ me { disclosures { principal exception fields } } }');
+    const own = await t.query('patron', '{ me { disclosures { recipient exception fields } } }');
     expect((own.data!.me as { disclosures: unknown[] }).disclosures.length).toBeGreaterThan(0);
-    const guardian = await t.query('guardian', `{ patron(id: "${minor.id}") { disclosures { requestId principal } } }`);
-    const log = (guardian.data!.patron as { disclosures: { requestId: string; principal: string }[] }).disclosures;
-    expect(log.find((r) => r.requestId === 'audit-minor')?.principal).toBe(PERSONAS['circulation-staff'].sub);
+    const guardian = await t.query('guardian', `{ patron(id: "${minor.id}") { disclosures { at recipient fields } } }`);
+    const log = (guardian.data!.patron as { disclosures: { recipient: string; fields: string[] }[] }).disclosures;
+    expect(log.find((r) => r.fields.includes('Patron.name'))?.recipient).toBe('circulation staff, OPERATIONS');
+    expect(JSON.stringify(log)).not.toContain(PERSONAS['circulation-staff'].sub);
   });
 
   it('is redacted for staff and partners, and the audit query is FORBIDDEN to all but the custodian', async () => {
-    const staff = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { disclosures { principal } } }`);
+    const staff = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { disclosures { recipient } } }`);
     expect(staff.data).toEqual({ patron: { disclosures: null } });
     expect(staff.errors?.[0]?.extensions?.code).toBe('PRIVACY_REDACTED');
     for (const persona of ['patron', 'circulation-staff', 'events-staff', 'partner', 'analytics', 'anonymous'] as const) {

@@ -68,7 +68,7 @@ describe('the federated graph over HTTP', () => {
   });
 
   it('reports unknown public ids as NOT_FOUND and rule breaks as BAD_USER_INPUT', async () => {
-    const unknownItem = await t.query('circulation-staff', 'mutation { checkout(itemId: "it_nope", patronId: "pat_4c2e9a71d05b") { id } }');
+    const unknownItem = await t.query('circulation-staff', 'mutation { checkout(itemId: "it_nope", cardNumber: "29012000000011") { id } }');
     expect(codes(unknownItem)).toEqual(['NOT_FOUND']);
     const forbidden = await t.query('anonymous', 'mutation { returnItem(itemId: "it_1") { id } }');
     expect(codes(forbidden)).toEqual(['FORBIDDEN']);

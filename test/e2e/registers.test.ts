@@ -88,10 +88,11 @@ describe('only the records custodian writes the registers', () => {
       variables: {
         input: {
           reference: 'FORGED-ORDER', kind: 'SUBPOENA', authority: 'Nobody', patronIds: [strangers[0]!.id], scope: ['IDENTITY'],
-          validFrom: aMinuteAgo(), validUntil: inAYear(),
+          validUntil: inAYear(),
         },
       },
     },
+    { name: 'approveLegalOrder', query: `mutation { approveLegalOrder(orderId: "1") { id } }`, variables: {} },
     { name: 'linkGuardian', query: LINK_GUARDIAN, variables: { input: { guardianId: patron.id, minorId: minor.id, evidenceRef: 'forged' } } },
   ];
 
@@ -182,12 +183,16 @@ describe('legal process (c)', () => {
     const registered = await t.query('records-custodian', REGISTER_ORDER, {
       input: {
         reference, kind: 'COURT_ORDER', authority: 'Jefferson County District Court', patronIds: [borrower, strangers[2]!.id],
-        scope: ['IDENTITY', 'CIRCULATION'], validFrom: aMinuteAgo(), validUntil: inAYear(),
+        scope: ['IDENTITY', 'CIRCULATION'], validUntil: inAYear(),
       },
     });
     expect(registered.errors).toBeUndefined();
     expect(registered.data!.registerLegalOrder).toMatchObject({ reference, kind: 'COURT_ORDER', patronCount: 2, scope: ['IDENTITY', 'CIRCULATION'] });
     expect(JSON.stringify(registered)).not.toContain(borrower);
+    // Two-person rule: nothing until a second custodian approves.
+    expect((await ask({ 'x-legal-process': reference })).errors).toEqual([REDACTED]);
+    const approved = await t.query('records-custodian-2', `mutation($id: ID!) { approveLegalOrder(orderId: $id) { status } }`, { id: (registered.data!.registerLegalOrder as { id: string }).id });
+    expect(approved.data).toEqual({ approveLegalOrder: { status: 'APPROVED' } });
 
     const unlocked = await ask({ 'x-legal-process': reference });
     expect(unlocked.errors).toBeUndefined();
@@ -204,7 +209,7 @@ describe('legal process (c)', () => {
     const orders = (await db.selectFrom('legal_orders').select('id').execute()).length;
     const input = {
       reference: SEEDED_LEGAL_ORDER, kind: 'SUBPOENA', authority: 'Court', patronIds: [strangers[1]!.id],
-      scope: ['IDENTITY'], validFrom: aMinuteAgo(), validUntil: inAYear(),
+      scope: ['IDENTITY'], validUntil: inAYear(),
     };
     const duplicate = await t.query('records-custodian', REGISTER_ORDER, { input });
     expect(duplicate.errors?.[0]).toMatchObject({ message: 'reference: an order with this reference is already registered', extensions: { code: 'BAD_USER_INPUT' } });

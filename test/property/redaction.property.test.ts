@@ -48,7 +48,9 @@ function allowed(persona: PersonaName, withOrder: boolean, patron: string): Kind
     case 'circulation-staff': return ALL;
     case 'events-staff': return ['id', 'name'];
     case 'partner': return patron === avery.id ? ['id', 'name', 'email', 'phone'] : [];
-    case 'records-custodian': return withOrder && orderCovers.has(patron) ? ['id', 'name', 'cardNumber'] : [];
+    case 'records-custodian':
+    case 'records-custodian-2':
+      return withOrder && orderCovers.has(patron) ? ['id', 'name', 'cardNumber'] : [];
     case 'anonymous':
     case 'analytics':
       return [];

@@ -49,15 +49,17 @@ beforeAll(async () => {
     .get(new Date(Date.now() + DAY).toISOString()) as { id: string };
   rita.eventId = event.id;
 
-  const registered = ok(await t.query('circulation-staff', `mutation { registerPatron(input: { name: "Rita Retention", birthDate: "1981-04-04", homeBranchId: "br_03", pin: "4821" }) { id } }`));
+  const registered = ok(await t.query('circulation-staff', `mutation { registerPatron(input: { name: "Rita Retention", birthDate: "1981-04-04", homeBranchId: "br_03", pin: "4821" }) { id cardNumber } }`));
   rita.id = (registered.registerPatron as { id: string }).id;
-  const loan = ok(await t.query('circulation-staff', 'mutation($i: ID!, $p: ID!) { checkout(itemId: $i, patronId: $p) { id } }', { i: item.id, p: rita.id }));
+  // Staff act for Rita with the card she presents (on-behalf actions take the card, not the id).
+  const card = (registered.registerPatron as { cardNumber: string }).cardNumber;
+  const loan = ok(await t.query('circulation-staff', 'mutation($i: ID!, $c: String) { checkout(itemId: $i, cardNumber: $c) { id } }', { i: item.id, c: card }));
   rita.loanId = (loan.checkout as { id: string }).id;
   ok(await t.query('circulation-staff', 'mutation($i: ID!) { returnItem(itemId: $i) { id } }', { i: item.id }));
-  const hold = ok(await t.query('circulation-staff', 'mutation($w: ID!, $p: ID!) { placeHold(workId: $w, pickupBranchId: "br_01", patronId: $p) { id } }', { w: item.work_id, p: rita.id }));
+  const hold = ok(await t.query('circulation-staff', 'mutation($w: ID!, $c: String) { placeHold(workId: $w, pickupBranchId: "br_01", cardNumber: $c) { id } }', { w: item.work_id, c: card }));
   rita.holdId = (hold.placeHold as { id: string }).id;
   ok(await t.query('circulation-staff', 'mutation($h: ID!) { cancelHold(holdId: $h) { id } }', { h: rita.holdId }));
-  const seat = ok(await t.query('events-staff', 'mutation($e: ID!, $p: ID!) { registerForEvent(eventId: $e, patronId: $p) { id } }', { e: event.id, p: rita.id }));
+  const seat = ok(await t.query('events-staff', 'mutation($e: ID!, $c: String) { registerForEvent(eventId: $e, cardNumber: $c) { id } }', { e: event.id, c: card }));
   rita.registrationId = (seat.registerForEvent as { id: string }).id;
   patronReturnedLoans = (db.circulation.sqlite.prepare('SELECT id FROM loans WHERE patron_id = ? AND returned_at IS NOT NULL').all(patron.id) as { id: number }[]).map((r) => String(r.id));
 });

@@ -258,6 +258,39 @@ export class AuditStore {
     return ids.map((id) => byPatron.get(id) ?? []);
   }
 
+  /**
+   * Each chain's head: its newest record's place and hash (or, for a chain purged to its end, its
+   * last cut's). What the anchors sign and write out (anchor.ts).
+   */
+  heads(): { chain: string; seq: number; hash: string }[] {
+    const last = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1');
+    const cut = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1');
+    return this.#sqlite.transaction(() =>
+      this.chains().flatMap((chain) => {
+        const head = last.get(chain) ?? cut.get(chain);
+        return head ? [{ chain, ...head }] : [];
+      }),
+    )();
+  }
+
+  /**
+   * What the store holds at one place of a chain: the record's hash; or `purged` when a retention
+   * cut lies at or beyond it (its hash, if the cut is exactly there); or `absent`.
+   */
+  at(chain: string, seq: number): { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'absent' } {
+    const row = this.#sqlite
+      .prepare<[string, number, number], { first_seq: number; records: string }>('select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?')
+      .get(chain, seq, seq);
+    if (row) {
+      const subjects = JSON.parse(row.records) as StoredSubject[];
+      const hash = subjects[seq - row.first_seq]?.[2];
+      if (typeof hash === 'string') return { kind: 'record', hash };
+    }
+    const cut = this.#sqlite.prepare<[string, number], { seq: number; hash: string }>('select seq, hash from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1').get(chain, seq);
+    if (cut) return { kind: 'purged', hash: cut.seq === seq ? cut.hash : null };
+    return { kind: 'absent' };
+  }
+
   /** The chains present in the store. */
   chains(): string[] {
     const rows = this.#sqlite.prepare<[], { chain: string }>('select distinct chain from audit_batches union select distinct chain from audit_checkpoints').all();

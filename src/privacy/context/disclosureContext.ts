@@ -28,6 +28,12 @@ export interface DisclosureContext {
   /** The purpose a caller states with `X-Disclosure-Purpose`, kept for the audit. */
   purpose: string | null;
   requestId: string;
+  /**
+   * An opaque key of the network address the request came from (a keyed HMAC made by the gateway,
+   * never the address), so a subgraph can throttle per client (card login) without learning it.
+   * Absent where no gateway stood in front (tests, direct calls): then callers share one key.
+   */
+  clientKey?: string | null;
 }
 
 /** The context of a caller with no token: no roles, no exceptions. */
@@ -44,6 +50,7 @@ const WireSchema = z
     legalOrder: z.string().min(1).max(200).nullable(),
     purpose: z.string().max(500).nullable(),
     requestId: z.string().min(1).max(100),
+    clientKey: z.string().min(1).max(100).nullable().optional(),
   })
   .strict();
 

@@ -12,19 +12,3 @@ export function requireRole(caller: DisclosureContext, roles: readonly Role[], d
 /** True for circulation staff. */
 export const isStaffWith = (caller: DisclosureContext, duty: Duty): boolean =>
   caller.roles.includes('staff') && caller.duties.includes(duty);
-
-/**
- * The patron an operation acts for: staff with `duty` may name anyone; a patron acts for
- * themself only. Anyone else is FORBIDDEN.
- */
-export function actingFor(caller: DisclosureContext, requested: string | null | undefined, duty: Duty): string {
-  if (isStaffWith(caller, duty)) {
-    if (!requested) throw graphError('BAD_USER_INPUT', 'patronId is required when staff act for a patron.');
-    return requested;
-  }
-  if (caller.roles.includes('patron') && caller.patronId) {
-    if (requested && requested !== caller.patronId) throw graphError('FORBIDDEN', 'Patrons act for themselves only.');
-    return caller.patronId;
-  }
-  throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
-}

@@ -6,6 +6,7 @@ import { patronId, principalId, type PatronId } from '../context/ids.js';
 import type { SubjectFacts } from '../decide/facts.js';
 import { PATRON_DATA_CATEGORIES } from '../decide/rule.js';
 import type { FactsSource } from '../redact/privacyContext.js';
+import { isCardDirectory, type CardDirectory } from '../context/onBehalf.js';
 import { audienceKey, CONTEXT_HEADER, RequestVerifier, SIGNATURE_HEADER, signRequest } from '../sign/signature.js';
 
 /**
@@ -20,7 +21,11 @@ export const FACTS_PATH = '/internal/facts';
 export const FACTS_AUDIENCE = 'circulation-facts';
 const MAX_SUBJECTS = 5000;
 
-const RequestSchema = z.object({ subjects: z.array(z.string().min(1).max(100)).max(MAX_SUBJECTS) }).strict();
+/** At most this many cards per card request (`{ "cards": [...] }`); an on-behalf action presents one. */
+const MAX_CARDS = 100;
+const RequestSchema = z.object({ subjects: z.array(z.string().min(1).max(100)).max(MAX_SUBJECTS).default([]), cards: z.array(z.string().max(40)).max(MAX_CARDS).optional() }).strict();
+const CardsRequest = z.object({ cards: z.array(z.string().max(40)).max(MAX_CARDS) }).strict();
+const HoldersSchema = z.array(z.string().nullable());
 
 const Category = z.enum(PATRON_DATA_CATEGORIES);
 const FactsSchema = z.array(
@@ -65,6 +70,13 @@ export function factsRoute(source: FactsSource, secret: string, logger: Logger):
     } catch {
       throw new HttpRefusal(400, 'BAD_REQUEST', 'Malformed facts request');
     }
+    // The second request kind, `{ "cards": [...] }`: the holders of presented cards the caller may
+    // act for, `{ "holders": [patronId | null, ...] }` (src/privacy/context/onBehalf.ts).
+    const cards = CardsRequest.safeParse(JSON.parse(body.toString('utf8')));
+    if (cards.success) {
+      sendJson(res, 200, { holders: isCardDirectory(source) ? await source.cardHolders(caller, cards.data.cards) : cards.data.cards.map(() => null) });
+      return true;
+    }
     sendJson(res, 200, { facts: await source.load(caller, subjects) });
     return true;
   };
@@ -74,7 +86,7 @@ export function factsRoute(source: FactsSource, secret: string, logger: Logger):
  * Reads facts from circulation over HTTP, for catalog and events. Any failure throws, and the
  * guard turns a throw into a redaction: no facts, no disclosure.
  */
-export class RemoteFacts implements FactsSource {
+export class RemoteFacts implements FactsSource, CardDirectory {
   readonly #key: Buffer;
   constructor(
     private readonly circulationUrl: () => string,
@@ -104,5 +116,25 @@ export class RemoteFacts implements FactsSource {
       patronId: patronId(f.patronId),
       consents: f.consents.map((c) => ({ ...c, grantee: principalId(c.grantee) })),
     }));
+  }
+
+  /** The holders of presented cards the caller may act for, from circulation; any failure throws. */
+  async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
+    const body = JSON.stringify({ cards });
+    const context = encodeContext(caller);
+    const response = await fetch(new URL(FACTS_PATH, this.circulationUrl()), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [CONTEXT_HEADER]: context,
+        [SIGNATURE_HEADER]: signRequest({ key: this.#key, audience: FACTS_AUDIENCE, context, body }),
+      },
+      body,
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok) throw new Error(`facts endpoint answered ${response.status}`);
+    const holders = HoldersSchema.parse(((await response.json()) as { holders?: unknown }).holders);
+    if (holders.length !== cards.length) throw new Error('facts endpoint answered the wrong number of cards');
+    return holders.map((h) => (h === null ? null : patronId(h)));
   }
 }

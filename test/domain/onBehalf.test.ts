@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite, type Database } from '../../src/db/open.js';
+import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
+import { patronId, principalId } from '../../src/privacy/context/ids.js';
+import { actingForCard, ON_BEHALF_REFUSED } from '../../src/privacy/context/onBehalf.js';
+import { RegisterFacts } from '../../subgraphs/circulation/facts.js';
+import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+
+/** On-behalf actions take the card the patron presents: who may act for whom, and one refusal for every bad card. */
+
+let db: Database<CirculationTables>;
+let cards: RegisterFacts;
+
+beforeAll(async () => {
+  db = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+  cards = new RegisterFacts(db.db);
+  await db.db.insertInto('patrons').values(['ann', 'bob'].map((id) => ({
+    id, card_number: `2901-${id}`, name: id, email: null, phone: null, address: null, birth_date: '1990-01-01', home_branch_id: 'br_01',
+    pin_hash: null, reading_history: 0, created_at: '2026-01-01T00:00:00Z',
+  }))).execute();
+});
+
+const caller = (over: Partial<DisclosureContext>): DisclosureContext => ({
+  principal: principalId('someone'), roles: [], duties: [], patronId: null, legalOrder: null, purpose: null, requestId: 'r', ...over,
+});
+const eventsStaff = caller({ roles: ['staff'], duties: ['events'] });
+const circulationStaff = caller({ roles: ['staff'], duties: ['circulation'] });
+const ann = caller({ roles: ['patron'], patronId: patronId('ann') });
+const refused = { extensions: { code: 'BAD_USER_INPUT' }, message: ON_BEHALF_REFUSED };
+const forbidden = { extensions: { code: 'FORBIDDEN' } };
+
+describe('actingForCard', () => {
+  it.each([
+    ['events staff, a known card', eventsStaff, '2901-bob', 'events', 'bob'],
+    ['circulation staff, a known card', circulationStaff, '2901-ann', 'circulation', 'ann'],
+    ['a patron, no card: themself', ann, null, 'events', 'ann'],
+    ['a patron, their own card', ann, '2901-ann', 'events', 'ann'],
+  ] as const)('%s: acts for the holder', async (_name, who, card, duty, expected) => {
+    expect(await actingForCard(who, card, duty, cards)).toBe(expected);
+  });
+
+  it.each([
+    ['staff, an unknown card', eventsStaff, '2901-nobody', 'events'],
+    ['staff, a card too long to be one', eventsStaff, '9'.repeat(41), 'events'],
+    ["a patron, another patron's card", ann, '2901-bob', 'events'],
+    ['a patron, an unknown card', ann, '2901-nobody', 'events'],
+  ] as const)('%s: the one same refusal', async (_name, who, card, duty) => {
+    await expect(actingForCard(who, card, duty, cards)).rejects.toMatchObject(refused);
+  });
+
+  it.each([
+    ['circulation staff registering for an event', circulationStaff, 'events'],
+    ['a custodian', caller({ roles: ['custodian'] }), 'circulation'],
+    ['a partner', caller({ roles: ['partner'] }), 'circulation'],
+    ['anonymous', caller({ principal: null }), 'events'],
+  ] as const)('%s: FORBIDDEN before any card is looked up, known or not', async (_name, who, duty) => {
+    await expect(actingForCard(who, '2901-bob', duty, cards)).rejects.toMatchObject(forbidden);
+    await expect(actingForCard(who, '2901-nobody', duty, cards)).rejects.toMatchObject(forbidden);
+  });
+
+  it('staff must present a card', async () => {
+    await expect(actingForCard(eventsStaff, ' ', 'events', cards)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: /cardNumber is required/ });
+  });
+
+  it("circulation's directory tells a patron no card but their own", async () => {
+    expect(await cards.cardHolders(ann, ['2901-ann', '2901-bob', 'x'])).toEqual(['ann', null, null]);
+    expect(await cards.cardHolders(caller({ roles: ['partner'] }), ['2901-ann'])).toEqual([null]);
+  });
+});
