@@ -164,7 +164,8 @@ describe('circulation statistics come from releases of closed months only', () =
         AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_id = i.id AND h.status = 'READY') ORDER BY id DESC LIMIT 1`)
       .get() as { id: string };
     const patron = db.sqlite.prepare(`SELECT id FROM patrons ORDER BY id DESC LIMIT 1`).get() as { id: string };
-    const loan = await t.query('circulation-staff', 'mutation($i: ID!, $p: ID!) { checkout(itemId: $i, patronId: $p) { id } }', { i: item.id, p: patron.id });
+    const card = db.sqlite.prepare('SELECT card_number FROM patrons WHERE id = ?').get(patron.id) as { card_number: string };
+    const loan = await t.query('circulation-staff', 'mutation($i: ID!, $c: String!) { checkout(itemId: $i, cardNumber: $c) { id } }', { i: item.id, c: card.card_number });
     expect(codes(loan)).toEqual([]);
     expect(await answers()).toEqual(before);
   });
