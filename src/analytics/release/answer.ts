@@ -91,8 +91,13 @@ export async function answerFromReleases(
       moe: c.moe0 === null ? null : [c.moe0, c.moe1 ?? 0, c.moe_people ?? 0],
     });
   }
+  const table = combine([...byRelease.values()], groupBy, scope.dimensions, scope.metrics);
+  // Under noise every cell of the domain is released, most of them empty; a cell whose noisy count
+  // is within its margin of error of 0 is left out, as an empty one is (post-processing: no
+  // privacy cost), so that fine groupings do not answer with thousands of noise-only cells.
+  if (protection === 'DIFFERENTIAL_PRIVACY') table.cells = table.cells.filter((c) => c.counts[0]! > (c.moe?.[0] ?? 0));
   return {
-    table: combine([...byRelease.values()], groupBy, scope.dimensions, scope.metrics),
+    table,
     releases: releases.map((r) => ({
       id: r.id, month: r.month, version: r.version, releasedAt: r.released_at, minGroupSize: r.k, protection, epsilon: r.epsilon, contributionBound: r.contribution,
     })),
