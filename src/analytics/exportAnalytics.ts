@@ -6,7 +6,8 @@ import { patronId } from '../privacy/context/ids.js';
 import { pseudonym } from '../privacy/redact/deidentify.js';
 import { periodOf, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
 import { header, line, type ExportFormat, type ExportRow } from './exportFormat.js';
-import { ANY, GroupCounts, planRecoding } from './kAnonymity.js';
+import { ANY, atLevel, GroupCounts, keyOf, planRecoding, TOP, type QuasiIdentifiers } from './kAnonymity.js';
+import { datesAt, DATES_TOP, fullKey } from './exportLadder.js';
 import { borrowers as readBorrowers, lastLoanId, loanPages, type LoanWindow } from './loanRecords.js';
 
 /** What one export run needs. */
@@ -20,6 +21,8 @@ export interface ExportOptions {
   /** The fewest distinct people an exported group of quasi-identifiers may stand for. */
   k: number;
   pseudonym: { key: string; period: PseudonymPeriod };
+  /** Write patron keys (off by default: a key's set of rows can single a patron out). */
+  keys?: boolean;
   pageSize?: number;
   /** Called after each page: the phase, the last loan id read and the highest loan id. */
   onProgress?: (phase: 'count' | 'write', done: number, total: number) => void;
@@ -39,7 +42,9 @@ export interface ExportReport {
   keyed: number;
   /** Written generalized, by rung of the ladder (1: wide age band, 2: and no home branch, 3: neither). */
   generalized: { total: number; byLevel: [number, number, number]; withoutAttributes: number };
-  /** Not written: their group stood for fewer than k people even at the top of the ladder. */
+  /** Written with their dates and branch generalized, by rung (1: weeks, 2: months, 3: no return date, 4: no branch). */
+  dates: { byLevel: [number, number, number, number, number] };
+  /** Not written: their group stood for fewer than k people even at the top of either ladder. */
   dropped: number;
   seconds: number;
   /** Rows written per second, both passes included. */
@@ -47,12 +52,13 @@ export interface ExportReport {
 }
 
 /**
- * Exports one de-identified row per loan of the window, in two streaming passes over the loans
+ * Exports one de-identified row per loan of the window, in streaming passes over the loans
  * table: the first counts people per group of quasi-identifiers (age band x home branch x
- * format), the second writes each row with its group recoded so that every group in the file
- * stands for at least k people (src/analytics/kAnonymity.ts). A row keeps its patron key (a
- * pseudonym for the period of its checkout) only while its group is published as recorded:
- * a key would otherwise undo a generalization by linking the row to the same patron's others.
+ * format) and recodes them (src/analytics/kAnonymity.ts); then one pass per rung of the dates
+ * ladder (src/analytics/exportLadder.ts) settles each row's branch and dates, so that every
+ * combination of all published columns stands for at least k people; the last writes the rows.
+ * Patron keys (a pseudonym for the period of the checkout) are written only when asked for, and
+ * only on rows published as recorded on both ladders.
  */
 export async function exportAnalytics(options: ExportOptions): Promise<ExportReport> {
   const started = performance.now();
@@ -71,6 +77,37 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
   progress('count', total, total);
   const { targets } = planRecoding(counts, k);
 
+  /** The quasi-identifiers a row publishes on rung `level` of the dates ladder (the top one generalizes them too). */
+  const quasiAt = (level: number, q: QuasiIdentifiers): QuasiIdentifiers => (level >= DATES_TOP ? atLevel(q, TOP) : q);
+  // The dates ladder, one counting pass per rung over the rows still climbing: a row settles on
+  // the first rung where its group of all published columns stands for at least k patrons.
+  const settled = new Int8Array(total + 1).fill(-1);
+  const patronNumber = new Map<string, number>();
+  let previous: Map<string, Set<number>> | null = null;
+  for (let level = 0; level <= DATES_TOP + 1; level++) {
+    const people = new Map<string, Set<number>>();
+    for (const page of loanPages(database, window, borrowers, pageSize)) {
+      for (const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch, itemFormat] of page) {
+        const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
+        if (!target || settled[id] !== -1) continue;
+        if (previous && (previous.get(fullKey(keyOf(quasiAt(level - 1, target.q)), datesAt(level - 1, branch, checkedOutAt, returnedAt)))?.size ?? 0) >= k) {
+          settled[id] = level - 1;
+          continue;
+        }
+        if (level > DATES_TOP) continue;
+        const group = fullKey(keyOf(quasiAt(level, target.q)), datesAt(level, branch, checkedOutAt, returnedAt));
+        let members = people.get(group);
+        if (!members) people.set(group, (members = new Set()));
+        if (patron !== null) {
+          let n = patronNumber.get(patron);
+          if (n === undefined) patronNumber.set(patron, (n = patronNumber.size));
+          members.add(n);
+        }
+      }
+    }
+    previous = people;
+  }
+
   const report: ExportReport = {
     k,
     read,
@@ -78,6 +115,7 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
     kept: 0,
     keyed: 0,
     generalized: { total: 0, byLevel: [0, 0, 0], withoutAttributes: 0 },
+    dates: { byLevel: [0, 0, 0, 0, 0] },
     dropped: 0,
     seconds: 0,
     rowsPerSecond: 0,
@@ -95,27 +133,36 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
       let chunk = '';
       for (const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch, itemFormat] of page) {
         const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
-        if (!target) {
+        const level = settled[id]!;
+        if (!target || level < 0) {
           report.dropped += 1;
           continue;
         }
-        const asRecorded = target.level === 0;
+        if (level > 0) report.dates.byLevel[level - 1]! += 1;
+        // The attributes' rung: their own ladder's, or the top when the dates ladder took them there.
+        const attributeLevel = level >= DATES_TOP ? TOP : target.level;
+        const asRecorded = attributeLevel === 0;
         if (asRecorded) report.kept += 1;
         else {
           report.generalized.total += 1;
-          report.generalized.byLevel[target.level - 1]! += 1;
+          report.generalized.byLevel[attributeLevel - 1]! += 1;
           if (ageBand === ANY && homeBranch === ANY) report.generalized.withoutAttributes += 1;
         }
-        const keyed = asRecorded && patron !== null;
+        // A key strings a patron's rows of a period together, and a set of rows singles people
+        // out far sooner than one row: only `keys` exports write it, on rows published as
+        // recorded on both ladders.
+        const keyed = options.keys === true && asRecorded && level === 0 && patron !== null;
         if (keyed) report.keyed += 1;
+        const published = datesAt(level, branch, checkedOutAt, returnedAt);
+        const q = quasiAt(level, target.q);
         const row: ExportRow = {
           patronKey: keyed ? pseudonym(patronId(patron), options.pseudonym.key, periodOf(checkedOutAt, options.pseudonym.period)) : null,
-          ageBand: target.q.ageBand,
-          homeBranch: target.q.homeBranch,
-          format: target.q.format,
-          branch,
-          checkoutDay: checkedOutAt.slice(0, 10),
-          returnDay: returnedAt?.slice(0, 10) ?? null,
+          ageBand: q.ageBand,
+          homeBranch: q.homeBranch,
+          format: q.format,
+          branch: published.branch,
+          checkoutDay: published.checkoutDay,
+          returnDay: published.returnDay,
         };
         options.onRow?.(id, row);
         chunk += line(format, row);

@@ -1,11 +1,11 @@
-import { UNKNOWN } from './groupedCounts.js';
-import type { PublishedGroup, PublishedTable } from './suppression.js';
+import type { AnswerGroup, AnswerTable } from './release/combine.js';
+import { UNKNOWN_VALUE } from './release/scopes.js';
 
 /** How a subgraph names a statistics group's fields in its schema. */
 export interface GroupFields<D extends string> {
   /** The field and value for dimension `d` taking `value` (e.g. BRANCH -> branch: a Branch reference). */
   field(d: D, value: string): [name: string, value: unknown];
-  /** The names of the additive counts, in the query's order (e.g. ['checkouts']). */
+  /** The names of the additive counts, in the release's order (e.g. ['checkouts']). */
   counts: readonly string[];
   /** The name of the distinct-people number (e.g. 'distinctBorrowers'). */
   people: string;
@@ -19,20 +19,26 @@ export interface ShapedStats {
 }
 
 /**
- * Names the groups of a published table for the schema: each grouped dimension's value (absent
- * where unknown), a margin's `dimension`, and the counts and people, all null when suppressed.
+ * Names the groups of an answer for the schema: each grouped dimension's value (absent where
+ * unknown), a margin's `dimension`, the counts (with `<count>MarginOfError` where noise protects
+ * them) and people, all null when suppressed.
  */
-export function shapeStats<D extends string>(table: PublishedTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
-  const shape = (group: PublishedGroup, dimensions: readonly D[], dimension: D | null): Record<string, unknown> => {
+export function shapeStats<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
+  const shape = (group: AnswerGroup, dimensions: readonly D[], dimension: D | null): Record<string, unknown> => {
     const out: Record<string, unknown> = { dimension, suppressed: group.suppressed };
     dimensions.forEach((d, i) => {
       const value = group.key[i];
-      if (value !== undefined && value !== UNKNOWN) {
+      if (value !== undefined && value !== UNKNOWN_VALUE) {
         const [name, shaped] = fields.field(d, value);
         out[name] = shaped;
       }
     });
-    fields.counts.forEach((name, i) => (out[name] = group.suppressed ? null : group.counts[i]));
+    fields.counts.forEach((name, i) => {
+      out[name] = group.suppressed ? null : (group.counts[i] ?? null);
+      // The half-width of the count's 95% interval, where noise protects it.
+      const moe = group.moe?.[i];
+      out[`${name}MarginOfError`] = group.suppressed || moe === undefined ? null : Math.round(moe * 100) / 100;
+    });
     out[fields.people] = group.suppressed ? null : group.people;
     return out;
   };

@@ -15,6 +15,8 @@ import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js
 import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
 import type { NonceStore } from '../privacy/sign/nonceStore.js';
 import { MetricsRegistry, startMetricsServer, type MetricsServer } from '../subgraph/metricsAccess.js';
+import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
+import { releaseDb } from '../analytics/release/tally.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -27,6 +29,8 @@ export interface RunningGraph {
   purge: PurgeSchedule | null;
   /** The loopback admin port's /metrics, one per process (empty: METRICS_PORT unset, or no subgraph served here). */
   metricsUrls: string[];
+  /** Settles when the months that closed while the graph was stopped are released (in the background). */
+  released: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,8 +51,10 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let nonces: NonceStore | undefined;
   let metricsServer: MetricsServer | null = null;
   const metrics = new MetricsRegistry();
+  let released: Promise<void> = Promise.resolve();
   let anchoring: Anchoring | null = null;
   const stop = async () => {
+    await released;
     await purge?.stop();
     await metricsServer?.stop();
     for (const { server } of running.reverse()) await server.stop();
@@ -108,7 +114,25 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
     const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
-      purge = startPurgeSchedule(purgeTargets, { rules: config.retention.rules, schedule: config.retention.schedule }, logger.child({ service: 'retention' }));
+      purge = startPurgeSchedule(
+        purgeTargets,
+        { rules: config.retention.rules, schedule: config.retention.schedule, release: { k: config.analytics.minCellSize, dp: config.analytics.dp } },
+        logger.child({ service: 'retention' }),
+      );
+    }
+    // Statistics are answered from releases of closed months only: release, in the background,
+    // any month that closed while the graph was stopped (answers list it as unreleased meanwhile).
+    if (databases && (wants('circulation') || wants('events'))) {
+      const served = databases;
+      released = releaseAllClosed(
+        { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined },
+        { k: config.analytics.minCellSize, dp: config.analytics.dp },
+      ).then(
+        (done) => {
+          if (done.length) logger.info({ months: done.length }, 'statistics released');
+        },
+        (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),
+      );
     }
     if (wants('gateway')) {
       const { startGateway } = await import('../gateway/gateway.js');
@@ -126,5 +150,5 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     await stop();
     throw error;
   }
-  return { urls, databases, purge, metricsUrls: metricsServer ? [metricsServer.url] : [], stop };
+  return { urls, databases, purge, metricsUrls: metricsServer ? [metricsServer.url] : [], released, stop };
 }

@@ -2,9 +2,10 @@
  * `npm run export:analytics -- --from 2026-01-01 --to 2026-06-30 --format csv|ndjson --out FILE
  *   [--k N] [--data-dir data]`
  *
- * Writes one de-identified row per loan checked out between the two days (inclusive): patron
- * key, age band, home branch, item format, branch, checkout day, return day; with the
- * quasi-identifiers made k-anonymous first (src/analytics/exportAnalytics.ts). Reads
+ * Writes one de-identified row per loan checked out between the two days (inclusive): age band,
+ * home branch, item format, branch, checkout day, return day (patron key with --keys); every
+ * combination of the published columns made k-anonymous by generalizing attributes, then dates
+ * (day, week, month) and branch (src/analytics/exportAnalytics.ts). Reads
  * circulation.db directly, in bounded memory. Progress goes to stderr, the summary to stdout;
  * bad flags exit 2, failures 1.
  */
@@ -25,6 +26,7 @@ interface Flags {
   format: ExportFormat;
   out: string;
   k?: number;
+  keys: boolean;
   dataDir?: string;
 }
 
@@ -42,12 +44,13 @@ function minimum(value: string): number {
 
 function parseFlags(argv: string[]): Flags {
   const program = new Command('export:analytics')
-    .description('Export de-identified loans for analytics, k-anonymous on age band x home branch x format')
+    .description('Export de-identified loans for analytics, k-anonymous on every published column')
     .requiredOption('--from <day>', 'first checkout day, YYYY-MM-DD', day)
     .requiredOption('--to <day>', 'last checkout day (inclusive), YYYY-MM-DD', day)
     .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('csv'))
     .requiredOption('--out <file>', 'the file to write')
     .option('--k <n>', 'fewest distinct people per exported group (default: ANALYTICS_MIN_CELL)', minimum)
+    .option('--keys', 'write patron keys (per checkout period) on rows published as recorded', false)
     .option('--data-dir <dir>', 'directory of the SQLite files (default: DATA_DIR)')
     .allowExcessArguments(false)
     .exitOverride();
@@ -94,13 +97,18 @@ function printReport(report: ExportReport, flags: Flags, out: string): void {
   const peak = process.resourceUsage().maxRSS / 1024;
   const lines = [
     `Exported ${fmt(report.written)} of ${fmt(report.read)} loans (${flags.from} to ${flags.to}) to ${out}`,
-    `in ${report.seconds.toFixed(1)} s (${fmt(report.rowsPerSecond)} rows/s, peak RSS ${peak.toFixed(0)} MB); every group of age band x home branch x format stands for at least k = ${report.k} people`,
-    row('kept as recorded', report.kept),
-    row('  with a patron key (still linked)', report.keyed),
-    row('generalized (no patron key)', report.generalized.total),
+    `in ${report.seconds.toFixed(1)} s (${fmt(report.rowsPerSecond)} rows/s, peak RSS ${peak.toFixed(0)} MB); every combination of all published columns stands for at least k = ${report.k} people`,
+    row('attributes kept as recorded', report.kept),
+    row('  with a patron key (--keys)', report.keyed),
+    row('attributes generalized', report.generalized.total),
     row('  age band widened', wide),
     row('  and home branch hidden', noHome),
     row('  age band and home branch hidden', neither, report.generalized.withoutAttributes ? ` (${fmt(report.generalized.withoutAttributes)} had no borrower attributes)` : ''),
+    row('dates to the week', report.dates.byLevel[0]),
+    row('dates to the month', report.dates.byLevel[1]),
+    row('  and no return date', report.dates.byLevel[2]),
+    row('  and no branch', report.dates.byLevel[3]),
+    row('  and (to reach k) no attributes', report.dates.byLevel[4]),
     row('dropped (group below k at the top)', report.dropped),
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -121,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       out: path.resolve(flags.out),
       k: flags.k ?? config.analytics.minCellSize,
       pseudonym: { key: config.analytics.pseudonymKey, period: config.analytics.pseudonymPeriod },
+      keys: flags.keys,
       onProgress: progress.report,
     });
     progress.stop();

@@ -36,6 +36,10 @@ const EnvSchema = z.object({
   PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY must be at least 32 characters').optional(),
   PSEUDONYM_PERIOD: z.enum(PSEUDONYM_PERIODS).default('month'),
   ANALYTICS_MIN_CELL: z.coerce.number().int().min(2).max(1000).default(10),
+  /** Privacy loss per person and month of a differentially private statistics release (docs in README). */
+  ANALYTICS_DP_EPSILON: z.coerce.number().positive().max(10).default(1),
+  /** The most checkouts (registrations) one person counts for in a month of a DP release. */
+  ANALYTICS_DP_CONTRIBUTION: z.coerce.number().int().min(1).max(100).default(8),
   PRIVACY_ENFORCEMENT: onOff.default('on'),
   GATEWAY_PREFILTER: onOff.default('on'),
   CONTEXT_SIGNING: onOff.default('on'),
@@ -109,7 +113,7 @@ export interface Config {
    * service, and is not the context secret), and k, the fewest distinct people a published
    * statistic or exported group may stand for.
    */
-  analytics: { pseudonymKey: string; pseudonymPeriod: PseudonymPeriod; minCellSize: number };
+  analytics: { pseudonymKey: string; pseudonymPeriod: PseudonymPeriod; minCellSize: number; dp: { epsilon: number; contribution: number } };
   privacyEnforcement: boolean;
   /** The gateway drops fields the caller can never receive before planning. */
   gatewayPrefilter: boolean;
@@ -215,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pseudonymKey: e.PSEUDONYM_KEY ?? `${e.JWT_SECRET}:analytics-pseudonyms`,
       pseudonymPeriod: e.PSEUDONYM_PERIOD,
       minCellSize: e.ANALYTICS_MIN_CELL,
+      dp: { epsilon: e.ANALYTICS_DP_EPSILON, contribution: e.ANALYTICS_DP_CONTRIBUTION },
     },
     privacyEnforcement: e.PRIVACY_ENFORCEMENT === 'on',
     gatewayPrefilter: e.GATEWAY_PREFILTER === 'on',

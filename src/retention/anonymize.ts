@@ -8,6 +8,8 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import type { EventsTables } from '../../subgraphs/events/migrations.js';
 import { cutoff, loanCutoffs, type LoanCutoffs, type RetentionRules } from './rules.js';
+import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
+import { releaseDb, tallyLinked } from '../analytics/release/tally.js';
 
 /** The tables the purge anonymizes. */
 export const PURGE_TABLES = ['loans', 'fines', 'holds', 'registrations'] as const;
@@ -84,6 +86,8 @@ export async function dueLoanIds(db: Kysely<CirculationTables>, cuts: LoanCutoff
  */
 export async function anonymizeLoans(db: Kysely<CirculationTables>, ids: readonly number[]): Promise<Pick<TableCounts, 'loans' | 'fines'>> {
   if (ids.length === 0) return { loans: 0, fines: 0 };
+  // Statistics count distinct borrowers of months not yet released from this tally (history survives).
+  await tallyLinked(releaseDb(db), CIRCULATION_SCOPE, { ids });
   const loans = await sql`UPDATE loans SET patron_id = NULL, checked_out_at = ${day('checked_out_at')},
       due_at = ${day('due_at')}, returned_at = ${day('returned_at')}
     WHERE id IN ${idList(ids)} AND patron_id IS NOT NULL`.execute(db);
@@ -168,6 +172,7 @@ export async function dueRegistrationIds(db: Kysely<EventsTables>, cut: string |
 /** Anonymizes the registrations `ids`: the event, the day of registering and attendance stay. */
 export async function anonymizeRegistrations(db: Kysely<EventsTables>, ids: readonly number[]): Promise<number> {
   if (ids.length === 0) return 0;
+  await tallyLinked(releaseDb(db), EVENTS_SCOPE, { ids });
   const result = await sql`UPDATE registrations SET patron_id = NULL, registered_at = ${day('registered_at')}
     WHERE id IN ${idList(ids)} AND patron_id IS NOT NULL`.execute(db);
   return affected(result);

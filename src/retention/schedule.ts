@@ -3,6 +3,8 @@ import type { Logger } from '../log/logger.js';
 import type { RetentionConfig } from './config.js';
 import { purge, type PurgeReport, type PurgeTargets } from './purge.js';
 import { describeRule } from './rules.js';
+import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
+import { releaseDb } from '../analytics/release/tally.js';
 
 /** The in-process purge: a cron job over the open databases. */
 export interface PurgeSchedule {
@@ -21,16 +23,27 @@ export interface PurgeSchedule {
  */
 export function startPurgeSchedule(
   targets: PurgeTargets,
-  config: { rules: RetentionConfig['rules']; schedule: NonNullable<RetentionConfig['schedule']> },
+  config: { rules: RetentionConfig['rules']; schedule: NonNullable<RetentionConfig['schedule']>; release?: { k: number; dp: { epsilon: number; contribution: number } } },
   logger: Logger,
 ): PurgeSchedule {
   const controller = new AbortController();
   let running: Promise<PurgeReport | null> | null = null;
   const rules = Object.fromEntries(Object.entries(config.rules).map(([k, rule]) => [k, describeRule(rule)]));
 
+  /** Statistics: months that closed since the last run are released before the purge unlinks more rows. */
+  const releaseClosed = async (): Promise<void> => {
+    if (!config.release) return;
+    const released = await releaseAllClosed(
+      { circulation: targets.circulation && releaseDb(targets.circulation), events: targets.events && releaseDb(targets.events) },
+      { k: config.release.k, dp: config.release.dp },
+    );
+    if (released.length) logger.info({ released: released.map((r) => r.id) }, 'statistics released');
+  };
+
   const runNow = (): Promise<PurgeReport | null> => {
     if (running) return running;
-    running = purge(targets, { rules: config.rules, signal: controller.signal })
+    running = releaseClosed()
+      .then(() => purge(targets, { rules: config.rules, signal: controller.signal }))
       .then(
         (report) => {
           const { anonymized, seconds, rowsPerSecond, batches, interrupted, vacuumSeconds, checkpointed } = report;

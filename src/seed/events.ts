@@ -7,6 +7,7 @@ import { type PatronState, type SeedContext, STREAMS, eventId } from './context.
 import { type Audience, DENVER_UTC_OFFSET_HOURS, PROGRAMS } from './programs.js';
 import { Random, seededFaker } from './random.js';
 import { toDay } from '../retention/rules.js';
+import { releaseDb, tallyRows } from '../analytics/release/tally.js';
 
 type EventRow = EventsTables['events'];
 type RegistrationRow = Omit<EventsTables['registrations'], 'id'>;
@@ -82,6 +83,9 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
   const adults: number[] = [];
   patrons.adult.forEach((a, i) => (a ? adults : minors).push(i));
 
+  /** Who registered for each row and where, for the statistics tally (the row itself may be anonymized). */
+  const tallied = new WeakMap<RegistrationRow, { patronId: string; month: string; branch: string }>();
+
   function* registrations(): Generator<RegistrationRow> {
     for (const event of events) {
       const past = event.start < anchor;
@@ -97,12 +101,14 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
       }
       for (const p of chosen) {
         const registered = Math.min(event.start - rng.int(60, 30 * 24 * 60) * MINUTE, anchor - rng.int(60, 10 * 24 * 60) * MINUTE);
-        yield {
+        const row: RegistrationRow = {
           event_id: event.row.id,
           patron_id: anonymous ? null : (patrons.ids[p] ?? null),
           registered_at: anonymous ? toDay(iso(registered)) : iso(registered),
           attended: past && rng.chance(0.8) ? 1 : 0,
         };
+        if (patrons.ids[p]) tallied.set(row, { patronId: patrons.ids[p], month: event.row.starts_at.slice(0, 7), branch: event.row.branch_id });
+        yield row;
       }
       for (const patronId of event.personas) {
         yield {
@@ -120,7 +126,14 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
   const written = await writeInChunks(
     registrations(),
     (chunk) =>
-      insertChunk(ctx.db.events, chunk, (trx, rows) => trx.insertInto('registrations').values(rows).execute()),
+      insertChunk(ctx.db.events, chunk, async (trx, rows) => {
+        const ids = await trx.insertInto('registrations').values(rows).returning('id').execute();
+        const linked = rows.flatMap((row, i) => {
+          const t = tallied.get(row);
+          return t ? [{ rowId: ids[i]!.id, month: t.month, cell: t.branch, patronId: t.patronId }] : [];
+        });
+        await tallyRows(releaseDb(trx), 'events', linked);
+      }),
     (done) => ctx.progress('registrations', done, expected),
   );
   ctx.count('events.registrations', written);

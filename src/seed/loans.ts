@@ -7,6 +7,9 @@ import { IN_SERVICE, LOAN_DAYS_BY_INDEX } from './formats.js';
 import { Random, drawShare } from './random.js';
 import { ageBandOfAge } from '../privacy/redact/deidentify.js';
 import { toDay } from '../retention/rules.js';
+import { tallyRows, releaseDb } from '../analytics/release/tally.js';
+import { KEY_SEPARATOR } from '../analytics/release/tables.js';
+import { FORMATS } from './formats.js';
 
 type LoanRow = Omit<CirculationTables['loans'], 'id'>;
 
@@ -63,6 +66,16 @@ export async function seedLoans(
     patron_home_branch_id: BRANCHES[patrons.homeBranch[p] ?? 0]?.id ?? null,
   });
 
+  /** Who borrowed each row and in which cell, for the statistics tally (the row itself may be anonymized). */
+  const tallied = new WeakMap<LoanRow, { patronId: string; format: string }>();
+  const tallyOf = (rows: LoanRow[], ids: readonly number[]) =>
+    rows.flatMap((row, i) => {
+      const t = tallied.get(row);
+      if (!t) return [];
+      const cell = [row.branch_id, t.format, row.patron_age_band ?? '', row.patron_home_branch_id ?? ''].join(KEY_SEPARATOR);
+      return [{ rowId: ids[i]!, month: row.checked_out_at.slice(0, 7), cell, patronId: t.patronId }];
+    });
+
   function* loans(): Generator<LoanRow> {
     if (patronCount === 0) return;
     let remaining = target;
@@ -72,6 +85,7 @@ export async function seedLoans(
       const k = drawShare(rng, remaining, itemCount - n, 0, MAX_LOANS_PER_ITEM);
       if (k === 0) continue;
       const format = catalog.workFormat[catalog.itemWork[n] ?? 0] ?? 0;
+      const formatName = FORMATS[format] ?? '';
       const period = (LOAN_DAYS_BY_INDEX[format] ?? 21) * DAY;
       const branchId = BRANCHES[catalog.itemBranch[n] ?? 0]?.id ?? 'br_01';
       const item = itemId(n);
@@ -85,7 +99,7 @@ export async function seedLoans(
           ? anchor - mins(24 * 60, 45 * 24 * 60)
           : anchor + DAY + mins(0, Math.max(0, span - DAY) / MINUTE - 1);
         const p = pickPatron(rng, patronCount);
-        perItem.push({
+        const open: LoanRow = {
           item_id: item,
           patron_id: patrons.ids[p] ?? null,
           branch_id: branchId,
@@ -94,7 +108,9 @@ export async function seedLoans(
           returned_at: null,
           renewals: r,
           ...borrower(p, due - span),
-        });
+        };
+        if (patrons.ids[p]) tallied.set(open, { patronId: patrons.ids[p], format: formatName });
+        perItem.push(open);
         catalog.itemOnLoan[n] = 1;
         cursor = due - span;
         made = 1;
@@ -111,7 +127,7 @@ export async function seedLoans(
         const p = pickPatron(rng, patronCount);
         const keep = late || patrons.readingHistory[p] === 1;
         const date = keep ? iso : (ms: number) => toDay(iso(ms));
-        perItem.push({
+        const returnedLoan: LoanRow = {
           item_id: item,
           patron_id: keep ? (patrons.ids[p] ?? null) : null,
           branch_id: branchId,
@@ -120,7 +136,9 @@ export async function seedLoans(
           returned_at: date(returned),
           renewals: r,
           ...borrower(p, checkedOut),
-        });
+        };
+        if (patrons.ids[p]) tallied.set(returnedLoan, { patronId: patrons.ids[p], format: formatName });
+        perItem.push(returnedLoan);
         cursor = checkedOut;
       }
       remaining -= perItem.length;
@@ -132,7 +150,12 @@ export async function seedLoans(
   ctx.progress('loans', 0, target);
   const written = await writeInChunks(
     loans(),
-    (chunk) => insertChunk(ctx.db.circulation, chunk, (trx, rows) => trx.insertInto('loans').values(rows).execute()),
+    (chunk) =>
+      insertChunk(ctx.db.circulation, chunk, async (trx, rows) => {
+        const ids = await trx.insertInto('loans').values(rows).returning('id').execute();
+        // The tally statistics count distinct borrowers from, taken while the seed still knows them.
+        await tallyRows(releaseDb(trx), 'circulation', tallyOf(rows, ids.map((r) => r.id)));
+      }),
     (done) => ctx.progress('loans', Math.min(done, target), target),
   );
   ctx.count('circulation.loans', written);

@@ -1,5 +1,6 @@
 import { sql, type Generated, type Kysely } from 'kysely';
 import type { Migrations } from '../../src/db/open.js';
+import { createReleaseTables, type ReleaseTables } from '../../src/analytics/release/tables.js';
 
 /** Circulation tables, versioned: add a new entry for every change, never edit a shipped one. */
 export const circulationMigrations: Migrations = {
@@ -161,10 +162,17 @@ export const circulationMigrations: Migrations = {
       await db.schema.alterTable('legal_orders').addColumn('sealed_until', 'text').execute();
     },
   },
+  // Statistics releases (src/analytics/release): the per-month tally of distinct borrowers and
+  // the frozen, versioned releases every statistics answer is computed from.
+  '0006_stats_releases': {
+    async up(db: Kysely<unknown>) {
+      await createReleaseTables(db);
+    },
+  },
 };
 
 /** Row shapes of the circulation database. Dates are ISO 8601 strings (UTC). */
-export interface CirculationTables {
+export interface CirculationTables extends ReleaseTables {
   patrons: {
     id: string;
     card_number: string;

@@ -1,5 +1,6 @@
 import type { Generated, Kysely } from 'kysely';
 import type { Migrations } from '../../src/db/open.js';
+import { createReleaseTables, type ReleaseTables } from '../../src/analytics/release/tables.js';
 
 /** Events tables, versioned: add a new entry for every change, never edit a shipped one. */
 export const eventsMigrations: Migrations = {
@@ -34,10 +35,17 @@ export const eventsMigrations: Migrations = {
         .execute();
     },
   },
+  // Statistics releases (src/analytics/release): the per-month tally of distinct registrants and
+  // the frozen, versioned releases every statistics answer is computed from.
+  '0002_stats_releases': {
+    async up(db: Kysely<unknown>) {
+      await createReleaseTables(db);
+    },
+  },
 };
 
 /** Row shapes of the events database. */
-export interface EventsTables {
+export interface EventsTables extends ReleaseTables {
   events: {
     id: string;
     title: string;

@@ -7,6 +7,7 @@ import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { EventsTables } from './migrations.js';
 import { createEventsLoaders, eventsResolvers, type EventsContext } from './resolvers.js';
+import { activityTimeResolvers } from './activityTimes.js';
 import { eventStatsResolvers } from './stats.js';
 import { EventsStore } from './store.js';
 
@@ -18,7 +19,7 @@ export function createEventsService(
   const store = new EventsStore(database.db);
   // On-behalf registration resolves cards through circulation; a source that cannot refuses all.
   const cards = isCardDirectory(options.facts) ? options.facts : NO_CARDS;
-  const resolvers = mergeResolvers(eventsResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
+  const resolvers = mergeResolvers(eventsResolvers, activityTimeResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
   const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers }), {
     enabled: options.config.privacyEnforcement,
   });

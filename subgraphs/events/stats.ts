@@ -1,9 +1,8 @@
-import { sql, type RawBuilder } from 'kysely';
-import { graphError } from '../../src/errors/codes.js';
-import { groupedTable, type GroupedQuery } from '../../src/analytics/groupedCounts.js';
-import { monthRange, type MonthRange } from '../../src/analytics/monthRange.js';
+import { answerFromReleases, type Protection } from '../../src/analytics/release/answer.js';
+import { EVENTS_SCOPE } from '../../src/analytics/release/scopes.js';
+import { releaseDb } from '../../src/analytics/release/tally.js';
+import { monthRange } from '../../src/analytics/monthRange.js';
 import { shapeStats } from '../../src/analytics/shape.js';
-import { suppress } from '../../src/analytics/suppression.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
 import type { EventsContext } from './resolvers.js';
 
@@ -15,33 +14,17 @@ export const EVENT_DIMENSIONS = ['BRANCH', 'MONTH'] as const;
 /** One of them. */
 export type EventDimension = (typeof EVENT_DIMENSIONS)[number];
 
-/** The most groups one answer may have. */
-export const MAX_GROUPS = 20_000;
-
-const EXPRESSION: Record<EventDimension, RawBuilder<unknown>> = {
-  BRANCH: sql`e.branch_id`,
-  MONTH: sql`substr(e.starts_at, 1, 7)`,
-};
-
-/** Registrations, attendances and distinct (still linked) registrants of events starting within `range`. */
-export function eventsQuery(range: MonthRange, groupBy: readonly EventDimension[]): GroupedQuery {
-  return {
-    from: sql`FROM registrations r JOIN events e ON e.id = r.event_id WHERE e.starts_at >= ${range.start} AND e.starts_at < ${range.end}`,
-    dimensions: groupBy.map((d) => EXPRESSION[d]),
-    counts: [sql`count(*)`, sql`coalesce(sum(r.attended), 0)`],
-    people: sql`count(DISTINCT r.patron_id)`,
-  };
-}
-
 interface StatsArgs {
   from: string;
   to: string;
   groupBy?: EventDimension[] | null;
+  protection?: Protection | null;
 }
 
 /**
  * `Query.eventStats`, for analytics, events staff and the records custodian: registrations and
- * attendance per group, suppressed like circulation's with k = `minCellSize`.
+ * attendance per group, from the frozen releases of the range's closed months alone, like
+ * circulation's.
  */
 export function eventStatsResolvers(options: { minCellSize: number }) {
   return {
@@ -50,16 +33,16 @@ export function eventStatsResolvers(options: { minCellSize: number }) {
         requireRole(ctx.privacy.caller, ['analytics', 'staff', 'custodian'], ['events']);
         const range = monthRange(args.from, args.to);
         const groupBy = [...new Set(args.groupBy ?? [])];
-        const table = await groupedTable(ctx.store.db, eventsQuery(range, groupBy), MAX_GROUPS);
-        if (table === null) {
-          throw graphError('BAD_USER_INPUT', `More than ${MAX_GROUPS} groups: narrow the range or group by fewer dimensions.`);
-        }
-        const shaped = shapeStats(suppress(table, options.minCellSize), groupBy, {
+        const protection = args.protection ?? 'SUPPRESSION';
+        const answer = await answerFromReleases(releaseDb(ctx.store.db), EVENTS_SCOPE, range, groupBy, protection);
+        const shaped = shapeStats(answer.table, groupBy, {
           field: (d, value) => (d === 'BRANCH' ? ['branch', { __typename: 'Branch', id: value }] : ['month', value]),
           counts: ['registrations', 'attended'],
           people: 'distinctPatrons',
         });
-        return { from: range.from, to: range.to, groupBy, minGroupSize: options.minCellSize, ...shaped };
+        const ks = answer.releases.map((r) => r.minGroupSize ?? options.minCellSize);
+        const k = protection === 'SUPPRESSION' ? (ks.length ? Math.min(...ks) : options.minCellSize) : null;
+        return { from: range.from, to: range.to, groupBy, protection, minGroupSize: k, releases: answer.releases, unreleasedMonths: answer.unreleasedMonths, ...shaped };
       },
     },
   };

@@ -17,6 +17,7 @@ import { ANY, atLevel, GroupCounts, keyOf, planRecoding, WIDE_AGE_BAND } from '.
 import { patronId } from '../../src/privacy/context/ids.js';
 import { ageBand, pseudonym } from '../../src/privacy/redact/deidentify.js';
 import { periodOf } from '../../src/privacy/redact/pseudonymPeriod.js';
+import { isoWeek } from '../../src/analytics/exportLadder.js';
 import { seed } from '../../src/seed/seed.js';
 
 const K = 10;
@@ -83,12 +84,12 @@ describe('the export of the demo seed', () => {
     expect(rows).toEqual([...observed.entries()].sort(([a], [b]) => a - b).map(([, row]) => row));
   });
 
-  it(`is k-anonymous: each group of age band x home branch x format stands for at least ${K} distinct patrons`, async () => {
+  it(`is k-anonymous on every published column: each combination stands for at least ${K} distinct patrons`, async () => {
     const patronOf = await presentedPatrons(databases.circulation.db);
     const people = new Map<string, Set<string>>();
     const rows = new Map<string, number>();
     for (const [id, row] of observed) {
-      const group = `${row.ageBand}|${row.homeBranch}|${row.format}`;
+      const group = `${row.ageBand}|${row.homeBranch}|${row.format}|${row.branch}|${row.checkoutDay}|${row.returnDay}`;
       rows.set(group, (rows.get(group) ?? 0) + 1);
       const patron = patronOf.get(id);
       if (!people.has(group)) people.set(group, new Set());
@@ -97,9 +98,12 @@ describe('the export of the demo seed', () => {
     expect(rows.size).toBeGreaterThan(10);
     for (const [group, members] of people) expect(members.size, group).toBeGreaterThanOrEqual(K);
     for (const [group, n] of rows) expect(n, group).toBeGreaterThanOrEqual(K);
+    // The issue's count: no row is unique on the published columns, and most are still written.
+    expect([...rows.values()].filter((n) => n === 1)).toEqual([]);
+    expect(report.written).toBeGreaterThan(report.read / 3);
   });
 
-  it('generalizes only along the ladder, and keys a row only when it is kept as recorded', async () => {
+  it('generalizes only along the ladders, and writes no patron key unless asked', async () => {
     const loans = await databases.circulation.db.selectFrom('loans').select(['id', 'patron_id', 'patron_age_band', 'patron_home_branch_id', 'checked_out_at']).execute();
     const byId = new Map(loans.map((l) => [l.id, l]));
     const patronOf = await presentedPatrons(databases.circulation.db);
@@ -110,12 +114,29 @@ describe('the export of the demo seed', () => {
       const asRecorded = row.ageBand === loan.patron_age_band && row.homeBranch === loan.patron_home_branch_id;
       expect([loan.patron_age_band, WIDE_AGE_BAND[loan.patron_age_band ?? ''], ANY]).toContain(row.ageBand);
       expect([loan.patron_home_branch_id, ANY]).toContain(row.homeBranch);
-      if (asRecorded && patron) {
-        expect(row.patronKey).toBe(pseudonym(patronId(patron), KEY, periodOf(loan.checked_out_at, 'month')));
-      } else {
-        expect(row.patronKey).toBeNull();
-      }
+      void asRecorded;
+      void patron;
+      expect(row.patronKey).toBeNull();
+      const day = loan.checked_out_at.slice(0, 10);
+      expect([day, isoWeek(day), day.slice(0, 7)]).toContain(row.checkoutDay);
+    }
+  });
+
+  it('with keys asked for, keys only rows published as recorded, by the checkout period', async () => {
+    const seen = new Map<number, ExportRow>();
+    const keyed = await exportAnalytics({
+      database: databases.circulation, window: WINDOW, format: 'csv', out: path.join(dir, 'keyed.csv'), k: 2, keys: true,
+      pseudonym: { key: KEY, period: 'month' }, onRow: (id, row) => seen.set(id, row),
+    });
+    const loans = new Map((await databases.circulation.db.selectFrom('loans').select(['id', 'patron_id', 'checked_out_at', 'patron_age_band', 'patron_home_branch_id']).execute()).map((l) => [l.id, l]));
+    const patronOf = await presentedPatrons(databases.circulation.db);
+    expect(keyed.keyed).toBeGreaterThan(0);
+    for (const [id, row] of seen) {
+      if (row.patronKey === null) continue;
+      const loan = loans.get(id)!;
       expect(row.checkoutDay).toBe(loan.checked_out_at.slice(0, 10));
+      expect([row.ageBand, row.homeBranch]).toEqual([loan.patron_age_band, loan.patron_home_branch_id]);
+      expect(row.patronKey).toBe(pseudonym(patronId(patronOf.get(id)!), KEY, periodOf(loan.checked_out_at, 'month')));
     }
   });
 
@@ -147,7 +168,7 @@ describe('the export of the demo seed', () => {
     const patronOf = await presentedPatrons(databases.circulation.db);
     const people = new Map<string, Set<string>>();
     for (const [id, row] of seen) {
-      const group = `${row.ageBand}|${row.homeBranch}|${row.format}`;
+      const group = `${row.ageBand}|${row.homeBranch}|${row.format}|${row.branch}|${row.checkoutDay}|${row.returnDay}`;
       if (!people.has(group)) people.set(group, new Set());
       const patron = patronOf.get(id);
       if (patron) people.get(group)!.add(patron);
@@ -168,7 +189,7 @@ describe('loans from before borrower attributes were recorded (migration 0003)',
       await copy.circulation.db.updateTable('loans').set({ patron_age_band: null, patron_home_branch_id: null }).execute();
       const seen = new Map<number, ExportRow>();
       const result = await exportAnalytics({
-        database: copy.circulation, window: WINDOW, format: 'csv', out: path.join(legacy, 'loans.csv'), k: 2,
+        database: copy.circulation, window: WINDOW, format: 'csv', out: path.join(legacy, 'loans.csv'), k: 2, keys: true,
         pseudonym: { key: KEY, period: 'month' }, onRow: (id, row) => seen.set(id, row),
       });
       const patronOf = await presentedPatrons(db);
@@ -187,8 +208,8 @@ describe('loans from before borrower attributes were recorded (migration 0003)',
         expect(row.ageBand).toBe(ageBand(p.birth_date, loans.get(id)!.checked_out_at.slice(0, 10)));
         expect(row.homeBranch).toBe(p.home_branch_id);
       }
-      expect(linked).toBeGreaterThan(1000);
-      expect(result.generalized.withoutAttributes).toBe([...patronOf.values()].filter((p) => p === null).length);
+      expect(linked).toBeGreaterThan(100);
+      expect(result.generalized.withoutAttributes).toBeLessThanOrEqual([...patronOf.values()].filter((p) => p === null).length);
     } finally {
       for (const d of Object.values(copy)) await d.close();
     }

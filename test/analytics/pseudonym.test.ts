@@ -41,14 +41,20 @@ const base = buildSchema(`${privacySdl}
   type Query { loans: [Loan!]! }
 `);
 const PATRONS = ['pat_4c2e9a71d05b', 'pat_9b73f0e6a218', 'pat_1e8d5c3b7f90'];
-(base.getQueryType() as GraphQLObjectType).getFields().loans!.resolve = () => PATRONS.map((p, i) => ({ id: String(i), patronId: p, key: p }));
+/** When the fixture's loans were checked out; each test sets it. */
+let checkout = '2026-03-15T10:00:00Z';
+(base.getQueryType() as GraphQLObjectType).getFields().loans!.resolve = () => PATRONS.map((p, i) => ({ id: String(i), patronId: p, checkedOut: checkout }));
+// As circulation's resolver does: the period of the record; the guard keys the patron for it.
+(base.getType('Loan') as GraphQLObjectType).getFields().key!.resolve = (l: { checkedOut: string }, _: unknown, ctx: { privacy: { pseudonym: { unit: PseudonymPeriod } } }) =>
+  periodOf(l.checkedOut, ctx.privacy.pseudonym.unit);
 const schema = enforcePrivacy(base);
 const KEY = 'pseudonym-key-for-analytics-tests-0123456789';
 
 const analytics: DisclosureContext = { ...anonymousContext('r'), principal: principalId('analytics:planning'), roles: ['analytics'] };
 const staff: DisclosureContext = { ...anonymousContext('r'), principal: principalId('staff:desk'), roles: ['staff'], duties: ['circulation'] };
 
-async function keys(caller: DisclosureContext, now: string, period: PseudonymPeriod, key = KEY) {
+async function keys(caller: DisclosureContext, at: string, period: PseudonymPeriod, key = KEY, now = '2026-06-20T08:00:00Z') {
+  checkout = at;
   const privacy = createPrivacyContext({
     caller, source: { load: async () => [] }, now: new Date(now), pseudonymKey: key, pseudonymPeriod: period,
     logger: createLogger('t', 'silent'),
@@ -58,7 +64,7 @@ async function keys(caller: DisclosureContext, now: string, period: PseudonymPer
 }
 
 describe('patron keys through the privacy guard', () => {
-  it('analytics get the keyed pseudonym of the period, never the id', async () => {
+  it('analytics get the keyed pseudonym of the checkout period (not the request period), never the id', async () => {
     const { keys: got, errors } = await keys(analytics, '2026-03-15T10:00:00Z', 'month');
     expect(errors).toEqual([]);
     expect(got).toEqual(PATRONS.map((p) => pseudonym(patronId(p), KEY, '2026-03')));
@@ -72,7 +78,7 @@ describe('patron keys through the privacy guard', () => {
     { period: 'month' as const, same: ['2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z'], next: '2026-04-01T00:00:00Z' },
     { period: 'quarter' as const, same: ['2026-01-01T00:00:00Z', '2026-03-31T23:59:59Z'], next: '2026-04-01T00:00:00Z' },
     { period: 'year' as const, same: ['2026-01-01T00:00:00Z', '2026-12-31T23:59:59Z'], next: '2027-01-01T00:00:00Z' },
-  ])('per $period: the same within it, all different in the next', async ({ period, same, next }) => {
+  ])('per $period: the same for checkouts within it, all different in the next', async ({ period, same, next }) => {
     const [a, b, c] = await Promise.all([keys(analytics, same[0]!, period), keys(analytics, same[1]!, period), keys(analytics, next, period)]);
     expect(b.keys).toEqual(a.keys);
     for (const [i, k] of c.keys.entries()) expect(k).not.toBe(a.keys[i]);
@@ -82,6 +88,14 @@ describe('patron keys through the privacy guard', () => {
   it('another key gives unrelated pseudonyms', async () => {
     const [a, b] = await Promise.all([keys(analytics, '2026-03-15T00:00:00Z', 'month'), keys(analytics, '2026-03-15T00:00:00Z', 'month', `${KEY}-rotated`)]);
     for (const [i, k] of b.keys.entries()) expect(k).not.toBe(a.keys[i]);
+  });
+
+  it('the time of the request does not change a key', async () => {
+    const [a, b] = await Promise.all([
+      keys(analytics, '2026-03-15T10:00:00Z', 'month', KEY, '2026-03-20T00:00:00Z'),
+      keys(analytics, '2026-03-15T10:00:00Z', 'month', KEY, '2027-01-02T00:00:00Z'),
+    ]);
+    expect(b.keys).toEqual(a.keys);
   });
 
   it('no one else receives it, staff included', async () => {
@@ -113,9 +127,10 @@ describe('configuration', () => {
     expect(config.analytics.pseudonymKey).not.toBe(config.contextSecret);
   });
 
-  it('reads PSEUDONYM_KEY, PSEUDONYM_PERIOD and ANALYTICS_MIN_CELL', () => {
-    const config = loadConfig({ NODE_ENV: 'test', PSEUDONYM_KEY: 'p'.repeat(40), PSEUDONYM_PERIOD: 'quarter', ANALYTICS_MIN_CELL: '25' });
-    expect(config.analytics).toEqual({ pseudonymKey: 'p'.repeat(40), pseudonymPeriod: 'quarter', minCellSize: 25 });
+  it('reads PSEUDONYM_KEY, PSEUDONYM_PERIOD, ANALYTICS_MIN_CELL and the DP parameters', () => {
+    const config = loadConfig({ NODE_ENV: 'test', PSEUDONYM_KEY: 'p'.repeat(40), PSEUDONYM_PERIOD: 'quarter', ANALYTICS_MIN_CELL: '25', ANALYTICS_DP_EPSILON: '0.5', ANALYTICS_DP_CONTRIBUTION: '4' });
+    expect(config.analytics).toEqual({ pseudonymKey: 'p'.repeat(40), pseudonymPeriod: 'quarter', minCellSize: 25, dp: { epsilon: 0.5, contribution: 4 } });
+    expect(loadConfig({ NODE_ENV: 'test' }).analytics.dp).toEqual({ epsilon: 1, contribution: 8 });
   });
 
   it.each([
@@ -123,6 +138,8 @@ describe('configuration', () => {
     { env: { PSEUDONYM_KEY: 'short' }, message: /PSEUDONYM_KEY must be at least 32 characters/ },
     { env: { ANALYTICS_MIN_CELL: '1' }, message: /ANALYTICS_MIN_CELL/ },
     { env: { ANALYTICS_MIN_CELL: 'ten' }, message: /ANALYTICS_MIN_CELL/ },
+    { env: { ANALYTICS_DP_EPSILON: '0' }, message: /ANALYTICS_DP_EPSILON/ },
+    { env: { ANALYTICS_DP_CONTRIBUTION: '0' }, message: /ANALYTICS_DP_CONTRIBUTION/ },
   ])('refuses $env', ({ env, message }) => {
     expect(() => loadConfig({ NODE_ENV: 'test', ...env })).toThrow(message);
   });

@@ -130,8 +130,11 @@ describe('deidentifyValue', () => {
   const ID = patronId('pat_4c2e9a71d05b');
 
   it.each([
-    { name: 'PSEUDONYM of a subject -> its pseudonym', strategy: 'PSEUDONYM' as const, value: ID, subject: ID, expected: pseudonym(ID, 'k', '2026-Q1') },
-    { name: 'PSEUDONYM without a subject -> null', strategy: 'PSEUDONYM' as const, value: ID, subject: null, expected: null },
+    // The field gives the period of its record (the checkout's); the subject is keyed for that period.
+    { name: 'PSEUDONYM of a subject for a record of 2025-11 -> its pseudonym of 2025-11', strategy: 'PSEUDONYM' as const, value: '2025-11', subject: ID, expected: pseudonym(ID, 'k', '2025-11') },
+    { name: 'PSEUDONYM for a quarter -> the pseudonym of that quarter', strategy: 'PSEUDONYM' as const, value: '2026-Q1', subject: ID, expected: pseudonym(ID, 'k', '2026-Q1') },
+    { name: 'PSEUDONYM without a subject -> null', strategy: 'PSEUDONYM' as const, value: '2026-Q1', subject: null, expected: null },
+    { name: 'PSEUDONYM of a value that is no period (the id itself) -> null', strategy: 'PSEUDONYM' as const, value: ID, subject: ID, expected: null },
     { name: 'AGE_BAND of a date -> its band', strategy: 'AGE_BAND' as const, value: '2013-09-01', subject: ID, expected: '0-12' },
     { name: 'AGE_BAND of null -> null', strategy: 'AGE_BAND' as const, value: null, subject: ID, expected: null },
     { name: 'AGE_BAND of a number -> null', strategy: 'AGE_BAND' as const, value: 1991, subject: ID, expected: null },
@@ -143,6 +146,7 @@ describe('deidentifyValue', () => {
   });
 
   it('never returns the raw patron id under PSEUDONYM', () => {
-    expect(deidentifyValue('PSEUDONYM', ID, ID, options)).not.toContain(ID);
+    expect(deidentifyValue('PSEUDONYM', '2026-Q1', ID, options)).not.toContain(ID);
+    expect(deidentifyValue('PSEUDONYM', ID, ID, options)).toBeNull();
   });
 });

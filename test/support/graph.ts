@@ -41,6 +41,7 @@ export async function startTestGraph(env: Record<string, string> = {}, logSink?:
   });
   const logger = createLogger('test', config.logLevel, logSink);
   const graph = await startGraph(config, logger);
+  await graph.released;
   const gatewayUrl = graph.urls.gateway!;
   const tokens = new Map<PersonaName, string>();
   const token = async (persona: PersonaName) => {

@@ -27,7 +27,15 @@ export function pseudonym(subject: PatronId, key: string, period: string): strin
   return createHmac('sha256', key).update(`${period}\u0000${subject}`).digest('base64url').slice(0, 22);
 }
 
-/** Applies a de-identification to a field's value; anything it cannot transform becomes null. */
+/** A period label as periodOf writes it: '2026', '2026-Q1' or '2026-03'. */
+const PERIOD_LABEL = /^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/;
+
+/**
+ * Applies a de-identification to a field's value; anything it cannot transform becomes null.
+ * For PSEUDONYM the field's resolver gives the period the record belongs to (the checkout's, so
+ * that a key never spans two periods of one patron's activity) and the guard keys the subject
+ * for it; a value that is not a period label gives null.
+ */
 export function deidentifyValue(
   strategy: Deidentification,
   value: unknown,
@@ -36,7 +44,7 @@ export function deidentifyValue(
 ): string | null {
   switch (strategy) {
     case 'PSEUDONYM':
-      return subject === null ? null : pseudonym(subject, options.key, options.period);
+      return subject === null || typeof value !== 'string' || !PERIOD_LABEL.test(value) ? null : pseudonym(subject, options.key, value);
     case 'AGE_BAND':
       return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? ageBand(value, options.today) : null;
     case 'DAY':

@@ -34,7 +34,8 @@ export interface PrivacyContext {
   clock: Clock;
   /** Per-request batch of subject facts: one call per tick, whatever the list length. */
   facts: DataLoader<PatronId, SubjectFacts>;
-  pseudonym: { key: string; period: string };
+  /** The pseudonym key, the period of the request and the length of a period (PSEUDONYM_PERIOD). */
+  pseudonym: { key: string; period: string; unit: PseudonymPeriod };
   logger: Logger;
   observe?: DecisionObserver;
   /** Per field, the decision that holds for any existing subject, once computed (see decisionForAnySubject). */
@@ -67,7 +68,7 @@ export function createPrivacyContext(options: {
     caller,
     clock: { now, today: now.slice(0, 10) },
     facts,
-    pseudonym: { key: options.pseudonymKey, period: periodOf(now, options.pseudonymPeriod ?? 'month') },
+    pseudonym: { key: options.pseudonymKey, period: periodOf(now, options.pseudonymPeriod ?? 'month'), unit: options.pseudonymPeriod ?? 'month' },
     logger: options.logger,
     memo: new Map(),
     audit: options.audit ? new AuditRecorder(caller, options.audit, options.auditHeldByTransport) : null,

@@ -1,0 +1,317 @@
+/**
+ * Suppression of one month's release over every grouping at once.
+ *
+ * A release holds the month's cells at the finest grain (n dimensions) and, for each of the 2^n
+ * groupings (subsets of the dimensions, the empty one being the total), the sums of those cells.
+ * Statistics answer any grouping, margin and total of any range of months from these values
+ * alone, so the attacker sees them all at once and may difference any against any other.
+ *
+ * The argument is the one of src/analytics/suppression.ts, lifted to all groupings: a shift adds
+ * +1 and -1 to some finest cells; if every grouping cell whose sum it changes is suppressed, and
+ * no count it lowers goes below 0, the shifted month agrees with every published number of every
+ * grouping (and of every range, which only adds months) while the suppressed values differ.
+ * So each suppressed value gets such a shift:
+ * 1. Primary: every grouping cell standing for fewer than k distinct people. When the month's
+ *    total does, everything is suppressed.
+ * 2. A primary cell c of grouping G gets a hypercube over G's dimensions: a finest cell p inside
+ *    c, one other value per dimension of G, and the 2^|G| finest cells that take p's or the
+ *    other value on each, signed by parity. It changes the cells of the groupings that contain
+ *    all of G (c among them) and no other: every other grouping folds each corner onto one of
+ *    opposite sign. The feasible one hiding the least is applied; failing that a pair along one
+ *    dimension of G, failing that p alone.
+ * The effects of every shift are computed on all groupings, never assumed, and all are suppressed.
+ * Distinct people are not additive; they are published and suppressed with the counts.
+ */
+
+/** One finest cell of a month: its value on each dimension and its additive counts. */
+export interface FinestCell {
+  key: readonly string[];
+  counts: readonly number[];
+}
+
+/** A month at the finest grain, with distinct people per grouping cell. */
+export interface MonthCells {
+  dimensions: number;
+  cells: readonly FinestCell[];
+  /** How many counts each cell has (checkouts; registrations and attended). */
+  metrics: number;
+  /**
+   * Distinct people of a grouping cell: `grouping` is a bitmask of dimensions, `key` the cell's
+   * values on them in dimension order. 0 for a cell nobody is known in.
+   */
+  people(grouping: number, key: readonly string[]): number;
+}
+
+/** One cell of one grouping as released. */
+export interface ReleasedCell {
+  grouping: number;
+  key: string[];
+  counts: number[];
+  people: number;
+  suppressed: boolean;
+}
+
+/** How many shifts are tried per primary cell. */
+const SEARCH_BUDGET = 640;
+
+type Shift = { cell: number; sign: 1 | -1 }[];
+
+/** Suppresses a month's cells in every grouping for threshold k; returns every grouping's cells. */
+export function protectMonth(month: MonthCells, k: number): ReleasedCell[] {
+  return new MonthProtection(month, k).run();
+}
+
+/** The bitmask of every grouping of `n` dimensions, finest last. */
+export const groupings = (n: number): number[] => Array.from({ length: 1 << n }, (_, g) => g);
+
+/** The dimensions of grouping `g`, in order. */
+export const dimensionsOf = (g: number, n: number): number[] => Array.from({ length: n }, (_, d) => d).filter((d) => (g >> d) & 1);
+
+class MonthProtection {
+  readonly n: number;
+  readonly domain: string[][];
+  readonly position: Map<string, number>[];
+  readonly stride: number[];
+  readonly finest = new Map<number, readonly number[]>();
+  readonly zero: number[];
+  /** Per grouping: projected cell id -> summed counts. */
+  readonly sums: Map<number, number[]>[];
+  readonly hidden: Set<number>[];
+  readonly covered: Set<number>[];
+
+  constructor(
+    readonly month: MonthCells,
+    readonly k: number,
+  ) {
+    this.n = month.dimensions;
+    this.zero = new Array<number>(month.metrics).fill(0);
+    this.domain = Array.from({ length: this.n }, (_, d) => [...new Set(month.cells.map((c) => c.key[d]!))].sort());
+    this.position = this.domain.map((values) => new Map(values.map((v, i) => [v, i])));
+    this.stride = [];
+    let stride = 1;
+    for (let d = 0; d < this.n; d++) {
+      this.stride.push(stride);
+      stride *= Math.max(1, this.domain[d]!.length);
+    }
+    for (const c of month.cells) {
+      const id = this.number(c.key);
+      const prior = this.finest.get(id);
+      this.finest.set(id, prior ? prior.map((v, m) => v + c.counts[m]!) : c.counts);
+    }
+    this.sums = groupings(this.n).map(() => new Map());
+    for (const [id, counts] of this.finest) {
+      for (let g = 0; g < 1 << this.n; g++) {
+        const at = this.project(id, g);
+        const sum = this.sums[g]!.get(at);
+        if (sum) counts.forEach((v, m) => (sum[m]! += v));
+        else this.sums[g]!.set(at, [...counts]);
+      }
+    }
+    this.hidden = groupings(this.n).map(() => new Set());
+    this.covered = groupings(this.n).map(() => new Set());
+  }
+
+  number(key: readonly string[]): number {
+    let id = 0;
+    for (let d = 0; d < this.n; d++) id += this.position[d]!.get(key[d]!)! * this.stride[d]!;
+    return id;
+  }
+
+  coordinate(id: number, d: number): number {
+    return Math.floor(id / this.stride[d]!) % this.domain[d]!.length;
+  }
+
+  /** The id, within grouping g, of the cell that finest cell `id` falls in (non-g coordinates zeroed). */
+  project(id: number, g: number): number {
+    let at = 0;
+    for (let d = 0; d < this.n; d++) if ((g >> d) & 1) at += (Math.floor(id / this.stride[d]!) % this.domain[d]!.length) * this.stride[d]!;
+    return at;
+  }
+
+  keyOf(at: number, g: number): string[] {
+    return dimensionsOf(g, this.n).map((d) => this.domain[d]![this.coordinate(at, d)]!);
+  }
+
+  moved(id: number, d: number, to: number): number {
+    return id + (to - this.coordinate(id, d)) * this.stride[d]!;
+  }
+
+  counts(id: number): readonly number[] {
+    return this.finest.get(id) ?? this.zero;
+  }
+
+  value(g: number, at: number): number {
+    return this.sums[g]!.get(at)?.[0] ?? 0;
+  }
+
+  run(): ReleasedCell[] {
+    const n = this.n;
+    const all = 1 << n;
+    const total = this.sums[0]!.get(0);
+    const empty = this.finest.size === 0;
+    if (!empty && this.month.people(0, []) < this.k) return this.publish(true);
+    const primaries: [number, number][] = [];
+    for (let g = all - 1; g >= 1; g--) {
+      for (const at of [...this.sums[g]!.keys()].sort((a, b) => a - b)) {
+        if (this.month.people(g, this.keyOf(at, g)) < this.k) {
+          this.hidden[g]!.add(at);
+          primaries.push([g, at]);
+        }
+      }
+    }
+    void total;
+    for (const [g, at] of primaries) {
+      if (this.covered[g]!.has(at)) continue;
+      this.apply(this.hypercube(g, at) ?? this.cheapest(this.pairs(g, at)) ?? this.single(g, at));
+    }
+    return this.publish(false);
+  }
+
+  /** The grouping cells a shift changes: per grouping, the projected ids whose sum moves. */
+  effects(shift: Shift): [number, number][] {
+    const out: [number, number][] = [];
+    const at: number[] = [];
+    const net: number[] = [];
+    for (let g = 0; g < 1 << this.n; g++) {
+      at.length = 0;
+      net.length = 0;
+      for (const { cell, sign } of shift) {
+        const id = this.project(cell, g);
+        const i = at.indexOf(id);
+        if (i < 0) {
+          at.push(id);
+          net.push(sign);
+        } else net[i]! += sign;
+      }
+      for (let i = 0; i < at.length; i++) if (net[i] !== 0) out.push([g, at[i]!]);
+    }
+    return out;
+  }
+
+  cost(shift: Shift): number {
+    let cost = 0;
+    for (const [g, at] of this.effects(shift)) if (!this.hidden[g]!.has(at)) cost += this.value(g, at) + 1 + (g === 0 ? 1e9 : 0);
+    return cost;
+  }
+
+  feasible(shift: Shift): boolean {
+    for (let m = 0; m < this.month.metrics; m++) {
+      let up = true;
+      let down = true;
+      for (const { cell, sign } of shift) {
+        if (this.counts(cell)[m]! >= 1) continue;
+        if (sign === 1) down = false;
+        else up = false;
+      }
+      if (!up && !down) return false;
+    }
+    return true;
+  }
+
+  cheapest(shifts: Iterable<Shift>): Shift | null {
+    let best: { shift: Shift; cost: number } | null = null;
+    for (const shift of shifts) {
+      if (!this.feasible(shift)) continue;
+      const cost = this.cost(shift);
+      if (best === null || cost < best.cost) best = { shift, cost };
+      if (cost === 0) break;
+    }
+    return best?.shift ?? null;
+  }
+
+  apply(shift: Shift): void {
+    for (const [g, at] of this.effects(shift)) {
+      this.hidden[g]!.add(at);
+      this.covered[g]!.add(at);
+    }
+  }
+
+  /** The finest cells inside grouping cell (g, at) that hold something, most first: candidate corners. */
+  inside(g: number, at: number): number[] {
+    const found: number[] = [];
+    for (const id of this.finest.keys()) if (this.project(id, g) === at) found.push(id);
+    return found.sort((a, b) => this.counts(b)[0]! - this.counts(a)[0]! || a - b);
+  }
+
+  /** The cheapest feasible hypercube over g's dimensions through a finest cell of (g, at). */
+  hypercube(g: number, at: number): Shift | null {
+    const dims = dimensionsOf(g, this.n);
+    const bases = this.inside(g, at).slice(0, 4);
+    const width = Math.max(1, Math.floor((SEARCH_BUDGET / Math.max(1, bases.length)) ** (1 / dims.length)));
+    const shifts: Shift[] = [];
+    for (const p of bases) {
+      const alternatives = dims.map((d) => {
+        const here = this.coordinate(p, d);
+        // Nonempty neighbours first (a hypercube is feasible only if the corners it lowers hold
+        // something), then those hidden already, then the smallest.
+        const rank = (to: number) => {
+          const other = this.moved(p, d, to);
+          const n = this.counts(other)[0]!;
+          return (n === 0 ? 1e6 : 0) + (this.hidden[(1 << this.n) - 1]!.has(other) ? 0 : n + 1);
+        };
+        return this.domain[d]!
+          .map((_, to) => to)
+          .filter((to) => to !== here)
+          .sort((a, b) => rank(a) - rank(b) || a - b)
+          .slice(0, width);
+      });
+      if (alternatives.some((a) => a.length === 0)) return null;
+      const choice = new Array<number>(dims.length).fill(0);
+      for (;;) {
+        const shift: Shift = [];
+        for (let mask = 0; mask < 1 << dims.length; mask++) {
+          let cell = p;
+          let odd = 0;
+          dims.forEach((d, i) => {
+            if ((mask >> i) & 1) {
+              cell = this.moved(cell, d, alternatives[i]![choice[i]!]!);
+              odd ^= 1;
+            }
+          });
+          shift.push({ cell, sign: odd ? -1 : 1 });
+        }
+        shifts.push(shift);
+        let i = 0;
+        while (i < dims.length && ++choice[i]! >= alternatives[i]!.length) choice[i++] = 0;
+        if (i === dims.length) break;
+      }
+    }
+    return this.cheapest(shifts);
+  }
+
+  /** Pairs through a finest cell of (g, at) along one of g's dimensions. */
+  *pairs(g: number, at: number): Generator<Shift> {
+    for (const p of this.inside(g, at).slice(0, 4)) {
+      for (const d of dimensionsOf(g, this.n)) {
+        const here = this.coordinate(p, d);
+        for (let to = 0; to < this.domain[d]!.length; to++) {
+          if (to !== here) yield [{ cell: p, sign: 1 }, { cell: this.moved(p, d, to), sign: -1 }];
+        }
+      }
+    }
+  }
+
+  /** The last resort: one finest cell of (g, at) alone (it changes the total too). */
+  single(g: number, at: number): Shift {
+    return [{ cell: this.inside(g, at)[0]!, sign: 1 }];
+  }
+
+  publish(all: boolean): ReleasedCell[] {
+    const out: ReleasedCell[] = [];
+    for (let g = 0; g < 1 << this.n; g++) {
+      const ids = new Set([...this.sums[g]!.keys(), ...(all ? [] : this.hidden[g]!)]);
+      if (g === 0) ids.add(0);
+      for (const at of [...ids].sort((a, b) => a - b)) {
+        const key = this.keyOf(at, g);
+        out.push({
+          grouping: g,
+          key,
+          counts: this.sums[g]!.get(at) ?? [...this.zero],
+          people: this.month.people(g, key),
+          suppressed: all || this.hidden[g]!.has(at),
+        });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,42 @@
+import { patronId } from '../context/ids.js';
+import { candidateExceptions, decide, decisionForAnySubject, needsFacts } from '../decide/decide.js';
+import type { FieldRule } from '../decide/rule.js';
+import type { PrivacyContext } from './privacyContext.js';
+
+/** An instant cut to the midnight (UTC) of its day. */
+export const toDayStart = (at: string): string => `${at.slice(0, 10)}T00:00:00.000Z`;
+
+const ALL_EXCEPTIONS = ['SELF', 'OPERATIONS', 'CONSENT', 'LEGAL_PROCESS', 'GUARDIAN'] as const;
+
+/** Who may see the exact times of a loan: whoever may see its borrower (`Loan.patron`). */
+export const LOAN_ACTIVITY: FieldRule = {
+  coordinate: 'Loan.patron', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'CIRCULATION', deidentify: null, exceptions: ALL_EXCEPTIONS, duties: ['circulation'],
+};
+/** Who may see the exact times of a hold: whoever may see its patron (`Hold.patron`). */
+export const HOLD_ACTIVITY: FieldRule = { ...LOAN_ACTIVITY, coordinate: 'Hold.patron' };
+/** Who may see the exact time of a registration: whoever may see its attendee (`Registration.attendee`). */
+export const REGISTRATION_ACTIVITY: FieldRule = {
+  coordinate: 'Registration.attendee', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'EVENTS', deidentify: null, exceptions: ALL_EXCEPTIONS, duties: ['events'],
+};
+
+/**
+ * A timestamp that follows from a patron's activity (a checkout, a due date, a hold, a
+ * registration), as this caller may see it: exact only for a caller holding an exception for that
+ * patron under `rule` (the rule of the field that names the patron), else cut to its day, which
+ * is also what anonymized rows keep (no subject). The time of day would otherwise tie a record to
+ * a person seen at the desk, or give away the checkout time (due minus the loan period).
+ * Fails closed: any error while deciding gives the day.
+ */
+export function activityTime(privacy: PrivacyContext, rule: FieldRule, subject: string | null, at: string | null): string | null | Promise<string | null> {
+  if (at === null) return null;
+  const day = toDayStart(at);
+  if (subject === null) return day;
+  const { caller } = privacy;
+  // Synchronous when the decision is the same for every patron (a list of 1,000 costs no promises).
+  const settled = decisionForAnySubject(rule, caller);
+  if (settled) return settled.kind === 'disclose' ? at : day;
+  const decideWith = (facts: Parameters<typeof decide>[0]['facts']) =>
+    decide({ rule, caller, subject: patronId(subject), facts, clock: privacy.clock }).kind === 'disclose' ? at : day;
+  if (!needsFacts(candidateExceptions(rule, caller))) return decideWith(undefined);
+  return privacy.facts.load(patronId(subject)).then(decideWith, () => day);
+}

@@ -1,0 +1,13 @@
+import { activityTime, REGISTRATION_ACTIVITY } from '../../src/privacy/redact/activityTime.js';
+import type { EventsContext } from './resolvers.js';
+import type { RegistrationRow } from './store.js';
+
+/**
+ * The time of a registration, exact only for a caller with an exception for its patron and to
+ * the day for everyone else (src/privacy/redact/activityTime.ts). Merged over resolvers.ts.
+ */
+export const activityTimeResolvers = {
+  Registration: {
+    registeredAt: (r: RegistrationRow, _: unknown, ctx: EventsContext) => activityTime(ctx.privacy, REGISTRATION_ACTIVITY, r.patron_id, r.registered_at),
+  },
+};
