@@ -58,7 +58,7 @@ export function createCirculationService(
       registers,
       cardLogin,
       audit: options.audit,
-      disclosuresOfPatron: disclosuresLoader(options.audit, (refs) => store.legalOrderNotices(refs), () => privacy.clock.now),
+      disclosuresOfPatron: disclosuresLoader(options.audit, (ids) => store.legalOrdersOfPatrons(ids), () => privacy.clock.now),
     }),
     routes: [factsRoute(facts, options.config.contextSecret, options.logger, options.nonces)],
     close: () => {

@@ -248,12 +248,26 @@ export class AuditStore {
     return { records: page.map((f) => f.record), cursors: page.map((f) => f.cursor), more: found.length > first };
   }
 
-  /** Each patron's most recent records (for `Patron.disclosures`), newest first, in one batch. */
-  async forPatrons(ids: readonly string[], limit: number): Promise<StoredRecord[][]> {
+  /**
+   * Each patron's most recent records that `keep` accepts (for `Patron.disclosures`), newest first,
+   * at most `limit` each. Read in pages, newest first, and stopped once every patron has `limit`, so
+   * a patron with a long log costs a page, not the whole log.
+   */
+  async forPatrons(ids: readonly string[], limit: number, keep: (record: StoredRecord) => boolean = () => true): Promise<StoredRecord[][]> {
     const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
-    for (const { record } of this.#ofPatrons(ids, {}, Number.MAX_SAFE_INTEGER - 1, null)) {
-      const list = byPatron.get(record.patronId);
-      if (list && list.length < limit) list.push(record);
+    const pageSize = Math.max(limit * ids.length, 100);
+    let full = 0;
+    let after: AuditCursor | null = null;
+    for (;;) {
+      const page = this.#ofPatrons(ids, {}, pageSize, after);
+      for (const { record } of page) {
+        const list = byPatron.get(record.patronId);
+        if (!list || list.length >= limit || !keep(record)) continue;
+        list.push(record);
+        if (list.length === limit) full += 1;
+      }
+      if (page.length < pageSize || full === byPatron.size) break;
+      after = page[page.length - 1]!.cursor;
     }
     return ids.map((id) => byPatron.get(id) ?? []);
   }
