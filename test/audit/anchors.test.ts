@@ -65,8 +65,7 @@ describe('anchoring the chain heads', () => {
   it('runs periodically and once more on stop', async () => {
     const running = startAnchoring(anchorer, 20, createLogger('test', 'silent'));
     store.append('events', [entry(102)]);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq)).toEqual([2, 3]);
+    await expect.poll(() => readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq), { timeout: 15_000, interval: 20 }).toEqual([2, 3]);
     store.append('events', [entry(103)]);
     running.stop();
     expect(readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq)).toEqual([2, 3, 4]);
@@ -110,10 +109,12 @@ describe('verifying against the anchors', () => {
 });
 
 describe('npm run audit:verify -- --anchors', () => {
-  const verify = () => {
+  /** Runs the CLI with the anchor file given as --anchors, or (`configured`) as AUDIT_ANCHOR_FILE. */
+  const verify = (configured = false) => {
     const { AUDIT_KEY: _unset, ...env } = process.env;
+    const args = ['tsx', 'src/cli/audit.ts', 'verify', '--data-dir', dir, ...(configured ? [] : ['--anchors', anchorFile])];
     try {
-      return { code: 0, out: execFileSync('npx', ['tsx', 'src/cli/audit.ts', 'verify', '--data-dir', dir, '--anchors', anchorFile], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...env, NODE_ENV: 'test', JWT_SECRET: DEV_JWT_SECRET } }) };
+      return { code: 0, out: execFileSync('npx', args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...env, NODE_ENV: 'test', JWT_SECRET: DEV_JWT_SECRET, AUDIT_ANCHOR_FILE: anchorFile } }) };
     } catch (error) {
       const e = error as { status: number; stdout: string };
       return { code: e.status, out: e.stdout };
@@ -130,5 +131,17 @@ describe('npm run audit:verify -- --anchors', () => {
     expect(result.code).toBe(1);
     expect(result.out).toContain('chain circulation: 8 records, intact');
     expect(result.out).toMatch(/chain circulation: BROKEN: truncated: the anchor of .* names record 10, but the chain ends at record 8/);
+  }, 60_000);
+
+  it('attack: the configured anchor file deleted (or emptied) to hide a truncation is itself broken', () => {
+    anchorer.anchor();
+    expect(verify(true).code).toBe(0);
+    truncate('circulation', 9);
+    fs.rmSync(anchorFile);
+    const deleted = verify(true);
+    expect(deleted.code).toBe(1);
+    expect(deleted.out).toMatch(/anchors .*anchors\.jsonl: BROKEN: the anchor file is missing or empty/);
+    fs.writeFileSync(anchorFile, '');
+    expect(verify(true).code).toBe(1);
   }, 60_000);
 });
