@@ -152,7 +152,8 @@ export const circulationMigrations: Migrations = {
   },
   // Two people for a legal order: who registered it, who approved it (a different custodian; until
   // then it discloses nothing), and until when its subject must not learn of it (sealed). An order
-  // registered before this migration has no approver and so discloses nothing until approved.
+  // registered before this migration has neither: it discloses nothing until one custodian confirms
+  // it (standing as its registrar) and a different one approves it (Registers.approveLegalOrder).
   '0005_legal_order_approval': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('legal_orders').addColumn('registered_by', 'text').execute();

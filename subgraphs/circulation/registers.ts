@@ -296,7 +296,8 @@ export class Registers {
   /**
    * Approves a registered order: the second person of the two-person rule. The custodian who
    * registered it may not approve it (FORBIDDEN); an order is approved once. From the approval on
-   * (and within its dates) the order discloses.
+   * (and within its dates) the order discloses. An order without a registrar (registered before the
+   * rule) is confirmed first (`confirmUnregistered`).
    */
   async approveLegalOrder(orderId: unknown, by: RegisterActor): Promise<LegalOrderRecord> {
     const { orderId: idNumber } = parseInput(OrderId, { orderId });
@@ -304,10 +305,11 @@ export class Registers {
       const order = await trx.selectFrom('legal_orders').selectAll().where('id', '=', idNumber).executeTakeFirst();
       if (!order) throw badInput('orderId: no such legal order');
       if (order.approved_at !== null) throw badInput('orderId: this order is already approved');
-      if (by.principal === null || order.registered_by === null || order.registered_by === by.principal) {
+      if (by.principal === null || order.registered_by === by.principal) {
         throw graphError('FORBIDDEN', 'A legal order must be approved by a different custodian from the one who registered it.');
       }
       const now = this.now().toISOString();
+      if (order.registered_by === null) return this.confirmUnregistered(trx, order, by, now);
       const approved = await trx
         .updateTable('legal_orders')
         .set({ approved_by: by.principal, approved_at: now })
@@ -321,6 +323,28 @@ export class Registers {
       this.trail?.(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
       return legalOrderRecord(approved, patrons.length);
     });
+  }
+
+  /**
+   * An order registered before the two-person rule has no registrar, so no one could tell a second
+   * custodian from the first. The first custodian to approve it confirms it instead: they stand as its
+   * registrar (the act is audited as `LegalOrder.confirmed`) and it stays AWAITING_APPROVAL until a
+   * different custodian approves it, as any order.
+   */
+  private async confirmUnregistered(trx: Transaction<CirculationTables>, order: Selectable<CirculationTables['legal_orders']>, by: RegisterActor, now: string): Promise<LegalOrderRecord> {
+    const confirmed = await trx
+      .updateTable('legal_orders')
+      .set({ registered_by: by.principal })
+      .where('id', '=', order.id)
+      .where('registered_by', 'is', null)
+      .where('approved_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    // Another custodian confirmed it between the read and the write.
+    if (!confirmed) throw badInput('orderId: this order was confirmed meanwhile; a different custodian may now approve it');
+    const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', order.id).orderBy('patron_id').execute();
+    this.trail?.(actEntries(by, now, order.reference, 'LegalOrder.confirmed', patrons.map((p) => p.patron_id)));
+    return legalOrderRecord(confirmed, patrons.length);
   }
 
   /** Links a guardian to a minor: both exist and differ, the minor is under 18, the guardian is not. */
