@@ -275,6 +275,27 @@ describe('approveLegalOrder: two people for a legal order', () => {
     expect(trail.map((e) => [e.principal, e.fields])).toEqual([['custodian:one', ['LegalOrder.confirmed']], ['custodian:two', ['LegalOrder.approved']]]);
   });
 
+  it('an act whose transaction fails to commit after the trail was written gets a compensating record', async () => {
+    const trail: DisclosureEntry[] = [];
+    let sabotage = true;
+    const audited = new Registers(db.db, () => clock, (entries) => {
+      trail.push(...entries);
+      if (!sabotage) return;
+      sabotage = false;
+      // A row that breaks a deferred constraint: the transaction's COMMIT fails, after the trail.
+      db.sqlite.pragma('defer_foreign_keys = ON');
+      db.sqlite.prepare("insert into legal_order_patrons (order_id, patron_id) values (9999, 'ann')").run();
+    });
+    await expect(audited.registerLegalOrder(order(), first)).rejects.toThrow(/FOREIGN KEY/);
+    expect(await db.db.selectFrom('legal_orders').select('reference').execute()).toEqual([]);
+    expect(trail.map((e) => [e.patronId, e.fields])).toEqual([
+      ['ann', ['LegalOrder.registered']], ['bob', ['LegalOrder.registered']],
+      ['ann', ['LegalOrder.registered.undone']], ['bob', ['LegalOrder.registered.undone']],
+    ]);
+    // The connection is usable again: the same order registers.
+    expect(await audited.registerLegalOrder(order(), first)).toMatchObject({ status: 'AWAITING_APPROVAL' });
+  });
+
   it('records both acts in the trail, one record per patron, inside the transaction', async () => {
     const trail: DisclosureEntry[] = [];
     const audited = new Registers(db.db, () => clock, (entries) => trail.push(...entries));
