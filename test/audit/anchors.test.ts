@@ -100,6 +100,18 @@ describe('verifying against the anchors', () => {
     expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([]);
   });
 
+  it('attack: the newest records deleted and covered by a fake (unsigned) retention cut; the cut is refused', () => {
+    anchorer.anchor();
+    const head = store.heads().find((h) => h.chain === 'circulation')!;
+    truncate('circulation', 8);
+    db.sqlite.exec('update audit_gate set open = 1');
+    db.sqlite.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)').run('circulation', 10, head.hash, '2026-11-30T00:00:00.000Z', 'not-a-signature');
+    db.sqlite.exec('update audit_gate set open = 0');
+    expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
+      chain: 'circulation', problem: expect.stringMatching(/^record 10 is covered by a retention cut whose signature does not verify/) as unknown,
+    }]);
+  });
+
   it('refuses an anchor line whose signature does not verify', () => {
     anchorer.anchor();
     const forged = fs.readFileSync(anchorFile, 'utf8').replace('"seq":10', '"seq":7');

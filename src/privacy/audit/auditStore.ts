@@ -289,9 +289,10 @@ export class AuditStore {
 
   /**
    * What the store holds at one place of a chain: the record's hash; or `purged` when a retention
-   * cut lies at or beyond it (its hash, if the cut is exactly there); or `absent`.
+   * cut lies at or beyond it (its hash, if the cut is exactly there); `forged` when that cut's
+   * signature does not verify; or `absent`.
    */
-  at(chain: string, seq: number): { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'absent' } {
+  at(chain: string, seq: number): { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'forged'; cutSeq: number } | { kind: 'absent' } {
     const row = this.#sqlite
       .prepare<[string, number, number], { first_seq: number; records: string }>('select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?')
       .get(chain, seq, seq);
@@ -300,7 +301,9 @@ export class AuditStore {
       const hash = subjects[seq - row.first_seq]?.[2];
       if (typeof hash === 'string') return { kind: 'record', hash };
     }
-    const cut = this.#sqlite.prepare<[string, number], { seq: number; hash: string }>('select seq, hash from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1').get(chain, seq);
+    const cut = this.#sqlite.prepare<[string, number], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1').get(chain, seq);
+    // Only a cut signed with the audit key vouches for records gone; a fake one is itself a finding.
+    if (cut && !checkpointValid(cut, cut.signature, this.key)) return { kind: 'forged', cutSeq: cut.seq };
     if (cut) return { kind: 'purged', hash: cut.seq === seq ? cut.hash : null };
     return { kind: 'absent' };
   }
