@@ -69,8 +69,10 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     }
     // Signature nonces, shared by every replica started over this data directory.
     if (databases) nonces = await openSharedNonceStore(config.dataDir);
-    // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts).
-    if (auditStore && config.audit.enabled && config.audit.anchorFile) {
+    // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts). Every
+    // chain lives in the one audit database, so one process anchors them all: the one serving
+    // circulation (under the supervisor, one process per subgraph would otherwise each write them).
+    if (auditStore && config.audit.enabled && config.audit.anchorFile && wants('circulation')) {
       const anchorer = new Anchorer(auditStore, new FileAnchorSink(config.audit.anchorFile), config.audit.key);
       anchoring = startAnchoring(anchorer, config.audit.anchorIntervalMs, logger.child({ service: 'audit' }));
     }
