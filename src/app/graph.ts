@@ -77,7 +77,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       anchoring = startAnchoring(anchorer, config.audit.anchorIntervalMs, logger.child({ service: 'audit' }));
     }
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
-    const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
+    const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret, config.factsTimeoutMs);
     const services: (() => SubgraphService)[] = [];
     // Each service's code is loaded only where it runs: a process of `npm start` serves one.
     if (databases && wants('circulation')) {
