@@ -162,6 +162,17 @@ export const circulationMigrations: Migrations = {
       await db.schema.alterTable('legal_orders').addColumn('sealed_until', 'text').execute();
     },
   },
+  // Refused on-behalf card lookups per principal, so a staff token cannot enumerate card -> patron.
+  '0006_on_behalf_refusals': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('on_behalf_refusals')
+        .addColumn('principal', 'text', (c) => c.primaryKey())
+        .addColumn('refusals', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Row shapes of the circulation database. Dates are ISO 8601 strings (UTC). */
@@ -254,6 +265,8 @@ export interface CirculationTables {
     created_at: string;
   };
   card_login_attempts: CardLoginAttemptsTable;
+  /** Refused on-behalf card lookups of one principal in its current window (migration 0006); never a card number. */
+  on_behalf_refusals: { principal: string; refusals: number; window_start: string };
 }
 
 /** Recent failed card logins of one card, one PIN (across cards) or one client (migration 0002). */
