@@ -75,13 +75,15 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     }
     // Signature nonces, shared by every replica started over this data directory.
     if (databases) nonces = await openSharedNonceStore(config.nonceStoreFile);
-    // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts).
-    if (auditStore && config.audit.enabled && config.audit.anchorFile) {
+    // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts). Every
+    // chain lives in the one audit database, so one process anchors them all: the one serving
+    // circulation (under the supervisor, one process per subgraph would otherwise each write them).
+    if (auditStore && config.audit.enabled && config.audit.anchorFile && wants('circulation')) {
       const anchorer = new Anchorer(auditStore, new FileAnchorSink(config.audit.anchorFile), config.audit.key);
       anchoring = startAnchoring(anchorer, config.audit.anchorIntervalMs, logger.child({ service: 'audit' }));
     }
     const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
-    const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret);
+    const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret, config.factsTimeoutMs);
     const services: (() => SubgraphService)[] = [];
     // Each service's code is loaded only where it runs: a process of `npm start` serves one.
     if (databases && wants('circulation')) {

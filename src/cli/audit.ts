@@ -21,26 +21,32 @@ program
   .command('verify')
   .description('walk every chain and name the first broken link, and check the newest records against the anchors; exits 1 if anything is broken')
   .option('--data-dir <dir>', 'data directory', process.env.DATA_DIR ?? 'data')
-  .option('--anchors <file>', 'the anchor file (default: AUDIT_ANCHOR_FILE, when it exists)')
+  .option('--anchors <file>', 'the anchor file (default: AUDIT_ANCHOR_FILE); missing or empty while the audit holds records is broken')
   .action(async (options: { dataDir: string; anchors?: string }) => {
     const { config, database, store } = await openAudit(options.dataDir);
     const chains = store.chains();
     if (chains.length === 0) console.log('The audit holds no records yet; nothing to verify.');
     let broken = 0;
-    const anchorFile = options.anchors ?? (config.audit.anchorFile && fs.existsSync(config.audit.anchorFile) ? config.audit.anchorFile : null);
     if (options.anchors && !fs.existsSync(options.anchors)) {
       console.error(`audit verify: no anchor file at ${options.anchors}`);
       await database.close();
       process.exit(2);
     }
+    const anchorFile = options.anchors ?? config.audit.anchorFile;
     if (anchorFile) {
-      const { anchors, problems } = readAnchors(anchorFile, config.audit.key);
-      problems.push(...checkAnchors(store, anchors));
-      for (const p of problems) console.log(`chain ${p.chain}: BROKEN: ${p.problem}`);
-      broken += problems.length;
-      if (problems.length === 0) console.log(`anchors ${anchorFile}: ${anchors.length} anchors, all records they name are present`);
+      // A deleted or emptied anchor file would hide a truncation: with records to anchor, that is broken.
+      const { anchors, problems } = fs.existsSync(anchorFile) ? readAnchors(anchorFile, config.audit.key) : { anchors: [], problems: [] };
+      if (anchors.length === 0 && problems.length === 0 && chains.length > 0) {
+        console.log(`anchors ${anchorFile}: BROKEN: the anchor file is missing or empty, but the audit holds records; it may have been deleted to hide a truncation`);
+        broken += 1;
+      } else {
+        problems.push(...checkAnchors(store, anchors));
+        for (const p of problems) console.log(`chain ${p.chain}: BROKEN: ${p.problem}`);
+        broken += problems.length;
+        if (problems.length === 0) console.log(`anchors ${anchorFile}: ${anchors.length} anchors, all records they name are present`);
+      }
     } else {
-      console.log('no anchor file: truncation of the newest records cannot be detected (see AUDIT_ANCHOR_FILE)');
+      console.log('anchoring is off (AUDIT_ANCHOR_FILE=off): truncation of the newest records cannot be detected');
     }
     for (const chain of chains) {
       const verdict = store.verify(chain);

@@ -52,10 +52,15 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(1).optional(),
   /** Admin port bound to 127.0.0.1 serving /metrics of the subgraphs in this process, no token. */
   METRICS_PORT: port.optional(),
-  /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
   /** The shared signature-nonce store's SQLite file (default: nonces.db in DATA_DIR). */
   NONCE_STORE_FILE: z.string().min(1).optional(),
+  /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
   WAL_CHECKPOINT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /** Milliseconds catalog and events wait for circulation's facts endpoint before redacting what depends on it. */
+  FACTS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Refused on-behalf card lookups a principal may make per window before every lookup is refused. */
+  ON_BEHALF_REFUSALS: z.coerce.number().int().min(1).max(10_000).default(20),
+  ON_BEHALF_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Where signed chain heads are appended (a path, or `off`); default `<DATA_DIR>/audit-anchors.jsonl`. */
   AUDIT_ANCHOR_FILE: z.string().min(1, 'AUDIT_ANCHOR_FILE must be a file path or off').optional(),
   AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -140,6 +145,10 @@ export interface Config {
   walCheckpointDelayMs: number;
   /** The SQLite file every replica's signature nonces are claimed in. */
   nonceStoreFile: string;
+  /** How long a subgraph waits for circulation's facts endpoint, in ms. */
+  factsTimeoutMs: number;
+  /** On-behalf card lookups: a principal refused `refusals` times within `windowMs` is refused every lookup until the window passes. */
+  onBehalf: { refusals: number; windowMs: number };
   /** What one request may ask for, send and take: operation limits, body and response sizes, its deadline. */
   limits: LimitsConfig;
   /** The gateway's rate limits per principal and per anonymous client address, and which proxies to believe. */
@@ -239,6 +248,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
     nonceStoreFile: e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db'),
+    factsTimeoutMs: e.FACTS_TIMEOUT_MS,
+    onBehalf: { refusals: e.ON_BEHALF_REFUSALS, windowMs: e.ON_BEHALF_WINDOW_SECONDS * 1000 },
     limits: limitsConfig(e),
     rateLimit: rateLimitConfig(e),
     supervisor: {

@@ -5,6 +5,7 @@ import { hashPin, verifyPin } from '../../src/auth/pin.js';
 import { graphError } from '../../src/errors/codes.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import type { CardLoginAttemptsTable, CirculationTables } from './migrations.js';
+import { normalizeCardNumber } from '../../src/privacy/context/cardNumber.js';
 
 /** Failures within one window that lock a card. */
 export const MAX_FAILURES = 5;
@@ -146,7 +147,7 @@ export class CardLogin {
   async authenticate(cardNumber: string, pin: string, client: string | null): Promise<CardLoginResult> {
     if (!this.issuer) throw graphError('FORBIDDEN', 'card login is not configured on this deployment');
     // Spaces a reader types do not make another card (nor another counter).
-    const card = cardNumber.replace(/\s+/g, '');
+    const card = normalizeCardNumber(cardNumber);
     if (card.length === 0 || card.length > MAX_INPUT_LENGTH || pin.length > MAX_INPUT_LENGTH) {
       await verifyPin(pin.slice(0, MAX_INPUT_LENGTH), await dummyPinHash());
       throw refused();

@@ -21,8 +21,16 @@ export interface OrderNotice {
   sealedUntil: string | null;
 }
 
-/** Reads the orders a batch of records cites, by reference (one statement). */
-export type OrderLookup = (references: readonly string[]) => Promise<Map<string, OrderNotice>>;
+/** One legal order naming a patron, as the patron's own log needs it. */
+export interface OrderOfPatron extends OrderNotice {
+  patronId: string;
+  reference: string;
+  /** When the order was registered: from then on, while sealed, it hides the custodian's reads of the patron. */
+  registeredAt: string;
+}
+
+/** Reads every legal order naming any of a batch of patrons (one statement). */
+export type OrdersOfPatrons = (patronIds: readonly string[]) => Promise<OrderOfPatron[]>;
 
 /**
  * One record of a patron's own (or their guardian's) disclosure log: who received the record told
@@ -61,33 +69,59 @@ export function recipientOf(record: StoredRecord, order: OrderNotice | undefined
 }
 
 /**
- * A patron's log as the patron (or guardian) may see it at `now`: the register's own acts left out
- * (they are not disclosures of the record), a sealed order's disclosures left out until its seal
- * ends (and those of an order that cannot be found, failing closed), and every recipient told as a
- * role. Pure, so the seal can be tested against any clock.
+ * Whether the patron (or guardian) may see one record at `now`. Left out: the register's own acts
+ * (they are not disclosures of the record); any record citing a sealed order, whatever its exception,
+ * and a legal-process record citing an order that cannot be found (failing closed); and, while an
+ * order naming the patron is sealed (`sealedSince`, the earliest such order's registration), every
+ * custodian's record since then: a custodian reviewing the patron's log or record during the seal
+ * would otherwise tell the patron that something is under way.
  */
-export function patronView(records: readonly StoredRecord[], orders: ReadonlyMap<string, OrderNotice>, now: string, limit = PATRON_VIEW_LIMIT): PatronDisclosure[] {
-  const view: PatronDisclosure[] = [];
-  for (const r of records) {
-    if (view.length >= limit) break;
-    if (r.chain === REGISTER_CHAIN) continue;
-    const order = r.exception === 'LEGAL_PROCESS' && r.reference !== null ? orders.get(r.reference) : undefined;
-    if (r.exception === 'LEGAL_PROCESS' && (!order || (order.sealedUntil !== null && now < order.sealedUntil))) continue;
-    view.push({ chain: r.chain, seq: r.seq, at: r.at, patronId: r.patronId, recipient: recipientOf(r, order), exception: r.exception, fields: r.fields, reference: r.reference });
-  }
-  return view;
+export function shownToPatron(r: StoredRecord, orders: ReadonlyMap<string, OrderNotice>, now: string, sealedSince: string | null): boolean {
+  if (r.chain === REGISTER_CHAIN) return false;
+  const order = r.reference !== null ? orders.get(r.reference) : undefined;
+  if (order && order.sealedUntil !== null && now < order.sealedUntil) return false;
+  if (r.exception === 'LEGAL_PROCESS' && !order) return false;
+  if (sealedSince !== null && r.at >= sealedSince && r.roles.includes('custodian')) return false;
+  return true;
 }
 
-/** Per-request loader of patrons' own disclosure logs, judged at the request's clock (one audit read and one order read per batch). */
-export function disclosuresLoader(audit: AuditStore | null, orders: OrderLookup, now: () => string): DataLoader<string, PatronDisclosure[]> | null {
+/**
+ * A patron's log as the patron (or guardian) may see it at `now` (see `shownToPatron`), every
+ * recipient told as a role. Pure, so the seal can be tested against any clock.
+ */
+export function patronView(records: readonly StoredRecord[], orders: ReadonlyMap<string, OrderNotice>, now: string, sealedSince: string | null = null, limit = PATRON_VIEW_LIMIT): PatronDisclosure[] {
+  return records
+    .filter((r) => shownToPatron(r, orders, now, sealedSince))
+    .slice(0, limit)
+    .map((r) => patronDisclosure(r, r.exception === 'LEGAL_PROCESS' && r.reference !== null ? orders.get(r.reference) : undefined));
+}
+
+const patronDisclosure = (r: StoredRecord, order: OrderNotice | undefined): PatronDisclosure => ({
+  chain: r.chain, seq: r.seq, at: r.at, patronId: r.patronId, recipient: recipientOf(r, order), exception: r.exception, fields: r.fields, reference: r.reference,
+});
+
+/**
+ * Per-request loader of patrons' own disclosure logs, judged at the request's clock: one read of the
+ * orders naming the batch's patrons, then the audit read newest first, filtered as it goes and
+ * stopped once each patron has a page. A record citing an order that does not name its patron is
+ * treated as citing an unknown order.
+ */
+export function disclosuresLoader(audit: AuditStore | null, ordersOf: OrdersOfPatrons, now: () => string): DataLoader<string, PatronDisclosure[]> | null {
   if (!audit) return null;
   return new DataLoader(async (ids) => {
-    const logs = await audit.forPatrons(ids, Number.MAX_SAFE_INTEGER);
-    const references = new Set<string>();
-    for (const log of logs) for (const r of log) if (r.exception === 'LEGAL_PROCESS' && r.reference !== null) references.add(r.reference);
-    const known = references.size ? await orders([...references]) : new Map<string, OrderNotice>();
     const at = now();
-    return logs.map((log) => patronView(log, known, at));
+    const notices = new Map<string, Map<string, OrderNotice>>(ids.map((id) => [id, new Map()]));
+    const sealedSince = new Map<string, string>();
+    for (const o of await ordersOf(ids)) {
+      notices.get(o.patronId)?.set(o.reference, { kind: o.kind, sealedUntil: o.sealedUntil });
+      if (o.sealedUntil !== null && at < o.sealedUntil) {
+        const since = sealedSince.get(o.patronId);
+        if (since === undefined || o.registeredAt < since) sealedSince.set(o.patronId, o.registeredAt);
+      }
+    }
+    const empty = new Map<string, OrderNotice>();
+    const logs = await audit.forPatrons(ids, PATRON_VIEW_LIMIT, (r) => shownToPatron(r, notices.get(r.patronId) ?? empty, at, sealedSince.get(r.patronId) ?? null));
+    return logs.map((log, i) => log.map((r) => patronDisclosure(r, r.exception === 'LEGAL_PROCESS' && r.reference !== null ? notices.get(ids[i]!)?.get(r.reference) : undefined)));
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from '../../src/log/logger.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId, type PatronId } from '../../src/privacy/context/ids.js';
 import { mayActForHolder, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
@@ -12,22 +13,63 @@ const scopeOf = (json: string): PatronDataCategory[] => {
   return Array.isArray(parsed) ? (parsed.filter((s) => typeof s === 'string') as PatronDataCategory[]) : [];
 };
 
+/** How many refused on-behalf card lookups a principal may make per window (config `onBehalf`), and where the lock is logged. */
+export interface CardLookupLimit {
+  refusals?: number;
+  windowMs?: number;
+  logger?: Logger | null;
+  now?: () => Date;
+}
+
 /**
  * The registers of consents, legal orders and guardianships, read for a batch of subjects relative
  * to one caller. Only what the caller's roles could use is queried: a partner's consents, a
  * custodian's invoked order, a patron's guardianships. At most four statements per batch.
  */
 export class RegisterFacts implements FactsSource, CardDirectory {
-  constructor(private readonly db: Kysely<CirculationTables>) {}
+  private readonly limit: Required<CardLookupLimit>;
 
-  /** The holders of presented cards the caller may act for (one statement); null for any other card. */
+  constructor(
+    private readonly db: Kysely<CirculationTables>,
+    limit: CardLookupLimit = {},
+  ) {
+    this.limit = { refusals: 20, windowMs: 15 * 60_000, logger: null, now: () => new Date(), ...limit };
+  }
+
+  /**
+   * The holders of presented cards the caller may act for (one statement); null for any other card.
+   * Card numbers are sequential with a check digit, so refusals are counted per principal: once a
+   * principal has `refusals` within the window, every card is refused alike until the window ends.
+   * One transaction, so parallel guesses cannot outrun the count.
+   */
   async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
-    const wanted = [...new Set(cards.filter((c) => c !== ''))];
-    const rows = wanted.length ? await this.db.selectFrom('patrons').select(['id', 'card_number']).where('card_number', 'in', wanted).execute() : [];
-    const byCard = new Map(rows.map((r) => [r.card_number, patronId(r.id)]));
-    return cards.map((card) => {
-      const holder = byCard.get(card);
-      return holder !== undefined && mayActForHolder(caller, holder) ? holder : null;
+    const principal = caller.principal ?? 'anonymous';
+    const now = this.limit.now();
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('on_behalf_refusals').selectAll().where('principal', '=', principal).executeTakeFirst();
+      const current = row && Date.parse(row.window_start) + this.limit.windowMs > now.getTime() ? row : null;
+      if (current && current.refusals >= this.limit.refusals) return cards.map(() => null);
+      const wanted = [...new Set(cards.filter((c) => c !== ''))];
+      const rows = wanted.length ? await trx.selectFrom('patrons').select(['id', 'card_number']).where('card_number', 'in', wanted).execute() : [];
+      const byCard = new Map(rows.map((r) => [r.card_number, patronId(r.id)]));
+      const holders = cards.map((card) => {
+        const holder = byCard.get(card);
+        return holder !== undefined && mayActForHolder(caller, holder) ? holder : null;
+      });
+      const refused = holders.filter((h) => h === null).length;
+      if (refused > 0) {
+        const refusals = (current?.refusals ?? 0) + refused;
+        const windowStart = current?.window_start ?? now.toISOString();
+        await trx
+          .insertInto('on_behalf_refusals')
+          .values({ principal, refusals, window_start: windowStart })
+          .onConflict((oc) => oc.column('principal').doUpdateSet({ refusals, window_start: windowStart }))
+          .execute();
+        if (refusals >= this.limit.refusals) {
+          this.limit.logger?.warn({ principal, refusals, windowSeconds: this.limit.windowMs / 1000 }, 'on-behalf card lookups locked: too many refused cards');
+        }
+      }
+      return holders;
     });
   }
 

@@ -153,7 +153,8 @@ export const circulationMigrations: Migrations = {
   },
   // Two people for a legal order: who registered it, who approved it (a different custodian; until
   // then it discloses nothing), and until when its subject must not learn of it (sealed). An order
-  // registered before this migration has no approver and so discloses nothing until approved.
+  // registered before this migration has neither: it discloses nothing until one custodian confirms
+  // it (standing as its registrar) and a different one approves it (Registers.approveLegalOrder).
   '0005_legal_order_approval': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('legal_orders').addColumn('registered_by', 'text').execute();
@@ -167,6 +168,17 @@ export const circulationMigrations: Migrations = {
   '0006_stats_releases': {
     async up(db: Kysely<unknown>) {
       await createReleaseTables(db);
+    },
+  },
+  // Refused on-behalf card lookups per principal, so a staff token cannot enumerate card -> patron.
+  '0007_on_behalf_refusals': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('on_behalf_refusals')
+        .addColumn('principal', 'text', (c) => c.primaryKey())
+        .addColumn('refusals', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'text', (c) => c.notNull())
+        .execute();
     },
   },
 };
@@ -261,6 +273,8 @@ export interface CirculationTables extends ReleaseTables {
     created_at: string;
   };
   card_login_attempts: CardLoginAttemptsTable;
+  /** Refused on-behalf card lookups of one principal in its current window (migration 0006); never a card number. */
+  on_behalf_refusals: { principal: string; refusals: number; window_start: string };
 }
 
 /** Recent failed card logins of one card, one PIN (across cards) or one client (migration 0002). */

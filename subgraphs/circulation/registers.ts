@@ -55,7 +55,8 @@ export interface RegisterActor {
 /**
  * Records an act on the legal-order register in the audit (one record per patron the order names,
  * as the custodian's `disclosures` view shows them). Throwing undoes the act: it runs inside the
- * register's transaction, before the commit.
+ * register's transaction, before the commit; an act whose commit then fails is compensated
+ * (`Registers.act`).
  */
 export type RegisterTrail = (entries: DisclosureEntry[]) => void;
 
@@ -250,7 +251,7 @@ export class Registers {
       first.set(patron, i);
     });
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.act(async (trx, audit) => {
         const taken = await trx.selectFrom('legal_orders').select('id').where('reference', '=', data.reference).executeTakeFirst();
         if (taken) throw badInput('reference: an order with this reference is already registered');
         const found = new Set<string>();
@@ -283,7 +284,7 @@ export class Registers {
             .values(data.patronIds.slice(i, i + 200).map((patron_id) => ({ order_id: order.id, patron_id })))
             .execute();
         }
-        this.trail?.(actEntries(by, now, order.reference, 'LegalOrder.registered', data.patronIds));
+        audit(actEntries(by, now, order.reference, 'LegalOrder.registered', data.patronIds));
         return legalOrderRecord(order, data.patronIds.length);
       });
     } catch (error) {
@@ -296,18 +297,20 @@ export class Registers {
   /**
    * Approves a registered order: the second person of the two-person rule. The custodian who
    * registered it may not approve it (FORBIDDEN); an order is approved once. From the approval on
-   * (and within its dates) the order discloses.
+   * (and within its dates) the order discloses. An order without a registrar (registered before the
+   * rule) is confirmed first (`confirmUnregistered`).
    */
   async approveLegalOrder(orderId: unknown, by: RegisterActor): Promise<LegalOrderRecord> {
     const { orderId: idNumber } = parseInput(OrderId, { orderId });
-    return this.db.transaction().execute(async (trx) => {
+    return this.act(async (trx, audit) => {
       const order = await trx.selectFrom('legal_orders').selectAll().where('id', '=', idNumber).executeTakeFirst();
       if (!order) throw badInput('orderId: no such legal order');
       if (order.approved_at !== null) throw badInput('orderId: this order is already approved');
-      if (by.principal === null || order.registered_by === null || order.registered_by === by.principal) {
+      if (by.principal === null || order.registered_by === by.principal) {
         throw graphError('FORBIDDEN', 'A legal order must be approved by a different custodian from the one who registered it.');
       }
       const now = this.now().toISOString();
+      if (order.registered_by === null) return this.confirmUnregistered(trx, audit, order, by, now);
       const approved = await trx
         .updateTable('legal_orders')
         .set({ approved_by: by.principal, approved_at: now })
@@ -318,9 +321,61 @@ export class Registers {
       // Another custodian approved it between the read and the write.
       if (!approved) throw badInput('orderId: this order is already approved');
       const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', idNumber).orderBy('patron_id').execute();
-      this.trail?.(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
+      audit(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
       return legalOrderRecord(approved, patrons.length);
     });
+  }
+
+  /**
+   * An order registered before the two-person rule has no registrar, so no one could tell a second
+   * custodian from the first. The first custodian to approve it confirms it instead: they stand as its
+   * registrar (the act is audited as `LegalOrder.confirmed`) and it stays AWAITING_APPROVAL until a
+   * different custodian approves it, as any order.
+   */
+  private async confirmUnregistered(trx: Transaction<CirculationTables>, audit: RegisterTrail, order: Selectable<CirculationTables['legal_orders']>, by: RegisterActor, now: string): Promise<LegalOrderRecord> {
+    const confirmed = await trx
+      .updateTable('legal_orders')
+      .set({ registered_by: by.principal })
+      .where('id', '=', order.id)
+      .where('registered_by', 'is', null)
+      .where('approved_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    // Another custodian confirmed it between the read and the write.
+    if (!confirmed) throw badInput('orderId: this order was confirmed meanwhile; a different custodian may now approve it');
+    const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', order.id).orderBy('patron_id').execute();
+    audit(actEntries(by, now, order.reference, 'LegalOrder.confirmed', patrons.map((p) => p.patron_id)));
+    return legalOrderRecord(confirmed, patrons.length);
+  }
+
+  /**
+   * Runs an act on the legal-order register in one transaction, its trail appended inside it (so a
+   * trail that cannot be written undoes the act). The audit commits apart from this database, so a
+   * transaction that fails after its trail was appended (its COMMIT, say) would leave the audit
+   * telling of an act that never happened: each of its records then gets a compensating record, its
+   * fields suffixed `.undone`. Should that append fail too, the audit is down and the act's records
+   * stand without their undo; the caller gets the act's own error either way.
+   */
+  private async act<T>(work: (trx: Transaction<CirculationTables>, audit: RegisterTrail) => Promise<T>): Promise<T> {
+    let written: DisclosureEntry[] = [];
+    try {
+      return await this.db.transaction().execute((trx) =>
+        work(trx, (entries) => {
+          this.trail?.(entries);
+          written = entries;
+        }),
+      );
+    } catch (error) {
+      if (written.length > 0) {
+        const at = this.now().toISOString();
+        try {
+          this.trail?.(written.map((e) => ({ ...e, at, fields: e.fields.map((f) => `${f}.undone`) })));
+        } catch {
+          // The audit is down: nothing more can be recorded; the act's error below says it failed.
+        }
+      }
+      throw error;
+    }
   }
 
   /** Links a guardian to a minor: both exist and differ, the minor is under 18, the guardian is not. */

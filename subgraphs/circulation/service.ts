@@ -33,7 +33,8 @@ export function createCirculationService(
   const registers = new Registers(database.db, undefined, audit ? (entries) => audit.append(REGISTER_CHAIN, entries) : null);
   // Card logins sign with the deployment's issuer; without one, authenticateWithCard is FORBIDDEN.
   const cardLogin = new CardLogin(database.db, { issuer: options.issuer, secret: options.config.contextSecret });
-  const facts = new RegisterFacts(database.db);
+  // On-behalf card lookups: a principal refused too often is refused every card for a while.
+  const facts = new RegisterFacts(database.db, { ...options.config.onBehalf, logger: options.logger });
   const schema = enforcePrivacy(
     buildSubgraphSchema({
       typeDefs: loadTypeDefs('circulation'),
@@ -58,7 +59,7 @@ export function createCirculationService(
       registers,
       cardLogin,
       audit: options.audit,
-      disclosuresOfPatron: disclosuresLoader(options.audit, (refs) => store.legalOrderNotices(refs), () => privacy.clock.now),
+      disclosuresOfPatron: disclosuresLoader(options.audit, (ids) => store.legalOrdersOfPatrons(ids), () => privacy.clock.now),
     }),
     routes: [factsRoute(facts, options.config.contextSecret, options.logger, options.nonces)],
     close: () => {

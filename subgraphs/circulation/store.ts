@@ -70,10 +70,15 @@ export class CirculationStore {
     return byKey(ids, rows, (r) => r.id);
   }
 
-  /** The kind and seal of legal orders by reference, for the patron's own disclosure log. */
-  async legalOrderNotices(references: readonly string[]): Promise<Map<string, { kind: string; sealedUntil: string | null }>> {
-    const rows = await this.db.selectFrom('legal_orders').select(['reference', 'kind', 'sealed_until']).where('reference', 'in', [...references]).execute();
-    return new Map(rows.map((r) => [r.reference, { kind: r.kind, sealedUntil: r.sealed_until }]));
+  /** Every legal order naming any of the patrons (kind, seal, registration), for their own disclosure logs. */
+  async legalOrdersOfPatrons(patronIds: readonly string[]): Promise<{ patronId: string; reference: string; kind: string; sealedUntil: string | null; registeredAt: string }[]> {
+    const rows = await this.db
+      .selectFrom('legal_order_patrons as p')
+      .innerJoin('legal_orders as o', 'o.id', 'p.order_id')
+      .select(['p.patron_id', 'o.reference', 'o.kind', 'o.sealed_until', 'o.created_at'])
+      .where('p.patron_id', 'in', [...patronIds])
+      .execute();
+    return rows.map((r) => ({ patronId: r.patron_id, reference: r.reference, kind: r.kind, sealedUntil: r.sealed_until, registeredAt: r.created_at }));
   }
 
   async loansByIds(ids: readonly number[]): Promise<(LoanRow | null)[]> {

@@ -65,8 +65,7 @@ describe('anchoring the chain heads', () => {
   it('runs periodically and once more on stop', async () => {
     const running = startAnchoring(anchorer, 20, createLogger('test', 'silent'));
     store.append('events', [entry(102)]);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq)).toEqual([2, 3]);
+    await expect.poll(() => readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq), { timeout: 15_000, interval: 20 }).toEqual([2, 3]);
     store.append('events', [entry(103)]);
     running.stop();
     expect(readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq)).toEqual([2, 3, 4]);
@@ -101,6 +100,18 @@ describe('verifying against the anchors', () => {
     expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([]);
   });
 
+  it('attack: the newest records deleted and covered by a fake (unsigned) retention cut; the cut is refused', () => {
+    anchorer.anchor();
+    const head = store.heads().find((h) => h.chain === 'circulation')!;
+    truncate('circulation', 8);
+    db.sqlite.exec('update audit_gate set open = 1');
+    db.sqlite.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)').run('circulation', 10, head.hash, '2026-11-30T00:00:00.000Z', 'not-a-signature');
+    db.sqlite.exec('update audit_gate set open = 0');
+    expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
+      chain: 'circulation', problem: expect.stringMatching(/^record 10 is covered by a retention cut whose signature does not verify/) as unknown,
+    }]);
+  });
+
   it('refuses an anchor line whose signature does not verify', () => {
     anchorer.anchor();
     const forged = fs.readFileSync(anchorFile, 'utf8').replace('"seq":10', '"seq":7');
@@ -110,10 +121,12 @@ describe('verifying against the anchors', () => {
 });
 
 describe('npm run audit:verify -- --anchors', () => {
-  const verify = () => {
+  /** Runs the CLI with the anchor file given as --anchors, or (`configured`) as AUDIT_ANCHOR_FILE. */
+  const verify = (configured = false) => {
     const { AUDIT_KEY: _unset, ...env } = process.env;
+    const args = ['tsx', 'src/cli/audit.ts', 'verify', '--data-dir', dir, ...(configured ? [] : ['--anchors', anchorFile])];
     try {
-      return { code: 0, out: execFileSync('npx', ['tsx', 'src/cli/audit.ts', 'verify', '--data-dir', dir, '--anchors', anchorFile], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...env, NODE_ENV: 'test', JWT_SECRET: DEV_JWT_SECRET } }) };
+      return { code: 0, out: execFileSync('npx', args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...env, NODE_ENV: 'test', JWT_SECRET: DEV_JWT_SECRET, AUDIT_ANCHOR_FILE: anchorFile } }) };
     } catch (error) {
       const e = error as { status: number; stdout: string };
       return { code: e.status, out: e.stdout };
@@ -130,5 +143,17 @@ describe('npm run audit:verify -- --anchors', () => {
     expect(result.code).toBe(1);
     expect(result.out).toContain('chain circulation: 8 records, intact');
     expect(result.out).toMatch(/chain circulation: BROKEN: truncated: the anchor of .* names record 10, but the chain ends at record 8/);
+  }, 60_000);
+
+  it('attack: the configured anchor file deleted (or emptied) to hide a truncation is itself broken', () => {
+    anchorer.anchor();
+    expect(verify(true).code).toBe(0);
+    truncate('circulation', 9);
+    fs.rmSync(anchorFile);
+    const deleted = verify(true);
+    expect(deleted.code).toBe(1);
+    expect(deleted.out).toMatch(/anchors .*anchors\.jsonl: BROKEN: the anchor file is missing or empty/);
+    fs.writeFileSync(anchorFile, '');
+    expect(verify(true).code).toBe(1);
   }, 60_000);
 });

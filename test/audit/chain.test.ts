@@ -96,7 +96,7 @@ describe('retention of the audit', () => {
 describe('npm run audit:verify', () => {
   const verify = () => {
     try {
-      return { code: 0, out: execFileSync('npx', ['tsx', 'src/cli/audit.ts', 'verify', '--data-dir', dir], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'test' } }) };
+      return { code: 0, out: execFileSync('npx', ['tsx', 'src/cli/audit.ts', 'verify', '--data-dir', dir], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'test', AUDIT_ANCHOR_FILE: 'off' } }) };
     } catch (error) {
       const e = error as { status: number; stdout: string };
       return { code: e.status, out: e.stdout };

@@ -41,4 +41,15 @@ describe("the patron's own log", () => {
     expect(patronView([record({ exception: 'LEGAL_PROCESS', reference: 'GONE-1' })], orders, '2026-06-02T00:00:00.000Z')).toEqual([]);
     expect(patronView([record({ chain: 'registers', exception: 'LEGAL_PROCESS', reference: 'OPEN-1', fields: ['LegalOrder.registered'] })], orders, '2026-06-02T00:00:00.000Z')).toEqual([]);
   });
+
+  it("while an order naming the patron is sealed, hides the custodian's reads since its registration, whatever their exception", () => {
+    const since = '2026-06-01T09:00:00.000Z';
+    const before = record({ at: '2026-05-01T00:00:00.000Z', exception: 'OPERATIONS', roles: ['custodian'], seq: 1 });
+    const reviewing = record({ exception: 'OPERATIONS', roles: ['custodian'], fields: ['DisclosureRecord.at', 'Query.disclosures'], seq: 2 });
+    const underOrder = record({ exception: 'OPERATIONS', roles: ['custodian'], reference: 'SEALED-1', seq: 3 });
+    const staff = record({ exception: 'OPERATIONS', roles: ['staff'], seq: 4 });
+    const log = [underOrder, reviewing, staff, before];
+    expect(patronView(log, orders, '2026-06-02T00:00:00.000Z', since).map((r) => r.seq)).toEqual([4, 1]);
+    expect(patronView(log, orders, '2026-07-01T00:00:00.000Z', null).map((r) => r.seq)).toEqual([3, 2, 4, 1]);
+  });
 });

@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
+import { normalizeCardNumber } from '../../src/privacy/context/cardNumber.js';
 import { openSqlite, type Database } from '../../src/db/open.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId } from '../../src/privacy/context/ids.js';
@@ -65,5 +68,33 @@ describe('actingForCard', () => {
   it("circulation's directory tells a patron no card but their own", async () => {
     expect(await cards.cardHolders(ann, ['2901-ann', '2901-bob', 'x'])).toEqual(['ann', null, null]);
     expect(await cards.cardHolders(caller({ roles: ['partner'] }), ['2901-ann'])).toEqual([null]);
+  });
+});
+
+describe('card numbers as typed', () => {
+  it('spaces a reader types anywhere in the number do not make another card', async () => {
+    expect(await actingForCard(eventsStaff, ' 2901-\tb ob ', 'events', cards)).toBe('bob');
+    expect(normalizeCardNumber(' 2901 0000\n1234 ')).toBe('290100001234');
+  });
+});
+
+describe('refused card lookups are counted per principal', () => {
+  it('attack: a staff token enumerating card numbers is locked after N refusals, with the same refusal, and the lock is logged without cards', async () => {
+    let clock = new Date('2026-06-01T10:00:00Z');
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
+    const limited = new RegisterFacts(db.db, { refusals: 3, windowMs: 60_000, logger: createLogger('test', 'info', sink), now: () => clock });
+    const enumerator = caller({ principal: principalId('staff:enumerator'), roles: ['staff'], duties: ['events'] });
+    expect(await actingForCard(enumerator, '2901-bob', 'events', limited)).toBe('bob');
+    for (const guess of ['2901-x1', '2901-x2', '2901-x3']) await expect(actingForCard(enumerator, guess, 'events', limited)).rejects.toMatchObject(refused);
+    // Locked: even a real card gets the one same refusal; another principal is not affected.
+    await expect(actingForCard(enumerator, '2901-bob', 'events', limited)).rejects.toMatchObject(refused);
+    expect(await actingForCard({ ...eventsStaff, principal: principalId('staff:other-desk') }, '2901-bob', 'events', limited)).toBe('bob');
+    const logged = lines.join('');
+    expect(logged).toContain('staff:enumerator');
+    expect(logged).toContain('"refusals":3');
+    expect(logged).not.toContain('2901-');
+    clock = new Date(clock.getTime() + 60_001);
+    expect(await actingForCard(enumerator, '2901-bob', 'events', limited)).toBe('bob');
   });
 });

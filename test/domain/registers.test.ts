@@ -256,6 +256,46 @@ describe('approveLegalOrder: two people for a legal order', () => {
     expect(await facts('OLD-1')).toEqual([]);
   });
 
+  it('an order registered before the two-person rule (no registrar) is approved by two distinct custodians: the first confirms, the second approves', async () => {
+    const trail: DisclosureEntry[] = [];
+    const audited = new Registers(db.db, () => clock, (entries) => trail.push(...entries));
+    await db.db.insertInto('legal_orders').values({
+      reference: 'OLD-2', kind: 'SUBPOENA', authority: 'Court', scope: '["IDENTITY"]', valid_from: '2026-06-01T00:00:00Z', valid_until: '2026-09-01T00:00:00Z',
+      created_at: '2026-06-01T00:00:00Z', registered_by: null, approved_by: null, approved_at: null, sealed_until: null,
+    }).execute();
+    const { id } = await db.db.selectFrom('legal_orders').select('id').where('reference', '=', 'OLD-2').executeTakeFirstOrThrow();
+    await db.db.insertInto('legal_order_patrons').values({ order_id: id, patron_id: 'ann' }).execute();
+    const confirmed = await audited.approveLegalOrder(String(id), first);
+    expect(confirmed).toMatchObject({ status: 'AWAITING_APPROVAL', registeredBy: 'custodian:one', approvedBy: null });
+    expect(await facts('OLD-2')).toEqual([]);
+    await expect(audited.approveLegalOrder(String(id), first)).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    const approved = await audited.approveLegalOrder(String(id), second);
+    expect(approved).toMatchObject({ status: 'APPROVED', registeredBy: 'custodian:one', approvedBy: 'custodian:two' });
+    expect(await facts('OLD-2')).toHaveLength(1);
+    expect(trail.map((e) => [e.principal, e.fields])).toEqual([['custodian:one', ['LegalOrder.confirmed']], ['custodian:two', ['LegalOrder.approved']]]);
+  });
+
+  it('an act whose transaction fails to commit after the trail was written gets a compensating record', async () => {
+    const trail: DisclosureEntry[] = [];
+    let sabotage = true;
+    const audited = new Registers(db.db, () => clock, (entries) => {
+      trail.push(...entries);
+      if (!sabotage) return;
+      sabotage = false;
+      // A row that breaks a deferred constraint: the transaction's COMMIT fails, after the trail.
+      db.sqlite.pragma('defer_foreign_keys = ON');
+      db.sqlite.prepare("insert into legal_order_patrons (order_id, patron_id) values (9999, 'ann')").run();
+    });
+    await expect(audited.registerLegalOrder(order(), first)).rejects.toThrow(/FOREIGN KEY/);
+    expect(await db.db.selectFrom('legal_orders').select('reference').execute()).toEqual([]);
+    expect(trail.map((e) => [e.patronId, e.fields])).toEqual([
+      ['ann', ['LegalOrder.registered']], ['bob', ['LegalOrder.registered']],
+      ['ann', ['LegalOrder.registered.undone']], ['bob', ['LegalOrder.registered.undone']],
+    ]);
+    // The connection is usable again: the same order registers.
+    expect(await audited.registerLegalOrder(order(), first)).toMatchObject({ status: 'AWAITING_APPROVAL' });
+  });
+
   it('records both acts in the trail, one record per patron, inside the transaction', async () => {
     const trail: DisclosureEntry[] = [];
     const audited = new Registers(db.db, () => clock, (entries) => trail.push(...entries));

@@ -144,7 +144,7 @@ export function readAnchors(file: string, key: string): { anchors: Anchor[]; pro
 
 /**
  * Checks the store against anchors: every anchored record must still be there with the anchored
- * hash, unless a signed retention cut removed it. The newest anchor of each chain is the one that
+ * hash, unless a retention cut whose signature verifies removed it. The newest anchor of each chain is the one that
  * catches truncation; older ones catch a rewritten history.
  */
 export function checkAnchors(store: AuditStore, anchors: readonly Anchor[]): AnchorProblem[] {
@@ -156,6 +156,10 @@ export function checkAnchors(store: AuditStore, anchors: readonly Anchor[]): Anc
     const found = store.at(a.chain, a.seq);
     if (found.kind === 'record' && found.hash === a.hash) continue;
     if (found.kind === 'purged' && (found.hash === null || found.hash === a.hash)) continue;
+    if (found.kind === 'forged') {
+      problems.push({ chain: a.chain, problem: `record ${a.seq} is covered by a retention cut whose signature does not verify (the cut at record ${found.cutSeq})` });
+      continue;
+    }
     if (found.kind === 'absent') {
       if (newest.get(a.chain) !== a) continue; // the newest anchor of the chain reports it once
       const head = heads.get(a.chain);

@@ -248,12 +248,26 @@ export class AuditStore {
     return { records: page.map((f) => f.record), cursors: page.map((f) => f.cursor), more: found.length > first };
   }
 
-  /** Each patron's most recent records (for `Patron.disclosures`), newest first, in one batch. */
-  async forPatrons(ids: readonly string[], limit: number): Promise<StoredRecord[][]> {
+  /**
+   * Each patron's most recent records that `keep` accepts (for `Patron.disclosures`), newest first,
+   * at most `limit` each. Read in pages, newest first, and stopped once every patron has `limit`, so
+   * a patron with a long log costs a page, not the whole log.
+   */
+  async forPatrons(ids: readonly string[], limit: number, keep: (record: StoredRecord) => boolean = () => true): Promise<StoredRecord[][]> {
     const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
-    for (const { record } of this.#ofPatrons(ids, {}, Number.MAX_SAFE_INTEGER - 1, null)) {
-      const list = byPatron.get(record.patronId);
-      if (list && list.length < limit) list.push(record);
+    const pageSize = Math.max(limit * ids.length, 100);
+    let full = 0;
+    let after: AuditCursor | null = null;
+    for (;;) {
+      const page = this.#ofPatrons(ids, {}, pageSize, after);
+      for (const { record } of page) {
+        const list = byPatron.get(record.patronId);
+        if (!list || list.length >= limit || !keep(record)) continue;
+        list.push(record);
+        if (list.length === limit) full += 1;
+      }
+      if (page.length < pageSize || full === byPatron.size) break;
+      after = page[page.length - 1]!.cursor;
     }
     return ids.map((id) => byPatron.get(id) ?? []);
   }
@@ -275,9 +289,10 @@ export class AuditStore {
 
   /**
    * What the store holds at one place of a chain: the record's hash; or `purged` when a retention
-   * cut lies at or beyond it (its hash, if the cut is exactly there); or `absent`.
+   * cut lies at or beyond it (its hash, if the cut is exactly there); `forged` when that cut's
+   * signature does not verify; or `absent`.
    */
-  at(chain: string, seq: number): { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'absent' } {
+  at(chain: string, seq: number): { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'forged'; cutSeq: number } | { kind: 'absent' } {
     const row = this.#sqlite
       .prepare<[string, number, number], { first_seq: number; records: string }>('select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?')
       .get(chain, seq, seq);
@@ -286,7 +301,9 @@ export class AuditStore {
       const hash = subjects[seq - row.first_seq]?.[2];
       if (typeof hash === 'string') return { kind: 'record', hash };
     }
-    const cut = this.#sqlite.prepare<[string, number], { seq: number; hash: string }>('select seq, hash from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1').get(chain, seq);
+    const cut = this.#sqlite.prepare<[string, number], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1').get(chain, seq);
+    // Only a cut signed with the audit key vouches for records gone; a fake one is itself a finding.
+    if (cut && !checkpointValid(cut, cut.signature, this.key)) return { kind: 'forged', cutSeq: cut.seq };
     if (cut) return { kind: 'purged', hash: cut.seq === seq ? cut.hash : null };
     return { kind: 'absent' };
   }

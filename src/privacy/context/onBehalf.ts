@@ -2,6 +2,7 @@ import { graphError } from '../../errors/codes.js';
 import type { PatronId } from './ids.js';
 import type { DisclosureContext, Duty } from './disclosureContext.js';
 import { isStaffWith } from './roles.js';
+import { normalizeCardNumber } from './cardNumber.js';
 
 /**
  * Acting on behalf of a patron (checkout, holds, event registration) with the card the patron
@@ -46,7 +47,7 @@ export async function actingForCard(caller: DisclosureContext, cardNumber: strin
   const staff = isStaffWith(caller, duty);
   const patron = !staff && caller.roles.includes('patron') && caller.patronId !== null;
   if (!staff && !patron) throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
-  const card = cardNumber?.trim() ?? '';
+  const card = normalizeCardNumber(cardNumber ?? '');
   if (card === '') {
     if (staff) throw graphError('BAD_USER_INPUT', 'cardNumber is required when staff act for a patron: the number on the card the patron presents.');
     return caller.patronId!;

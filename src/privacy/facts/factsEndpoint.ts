@@ -25,8 +25,11 @@ const MAX_SUBJECTS = 5000;
 
 /** At most this many cards per card request (`{ "cards": [...] }`); an on-behalf action presents one. */
 const MAX_CARDS = 100;
-const RequestSchema = z.object({ subjects: z.array(z.string().min(1).max(100)).max(MAX_SUBJECTS).default([]), cards: z.array(z.string().max(40)).max(MAX_CARDS).optional() }).strict();
-const CardsRequest = z.object({ cards: z.array(z.string().max(40)).max(MAX_CARDS) }).strict();
+/** The two request kinds: facts about subjects, or the holders of presented cards. */
+const RequestSchema = z.union([
+  z.object({ cards: z.array(z.string().max(40)).max(MAX_CARDS) }).strict(),
+  z.object({ subjects: z.array(z.string().min(1).max(100)).max(MAX_SUBJECTS).default([]) }).strict(),
+]);
 const HoldersSchema = z.array(z.string().nullable());
 
 const Category = z.enum(PATRON_DATA_CATEGORIES);
@@ -61,21 +64,21 @@ export function factsRoute(source: FactsSource, secret: string, logger: Logger, 
     if (new URL(request.req.url ?? '/', 'http://localhost').pathname !== FACTS_PATH) return false;
     const context = await guard.check(request);
     let caller: DisclosureContext;
-    let subjects: PatronId[];
-    const { body } = request;
+    let parsed: z.infer<typeof RequestSchema>;
     try {
       caller = decodeContext(context);
-      subjects = RequestSchema.parse(JSON.parse(body.toString('utf8'))).subjects.map(patronId);
+      parsed = RequestSchema.parse(JSON.parse(request.body.toString('utf8')));
     } catch {
       throw new HttpRefusal(400, 'BAD_REQUEST', 'Malformed facts request');
     }
-    // The second request kind, `{ "cards": [...] }`: the holders of presented cards the caller may
-    // act for, `{ "holders": [patronId | null, ...] }` (src/privacy/context/onBehalf.ts).
-    const cards = CardsRequest.safeParse(JSON.parse(body.toString('utf8')));
-    if (cards.success) {
-      sendJson(res, 200, { holders: isCardDirectory(source) ? await source.cardHolders(caller, cards.data.cards) : cards.data.cards.map(() => null) });
+    // `{ "cards": [...] }`: the holders of presented cards the caller may act for,
+    // `{ "holders": [patronId | null, ...] }` (src/privacy/context/onBehalf.ts).
+    if ('cards' in parsed) {
+      const { cards } = parsed;
+      sendJson(res, 200, { holders: isCardDirectory(source) ? await source.cardHolders(caller, cards) : cards.map(() => null) });
       return true;
     }
+    const subjects = parsed.subjects.map(patronId);
     sendJson(res, 200, { facts: await source.load(caller, subjects) });
     return true;
   };
@@ -90,6 +93,8 @@ export class RemoteFacts implements FactsSource, CardDirectory {
   constructor(
     private readonly circulationUrl: () => string,
     secret: string,
+    /** How long to wait for an answer before failing (and so redacting). */
+    private readonly timeoutMs = 5000,
   ) {
     this.#key = audienceKey(secret, FACTS_AUDIENCE);
   }
@@ -104,7 +109,7 @@ export class RemoteFacts implements FactsSource, CardDirectory {
       method: 'POST',
       headers: { 'content-type': contentType, [CONTEXT_HEADER]: context, [SIGNATURE_HEADER]: signature },
       body,
-      signal: AbortSignal.timeout(5000),
+      signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!response.ok) throw new Error(`facts endpoint answered ${response.status}`);
     return response.json();
