@@ -1,4 +1,5 @@
-import type { SeedScale } from './seed.js';
+/** How big a library to seed: the demo, or a county-sized system. */
+export type SeedScale = 'demo' | 'county';
 
 /** How many rows of each kind a scale asks for; the generators aim at these totals. */
 export interface ScalePlan {

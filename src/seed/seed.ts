@@ -23,7 +23,8 @@ import { seedRegisters } from './registers.js';
 import { applyRetention } from './retention.js';
 
 /** How much data to generate: `demo` (seeded on first start) or `county` (benchmarks). */
-export type SeedScale = 'demo' | 'county';
+import type { SeedScale } from './plan.js';
+export type { SeedScale };
 
 /** The three subgraph databases, migrated and empty. */
 export interface SeedTargets {

@@ -4,7 +4,7 @@ import { graphError } from '../../src/errors/codes.js';
 import { isMinorOn } from '../../src/privacy/decide/decide.js';
 import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
 import type { CirculationTables } from './migrations.js';
-import { parseInput } from './resolvers.js';
+import { parseInput } from '../../src/subgraph/parseInput.js';
 
 /**
  * The registers behind the statute's exceptions (b) consent, (c) legal process and (d) guardian:

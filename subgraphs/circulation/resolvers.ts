@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { hashPin } from '../../src/auth/pin.js';
 import { graphError } from '../../src/errors/codes.js';
+import { parseInput } from '../../src/subgraph/parseInput.js';
 import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
 import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
@@ -44,16 +45,6 @@ const NewPatronInput = z.object({
   homeBranchId: z.string().min(1),
   pin: z.string().regex(/^\d{4,8}$/, 'pin must be 4 to 8 digits'),
 });
-
-/** Parses input with zod; the first problem becomes a BAD_USER_INPUT naming the field. */
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw graphError('BAD_USER_INPUT', `${issue.path.join('.') || 'input'}: ${issue.message}`);
-  }
-  return result.data;
-}
 
 const cardNumber = (): string => `2901${BigInt('0x' + randomBytes(8).toString('hex')).toString().padStart(10, '0').slice(-10)}`;
 
