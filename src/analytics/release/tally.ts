@@ -27,23 +27,72 @@ async function monthKey(db: Kysely<ReleaseTables>, month: string): Promise<strin
   return row.key;
 }
 
+/** Rows per INSERT of the tally: 4 variables each, under SQLite's 32,766 per statement. */
+const TALLY_ROWS_PER_STATEMENT = 8_000;
+/** Person digests remembered across calls of one Tally before the memory is cleared. */
+const PERSON_CACHE_LIMIT = 500_000;
+
+/**
+ * A tally writer for many calls in a row (the seed writes millions of rows chunk by chunk): it
+ * reads the released months and each month's key once, computes a person's digest once per
+ * (month, person) while it remembers it, and writes in large multi-row statements in the
+ * primary key's order. With `bufferRows`, rows wait in memory until that many are pending (or
+ * `flush`), so that each page of the tally's randomly keyed index is written once per flush
+ * rather than once per transaction: the caller must call `flush` before it is done. What it
+ * writes is exactly what `tallyRows` writes; it must not outlive a release of its scope (the
+ * seed releases nothing while it runs).
+ */
+export class Tally {
+  private released: Set<string> | undefined;
+  private readonly keys = new Map<string, string>();
+  private readonly people = new Map<string, string>();
+  private pending: ReleaseTables['stats_tally'][] = [];
+
+  constructor(
+    private readonly scope: string,
+    private readonly bufferRows = 0,
+  ) {}
+
+  /** Adds linked rows to the tally of their months (those not yet released); idempotent. */
+  async add(db: Kysely<ReleaseTables>, rows: readonly LinkedRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    this.released ??= await releasedMonths(db, this.scope);
+    let added = 0;
+    for (const row of rows) {
+      if (this.released.has(row.month)) continue;
+      let key = this.keys.get(row.month);
+      if (key === undefined) this.keys.set(row.month, (key = await monthKey(db, row.month)));
+      const personAt = `${row.month}\u0000${row.patronId}`;
+      let digest = this.people.get(personAt);
+      if (digest === undefined) {
+        if (this.people.size >= PERSON_CACHE_LIMIT) this.people.clear();
+        this.people.set(personAt, (digest = hmac(key, `person\u0000${row.patronId}`)));
+      }
+      this.pending.push({ month: row.month, row: hmac(key, `row\u0000${row.rowId}`), cell: row.cell, digest });
+      added += 1;
+    }
+    if (this.pending.length >= this.bufferRows) await this.flush(db);
+    return added;
+  }
+
+  /** Writes the rows still pending. */
+  async flush(db: Kysely<ReleaseTables>): Promise<void> {
+    const values = this.pending;
+    this.pending = [];
+    // In index order, so each statement walks the primary key's pages once.
+    values.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : a.row < b.row ? -1 : a.row > b.row ? 1 : 0));
+    for (let i = 0; i < values.length; i += TALLY_ROWS_PER_STATEMENT) {
+      await db.insertInto('stats_tally').values(values.slice(i, i + TALLY_ROWS_PER_STATEMENT)).onConflict((c) => c.doNothing()).execute();
+    }
+  }
+}
+
+/** A digest of `text` under a month's key, as the tally stores persons and rows. */
+const hmac = (key: string, text: string): string => createHmac('sha256', key).update(text).digest('base64url').slice(0, 22);
+
 /** Adds linked rows to the tally of their months (those not yet released); idempotent. */
 export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: readonly LinkedRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const released = await releasedMonths(db, scope);
-  const keys = new Map<string, string>();
-  const values: ReleaseTables['stats_tally'][] = [];
-  for (const row of rows) {
-    if (released.has(row.month)) continue;
-    let key = keys.get(row.month);
-    if (key === undefined) keys.set(row.month, (key = await monthKey(db, row.month)));
-    const hmac = (text: string) => createHmac('sha256', key!).update(text).digest('base64url').slice(0, 22);
-    values.push({ month: row.month, row: hmac(`row\u0000${row.rowId}`), cell: row.cell, digest: hmac(`person\u0000${row.patronId}`) });
-  }
-  for (let i = 0; i < values.length; i += 500) {
-    await db.insertInto('stats_tally').values(values.slice(i, i + 500)).onConflict((c) => c.doNothing()).execute();
-  }
-  return values.length;
+  return new Tally(scope).add(db, rows);
 }
 
 /** Tallies the rows of `scope` matching `filter` that still name their patron. */
