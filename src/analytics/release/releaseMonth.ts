@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { dimensionsOf, groupings, protectMonth, type ReleasedCell } from './protect.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE, type ReleaseScope } from './scopes.js';
 import { destroyTally, readTally, tallyLinked } from './tally.js';
@@ -66,7 +66,7 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
   const now = options.now ?? new Date();
   if (!isClosed(month, now)) throw new Error(`${month} is not closed yet: only months before ${monthOf(now)} are released.`);
   const started = performance.now();
-  return db.transaction().execute(async (trx) => {
+  const summary = await db.transaction().execute(async (trx) => {
     const previous = await latest(trx, scope.name, month);
     if (previous && !options.correction) {
       const counts = await trx
@@ -119,6 +119,10 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
       seconds: (performance.now() - started) / 1000,
     };
   });
+  // The destroyed tally's pages are still in the WAL until it is checkpointed: checkpoint now (a
+  // reader in another process may keep part of it; the next checkpoint, the purge's, finishes).
+  if (summary.created) await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+  return summary;
 }
 
 /** Writes a release's cells. */
