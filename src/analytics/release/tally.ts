@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { tallyMonthKey } from './tallyKey.js';
 import { sql, type Kysely } from 'kysely';
 import type { LinkedRow, ReleaseScope, RowFilter } from './scopes.js';
 import type { ReleaseTables } from './tables.js';
@@ -6,8 +7,10 @@ import type { ReleaseTables } from './tables.js';
 /**
  * The tally of distinct people per finest cell of a month not yet released, taken while rows
  * still name their patron (before retention unlinks them, and at release), so that a month whose
- * rows are all anonymized by then is still counted. A person is kept as an HMAC digest under a
- * random key of that month alone; at release the month's key and digests are deleted with
+ * rows are all anonymized by then is still counted. A person is kept as an HMAC digest under that
+ * month's key, derived from a configured secret (tallyKey.ts) and never stored; an entry's own
+ * identity is random, so nothing on it derives from the row it counts. Each row is tallied once:
+ * `stats_tallied` marks its id (naming no one). At release the month's digests are deleted with
  * secure_delete on, and nothing can link the released counts back to anyone.
  */
 
@@ -20,28 +23,35 @@ async function releasedMonths(db: Kysely<ReleaseTables>, scope: string): Promise
   return new Set(rows.map((r) => r.month));
 }
 
-/** The key of `month`, made on first use. */
-async function monthKey(db: Kysely<ReleaseTables>, month: string): Promise<string> {
-  await db.insertInto('stats_tally_keys').values({ month, key: randomBytes(32).toString('base64url') }).onConflict((c) => c.doNothing()).execute();
-  const row = await db.selectFrom('stats_tally_keys').select('key').where('month', '=', month).executeTakeFirstOrThrow();
-  return row.key;
-}
-
-/** Adds linked rows to the tally of their months (those not yet released); idempotent. */
+/**
+ * Adds linked rows not tallied before to the tally of their months (those not yet released);
+ * a row already marked tallied is skipped, so tallying twice changes nothing.
+ */
 export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: readonly LinkedRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const released = await releasedMonths(db, scope);
-  const keys = new Map<string, string>();
+  const open = rows.filter((row) => !released.has(row.month));
+  const fresh = new Set<number>();
+  for (let i = 0; i < open.length; i += 500) {
+    const marked = await db
+      .insertInto('stats_tallied')
+      .values(open.slice(i, i + 500).map((row) => ({ row_id: row.rowId })))
+      .onConflict((c) => c.doNothing())
+      .returning('row_id')
+      .execute();
+    for (const m of marked) fresh.add(Number(m.row_id));
+  }
+  const keys = new Map<string, Buffer>();
   const values: ReleaseTables['stats_tally'][] = [];
-  for (const row of rows) {
-    if (released.has(row.month)) continue;
+  for (const row of open) {
+    if (!fresh.delete(row.rowId)) continue;
     let key = keys.get(row.month);
-    if (key === undefined) keys.set(row.month, (key = await monthKey(db, row.month)));
-    const hmac = (text: string) => createHmac('sha256', key!).update(text).digest('base64url').slice(0, 22);
-    values.push({ month: row.month, row: hmac(`row\u0000${row.rowId}`), cell: row.cell, digest: hmac(`person\u0000${row.patronId}`) });
+    if (key === undefined) keys.set(row.month, (key = tallyMonthKey(row.month)));
+    const digest = createHmac('sha256', key).update(`person\u0000${row.patronId}`).digest('base64url').slice(0, 22);
+    values.push({ month: row.month, row: randomBytes(16).toString('base64url'), cell: row.cell, digest });
   }
   for (let i = 0; i < values.length; i += 500) {
-    await db.insertInto('stats_tally').values(values.slice(i, i + 500)).onConflict((c) => c.doNothing()).execute();
+    await db.insertInto('stats_tally').values(values.slice(i, i + 500)).execute();
   }
   return values.length;
 }
@@ -56,9 +66,8 @@ export async function readTally(db: Kysely<ReleaseTables>, month: string): Promi
   return db.selectFrom('stats_tally').select(['row', 'cell', 'digest']).where('month', '=', month).orderBy('row').execute();
 }
 
-/** Destroys `month`'s key and digests (inside the release's transaction). */
+/** Destroys `month`'s digests (inside the release's transaction; the caller checkpoints the WAL after). */
 export async function destroyTally(db: Kysely<ReleaseTables>, month: string): Promise<void> {
   await sql`PRAGMA secure_delete = ON`.execute(db);
   await db.deleteFrom('stats_tally').where('month', '=', month).execute();
-  await db.deleteFrom('stats_tally_keys').where('month', '=', month).execute();
 }
