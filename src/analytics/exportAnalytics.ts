@@ -62,6 +62,19 @@ export interface ExportReport {
  */
 export async function exportAnalytics(options: ExportOptions): Promise<ExportReport> {
   const started = performance.now();
+  // One read transaction over every pass: in WAL mode they all read the snapshot of its first
+  // read, so a loan written while the export runs is in none of them (never written unchecked).
+  const { sqlite } = options.database;
+  sqlite.exec('BEGIN');
+  try {
+    return await exportInSnapshot(options, started);
+  } finally {
+    if (sqlite.inTransaction) sqlite.exec('COMMIT');
+  }
+}
+
+/** The passes of exportAnalytics, inside its read transaction. */
+async function exportInSnapshot(options: ExportOptions, started: number): Promise<ExportReport> {
   const { database, window, format, k, pageSize } = options;
   const total = await lastLoanId(database);
   const borrowers = await readBorrowers(database, window);
@@ -69,7 +82,7 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
 
   const counts = new GroupCounts();
   let read = 0;
-  for (const page of loanPages(database, window, borrowers, pageSize)) {
+  for (const page of loanPages(database, window, borrowers, pageSize, total)) {
     for (const [, patron, , , , ageBand, homeBranch, itemFormat] of page) counts.add(counts.indexOf(ageBand, homeBranch, itemFormat), patron);
     read += page.length;
     progress('count', page[page.length - 1]![0], total);
@@ -86,7 +99,7 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
   let previous: Map<string, Set<number>> | null = null;
   for (let level = 0; level <= DATES_TOP + 1; level++) {
     const people = new Map<string, Set<number>>();
-    for (const page of loanPages(database, window, borrowers, pageSize)) {
+    for (const page of loanPages(database, window, borrowers, pageSize, total)) {
       for (const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch, itemFormat] of page) {
         const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
         if (!target || settled[id] !== -1) continue;
@@ -129,12 +142,13 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
   };
   try {
     await write(header(format));
-    for (const page of loanPages(database, window, borrowers, pageSize)) {
+    for (const page of loanPages(database, window, borrowers, pageSize, total)) {
       let chunk = '';
       for (const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch, itemFormat] of page) {
         const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
-        const level = settled[id]!;
-        if (!target || level < 0) {
+        // Only a row a counting pass settled is written (an id past `total` was never counted).
+        const level = settled[id];
+        if (!target || level === undefined || level < 0) {
           report.dropped += 1;
           continue;
         }

@@ -91,20 +91,21 @@ async function legacyBorrowers(database: Database<CirculationTables>, window: Lo
  * history reads as anonymized (see `Borrowers.readers`). A loan's age band and home branch are those
  * recorded at checkout; loans from before they were recorded fall back to the borrower's birth
  * date on the day of checkout and current home branch while still linked, and are unknown (ANY)
- * once anonymized.
+ * once anonymized. Only loans up to id `upTo` are read (the export's highest id at its start).
  */
 export function* loanPages(
   database: Database<CirculationTables>,
   window: LoanWindow,
   borrowers: Borrowers,
   pageSize = 10_000,
+  upTo = Number.MAX_SAFE_INTEGER,
 ): Generator<LoanTuple[]> {
   const query = sql`
     SELECT l.id, l.patron_id, l.branch_id, l.checked_out_at, l.returned_at,
            l.patron_age_band, l.patron_home_branch_id, i.format
     FROM loans l
     LEFT JOIN items i ON i.id = l.item_id
-    WHERE l.id > ${0} AND l.checked_out_at >= ${window.start} AND l.checked_out_at < ${window.end}
+    WHERE l.id > ${0} AND l.id <= ${upTo} AND l.checked_out_at >= ${window.start} AND l.checked_out_at < ${window.end}
     ORDER BY l.id
     LIMIT ${pageSize}`.compile(database.db);
   const statement = database.sqlite.prepare(query.sql).raw(true);

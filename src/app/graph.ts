@@ -97,7 +97,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     }
     if (databases && wants('events')) {
       const { createEventsService } = await import('../../subgraphs/events/service.js');
-      services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts }));
+      services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts, logger: logger.child({ service: 'events' }) }));
     }
     for (const build of services) {
       const service = build();

@@ -5,6 +5,7 @@ import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../rateli
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
 import type { MetricsAccess } from '../subgraph/metricsAccess.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
+import { useTallySecret } from '../analytics/release/tallyKey.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -34,6 +35,8 @@ const EnvSchema = z.object({
   JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
   PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY must be at least 32 characters').optional(),
+  /** Keys the statistics tally's person digests (never stored in a database); required in production. */
+  TALLY_KEY: z.string().min(32, 'TALLY_KEY must be at least 32 characters').optional(),
   PSEUDONYM_PERIOD: z.enum(PSEUDONYM_PERIODS).default('month'),
   ANALYTICS_MIN_CELL: z.coerce.number().int().min(2).max(1000).default(10),
   /** Privacy loss per person and month of a differentially private statistics release (docs in README). */
@@ -205,10 +208,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
       !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
+      !e.TALLY_KEY && 'TALLY_KEY: required in production (keys the statistics tally of people per month)',
       e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 32 && 'METRICS_TOKEN: production needs at least 32 characters',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
+  // The tally keys from configuration only (src/analytics/release/tallyKey.ts).
+  useTallySecret(e.TALLY_KEY ?? `${e.PSEUDONYM_KEY ?? e.JWT_SECRET}:analytics-tally`);
   return {
     env: e.NODE_ENV,
     host: e.HOST,

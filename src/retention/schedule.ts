@@ -30,14 +30,22 @@ export function startPurgeSchedule(
   let running: Promise<PurgeReport | null> | null = null;
   const rules = Object.fromEntries(Object.entries(config.rules).map(([k, rule]) => [k, describeRule(rule)]));
 
-  /** Statistics: months that closed since the last run are released before the purge unlinks more rows. */
+  /**
+   * Statistics: months that closed since the last run are released before the purge unlinks more
+   * rows. A failed release is logged and the purge runs anyway: retention never waits on
+   * statistics (rows the purge unlinks are tallied first, so the next release still counts them).
+   */
   const releaseClosed = async (): Promise<void> => {
     if (!config.release) return;
-    const released = await releaseAllClosed(
-      { circulation: targets.circulation && releaseDb(targets.circulation), events: targets.events && releaseDb(targets.events) },
-      { k: config.release.k, dp: config.release.dp },
-    );
-    if (released.length) logger.info({ released: released.map((r) => r.id) }, 'statistics released');
+    try {
+      const released = await releaseAllClosed(
+        { circulation: targets.circulation && releaseDb(targets.circulation), events: targets.events && releaseDb(targets.events) },
+        { k: config.release.k, dp: config.release.dp },
+      );
+      if (released.length) logger.info({ released: released.map((r) => r.id) }, 'statistics released');
+    } catch (error) {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed');
+    }
   };
 
   const runNow = (): Promise<PurgeReport | null> => {

@@ -1,6 +1,6 @@
 import { sql, type Generated, type Kysely } from 'kysely';
 import type { Migrations } from '../../src/db/open.js';
-import { createReleaseTables, type ReleaseTables } from '../../src/analytics/release/tables.js';
+import { createReleaseTables, unlinkTally, type ReleaseTables } from '../../src/analytics/release/tables.js';
 
 /** Circulation tables, versioned: add a new entry for every change, never edit a shipped one. */
 export const circulationMigrations: Migrations = {
@@ -179,6 +179,13 @@ export const circulationMigrations: Migrations = {
         .addColumn('refusals', 'integer', (c) => c.notNull())
         .addColumn('window_start', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  // The tally keyed from configuration (TALLY_KEY), entries with a random identity, a row marked
+  // once tallied: a copy of the database cannot link an anonymized row back to its patron.
+  '0008_unlinkable_tally': {
+    async up(db: Kysely<unknown>) {
+      await unlinkTally(db);
     },
   },
 };

@@ -1,6 +1,6 @@
 import type { Generated, Kysely } from 'kysely';
 import type { Migrations } from '../../src/db/open.js';
-import { createReleaseTables, type ReleaseTables } from '../../src/analytics/release/tables.js';
+import { createReleaseTables, unlinkTally, type ReleaseTables } from '../../src/analytics/release/tables.js';
 
 /** Events tables, versioned: add a new entry for every change, never edit a shipped one. */
 export const eventsMigrations: Migrations = {
@@ -40,6 +40,13 @@ export const eventsMigrations: Migrations = {
   '0002_stats_releases': {
     async up(db: Kysely<unknown>) {
       await createReleaseTables(db);
+    },
+  },
+  // The tally keyed from configuration (TALLY_KEY), entries with a random identity, a row marked
+  // once tallied: a copy of the database cannot link an anonymized row back to its patron.
+  '0003_unlinkable_tally': {
+    async up(db: Kysely<unknown>) {
+      await unlinkTally(db);
     },
   },
 };

@@ -1,6 +1,8 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
+import { WalCheckpointer } from '../../src/db/walCheckpoint.js';
+import type { Logger } from '../../src/log/logger.js';
 import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
 import { isCardDirectory, NO_CARDS } from '../../src/privacy/context/onBehalf.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
@@ -14,9 +16,11 @@ import { EventsStore } from './store.js';
 /** Builds the events subgraph over an open database; patron facts come from circulation. */
 export function createEventsService(
   database: Database<EventsTables>,
-  options: { config: Config; facts: FactsSource },
+  options: { config: Config; facts: FactsSource; logger?: Logger },
 ): SubgraphService<EventsContext> {
-  const store = new EventsStore(database.db);
+  // A cancelled registration is deleted; the WAL's older pages with it go within the delay.
+  const checkpoints = new WalCheckpointer(database.sqlite, { delayMs: options.config.walCheckpointDelayMs, ...(options.logger ? { logger: options.logger } : {}) });
+  const store = new EventsStore(database.db, undefined, () => checkpoints.request());
   // On-behalf registration resolves cards through circulation; a source that cannot refuses all.
   const cards = isCardDirectory(options.facts) ? options.facts : NO_CARDS;
   const resolvers = mergeResolvers(eventsResolvers, activityTimeResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
@@ -28,6 +32,9 @@ export function createEventsService(
     schema,
     facts: options.facts,
     createContext: (privacy) => ({ privacy, store, loaders: createEventsLoaders(store), cards }),
-    close: () => database.close(),
+    close: () => {
+      checkpoints.close();
+      return database.close();
+    },
   };
 }

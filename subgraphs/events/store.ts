@@ -15,6 +15,8 @@ export class EventsStore {
   constructor(
     readonly db: Kysely<EventsTables>,
     private readonly now: () => Date = () => new Date(),
+    /** Called after a committed write removed a patron's row, so its old versions leave the WAL soon (WalCheckpointer). */
+    private readonly onUnlinked: () => void = () => {},
   ) {}
 
   async eventsByIds(ids: readonly string[]): Promise<(EventRow | null)[]> {
@@ -82,6 +84,9 @@ export class EventsStore {
       const row = await trx.selectFrom('registrations').selectAll().select(SUBJECT).where('id', '=', registrationId).executeTakeFirst();
       if (!row || (onlyFor !== null && row.patron_id !== onlyFor)) throw badInput('No such registration of yours.');
       await trx.deleteFrom('registrations').where('id', '=', registrationId).execute();
+      return row;
+    }).then((row) => {
+      this.onUnlinked();
       return row;
     });
   }

@@ -148,4 +148,10 @@ describe('configuration', () => {
     expect(() => loadConfig(production)).toThrow(/PSEUDONYM_KEY: required in production/);
     expect(() => loadConfig({ ...production, PSEUDONYM_KEY: 'p'.repeat(48) })).not.toThrow(/PSEUDONYM_KEY/);
   });
+
+  it('production requires TALLY_KEY (the tally is keyed from configuration, never from the database)', () => {
+    expect(() => loadConfig({ ...production, PSEUDONYM_KEY: 'p'.repeat(48) })).toThrow(/TALLY_KEY: required in production/);
+    expect(() => loadConfig({ ...production, PSEUDONYM_KEY: 'p'.repeat(48), TALLY_KEY: 't'.repeat(48) })).not.toThrow(/TALLY_KEY/);
+    expect(() => loadConfig({ NODE_ENV: 'test', TALLY_KEY: 'short' })).toThrow(/TALLY_KEY must be at least 32 characters/);
+  });
 });

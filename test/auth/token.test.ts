@@ -77,6 +77,7 @@ describe('production keys', () => {
     CONTEXT_SECRET: 'c'.repeat(48),
     AUDIT_KEY: 'a'.repeat(48),
     PSEUDONYM_KEY: 'p'.repeat(48),
+    TALLY_KEY: 't'.repeat(48),
   };
 
   it('refuses to start with the development secret or with no key', () => {

@@ -72,13 +72,13 @@ function canMount(): boolean {
   return mounted;
 }
 
-describe.skipIf(!canMount())('audit database full (a 24 MB filesystem, filled)', () => {
+describe.skipIf(!canMount())('audit database full (a 64 MB filesystem, filled)', () => {
   let g: SplitGraph;
   let fullDir = '';
   let nonceDir = '';
   beforeAll(async () => {
     fullDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-full-'));
-    expect(mountTmpfs(fullDir, '24m')).toBe(true);
+    expect(mountTmpfs(fullDir, '64m')).toBe(true);
     // The signature nonces live on another disk here, so that only the audit's disk is full: a full
     // nonce store refuses every signed call instead (the caller then sees SERVICE_UNAVAILABLE).
     nonceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-full-nonces-'));

@@ -186,8 +186,21 @@ describe('the nonce stores', () => {
       }
     };
     expect(count()).toBe(50);
+    // Kept one window past their expiry, for replicas whose clocks run behind this one's.
     await store.claim(AUDIENCE, 'nonce-dddddddddddddddd', T0 + 62_000, T0 + 31_000);
-    expect(count()).toBe(1);
+    expect(count()).toBe(51);
+    await store.claim(AUDIENCE, 'nonce-eeeeeeeeeeeeeeee', T0 + 93_000, T0 + 61_000);
+    expect(count()).toBe(2);
+  });
+
+  it('shared: a replica whose clock runs ahead does not forget a nonce another replica still accepts', async () => {
+    const [ahead, behind] = await Promise.all([shared(), shared()]);
+    const expiresAt = T0 + 30_000;
+    expect(await behind.claim(AUDIENCE, NONCE, expiresAt, T0)).toBe(true);
+    // 10 s ahead, the first replica prunes past this nonce's expiry...
+    await ahead.claim(AUDIENCE, 'nonce-ffffffffffffffff', T0 + 70_000, T0 + 40_000);
+    // ...while the replica 10 s behind, at its T0 + 30 s, still accepts the signature: a replay.
+    expect(await behind.claim(AUDIENCE, NONCE, expiresAt, T0 + 30_000)).toBe(false);
   });
 });
 

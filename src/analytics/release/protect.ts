@@ -40,6 +40,11 @@ export interface MonthCells {
    * values on them in dimension order. 0 for a cell nobody is known in.
    */
   people(grouping: number, key: readonly string[]): number;
+  /**
+   * Whether an earlier version of the month hid this grouping cell (a correction): such a cell is
+   * hidden again, protected like a primary one, so versions side by side reveal nothing either hid.
+   */
+  hiddenBefore?: ((grouping: number, key: readonly string[]) => boolean) | undefined;
 }
 
 /** One cell of one grouping as released. */
@@ -149,11 +154,13 @@ class MonthProtection {
     const all = 1 << n;
     const total = this.sums[0]!.get(0);
     const empty = this.finest.size === 0;
-    if (!empty && this.month.people(0, []) < this.k) return this.publish(true);
+    const before = this.month.hiddenBefore ?? (() => false);
+    if (!empty && (this.month.people(0, []) < this.k || before(0, []))) return this.publish(true);
     const primaries: [number, number][] = [];
     for (let g = all - 1; g >= 1; g--) {
       for (const at of [...this.sums[g]!.keys()].sort((a, b) => a - b)) {
-        if (this.month.people(g, this.keyOf(at, g)) < this.k) {
+        const key = this.keyOf(at, g);
+        if (this.month.people(g, key) < this.k || before(g, key)) {
           this.hidden[g]!.add(at);
           primaries.push([g, at]);
         }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { dimensionsOf, groupings, protectMonth, type ReleasedCell } from './protect.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE, type ReleaseScope } from './scopes.js';
 import { destroyTally, readTally, tallyLinked } from './tally.js';
@@ -58,14 +58,15 @@ async function latest(db: Kysely<ReleaseTables>, scope: string, month: string) {
  * protects every grouping at once (protect.ts), stores the release and destroys the month's
  * tally, in one transaction. An existing release is kept as it is unless a correction is asked,
  * which writes the next version (people then come from the tally if any is left, else from the
- * previous version: they do not change when counts are corrected).
+ * previous version: they do not change when counts are corrected; every cell the previous version
+ * hid stays hidden).
  */
 export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScope, month: string, options: ReleaseOptions): Promise<ReleaseSummary> {
   if (!MONTH.test(month)) throw new Error(`Not a month (YYYY-MM): ${month}`);
   const now = options.now ?? new Date();
   if (!isClosed(month, now)) throw new Error(`${month} is not closed yet: only months before ${monthOf(now)} are released.`);
   const started = performance.now();
-  return db.transaction().execute(async (trx) => {
+  const summary = await db.transaction().execute(async (trx) => {
     const previous = await latest(trx, scope.name, month);
     if (previous && !options.correction) {
       const counts = await trx
@@ -78,8 +79,16 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
     if (!previous) await tallyLinked(trx, scope, { month });
     const cells = await scope.cells(trx, month);
     const people = previous ? await releasedPeople(trx, previous.id) : await tallyPeople(trx, month, scope.dimensions.length);
+    // A correction only adds to what the earlier version hid (its recount may move secondary suppression).
+    const hiddenBefore = previous ? await suppressedCells(trx, previous.id) : new Set<string>();
     const released = protectMonth(
-      { dimensions: scope.dimensions.length, cells, metrics: scope.metrics, people: (g, key) => people.get(`${g}:${key.join(KEY_SEPARATOR)}`) ?? 0 },
+      {
+        dimensions: scope.dimensions.length,
+        cells,
+        metrics: scope.metrics,
+        people: (g, key) => people.get(`${g}:${key.join(KEY_SEPARATOR)}`) ?? 0,
+        hiddenBefore: (g, key) => hiddenBefore.has(`${g}:${key.join(KEY_SEPARATOR)}`),
+      },
       options.k,
     );
     const version = (previous?.version ?? 0) + 1;
@@ -110,6 +119,10 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
       seconds: (performance.now() - started) / 1000,
     };
   });
+  // The destroyed tally's pages are still in the WAL until it is checkpointed: checkpoint now (a
+  // reader in another process may keep part of it; the next checkpoint, the purge's, finishes).
+  if (summary.created) await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+  return summary;
 }
 
 /** Writes a release's cells. */
@@ -145,6 +158,12 @@ async function tallyPeople(db: Kysely<ReleaseTables>, month: string, n: number):
     }
   }
   return new Map([...sets].map(([at, set]) => [at, set.size]));
+}
+
+/** The cells a previous version suppressed, keyed like tallyPeople. */
+async function suppressedCells(db: Kysely<ReleaseTables>, id: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('stats_release_cells').select(['grouping', 'key']).where('release_id', '=', id).where('suppressed', '=', 1).execute();
+  return new Set(rows.map((r) => `${r.grouping}:${r.key}`));
 }
 
 /** The people of a previous version, keyed like tallyPeople. */

@@ -6,14 +6,16 @@ import { sql, type Kysely } from 'kysely';
  * its month is released, and the releases themselves, which never change once written.
  */
 export interface ReleaseTables {
-  /** One random key per month not yet released; deleted (with the month's tally) at release. */
-  stats_tally_keys: { month: string; key: string };
   /**
-   * Who was in which finest cell of a month, one entry per row (loan, registration): the person
-   * and the row as HMAC digests under that month's key. Per row, so that a person's contribution
-   * to a month can be bounded (differential privacy) and tallying a row twice changes nothing.
+   * Who was in which finest cell of a month, one entry per row (loan, registration): the person as
+   * an HMAC digest under that month's key (derived from configuration, never stored), the entry's
+   * identity random. Per row, so that a person's contribution to a month can be bounded
+   * (differential privacy). Stored without rowid, in the order of its random identity, so the
+   * order entries were written in does not line them up with the rows they count.
    */
   stats_tally: { month: string; row: string; cell: string; digest: string };
+  /** Ids of the rows tallied already (so none is tallied twice); says nothing about who. */
+  stats_tallied: { row_id: number };
   stats_releases: {
     /** `<scope>:<month>:<mode>:v<version>`. */
     id: string;
@@ -52,6 +54,30 @@ export interface ReleaseTables {
 
 /** Separates the values of a cell key. */
 export const KEY_SEPARATOR = '\u001f';
+
+/**
+ * Replaces the tally of the first release tables (random month keys stored beside digests of the
+ * row id) with the unlinkable one: the stored keys and their digests are destroyed (secure_delete),
+ * so months not yet released count only the people of rows still linked at their release, never
+ * more (fail closed: fewer people, more suppression).
+ */
+export async function unlinkTally(db: Kysely<unknown>): Promise<void> {
+  await sql`PRAGMA secure_delete = ON`.execute(db);
+  await sql`DELETE FROM stats_tally`.execute(db);
+  await sql`DELETE FROM stats_tally_keys`.execute(db);
+  await db.schema.dropTable('stats_tally').execute();
+  await db.schema.dropTable('stats_tally_keys').execute();
+  await db.schema
+    .createTable('stats_tally')
+    .addColumn('month', 'text', (c) => c.notNull())
+    .addColumn('row', 'text', (c) => c.notNull())
+    .addColumn('cell', 'text', (c) => c.notNull())
+    .addColumn('digest', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('stats_tally_pk', ['month', 'row'])
+    .modifyEnd(sql`WITHOUT ROWID`)
+    .execute();
+  await db.schema.createTable('stats_tallied').addColumn('row_id', 'integer', (c) => c.primaryKey()).execute();
+}
 
 /** Creates the release tables (a migration step of each subgraph that releases statistics). */
 export async function createReleaseTables(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { tallyMonthKey } from './tallyKey.js';
 import { sql, type Kysely } from 'kysely';
 import type { LinkedRow, ReleaseScope, RowFilter } from './scopes.js';
 import type { ReleaseTables } from './tables.js';
@@ -6,8 +7,10 @@ import type { ReleaseTables } from './tables.js';
 /**
  * The tally of distinct people per finest cell of a month not yet released, taken while rows
  * still name their patron (before retention unlinks them, and at release), so that a month whose
- * rows are all anonymized by then is still counted. A person is kept as an HMAC digest under a
- * random key of that month alone; at release the month's key and digests are deleted with
+ * rows are all anonymized by then is still counted. A person is kept as an HMAC digest under that
+ * month's key, derived from a configured secret (tallyKey.ts) and never stored; an entry's own
+ * identity is random, so nothing on it derives from the row it counts. Each row is tallied once:
+ * `stats_tallied` marks its id (naming no one). At release the month's digests are deleted with
  * secure_delete on, and nothing can link the released counts back to anyone.
  */
 
@@ -20,79 +23,66 @@ async function releasedMonths(db: Kysely<ReleaseTables>, scope: string): Promise
   return new Set(rows.map((r) => r.month));
 }
 
-/** The key of `month`, made on first use. */
-async function monthKey(db: Kysely<ReleaseTables>, month: string): Promise<string> {
-  await db.insertInto('stats_tally_keys').values({ month, key: randomBytes(32).toString('base64url') }).onConflict((c) => c.doNothing()).execute();
-  const row = await db.selectFrom('stats_tally_keys').select('key').where('month', '=', month).executeTakeFirstOrThrow();
-  return row.key;
+/**
+ * Adds linked rows not tallied before to the tally of their months (those not yet released);
+ * a row already marked tallied is skipped, so tallying twice changes nothing.
+ */
+export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: readonly LinkedRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const released = await releasedMonths(db, scope);
+  const open = rows.filter((row) => !released.has(row.month));
+  const fresh = new Set<number>();
+  for (let i = 0; i < open.length; i += 500) {
+    const marked = await db
+      .insertInto('stats_tallied')
+      .values(open.slice(i, i + 500).map((row) => ({ row_id: row.rowId })))
+      .onConflict((c) => c.doNothing())
+      .returning('row_id')
+      .execute();
+    for (const m of marked) fresh.add(Number(m.row_id));
+  }
+  const keys = new Map<string, Buffer>();
+  const values: ReleaseTables['stats_tally'][] = [];
+  for (const row of open) {
+    if (!fresh.delete(row.rowId)) continue;
+    let key = keys.get(row.month);
+    if (key === undefined) keys.set(row.month, (key = tallyMonthKey(row.month)));
+    const digest = createHmac('sha256', key).update(`person\u0000${row.patronId}`).digest('base64url').slice(0, 22);
+    values.push({ month: row.month, row: randomBytes(16).toString('base64url'), cell: row.cell, digest });
+  }
+  for (let i = 0; i < values.length; i += 500) {
+    await db.insertInto('stats_tally').values(values.slice(i, i + 500)).execute();
+  }
+  return values.length;
 }
 
-/** Rows per INSERT of the tally: 4 variables each, under SQLite's 32,766 per statement. */
-const TALLY_ROWS_PER_STATEMENT = 8_000;
-/** Person digests remembered across calls of one Tally before the memory is cleared. */
-const PERSON_CACHE_LIMIT = 500_000;
-
 /**
- * A tally writer for many calls in a row (the seed writes millions of rows chunk by chunk): it
- * reads the released months and each month's key once, computes a person's digest once per
- * (month, person) while it remembers it, and writes in large multi-row statements in the
- * primary key's order. With `bufferRows`, rows wait in memory until that many are pending (or
- * `flush`), so that each page of the tally's randomly keyed index is written once per flush
- * rather than once per transaction: the caller must call `flush` before it is done. What it
- * writes is exactly what `tallyRows` writes; it must not outlive a release of its scope (the
- * seed releases nothing while it runs).
+ * A tally writer for many calls in a row (the seed writes millions of rows chunk by chunk): rows
+ * wait in memory until `bufferRows` are pending, then go to `tallyRows` together, so the tally's
+ * randomly keyed index is written in a few large transactions rather than in many small ones. The
+ * caller must `flush` before it is done. What it writes is exactly what `tallyRows` writes.
  */
 export class Tally {
-  private released: Set<string> | undefined;
-  private readonly keys = new Map<string, string>();
-  private readonly people = new Map<string, string>();
-  private pending: ReleaseTables['stats_tally'][] = [];
+  private pending: LinkedRow[] = [];
 
   constructor(
     private readonly scope: string,
     private readonly bufferRows = 0,
   ) {}
 
-  /** Adds linked rows to the tally of their months (those not yet released); idempotent. */
+  /** Queues linked rows for the tally, writing them once enough are pending; returns how many were queued. */
   async add(db: Kysely<ReleaseTables>, rows: readonly LinkedRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    this.released ??= await releasedMonths(db, this.scope);
-    let added = 0;
-    for (const row of rows) {
-      if (this.released.has(row.month)) continue;
-      let key = this.keys.get(row.month);
-      if (key === undefined) this.keys.set(row.month, (key = await monthKey(db, row.month)));
-      const personAt = `${row.month}\u0000${row.patronId}`;
-      let digest = this.people.get(personAt);
-      if (digest === undefined) {
-        if (this.people.size >= PERSON_CACHE_LIMIT) this.people.clear();
-        this.people.set(personAt, (digest = hmac(key, `person\u0000${row.patronId}`)));
-      }
-      this.pending.push({ month: row.month, row: hmac(key, `row\u0000${row.rowId}`), cell: row.cell, digest });
-      added += 1;
-    }
+    this.pending.push(...rows);
     if (this.pending.length >= this.bufferRows) await this.flush(db);
-    return added;
+    return rows.length;
   }
 
   /** Writes the rows still pending. */
   async flush(db: Kysely<ReleaseTables>): Promise<void> {
-    const values = this.pending;
+    const rows = this.pending;
     this.pending = [];
-    // In index order, so each statement walks the primary key's pages once.
-    values.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : a.row < b.row ? -1 : a.row > b.row ? 1 : 0));
-    for (let i = 0; i < values.length; i += TALLY_ROWS_PER_STATEMENT) {
-      await db.insertInto('stats_tally').values(values.slice(i, i + TALLY_ROWS_PER_STATEMENT)).onConflict((c) => c.doNothing()).execute();
-    }
+    await tallyRows(db, this.scope, rows);
   }
-}
-
-/** A digest of `text` under a month's key, as the tally stores persons and rows. */
-const hmac = (key: string, text: string): string => createHmac('sha256', key).update(text).digest('base64url').slice(0, 22);
-
-/** Adds linked rows to the tally of their months (those not yet released); idempotent. */
-export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: readonly LinkedRow[]): Promise<number> {
-  return new Tally(scope).add(db, rows);
 }
 
 /** Tallies the rows of `scope` matching `filter` that still name their patron. */
@@ -105,9 +95,8 @@ export async function readTally(db: Kysely<ReleaseTables>, month: string): Promi
   return db.selectFrom('stats_tally').select(['row', 'cell', 'digest']).where('month', '=', month).orderBy('row').execute();
 }
 
-/** Destroys `month`'s key and digests (inside the release's transaction). */
+/** Destroys `month`'s digests (inside the release's transaction; the caller checkpoints the WAL after). */
 export async function destroyTally(db: Kysely<ReleaseTables>, month: string): Promise<void> {
   await sql`PRAGMA secure_delete = ON`.execute(db);
   await db.deleteFrom('stats_tally').where('month', '=', month).execute();
-  await db.deleteFrom('stats_tally_keys').where('month', '=', month).execute();
 }

@@ -1,6 +1,7 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { openSqlite, type Database } from '../../db/open.js';
 import type { NonceStore } from './nonceStore.js';
+import { SIGNATURE_WINDOW_MS } from './signature.js';
 
 /** The one table of the shared nonce store. */
 export interface NonceTables {
@@ -51,7 +52,9 @@ export class SharedNonceStore implements NonceStore {
   async claim(audience: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
     if (now - this.#lastPrune >= 1_000) {
       this.#lastPrune = now;
-      await this.db.deleteFrom('signature_nonces').where('expires_at', '<=', now).execute();
+      // A nonce outlives its expiry by one more window: a replica whose clock runs ahead must not
+      // forget it while a replica whose clock runs behind still accepts its signature.
+      await this.db.deleteFrom('signature_nonces').where('expires_at', '<=', now - SIGNATURE_WINDOW_MS).execute();
     }
     const result = await this.db.executeQuery({ ...this.#insert, parameters: [audience, nonce, expiresAt] });
     return Number(result.numAffectedRows ?? 0n) === 1;
