@@ -7,7 +7,7 @@ import { type PatronState, type SeedContext, STREAMS, eventId } from './context.
 import { type Audience, DENVER_UTC_OFFSET_HOURS, PROGRAMS } from './programs.js';
 import { Random, seededFaker } from './random.js';
 import { toDay } from '../retention/rules.js';
-import { releaseDb, tallyRows } from '../analytics/release/tally.js';
+import { releaseDb, Tally } from '../analytics/release/tally.js';
 
 type EventRow = EventsTables['events'];
 type RegistrationRow = Omit<EventsTables['registrations'], 'id'>;
@@ -123,6 +123,7 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
 
   const expected = events.reduce((sum, e) => sum + e.row.capacity, 0);
   ctx.progress('registrations', 0, expected);
+  const tally = new Tally('events');
   const written = await writeInChunks(
     registrations(),
     (chunk) =>
@@ -132,7 +133,7 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
           const t = tallied.get(row);
           return t ? [{ rowId: ids[i]!.id, month: t.month, cell: t.branch, patronId: t.patronId }] : [];
         });
-        await tallyRows(releaseDb(trx), 'events', linked);
+        await tally.add(releaseDb(trx), linked);
       }),
     (done) => ctx.progress('registrations', done, expected),
   );

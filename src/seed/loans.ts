@@ -1,5 +1,5 @@
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import { insertChunk, writeInChunks } from './batches.js';
+import { writeInChunks } from './batches.js';
 import { BRANCHES } from './branches.js';
 import { DAY, MINUTE, iso } from './clock.js';
 import { type CatalogState, type PatronState, type SeedContext, STREAMS, itemId } from './context.js';
@@ -7,7 +7,8 @@ import { IN_SERVICE, LOAN_DAYS_BY_INDEX } from './formats.js';
 import { Random, drawShare } from './random.js';
 import { ageBandOfAge } from '../privacy/redact/deidentify.js';
 import { toDay } from '../retention/rules.js';
-import { tallyRows, releaseDb } from '../analytics/release/tally.js';
+import { Tally, releaseDb } from '../analytics/release/tally.js';
+import { sql } from 'kysely';
 import { KEY_SEPARATOR } from '../analytics/release/tables.js';
 import { FORMATS } from './formats.js';
 
@@ -148,16 +149,27 @@ export async function seedLoans(
   }
 
   ctx.progress('loans', 0, target);
+  // Tally rows wait for 250,000 (about 40 MB) before they are written: see Tally.
+  const tally = new Tally('circulation', 250_000);
+  // The tally's primary key takes random digests: a page cache that holds it keeps inserts off the disk.
+  const { rows: [cache] } = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(ctx.db.circulation);
+  await sql`PRAGMA cache_size = -262144`.execute(ctx.db.circulation);
   const written = await writeInChunks(
     loans(),
     (chunk) =>
-      insertChunk(ctx.db.circulation, chunk, async (trx, rows) => {
-        const ids = await trx.insertInto('loans').values(rows).returning('id').execute();
+      ctx.db.circulation.transaction().execute(async (trx) => {
+        const linked: ReturnType<typeof tallyOf> = [];
+        for (const rows of chunk) {
+          const ids = await trx.insertInto('loans').values(rows).returning('id').execute();
+          linked.push(...tallyOf(rows, ids.map((r) => r.id)));
+        }
         // The tally statistics count distinct borrowers from, taken while the seed still knows them.
-        await tallyRows(releaseDb(trx), 'circulation', tallyOf(rows, ids.map((r) => r.id)));
+        await tally.add(releaseDb(trx), linked);
       }),
     (done) => ctx.progress('loans', Math.min(done, target), target),
   );
+  await ctx.db.circulation.transaction().execute((trx) => tally.flush(releaseDb(trx)));
+  await sql.raw(`PRAGMA cache_size = ${Math.trunc(Number(cache?.cache_size ?? -2000))}`).execute(ctx.db.circulation);
   ctx.count('circulation.loans', written);
   return written;
 }

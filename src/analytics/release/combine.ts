@@ -51,12 +51,14 @@ export function combine(months: readonly MonthRelease[], groupBy: readonly strin
   const table = (dims: readonly string[]): AnswerGroup[] => {
     const g = groupingOf(dims, releaseDimensions);
     const inRelease = releaseDimensions.map((_, d) => d).filter((d) => (g >> d) & 1);
+    // Where each grouped dimension's value sits in a cell's key (-1: the month).
+    const at = dims.map((d) => (d === MONTH_DIMENSION ? -1 : inRelease.indexOf(releaseDimensions.indexOf(d))));
     const groups = new Map<string, AnswerGroup & { months: number; variance: number[] | null }>();
     for (const { month, cells } of months) {
       for (const cell of cells) {
         if (cell.grouping !== g) continue;
         const parts = cell.key === '' && inRelease.length === 0 ? [] : cell.key.split(KEY_SEPARATOR);
-        const key = dims.map((d) => (d === MONTH_DIMENSION ? month : parts[inRelease.indexOf(releaseDimensions.indexOf(d))]!));
+        const key = at.map((i) => (i === -1 ? month : parts[i]!));
         const id = key.join(KEY_SEPARATOR);
         const group = groups.get(id);
         const variance = cell.moe ? cell.moe.map((m) => m * m) : null;
@@ -71,9 +73,10 @@ export function combine(months: readonly MonthRelease[], groupBy: readonly strin
         if (group.variance && variance) group.variance = group.variance.map((v, i) => v + variance[i]!);
       }
     }
-    return [...groups.values()]
-      .map(({ months: _months, variance, ...group }) => ({ ...group, moe: variance ? variance.map(Math.sqrt) : null }))
-      .sort((a, b) => (a.key.join(KEY_SEPARATOR) < b.key.join(KEY_SEPARATOR) ? -1 : a.key.join(KEY_SEPARATOR) > b.key.join(KEY_SEPARATOR) ? 1 : 0));
+    // In order of the groups' joined keys (the map's keys), computed once rather than per comparison.
+    return [...groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, { months: _months, variance, ...group }]) => ({ ...group, moe: variance ? variance.map(Math.sqrt) : null }));
   };
   const totals = table([]);
   const total: AnswerGroup = totals[0] ?? { key: [], counts: new Array<number>(metrics).fill(0), people: 0, suppressed: false, moe: null };

@@ -56,6 +56,35 @@ export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: 
   return values.length;
 }
 
+/**
+ * A tally writer for many calls in a row (the seed writes millions of rows chunk by chunk): rows
+ * wait in memory until `bufferRows` are pending, then go to `tallyRows` together, so the tally's
+ * randomly keyed index is written in a few large transactions rather than in many small ones. The
+ * caller must `flush` before it is done. What it writes is exactly what `tallyRows` writes.
+ */
+export class Tally {
+  private pending: LinkedRow[] = [];
+
+  constructor(
+    private readonly scope: string,
+    private readonly bufferRows = 0,
+  ) {}
+
+  /** Queues linked rows for the tally, writing them once enough are pending; returns how many were queued. */
+  async add(db: Kysely<ReleaseTables>, rows: readonly LinkedRow[]): Promise<number> {
+    this.pending.push(...rows);
+    if (this.pending.length >= this.bufferRows) await this.flush(db);
+    return rows.length;
+  }
+
+  /** Writes the rows still pending. */
+  async flush(db: Kysely<ReleaseTables>): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    await tallyRows(db, this.scope, rows);
+  }
+}
+
 /** Tallies the rows of `scope` matching `filter` that still name their patron. */
 export async function tallyLinked(db: Kysely<ReleaseTables>, scope: ReleaseScope, filter: RowFilter): Promise<number> {
   return tallyRows(db, scope.name, await scope.linked(db, filter));

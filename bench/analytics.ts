@@ -1,0 +1,222 @@
+/**
+ * `npm run bench:analytics -- [--data-dir /tmp/county-seed] [--scale county|demo] [--rounds 3] [--quick]`
+ *
+ * The measures of issue 15 on a seeded data set:
+ *  (a) seeds the scale into the data directory, or reuses it when it is already seeded;
+ *  (b) times releasing one month (the latest closed one, circulation then events, suppression and
+ *      DP), then lets the graph release the other closed months as its first start does;
+ *  (c) runs `circulationStats` and `eventStats` over the 12 months up to that month for every
+ *      `groupBy` (every subset of the dimensions), in both protection modes, through the gateway of
+ *      an in-process graph with the analytics token (rate limit raised), and prints p50/p95/max;
+ *  (d) prints the share of released cells published vs suppressed, and the DP release's median
+ *      relative error for cells of at least 100 checkouts (truth: the suppression release's exact
+ *      counts, which the tables keep even where they are not published).
+ * `--quick` seeds the demo into a fresh temporary directory and runs one round: the short mode
+ * that proves the script works. Figures go to stdout as markdown rows for docs/benchmarks/analytics.md.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { sql } from 'kysely';
+import { databaseFile, openDatabases } from '../src/app/databases.js';
+import { startGraph } from '../src/app/graph.js';
+import { loadConfig } from '../src/config/env.js';
+import { createLogger } from '../src/log/logger.js';
+import { PERSONAS } from '../src/auth/personas.js';
+import { mintToken } from '../src/privacy/authenticate/token.js';
+import { monthOf, releaseMonth } from '../src/analytics/release/releaseMonth.js';
+import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../src/analytics/release/scopes.js';
+import { releaseDb } from '../src/analytics/release/tally.js';
+import { REPO_ROOT } from '../src/subgraph/service.js';
+
+interface Flags {
+  dataDir: string;
+  scale: 'county' | 'demo';
+  rounds: number;
+  quick: boolean;
+}
+
+const program = new Command('bench:analytics')
+  .option('--data-dir <dir>', 'seeded data directory (seeded first when empty)', '/tmp/county-seed')
+  .option('--scale <scale>', 'scale to seed when the directory is empty', 'county')
+  .option('--rounds <n>', 'measured rounds over every groupBy (after one warm-up round)', (v) => Math.max(1, Number(v)), 3)
+  .option('--quick', 'demo seed in a temporary directory, one round', false)
+  .parse();
+const flags = program.opts<Flags>();
+if (flags.quick) Object.assign(flags, { dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-')), scale: 'demo', rounds: 1 });
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The month `n` months before `month`, 'YYYY-MM'. */
+function monthBefore(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const i = y * 12 + m - 1 - n;
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+}
+
+/** Every subset of `dims`, in their order (the empty one included). */
+const subsets = (dims: readonly string[]): string[][] =>
+  Array.from({ length: 2 ** dims.length }, (_, mask) => dims.filter((_, d) => (mask >> d) & 1));
+
+/** The value at quantile `q` of `values` (nearest rank). */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  out(`# bench:analytics  data dir ${flags.dataDir}  scale ${flags.scale}  rounds ${flags.rounds}`);
+  out(`machine: ${os.cpus().length} cores, load average at start ${load()}`);
+
+  // (a) Seed, unless the directory already holds a seeded library.
+  if (!fs.existsSync(databaseFile(flags.dataDir, 'circulation'))) {
+    const started = performance.now();
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/seed.ts'), '--scale', flags.scale, '--data-dir', flags.dataDir], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      cwd: REPO_ROOT,
+    });
+    out(`seed (${flags.scale}): ${seconds(performance.now() - started)}`);
+  } else out(`seed: reused ${flags.dataDir}`);
+
+  const env = { NODE_ENV: 'test', DATA_DIR: flags.dataDir, LOG_LEVEL: 'silent' } as const;
+  const config = loadConfig({
+    ...env,
+    GATEWAY_PORT: '0',
+    CATALOG_PORT: '0',
+    CIRCULATION_PORT: '0',
+    EVENTS_PORT: '0',
+    RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000',
+    RATE_LIMIT_PRINCIPAL_BURST: '1000000',
+  });
+  const k = config.analytics.minCellSize;
+  const dp = config.analytics.dp;
+  const lastClosed = monthBefore(monthOf(new Date()), 1);
+  const firstMonth = monthBefore(lastClosed, 11);
+
+  // (b) Release one month, as the schedule does when it closes.
+  {
+    const databases = await openDatabases(flags.dataDir);
+    try {
+      for (const [scope, db] of [[CIRCULATION_SCOPE, databases.circulation.db], [EVENTS_SCOPE, databases.events.db]] as const) {
+        const started = performance.now();
+        const summary = await releaseMonth(releaseDb(db), scope, lastClosed, { k, dp });
+        out(
+          `release ${summary.id}: ${summary.created ? seconds(performance.now() - started) : 'already released (figure of an earlier run)'}` +
+            `, ${summary.cells} cells, ${summary.suppressed} suppressed, suppression + DP`,
+        );
+      }
+    } finally {
+      for (const db of Object.values(databases)) await db.close();
+    }
+  }
+
+  // The graph releases every other closed month on its first start; answers are measured after.
+  const started = performance.now();
+  const graph = await startGraph(config, createLogger('bench', 'silent'));
+  try {
+    await graph.released;
+    out(`graph start + release of the other closed months: ${seconds(performance.now() - started)}`);
+    const url = graph.urls.gateway!;
+    const token = await mintToken(PERSONAS.analytics, config);
+    const ask = async (query: string): Promise<{ ms: number; cells: number }> => {
+      const t0 = performance.now();
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as { errors?: { message: string }[]; data?: Record<string, { cells: unknown[]; margins: unknown[] }> };
+      const ms = performance.now() - t0;
+      if (body.errors?.length) throw new Error(`${query.slice(0, 80)}: ${body.errors[0]!.message}`);
+      const answer = Object.values(body.data ?? {})[0];
+      return { ms, cells: (answer?.cells.length ?? 0) + (answer?.margins.length ?? 0) };
+    };
+    const range = `from: "${firstMonth}", to: "${lastClosed}"`;
+    const circulation = (groupBy: string[], protection: string) => `{ circulationStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
+      minGroupSize releases { id month version } unreleasedMonths
+      cells { branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed }
+      margins { dimension branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed }
+      total { checkouts checkoutsMarginOfError distinctBorrowers suppressed } } }`;
+    const events = (groupBy: string[], protection: string) => `{ eventStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
+      minGroupSize releases { id month version } unreleasedMonths
+      cells { branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed }
+      margins { dimension branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed }
+      total { registrations attended distinctPatrons suppressed } } }`;
+    out('');
+    out(`## Answers, 12 months (${range}), every groupBy, through the gateway (load average ${load()})`);
+    out('| operation | protection | requests | p50 | p95 | max |');
+    out('| --- | --- | --- | --- | --- | --- |');
+    const slow: string[] = [];
+    for (const [name, build, dims] of [
+      ['circulationStats', circulation, CIRCULATION_SCOPE.dimensions.concat('MONTH')],
+      ['eventStats', events, EVENTS_SCOPE.dimensions.concat('MONTH')],
+    ] as const) {
+      for (const protection of ['SUPPRESSION', 'DIFFERENTIAL_PRIVACY']) {
+        const groupBys = subsets(dims);
+        for (const g of groupBys) await ask(build(g, protection)); // warm-up
+        const times = new Map<string, { ms: number[]; cells: number }>(groupBys.map((g) => [g.join(', '), { ms: [], cells: 0 }]));
+        for (let round = 0; round < flags.rounds; round++) {
+          for (const g of groupBys) {
+            const { ms, cells } = await ask(build(g, protection));
+            Object.assign(times.get(g.join(', '))!, { cells }).ms.push(ms);
+          }
+        }
+        const ms = [...times.values()].flatMap((t) => t.ms);
+        out(`| ${name} | ${protection} | ${ms.length} | ${quantile(ms, 0.5).toFixed(0)} ms | ${quantile(ms, 0.95).toFixed(0)} ms | ${Math.max(...ms).toFixed(0)} ms |`);
+        for (const [g, t] of times) {
+          if (quantile(t.ms, 0.95) > 100) slow.push(`| ${name} | ${protection} | [${g}] | ${t.cells.toLocaleString('en')} | ${quantile(t.ms, 0.95).toFixed(0)} ms |`);
+        }
+      }
+    }
+    out('');
+    out('groupBys whose own p95 is over 100 ms (groups in the answer: cells + margins):');
+    out('| operation | protection | groupBy | groups | p95 |');
+    out('| --- | --- | --- | --- | --- |');
+    for (const line of slow) out(line);
+
+    // (d) What the releases publish, and what the noise costs.
+    const db = graph.databases!.circulation.db;
+    const { rows: shares } = await sql<{ kind: string; cells: number; suppressed: number }>`
+      SELECT CASE WHEN c."grouping" = 15 THEN 'finest grain'
+                  WHEN c."grouping" IN (1, 2, 4, 8) THEN 'single dimensions'
+                  WHEN c."grouping" = 0 THEN 'month totals' ELSE 'other groupings' END AS kind,
+             count(*) AS cells, sum(c.suppressed) AS suppressed
+      FROM stats_release_cells c JOIN stats_releases r ON r.id = c.release_id
+      WHERE r.scope = 'circulation' AND r.mode = 'suppression' AND r.month BETWEEN ${firstMonth} AND ${lastClosed}
+      GROUP BY 1 ORDER BY 1`.execute(db);
+    const all = shares.reduce((a, s) => ({ cells: a.cells + Number(s.cells), suppressed: a.suppressed + Number(s.suppressed) }), { cells: 0, suppressed: 0 });
+    const pct = (n: number, of: number) => `${of === 0 ? 0 : ((100 * n) / of).toFixed(1)}%`;
+    out('');
+    out(`## Published vs suppressed, circulation releases ${firstMonth} to ${lastClosed} (suppression, k = ${k})`);
+    out('| cells | total | published | suppressed |');
+    out('| --- | --- | --- | --- |');
+    for (const s of [...shares, { kind: 'all groupings', ...all }]) {
+      const n = Number(s.cells);
+      const sup = Number(s.suppressed);
+      out(`| ${s.kind} | ${n.toLocaleString('en')} | ${pct(n - sup, n)} | ${pct(sup, n)} |`);
+    }
+    const { rows: pairs } = await sql<{ truth: number; noisy: number }>`
+      SELECT t.c0 AS truth, n.c0 AS noisy
+      FROM stats_releases rt JOIN stats_release_cells t ON t.release_id = rt.id
+      JOIN stats_releases rn ON rn.scope = rt.scope AND rn.month = rt.month AND rn.mode = 'dp'
+      JOIN stats_release_cells n ON n.release_id = rn.id AND n."grouping" = t."grouping" AND n.key = t.key
+      WHERE rt.scope = 'circulation' AND rt.mode = 'suppression' AND rt.month BETWEEN ${firstMonth} AND ${lastClosed} AND t.c0 >= 100`.execute(db);
+    const errors = pairs.map((p) => Math.abs(Number(p.noisy) - Number(p.truth)) / Number(p.truth));
+    out('');
+    out(`## Differential privacy (epsilon ${dp.epsilon} per month, at most ${dp.contribution} checkouts per person and month)`);
+    out(`median relative error of per-month cells of >= 100 checkouts, all groupings: ${(100 * quantile(errors, 0.5)).toFixed(1)}% over ${errors.length.toLocaleString('en')} cells (p90 ${(100 * quantile(errors, 0.9)).toFixed(1)}%)`);
+    out(`load average at end ${load()}`);
+  } finally {
+    await graph.stop();
+    if (flags.quick) fs.rmSync(flags.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:analytics: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
