@@ -30,6 +30,8 @@
  * suppressed together with the counts and are not part of the argument above.
  */
 
+import { isFeasible, type Shift } from './shift.js';
+
 /** One group of a table: its value on each grouped dimension, its additive counts, its distinct people. */
 export interface StatsGroup {
   key: readonly string[];
@@ -77,8 +79,6 @@ export function suppress(table: StatsTable, k: number): PublishedTable {
   return new Suppression(table, k).run();
 }
 
-/** +1 or -1 on each of some cells (by cell number). */
-type Shift = { cell: number; sign: 1 | -1 }[];
 
 /**
  * The search, over cells numbered by their coordinates (mixed radix over each dimension's
@@ -204,17 +204,7 @@ class Suppression {
 
   /** Whether, count by count, the shift or its opposite lowers only cells holding at least 1. */
   feasible(shift: Shift): boolean {
-    for (let m = 0; m < this.metrics; m++) {
-      let up = true;
-      let down = true;
-      for (const { cell, sign } of shift) {
-        if (this.counts(cell)[m]! >= 1) continue;
-        if (sign === 1) down = false;
-        else up = false;
-      }
-      if (!up && !down) return false;
-    }
-    return true;
+    return isFeasible(shift, this.metrics, (cell) => this.counts(cell));
   }
 
   /** The feasible shift that hides the least, or null. `balanced` shifts change no total. */

@@ -23,6 +23,8 @@
  * Distinct people are not additive; they are published and suppressed with the counts.
  */
 
+import { isFeasible, type Shift } from '../shift.js';
+
 /** One finest cell of a month: its value on each dimension and its additive counts. */
 export interface FinestCell {
   key: readonly string[];
@@ -59,7 +61,6 @@ export interface ReleasedCell {
 /** How many shifts are tried per primary cell. */
 const SEARCH_BUDGET = 640;
 
-type Shift = { cell: number; sign: 1 | -1 }[];
 
 /** Suppresses a month's cells in every grouping for threshold k; returns every grouping's cells. */
 export function protectMonth(month: MonthCells, k: number): ReleasedCell[] {
@@ -202,17 +203,7 @@ class MonthProtection {
   }
 
   feasible(shift: Shift): boolean {
-    for (let m = 0; m < this.month.metrics; m++) {
-      let up = true;
-      let down = true;
-      for (const { cell, sign } of shift) {
-        if (this.counts(cell)[m]! >= 1) continue;
-        if (sign === 1) down = false;
-        else up = false;
-      }
-      if (!up && !down) return false;
-    }
-    return true;
+    return isFeasible(shift, this.month.metrics, (cell) => this.counts(cell));
   }
 
   cheapest(shifts: Iterable<Shift>): Shift | null {
