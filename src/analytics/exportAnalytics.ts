@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
@@ -73,9 +74,20 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
   }
 }
 
+/**
+ * The key of the export's patron keys: derived from the graph's pseudonym key under its own label,
+ * so an export's keys never equal the `borrowerKey`s the graph gives analytics for the same patron
+ * and period; otherwise joining the two would attach the export's age band and home branch to the
+ * graph's item-level loans, around the export's k-anonymity.
+ */
+export function exportPseudonymKey(key: string): string {
+  return createHmac('sha256', key).update('library-graph/export-patron-keys/v1').digest('base64url');
+}
+
 /** The passes of exportAnalytics, inside its read transaction. */
 async function exportInSnapshot(options: ExportOptions, started: number): Promise<ExportReport> {
   const { database, window, format, k, pageSize } = options;
+  const exportKey = exportPseudonymKey(options.pseudonym.key);
   const total = await lastLoanId(database);
   const borrowers = await readBorrowers(database, window);
   const progress = options.onProgress ?? (() => {});
@@ -170,7 +182,7 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
         const published = datesAt(level, branch, checkedOutAt, returnedAt);
         const q = quasiAt(level, target.q);
         const row: ExportRow = {
-          patronKey: keyed ? pseudonym(patronId(patron), options.pseudonym.key, periodOf(checkedOutAt, options.pseudonym.period)) : null,
+          patronKey: keyed ? pseudonym(patronId(patron), exportKey, periodOf(checkedOutAt, options.pseudonym.period)) : null,
           ageBand: q.ageBand,
           homeBranch: q.homeBranch,
           format: q.format,
