@@ -132,14 +132,15 @@ describe('a captured signed call to circulation', () => {
   });
 
   it('is answered once as sent (control), and refused by a second circulation replica over the same data directory', async () => {
-    const call = await capture();
-    const first = await send(t.graph.urls.circulation!, { method: 'POST', path: '/graphql', headers: call.headers, body: call.body });
-    expect(first.status).toBe(200);
-    expect(JSON.parse(first.text)).toMatchObject({ data: { loans: { nodes: [{ id: expect.any(String) }] } } });
-
     let replica: RunningGraph | undefined;
     try {
+      // The replica is up before the call is captured, so the replay reaches it well within the
+      // signature's 30 s window: it is refused as a replay, not as a stale signature.
       replica = await startGraph({ ...t.config, ports: { ...t.config.ports, circulation: 0 } }, createLogger('test', 'silent'), 'circulation');
+      const call = await capture();
+      const first = await send(t.graph.urls.circulation!, { method: 'POST', path: '/graphql', headers: call.headers, body: call.body });
+      expect(first.status).toBe(200);
+      expect(JSON.parse(first.text)).toMatchObject({ data: { loans: { nodes: [{ id: expect.any(String) }] } } });
       refused(await send(replica.urls.circulation!, { method: 'POST', path: '/graphql', headers: call.headers, body: call.body }));
       // And the other way round: a call first delivered to the replica is refused by the first instance.
       const next = await capture();
