@@ -6,6 +6,7 @@ import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retenti
 import type { MetricsAccess } from '../subgraph/metricsAccess.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 import { useTallySecret } from '../analytics/release/tallyKey.js';
+import { TRUSTED_DOCUMENTS_ENV, trustedDocumentsConfig, trustedDocumentsProblems, type TrustedDocumentsConfig } from '../gateway/trustedDocuments/config.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -81,6 +82,8 @@ const EnvSchema = z.object({
   ...LIMITS_ENV,
   // Rate limits: RATE_LIMIT_{PRINCIPAL,ANONYMOUS}_{PER_MINUTE,BURST}, TRUSTED_PROXIES.
   ...RATE_LIMIT_ENV,
+  // Trusted documents: TRUSTED_DOCUMENTS, TRUSTED_DOCUMENTS_MODE, PERSISTED_QUERIES{,_MAX_ENTRIES,_MAX_BYTES}.
+  ...TRUSTED_DOCUMENTS_ENV,
 });
 
 /** Names of the three subgraphs, fixed by CONTRACT.md. */
@@ -158,6 +161,8 @@ export interface Config {
   rateLimit: RateLimitConfig;
   /** How `npm start` runs the whole graph: one process per service under a supervisor, or all in one. */
   supervisor: SupervisorConfig;
+  /** Which operations the gateway runs (a manifest of trusted documents) and its automatic persisted queries. */
+  trustedDocuments: TrustedDocumentsConfig;
 }
 
 /**
@@ -194,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const mismatched = trustedDocumentsProblems(e);
+  if (mismatched.length) throw new ConfigError(`Invalid configuration:\n${mismatched.map((p) => `  ${p}`).join('\n')}`);
   const asymmetric = Boolean(e.JWT_PUBLIC_KEY ?? e.JWT_JWKS_URL);
   const isDevelopmentSecret = !asymmetric && e.JWT_SECRET === DEV_JWT_SECRET;
   if (e.NODE_ENV === 'production') {
@@ -265,5 +272,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDelayMs: Math.max(e.RESTART_DELAY_MAX_MS, e.RESTART_DELAY_MS),
       resetAfterMs: e.RESTART_RESET_AFTER_MS,
     },
+    trustedDocuments: trustedDocumentsConfig(e),
   };
 }

@@ -24,6 +24,20 @@ export const ERRORS = {
     description: "The operation exceeds a limit (depth, aliases, tokens, cost, ...); the message names the limit and the operation's figure.",
     status: 400,
   },
+  OPERATION_NOT_TRUSTED: {
+    description:
+      'Trusted-documents mode (TRUSTED_DOCUMENTS_MODE=require): the operation is not in the manifest of registered operations, so nothing of it was run.',
+    status: 403,
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    description: 'Automatic persisted queries: the hash is not registered (any more); send the query with its hash to register it.',
+    status: 200,
+  },
+  PERSISTED_QUERY_NOT_SUPPORTED: { description: 'Automatic persisted queries are off (PERSISTED_QUERIES=off); send the query itself.', status: 200 },
+  PERSISTED_QUERY_INVALID: {
+    description: "The `persistedQuery` extension is malformed (version, hash) or its sha256Hash does not match the query sent; the message says which.",
+    status: 400,
+  },
   RATE_LIMITED: { description: 'Too many requests from this caller; retry after the `Retry-After` header.', status: 429 },
   PAYLOAD_TOO_LARGE: { description: 'The request body is over the size limit.', status: 413 },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },

@@ -12,13 +12,14 @@ import { playgroundRoute } from '../playground/serve.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
 import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
 import { EntityBatches } from '../limits/entityBatches.js';
-import { limitGuard } from '../limits/operationLimits.js';
+import { limitGuard, OperationChecker } from '../limits/operationLimits.js';
 import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
+import { setUpTrustedDocuments } from './trustedDocuments/setup.js';
 import { reportSubgraphFailures } from './subgraphFailures.js';
 
 const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
@@ -63,7 +64,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     logger: logger.child({ component: 'gateway' }),
   });
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
-  const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation, logger.child({ component: 'limits' }));
+  const limitSchema = buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true });
+  const checker = new OperationChecker(limitSchema, config.limits.operation);
+  const limitOperation = limitGuard(limitSchema, config.limits.operation, logger.child({ component: 'limits' }), checker);
+  // Persisted queries and the trusted-documents manifest: every request's document resolved to its text before the limits.
+  const documents = setUpTrustedDocuments({ config, supergraphSdl: options.supergraphSdl, checker, logger: logger.child({ component: 'trusted-documents' }) });
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
@@ -77,9 +82,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
         stopOnTerminationSignals: false,
         introspection: config.env !== 'production',
-        // A hash-only request carries no query for the operation limits to measure: no automatic
-        // persisted queries until they come with checks of their own.
+        // Persisted queries are resolved to their text before the limits (resolveOperation below):
+        // Apollo Server sees every operation as sent text, its manifest documents already parsed.
         persistedQueries: false,
+        documentStore: documents.documentStore,
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           redactionShapePlugin(),
@@ -92,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     rateLimit.wrap({
       host: config.host,
       port: options.port,
+      resolveOperation: documents.resolveOperation,
       limitOperation,
       sizes: { bodyBytes: config.limits.bodyBytes, responseBytes: config.limits.responseBytes },
       context: async (request) => {

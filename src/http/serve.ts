@@ -27,6 +27,8 @@ export class HttpRefusal extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Headers the answer carries besides its content type (e.g. cache-control). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -39,8 +41,10 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
-const sendError = (res: http.ServerResponse, status: number, code: string, message: string): void =>
+const sendError = (res: http.ServerResponse, status: number, code: string, message: string, headers?: Record<string, string>): void => {
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+};
 
 const bytes = (n: number): string => n.toLocaleString('en-US');
 
@@ -96,6 +100,34 @@ function operationsOf(method: string | undefined, url: URL, body: unknown): Oper
   return list.filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null).map((b) => ({ query: b.query, variables: b.variables }));
 }
 
+/**
+ * Applies `resolve` to each operation a request carries, in place: the POST body's objects, or the
+ * GET query string's `query` and `extensions` (read as JSON, written back only when changed).
+ */
+function resolveOperations(method: string | undefined, url: URL, body: unknown, resolve: (operation: Record<string, unknown>) => Record<string, unknown>): unknown {
+  const isOperation = (b: unknown): b is Record<string, unknown> => typeof b === 'object' && b !== null && !Array.isArray(b);
+  if (method !== 'GET') return Array.isArray(body) ? body.map((b) => (isOperation(b) ? resolve(b) : b)) : isOperation(body) ? resolve(body) : body;
+  const params = url.searchParams;
+  // Without an operation a GET is a browser asking for the landing page: nothing to resolve.
+  if (!params.has('query') && !params.has('extensions')) return body;
+  const rawExtensions = params.get('extensions');
+  let extensions: unknown = undefined;
+  try {
+    extensions = rawExtensions === null ? undefined : JSON.parse(rawExtensions);
+  } catch {
+    // The GraphQL server answers malformed extensions itself.
+  }
+  const operation = { query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined, extensions };
+  const resolved = resolve(operation);
+  if (resolved === operation) return body;
+  if (typeof resolved.query === 'string') params.set('query', resolved.query);
+  if (resolved.extensions !== extensions) {
+    if (resolved.extensions === undefined) params.delete('extensions');
+    else params.set('extensions', JSON.stringify(resolved.extensions));
+  }
+  return body;
+}
+
 function parseJsonBody(request: RawRequest): unknown {
   if (request.req.method !== 'POST') return undefined;
   const type = request.req.headers['content-type'] ?? '';
@@ -141,6 +173,11 @@ export interface ServeOptions<Ctx extends BaseContext> {
    * called); throws an HttpRefusal to refuse it, e.g. an operation over the limits.
    */
   limitOperation?: (operation: OperationRequest) => void;
+  /**
+   * Runs on each operation before `limitOperation`: returns it with the text it stands for (a
+   * persisted query's hash replaced by its text) or throws an HttpRefusal (an operation not trusted).
+   */
+  resolveOperation?: (operation: Record<string, unknown>) => Record<string, unknown>;
   /** The largest request body (default 1 MiB) and response body (default: none) in bytes. */
   sizes?: { bodyBytes: number; responseBytes?: number };
 }
@@ -165,7 +202,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
 ): Promise<RunningServer> {
   const httpServer = http.createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpRefusal) sendError(res, error.status, error.code, error.message);
+      if (error instanceof HttpRefusal) sendError(res, error.status, error.code, error.message, error.headers);
       else if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });
   });
@@ -184,7 +221,8 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       return;
     }
     await options.guard?.(request);
-    const body = parseJsonBody(request);
+    const parsed = parseJsonBody(request);
+    const body = options.resolveOperation ? resolveOperations(req.method, url, parsed, options.resolveOperation) : parsed;
     if (options.limitOperation) for (const operation of operationsOf(req.method, url, body)) options.limitOperation(operation);
     const context = await options.context(request);
     const headers = new HeaderMap();

@@ -157,12 +157,15 @@ const CACHE_TEXT_LENGTH = 20_000;
  * representations and cost with the request's variables. `check` returns the first limit
  * exceeded, or null to admit. Text that does not parse, or a request without a query, is admitted
  * here: the GraphQL server refuses it with the parser's message, its parse bounded by the token
- * limit, or (without a query) with its own error, since automatic persisted queries are off at the
- * gateway and in every subgraph: a hash alone would carry nothing for these limits to measure. The verdict on an admitted text is remembered (a client repeats its operations), and its
- * cost recomputed only when a variable sizes a list.
+ * limit, or (without a query) with its own error. No request reaches this check with a hash alone:
+ * the gateway first replaces a persisted query's hash by its text (or refuses it), so a persisted
+ * operation is measured like a sent one, and subgraphs do not take persisted queries. The verdict on an admitted text is remembered
+ * (a client repeats its operations), and its cost recomputed only when a variable sizes a list.
  */
 export class OperationChecker {
   private readonly admitted = new Map<string, { analysis: Analysis; costRefusal: Refusal | null | undefined }>();
+  /** Operations known before any request (a trusted-documents manifest): analyzed once, never evicted. */
+  private readonly pinned = new Map<string, { analysis: Analysis; costRefusal: Refusal | null | undefined }>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -173,8 +176,10 @@ export class OperationChecker {
   check(request: OperationRequest): Refusal | null {
     if (typeof request.query !== 'string') return null;
     const variables = request.variables && typeof request.variables === 'object' ? (request.variables as Record<string, unknown>) : {};
-    let known = this.admitted.get(request.query);
+    let known = this.pinned.get(request.query);
     if (known) {
+      // Analyzed at start-up: the cost with these variables is all that is left to measure.
+    } else if ((known = this.admitted.get(request.query))) {
       this.admitted.delete(request.query); // most recently used last
       this.admitted.set(request.query, known);
     } else {
@@ -191,6 +196,23 @@ export class OperationChecker {
     if (known.costRefusal === undefined) known.costRefusal = measure(this.schema, this.limits, known.analysis.document, {});
     return known.costRefusal;
   }
+
+  /**
+   * Analyzes an operation known in advance and keeps its analysis for good, so a request carrying
+   * it is measured without another parse (only its cost, when a variable sizes a list). Returns
+   * the first limit it exceeds with no variables, or null; an operation that does not parse, or
+   * exceeds a limit, is not kept.
+   */
+  pin(query: string): Refusal | 'unparsable' | null {
+    const analysis = analyze(this.schema, this.limits, query);
+    if (analysis === null) return 'unparsable';
+    if (isRefusal(analysis)) return analysis;
+    if (analysis.refusal) return analysis.refusal;
+    const costRefusal = measure(this.schema, this.limits, analysis.document, {});
+    if (costRefusal) return costRefusal;
+    this.pinned.set(query, { analysis, costRefusal });
+    return null;
+  }
 }
 
 /** Checks one operation against `limits` (see {@link OperationChecker}). */
@@ -204,10 +226,15 @@ export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, r
  * authenticated and its rate limit taken; at a subgraph: its signature checked) and before its
  * context is built or the operation planned or run. Each refusal is logged at warn with the limit
  * and figure, so an operator sees what is refused and can tune it; never the operation's text or
- * variables, which may carry a card number and PIN.
+ * variables, which may carry a card number and PIN. `checker` may come with operations pinned in
+ * advance (a trusted-documents manifest).
  */
-export function limitGuard(schema: GraphQLSchema, limits: OperationLimits, logger?: Logger): (operation: OperationRequest) => void {
-  const checker = new OperationChecker(schema, limits);
+export function limitGuard(
+  schema: GraphQLSchema,
+  limits: OperationLimits,
+  logger?: Logger,
+  checker: OperationChecker = new OperationChecker(schema, limits),
+): (operation: OperationRequest) => void {
   return (operation) => {
     const refusal = checker.check(operation);
     if (!refusal) return;
