@@ -98,21 +98,23 @@ describe('hostile operations are refused before any subgraph is called', () => {
     expect(calls()).toBe(before);
   });
 
-  it('refuses automatic persisted queries: a registered hash cannot be replayed past the limits', async () => {
+  it('measures automatic persisted queries as sent ones: a registered hash cannot be replayed past the limits', async () => {
     const query = 'query Page($n: Int) { works(first: $n) { nodes { id } } }';
     const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
-    const before = calls();
     const register = await post(JSON.stringify({ query, variables: { n: 1 }, extensions: { persistedQuery } }));
-    expect(register.json.data ?? null).toBeNull();
-    expect(register.json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(register.status).toBe(200);
+    expect(register.json.errors).toBeUndefined();
+    const before = calls();
     const replay = await post(JSON.stringify({ variables: { n: 1_000_000 }, extensions: { persistedQuery } }));
+    expect(replay.status).toBe(400);
     expect(replay.json.data ?? null).toBeNull();
-    expect(replay.json.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(replay.json.errors?.[0]?.extensions?.code).toBe('OPERATION_TOO_COMPLEX');
     const search = new URLSearchParams({ variables: JSON.stringify({ n: 1_000_000 }), extensions: JSON.stringify({ persistedQuery }) });
     const viaGet = await fetch(`${gateway.url}?${search}`, { headers: { 'apollo-require-preflight': 'true' } });
     const got = (await viaGet.json()) as Answer['json'];
+    expect(viaGet.status).toBe(400);
     expect(got.data ?? null).toBeNull();
-    expect(got.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(got.errors?.[0]?.extensions?.code).toBe('OPERATION_TOO_COMPLEX');
     expect(calls()).toBe(before);
   });
 
