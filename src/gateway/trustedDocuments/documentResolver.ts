@@ -79,7 +79,10 @@ export class DocumentResolver {
       }
       const known = typeof query === 'string' ? this.trusted.byText(query) : undefined;
       if (known) return { ...withoutPersistedQuery(operation), query: known.body };
+      // Logged as the request log shows a query: a short hash of its text (or of the id sent), never the text or its name.
+      const shortHash = (typeof query === 'string' ? sha256Hex(query) : sha256Hex(persisted?.hash ?? '')).slice(0, 12);
       if (this.mode === 'require') {
+        this.logger?.warn({ query: shortHash }, 'operation not trusted');
         throw refusal(
           'OPERATION_NOT_TRUSTED',
           persisted && query === undefined
@@ -87,7 +90,7 @@ export class DocumentResolver {
             : 'Operation not trusted: this gateway runs only the operations of its trusted-documents manifest (TRUSTED_DOCUMENTS); register it with npm run trusted-documents -- build.',
         );
       }
-      this.logger?.info({ operationName: typeof operation.operationName === 'string' ? operation.operationName.slice(0, 100) : null }, 'operation not in the trusted-documents manifest');
+      this.logger?.info({ query: shortHash }, 'operation not in the trusted-documents manifest');
     }
     if (!persisted) return operation;
     if (!this.persisted) throw refusal('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported: automatic persisted queries are off (PERSISTED_QUERIES=off); send the query itself.', NO_STORE);
