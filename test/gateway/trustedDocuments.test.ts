@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { buildASTSchema, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
@@ -225,4 +228,26 @@ describe('npm run trusted-documents -- build', () => {
       'a.graphql:3:1: Deep: Operation too complex: cost 122,102 is over the limit of 20,000 (LIMIT_COST).',
     ]);
   });
+
+  it('as a command: writes the manifest and exits 0, or prints each problem and exits 1 writing nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trusted-build-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'ops'));
+      fs.writeFileSync(path.join(dir, 'ops', 'desk.graphql'), 'query Branches { branches { id name } }\n');
+      fs.writeFileSync(path.join(dir, 'bad.graphql'), 'query Typo { branches { nme } }\n');
+      const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/trustedDocuments.ts', 'build', ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'test' } });
+      const out = path.join(dir, 'manifest.json');
+      const good = run(path.join(dir, 'ops'), '--out', out);
+      expect(good.stderr).toBe('');
+      expect(good.status).toBe(0);
+      expect(good.stdout).toMatch(/^wrote 1 operation\(s\) from 1 file\(s\) to .*manifest\.json: Branches$/m);
+      expect(parseManifest(fs.readFileSync(out, 'utf8'), out).operations.map((o) => o.name)).toEqual(['Branches']);
+      const bad = run(path.join(dir, 'bad.graphql'), '--out', path.join(dir, 'bad.json'));
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/1 problem\(s\); no manifest written:\n {2}.*bad\.graphql:1:26: Typo: Cannot query field "nme" on type "Branch"/);
+      expect(fs.existsSync(path.join(dir, 'bad.json'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
