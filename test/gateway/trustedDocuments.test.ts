@@ -244,7 +244,7 @@ describe('npm run trusted-documents -- build', () => {
       expect(parseManifest(fs.readFileSync(out, 'utf8'), out).operations.map((o) => o.name)).toEqual(['Branches']);
       const bad = run(path.join(dir, 'bad.graphql'), '--out', path.join(dir, 'bad.json'));
       expect(bad.status).toBe(1);
-      expect(bad.stderr).toMatch(/1 problem\(s\); no manifest written:\n {2}.*bad\.graphql:1:26: Typo: Cannot query field "nme" on type "Branch"/);
+      expect(bad.stderr).toMatch(/1 problem\(s\); no manifest written:\n {2}.*bad\.graphql:1:25: Typo: Cannot query field "nme" on type "Branch"/);
       expect(fs.existsSync(path.join(dir, 'bad.json'))).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
