@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
 import { buildASTSchema, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
@@ -93,6 +94,29 @@ describe('a manifest is checked whole at load, and a bad one names each operatio
     expect(await store.get(`0123abcd:${sha256Hex(CATALOG)}`)).toBeUndefined();
     await store.set(`0123abcd:${sha256Hex(CATALOG)}`, parse(CATALOG));
     expect(print((await store.get(`0123abcd:${sha256Hex(CATALOG)}`))!)).toBe(print(parse(CATALOG)));
+  });
+});
+
+describe('Apollo Server with the trusted document store', () => {
+  it('neither parses nor validates a registered body, and parses any other text as before', async () => {
+    const trusted = load(manifestOf([{ name: 'Branches', body: BRANCHES }]));
+    const seen = { parsed: 0, validated: 0 };
+    const server = new ApolloServer({
+      schema: apiSchema,
+      documentStore: new TrustedDocumentStore(trusted),
+      plugins: [{ requestDidStart: async () => ({ parsingDidStart: async () => void seen.parsed++, validationDidStart: async () => void seen.validated++ }) }],
+    });
+    await server.start();
+    try {
+      for (let i = 0; i < 3; i++) await server.executeOperation({ query: BRANCHES });
+      expect(seen).toEqual({ parsed: 0, validated: 0 });
+      await server.executeOperation({ query: '{ branches { id } }' });
+      expect(seen).toEqual({ parsed: 1, validated: 1 });
+      await server.executeOperation({ query: '{ branches { id } }' });
+      expect(seen).toEqual({ parsed: 1, validated: 1 });
+    } finally {
+      await server.stop();
+    }
   });
 });
 
