@@ -7,6 +7,7 @@ import { OperationChecker } from '../limits/operationLimits.js';
 import { buildManifest, type OperationFile } from '../gateway/trustedDocuments/buildManifest.js';
 import { apiSchemaOf, limitsOf } from '../gateway/trustedDocuments/setup.js';
 import { buildASTSchema, parse } from 'graphql';
+import { COMPARE_EXAMPLE, EXAMPLES } from '../playground/examples.js';
 import { runCommand } from './command.js';
 
 const OPERATION_FILE = /\.(graphql|gql)$/;
@@ -34,6 +35,12 @@ function operationFiles(paths: readonly string[]): OperationFile[] {
   return [...new Set(found)].map((file) => ({ path: shown(file), text: fs.readFileSync(file, 'utf8') }));
 }
 
+/** The playground's example operations, each as a file named after its example. */
+function playgroundFiles(): OperationFile[] {
+  const examples = new Map([COMPARE_EXAMPLE, ...Object.values(EXAMPLES).flat()].map((e) => [e.query, e]));
+  return [...examples.values()].map((example) => ({ path: `playground:${example.id}`, text: example.query }));
+}
+
 async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command()
@@ -46,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
     .argument('<paths...>', '.graphql/.gql files, or directories searched for them')
     .requiredOption('--out <file>', 'the manifest to write (apollo-persisted-query-manifest, version 1)')
     .option('--supergraph <file>', 'the supergraph the operations are checked against', SUPERGRAPH_FILE)
-    .action((paths: string[], options: { out: string; supergraph: string }) => {
+    .option('--playground-examples', "add the playground's example operations, so they run under TRUSTED_DOCUMENTS_MODE=require")
+    .action((paths: string[], options: { out: string; supergraph: string; playgroundExamples?: boolean }) => {
       const files = operationFiles(paths);
       if (files.length === 0) {
         process.stderr.write(`trusted-documents: no .graphql or .gql files in ${paths.join(', ')}\n`);
@@ -57,11 +65,22 @@ async function main(argv: string[]): Promise<number> {
       // The limits of this environment, as the gateway that loads the manifest will apply them.
       const limits = loadConfig().limits.operation;
       const checker = new OperationChecker(buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true }), limits);
-      const result = buildManifest(files, { apiSchema: apiSchemaOf(supergraphSdl), limits: limitsOf(checker) });
-      if (!result.ok) {
-        process.stderr.write(`trusted-documents: ${result.errors.length} problem(s); no manifest written:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`);
+      const check = { apiSchema: apiSchemaOf(supergraphSdl), limits: limitsOf(checker) };
+      const result = buildManifest(files, check);
+      // Each example is built alone: examples for different personas share operation names.
+      const examples = options.playgroundExamples ? playgroundFiles().map((file) => buildManifest([file], check)) : [];
+      const errors = [result, ...examples].flatMap((r) => (r.ok ? [] : r.errors));
+      if (!result.ok || errors.length) {
+        process.stderr.write(`trusted-documents: ${errors.length} problem(s); no manifest written:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
         code = 1;
         return;
+      }
+      const ids = new Set(result.manifest.operations.map((o) => o.id));
+      for (const example of examples) {
+        for (const operation of example.ok ? example.manifest.operations : []) {
+          if (!ids.has(operation.id)) result.manifest.operations.push(operation);
+          ids.add(operation.id);
+        }
       }
       fs.writeFileSync(options.out, `${JSON.stringify(result.manifest, null, 2)}\n`);
       const names = result.manifest.operations.map((o) => o.name).join(', ');

@@ -16,6 +16,7 @@ import { TrustedDocumentStore } from '../../src/gateway/trustedDocuments/documen
 import { ManifestError, parseManifest, type PersistedQueryManifest } from '../../src/gateway/trustedDocuments/manifest.js';
 import { apiSchemaOf, limitsOf } from '../../src/gateway/trustedDocuments/setup.js';
 import { sha256Hex, TrustedDocuments } from '../../src/gateway/trustedDocuments/trustedDocuments.js';
+import { COMPARE_EXAMPLE, EXAMPLES } from '../../src/playground/examples.js';
 
 /**
  * Trusted documents without a running graph: a manifest is refused at load with every bad
@@ -266,6 +267,13 @@ describe('npm run trusted-documents -- build', () => {
       expect(good.status).toBe(0);
       expect(good.stdout).toMatch(/^wrote 1 operation\(s\) from 1 file\(s\) to .*manifest\.json: Branches$/m);
       expect(parseManifest(fs.readFileSync(out, 'utf8'), out).operations.map((o) => o.name)).toEqual(['Branches']);
+      // With the playground's examples: each one, sent as GraphiQL sends it, runs in require mode.
+      const withExamples = run(path.join(dir, 'ops'), '--playground-examples', '--out', out);
+      expect(withExamples.status).toBe(0);
+      const resolver = new DocumentResolver({ manifest: out, mode: 'require', persistedQueries: { enabled: true, maxEntries: 10, maxBytes: 10_000 } }, load(parseManifest(fs.readFileSync(out, 'utf8'), out)));
+      const examples = [COMPARE_EXAMPLE, ...Object.values(EXAMPLES).flat()];
+      for (const example of examples) expect(resolver.resolve({ query: example.query }).query).toBe(print(parse(example.query)));
+      expect(refusalOf(() => resolver.resolve({ query: '{ branches { id address } }' })).code).toBe('OPERATION_NOT_TRUSTED');
       const bad = run(path.join(dir, 'bad.graphql'), '--out', path.join(dir, 'bad.json'));
       expect(bad.status).toBe(1);
       expect(bad.stderr).toMatch(/1 problem\(s\); no manifest written:\n {2}.*bad\.graphql:1:25: Typo: Cannot query field "nme" on type "Branch"/);
