@@ -159,8 +159,9 @@ const CACHE_TEXT_LENGTH = 20_000;
  * here: the GraphQL server refuses it with the parser's message, its parse bounded by the token
  * limit, or (without a query) with its own error. No request reaches this check with a hash alone:
  * the gateway first replaces a persisted query's hash by its text (or refuses it), so a persisted
- * operation is measured like a sent one, and subgraphs do not take persisted queries. The verdict on an admitted text is remembered
- * (a client repeats its operations), and its cost recomputed only when a variable sizes a list.
+ * operation is measured like a sent one, and subgraphs do not take persisted queries. The verdict
+ * on an admitted text is remembered (a client repeats its operations), and its cost recomputed
+ * only when a variable sizes a list.
  */
 export class OperationChecker {
   private readonly admitted = new Map<string, { analysis: Analysis; costRefusal: Refusal | null | undefined }>();
