@@ -93,6 +93,8 @@ describe('automatic persisted queries (default mode)', () => {
     const miss = await post(open, { variables: { n: 2 }, extensions: persisted(query) });
     expect(miss.status).toBe(200);
     expect(miss.json).toEqual({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    const missByGet = await fetch(`${open.url}?${new URLSearchParams({ extensions: JSON.stringify(persisted(query)) })}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(missByGet.headers.get('cache-control')).toBe('private, no-cache, must-revalidate');
     const sent = await post(open, { query, variables: { n: 2 }, extensions: persisted(query) });
     expect(sent.json.errors).toBeUndefined();
     expect((sent.json.data!.works as { nodes: unknown[] }).nodes).toHaveLength(2);
