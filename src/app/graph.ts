@@ -144,6 +144,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
         subgraphUrls: { ...config.subgraphUrls, ...urls } as Partial<Record<SubgraphName, string>>,
         port: config.gatewayPort,
+        metrics,
       });
       running.push({ name: 'gateway', server });
       urls.gateway = server.url;
