@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
-import { CACHE_HINTS, VOLATILE_MAX_AGE } from '../../src/gateway/cache/cacheHints.js';
+import { CACHE_HINTS, PUBLIC_WRITES, VOLATILE_MAX_AGE } from '../../src/gateway/cache/cacheHints.js';
 import { CacheHintError, CachePolicy, checkHints } from '../../src/gateway/cache/cachePolicy.js';
 import { rulesFromSupergraph } from '../../src/gateway/prefilter/prefilterPlugin.js';
 
@@ -85,5 +85,16 @@ describe('the hints table is checked against the supergraph at start', () => {
 
   it("accepts the library's own table", () => {
     expect(() => checkHints(schema, rules, CACHE_HINTS)).not.toThrow();
+  });
+});
+
+describe('every mutation of the supergraph says which public values it changes', () => {
+  it('PUBLIC_WRITES lists each one (an unlisted mutation empties the whole cache)', () => {
+    const mutations = Object.keys(schema.getMutationType()!.getFields()).sort();
+    expect(Object.keys(PUBLIC_WRITES).sort()).toEqual(mutations);
+  });
+
+  it('and names only fields the hints make cacheable', () => {
+    for (const coordinate of Object.values(PUBLIC_WRITES).flat()) expect(CACHE_HINTS.fields[coordinate], coordinate).toBeDefined();
   });
 });
