@@ -71,8 +71,8 @@ export class CachePolicy {
   readonly #schema: GraphQLSchema;
   readonly #rules: ReadonlyMap<string, FieldRule>;
   readonly #hints: CacheHints;
-  /** Analyses per parsed document (Apollo reuses one per query text) and operation name. */
-  readonly #memo = new WeakMap<DocumentNode, Map<string, Cacheability>>();
+  /** Analyses per operation of a parsed document (Apollo reuses one document per query text). */
+  readonly #memo = new WeakMap<OperationDefinitionNode, Cacheability>();
 
   constructor(schema: GraphQLSchema, rules: ReadonlyMap<string, FieldRule>, hints: CacheHints = CACHE_HINTS) {
     checkHints(schema, rules, hints);
@@ -81,20 +81,14 @@ export class CachePolicy {
     this.#hints = hints;
   }
 
-  /** The cacheability of the operation `operationName` (or the only one) of `document`. */
-  analyze(document: DocumentNode, operationName: string | null | undefined): Cacheability {
-    let perName = this.#memo.get(document);
-    if (!perName) this.#memo.set(document, (perName = new Map()));
-    const key = operationName ?? '';
-    let result = perName.get(key);
-    if (!result) perName.set(key, (result = this.#analyze(document, operationName)));
+  /** The cacheability of `operation`, one of the definitions of `document` (whose fragments it may spread). */
+  analyze(document: DocumentNode, operation: OperationDefinitionNode): Cacheability {
+    let result = this.#memo.get(operation);
+    if (!result) this.#memo.set(operation, (result = this.#analyze(document, operation)));
     return result;
   }
 
-  #analyze(document: DocumentNode, operationName: string | null | undefined): Cacheability {
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
-    if (!operation) return uncacheable('no single operation');
+  #analyze(document: DocumentNode, operation: OperationDefinitionNode): Cacheability {
     if (operation.operation !== 'query') return uncacheable(`a ${operation.operation}`);
     if (operation.directives?.length) return uncacheable('operation directives');
     const root = this.#schema.getQueryType();

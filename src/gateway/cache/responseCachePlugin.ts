@@ -95,7 +95,8 @@ export function responseCachePlugin(policy: CachePolicy, cache: ResponseCache): 
             mutation = { operation, document };
             return;
           }
-          const analysis = anonymous ? policy.analyze(document, operationName) : null;
+          // No operation resolved (a name the document lacks): Apollo answers with an error, not the cache.
+          const analysis = anonymous && operation ? policy.analyze(document, operation) : null;
           if (analysis?.kind !== 'cacheable') {
             cache.counts.bypasses += 1;
             return;
