@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { REPO_ROOT } from '../src/subgraph/service.js';
@@ -95,6 +96,7 @@ const dataDir = await seedBenchData();
 let running: RunningVariant | null = null;
 try {
   const figures = new Map<string, Measurement[]>();
+  const loads: number[] = [];
   const answers = new Map<string, { text: string; cacheControl: string | null }>();
   for (let round = 0; round < rounds; round++) {
     for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
@@ -104,6 +106,7 @@ try {
       if (first.text.includes('"errors"')) throw new Error(`${variant.name}: the page has errors: ${first.text.slice(0, 300)}`);
       answers.set(variant.name, first);
       await measure(running, scenario, null, 1); // warm-up: JIT and caches, not recorded
+      loads.push(os.loadavg()[0]!);
       const m = await measure(running, scenario, null, seconds);
       console.error(`round ${round + 1}/${rounds}: ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`);
       figures.set(variant.name, [...(figures.get(variant.name) ?? []), m]);
@@ -120,7 +123,8 @@ try {
   const lines = [
     '# Public response cache',
     '',
-    `Run ${new Date().toISOString()} on ${machine()}; ${seconds} s per measurement, ${rounds} interleaved rounds.`,
+    `Run ${new Date().toISOString()} on ${machine()}; ${seconds} s per measurement, ${rounds} interleaved rounds;`,
+    `1-minute load average when measuring: median ${median(loads).toFixed(1)} (${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}), from other processes sharing the machine.`,
     `Reproduce: \`npm run bench:cache -- --seconds ${seconds} --rounds ${rounds}\`.`,
     '',
     `Workload: ${scenario.name}, ${scenario.connections} connections, one query repeated:`,
@@ -149,6 +153,10 @@ try {
     '  and every subgraph fetch.',
     '- The load generator shares the 2 cores with the graph (gateway and subgraphs in one process), so',
     '  CPU not spent by the subgraphs goes to the gateway and to autocannon alike.',
+    '- A load average far above 2 means the graph got a small, varying share of the cores: absolute',
+    '  figures are then far below an idle machine\'s, and CPU ms/req counts the process\'s background',
+    '  threads over fewer requests. Rounds are interleaved so both builds meet the same conditions;',
+    '  the ratio\'s range shows how far single rounds strayed.',
   ];
   const report = lines.join('\n') + '\n';
   console.log(report);
