@@ -37,6 +37,7 @@ export class ResponseCache {
   #epoch = 0;
   readonly #limits: ResponseCacheLimits;
   readonly #now: () => number;
+  /** What happened to requests and entries since start, for /metrics. */
   readonly counts = { hits: 0, misses: 0, bypasses: 0, stores: 0, evictions: 0, invalidated: 0, tooLarge: 0, raced: 0 };
 
   constructor(limits: ResponseCacheLimits, now: () => number = Date.now) {
@@ -49,10 +50,12 @@ export class ResponseCache {
     return this.#epoch;
   }
 
+  /** Entries held now. */
   get size(): number {
     return this.#entries.size;
   }
 
+  /** Bytes held now, as counted against the budget. */
   get bytes(): number {
     return this.#bytes;
   }
