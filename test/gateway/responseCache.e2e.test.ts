@@ -1,5 +1,11 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
 import { PERSONA_PATRONS, type PersonaName } from '../../src/auth/personas.js';
+import { VOLATILE_MAX_AGE } from '../../src/gateway/cache/cacheHints.js';
+import { startGateway } from '../../src/gateway/gateway.js';
+import type { RunningServer } from '../../src/http/serve.js';
+import { createLogger } from '../../src/log/logger.js';
 import { startTestGraph, codes, type TestGraph } from '../support/graph.js';
 
 /**
@@ -18,9 +24,9 @@ afterAll(async () => {
 });
 
 /** One request as a client sees it on the wire: status, Cache-Control and the body's exact text. */
-async function raw(persona: PersonaName, query: string, variables?: Record<string, unknown>) {
+async function raw(persona: PersonaName, query: string, variables?: Record<string, unknown>, url = t.gatewayUrl) {
   const token = await t.token(persona);
-  const response = await fetch(t.gatewayUrl, {
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
@@ -189,5 +195,50 @@ describe('writes through the gateway', () => {
     }
     expect(after.stores - before.stores).toBe(0);
     expect(after.hits - before.hits).toBe(0);
+  });
+});
+
+describe('replicas, and the switch', () => {
+  const extra: RunningServer[] = [];
+  /** Another gateway replica over the same subgraphs, with the cache on or off. */
+  const replica = async (enabled: boolean) => {
+    const server = await startGateway({
+      config: { ...t.config, responseCache: { ...t.config.responseCache, enabled } },
+      logger: createLogger('test', 'silent'),
+      supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
+      subgraphUrls: { catalog: t.graph.urls.catalog!, circulation: t.graph.urls.circulation!, events: t.graph.urls.events! },
+      port: 0,
+    });
+    extra.push(server);
+    return server.url;
+  };
+  afterAll(async () => {
+    for (const server of extra) await server.stop();
+  });
+
+  it('a write through another replica is seen within the maxAge of availability', async () => {
+    const other = await replica(true);
+    const listing = await raw('anonymous', '{ works(first: 40) { nodes { items { id availability } } } }');
+    const item = (listing.json.data!.works as { nodes: { items: { id: string; availability: string }[] }[] }).nodes
+      .flatMap((w) => w.items)
+      .filter((i) => i.availability === 'AVAILABLE')
+      .at(-1)!;
+    const query = fresh(`{ item(id: "${item.id}") { availability } }`);
+    const availability = async () => ((await raw('anonymous', query, undefined, other)).json.data!.item as { availability: string }).availability;
+    expect(await availability()).toBe('AVAILABLE');
+    const checkout = await raw('circulation-staff', `mutation { checkout(itemId: "${item.id}", cardNumber: "${PERSONA_PATRONS.guardian.cardNumber}") { id } }`);
+    expect(checkout.json.errors).toBeUndefined();
+    // This replica did not see the write: it may answer from its cache until the entry expires.
+    await new Promise((r) => setTimeout(r, VOLATILE_MAX_AGE * 1000 + 200));
+    expect(await availability()).toBe('ON_LOAN');
+    await raw('circulation-staff', `mutation { returnItem(itemId: "${item.id}") { id } }`);
+  }, 30_000);
+
+  it('RESPONSE_CACHE=off: nothing is kept and nothing is declared public', async () => {
+    const off = await replica(false);
+    const query = fresh('{ branches { id name } }');
+    const answers = [await raw('anonymous', query, undefined, off), await raw('anonymous', query, undefined, off)];
+    expect(answers.map((a) => a.cacheControl)).toEqual(['no-store', 'no-store']);
+    expect(answers[1]!.text).toBe(answers[0]!.text);
   });
 });
