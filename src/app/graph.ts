@@ -27,7 +27,7 @@ export interface RunningGraph {
   databases: Databases | null;
   /** The in-process retention purge (null: PURGE_SCHEDULE=off, or no database served here). */
   purge: PurgeSchedule | null;
-  /** The loopback admin port's /metrics, one per process (empty: METRICS_PORT unset, or no subgraph served here). */
+  /** The loopback admin port's /metrics, one per process (empty: METRICS_PORT unset). */
   metricsUrls: string[];
   /** Settles when the months that closed while the graph was stopped are released (in the background). */
   released: Promise<void>;
@@ -112,7 +112,8 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       running.push({ name: service.name, server });
       urls[service.name] = server.url;
     }
-    if (config.metrics.port !== null && services.length > 0) metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
+    // The gateway's own counters (its response cache) join the registry once it starts.
+    if (config.metrics.port !== null && (services.length > 0 || wants('gateway'))) metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
     // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
     const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
@@ -144,6 +145,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
         subgraphUrls: { ...config.subgraphUrls, ...urls } as Partial<Record<SubgraphName, string>>,
         port: config.gatewayPort,
+        metrics,
       });
       running.push({ name: 'gateway', server });
       urls.gateway = server.url;

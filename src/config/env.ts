@@ -46,6 +46,9 @@ const EnvSchema = z.object({
   ANALYTICS_DP_CONTRIBUTION: z.coerce.number().int().min(1).max(100).default(8),
   PRIVACY_ENFORCEMENT: onOff.default('on'),
   GATEWAY_PREFILTER: onOff.default('on'),
+  /** The gateway's cache of anonymous answers over public data only (README, "Public response cache"). */
+  RESPONSE_CACHE: onOff.default('on'),
+  RESPONSE_CACHE_MAX_MB: z.coerce.number().int().min(1, 'RESPONSE_CACHE_MAX_MB must be at least 1').max(65536).default(32),
   CONTEXT_SIGNING: onOff.default('on'),
   AUDIT: onOff.default('on'),
   AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
@@ -130,6 +133,8 @@ export interface Config {
   gatewayPrefilter: boolean;
   /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
   contextSigning: boolean;
+  /** The gateway's public response cache (anonymous callers, public fields only) and its memory budget. */
+  responseCache: { enabled: boolean; maxBytes: number };
   /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
   audit: {
     enabled: boolean;
@@ -246,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     privacyEnforcement: e.PRIVACY_ENFORCEMENT === 'on',
     gatewayPrefilter: e.GATEWAY_PREFILTER === 'on',
     contextSigning: e.CONTEXT_SIGNING === 'on',
+    responseCache: { enabled: e.RESPONSE_CACHE === 'on', maxBytes: e.RESPONSE_CACHE_MAX_MB * 1024 * 1024 },
     audit: {
       enabled: e.AUDIT === 'on',
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,

@@ -14,6 +14,8 @@ import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
 import { EntityBatches } from '../limits/entityBatches.js';
 import { limitGuard, OperationChecker } from '../limits/operationLimits.js';
 import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
+import type { MetricsRegistry } from '../subgraph/metricsAccess.js';
+import { createPublicResponseCache } from './cache/publicResponseCache.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
@@ -34,6 +36,8 @@ export interface GatewayOptions {
   supergraphSdl: string;
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   port: number;
+  /** The process's metrics registry (the loopback admin port), for the gateway's counters. */
+  metrics?: MetricsRegistry;
 }
 
 /**
@@ -71,6 +75,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const documents = setUpTrustedDocuments({ config, supergraphSdl: options.supergraphSdl, checker, logger: logger.child({ component: 'trusted-documents' }) });
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
+  // Anonymous answers over public data only, kept in memory (src/gateway/cache/); its counters
+  // join the process's /metrics on the admin port.
+  const responseCache = config.responseCache.enabled ? createPublicResponseCache(options.supergraphSdl, config.responseCache.maxBytes) : null;
+  if (responseCache) options.metrics?.add(() => responseCache.cache.render());
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(
@@ -90,6 +98,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           ApolloServerPluginDrainHttpServer({ httpServer }),
           redactionShapePlugin(),
           requestLogPlugin(logger),
+          // Before the pre-filter: the cache judges the document the client sent.
+          ...(responseCache ? [responseCache.plugin] : []),
           ...(config.gatewayPrefilter ? [prefilterPlugin(options.supergraphSdl)] : []),
           landingPagePlugin(config.playground),
           deadlinePlugin(),
