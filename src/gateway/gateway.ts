@@ -20,6 +20,9 @@ import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
 import { reportSubgraphFailures } from './subgraphFailures.js';
+import type { ProcessMetrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
+import { gatewayObservability } from '../observability/gatewayObservability.js';
 
 const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
   const value = request.req.headers[name];
@@ -33,6 +36,9 @@ export interface GatewayOptions {
   supergraphSdl: string;
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   port: number;
+  /** The process's metrics registry (default: one of the gateway's own) and tracer provider (null: tracing off). */
+  metrics?: ProcessMetrics;
+  tracing?: Tracing | null;
 }
 
 /**
@@ -45,9 +51,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // @apollo/gateway otherwise reports usage to Apollo and probes cloud metadata endpoints at
   // construction: nothing about this library's traffic leaves the building (policy #2).
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  // Metrics, /ready and traces for operators (src/observability/).
+  const observe = gatewayObservability(options);
+  const subgraphUrl = (name: string, url: string | undefined) => options.subgraphUrls[name as SubgraphName] ?? url ?? '';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) =>
+    telemetry: observe.telemetry,
+    buildService: ({ name, url }) => observe.fetches(
       new EntityBatches(
         reportSubgraphFailures(
           new SignedDataSource({
@@ -60,12 +70,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         ),
         config.limits.operation.entityRepresentations,
       ),
+      name,
+      subgraphUrl(name, url),
+    ),
     logger: logger.child({ component: 'gateway' }),
   });
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
   const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation, logger.child({ component: 'limits' }));
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
-  const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
+  const routes = [observe.route, ...(config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [])];
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(
@@ -87,6 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           ...(config.gatewayPrefilter ? [prefilterPlugin(options.supergraphSdl)] : []),
           landingPagePlugin(config.playground),
           deadlinePlugin(),
+          observe.plugin,
         ],
       }),
     rateLimit.wrap({
@@ -109,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       },
       routes,
       health: () => ({ service: 'gateway' }),
+      ...observe.serve,
     }),
   );
 }

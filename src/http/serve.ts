@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { ERRORS } from '../errors/codes.js';
+import type { ReadinessReport } from '../observability/readiness.js';
+import { withServerSpan, type Tracing } from '../observability/tracing.js';
 
 /** The largest request body accepted unless configured: a GraphQL operation is small, a flood is not. */
 const DEFAULT_BODY_BYTES = 1024 * 1024;
@@ -131,6 +133,10 @@ export interface ServeOptions<Ctx extends BaseContext> {
   /** Extra routes tried before /graphql (health is built in). */
   routes?: Route[];
   health?: () => Record<string, unknown>;
+  /** `/ready`: 200 when every check passes, else 503; like /health, before rate limits and auth. */
+  ready?: () => Promise<ReadinessReport>;
+  /** Each request handled inside a server span of this service (absent: tracing off, no overhead). */
+  tracing?: { tracing: Tracing; service: string };
   /**
    * Runs once GraphQL has produced the response, serialized, and before any of it is sent; may
    * hold or replace it (a subgraph waits here for its disclosure audit: see auditSettler).
@@ -163,8 +169,10 @@ export async function serveGraphQL<Ctx extends BaseContext>(
   build: (httpServer: http.Server) => ApolloServer<Ctx>,
   options: ServeOptions<Ctx>,
 ): Promise<RunningServer> {
+  const traced = options.tracing;
   const httpServer = http.createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
+    const handled = traced ? withServerSpan(traced.tracing.tracer, traced.service, req, res, () => handle(req, res)) : handle(req, res);
+    void handled.catch((error: unknown) => {
       if (error instanceof HttpRefusal) sendError(res, error.status, error.code, error.message);
       else if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });
@@ -174,6 +182,11 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') {
       sendJson(res, 200, { status: 'ok', ...options.health?.() });
+      return;
+    }
+    if (url.pathname === '/ready' && options.ready) {
+      const report = await options.ready();
+      sendJson(res, report.status === 'ready' ? 200 : 503, report);
       return;
     }
     if (options.admit && !(await options.admit(req, res))) return;
