@@ -78,7 +78,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
   const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation, logger.child({ component: 'limits' }));
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
-  const routes = [observe.route, ...(config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [])];
+  const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(

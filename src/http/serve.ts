@@ -135,6 +135,11 @@ export interface ServeOptions<Ctx extends BaseContext> {
   health?: () => Record<string, unknown>;
   /** `/ready`: 200 when every check passes, else 503; like /health, before rate limits and auth. */
   ready?: () => Promise<ReadinessReport>;
+  /**
+   * Routes for operators (`/metrics` with its own token), tried like /health before rate limits,
+   * authentication and the body (they get none): a scraper's token is not a caller's.
+   */
+  operatorRoutes?: Route[];
   /** Each request handled inside a server span of this service (absent: tracing off, no overhead). */
   tracing?: { tracing: Tracing; service: string };
   /**
@@ -189,6 +194,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendJson(res, report.status === 'ready' ? 200 : 503, report);
       return;
     }
+    for (const route of options.operatorRoutes ?? []) if (await route({ req, body: Buffer.alloc(0) }, res)) return;
     if (options.admit && !(await options.admit(req, res))) return;
     const request: RawRequest = { req, body: await readBody(req, options.sizes?.bodyBytes ?? DEFAULT_BODY_BYTES) };
     for (const route of options.routes ?? []) if (await route(request, res)) return;

@@ -32,11 +32,10 @@ export function gatewayObservability(options: { config: Config; metrics?: Proces
       if (url) subgraphs.set(name, reachable(url));
       return timedFetches(source, name, metrics.subgraphFetches);
     },
-    /** `/metrics` on the gateway's port, for the bearer of METRICS_TOKEN. */
-    route: metricsRoute(() => metrics.render('gateway'), config.metrics.token),
-    /** What serveGraphQL adds: /ready, and server spans when tracing is on. */
+    /** What serveGraphQL adds: /ready, /metrics for the bearer of METRICS_TOKEN, and server spans when tracing is on. */
     serve: {
       ready: () => readiness.report(),
+      operatorRoutes: [metricsRoute(() => metrics.render('gateway'), config.metrics.token)],
       ...(options.tracing ? { tracing: { tracing: options.tracing, service: 'gateway' } } : {}),
     } satisfies Partial<ServeOptions<GatewayContext>>,
   };

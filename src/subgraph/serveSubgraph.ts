@@ -116,7 +116,8 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
         });
         return service.createContext(privacy);
       },
-      routes: [metricsOnPort, ...(service.routes ?? [])],
+      operatorRoutes: [metricsOnPort],
+      routes: service.routes ?? [],
       health: () => ({ service: service.name, ...(writer ? { audit: writer.state } : {}) }),
       ready: () => readiness.report(),
       ...(options.tracing ? { tracing: { tracing: options.tracing, service: service.name } } : {}),
