@@ -62,7 +62,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let nonces: NonceStore | undefined;
   let metricsServer: MetricsServer | null = null;
   const metrics = new ProcessMetrics();
-  const tracing = startTracing(config.tracing, { service: only ?? 'all', ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
+  const tracing = await startTracing(config.tracing, { service: only ?? 'all', ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
   let released: Promise<void> = Promise.resolve();
   let anchoring: Anchoring | null = null;
   const stop = async () => {

@@ -135,10 +135,10 @@ describe('the span allow-list', () => {
 });
 
 describe('OTEL_* configuration', () => {
-  it('is off by default: no provider, so no spans and no traceparent', () => {
+  it('is off by default: no provider, so no spans and no traceparent', async () => {
     expect(loadConfig({}).tracing.exporters).toEqual([]);
-    expect(startTracing(loadConfig({}).tracing, { service: 'gateway' })).toBeNull();
-    expect(startTracing(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }).tracing, { service: 'gateway' })).toBeNull();
+    expect(await startTracing(loadConfig({}).tracing, { service: 'gateway' })).toBeNull();
+    expect(await startTracing(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }).tracing, { service: 'gateway' })).toBeNull();
   });
 
   it('reads the standard variables', () => {
