@@ -14,7 +14,7 @@ import { prepareDatabases } from './prepare.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
 import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
 import type { NonceStore } from '../privacy/sign/nonceStore.js';
-import { startMetricsServer, type MetricsServer } from '../subgraph/metricsAccess.js';
+import { startMetricsServer, type MetricsServer } from '../observability/metricsAccess.js';
 import { sql } from 'kysely';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ProcessMetrics } from '../observability/metrics.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
 import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
-import type { MetricsAccess } from '../subgraph/metricsAccess.js';
+import type { MetricsAccess } from '../observability/metricsAccess.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 import { useTallySecret } from '../analytics/release/tallyKey.js';
 import { TRACING_ENV, tracingConfig, type TracingConfig } from '../observability/tracingConfig.js';

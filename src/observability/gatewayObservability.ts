@@ -2,7 +2,7 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Config } from '../config/env.js';
 import type { ServeOptions } from '../http/serve.js';
-import { metricsRoute } from '../subgraph/metricsAccess.js';
+import { metricsRoute } from './metricsAccess.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { ProcessMetrics } from './metrics.js';
 import { reachable, Readiness, type ReadinessCheck } from './readiness.js';

@@ -15,7 +15,7 @@ import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
 import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
-import { metricsRoute } from './metricsAccess.js';
+import { metricsRoute } from '../observability/metricsAccess.js';
 import type { ProcessMetrics } from '../observability/metrics.js';
 import { privacyCounters } from '../observability/privacyCounters.js';
 import { Readiness, type ReadinessCheck } from '../observability/readiness.js';
