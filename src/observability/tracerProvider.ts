@@ -69,7 +69,8 @@ export function startTracerProvider(config: TracingConfig, options: { service: s
     spanProcessors,
   });
   provider.register({ propagator: propagatorOf(config) });
-  // Registration is once per process: a second graph in the same process (tests) records into the first's.
+  // One provider per process, as deployed. A second one in the same process (tests, benchmarks)
+  // records its own spans, but @apollo/gateway keeps the tracer it got from the first.
   const registered = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() === provider;
   return {
     tracer: provider.getTracer(SCOPE),
