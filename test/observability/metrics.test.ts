@@ -40,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => t?.stop());
 
 describe('the gateway\'s /metrics', () => {
-  it('is 401 without the scraper token and 404 on a graph without one', async () => {
+  it('is 401 without the scraper token or with a wrong one', async () => {
     expect((await fetch(metricsOf(t.gatewayUrl))).status).toBe(401);
     expect((await fetch(metricsOf(t.gatewayUrl), { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
   });

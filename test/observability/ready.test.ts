@@ -96,6 +96,10 @@ describe('the gateway\'s /ready with a subgraph down or hanging', () => {
         expect(answer).toEqual({ status: 503, body: { status: 'not ready', checks: { catalog: 'ok', circulation: 'failed', events: 'failed' } } });
       }
       expect(hits).toBe(1);
+      // Without METRICS_TOKEN the gateway's /metrics does not exist, token or not.
+      const metrics = await fetch(gateway.url.replace(/\/graphql$/, '/metrics'), { headers: { authorization: 'Bearer anything' } });
+      expect(metrics.status).not.toBe(200);
+      expect(await metrics.text()).not.toContain('library_gateway');
     } finally {
       await gateway.stop();
       hanging.closeAllConnections();
