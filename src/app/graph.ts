@@ -14,7 +14,11 @@ import { prepareDatabases } from './prepare.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
 import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
 import type { NonceStore } from '../privacy/sign/nonceStore.js';
-import { MetricsRegistry, startMetricsServer, type MetricsServer } from '../subgraph/metricsAccess.js';
+import { startMetricsServer, type MetricsServer } from '../observability/metricsAccess.js';
+import { sql } from 'kysely';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ProcessMetrics } from '../observability/metrics.js';
+import { startTracing } from '../observability/tracing.js';
 import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
 import { releaseDb } from '../analytics/release/tally.js';
 
@@ -37,11 +41,18 @@ export interface RunningGraph {
 /** The committed supergraph; the gateway never introspects subgraphs at run time. */
 export const SUPERGRAPH_FILE = `${REPO_ROOT}schema/supergraph.graphql`;
 
+/** What a caller may add to the graph's start beyond the configuration: tests' span exporter. */
+export interface StartOptions {
+  /** Receives every finished span (sanitized), whatever OTEL_TRACES_EXPORTER says. */
+  spanExporter?: SpanExporter;
+}
+
 /**
  * Starts the services named in `only` (default: all four): opens, migrates and, on first start,
- * seeds the databases, then the subgraphs, then the gateway pointing at them.
+ * seeds the databases, then the subgraphs, then the gateway pointing at them. The process gets one
+ * metrics registry and one tracer provider, shared by the services it runs.
  */
-export async function startGraph(config: Config, logger: Logger, only?: ServiceName): Promise<RunningGraph> {
+export async function startGraph(config: Config, logger: Logger, only?: ServiceName, options: StartOptions = {}): Promise<RunningGraph> {
   const wants = (name: ServiceName) => only === undefined || only === name;
   const running: { name: ServiceName; server: RunningServer }[] = [];
   const urls: Partial<Record<ServiceName, string>> = {};
@@ -50,7 +61,8 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let auditWriter: AuditWriter | null = null;
   let nonces: NonceStore | undefined;
   let metricsServer: MetricsServer | null = null;
-  const metrics = new MetricsRegistry();
+  const metrics = new ProcessMetrics();
+  const tracing = await startTracing(config.tracing, { service: only ?? 'all', ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
   let released: Promise<void> = Promise.resolve();
   let anchoring: Anchoring | null = null;
   const stop = async () => {
@@ -62,6 +74,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     await nonces?.close();
     anchoring?.stop();
     if (databases) for (const db of Object.values(databases)) await db.close();
+    await tracing?.shutdown();
   };
   try {
     if (only !== 'gateway') {
@@ -101,6 +114,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     }
     for (const build of services) {
       const service = build();
+      const db = databases![service.name].db;
       const server = await serveSubgraph(service, {
         config,
         logger: logger.child({ service: service.name }),
@@ -108,12 +122,12 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         audit: auditWriter,
         nonces,
         metrics,
+        tracing,
+        database: async () => void (await sql`select 1`.execute(db)),
       });
       running.push({ name: service.name, server });
       urls[service.name] = server.url;
     }
-    // The gateway's own counters (its response cache) join the registry once it starts.
-    if (config.metrics.port !== null && (services.length > 0 || wants('gateway'))) metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
     // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
     const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
@@ -146,10 +160,13 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         subgraphUrls: { ...config.subgraphUrls, ...urls } as Partial<Record<SubgraphName, string>>,
         port: config.gatewayPort,
         metrics,
+        tracing,
       });
       running.push({ name: 'gateway', server });
       urls.gateway = server.url;
     }
+    // Every service of the process on one loopback port, for a scraper on the same host.
+    if (config.metrics.port !== null && running.length > 0) metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
   } catch (error) {
     await stop();
     throw error;

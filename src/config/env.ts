@@ -3,10 +3,11 @@ import path from 'node:path';
 import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
 import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
 import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
-import type { MetricsAccess } from '../subgraph/metricsAccess.js';
+import type { MetricsAccess } from '../observability/metricsAccess.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 import { useTallySecret } from '../analytics/release/tallyKey.js';
 import { TRUSTED_DOCUMENTS_ENV, trustedDocumentsConfig, trustedDocumentsProblems, type TrustedDocumentsConfig } from '../gateway/trustedDocuments/config.js';
+import { TRACING_ENV, tracingConfig, type TracingConfig } from '../observability/tracingConfig.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
@@ -57,7 +58,7 @@ const EnvSchema = z.object({
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
   /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
   METRICS_TOKEN: z.string().min(1).optional(),
-  /** Admin port bound to 127.0.0.1 serving /metrics of the subgraphs in this process, no token. */
+  /** Admin port bound to 127.0.0.1 serving /metrics of every service in this process, no token. */
   METRICS_PORT: port.optional(),
   /** The shared signature-nonce store's SQLite file (default: nonces.db in DATA_DIR). */
   NONCE_STORE_FILE: z.string().min(1).optional(),
@@ -87,6 +88,9 @@ const EnvSchema = z.object({
   ...RATE_LIMIT_ENV,
   // Trusted documents: TRUSTED_DOCUMENTS, TRUSTED_DOCUMENTS_MODE, PERSISTED_QUERIES{,_MAX_ENTRIES,_MAX_BYTES}.
   ...TRUSTED_DOCUMENTS_ENV,
+  // Traces: OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, OTEL_SERVICE_NAME,
+  // OTEL_TRACES_SAMPLER(_ARG), OTEL_PROPAGATORS, OTEL_SDK_DISABLED.
+  ...TRACING_ENV,
 });
 
 /** Names of the three subgraphs, fixed by CONTRACT.md. */
@@ -152,6 +156,8 @@ export interface Config {
   retention: RetentionConfig;
   /** Who may read /metrics: the scraper's bearer token and/or a loopback-only admin port (neither: no one). */
   metrics: MetricsAccess;
+  /** OpenTelemetry traces from the standard `OTEL_*` variables (no exporter: tracing off). */
+  tracing: TracingConfig;
   /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
   walCheckpointDelayMs: number;
   /** The SQLite file every replica's signature nonces are claimed in. */
@@ -265,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     playground: e.PLAYGROUND ?? (e.NODE_ENV === 'development' ? 'graphiql' : 'off'),
     retention: retentionConfig(e),
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
+    tracing: tracingConfig(e),
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
     nonceStoreFile: e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db'),
     factsTimeoutMs: e.FACTS_TIMEOUT_MS,

@@ -14,7 +14,6 @@ import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
 import { EntityBatches } from '../limits/entityBatches.js';
 import { limitGuard, OperationChecker } from '../limits/operationLimits.js';
 import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
-import type { MetricsRegistry } from '../subgraph/metricsAccess.js';
 import { createPublicResponseCache } from './cache/publicResponseCache.js';
 import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
@@ -23,6 +22,10 @@ import { requestLogPlugin } from './requestLog.js';
 import { SignedDataSource } from './signedDataSource.js';
 import { setUpTrustedDocuments } from './trustedDocuments/setup.js';
 import { reportSubgraphFailures } from './subgraphFailures.js';
+import type { ProcessMetrics } from '../observability/metrics.js';
+import { registerCacheMetrics } from './cache/cacheMetrics.js';
+import type { Tracing } from '../observability/tracing.js';
+import { gatewayObservability } from '../observability/gatewayObservability.js';
 
 const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
   const value = request.req.headers[name];
@@ -36,8 +39,9 @@ export interface GatewayOptions {
   supergraphSdl: string;
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   port: number;
-  /** The process's metrics registry (the loopback admin port), for the gateway's counters. */
-  metrics?: MetricsRegistry;
+  /** The process's metrics registry (default: one of the gateway's own) and tracer provider (null: tracing off). */
+  metrics?: ProcessMetrics;
+  tracing?: Tracing | null;
 }
 
 /**
@@ -50,9 +54,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // @apollo/gateway otherwise reports usage to Apollo and probes cloud metadata endpoints at
   // construction: nothing about this library's traffic leaves the building (policy #2).
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  // Metrics, /ready and traces for operators (src/observability/).
+  const observe = gatewayObservability(options);
+  const subgraphUrl = (name: string, url: string | undefined) => options.subgraphUrls[name as SubgraphName] ?? url ?? '';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) =>
+    telemetry: observe.telemetry,
+    buildService: ({ name, url }) => observe.fetches(
       new EntityBatches(
         reportSubgraphFailures(
           new SignedDataSource({
@@ -65,6 +73,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         ),
         config.limits.operation.entityRepresentations,
       ),
+      name,
+      subgraphUrl(name, url),
+    ),
     logger: logger.child({ component: 'gateway' }),
   });
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
@@ -78,7 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // Anonymous answers over public data only, kept in memory (src/gateway/cache/); its counters
   // join the process's /metrics on the admin port.
   const responseCache = config.responseCache.enabled ? createPublicResponseCache(options.supergraphSdl, config.responseCache.maxBytes) : null;
-  if (responseCache) options.metrics?.add(() => responseCache.cache.render());
+  if (responseCache) registerCacheMetrics(observe.registry, responseCache.cache);
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(
@@ -103,6 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
           ...(config.gatewayPrefilter ? [prefilterPlugin(options.supergraphSdl)] : []),
           landingPagePlugin(config.playground),
           deadlinePlugin(),
+          observe.plugin,
         ],
       }),
     rateLimit.wrap({
@@ -126,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       },
       routes,
       health: () => ({ service: 'gateway' }),
+      ...observe.serve,
     }),
   );
 }

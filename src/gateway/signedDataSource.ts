@@ -5,6 +5,7 @@ import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../p
 import { abortAtDeadline, underDeadline } from '../limits/deadline.js';
 import type { GatewayContext } from './context.js';
 import { retryOnReset } from './retryOnReset.js';
+import { injectTraceContext } from '../observability/tracing.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
@@ -63,5 +64,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // Health checks and schema loads run without a request: they go as anonymous.
     const caller = 'caller' in context && context.caller ? context.caller : null;
     if (caller) request.http?.headers.set(CONTEXT_HEADER, encodeContext(caller));
+    // W3C traceparent of this fetch's span (tracing on): not signed, it only parents the subgraph's span.
+    if (request.http) injectTraceContext(request.http.headers);
   }
 }

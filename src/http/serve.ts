@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { ERRORS } from '../errors/codes.js';
+import type { ReadinessReport } from '../observability/readiness.js';
+import { withServerSpan, type Tracing } from '../observability/tracing.js';
 
 /** The largest request body accepted unless configured: a GraphQL operation is small, a flood is not. */
 const DEFAULT_BODY_BYTES = 1024 * 1024;
@@ -163,6 +165,15 @@ export interface ServeOptions<Ctx extends BaseContext> {
   /** Extra routes tried before /graphql (health is built in). */
   routes?: Route[];
   health?: () => Record<string, unknown>;
+  /** `/ready`: 200 when every check passes, else 503; like /health, before rate limits and auth. */
+  ready?: () => Promise<ReadinessReport>;
+  /**
+   * Routes for operators (`/metrics` with its own token), tried like /health before rate limits,
+   * authentication and the body (they get none): a scraper's token is not a caller's.
+   */
+  operatorRoutes?: Route[];
+  /** Each request handled inside a server span of this service (absent: tracing off, no overhead). */
+  tracing?: { tracing: Tracing; service: string };
   /**
    * Runs once GraphQL has produced the response, serialized, and before any of it is sent; may
    * hold or replace it (a subgraph waits here for its disclosure audit: see auditSettler).
@@ -200,8 +211,10 @@ export async function serveGraphQL<Ctx extends BaseContext>(
   build: (httpServer: http.Server) => ApolloServer<Ctx>,
   options: ServeOptions<Ctx>,
 ): Promise<RunningServer> {
+  const traced = options.tracing;
   const httpServer = http.createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
+    const handled = traced ? withServerSpan(traced.tracing.tracer, traced.service, req, res, () => handle(req, res)) : handle(req, res);
+    void handled.catch((error: unknown) => {
       if (error instanceof HttpRefusal) sendError(res, error.status, error.code, error.message, error.headers);
       else if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });
@@ -213,6 +226,12 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendJson(res, 200, { status: 'ok', ...options.health?.() });
       return;
     }
+    if (url.pathname === '/ready' && options.ready) {
+      const report = await options.ready();
+      sendJson(res, report.status === 'ready' ? 200 : 503, report);
+      return;
+    }
+    for (const route of options.operatorRoutes ?? []) if (await route({ req, body: Buffer.alloc(0) }, res)) return;
     if (options.admit && !(await options.admit(req, res))) return;
     const request: RawRequest = { req, body: await readBody(req, options.sizes?.bodyBytes ?? DEFAULT_BODY_BYTES) };
     for (const route of options.routes ?? []) if (await route(request, res)) return;

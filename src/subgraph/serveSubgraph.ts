@@ -5,7 +5,6 @@ import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { AuditWriter } from '../privacy/audit/auditWriter.js';
-import { PrivacyMetrics } from '../privacy/audit/metrics.js';
 import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
@@ -16,29 +15,47 @@ import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
 import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
-import { metricsRoute, type MetricsRegistry } from './metricsAccess.js';
+import { metricsRoute } from '../observability/metricsAccess.js';
+import type { ProcessMetrics } from '../observability/metrics.js';
+import { privacyCounters } from '../observability/privacyCounters.js';
+import { Readiness, type ReadinessCheck } from '../observability/readiness.js';
+import { requestMetricsPlugin } from '../observability/requestMetrics.js';
+import type { Tracing } from '../observability/tracing.js';
 
 const header = (request: RawRequest, name: string): string | undefined => {
   const value = request.req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
 
-/**
- * Serves a subgraph over HTTP; every /graphql request must be a signed POST (SignatureGuard).
- * `nonces` is the store the subgraph's replicas share; without one, nonces are this process's.
- */
-export async function serveSubgraph(
-  service: SubgraphService,
-  options: { config: Config; logger: Logger; port: number; audit: AuditWriter | null; nonces?: NonceStore; metrics?: MetricsRegistry },
-): Promise<RunningServer> {
+/** How a subgraph is served: its configuration, the process's metrics and tracing, and what it depends on. */
+export interface ServeSubgraphOptions {
+  config: Config;
+  logger: Logger;
+  port: number;
+  audit: AuditWriter | null;
+  /** The store the subgraph's replicas share; without one, nonces are this process's. */
+  nonces?: NonceStore;
+  /** The process's one registry; this subgraph's series carry `service="<name>"`. */
+  metrics: ProcessMetrics;
+  tracing?: Tracing | null;
+  /** `/ready`: a trivial query on the subgraph's database. */
+  database: ReadinessCheck;
+}
+
+/** Serves a subgraph over HTTP; every /graphql request must be a signed POST (SignatureGuard). */
+export async function serveSubgraph(service: SubgraphService, options: ServeSubgraphOptions): Promise<RunningServer> {
   const { config, logger } = options;
-  const metrics = new PrivacyMetrics(service.name);
+  const counters = privacyCounters(options.metrics, service.name);
   const writer = config.audit.enabled ? options.audit : null;
-  const audit = writer ? (batches: Parameters<AuditWriter['append']>[1]) => writer.append(service.name, batches) : undefined;
-  // The counters reach a scraper with METRICS_TOKEN here, or on the loopback admin port.
-  const metricsOnPort = metricsRoute(() => metrics.render(), config.metrics.token);
-  options.metrics?.add(() => metrics.render());
-  const onAuditFailure = () => metrics.auditFailed();
+  const audit = writer ? (batches: Parameters<AuditWriter['append']>[1]) => counters.timeAudit(writer.append(service.name, batches)) : undefined;
+  // The counters reach a scraper with METRICS_TOKEN here, or on the process's loopback admin port.
+  const metricsOnPort = metricsRoute(() => options.metrics.render(service.name), config.metrics.token);
+  const onAuditFailure = counters.auditFailed;
+  // Ready: the database answers, and (where disclosures are audited) the audit thread takes writes.
+  const readiness = new Readiness({
+    database: options.database,
+    ...(writer ? { audit: () => writer.ensureReady() } : {}),
+  });
   const settleAudit = auditSettler(logger, onAuditFailure);
   const signature = new SignatureGuard({
     key: audienceKey(config.contextSecret, service.name),
@@ -62,6 +79,7 @@ export async function serveSubgraph(
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),
           auditPlugin(logger, onAuditFailure),
+          requestMetricsPlugin(options.metrics.subgraphRequests, service.name),
           {
             // Decisions repeated down a list are counted once per request, with their number.
             async requestDidStart() {
@@ -93,13 +111,16 @@ export async function serveSubgraph(
           pseudonymKey: config.analytics.pseudonymKey,
           pseudonymPeriod: config.analytics.pseudonymPeriod,
           logger: logger.child({ requestId: caller.requestId }),
-          observe: metrics.observe,
+          observe: counters.observe,
           ...(audit ? { audit, auditHeldByTransport: true } : {}),
         });
         return service.createContext(privacy);
       },
-      routes: [metricsOnPort, ...(service.routes ?? [])],
+      operatorRoutes: [metricsOnPort],
+      routes: service.routes ?? [],
       health: () => ({ service: service.name, ...(writer ? { audit: writer.state } : {}) }),
+      ready: () => readiness.report(),
+      ...(options.tracing ? { tracing: { tracing: options.tracing, service: service.name } } : {}),
       settle: (context, response) => settleAudit(context.privacy?.audit, response),
     },
   );

@@ -13,7 +13,7 @@ export interface SupervisedGraph {
   /** In start order: circulation, catalog, events, gateway (the order of the banner). */
   urls: Record<ServiceName, string>;
   services: Record<ServiceName, ServiceProcess>;
-  /** Each service process's loopback admin `/metrics` (empty: METRICS_PORT unset). */
+  /** Each process's loopback admin `/metrics`: catalog, circulation, events, gateway (empty: METRICS_PORT unset). */
   metricsUrls: string[];
   /** Stops the gateway first (its in-flight requests still reach the subgraphs), then the subgraphs. */
   stop(): Promise<void>;
@@ -82,7 +82,7 @@ export async function superviseGraph(config: Config, logger: Logger, environment
     ) as Record<SubgraphName, number>;
     const own = (n: SubgraphName) => `http://${shownHost(config.host)}:${ports[n]}/graphql`;
     const subgraphEnv = { ...shared, ...Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [PORT_VARIABLES[n], String(ports[n])])), CIRCULATION_URL: own('circulation') };
-    // Each service is its own process, so each serves its own admin port: METRICS_PORT, +1, +2, and +3 the gateway.
+    // Each service is its own process, so each serves its own admin port: METRICS_PORT, +1, +2, +3.
     const metricsPorts = adminPorts(config.metrics.port);
     const envOf = (n: SubgraphName): NodeJS.ProcessEnv =>
       metricsPorts ? { ...subgraphEnv, METRICS_PORT: String(metricsPorts[n]) } : subgraphEnv;
@@ -90,8 +90,8 @@ export async function superviseGraph(config: Config, logger: Logger, environment
     let subgraphsUp!: () => void;
     const routing = Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [URL_VARIABLES[n], own(n)]));
     const { METRICS_PORT: _adminPort, ...gatewayEnv } = shared;
-    if (metricsPorts) gatewayEnv.METRICS_PORT = String(metricsPorts.gateway);
-    const gateway = make('gateway', { ...gatewayEnv, ...routing }, new Promise<void>((resolve) => (subgraphsUp = resolve))).start();
+    const gatewayAdmin = metricsPorts ? { METRICS_PORT: String(metricsPorts.gateway) } : {};
+    const gateway = make('gateway', { ...gatewayEnv, ...gatewayAdmin, ...routing }, new Promise<void>((resolve) => (subgraphsUp = resolve))).start();
     gateway.catch(() => undefined);
     const started = await Promise.all((['circulation', 'catalog', 'events'] as const).map((n) => make(n, envOf(n)).start()));
     [urls.circulation, urls.catalog, urls.events] = started as [string, string, string];
@@ -114,8 +114,8 @@ export async function superviseGraph(config: Config, logger: Logger, environment
   };
 }
 
-/** The admin ports of the three subgraph processes and the gateway's, from METRICS_PORT on (null: no admin port). */
-function adminPorts(first: number | null): Record<SubgraphName | 'gateway', number> | null {
+/** The admin ports of the four service processes, from METRICS_PORT on (null: no admin port). */
+function adminPorts(first: number | null): Record<ServiceName, number> | null {
   return first ? { catalog: first, circulation: first + 1, events: first + 2, gateway: first + 3 } : null;
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { ResponseCache } from '../../src/gateway/cache/responseCache.js';
+import { registerCacheMetrics } from '../../src/gateway/cache/cacheMetrics.js';
 
 /** The store behind the public response cache: expiry, LRU within its budgets, invalidation. */
 const MB = 1024 * 1024;
@@ -69,12 +71,15 @@ describe('ResponseCache', () => {
     expect(cache.counts.raced).toBe(1);
   });
 
-  it('renders its counters for Prometheus', () => {
+  it('reports its counters to Prometheus, read at scrape time', async () => {
     const { cache } = make();
+    const registry = new Registry();
+    registerCacheMetrics(registry, cache);
     cache.set('k', 'v', 60, [], cache.epoch);
     cache.get('k');
     cache.get('missing');
-    const text = cache.render();
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE library_gateway_response_cache_hits_total counter\n');
     expect(text).toContain('library_gateway_response_cache_hits_total 1\n');
     expect(text).toContain('library_gateway_response_cache_misses_total 1\n');
     expect(text).toContain('library_gateway_response_cache_entries 1\n');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
-import { startGraph, type RunningGraph } from '../../src/app/graph.js';
+import { startGraph, type RunningGraph, type StartOptions } from '../../src/app/graph.js';
 import { PERSONAS, type PersonaName } from '../../src/auth/personas.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 
@@ -27,7 +27,7 @@ export interface TestGraph {
 }
 
 /** Starts the whole graph (3 subgraphs + gateway) on free ports with demo data seeded. */
-export async function startTestGraph(env: Record<string, string> = {}, logSink?: NodeJS.WritableStream): Promise<TestGraph> {
+export async function startTestGraph(env: Record<string, string> = {}, logSink?: NodeJS.WritableStream, options: StartOptions = {}): Promise<TestGraph> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'library-graph-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -40,7 +40,7 @@ export async function startTestGraph(env: Record<string, string> = {}, logSink?:
     ...env,
   });
   const logger = createLogger('test', config.logLevel, logSink);
-  const graph = await startGraph(config, logger);
+  const graph = await startGraph(config, logger, undefined, options);
   await graph.released;
   const gatewayUrl = graph.urls.gateway!;
   const tokens = new Map<PersonaName, string>();

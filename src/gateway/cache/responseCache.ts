@@ -115,21 +115,4 @@ export class ResponseCache {
     this.#entries.delete(key);
     this.#bytes -= entry.bytes;
   }
-
-  /** The counters in Prometheus' text format. */
-  render(): string {
-    const c = this.counts;
-    return [
-      `library_gateway_response_cache_hits_total ${c.hits}`,
-      `library_gateway_response_cache_misses_total ${c.misses}`,
-      `library_gateway_response_cache_bypasses_total ${c.bypasses}`,
-      `library_gateway_response_cache_stores_total ${c.stores}`,
-      `library_gateway_response_cache_evictions_total ${c.evictions}`,
-      `library_gateway_response_cache_invalidated_total ${c.invalidated}`,
-      `library_gateway_response_cache_too_large_total ${c.tooLarge}`,
-      `library_gateway_response_cache_raced_total ${c.raced}`,
-      `library_gateway_response_cache_entries ${this.#entries.size}`,
-      `library_gateway_response_cache_bytes ${this.#bytes}`,
-    ].join('\n') + '\n';
-  }
 }

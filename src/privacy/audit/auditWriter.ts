@@ -68,6 +68,16 @@ export class AuditWriter {
     return this.#state;
   }
 
+  /**
+   * For `/ready`: throws unless the thread takes writes. A thread that died is started again here,
+   * so a replica taken out of rotation by its readiness probe comes back without a request.
+   */
+  ensureReady(): void {
+    if (this.#closed) throw new Error('the audit writer is closed');
+    this.#thread ??= this.#start();
+    if (this.#state !== 'ready') throw new Error(`the audit writer is ${this.#state}`);
+  }
+
   /** Appends one request's batches of records to `chain`; resolves once they are committed. */
   append(chain: string, batches: readonly WireBatch[]): Promise<void> {
     if (batches.every((b) => b.patrons.length === 0)) return Promise.resolve();

@@ -5,13 +5,16 @@ import { HttpRefusal, type Route } from '../http/serve.js';
 
 /** The path Prometheus scrapes. */
 export const METRICS_PATH = '/metrics';
-const CONTENT_TYPE = 'text/plain; version=0.0.4';
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Renders the metrics a port shows, in Prometheus' text format. */
+export type RenderMetrics = () => Promise<string>;
 
 /** Who may read the counters: a bearer token on the service's port, and/or a loopback-only port. */
 export interface MetricsAccess {
   /** `METRICS_TOKEN`: `/metrics` on the service's own port answers only `Authorization: Bearer <token>`. */
   token: string | null;
-  /** `METRICS_PORT`: an admin port bound to 127.0.0.1 serving `/metrics` of every subgraph in the process. */
+  /** `METRICS_PORT`: an admin port bound to 127.0.0.1 serving `/metrics` of every service in the process. */
   port: number | null;
 }
 
@@ -29,30 +32,16 @@ const isMetrics = (req: http.IncomingMessage): boolean => new URL(req.url ?? '/'
  * configured the path does not exist (404), so the counters are never public. A wrong or missing
  * token is 401.
  */
-export function metricsRoute(render: () => string, token: string | null): Route {
-  return ({ req }, res) => {
+export function metricsRoute(render: RenderMetrics, token: string | null): Route {
+  return async ({ req }, res) => {
     if (token === null || !isMetrics(req)) return false;
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!tokenMatches(match?.[1], token)) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Metrics need the scraper token');
+    const text = await render();
     res.writeHead(200, { 'content-type': CONTENT_TYPE });
-    res.end(render());
+    res.end(text);
     return true;
   };
-}
-
-/** The counters of every subgraph served in this process, for the admin port. */
-export class MetricsRegistry {
-  readonly #sources: (() => string)[] = [];
-
-  /** Adds one subgraph's counters. */
-  add(render: () => string): void {
-    this.#sources.push(render);
-  }
-
-  /** All counters, in Prometheus' text format. */
-  render(): string {
-    return this.#sources.map((render) => render()).join('');
-  }
 }
 
 /** A running admin port. */
@@ -63,16 +52,21 @@ export interface MetricsServer {
 
 /**
  * Serves `/metrics` on `port` bound to 127.0.0.1 only: a scraper on the same host (or a sidecar)
- * reads it without a token; nothing off the host can reach it.
+ * reads it without a token; nothing off the host can reach it. It shows every service of the process.
  */
-export async function startMetricsServer(port: number, render: () => string): Promise<MetricsServer> {
+export async function startMetricsServer(port: number, render: RenderMetrics): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || !isMetrics(req)) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': CONTENT_TYPE });
-    res.end(render());
+    render().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': CONTENT_TYPE });
+        res.end(text);
+      },
+      () => res.writeHead(500).end(),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
