@@ -18,7 +18,9 @@ import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
+import { SharedFetches } from './sharedFetches.js';
 import { SignedDataSource } from './signedDataSource.js';
+import { SubgraphClient } from './subgraphClient.js';
 import { reportSubgraphFailures } from './subgraphFailures.js';
 
 const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
@@ -45,6 +47,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // @apollo/gateway otherwise reports usage to Apollo and probes cloud metadata endpoints at
   // construction: nothing about this library's traffic leaves the building (policy #2).
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  // One HTTP client (a keep-alive pool per subgraph) for every data source, closed as the gateway stops.
+  const client = new SubgraphClient({ deadlineMs: config.limits.deadlineMs, maxResponseBytes: config.limits.responseBytes });
+  const shared = config.subgraphDedup ? new SharedFetches() : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
@@ -54,6 +59,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
             url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
             name,
             secret: config.contextSigning ? config.contextSecret : null,
+            client,
+            shared,
           }),
           name,
           logger,
@@ -68,7 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
-  return serveGraphQL(
+  const server = await serveGraphQL(
     (httpServer) =>
       new ApolloServer<GatewayContext>({
         gateway,
@@ -111,4 +118,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       health: () => ({ service: 'gateway' }),
     }),
   );
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await client.close();
+    },
+  };
 }
