@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   PRIVACY_ENFORCEMENT: onOff.default('on'),
   GATEWAY_PREFILTER: onOff.default('on'),
   CONTEXT_SIGNING: onOff.default('on'),
+  /** The gateway sends identical anonymous query fetches in flight to a subgraph once. */
+  SUBGRAPH_DEDUP: onOff.default('on'),
   AUDIT: onOff.default('on'),
   AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
@@ -127,6 +129,11 @@ export interface Config {
   gatewayPrefilter: boolean;
   /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
   contextSigning: boolean;
+  /**
+   * Identical subgraph query fetches in flight at once are sent once and their answer shared, for
+   * callers no exception applies to (anonymous): see gateway/sharedFetches.ts.
+   */
+  subgraphDedup: boolean;
   /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
   audit: {
     enabled: boolean;
@@ -239,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     privacyEnforcement: e.PRIVACY_ENFORCEMENT === 'on',
     gatewayPrefilter: e.GATEWAY_PREFILTER === 'on',
     contextSigning: e.CONTEXT_SIGNING === 'on',
+    subgraphDedup: e.SUBGRAPH_DEDUP === 'on',
     audit: {
       enabled: e.AUDIT === 'on',
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,
