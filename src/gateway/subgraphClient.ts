@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
@@ -152,7 +152,7 @@ export class SubgraphClient {
     const answer = await this.agent.request({
       origin: target.origin,
       path: target.path,
-      method: (init?.method ?? 'GET') as 'GET',
+      method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: init?.headers,
       body: init?.body ?? null,
       signal: init?.signal as AbortSignal | undefined,
