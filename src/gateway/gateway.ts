@@ -47,8 +47,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // @apollo/gateway otherwise reports usage to Apollo and probes cloud metadata endpoints at
   // construction: nothing about this library's traffic leaves the building (policy #2).
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-  // One HTTP client (a keep-alive pool per subgraph) for every data source, closed as the gateway stops.
-  const client = new SubgraphClient({ deadlineMs: config.limits.deadlineMs, maxResponseBytes: config.limits.responseBytes });
+  // One HTTP client (a keep-alive pool per subgraph) for every data source, closed as the gateway
+  // stops. It reads subgraph answers up to four times the client's response limit (at least
+  // 64 MiB), so that what is too large for a client still gets the limit's clear error.
+  const client = new SubgraphClient({
+    deadlineMs: config.limits.deadlineMs,
+    maxResponseBytes: Math.max(4 * config.limits.responseBytes, 64 * 1024 * 1024),
+  });
   const shared = config.subgraphDedup ? new SharedFetches() : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,

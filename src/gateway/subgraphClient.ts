@@ -105,7 +105,12 @@ export class BufferedAnswer implements FetcherResponse {
 export interface SubgraphClientOptions {
   /** The request deadline (REQUEST_DEADLINE_MS): the socket timeouts sit well beyond it. */
   deadlineMs: number;
-  /** The largest answer read from a subgraph (LIMIT_RESPONSE_BYTES, which subgraphs also keep to). */
+  /**
+   * The largest answer read from a subgraph; a larger one fails the fetch (SERVICE_UNAVAILABLE). A
+   * memory guard against a runaway subgraph, not the client's limit: an answer over the client's
+   * LIMIT_RESPONSE_BYTES must still reach the gateway's own check, which answers it with the clear
+   * OPERATION_TOO_COMPLEX error.
+   */
   maxResponseBytes: number;
   /** Open connections per subgraph origin. */
   connections?: number;
