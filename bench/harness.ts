@@ -9,6 +9,8 @@ import { REPO_ROOT } from '../src/subgraph/service.js';
 export interface Variant {
   name: string;
   env: Record<string, string>;
+  /** Another checkout of the project to run this variant from (an earlier build); default this one. */
+  root?: string;
 }
 
 /** A started variant: its gateway URL and how to stop it. */
@@ -73,7 +75,7 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   // valgrind's slowdown it fired in the worker threads' isolates five times in 80 listings, where at
   // full speed they collect about four times in 1,700 (--trace-gc); so it is off there.
   const v8Flags = options.callgrindOut ? ['--no-memory-reducer'] : [];
-  const node = [process.execPath, ...v8Flags, '--import', 'tsx', path.join(REPO_ROOT, 'src/cli/start.ts')];
+  const node = [process.execPath, ...v8Flags, '--import', 'tsx', path.join(variant.root ?? REPO_ROOT, 'src/cli/start.ts')];
   const callgrind = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${options.callgrindOut}`];
   const [command, ...args] = options.callgrindOut ? ['valgrind', ...callgrind, ...node] : node;
   const child: ChildProcess = spawn(command!, args, {

@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   RESPONSE_CACHE: onOff.default('on'),
   RESPONSE_CACHE_MAX_MB: z.coerce.number().int().min(1, 'RESPONSE_CACHE_MAX_MB must be at least 1').max(65536).default(32),
   CONTEXT_SIGNING: onOff.default('on'),
+  /** The gateway sends identical anonymous query fetches in flight to a subgraph once. */
+  SUBGRAPH_DEDUP: onOff.default('on'),
   AUDIT: onOff.default('on'),
   AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
@@ -139,6 +141,11 @@ export interface Config {
   contextSigning: boolean;
   /** The gateway's public response cache (anonymous callers, public fields only) and its memory budget. */
   responseCache: { enabled: boolean; maxBytes: number };
+  /**
+   * Identical subgraph query fetches in flight at once are sent once and their answer shared, for
+   * callers no exception applies to (anonymous): see gateway/sharedFetches.ts.
+   */
+  subgraphDedup: boolean;
   /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
   audit: {
     enabled: boolean;
@@ -258,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayPrefilter: e.GATEWAY_PREFILTER === 'on',
     contextSigning: e.CONTEXT_SIGNING === 'on',
     responseCache: { enabled: e.RESPONSE_CACHE === 'on', maxBytes: e.RESPONSE_CACHE_MAX_MB * 1024 * 1024 },
+    subgraphDedup: e.SUBGRAPH_DEDUP === 'on',
     audit: {
       enabled: e.AUDIT === 'on',
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,

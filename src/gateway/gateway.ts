@@ -19,8 +19,10 @@ import type { GatewayContext } from './context.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
+import { SharedFetches } from './sharedFetches.js';
 import { SignedDataSource } from './signedDataSource.js';
 import { setUpTrustedDocuments } from './trustedDocuments/setup.js';
+import { SubgraphClient } from './subgraphClient.js';
 import { reportSubgraphFailures } from './subgraphFailures.js';
 import type { ProcessMetrics } from '../observability/metrics.js';
 import { registerCacheMetrics } from './cache/cacheMetrics.js';
@@ -57,6 +59,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // Metrics, /ready and traces for operators (src/observability/).
   const observe = gatewayObservability(options);
   const subgraphUrl = (name: string, url: string | undefined) => options.subgraphUrls[name as SubgraphName] ?? url ?? '';
+  // One HTTP client (a keep-alive pool per subgraph) for every data source, closed as the gateway
+  // stops. It reads subgraph answers up to four times the client's response limit (at least
+  // 64 MiB), so that what is too large for a client still gets the limit's clear error.
+  const client = new SubgraphClient({
+    deadlineMs: config.limits.deadlineMs,
+    maxResponseBytes: Math.max(4 * config.limits.responseBytes, 64 * 1024 * 1024),
+  });
+  const shared = config.subgraphDedup ? new SharedFetches() : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     telemetry: observe.telemetry,
@@ -67,6 +77,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
             url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
             name,
             secret: config.contextSigning ? config.contextSecret : null,
+            client,
+            shared,
           }),
           name,
           logger,
@@ -92,7 +104,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   if (responseCache) registerCacheMetrics(observe.registry, responseCache.cache);
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
-  return serveGraphQL(
+  const server = await serveGraphQL(
     (httpServer) =>
       new ApolloServer<GatewayContext>({
         gateway,
@@ -141,4 +153,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       ...observe.serve,
     }),
   );
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await client.close();
+    },
+  };
 }

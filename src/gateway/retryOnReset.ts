@@ -2,8 +2,11 @@ import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
-/** Error codes of a connection the subgraph closed under a request it may never have read. */
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+/**
+ * Error codes of a connection the subgraph closed under a request it may never have read: the
+ * system's, and undici's for a socket the other side closed (`other side closed`).
+ */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /** True for a fetch that failed because its pooled connection was closed under it. */
 export function isConnectionReset(error: unknown): boolean {

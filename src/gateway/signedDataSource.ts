@@ -6,6 +6,8 @@ import { abortAtDeadline, underDeadline } from '../limits/deadline.js';
 import type { GatewayContext } from './context.js';
 import { retryOnReset } from './retryOnReset.js';
 import { injectTraceContext } from '../observability/tracing.js';
+import type { SharedFetches } from './sharedFetches.js';
+import type { SubgraphClient } from './subgraphClient.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
@@ -16,38 +18,58 @@ function isMutation(options: GraphQLDataSourceProcessOptions<GatewayContext>): b
   return /^\s*mutation\b/.test(options.request.query ?? '');
 }
 
+/** What a signed data source is built with. */
+export interface SignedDataSourceOptions {
+  url: string;
+  name: string;
+  /** `null` sends the context unsigned: benchmarks only, refused in production. */
+  secret: string | null;
+  /** The HTTP client of the gateway's subgraph fetches (default: @apollo/gateway's own). */
+  client?: SubgraphClient;
+  /** Identical shareable query fetches in flight are sent once (SUBGRAPH_DEDUP). */
+  shared?: SharedFetches;
+}
+
+/** Signs each fetch that carries a disclosure context for `audience`, under its key. */
+function signing(inner: Fetcher, key: Buffer, audience: string): Fetcher {
+  // A data source fetches one URL: its path is parsed once.
+  let targets: { url: string; target: string } | null = null;
+  return ((url, init) => {
+    const headers = { ...(init?.headers as Record<string, string>) };
+    const context = headers[CONTEXT_HEADER];
+    if (context) {
+      if (targets?.url !== url) {
+        const parsed = new URL(url);
+        targets = { url, target: parsed.pathname + parsed.search };
+      }
+      headers[SIGNATURE_HEADER] = signRequest({
+        key,
+        audience,
+        method: init?.method ?? 'GET',
+        target: targets.target,
+        contentType: headers['content-type'] ?? '',
+        context,
+        body: typeof init?.body === 'string' ? init.body : '',
+      });
+    }
+    return inner(url, { ...init, headers });
+  }) as Fetcher;
+}
+
 /**
  * A subgraph data source that attaches the caller's disclosure context to every fetch and signs
  * the whole request (method, path and query, content type, context, exact body bytes), with a
  * timestamp and a nonce, under the subgraph's own key (see privacy/sign/canonicalRequest.ts). A
- * fetch whose pooled connection was reset is sent once more, under the same signature.
+ * fetch whose pooled connection was reset is sent once more, under the same signature. The layers
+ * of a fetch, outermost first: the request's deadline, sharing of identical fetches in flight,
+ * signing, the retry on a reset, the HTTP client.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  /** `secret: null` sends the context unsigned: benchmarks only, refused in production. */
-  constructor(options: { url: string; name: string; secret: string | null }) {
+  constructor(options: SignedDataSourceOptions) {
     super({ url: options.url });
-    this.fetcher = retryOnReset(abortAtDeadline(this.fetcher));
-    if (options.secret === null) return;
-    const key = audienceKey(options.secret, options.name);
-    const inner: Fetcher = this.fetcher;
-    this.fetcher = ((url, init) => {
-      const headers = { ...(init?.headers as Record<string, string>) };
-      const context = headers[CONTEXT_HEADER];
-      const body = typeof init?.body === 'string' ? init.body : '';
-      if (context) {
-        const target = new URL(url);
-        headers[SIGNATURE_HEADER] = signRequest({
-          key,
-          audience: options.name,
-          method: init?.method ?? 'GET',
-          target: target.pathname + target.search,
-          contentType: headers['content-type'] ?? '',
-          context,
-          body,
-        });
-      }
-      return inner(url, { ...init, headers });
-    }) as Fetcher;
+    const sent = retryOnReset(options.client?.fetcher ?? this.fetcher);
+    const signed = options.secret === null ? sent : signing(sent, audienceKey(options.secret, options.name), options.name);
+    this.fetcher = abortAtDeadline(options.shared ? options.shared.share(signed) : signed);
   }
 
   /**

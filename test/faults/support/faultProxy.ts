@@ -9,7 +9,7 @@ export type Fault =
   | { kind: 'pass' }
   | { kind: 'drop' }
   | { kind: 'slow'; ms: number }
-  | { kind: 'answer'; status: number; contentType: string; body: string };
+  | { kind: 'answer'; status: number; contentType: string; body: string; delayMs?: number };
 
 /** A proxy in front of one service that injects faults per path (`/graphql`, `/internal/facts`). */
 export interface FaultProxy {
@@ -38,8 +38,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
       if (fault.kind === 'drop') return void req.socket.destroy();
       if (fault.kind === 'answer') {
-        res.writeHead(fault.status, { 'content-type': fault.contentType });
-        return void res.end(fault.body);
+        const answer = () => {
+          res.writeHead(fault.status, { 'content-type': fault.contentType });
+          res.end(fault.body);
+        };
+        return void (fault.delayMs ? setTimeout(answer, fault.delayMs) : answer());
       }
       const forward = async () => {
         if (fault.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms));
