@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type { SubgraphName } from '../src/config/env.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
 
 /** One configuration of the graph under test, run as its own process. */
@@ -15,8 +16,12 @@ export interface Variant {
 export interface RunningVariant {
   variant: Variant;
   url: string;
-  /** The process serving the variant (all its services and threads). */
+  /** The process serving the variant (all its services and threads; under `supervise`, the supervisor). */
   pid: number;
+  /** Under `supervise`, each service's own process, by service name (catalog, circulation, events, gateway). */
+  services: Record<string, number>;
+  /** Where the variant's subgraphs listen, by subgraph name (for another gateway to reach the same ones). */
+  subgraphUrls: Record<SubgraphName, string>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +44,12 @@ export interface Measurement {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time per request of each process passed to `measure` as `watch`, by the name it was given, in ms. */
+  processCpuPerRequest: Record<string, number>;
+  /** Cores the whole machine kept busy during the window, on average (all processes, the load generator's too). */
+  machineBusyCores: number;
+  /** Of those, the load generator's (this process: autocannon runs in it). */
+  loadGeneratorCores: number;
 }
 
 let nextPort = 4600;
@@ -50,6 +61,11 @@ export interface VariantOptions {
    * `countInstructions`' switches, so start-up and warm-up cost nothing but time.
    */
   callgrindOut?: string;
+  /**
+   * Run the graph as `npm start` does: a supervisor with each service in its own process (their
+   * ids in `services`), rather than all four services in one.
+   */
+  supervise?: boolean;
 }
 
 /**
@@ -82,8 +98,8 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
       SEED_ON_START: 'off',
-      // One process: callgrind counts the graph's instructions in the process it starts.
-      SUPERVISE: 'off',
+      // One process unless asked: callgrind counts the graph's instructions in the process it starts.
+      SUPERVISE: options.supervise ? 'on' : 'off',
       LOG_LEVEL: 'error',
       GATEWAY_PORT: String(base),
       CATALOG_PORT: String(base + 1),
@@ -128,6 +144,8 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
     variant,
     url,
     pid: child.pid!,
+    services: options.supervise ? serviceProcesses(child.pid!) : {},
+    subgraphUrls: { catalog: `http://127.0.0.1:${base + 1}/graphql`, circulation: `http://127.0.0.1:${base + 2}/graphql`, events: `http://127.0.0.1:${base + 3}/graphql` },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -135,6 +153,25 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * The supervisor's service processes by service name, read from its children's command lines
+ * (`start.ts --only <service>`). Linux only.
+ */
+function serviceProcesses(supervisor: number): Record<string, number> {
+  const services: Record<string, number> = {};
+  for (const task of fs.readdirSync(`/proc/${supervisor}/task`)) {
+    for (const child of fs.readFileSync(`/proc/${supervisor}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
+      const args = fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+      const only = args.indexOf('--only');
+      if (only >= 0 && args[only + 1]) services[args[only + 1]!] = Number(child);
+    }
+  }
+  for (const name of ['catalog', 'circulation', 'events', 'gateway']) {
+    if (!services[name]) throw new Error(`no ${name} process under the supervisor ${supervisor}`);
+  }
+  return services;
 }
 
 /**
@@ -152,10 +189,31 @@ function processCpuMs(pid: number, thread?: number): number {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every mainstream kernel. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Loads one variant with one scenario for `seconds` and returns its figures. */
-export async function measure(target: RunningVariant, scenario: Scenario, token: string | null, seconds: number): Promise<Measurement> {
+/** CPU time the whole machine has spent busy so far (all cores, all processes; not idle or waiting on I/O), in ms. */
+function machineBusyMs(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest times are already counted in user).
+  const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
+  return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Loads one variant with one scenario for `seconds` and returns its figures; with `watch`, also the
+ * CPU time per request of each of those processes (e.g. a gateway and its subgraphs).
+ */
+export async function measure(
+  target: RunningVariant,
+  scenario: Scenario,
+  token: string | null,
+  seconds: number,
+  watch: Record<string, number> = {},
+): Promise<Measurement> {
   const cpuBefore = processCpuMs(target.pid);
   const mainBefore = processCpuMs(target.pid, target.pid);
+  const watchedBefore = Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, processCpuMs(pid)]));
+  const machineBefore = machineBusyMs();
+  const ownBefore = process.cpuUsage();
+  const startedAt = performance.now();
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -170,6 +228,10 @@ export async function measure(target: RunningVariant, scenario: Scenario, token:
   });
   const cpu = processCpuMs(target.pid) - cpuBefore;
   const main = processCpuMs(target.pid, target.pid) - mainBefore;
+  const machineBusy = machineBusyMs() - machineBefore;
+  const own = process.cpuUsage(ownBefore);
+  const elapsed = performance.now() - startedAt;
+  const perRequest = (ms: number) => (result.requests.total ? ms / result.requests.total : Number.NaN);
   return {
     requestsPerSecond: result.requests.average,
     cpuPerRequest: result.requests.total ? cpu / result.requests.total : Number.NaN,
@@ -177,6 +239,9 @@ export async function measure(target: RunningVariant, scenario: Scenario, token:
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    processCpuPerRequest: Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, perRequest(processCpuMs(pid) - watchedBefore[name]!)])),
+    machineBusyCores: machineBusy / elapsed,
+    loadGeneratorCores: (own.user + own.system) / 1000 / elapsed,
   };
 }
 
@@ -208,13 +273,18 @@ export async function countInstructions(
 
 /** Checks one response of a scenario, so a benchmark never measures a failing query. */
 export async function probe(target: RunningVariant, scenario: Scenario, token: string | null): Promise<unknown> {
+  return JSON.parse(await probeText(target, scenario, token));
+}
+
+/** One response of a scenario as the variant sent it, byte for byte (refused unless HTTP 2xx). */
+export async function probeText(target: RunningVariant, scenario: Scenario, token: string | null): Promise<string> {
   const response = await fetch(target.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...scenario.headers },
     body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
   });
   if (!response.ok) throw new Error(`${scenario.name} on ${target.variant.name}: HTTP ${response.status}`);
-  return response.json();
+  return response.text();
 }
 
 /** The median of a list of numbers. */
