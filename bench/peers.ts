@@ -259,7 +259,7 @@ function render(): string {
   const range = (values: number[]) => `${median(values).toFixed(2)}× (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
   /** Per round, the privacy gateway's req/s over the peer's, and its p50 over the peer's. */
   const ratios = (w: Workload, peer: GatewayName) => {
-    if (!w.gateways.includes(peer)) return { rps: '— (not comparable: patron fields)', p50: '—' };
+    if (!w.gateways.includes(peer)) return { rps: '— (not run: needs signed contexts)', p50: '—' };
     const [ours, theirs] = [list(w, 'privacy'), list(w, peer)];
     return {
       rps: range(ours.map((m, i) => m.requestsPerSecond / theirs[i]!.requestsPerSecond)),
