@@ -196,11 +196,11 @@ const key = (w: Workload, g: GatewayName) => `${w.key}|${g}`;
 try {
   const tokens = await tokensFor(workloads);
   for (let round = 0; round < options.rounds; round++) {
-    const order = GATEWAYS.map((_, i) => GATEWAYS[(i + round) % GATEWAYS.length]!);
     const privacyDir = copyDataDir(seeded);
     const bareDir = copyDataDir(seeded);
     const hiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hive-'));
-    dirs.push(privacyDir, bareDir, hiveDir);
+    const roundDirs = [privacyDir, bareDir, hiveDir];
+    dirs.push(...roundDirs);
     const privacy = await startVariant(full, privacyDir, { supervise: true });
     started.push(privacy);
     const plain = await startVariant(bare, bareDir, { supervise: true });
@@ -222,7 +222,8 @@ try {
     }
 
     for (const w of workloads) {
-      for (const g of order.filter((name) => w.gateways.includes(name))) {
+      // Each gateway of the workload takes each place in the order equally often over rounds.
+      for (const g of w.gateways.map((_, i) => w.gateways[(i + round) % w.gateways.length]!)) {
         const { target, watch } = targets[g]!;
         const token = tokens.get(w.persona)!;
         await measure(target, w, token, options.warmup);
@@ -234,6 +235,7 @@ try {
       }
     }
     while (started.length) await started.pop()!.stop();
+    for (const dir of roundDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
 } catch (error) {
   if (error instanceof ResponsesDiffer) {
@@ -329,7 +331,8 @@ function render(): string {
     '  requests only. The two anonymous public workloads compare all three.',
     '- Each graph runs as `npm start` runs it: a supervisor and one process per service, each over its own copy',
     '  of the seeded demo library. Every round starts all of them afresh (a process can run 30% slower than its',
-    '  twin for its whole life) and measures the gateways workload by workload in a rotating order.',
+    '  twin for its whole life) and measures the gateways workload by workload, in an order that rotates from',
+    '  round to round (each gateway of a workload comes first equally often over a multiple of their number).',
     '- Before measuring, every round sends each workload once to each gateway and compares the bodies: byte-equal,',
     '  or else byte-equal but for trailing whitespace, or else JSON-equal (with object keys sorted if need be); the',
     '  responses column says which held in every round, and the body\'s size. Any other',
