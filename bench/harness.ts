@@ -120,58 +120,76 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   });
   child.once('error', () => undefined);
   const url = `http://127.0.0.1:${base}/graphql`;
-  // Under valgrind the graph starts many times slower (see CALLGRIND_SLOWDOWN).
-  const startWithin = options.callgrindOut ? 300 : 60;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  // Under valgrind the graph starts many times slower (see CALLGRIND_SLOWDOWN); a supervised one
+  // loads its code in four processes at once.
+  const startWithin = options.callgrindOut ? 300 : options.supervise ? 120 : 60;
   const deadline = Date.now() + startWithin * 1000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${base}/health`)).ok) break;
-    } catch {
-      // not up yet
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${base}/health`)).ok) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s`);
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s`);
-    await new Promise((r) => setTimeout(r, 200));
+    // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
+    for (;;) {
+      const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as { audit?: string };
+      if (health.audit !== 'starting') break;
+      if (Date.now() > deadline) throw new Error(`variant ${variant.name}: the audit writer did not start within ${startWithin} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const services = options.supervise ? await serviceProcesses(child.pid!, Math.max(10, (deadline - Date.now()) / 1000)) : {};
+    return {
+      variant,
+      url,
+      pid: child.pid!,
+      services,
+      subgraphUrls: { catalog: `http://127.0.0.1:${base + 1}/graphql`, circulation: `http://127.0.0.1:${base + 2}/graphql`, events: `http://127.0.0.1:${base + 3}/graphql` },
+      stop,
+    };
+  } catch (error) {
+    // A graph that did not come up is not left running.
+    await stop();
+    throw error;
   }
-  // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
-  for (;;) {
-    const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as { audit?: string };
-    if (health.audit !== 'starting') break;
-    if (Date.now() > deadline) throw new Error(`variant ${variant.name}: the audit writer did not start within ${startWithin} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    variant,
-    url,
-    pid: child.pid!,
-    services: options.supervise ? serviceProcesses(child.pid!) : {},
-    subgraphUrls: { catalog: `http://127.0.0.1:${base + 1}/graphql`, circulation: `http://127.0.0.1:${base + 2}/graphql`, events: `http://127.0.0.1:${base + 3}/graphql` },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 /**
- * The supervisor's service processes by service name, read from its children's command lines
- * (`start.ts --only <service>`). Linux only.
+ * The supervisor's service processes by service name: its children (by the parent id in
+ * /proc/<pid>/stat) and their command lines (`start.ts --only <service>`). Waits while one is
+ * missing, as when the supervisor is starting it again. Linux only.
  */
-function serviceProcesses(supervisor: number): Record<string, number> {
-  const services: Record<string, number> = {};
-  for (const task of fs.readdirSync(`/proc/${supervisor}/task`)) {
-    for (const child of fs.readFileSync(`/proc/${supervisor}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
-      const args = fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
-      const only = args.indexOf('--only');
-      if (only >= 0 && args[only + 1]) services[args[only + 1]!] = Number(child);
+async function serviceProcesses(supervisor: number, within: number): Promise<Record<string, number>> {
+  const deadline = Date.now() + within * 1000;
+  for (;;) {
+    const services: Record<string, number> = {};
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== supervisor) continue;
+        const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        const only = args.indexOf('--only');
+        if (only >= 0 && args[only + 1]) services[args[only + 1]!] = Number(entry);
+      } catch {
+        // the process ended meanwhile
+      }
     }
+    const missing = ['catalog', 'circulation', 'events', 'gateway'].filter((name) => !services[name]);
+    if (!missing.length) return services;
+    if (Date.now() > deadline) throw new Error(`no ${missing.join(', ')} process under the supervisor ${supervisor}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
-  for (const name of ['catalog', 'circulation', 'events', 'gateway']) {
-    if (!services[name]) throw new Error(`no ${name} process under the supervisor ${supervisor}`);
-  }
-  return services;
 }
 
 /**
