@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -52,7 +53,26 @@ export interface Measurement {
   loadGeneratorCores: number;
 }
 
-let nextPort = 4600;
+/** Where the next variant's four ports are looked for: from a random place, so that benchmarks run side by side rarely meet. */
+let nextPort = 4600 + 10 * Math.floor(Math.random() * 400);
+
+/** Whether `port` can be listened on at the loopback now. */
+const portIsFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A base port whose next three are free too (gateway, catalog, circulation, events). */
+async function freePorts(): Promise<number> {
+  for (;;) {
+    const base = nextPort;
+    nextPort = nextPort + 10 > 9000 ? 4600 : nextPort + 10;
+    const free = await Promise.all([0, 1, 2, 3].map((i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+}
 
 /** How to run a variant's process. */
 export interface VariantOptions {
@@ -83,8 +103,7 @@ const CALLGRIND_SLOWDOWN = 50;
 
 /** Starts a variant's three subgraphs and gateway in a child process over `dataDir`. */
 export async function startVariant(variant: Variant, dataDir: string, options: VariantOptions = {}): Promise<RunningVariant> {
-  const base = nextPort;
-  nextPort += 10;
+  const base = await freePorts();
   // V8's memory reducer starts full collections by wall-clock time in isolates it finds idle. Under
   // valgrind's slowdown it fired in the worker threads' isolates five times in 80 listings, where at
   // full speed they collect about four times in 1,700 (--trace-gc); so it is off there.
@@ -115,10 +134,13 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
       ...(options.callgrindOut ? { AUDIT_TIMER_SCALE: String(CALLGRIND_SLOWDOWN) } : {}),
       ...variant.env,
     },
-    // valgrind's own summary goes to stderr; the counts are read from its output file.
-    stdio: ['ignore', 'ignore', options.callgrindOut ? 'ignore' : 'inherit'],
+    // valgrind's own summary goes to stderr; the counts are read from its output file. The log
+    // (stdout) is kept only to say why a graph that did not come up stopped.
+    stdio: ['ignore', 'pipe', options.callgrindOut ? 'ignore' : 'inherit'],
   });
   child.once('error', () => undefined);
+  let log = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString('utf8')).slice(-4000)));
   const url = `http://127.0.0.1:${base}/graphql`;
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -132,13 +154,13 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   const deadline = Date.now() + startWithin * 1000;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}:\n${log}`);
       try {
         if ((await fetch(`http://127.0.0.1:${base}/health`)).ok) break;
       } catch {
         // not up yet
       }
-      if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s`);
+      if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s:\n${log}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
