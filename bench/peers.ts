@@ -299,9 +299,10 @@ function render(): string {
   lines.push(
     '',
     'Each gateway\'s figures, medians over rounds. CPU is milliseconds per request of each process: the gateway\'s and',
-    'each subgraph\'s (Hive Gateway calls the plain build\'s subgraphs).',
+    'each subgraph\'s (Hive Gateway calls the plain build\'s subgraphs). Failed: requests over all rounds that timed',
+    'out (autocannon\'s 10 s) or were answered with a status other than 2xx.',
     '',
-    '| workload | gateway | req/s | p50 ms | p99 ms | CPU gateway | catalog | circulation | events | all | non-2xx |',
+    '| workload | gateway | req/s | p50 ms | p99 ms | CPU gateway | catalog | circulation | events | all | failed |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const w of workloads) {
