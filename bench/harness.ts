@@ -1,8 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type { SubgraphName } from '../src/config/env.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
 
 /** One configuration of the graph under test, run as its own process. */
@@ -17,8 +19,12 @@ export interface Variant {
 export interface RunningVariant {
   variant: Variant;
   url: string;
-  /** The process serving the variant (all its services and threads). */
+  /** The process serving the variant (all its services and threads; under `supervise`, the supervisor). */
   pid: number;
+  /** Under `supervise`, each service's own process, by service name (catalog, circulation, events, gateway). */
+  services: Record<string, number>;
+  /** Where the variant's subgraphs listen, by subgraph name (for another gateway to reach the same ones). */
+  subgraphUrls: Record<SubgraphName, string>;
   stop(): Promise<void>;
 }
 
@@ -41,9 +47,34 @@ export interface Measurement {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time per request of each process passed to `measure` as `watch`, by the name it was given, in ms. */
+  processCpuPerRequest: Record<string, number>;
+  /** Cores the whole machine kept busy during the window, on average (all processes, the load generator's too). */
+  machineBusyCores: number;
+  /** Of those, the load generator's (this process: autocannon runs in it). */
+  loadGeneratorCores: number;
 }
 
-let nextPort = 4600;
+/** Where the next variant's four ports are looked for: from a random place, so that benchmarks run side by side rarely meet. */
+let nextPort = 4600 + 10 * Math.floor(Math.random() * 400);
+
+/** Whether `port` can be listened on at the loopback now. */
+const portIsFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A base port whose next three are free too (gateway, catalog, circulation, events). */
+async function freePorts(): Promise<number> {
+  for (;;) {
+    const base = nextPort;
+    nextPort = nextPort + 10 > 9000 ? 4600 : nextPort + 10;
+    const free = await Promise.all([0, 1, 2, 3].map((i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+}
 
 /** How to run a variant's process. */
 export interface VariantOptions {
@@ -52,6 +83,11 @@ export interface VariantOptions {
    * `countInstructions`' switches, so start-up and warm-up cost nothing but time.
    */
   callgrindOut?: string;
+  /**
+   * Run the graph as `npm start` does: a supervisor with each service in its own process (their
+   * ids in `services`), rather than all four services in one.
+   */
+  supervise?: boolean;
 }
 
 /**
@@ -69,8 +105,7 @@ const CALLGRIND_SLOWDOWN = 50;
 
 /** Starts a variant's three subgraphs and gateway in a child process over `dataDir`. */
 export async function startVariant(variant: Variant, dataDir: string, options: VariantOptions = {}): Promise<RunningVariant> {
-  const base = nextPort;
-  nextPort += 10;
+  const base = await freePorts();
   // V8's memory reducer starts full collections by wall-clock time in isolates it finds idle. Under
   // valgrind's slowdown it fired in the worker threads' isolates five times in 80 listings, where at
   // full speed they collect about four times in 1,700 (--trace-gc); so it is off there.
@@ -84,8 +119,8 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
       SEED_ON_START: 'off',
-      // One process: callgrind counts the graph's instructions in the process it starts.
-      SUPERVISE: 'off',
+      // One process unless asked: callgrind counts the graph's instructions in the process it starts.
+      SUPERVISE: options.supervise ? 'on' : 'off',
       LOG_LEVEL: 'error',
       GATEWAY_PORT: String(base),
       CATALOG_PORT: String(base + 1),
@@ -101,42 +136,84 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
       ...(options.callgrindOut ? { AUDIT_TIMER_SCALE: String(CALLGRIND_SLOWDOWN) } : {}),
       ...variant.env,
     },
-    // valgrind's own summary goes to stderr; the counts are read from its output file.
-    stdio: ['ignore', 'ignore', options.callgrindOut ? 'ignore' : 'inherit'],
+    // valgrind's own summary goes to stderr; the counts are read from its output file. The log
+    // (stdout) is kept only to say why a graph that did not come up stopped.
+    stdio: ['ignore', 'pipe', options.callgrindOut ? 'ignore' : 'inherit'],
   });
   child.once('error', () => undefined);
+  let log = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString('utf8')).slice(-4000)));
   const url = `http://127.0.0.1:${base}/graphql`;
-  // Under valgrind the graph starts many times slower (see CALLGRIND_SLOWDOWN).
-  const startWithin = options.callgrindOut ? 300 : 60;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  // Under valgrind the graph starts many times slower (see CALLGRIND_SLOWDOWN); a supervised one
+  // loads its code in four processes at once.
+  const startWithin = options.callgrindOut ? 300 : options.supervise ? 120 : 60;
   const deadline = Date.now() + startWithin * 1000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${base}/health`)).ok) break;
-    } catch {
-      // not up yet
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}:\n${log}`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${base}/health`)).ok) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s:\n${log}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s`);
-    await new Promise((r) => setTimeout(r, 200));
+    // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
+    for (;;) {
+      const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as { audit?: string };
+      if (health.audit !== 'starting') break;
+      if (Date.now() > deadline) throw new Error(`variant ${variant.name}: the audit writer did not start within ${startWithin} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const services = options.supervise ? await serviceProcesses(child.pid!, Math.max(10, (deadline - Date.now()) / 1000)) : {};
+    return {
+      variant,
+      url,
+      pid: child.pid!,
+      services,
+      subgraphUrls: { catalog: `http://127.0.0.1:${base + 1}/graphql`, circulation: `http://127.0.0.1:${base + 2}/graphql`, events: `http://127.0.0.1:${base + 3}/graphql` },
+      stop,
+    };
+  } catch (error) {
+    // A graph that did not come up is not left running.
+    await stop();
+    throw error;
   }
-  // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
+}
+
+/**
+ * The supervisor's service processes by service name: its children (by the parent id in
+ * /proc/<pid>/stat) and their command lines (`start.ts --only <service>`). Waits while one is
+ * missing, as when the supervisor is starting it again. Linux only.
+ */
+async function serviceProcesses(supervisor: number, within: number): Promise<Record<string, number>> {
+  const deadline = Date.now() + within * 1000;
   for (;;) {
-    const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as { audit?: string };
-    if (health.audit !== 'starting') break;
-    if (Date.now() > deadline) throw new Error(`variant ${variant.name}: the audit writer did not start within ${startWithin} s`);
+    const services: Record<string, number> = {};
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== supervisor) continue;
+        const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        const only = args.indexOf('--only');
+        if (only >= 0 && args[only + 1]) services[args[only + 1]!] = Number(entry);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    const missing = ['catalog', 'circulation', 'events', 'gateway'].filter((name) => !services[name]);
+    if (!missing.length) return services;
+    if (Date.now() > deadline) throw new Error(`no ${missing.join(', ')} process under the supervisor ${supervisor}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
-    variant,
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 /**
@@ -154,10 +231,31 @@ function processCpuMs(pid: number, thread?: number): number {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every mainstream kernel. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Loads one variant with one scenario for `seconds` and returns its figures. */
-export async function measure(target: RunningVariant, scenario: Scenario, token: string | null, seconds: number): Promise<Measurement> {
+/** CPU time the whole machine has spent busy so far (all cores, all processes; not idle or waiting on I/O), in ms. */
+function machineBusyMs(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest times are already counted in user).
+  const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
+  return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Loads one variant with one scenario for `seconds` and returns its figures; with `watch`, also the
+ * CPU time per request of each of those processes (e.g. a gateway and its subgraphs).
+ */
+export async function measure(
+  target: RunningVariant,
+  scenario: Scenario,
+  token: string | null,
+  seconds: number,
+  watch: Record<string, number> = {},
+): Promise<Measurement> {
   const cpuBefore = processCpuMs(target.pid);
   const mainBefore = processCpuMs(target.pid, target.pid);
+  const watchedBefore = Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, processCpuMs(pid)]));
+  const machineBefore = machineBusyMs();
+  const ownBefore = process.cpuUsage();
+  const startedAt = performance.now();
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -172,6 +270,10 @@ export async function measure(target: RunningVariant, scenario: Scenario, token:
   });
   const cpu = processCpuMs(target.pid) - cpuBefore;
   const main = processCpuMs(target.pid, target.pid) - mainBefore;
+  const machineBusy = machineBusyMs() - machineBefore;
+  const own = process.cpuUsage(ownBefore);
+  const elapsed = performance.now() - startedAt;
+  const perRequest = (ms: number) => (result.requests.total ? ms / result.requests.total : Number.NaN);
   return {
     requestsPerSecond: result.requests.average,
     cpuPerRequest: result.requests.total ? cpu / result.requests.total : Number.NaN,
@@ -179,6 +281,9 @@ export async function measure(target: RunningVariant, scenario: Scenario, token:
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    processCpuPerRequest: Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, perRequest(processCpuMs(pid) - watchedBefore[name]!)])),
+    machineBusyCores: machineBusy / elapsed,
+    loadGeneratorCores: (own.user + own.system) / 1000 / elapsed,
   };
 }
 
@@ -210,13 +315,18 @@ export async function countInstructions(
 
 /** Checks one response of a scenario, so a benchmark never measures a failing query. */
 export async function probe(target: RunningVariant, scenario: Scenario, token: string | null): Promise<unknown> {
+  return JSON.parse(await probeText(target, scenario, token));
+}
+
+/** One response of a scenario as the variant sent it, byte for byte (refused unless HTTP 2xx). */
+export async function probeText(target: RunningVariant, scenario: Scenario, token: string | null): Promise<string> {
   const response = await fetch(target.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...scenario.headers },
     body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
   });
   if (!response.ok) throw new Error(`${scenario.name} on ${target.variant.name}: HTTP ${response.status}`);
-  return response.json();
+  return response.text();
 }
 
 /** The median of a list of numbers. */
