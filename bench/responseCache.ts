@@ -5,14 +5,10 @@
  *
  *   npm run bench:cache -- --seconds 5 --rounds 4
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { Command } from 'commander';
-import { REPO_ROOT } from '../src/subgraph/service.js';
-import { copyDataDir, machine, measure, median, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
+import { copyDataDir, machine, measure, median, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
 import { SCENARIOS, seedBenchData } from './privacyScenarios.js';
 
 const options = new Command()
@@ -30,61 +26,6 @@ const VARIANTS: Variant[] = [
 const catalog = SCENARIOS.find((s) => s.name.startsWith('(c)'))!;
 const scenario: Scenario = { name: 'small catalog page, anonymous', query: catalog.query, connections: 20 };
 
-/** A port free on the loopback now (other benchmarks on the machine take fixed ranges). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
-/** Starts one build (three subgraphs and the gateway in one process) on free ports over `dataDir`. */
-async function startBuild(variant: Variant, dataDir: string): Promise<RunningVariant> {
-  const [gateway, catalog, circulation, events] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/start.ts')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATA_DIR: dataDir,
-      SEED_ON_START: 'off',
-      SUPERVISE: 'off',
-      LOG_LEVEL: 'error',
-      GATEWAY_PORT: String(gateway),
-      CATALOG_PORT: String(catalog),
-      CIRCULATION_PORT: String(circulation),
-      EVENTS_PORT: String(events),
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
-      RATE_LIMIT_ANONYMOUS_BURST: '1000000000',
-      ...variant.env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${variant.name} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${gateway}/health`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${variant.name} did not start within 180 s`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { variant, url: `http://127.0.0.1:${gateway}/graphql`, pid: child.pid!, stop };
-}
-
 /** One answer's exact bytes and Cache-Control, as a client receives them. */
 async function answer(target: RunningVariant): Promise<{ text: string; cacheControl: string | null }> {
   const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: scenario.query }) });
@@ -101,7 +42,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
       const runDir = copyDataDir(dataDir);
-      running = await startBuild(variant, runDir);
+      running = await startVariant(variant, runDir);
       const first = await answer(running);
       if (first.text.includes('"errors"')) throw new Error(`${variant.name}: the page has errors: ${first.text.slice(0, 300)}`);
       answers.set(variant.name, first);
