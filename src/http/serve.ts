@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { ERRORS } from '../errors/codes.js';
+import { HttpRefusal } from '../errors/httpRefusal.js';
 
 /** The largest request body accepted unless configured: a GraphQL operation is small, a flood is not. */
 const DEFAULT_BODY_BYTES = 1024 * 1024;
@@ -21,16 +22,8 @@ export interface RawRequest {
 /** A handler for a path other than /graphql; returns false to fall through to 404. */
 export type Route = (request: RawRequest, res: http.ServerResponse) => Promise<boolean> | boolean;
 
-/** A refusal raised before GraphQL runs (bad signature, bad token): status and error code. */
-export class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** The refusal the handlers throw; the adapter answers it with its status and code. */
+export { HttpRefusal };
 
 /** Sends a JSON body with a status. */
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

@@ -7,7 +7,8 @@ import { MaxCardLoginsRule } from './MaxCardLoginsRule.js';
 import { MaxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
 import { MaxRootFieldsRule } from './MaxRootFieldsRule.js';
 import { ERRORS } from '../errors/codes.js';
-import { HttpRefusal, type OperationRequest } from '../http/serve.js';
+import { HttpRefusal } from '../errors/httpRefusal.js';
+import type { OperationRequest } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
 import { refusalError, type LimitName, type Refusal, type RefusalSink } from './refusal.js';
 

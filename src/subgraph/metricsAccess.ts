@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRefusal, type Route } from '../http/serve.js';
+import { HttpRefusal } from '../errors/httpRefusal.js';
+import type { Route } from '../http/serve.js';
 
 /** The path Prometheus scrapes. */
 export const METRICS_PATH = '/metrics';

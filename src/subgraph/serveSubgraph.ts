@@ -10,7 +10,7 @@ import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
-import { reportDecisions } from '../privacy/redact/enforce.js';
+import { reportDecisions, type EnforcedContext } from '../privacy/redact/enforce.js';
 import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
 import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
@@ -61,7 +61,7 @@ export async function serveSubgraph(
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),
-          auditPlugin(logger, onAuditFailure),
+          auditPlugin<EnforcedContext>(logger, onAuditFailure),
           {
             // Decisions repeated down a list are counted once per request, with their number.
             async requestDidStart() {

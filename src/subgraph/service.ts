@@ -1,11 +1,17 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { buildSubgraphSchema } from '@apollo/subgraph';
 import type { SubgraphName } from '../config/env.js';
 import type { Route } from '../http/serve.js';
 import type { EnforcedContext } from '../privacy/redact/enforce.js';
 import type { FactsSource, PrivacyContext } from '../privacy/redact/privacyContext.js';
+
+/**
+ * The resolver map `buildSubgraphSchema` accepts, read from its signature: the package exports
+ * the function but not the type, and its dist/ files are not its API.
+ */
+export type GraphQLResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>['resolvers']>;
 
 /** The repository root, found from this file so services start from any working directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,12 +25,12 @@ export function loadTypeDefs(name: SubgraphName): DocumentNode {
 }
 
 /** Merges resolver maps type by type (later maps add fields to earlier ones), for resolvers kept in several files. */
-export function mergeResolvers(...maps: object[]): GraphQLResolverMap<unknown> {
+export function mergeResolvers(...maps: object[]): GraphQLResolverMap {
   const merged: Record<string, Record<string, unknown>> = {};
   for (const map of maps) {
     for (const [type, fields] of Object.entries(map as Record<string, Record<string, unknown>>)) merged[type] = { ...merged[type], ...fields };
   }
-  return merged as GraphQLResolverMap<unknown>;
+  return merged as GraphQLResolverMap;
 }
 
 /**

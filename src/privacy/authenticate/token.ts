@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Config, JwtConfig } from '../../config/env.js';
-import { HttpRefusal } from '../../http/serve.js';
+import { HttpRefusal } from '../../errors/httpRefusal.js';
 import { DUTIES, ROLES, anonymousContext, type DisclosureContext } from '../context/disclosureContext.js';
 import { patronId, principalId } from '../context/ids.js';
 

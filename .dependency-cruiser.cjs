@@ -1,0 +1,114 @@
+/**
+ * The layers of the code, checked by dependency-cruiser in `npm run lint` (`npm run lint:deps`).
+ * Lower layers never import higher ones:
+ *
+ *   errors, config                  vocabularies and settings; import nothing of the domain
+ *   privacy core (context, decide,  the policy as data and a pure decision
+ *     schema)
+ *   privacy (authenticate, sign,    the mechanisms that carry the policy; no transport, no service
+ *     redact, audit, facts)
+ *   http, limits, ratelimit, db,    adapters and guards
+ *     retention, analytics, ...
+ *   gateway, subgraph, subgraphs/   the services
+ *   app, cli, supervisor, seed,     start-up, commands and development tools
+ *     playground
+ *
+ * Type-only imports count: a type is part of the layer that declares it. What production start-up
+ * may load statically is checked by `.dependency-cruiser.startup.cjs`.
+ */
+
+/** The policy core: the request's context, the rules and the decision. */
+const PRIVACY_CORE = '^src/privacy/(context|decide|schema)/';
+
+/** Services, start-up and tools: nothing of the privacy mechanism may import them. */
+const SERVICES = '^(src/(gateway|subgraph|app|cli|supervisor|playground|seed|compose)/|subgraphs/)';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: the modules cannot be read, tested or loaded one without the other.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'privacy-core-is-pure',
+      severity: 'error',
+      comment:
+        'The policy core (context, decide, schema) depends only on itself and the error registry: no HTTP, storage, service or configuration code.',
+      from: { path: PRIVACY_CORE },
+      to: { path: '^(src|subgraphs)/', pathNot: [PRIVACY_CORE, '^src/errors/'] },
+    },
+    {
+      name: 'privacy-has-no-transport',
+      severity: 'error',
+      comment:
+        'The privacy mechanism imports no HTTP adapter, service, start-up or tool; the services plug it in (an HTTP refusal is an error of src/errors).',
+      from: { path: '^src/privacy/' },
+      to: { path: ['^src/http/', SERVICES] },
+    },
+    {
+      name: 'audit-does-not-enforce',
+      severity: 'error',
+      comment: 'The resolver guard (redact/) records into the audit; the audit never reaches back into the guard.',
+      from: { path: '^src/privacy/audit/' },
+      to: { path: '^src/privacy/redact/' },
+    },
+    {
+      name: 'config-imports-no-domain',
+      severity: 'error',
+      comment:
+        'Configuration parses what an operator sets; it imports nothing of the domain, the services or the tools. The guards of limits/ and ratelimit/ keep their variables in their own config.ts, which config/env.ts composes.',
+      from: { path: '^src/config/' },
+      to: {
+        path: [
+          '^src/(privacy|retention|analytics|http|db|auth|log)/',
+          SERVICES,
+          '^src/(limits|ratelimit)/(?!config\\.ts$)',
+        ],
+      },
+    },
+    {
+      name: 'libraries-do-not-import-subgraphs',
+      severity: 'error',
+      comment:
+        'The subgraphs use the libraries of src/, not the reverse; only start-up, commands and the seeder compose them.',
+      from: { path: '^src/', pathNot: '^src/(app|cli|seed)/' },
+      to: { path: '^subgraphs/' },
+    },
+    {
+      name: 'gateway-loads-the-playground-on-demand',
+      severity: 'error',
+      comment: 'The playground is loaded only when it is configured (a dynamic import), so the gateway runs without it.',
+      from: { path: '^src/gateway/' },
+      to: { path: '^src/playground/', dependencyTypesNot: ['dynamic-import'] },
+    },
+    {
+      name: 'no-deep-package-imports',
+      severity: 'error',
+      comment: "A package's dist/ internals are not its API and move between releases.",
+      from: {},
+      to: { path: 'node_modules/@apollo/[^/]+/dist/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that does not resolve to a file on disk.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist)/' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
