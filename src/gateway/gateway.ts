@@ -7,14 +7,13 @@ import type { Config, SubgraphName } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
-import { landingPagePlugin } from '../playground/landingPage.js';
-import { playgroundRoute } from '../playground/serve.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
 import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
 import { EntityBatches } from '../limits/entityBatches.js';
 import { limitGuard } from '../limits/operationLimits.js';
 import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
 import type { GatewayContext } from './context.js';
+import { landingPagePlugin } from './landingPage.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
@@ -64,8 +63,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   });
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
   const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation, logger.child({ component: 'limits' }));
-  // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
-  const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
+  // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves
+  // alone. Loaded only when configured, so a gateway without it loads none of the playground.
+  const routes = config.playground === 'graphiql' ? [await (await import('../playground/serve.js')).playgroundRoute({ config, logger })] : [];
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(

@@ -14,7 +14,7 @@
  *     playground
  *
  * Type-only imports count: a type is part of the layer that declares it. What production start-up
- * may load statically is checked by `.dependency-cruiser.startup.cjs`.
+ * may load statically is checked by `.dependency-cruiser.startup.mjs`.
  */
 
 /** The policy core: the request's context, the rules and the decision. */
@@ -23,7 +23,17 @@ const PRIVACY_CORE = '^src/privacy/(context|decide|schema)/';
 /** Services, start-up and tools: nothing of the privacy mechanism may import them. */
 const SERVICES = '^(src/(gateway|subgraph|app|cli|supervisor|playground|seed|compose)/|subgraphs/)';
 
-module.exports = {
+/**
+ * Known violations of libraries-do-not-import-subgraphs: these jobs read the subgraphs' databases
+ * with the table types their migrations declare (`CirculationTables`, `EventsTables`), while the
+ * subgraphs call them (anonymize on return, the release tables). Type-only, so no runtime cycle.
+ */
+const TABLE_READERS = [
+  '^src/retention/(anonymize|purge)[.]ts$',
+  '^src/analytics/(exportAnalytics|loanRecords)[.]ts$',
+];
+
+export default {
   forbidden: [
     {
       name: 'no-circular',
@@ -74,8 +84,23 @@ module.exports = {
       severity: 'error',
       comment:
         'The subgraphs use the libraries of src/, not the reverse; only start-up, commands and the seeder compose them.',
-      from: { path: '^src/', pathNot: '^src/(app|cli|seed)/' },
+      from: { path: '^src/', pathNot: ['^src/(app|cli|seed)/', ...TABLE_READERS] },
       to: { path: '^subgraphs/' },
+    },
+    {
+      name: 'table-readers-read-only-table-types',
+      severity: 'error',
+      comment:
+        'Known violation, kept narrow: the retention jobs and the analytics export read the subgraphs\' tables, typed by the subgraphs\' migrations. They may import those table types and nothing else of subgraphs/ until the types have a home below both.',
+      from: { path: TABLE_READERS },
+      to: { path: '^subgraphs/', pathNot: '^subgraphs/[a-z]+/migrations[.]ts$' },
+    },
+    {
+      name: 'table-readers-import-types-only',
+      severity: 'error',
+      comment: 'The table types only: a runtime import of a subgraph from these would close a cycle.',
+      from: { path: TABLE_READERS },
+      to: { path: '^subgraphs/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'gateway-loads-the-playground-on-demand',
@@ -87,9 +112,13 @@ module.exports = {
     {
       name: 'no-deep-package-imports',
       severity: 'error',
-      comment: "A package's dist/ internals are not its API and move between releases.",
+      comment:
+        "A package's dist/ internals are not its API and move between releases: an @apollo import resolves to an entry point (an index file, where the package's main or exports map points), never to another file of dist/.",
       from: {},
-      to: { path: 'node_modules/@apollo/[^/]+/dist/' },
+      to: {
+        path: 'node_modules/@apollo/[^/]+/dist/',
+        pathNot: 'node_modules/@apollo/[^/]+/dist/[a-zA-Z/-]*index[.](js|d[.]ts)$',
+      },
     },
     {
       name: 'not-to-unresolvable',
