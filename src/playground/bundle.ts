@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findRepoRoot } from '../config/paths.js';
 
 /**
  * The playground's bundle on disk: where it is, what it holds, whether it is current. The gateway
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 /** The repository root, where the bundle's sources are named from. */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = findRepoRoot(import.meta.url);
 /** Where the bundle is written; git-ignored. */
 export const PLAYGROUND_DIST = path.join(ROOT, 'dist', 'playground');
 export const MANIFEST = 'manifest.json';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { buildSubgraphSchema } from '@apollo/subgraph';
 import type { SubgraphName } from '../config/env.js';
+import { findRepoRoot } from '../config/paths.js';
 import type { Route } from '../http/serve.js';
 import type { EnforcedContext } from '../privacy/redact/enforce.js';
 import type { FactsSource, PrivacyContext } from '../privacy/redact/privacyContext.js';
@@ -14,7 +14,7 @@ import type { FactsSource, PrivacyContext } from '../privacy/redact/privacyConte
 export type GraphQLResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>['resolvers']>;
 
 /** The repository root, found from this file so services start from any working directory. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = findRepoRoot(import.meta.url);
 
 /** A subgraph's SDL file, as rover.yaml names it. */
 export const schemaFile = (name: SubgraphName): string => `${REPO_ROOT}subgraphs/${name}/schema.graphql`;
