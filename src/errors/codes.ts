@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /**
  * The one registry of error codes a client can see (CONTRACT.md, "Error codes"). Every error the
@@ -26,6 +26,10 @@ export const ERRORS = {
   },
   RATE_LIMITED: { description: 'Too many requests from this caller; retry after the `Retry-After` header.', status: 429 },
   PAYLOAD_TOO_LARGE: { description: 'The request body is over the size limit.', status: 413 },
+  BAD_REQUEST: {
+    description: 'The HTTP request cannot be read as GraphQL (content type, malformed JSON); Apollo Server uses the same code.',
+    status: 400,
+  },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
   SERVICE_UNAVAILABLE: {
     description: 'A service of the graph is down or answered something unusable; the fields it serves are null, the rest is served.',
@@ -45,6 +49,19 @@ export function graphError(code: ErrorCode, message: string): GraphQLError {
   return new GraphQLError(message, {
     extensions: status === 200 ? { code } : { code, http: { status } },
   });
+}
+
+/**
+ * The client-facing error for `code` as it goes out in a response (after masking: message, path
+ * and the code alone), for code that edits a serialized or formatted response.
+ */
+export function formattedError(code: ErrorCode, message: string, path?: readonly (string | number)[]): GraphQLFormattedError {
+  return { message, ...(path ? { path } : {}), extensions: { code } };
+}
+
+/** The redaction of the field at `path` as it goes out in a response (CONTRACT.md, "Redaction"). */
+export function formattedRedaction(path?: readonly (string | number)[]): GraphQLFormattedError {
+  return formattedError('PRIVACY_REDACTED', REDACTED_MESSAGE, path);
 }
 
 /**

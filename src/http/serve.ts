@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
-import { ERRORS } from '../errors/codes.js';
-import { HttpRefusal } from '../errors/httpRefusal.js';
+import { ERRORS, type ErrorCode } from '../errors/codes.js';
+import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
 
 /** The largest request body accepted unless configured: a GraphQL operation is small, a flood is not. */
 const DEFAULT_BODY_BYTES = 1024 * 1024;
@@ -32,7 +32,7 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
-const sendError = (res: http.ServerResponse, status: number, code: string, message: string): void =>
+const sendError = (res: http.ServerResponse, status: number, code: ErrorCode, message: string): void =>
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 
 const bytes = (n: number): string => n.toLocaleString('en-US');
@@ -55,7 +55,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
         if (drained > limit * DRAIN_FACTOR) req.destroy();
       });
       req.resume();
-      reject(new HttpRefusal(ERRORS.PAYLOAD_TOO_LARGE.status, 'PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
+      reject(refusal('PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -93,12 +93,12 @@ function parseJsonBody(request: RawRequest): unknown {
   if (request.req.method !== 'POST') return undefined;
   const type = request.req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json')) {
-    throw new HttpRefusal(400, 'BAD_REQUEST', 'POST requests need Content-Type: application/json');
+    throw refusal('BAD_REQUEST', 'POST requests need Content-Type: application/json');
   }
   try {
     return JSON.parse(request.body.toString('utf8'));
   } catch (error) {
-    throw new HttpRefusal(400, 'BAD_REQUEST', `Malformed JSON body: ${(error as Error).message}`);
+    throw refusal('BAD_REQUEST', `Malformed JSON body: ${(error as Error).message}`);
   }
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PERSONAS } from '../auth/personas.js';
 import type { Config } from '../config/env.js';
-import { HttpRefusal } from '../errors/httpRefusal.js';
+import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
 import { sendJson, type RawRequest, type Route } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
 import { createTokenIssuer } from '../privacy/authenticate/token.js';
@@ -115,7 +115,7 @@ export async function playgroundRoute({ config, logger, endpoint = '/graphql' }:
         throw new HttpRefusal(403, 'FORBIDDEN', 'Development tokens are handed out to a browser on this machine only (open the playground at localhost)');
       }
       if (!(request.req.headers['content-type'] ?? '').startsWith('application/json')) {
-        throw new HttpRefusal(400, 'BAD_REQUEST', 'POST requests need Content-Type: application/json');
+        throw refusal('BAD_REQUEST', 'POST requests need Content-Type: application/json');
       }
       let body: unknown;
       try {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { HttpRefusal } from '../errors/httpRefusal.js';
+import { refusal } from '../errors/httpRefusal.js';
 import { sendJson, type Route } from '../http/serve.js';
 import { decodeContext, type DisclosureContext } from '../privacy/context/disclosureContext.js';
 import { patronId } from '../privacy/context/ids.js';
@@ -38,7 +38,7 @@ export function factsRoute(source: FactsSource, secret: string, logger: Logger, 
       caller = decodeContext(context);
       parsed = RequestSchema.parse(JSON.parse(request.body.toString('utf8')));
     } catch {
-      throw new HttpRefusal(400, 'BAD_REQUEST', 'Malformed facts request');
+      throw refusal('BAD_REQUEST', 'Malformed facts request');
     }
     // `{ "cards": [...] }`: the holders of presented cards the caller may act for,
     // `{ "holders": [patronId | null, ...] }` (src/privacy/context/onBehalf.ts).

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRefusal } from '../errors/httpRefusal.js';
+import { refusal } from '../errors/httpRefusal.js';
 import type { Route } from '../http/serve.js';
 
 /** The path Prometheus scrapes. */
@@ -26,7 +26,7 @@ export function metricsRoute(render: () => string, token: string | null): Route 
   return ({ req }, res) => {
     if (token === null || !isMetrics(req)) return false;
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (!tokenMatches(match?.[1], token)) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Metrics need the scraper token');
+    if (!tokenMatches(match?.[1], token)) throw refusal('UNAUTHENTICATED', 'Metrics need the scraper token');
     res.writeHead(200, { 'content-type': CONTENT_TYPE });
     res.end(render());
     return true;

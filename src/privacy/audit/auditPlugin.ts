@@ -1,6 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from 'pino';
-import { REDACTED_MESSAGE } from '../../errors/codes.js';
+import { formattedRedaction } from '../../errors/codes.js';
 import type { AuditRecorder, FlushResult } from './recorder.js';
 
 /** What the plugin reads of a request's context: the recorder the resolver guard noted into. */
@@ -18,7 +18,7 @@ interface ResultBody {
 
 type Failure = Extract<FlushResult, { ok: false }>;
 
-const redaction = () => ({ message: REDACTED_MESSAGE, extensions: { code: 'PRIVACY_REDACTED' } });
+const redaction = () => formattedRedaction();
 
 /** Sets the value at `path` to null when it is there. */
 function nullAt(data: Json, path: (string | number)[]): boolean {

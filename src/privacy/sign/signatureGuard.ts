@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpRefusal } from '../../errors/httpRefusal.js';
+import { refusal } from '../../errors/httpRefusal.js';
 import type { Logger } from '../../log/logger.js';
 import type { NonceStore } from './nonceStore.js';
 import { CONTEXT_HEADER, SIGNATURE_HEADER, SIGNATURE_WINDOW_MS, verifySignature, type VerifyFailure } from './signature.js';
@@ -41,7 +41,7 @@ export class SignatureGuard {
     const result = await this.#verify(request, now);
     if (result.ok) return result.context;
     this.options.logger.warn({ audience: this.options.audience, reason: result.reason }, 'refused unsigned or tampered request');
-    throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
+    throw refusal('UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
   }
 
   async #verify(request: SignedCall, now: number): Promise<{ ok: true; context: string } | { ok: false; reason: VerifyFailure }> {
