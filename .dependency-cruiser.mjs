@@ -121,6 +121,17 @@ export default {
       },
     },
     {
+      name: 'no-undeclared-packages',
+      severity: 'error',
+      comment:
+        "A package imported but not in package.json works only while another package happens to bring it. Known: graphql-armor's rules come through @escape.tech/graphql-armor (declare @escape.tech/graphql-armor-max-aliases, -max-depth and -max-directives instead), and @apollo/server-gateway-interface through @apollo/server.",
+      from: {},
+      to: {
+        dependencyTypes: ['npm-no-pkg', 'npm-unknown'],
+        pathNot: 'node_modules/@(escape[.]tech/graphql-armor-max-(aliases|depth|directives)|apollo/server-gateway-interface)/',
+      },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import that does not resolve to a file on disk.',

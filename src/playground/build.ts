@@ -102,14 +102,19 @@ export async function ensurePlayground(production: boolean, log: BuildLog): Prom
   }
 }
 
+// Run as a command: builds the bundle; with --if-stale (npm run build), only when it is missing or
+// older than its sources.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const started = performance.now();
-  buildPlayground().then(
-    (manifest) =>
-      console.log(`playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`),
-    (error: unknown) => {
-      console.error(`playground: the bundle failed to build:\n${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  const current = process.argv.includes('--if-stale') ? servableBundle(false) : null;
+  if (current) console.log(`playground: dist/playground is current (${describeBundle(current)})`);
+  else
+    buildPlayground().then(
+      (manifest) =>
+        console.log(`playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`),
+      (error: unknown) => {
+        console.error(`playground: the bundle failed to build:\n${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
 }
