@@ -27,7 +27,8 @@ export const ERRORS = {
   RATE_LIMITED: { description: 'Too many requests from this caller; retry after the `Retry-After` header.', status: 429 },
   PAYLOAD_TOO_LARGE: { description: 'The request body is over the size limit.', status: 413 },
   BAD_REQUEST: {
-    description: 'The HTTP request cannot be read as GraphQL (content type, malformed JSON); Apollo Server uses the same code.',
+    description:
+      'The HTTP request cannot be read as GraphQL (content type, malformed JSON); Apollo Server uses the same code.',
     status: 400,
   },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
@@ -55,7 +56,11 @@ export function graphError(code: ErrorCode, message: string): GraphQLError {
  * The client-facing error for `code` as it goes out in a response (after masking: message, path
  * and the code alone), for code that edits a serialized or formatted response.
  */
-export function formattedError(code: ErrorCode, message: string, path?: readonly (string | number)[]): GraphQLFormattedError {
+export function formattedError(
+  code: ErrorCode,
+  message: string,
+  path?: readonly (string | number)[],
+): GraphQLFormattedError {
   return { message, ...(path ? { path } : {}), extensions: { code } };
 }
 

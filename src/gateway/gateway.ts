@@ -65,7 +65,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const limitOperation = limitGuard(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }), config.limits.operation, logger.child({ component: 'limits' }));
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves
   // alone. Loaded only when configured, so a gateway without it loads none of the playground.
-  const routes = config.playground === 'graphiql' ? [await (await import('../playground/serve.js')).playgroundRoute({ config, logger })] : [];
+  const playground = config.playground === 'graphiql' ? await import('../playground/serve.js') : null;
+  const routes = playground ? [await playground.playgroundRoute({ config, logger })] : [];
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
   const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
   return serveGraphQL(

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeBundle, MANIFEST, PLAYGROUND_DIST, readManifest, ROOT, servableBundle, type PlaygroundManifest } from './bundle.js';
+import {
+  describeBundle,
+  MANIFEST,
+  PLAYGROUND_DIST,
+  readManifest,
+  ROOT,
+  servableBundle,
+  type PlaygroundManifest,
+} from './bundle.js';
 
 /**
  * Bundles the playground page (React, GraphiQL and their CSS) with esbuild into `dist/playground/`,

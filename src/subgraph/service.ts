@@ -11,7 +11,8 @@ import type { FactsSource, PrivacyContext } from '../privacy/redact/privacyConte
  * The resolver map `buildSubgraphSchema` accepts, read from its signature: the package exports
  * the function but not the type, and its dist/ files are not its API.
  */
-export type GraphQLResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>['resolvers']>;
+type SchemaModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>;
+export type GraphQLResolverMap = NonNullable<SchemaModule['resolvers']>;
 
 /** The repository root, found from this file so services start from any working directory. */
 export const REPO_ROOT = findRepoRoot(import.meta.url);
