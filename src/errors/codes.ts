@@ -1,10 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
-/**
- * The one registry of error codes a client can see (CONTRACT.md, "Error codes"). Every error the
- * graph returns is built here, so a code, its HTTP status and its meaning are written once.
- */
-export const ERRORS = {
+/** Each code a client can see: what it means and the HTTP status of a response carrying it. */
+const REGISTRY = {
   PRIVACY_REDACTED: {
     description: 'A confidential field was withheld: no statutory exception applies to this caller.',
     status: 200,
@@ -39,14 +36,31 @@ export const ERRORS = {
 } as const;
 
 /** A code from the registry. */
-export type ErrorCode = keyof typeof ERRORS;
+export type ErrorCode = keyof typeof REGISTRY;
+
+/** One registered code: its meaning, its HTTP status and the builder of its client-facing error. */
+export type RegisteredError<C extends ErrorCode> = (typeof REGISTRY)[C] & {
+  /** The client-facing error of this code (`ERRORS.FORBIDDEN.err('...')`). */
+  err(message: string): GraphQLError;
+};
+
+/**
+ * The one registry of error codes a client can see (CONTRACT.md, "Error codes"). Every error the
+ * graph returns is built here, so a code, its HTTP status and its meaning are written once.
+ */
+export const ERRORS = Object.fromEntries(
+  (Object.keys(REGISTRY) as ErrorCode[]).map((code) => [code, { ...REGISTRY[code], err: (message: string) => graphError(code, message) }]),
+) as { readonly [C in ErrorCode]: RegisteredError<C> };
 
 /** The fixed redaction message: it never carries a value, a name or an id. */
 export const REDACTED_MESSAGE = 'Redacted: confidential patron information';
 
-/** Builds the client-facing error for `code`; only these reach a client unmasked. */
+/**
+ * Builds the client-facing error for `code`; only these reach a client unmasked. The builder behind
+ * each `ERRORS.X.err`, for a code known only at run time (a subgraph's error passed on).
+ */
 export function graphError(code: ErrorCode, message: string): GraphQLError {
-  const status = ERRORS[code].status;
+  const status = REGISTRY[code].status;
   return new GraphQLError(message, {
     extensions: status === 200 ? { code } : { code, http: { status } },
   });
@@ -78,7 +92,7 @@ export function redactedError(): GraphQLError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return graphError('PRIVACY_REDACTED', REDACTED_MESSAGE);
+    return ERRORS.PRIVACY_REDACTED.err(REDACTED_MESSAGE);
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -86,5 +100,5 @@ export function redactedError(): GraphQLError {
 
 /** True for the codes a client may see as they are; anything else is masked. */
 export function isKnownCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERRORS, code);
+  return typeof code === 'string' && Object.hasOwn(REGISTRY, code);
 }
