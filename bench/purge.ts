@@ -15,7 +15,7 @@ import path from 'node:path';
 import { openSqlite } from '../src/db/open.js';
 import { PURGE_TABLES } from '../src/retention/anonymize.js';
 import { purge } from '../src/retention/purge.js';
-import { DEFAULT_RETENTION_RULES } from '../src/retention/rules.js';
+import { DEFAULT_RETENTION_RULES } from '../src/config/retention.js';
 import { circulationMigrations, type CirculationTables } from '../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../subgraphs/events/migrations.js';
 

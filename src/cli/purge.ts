@@ -1,7 +1,7 @@
 /**
  * `npm run purge -- [--data-dir data] [--batch 10000] [--dry-run] [--pause 0] [--no-vacuum]`
  *
- * Applies the retention rules (RETENTION_* in the environment, see src/retention/config.ts) to the
+ * Applies the retention rules (RETENTION_* in the environment, see src/config/retention.ts) to the
  * circulation and events databases under the data directory: closed loans, paid fines, closed
  * holds and registrations of ended events lose their patron. Batches of --batch rows, one
  * transaction each, so Ctrl-C (after the batch in progress) or a crash leaves whole batches and a
@@ -17,9 +17,8 @@ import { databaseFile } from '../app/databases.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Database, openSqlite } from '../db/open.js';
 import { PURGE_TABLES, type PurgeTable } from '../retention/anonymize.js';
-import { type RetentionConfig, retentionFromEnv } from '../retention/config.js';
+import { describeRule, type RetentionConfig, retentionFromEnv } from '../config/retention.js';
 import { DEFAULT_BATCH_SIZE, type PurgeProgress, type PurgeReport, purge } from '../retention/purge.js';
-import { describeRule } from '../retention/rules.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import path from 'node:path';
-import { PSEUDONYM_PERIODS, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
+import { PSEUDONYM_PERIODS, type PseudonymPeriod } from './analytics.js';
 import { RATE_LIMIT_ENV, rateLimitConfig, type RateLimitConfig } from '../ratelimit/config.js';
-import { RETENTION_ENV, retentionConfig, type RetentionConfig } from '../retention/config.js';
-import type { MetricsAccess } from '../observability/metricsAccess.js';
+import { RETENTION_ENV, retentionConfig, type RetentionConfig } from './retention.js';
+import type { MetricsAccess } from './metrics.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
-import { useTallySecret } from '../analytics/release/tallyKey.js';
+import { useTallySecret } from './analytics.js';
 import { TRUSTED_DOCUMENTS_ENV, trustedDocumentsConfig, trustedDocumentsProblems, type TrustedDocumentsConfig } from '../gateway/trustedDocuments/config.js';
 import { TRACING_ENV, tracingConfig, type TracingConfig } from '../observability/tracingConfig.js';
 
@@ -238,7 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
-  // The tally keys from configuration only (src/analytics/release/tallyKey.ts).
+  // The tally keys from configuration only (src/config/analytics.ts).
   useTallySecret(e.TALLY_KEY ?? `${e.PSEUDONYM_KEY ?? e.JWT_SECRET}:analytics-tally`);
   return {
     env: e.NODE_ENV,

@@ -1,10 +1,7 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
-/**
- * The one registry of error codes a client can see (CONTRACT.md, "Error codes"). Every error the
- * graph returns is built here, so a code, its HTTP status and its meaning are written once.
- */
-export const ERRORS = {
+/** Each code a client can see: what it means and the HTTP status of a response carrying it. */
+const REGISTRY = {
   PRIVACY_REDACTED: {
     description: 'A confidential field was withheld: no statutory exception applies to this caller.',
     status: 200,
@@ -40,6 +37,11 @@ export const ERRORS = {
   },
   RATE_LIMITED: { description: 'Too many requests from this caller; retry after the `Retry-After` header.', status: 429 },
   PAYLOAD_TOO_LARGE: { description: 'The request body is over the size limit.', status: 413 },
+  BAD_REQUEST: {
+    description:
+      'The HTTP request cannot be read as GraphQL (content type, malformed JSON); Apollo Server uses the same code.',
+    status: 400,
+  },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
   SERVICE_UNAVAILABLE: {
     description: 'A service of the graph is down or answered something unusable; the fields it serves are null, the rest is served.',
@@ -48,17 +50,51 @@ export const ERRORS = {
 } as const;
 
 /** A code from the registry. */
-export type ErrorCode = keyof typeof ERRORS;
+export type ErrorCode = keyof typeof REGISTRY;
+
+/** One registered code: its meaning, its HTTP status and the builder of its client-facing error. */
+export type RegisteredError<C extends ErrorCode> = (typeof REGISTRY)[C] & {
+  /** The client-facing error of this code (`ERRORS.FORBIDDEN.err('...')`). */
+  err(message: string): GraphQLError;
+};
+
+/**
+ * The one registry of error codes a client can see (CONTRACT.md, "Error codes"). Every error the
+ * graph returns is built here, so a code, its HTTP status and its meaning are written once.
+ */
+export const ERRORS = Object.fromEntries(
+  (Object.keys(REGISTRY) as ErrorCode[]).map((code) => [code, { ...REGISTRY[code], err: (message: string) => graphError(code, message) }]),
+) as { readonly [C in ErrorCode]: RegisteredError<C> };
 
 /** The fixed redaction message: it never carries a value, a name or an id. */
 export const REDACTED_MESSAGE = 'Redacted: confidential patron information';
 
-/** Builds the client-facing error for `code`; only these reach a client unmasked. */
+/**
+ * Builds the client-facing error for `code`; only these reach a client unmasked. The builder behind
+ * each `ERRORS.X.err`, for a code known only at run time (a subgraph's error passed on).
+ */
 export function graphError(code: ErrorCode, message: string): GraphQLError {
-  const status = ERRORS[code].status;
+  const status = REGISTRY[code].status;
   return new GraphQLError(message, {
     extensions: status === 200 ? { code } : { code, http: { status } },
   });
+}
+
+/**
+ * The client-facing error for `code` as it goes out in a response (after masking: message, path
+ * and the code alone), for code that edits a serialized or formatted response.
+ */
+export function formattedError(
+  code: ErrorCode,
+  message: string,
+  path?: readonly (string | number)[],
+): GraphQLFormattedError {
+  return { message, ...(path ? { path } : {}), extensions: { code } };
+}
+
+/** The redaction of the field at `path` as it goes out in a response (CONTRACT.md, "Redaction"). */
+export function formattedRedaction(path?: readonly (string | number)[]): GraphQLFormattedError {
+  return formattedError('PRIVACY_REDACTED', REDACTED_MESSAGE, path);
 }
 
 /**
@@ -70,7 +106,7 @@ export function redactedError(): GraphQLError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return graphError('PRIVACY_REDACTED', REDACTED_MESSAGE);
+    return ERRORS.PRIVACY_REDACTED.err(REDACTED_MESSAGE);
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -78,5 +114,5 @@ export function redactedError(): GraphQLError {
 
 /** True for the codes a client may see as they are; anything else is masked. */
 export function isKnownCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERRORS, code);
+  return typeof code === 'string' && Object.hasOwn(REGISTRY, code);
 }

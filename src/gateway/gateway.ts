@@ -7,8 +7,6 @@ import type { Config, SubgraphName } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
-import { landingPagePlugin } from '../playground/landingPage.js';
-import { playgroundRoute } from '../playground/serve.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
 import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
 import { EntityBatches } from '../limits/entityBatches.js';
@@ -16,6 +14,7 @@ import { limitGuard, OperationChecker } from '../limits/operationLimits.js';
 import { GatewayRateLimit } from '../ratelimit/gatewayRateLimit.js';
 import { createPublicResponseCache } from './cache/publicResponseCache.js';
 import type { GatewayContext } from './context.js';
+import { landingPagePlugin } from './landingPage.js';
 import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
@@ -97,7 +96,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // Persisted queries and the trusted-documents manifest: every request's document resolved to its text before the limits.
   const documents = setUpTrustedDocuments({ config, supergraphSdl: options.supergraphSdl, checker, logger: logger.child({ component: 'trusted-documents' }) });
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
-  const routes = config.playground === 'graphiql' ? [await playgroundRoute({ config, logger })] : [];
+  // Loaded only when configured, so a gateway without it loads none of the playground.
+  const playground = config.playground === 'graphiql' ? await import('../playground/serve.js') : null;
+  const routes = playground ? [await playground.playgroundRoute({ config, logger })] : [];
   // Anonymous answers over public data only, kept in memory (src/gateway/cache/); its counters
   // join the process's /metrics on the admin port.
   const responseCache = config.responseCache.enabled ? createPublicResponseCache(options.supergraphSdl, config.responseCache.maxBytes) : null;

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { REDACTED_MESSAGE } from '../errors/codes.js';
+import { formattedRedaction } from '../errors/codes.js';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -16,7 +16,7 @@ export function redactionShapePlugin(): ApolloServerPlugin<GatewayContext> {
           response.body.singleResult.errors = response.body.singleResult.errors.map(
             (error): GraphQLFormattedError =>
               error.extensions?.code === 'PRIVACY_REDACTED'
-                ? { message: REDACTED_MESSAGE, ...(error.path ? { path: error.path } : {}), extensions: { code: 'PRIVACY_REDACTED' } }
+                ? formattedRedaction(error.path)
                 : error,
           );
         },

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
-import { ERRORS } from '../errors/codes.js';
+import { ERRORS, type ErrorCode } from '../errors/codes.js';
+import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
 import type { ReadinessReport } from '../observability/readiness.js';
 import { withServerSpan, type Tracing } from '../observability/tracing.js';
 
@@ -23,18 +24,8 @@ export interface RawRequest {
 /** A handler for a path other than /graphql; returns false to fall through to 404. */
 export type Route = (request: RawRequest, res: http.ServerResponse) => Promise<boolean> | boolean;
 
-/** A refusal raised before GraphQL runs (bad signature, bad token): status and error code. */
-export class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Headers the answer carries besides its content type (e.g. cache-control). */
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
+/** The refusal the handlers throw; the adapter answers it with its status and code. */
+export { HttpRefusal };
 
 /** Sends a JSON body with a status. */
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -43,7 +34,7 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
-const sendError = (res: http.ServerResponse, status: number, code: string, message: string, headers?: Record<string, string>): void => {
+const sendError = (res: http.ServerResponse, status: number, code: ErrorCode, message: string, headers?: Record<string, string>): void => {
   for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 };
@@ -68,7 +59,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
         if (drained > limit * DRAIN_FACTOR) req.destroy();
       });
       req.resume();
-      reject(new HttpRefusal(ERRORS.PAYLOAD_TOO_LARGE.status, 'PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
+      reject(refusal('PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -134,12 +125,12 @@ function parseJsonBody(request: RawRequest): unknown {
   if (request.req.method !== 'POST') return undefined;
   const type = request.req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json')) {
-    throw new HttpRefusal(400, 'BAD_REQUEST', 'POST requests need Content-Type: application/json');
+    throw refusal('BAD_REQUEST', 'POST requests need Content-Type: application/json');
   }
   try {
     return JSON.parse(request.body.toString('utf8'));
   } catch (error) {
-    throw new HttpRefusal(400, 'BAD_REQUEST', `Malformed JSON body: ${(error as Error).message}`);
+    throw refusal('BAD_REQUEST', `Malformed JSON body: ${(error as Error).message}`);
   }
 }
 

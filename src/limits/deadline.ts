@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { graphError } from '../errors/codes.js';
+import { ERRORS } from '../errors/codes.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
@@ -27,7 +27,7 @@ export function underDeadline<T>(deadline: Deadline | undefined, run: () => Prom
 
 /** The one error a request whose deadline passed gets; the fields not yet fetched are null. */
 export const timeoutError = (deadline: Deadline) =>
-  graphError('TIMEOUT', `The request's deadline of ${deadline.ms.toLocaleString('en-US')} ms passed (REQUEST_DEADLINE_MS): fields still being fetched are null; what was ready is served.`);
+  ERRORS.TIMEOUT.err(`The request's deadline of ${deadline.ms.toLocaleString('en-US')} ms passed (REQUEST_DEADLINE_MS): fields still being fetched are null; what was ready is served.`);
 
 /**
  * Wraps a data source's fetcher so a fetch running when the deadline passes is aborted (the socket

@@ -6,8 +6,8 @@ import { CostLimitRule } from './CostLimitRule.js';
 import { MaxCardLoginsRule } from './MaxCardLoginsRule.js';
 import { MaxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
 import { MaxRootFieldsRule } from './MaxRootFieldsRule.js';
-import { ERRORS } from '../errors/codes.js';
-import { HttpRefusal, type OperationRequest } from '../http/serve.js';
+import { refusal } from '../errors/httpRefusal.js';
+import type { OperationRequest } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
 import { refusalError, type LimitName, type Refusal, type RefusalSink } from './refusal.js';
 
@@ -237,9 +237,9 @@ export function limitGuard(
   checker: OperationChecker = new OperationChecker(schema, limits),
 ): (operation: OperationRequest) => void {
   return (operation) => {
-    const refusal = checker.check(operation);
-    if (!refusal) return;
-    logger?.warn({ limit: refusal.limit, value: refusal.value, figure: refusal.figure, ...(refusal.moreThan ? { moreThan: true } : {}) }, 'operation refused');
-    throw new HttpRefusal(ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', refusalError(refusal).message);
+    const found = checker.check(operation);
+    if (!found) return;
+    logger?.warn({ limit: found.limit, value: found.value, figure: found.figure, ...(found.moreThan ? { moreThan: true } : {}) }, 'operation refused');
+    throw refusal('OPERATION_TOO_COMPLEX', refusalError(found).message);
   };
 }

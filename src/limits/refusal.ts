@@ -1,4 +1,4 @@
-import { graphError } from '../errors/codes.js';
+import { ERRORS } from '../errors/codes.js';
 import type { GraphQLError } from 'graphql';
 
 /** A limit an operation can exceed, named as its environment variable names it. */
@@ -42,8 +42,7 @@ const show = (n: number): string =>
  */
 export function refusalError(refusal: Refusal): GraphQLError {
   const why = refusal.reason ? ` (${refusal.reason})` : '';
-  return graphError(
-    'OPERATION_TOO_COMPLEX',
+  return ERRORS.OPERATION_TOO_COMPLEX.err(
     `Operation too complex: ${refusal.limit} ${refusal.moreThan ? 'more than ' : ''}${show(refusal.figure)}${why} is over the limit of ${show(refusal.value)} (${LIMIT_VARIABLES[refusal.limit]}).`,
   );
 }

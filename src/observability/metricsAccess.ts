@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRefusal, type Route } from '../http/serve.js';
+import { refusal } from '../errors/httpRefusal.js';
+import type { Route } from '../http/serve.js';
 
 /** The path Prometheus scrapes. */
 export const METRICS_PATH = '/metrics';
@@ -9,14 +10,6 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Renders the metrics a port shows, in Prometheus' text format. */
 export type RenderMetrics = () => Promise<string>;
-
-/** Who may read the counters: a bearer token on the service's port, and/or a loopback-only port. */
-export interface MetricsAccess {
-  /** `METRICS_TOKEN`: `/metrics` on the service's own port answers only `Authorization: Bearer <token>`. */
-  token: string | null;
-  /** `METRICS_PORT`: an admin port bound to 127.0.0.1 serving `/metrics` of every service in the process. */
-  port: number | null;
-}
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -36,7 +29,7 @@ export function metricsRoute(render: RenderMetrics, token: string | null): Route
   return async ({ req }, res) => {
     if (token === null || !isMetrics(req)) return false;
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (!tokenMatches(match?.[1], token)) throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Metrics need the scraper token');
+    if (!tokenMatches(match?.[1], token)) throw refusal('UNAUTHENTICATED', 'Metrics need the scraper token');
     const text = await render();
     res.writeHead(200, { 'content-type': CONTENT_TYPE });
     res.end(text);

@@ -1,49 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import {
+  describeBundle,
+  MANIFEST,
+  PLAYGROUND_DIST,
+  readManifest,
+  ROOT,
+  servableBundle,
+  type PlaygroundManifest,
+} from './bundle.js';
 
 /**
  * Bundles the playground page (React, GraphiQL and their CSS) with esbuild into `dist/playground/`,
  * so the gateway serves every asset itself and the page works with no internet. Runs at install
  * time (`postinstall`) and again at gateway start when the bundle is missing or older than any
- * file it was built from.
+ * file it was built from (`ensurePlayground` in bundle.ts).
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Where the bundle is written; git-ignored. */
-export const PLAYGROUND_DIST = path.join(ROOT, 'dist', 'playground');
 const ENTRY = 'src/playground/page.tsx';
-const MANIFEST = 'manifest.json';
-
-/** What a build produced: the hashed file names the page links, and what it was built from. */
-export interface PlaygroundManifest {
-  script: string;
-  stylesheet: string;
-  /** Every file served under /playground/ (the route serves these and nothing else). */
-  files: string[];
-  /** Source files of the bundle, relative to the repository root. */
-  inputs: string[];
-}
-
-/** Reads the current bundle's manifest, or null when there is none. */
-export function readManifest(dir: string = PLAYGROUND_DIST): PlaygroundManifest | null {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), 'utf8')) as PlaygroundManifest;
-  } catch {
-    return null;
-  }
-}
-
-/** True when the bundle is missing, or a file it was built from changed (or vanished) since. */
-export function isStale(dir: string = PLAYGROUND_DIST): boolean {
-  const manifest = readManifest(dir);
-  if (!manifest) return true;
-  const builtAt = fs.statSync(path.join(dir, MANIFEST)).mtimeMs;
-  return manifest.inputs.some((input) => {
-    const stat = fs.statSync(path.join(ROOT, input), { throwIfNoEntry: false });
-    return !stat || stat.mtimeMs > builtAt;
-  });
-}
 
 /**
  * Builds the bundle into a fresh directory and swaps it in, so a server reading the old one (or a
@@ -107,12 +82,6 @@ function swapIn(staging: string, retired: string): void {
   fs.rmSync(retired, { recursive: true, force: true });
 }
 
-/** Sizes of the built script and stylesheet, for the one log line. */
-export function describeBundle(manifest: PlaygroundManifest): string {
-  const size = (file: string) => `${(fs.statSync(path.join(PLAYGROUND_DIST, file)).size / 1024).toFixed(0)} kB`;
-  return `${manifest.script} ${size(manifest.script)}, ${manifest.stylesheet} ${size(manifest.stylesheet)}`;
-}
-
 /** Where ensurePlayground reports: one line when it builds, one when a build fails. */
 export interface BuildLog {
   info(message: string): void;
@@ -126,8 +95,9 @@ export interface BuildLog {
  * A failed build never stops the gateway: it serves the previous bundle, or null when there is none.
  */
 export async function ensurePlayground(production: boolean, log: BuildLog): Promise<PlaygroundManifest | null> {
+  const servable = servableBundle(production);
+  if (servable) return servable;
   const current = readManifest();
-  if (current && (production || !isStale())) return current;
   const started = performance.now();
   try {
     const manifest = await buildPlayground();
@@ -140,14 +110,19 @@ export async function ensurePlayground(production: boolean, log: BuildLog): Prom
   }
 }
 
+// Run as a command: builds the bundle; with --if-stale (npm run build), only when it is missing or
+// older than its sources.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const started = performance.now();
-  buildPlayground().then(
-    (manifest) =>
-      console.log(`playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`),
-    (error: unknown) => {
-      console.error(`playground: the bundle failed to build:\n${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  const current = process.argv.includes('--if-stale') ? servableBundle(false) : null;
+  if (current) console.log(`playground: dist/playground is current (${describeBundle(current)})`);
+  else
+    buildPlayground().then(
+      (manifest) =>
+        console.log(`playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`),
+      (error: unknown) => {
+        console.error(`playground: the bundle failed to build:\n${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
 }

@@ -1,4 +1,4 @@
-import type { PlaygroundManifest } from './build.js';
+import type { PlaygroundManifest } from './bundle.js';
 
 /** Options of the playground's HTML page. */
 export interface PlaygroundHtmlOptions {

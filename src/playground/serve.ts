@@ -3,10 +3,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PERSONAS } from '../auth/personas.js';
 import type { Config } from '../config/env.js';
-import { HttpRefusal, sendJson, type RawRequest, type Route } from '../http/serve.js';
+import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
+import { sendJson, type RawRequest, type Route } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
 import { createTokenIssuer } from '../privacy/authenticate/token.js';
-import { ensurePlayground, PLAYGROUND_DIST } from './build.js';
+import { PLAYGROUND_DIST, servableBundle } from './bundle.js';
 import { playgroundHtml } from './html.js';
 import { TOKEN_PATH } from './personaHeaders.js';
 
@@ -74,10 +75,13 @@ export interface PlaygroundRouteOptions {
  */
 export async function playgroundRoute({ config, logger, endpoint = '/graphql' }: PlaygroundRouteOptions): Promise<Route> {
   const production = config.env === 'production';
-  const manifest = await ensurePlayground(production, {
-    info: (message) => logger.info(message),
-    error: (message) => logger.error(message),
-  });
+  // The builder (esbuild) is loaded only when there is no bundle to serve as it is.
+  const manifest =
+    servableBundle(production) ??
+    (await (await import('./build.js')).ensurePlayground(production, {
+      info: (message) => logger.info(message),
+      error: (message) => logger.error(message),
+    }));
   const files = new Set(manifest?.files ?? []);
   const issue = production ? null : await createTokenIssuer(config);
   const page = manifest ? playgroundHtml({ manifest, tokens: issue !== null, endpoint }) : null;
@@ -111,7 +115,7 @@ export async function playgroundRoute({ config, logger, endpoint = '/graphql' }:
         throw new HttpRefusal(403, 'FORBIDDEN', 'Development tokens are handed out to a browser on this machine only (open the playground at localhost)');
       }
       if (!(request.req.headers['content-type'] ?? '').startsWith('application/json')) {
-        throw new HttpRefusal(400, 'BAD_REQUEST', 'POST requests need Content-Type: application/json');
+        throw refusal('BAD_REQUEST', 'POST requests need Content-Type: application/json');
       }
       let body: unknown;
       try {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type http from 'node:http';
-import { ERRORS, graphError } from '../errors/codes.js';
+import { ERRORS } from '../errors/codes.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { RawRequest, ServeOptions } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
@@ -110,8 +110,7 @@ export class GatewayRateLimit {
     const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
     const rule = this.config[key.kind];
     const who = key.kind === 'principal' ? 'signed-in caller' : 'client address';
-    const error = graphError(
-      'RATE_LIMITED',
+    const error = ERRORS.RATE_LIMITED.err(
       `Too many requests: at most ${rule.perMinute} a minute, in bursts of up to ${rule.burst}, per ${who}; retry after ${seconds} s`,
     );
     const body = JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED' } }] });

@@ -7,7 +7,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import type { EventsTables } from '../../subgraphs/events/migrations.js';
-import { cutoff, loanCutoffs, type LoanCutoffs, type RetentionRules } from './rules.js';
+import type { RetentionRules } from '../config/retention.js';
+import { cutoff, loanCutoffs, type LoanCutoffs } from './rules.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
 import { releaseDb, tallyLinked } from '../analytics/release/tally.js';
 

@@ -28,7 +28,8 @@ import {
   type PurgeTable,
   type TableCounts,
 } from './anonymize.js';
-import { cutoff, loanCutoffs, type RetentionRules } from './rules.js';
+import type { RetentionRules } from '../config/retention.js';
+import { cutoff, loanCutoffs } from './rules.js';
 
 /** The databases to purge; a service that runs alone purges only its own. */
 export interface PurgeTargets {

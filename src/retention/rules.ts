@@ -1,68 +1,13 @@
 /**
  * How long the link between a patron and a closed record is kept (policy: "only as long as
- * needed"). Pure: rules, their grammar and their evaluation against a clock, with no I/O, so the
- * table of outcomes is tested exhaustively and the SQL in `anonymize.ts` is checked against it.
- * Anchor: FOLIO's closed-loan anonymization settings, with their fee/fine exception.
+ * needed"). Pure: the rules' evaluation against a clock, with no I/O, so the table of outcomes is
+ * tested exhaustively and the SQL in `anonymize.ts` is checked against it.
+ * Anchor: FOLIO's closed-loan anonymization settings, with their fee/fine exception. The rules
+ * and their grammar are what an operator configures (src/config/retention.ts).
  */
-
-/** When a closed record loses its patron: at the close, a grace period after it, or never. */
-export type RetentionRule = { kind: 'immediately' } | { kind: 'after'; days: number } | { kind: 'never' };
-
-/**
- * The rule for loans that carried a fee or fine. An unpaid fine always keeps the link; once every
- * fine of the loan is paid, `until-paid` applies the closed-loan rule and any other rule applies
- * itself, counted from the later of the return and the last payment.
- */
-export type FeeRule = { kind: 'until-paid' } | RetentionRule;
-
-/** The retention configuration, one rule per kind of closed record. */
-export interface RetentionRules {
-  /** Returned loans without fees or fines. */
-  closedLoans: RetentionRule;
-  /** Returned loans that carried a fee or fine. */
-  loansWithFees: FeeRule;
-  /** Holds once FILLED or CANCELLED. */
-  holds: RetentionRule;
-  /** Event registrations once the event has ended. */
-  registrations: RetentionRule;
-}
-
-/** The defaults: every link goes at the close; a fined loan keeps it until the fine is paid. */
-export const DEFAULT_RETENTION_RULES: RetentionRules = {
-  closedLoans: { kind: 'immediately' },
-  loansWithFees: { kind: 'until-paid' },
-  holds: { kind: 'immediately' },
-  registrations: { kind: 'immediately' },
-};
+import type { RetentionRule, RetentionRules } from '../config/retention.js';
 
 const DAY_MS = 86_400_000;
-/** The longest grace period accepted: ten years. */
-export const MAX_GRACE_DAYS = 3650;
-
-/**
- * Parses `immediately`, `never` or `<N>d` (a grace period of N days, 0..3650; `0d` is
- * `immediately`). Returns null for anything else, so the caller names the bad variable.
- */
-export function parseRule(text: string): RetentionRule | null {
-  const value = text.trim().toLowerCase();
-  if (value === 'immediately') return { kind: 'immediately' };
-  if (value === 'never') return { kind: 'never' };
-  const match = /^(\d{1,4})d$/.exec(value);
-  if (!match) return null;
-  const days = Number(match[1]);
-  if (days > MAX_GRACE_DAYS) return null;
-  return days === 0 ? { kind: 'immediately' } : { kind: 'after', days };
-}
-
-/** Parses the fee rule: `until-paid` or any closed-record rule (counted from the payment). */
-export function parseFeeRule(text: string): FeeRule | null {
-  return text.trim().toLowerCase() === 'until-paid' ? { kind: 'until-paid' } : parseRule(text);
-}
-
-/** A rule as its configuration text (what logs and the CLI print). */
-export function describeRule(rule: FeeRule): string {
-  return rule.kind === 'after' ? `${rule.days}d` : rule.kind;
-}
 
 /**
  * The latest close time at which a record is due for anonymization at `now` (ISO 8601), or null

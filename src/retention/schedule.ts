@@ -1,8 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from '../log/logger.js';
-import type { RetentionConfig } from './config.js';
+import { describeRule, type RetentionConfig } from '../config/retention.js';
 import { purge, type PurgeReport, type PurgeTargets } from './purge.js';
-import { describeRule } from './rules.js';
 import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
 import { releaseDb } from '../analytics/release/tally.js';
 

@@ -1,5 +1,5 @@
 import { purge } from '../retention/purge.js';
-import { DEFAULT_RETENTION_RULES } from '../retention/rules.js';
+import { DEFAULT_RETENTION_RULES } from '../config/retention.js';
 import type { SeedContext } from './context.js';
 
 /**

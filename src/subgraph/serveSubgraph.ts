@@ -9,7 +9,7 @@ import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
-import { reportDecisions } from '../privacy/redact/enforce.js';
+import { reportDecisions, type EnforcedContext } from '../privacy/redact/enforce.js';
 import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
 import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
@@ -78,7 +78,7 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),
-          auditPlugin(logger, onAuditFailure),
+          auditPlugin<EnforcedContext>(logger, onAuditFailure),
           requestMetricsPlugin(options.metrics.subgraphRequests, service.name),
           {
             // Decisions repeated down a list are counted once per request, with their number.

@@ -1,14 +1,21 @@
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { buildSubgraphSchema } from '@apollo/subgraph';
 import type { SubgraphName } from '../config/env.js';
+import { findRepoRoot } from '../config/paths.js';
 import type { Route } from '../http/serve.js';
 import type { EnforcedContext } from '../privacy/redact/enforce.js';
 import type { FactsSource, PrivacyContext } from '../privacy/redact/privacyContext.js';
 
+/**
+ * The resolver map `buildSubgraphSchema` accepts, read from its signature: the package exports
+ * the function but not the type, and its dist/ files are not its API.
+ */
+type SchemaModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>;
+export type GraphQLResolverMap = NonNullable<SchemaModule['resolvers']>;
+
 /** The repository root, found from this file so services start from any working directory. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = findRepoRoot(import.meta.url);
 
 /** A subgraph's SDL file, as rover.yaml names it. */
 export const schemaFile = (name: SubgraphName): string => `${REPO_ROOT}subgraphs/${name}/schema.graphql`;
@@ -19,12 +26,12 @@ export function loadTypeDefs(name: SubgraphName): DocumentNode {
 }
 
 /** Merges resolver maps type by type (later maps add fields to earlier ones), for resolvers kept in several files. */
-export function mergeResolvers(...maps: object[]): GraphQLResolverMap<unknown> {
+export function mergeResolvers(...maps: object[]): GraphQLResolverMap {
   const merged: Record<string, Record<string, unknown>> = {};
   for (const map of maps) {
     for (const [type, fields] of Object.entries(map as Record<string, Record<string, unknown>>)) merged[type] = { ...merged[type], ...fields };
   }
-  return merged as GraphQLResolverMap<unknown>;
+  return merged as GraphQLResolverMap;
 }
 
 /**

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
 import { graphError } from '../../src/errors/codes.js';
 import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
 import type { BranchRow, CatalogStore, ItemRow, WorkRow } from './store.js';
@@ -79,4 +79,4 @@ export const catalogResolvers = {
   Branch: {
     __resolveReference: (ref: { id: string }, ctx: CatalogContext) => ctx.loaders.branch.load(ref.id),
   },
-} as unknown as GraphQLResolverMap<unknown>;
+} as unknown as GraphQLResolverMap;

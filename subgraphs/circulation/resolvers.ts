@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
 import { hashPin } from '../../src/auth/pin.js';
 import { graphError } from '../../src/errors/codes.js';
 import { parseInput } from '../../src/subgraph/parseInput.js';
@@ -216,4 +216,4 @@ export const circulationResolvers = {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     holdCount: (w: { id: string }, _: unknown, ctx: CirculationContext) => ctx.loaders.waitingHoldsOfWork.load(w.id),
   },
-} as unknown as GraphQLResolverMap<unknown>;
+} as unknown as GraphQLResolverMap;

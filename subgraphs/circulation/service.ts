@@ -3,7 +3,7 @@ import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
-import { factsRoute } from '../../src/privacy/facts/factsEndpoint.js';
+import { factsRoute } from '../../src/subgraph/factsRoute.js';
 import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
 import { WalCheckpointer } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';

@@ -5,7 +5,8 @@ import type { CirculationTables } from './migrations.js';
 import { ageBand } from '../../src/privacy/redact/deidentify.js';
 import { dueDate, overdueFineCents, renewalRefusal } from './lending.js';
 import { anonymizeDueHolds, anonymizeDueLoans, keptOnlyForReadingHistory } from '../../src/retention/anonymize.js';
-import { DEFAULT_RETENTION_RULES, loanCutoffs, type RetentionRules } from '../../src/retention/rules.js';
+import { DEFAULT_RETENTION_RULES, type RetentionRules } from '../../src/config/retention.js';
+import { loanCutoffs } from '../../src/retention/rules.js';
 
 export type PatronRow = Selectable<CirculationTables['patrons']>;
 /** The borrower's id under the name the privacy rules use (`subjectField: "patronId"`). */

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
 import { graphError } from '../../src/errors/codes.js';
 import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
 import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
@@ -80,4 +80,4 @@ export const eventsResolvers = {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     registrations: (p: { id: string }, _: unknown, ctx: EventsContext) => ctx.loaders.registrationsOfPatron.load(p.id),
   },
-} as unknown as GraphQLResolverMap<unknown>;
+} as unknown as GraphQLResolverMap;

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../../src/config/env.js';
-import { HttpRefusal } from '../../src/http/serve.js';
+import { HttpRefusal } from '../../src/errors/httpRefusal.js';
 import { createAuthenticator, createTokenIssuer } from '../../src/privacy/authenticate/token.js';
 
 const config = loadConfig({ NODE_ENV: 'test' });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { type Route } from '../../src/http/serve.js';
 import { createLogger } from '../../src/log/logger.js';
-import { readManifest } from '../../src/playground/build.js';
+import { readManifest } from '../../src/playground/bundle.js';
 import { playgroundRoute } from '../../src/playground/serve.js';
 import { playgroundUrl } from '../../src/playground/url.js';
 import { createAuthenticator } from '../../src/privacy/authenticate/token.js';

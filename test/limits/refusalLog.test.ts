@@ -4,7 +4,7 @@ import { buildASTSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
 import { loadConfig } from '../../src/config/env.js';
-import { HttpRefusal } from '../../src/http/serve.js';
+import { HttpRefusal } from '../../src/errors/httpRefusal.js';
 import { createLogger } from '../../src/log/logger.js';
 import { limitGuard } from '../../src/limits/operationLimits.js';
 

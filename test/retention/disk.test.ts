@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { purge } from '../../src/retention/purge.js';
-import { DEFAULT_RETENTION_RULES } from '../../src/retention/rules.js';
+import { DEFAULT_RETENTION_RULES } from '../../src/config/retention.js';
 import { REPO_ROOT } from '../../src/subgraph/service.js';
 import { DAY, retentionFixture } from './fixture.js';
 

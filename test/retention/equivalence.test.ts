@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dueHoldIds, dueLoanIds, dueRegistrationIds } from '../../src/retention/anonymize.js';
-import { closedRecordDue, cutoff, loanCutoffs, loanDisposition, type FeeRule, type RetentionRule, type RetentionRules } from '../../src/retention/rules.js';
+import type { FeeRule, RetentionRule, RetentionRules } from '../../src/config/retention.js';
+import { closedRecordDue, cutoff, loanCutoffs, loanDisposition } from '../../src/retention/rules.js';
 import { DAY, retentionFixture } from './fixture.js';
 
 // The purge's SQL (anonymize.ts) against the rules' specification (rules.ts), on random data:

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { purge } from '../../src/retention/purge.js';
-import { DEFAULT_RETENTION_RULES, type RetentionRules } from '../../src/retention/rules.js';
+import { DEFAULT_RETENTION_RULES, type RetentionRules } from '../../src/config/retention.js';
 import { CirculationStore } from '../../subgraphs/circulation/store.js';
 import { DAY, retentionFixture, type RetentionFixture } from './fixture.js';
 

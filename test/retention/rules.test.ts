@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { retentionFromEnv } from '../../src/retention/config.js';
 import {
   DEFAULT_RETENTION_RULES,
-  closedRecordDue,
-  cutoff,
   describeRule,
-  loanDisposition,
   parseFeeRule,
   parseRule,
-  toDay,
-  type LoanFacts,
+  retentionFromEnv,
   type RetentionRules,
-} from '../../src/retention/rules.js';
+} from '../../src/config/retention.js';
+import { closedRecordDue, cutoff, loanDisposition, toDay, type LoanFacts } from '../../src/retention/rules.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-28T12:00:00.000Z');

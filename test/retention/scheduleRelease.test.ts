@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startPurgeSchedule } from '../../src/retention/schedule.js';
-import { DEFAULT_RETENTION_RULES } from '../../src/retention/rules.js';
+import { DEFAULT_RETENTION_RULES } from '../../src/config/retention.js';
 import { createLogger } from '../../src/log/logger.js';
 import { DAY, retentionFixture, type RetentionFixture } from './fixture.js';
 

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HttpRefusal } from '../../src/http/serve.js';
+import { HttpRefusal } from '../../src/errors/httpRefusal.js';
 import { createLogger } from '../../src/log/logger.js';
 import { encodeContext } from '../../src/privacy/context/disclosureContext.js';
 import { canonicalQuery, canonicalRequest } from '../../src/privacy/sign/canonicalRequest.js';

@@ -5,7 +5,7 @@ import {
   type GraphQLFormattedError,
   type SelectionSetNode,
 } from 'graphql';
-import { REDACTED_MESSAGE } from '../../errors/codes.js';
+import { formattedRedaction } from '../../errors/codes.js';
 import { PLACEHOLDER_ALIAS } from './pruneOperation.js';
 import type { FieldNode } from 'graphql';
 
@@ -48,7 +48,7 @@ export function restoreRedactions(
         if (key in into) continue;
         if (dropped.has(selection)) {
           into[key] = null;
-          errors.push({ message: REDACTED_MESSAGE, path: [...path, key], extensions: { code: 'PRIVACY_REDACTED' } });
+          errors.push(formattedRedaction([...path, key]));
         } else if (key in object) {
           const value = object[key]!;
           into[key] = selection.selectionSet ? walkValue(selection.selectionSet, value, [...path, key]) : value;

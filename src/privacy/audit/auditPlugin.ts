@@ -1,8 +1,12 @@
 import { HeaderMap, type ApolloServerPlugin, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from 'pino';
-import { REDACTED_MESSAGE } from '../../errors/codes.js';
-import type { EnforcedContext } from '../redact/enforce.js';
+import { formattedRedaction } from '../../errors/codes.js';
 import type { AuditRecorder, FlushResult } from './recorder.js';
+
+/** What the plugin reads of a request's context: the recorder the resolver guard noted into. */
+export interface AuditedContext {
+  privacy?: { audit: AuditRecorder | null };
+}
 
 type Json = Record<string, unknown> | unknown[];
 
@@ -14,7 +18,7 @@ interface ResultBody {
 
 type Failure = Extract<FlushResult, { ok: false }>;
 
-const redaction = () => ({ message: REDACTED_MESSAGE, extensions: { code: 'PRIVACY_REDACTED' } });
+const redaction = () => formattedRedaction();
 
 /** Sets the value at `path` to null when it is there. */
 function nullAt(data: Json, path: (string | number)[]): boolean {
@@ -55,7 +59,7 @@ function reportFailure(logger: Logger, onFailure: () => void, failure: Failure):
  * write fails, every disclosed value is replaced by the contract's redaction: nothing is
  * disclosed unaudited.
  */
-export function auditPlugin(logger: Logger, onFailure: () => void): ApolloServerPlugin<EnforcedContext> {
+export function auditPlugin<Ctx extends AuditedContext>(logger: Logger, onFailure: () => void): ApolloServerPlugin<Ctx> {
   return {
     async requestDidStart() {
       return {

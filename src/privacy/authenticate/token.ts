@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Config, JwtConfig } from '../../config/env.js';
-import { HttpRefusal } from '../../http/serve.js';
+import { refusal } from '../../errors/httpRefusal.js';
 import { DUTIES, ROLES, anonymousContext, type DisclosureContext } from '../context/disclosureContext.js';
 import { patronId, principalId } from '../context/ids.js';
 
@@ -18,7 +18,7 @@ const Claims = z.object({
 /** Claims our tokens carry. */
 export type TokenClaims = z.infer<typeof Claims>;
 
-const unauthenticated = (message: string) => new HttpRefusal(401, 'UNAUTHENTICATED', message);
+const unauthenticated = (message: string) => refusal('UNAUTHENTICATED', message);
 
 /** What the gateway knows of a request before it builds the disclosure context. */
 export interface CallerHeaders {

@@ -1,4 +1,4 @@
-import { graphError } from '../../errors/codes.js';
+import { ERRORS } from '../../errors/codes.js';
 import type { PatronId } from './ids.js';
 import type { DisclosureContext, Duty } from './disclosureContext.js';
 import { isStaffWith } from './roles.js';
@@ -46,13 +46,13 @@ const MAX_CARD = 40;
 export async function actingForCard(caller: DisclosureContext, cardNumber: string | null | undefined, duty: Duty, directory: CardDirectory): Promise<PatronId> {
   const staff = isStaffWith(caller, duty);
   const patron = !staff && caller.roles.includes('patron') && caller.patronId !== null;
-  if (!staff && !patron) throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
+  if (!staff && !patron) throw ERRORS.FORBIDDEN.err('Your role may not perform this operation.');
   const card = normalizeCardNumber(cardNumber ?? '');
   if (card === '') {
-    if (staff) throw graphError('BAD_USER_INPUT', 'cardNumber is required when staff act for a patron: the number on the card the patron presents.');
+    if (staff) throw ERRORS.BAD_USER_INPUT.err('cardNumber is required when staff act for a patron: the number on the card the patron presents.');
     return caller.patronId!;
   }
   const [holder] = await directory.cardHolders(caller, [card.length > MAX_CARD ? '' : card]);
-  if (!holder || !mayActForHolder(caller, holder)) throw graphError('BAD_USER_INPUT', ON_BEHALF_REFUSED);
+  if (!holder || !mayActForHolder(caller, holder)) throw ERRORS.BAD_USER_INPUT.err(ON_BEHALF_REFUSED);
   return holder;
 }

@@ -1,4 +1,4 @@
-import { graphError } from '../../errors/codes.js';
+import { ERRORS } from '../../errors/codes.js';
 import type { DisclosureContext, Duty, Role } from './disclosureContext.js';
 
 /** Throws FORBIDDEN unless the caller holds one of `roles` (and, for staff, one of `duties`). */
@@ -6,7 +6,7 @@ export function requireRole(caller: DisclosureContext, roles: readonly Role[], d
   const allowed = caller.roles.some(
     (role) => roles.includes(role) && (role !== 'staff' || duties.length === 0 || caller.duties.some((d) => duties.includes(d))),
   );
-  if (!allowed) throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
+  if (!allowed) throw ERRORS.FORBIDDEN.err('Your role may not perform this operation.');
 }
 
 /** True for circulation staff. */

@@ -1,35 +1,23 @@
 import { z } from 'zod';
-import type { Logger } from 'pino';
-import { HttpRefusal, sendJson, type Route } from '../../http/serve.js';
-import { decodeContext, encodeContext, type DisclosureContext } from '../context/disclosureContext.js';
+import { encodeContext, type DisclosureContext } from '../context/disclosureContext.js';
 import { patronId, principalId, type PatronId } from '../context/ids.js';
 import type { SubjectFacts } from '../decide/facts.js';
 import { PATRON_DATA_CATEGORIES } from '../decide/rule.js';
 import type { FactsSource } from '../redact/privacyContext.js';
-import { isCardDirectory, type CardDirectory } from '../context/onBehalf.js';
-import { MemoryNonceStore, type NonceStore } from '../sign/nonceStore.js';
+import type { CardDirectory } from '../context/onBehalf.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../sign/signature.js';
-import { SignatureGuard } from '../sign/signatureGuard.js';
 
 /**
  * The narrow read interface to circulation's registers for the other subgraphs:
  * `POST /internal/facts` with `{ "subjects": [patronId, ...] }` (at most 5,000), signed like a
  * gateway fetch (audience `circulation-facts`) and carrying the caller's context, answers
  * `{ "facts": SubjectFacts[] }` in the same order. It tells only what the policy needs about
- * those subjects relative to that caller, nothing else.
+ * those subjects relative to that caller, nothing else. This module is the protocol and its
+ * client; circulation serves it with `src/subgraph/factsRoute.ts`.
  */
 export const FACTS_PATH = '/internal/facts';
 /** The signing audience of the facts endpoint. */
 export const FACTS_AUDIENCE = 'circulation-facts';
-const MAX_SUBJECTS = 5000;
-
-/** At most this many cards per card request (`{ "cards": [...] }`); an on-behalf action presents one. */
-const MAX_CARDS = 100;
-/** The two request kinds: facts about subjects, or the holders of presented cards. */
-const RequestSchema = z.union([
-  z.object({ cards: z.array(z.string().max(40)).max(MAX_CARDS) }).strict(),
-  z.object({ subjects: z.array(z.string().min(1).max(100)).max(MAX_SUBJECTS).default([]) }).strict(),
-]);
 const HoldersSchema = z.array(z.string().nullable());
 
 const Category = z.enum(PATRON_DATA_CATEGORIES);
@@ -52,37 +40,6 @@ const FactsSchema = z.array(
     legalOrders: z.array(z.object({ reference: z.string(), scope: z.array(Category), validFrom: z.string(), validUntil: z.string() })),
   }),
 );
-
-/**
- * Serves the facts endpoint from circulation's own source. Calls are checked by the same
- * SignatureGuard as a subgraph's /graphql (a signed POST to exactly this path), with the nonce
- * store circulation's replicas share.
- */
-export function factsRoute(source: FactsSource, secret: string, logger: Logger, nonces: NonceStore = new MemoryNonceStore()): Route {
-  const guard = new SignatureGuard({ key: audienceKey(secret, FACTS_AUDIENCE), audience: FACTS_AUDIENCE, path: FACTS_PATH, nonces, logger });
-  return async (request, res) => {
-    if (new URL(request.req.url ?? '/', 'http://localhost').pathname !== FACTS_PATH) return false;
-    const context = await guard.check(request);
-    let caller: DisclosureContext;
-    let parsed: z.infer<typeof RequestSchema>;
-    try {
-      caller = decodeContext(context);
-      parsed = RequestSchema.parse(JSON.parse(request.body.toString('utf8')));
-    } catch {
-      throw new HttpRefusal(400, 'BAD_REQUEST', 'Malformed facts request');
-    }
-    // `{ "cards": [...] }`: the holders of presented cards the caller may act for,
-    // `{ "holders": [patronId | null, ...] }` (src/privacy/context/onBehalf.ts).
-    if ('cards' in parsed) {
-      const { cards } = parsed;
-      sendJson(res, 200, { holders: isCardDirectory(source) ? await source.cardHolders(caller, cards) : cards.map(() => null) });
-      return true;
-    }
-    const subjects = parsed.subjects.map(patronId);
-    sendJson(res, 200, { facts: await source.load(caller, subjects) });
-    return true;
-  };
-}
 
 /**
  * Reads facts from circulation over HTTP, for catalog and events. Any failure throws, and the

@@ -1,11 +1,11 @@
+import type { PseudonymPeriod } from '../../config/analytics.js';
+
 /**
- * How long one analytics pseudonym lasts. A patron keeps the same key within a period and gets an
- * unlinkable one in the next (the HMAC input carries the period: src/privacy/redact/deidentify.ts),
- * so a shorter period limits how much of one person's activity a key can string together.
+ * How long one analytics pseudonym lasts is configured (`PSEUDONYM_PERIOD`, the periods in
+ * src/config/analytics.ts). A patron keeps the same key within a period and gets an unlinkable
+ * one in the next (the HMAC input carries the period: src/privacy/redact/deidentify.ts).
  */
-export const PSEUDONYM_PERIODS = ['month', 'quarter', 'year'] as const;
-/** One period length (`PSEUDONYM_PERIOD`). */
-export type PseudonymPeriod = (typeof PSEUDONYM_PERIODS)[number];
+export type { PseudonymPeriod };
 
 /**
  * The period an instant falls in, as the label that goes into the HMAC: '2026-03' (month),

@@ -1,9 +1,16 @@
-import { HttpRefusal, type RawRequest } from '../../http/serve.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { refusal } from '../../errors/httpRefusal.js';
 import type { Logger } from '../../log/logger.js';
 import type { NonceStore } from './nonceStore.js';
 import { CONTEXT_HEADER, SIGNATURE_HEADER, SIGNATURE_WINDOW_MS, verifySignature, type VerifyFailure } from './signature.js';
 
-const header = (request: RawRequest, name: string): string | undefined => {
+/** What the guard reads of a call: its request line, headers and the raw body bytes. */
+export interface SignedCall {
+  req: { method?: string | undefined; url?: string | undefined; headers: IncomingHttpHeaders };
+  body: Buffer;
+}
+
+const header = (request: SignedCall, name: string): string | undefined => {
   const value = request.req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
@@ -30,14 +37,14 @@ export class SignatureGuard {
   constructor(private readonly options: SignatureGuardOptions) {}
 
   /** Returns the verified encoded context, or throws a 401 HttpRefusal. */
-  async check(request: RawRequest, now = Date.now()): Promise<string> {
+  async check(request: SignedCall, now = Date.now()): Promise<string> {
     const result = await this.#verify(request, now);
     if (result.ok) return result.context;
     this.options.logger.warn({ audience: this.options.audience, reason: result.reason }, 'refused unsigned or tampered request');
-    throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
+    throw refusal('UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
   }
 
-  async #verify(request: RawRequest, now: number): Promise<{ ok: true; context: string } | { ok: false; reason: VerifyFailure }> {
+  async #verify(request: SignedCall, now: number): Promise<{ ok: true; context: string } | { ok: false; reason: VerifyFailure }> {
     const { req, body } = request;
     const { key, audience, path, nonces } = this.options;
     const refuse = (reason: VerifyFailure) => ({ ok: false, reason }) as const;
