@@ -6,8 +6,8 @@ import { RETENTION_ENV, retentionConfig, type RetentionConfig } from './retentio
 import type { MetricsAccess } from './metrics.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 import { useTallySecret } from './analytics.js';
-import { TRUSTED_DOCUMENTS_ENV, trustedDocumentsConfig, trustedDocumentsProblems, type TrustedDocumentsConfig } from '../gateway/trustedDocuments/config.js';
-import { TRACING_ENV, tracingConfig, type TracingConfig } from '../observability/tracingConfig.js';
+import { TRUSTED_DOCUMENTS_ENV, trustedDocumentsConfig, trustedDocumentsProblems, type TrustedDocumentsConfig } from './trustedDocuments.js';
+import { TRACING_ENV, tracingConfig, type TracingConfig } from './tracing.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';

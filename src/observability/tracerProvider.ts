@@ -1,4 +1,4 @@
-import { context, propagation, trace, type ProxyTracerProvider, type TextMapPropagator } from '@opentelemetry/api';
+import { context, propagation, trace, type ProxyTracerProvider, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -16,8 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SanitizingExporter } from './sanitizingExporter.js';
-import type { Tracing } from './tracing.js';
-import type { TracingConfig } from './tracingConfig.js';
+import type { TracingConfig } from '../config/tracing.js';
 
 /** The instrumentation scope of the spans this project makes itself. */
 const SCOPE = 'library-graph';
@@ -51,7 +50,7 @@ function propagatorOf(config: TracingConfig): TextMapPropagator {
  * `exporter` adds one (tests: an in-memory exporter) whatever the configuration says. Loaded only
  * when tracing is on (see startTracing): the SDK takes most of a second to load.
  */
-export function startTracerProvider(config: TracingConfig, options: { service: string; exporter?: SpanExporter }): Tracing | null {
+export function startTracerProvider(config: TracingConfig, options: { service: string; exporter?: SpanExporter }): { tracer: Tracer; shutdown(): Promise<void> } | null {
   const exporters: { exporter: SpanExporter; batch: boolean }[] = config.exporters.map((name) =>
     name === 'otlp'
       ? { exporter: new OTLPTraceExporter(config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {}), batch: true }

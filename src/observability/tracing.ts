@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { TracingConfig } from './tracingConfig.js';
+import type { TracingConfig } from '../config/tracing.js';
 
 /** The paths a server span may name; any other is `other`, so a caller's path never names a span. */
 const ROUTES: ReadonlySet<string> = new Set(['/graphql', '/health', '/ready', '/metrics', '/internal/facts', '/']);

@@ -2,7 +2,7 @@ import { ERRORS, type ErrorCode } from '../../errors/codes.js';
 import { HttpRefusal } from '../../http/serve.js';
 import type { Logger } from '../../log/logger.js';
 import { BoundedCache } from './boundedCache.js';
-import type { TrustedDocumentsConfig, TrustedDocumentsMode } from './config.js';
+import type { TrustedDocumentsConfig, TrustedDocumentsMode } from '../../config/trustedDocuments.js';
 import { sha256Hex, type TrustedDocuments } from './trustedDocuments.js';
 
 /** One GraphQL request as sent: a POST body, or a GET query string read into the same fields. */
