@@ -135,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
       progress.stop();
     }
     // Fold the write-ahead logs into the database files, so the data directory is compact.
-    for (const db of opened) db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    for (const db of opened) if (db.dialect === 'sqlite') db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     printReport(report);
     return 0;
   } finally {

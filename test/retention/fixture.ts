@@ -1,4 +1,4 @@
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 
@@ -7,8 +7,8 @@ export const DAY = 86_400_000;
 
 /** Empty, migrated circulation and events databases with small helpers to fill them. */
 export interface RetentionFixture {
-  circulation: Database<CirculationTables>;
-  events: Database<EventsTables>;
+  circulation: SqliteDatabase<CirculationTables>;
+  events: SqliteDatabase<EventsTables>;
   patron(id: string, options?: { readingHistory?: boolean }): Promise<void>;
   /** A loan of a fresh item, checked out 10 days before it is returned (null: still open). */
   loan(patronId: string | null, returnedAt: string | null): Promise<number>;
