@@ -11,7 +11,16 @@ import { TEST_POSTGRES_ADMIN_URL } from './database.js';
 /** The suites that run on either engine (the others read SQLite files or handles themselves). */
 export const POSTGRES_SUITES = [
   'test/domain',
-  'test/e2e',
+  // test/e2e but startCommand.test.ts, which runs `npm start` over SQLite files as a user would.
+  'test/e2e/audit.test.ts',
+  'test/e2e/batching.test.ts',
+  'test/e2e/federation.test.ts',
+  'test/e2e/insiders.test.ts',
+  'test/e2e/logs.test.ts',
+  'test/e2e/personaTable.test.ts',
+  'test/e2e/prefilter.test.ts',
+  'test/e2e/registers.test.ts',
+  'test/e2e/signedContext.test.ts',
   'test/db',
   'test/retention/purge.test.ts',
   'test/retention/onClose.test.ts',
