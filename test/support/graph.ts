@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { startGraph, type RunningGraph } from '../../src/app/graph.js';
 import { PERSONAS, type PersonaName } from '../../src/auth/personas.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
-import { createTestPostgresDatabase, dropTestPostgresDatabase, TEST_ON_POSTGRES } from './database.js';
+import { createSeededTestPostgresDatabase, createTestPostgresDatabase, dropTestPostgresDatabase, TEST_ON_POSTGRES } from './database.js';
 
 /** A GraphQL response as a client sees it. */
 export interface GraphResponse {
@@ -33,7 +33,11 @@ export interface TestGraph {
  */
 export async function startTestGraph(env: Record<string, string> = {}, logSink?: NodeJS.WritableStream): Promise<TestGraph> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'library-graph-test-'));
-  const postgresUrl = TEST_ON_POSTGRES && env.DATABASE_URL === undefined ? await createTestPostgresDatabase() : null;
+  // A copy of the demo seed when the graph would seed it (the default in tests), else an empty database.
+  const seeded = (env.SEED_ON_START ?? 'on') === 'on';
+  const postgresUrl = TEST_ON_POSTGRES && env.DATABASE_URL === undefined
+    ? await (seeded ? createSeededTestPostgresDatabase() : createTestPostgresDatabase())
+    : null;
   const config = loadConfig({
     ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
     NODE_ENV: 'test',
