@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
-import { TEST_POSTGRES_ADMIN_URL } from './database.js';
+import { seededTemplate, TEST_POSTGRES_ADMIN_URL } from './postgresTemplate.js';
 
 /** The suites that run on either engine (the others read SQLite files or handles themselves). */
 export const POSTGRES_SUITES = [
@@ -46,8 +46,15 @@ try {
 }
 
 const args = process.argv.slice(2);
+await seededTemplate();
 const result = spawnSync('npx', ['vitest', 'run', ...(args.length ? args : POSTGRES_SUITES)], {
   stdio: 'inherit',
   env: { ...process.env, TEST_DATABASE: 'postgres' },
 });
+// The seeded templates the graphs were copied from (test/support/database.ts) go with the run.
+const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
+await cleanup.connect();
+const templates = await cleanup.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE left(datname, 6) = 't_tpl_'`);
+for (const { datname } of templates.rows) await cleanup.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+await cleanup.end();
 process.exit(result.status ?? 1);
