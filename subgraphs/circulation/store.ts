@@ -48,7 +48,10 @@ export class CirculationStore {
   /** Runs `write` in a transaction; tells `afterAnonymizing` once it committed if it anonymized any row. */
   private async anonymizingTransaction<T>(write: (trx: Kysely<CirculationTables>, anonymized: (rows: number) => void) => Promise<T>): Promise<T> {
     let rows = 0;
-    const result = await serializable(this.db, (trx) => write(trx, (n) => void (rows += n)));
+    const result = await serializable(this.db, (trx) => {
+      rows = 0;
+      return write(trx, (n) => void (rows += n));
+    });
     if (rows > 0) this.afterAnonymizing();
     return result;
   }
