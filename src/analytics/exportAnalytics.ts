@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import type { Database } from '../db/open.js';
+import { sqliteOf, type Database } from '../db/open.js';
 import { patronId } from '../privacy/context/ids.js';
 import { pseudonym } from '../privacy/redact/deidentify.js';
 import { periodOf, type PseudonymPeriod } from '../privacy/redact/pseudonymPeriod.js';
@@ -65,7 +65,8 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
   const started = performance.now();
   // One read transaction over every pass: in WAL mode they all read the snapshot of its first
   // read, so a loan written while the export runs is in none of them (never written unchecked).
-  const { sqlite } = options.database;
+  // SQLite only: the export's snapshot is a transaction on the raw SQLite handle.
+  const sqlite = sqliteOf(options.database);
   sqlite.exec('BEGIN');
   try {
     return await exportInSnapshot(options, started);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import type { Database } from '../db/open.js';
+import { sqliteOf, type Database } from '../db/open.js';
 import { ageBandOfAge } from '../privacy/redact/deidentify.js';
 import { ANY, isAgeBand } from './kAnonymity.js';
 
@@ -108,7 +108,8 @@ export function* loanPages(
     WHERE l.id > ${0} AND l.id <= ${upTo} AND l.checked_out_at >= ${window.start} AND l.checked_out_at < ${window.end}
     ORDER BY l.id
     LIMIT ${pageSize}`.compile(database.db);
-  const statement = database.sqlite.prepare(query.sql).raw(true);
+  // SQLite only: a synchronous, raw-mode scan; the export reads one SQLite snapshot (exportAnalytics).
+  const statement = sqliteOf(database).prepare(query.sql).raw(true);
   const [, ...rest] = query.parameters;
   let after = 0;
   for (;;) {

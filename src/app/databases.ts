@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { openSqlite, type Database } from '../db/open.js';
+import { openDatabase, openSqlite, type Database, type SqliteDatabase } from '../db/open.js';
+import type { PostgresLocation, SubgraphName } from '../config/env.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
@@ -10,19 +11,37 @@ export interface Databases {
   catalog: Database<CatalogTables>;
   circulation: Database<CirculationTables>;
   events: Database<EventsTables>;
-  /** The disclosure audit, shared by the subgraphs (one hash chain each). */
-  audit: Database<AuditTables>;
+  /** The disclosure audit, shared by the subgraphs (one hash chain each); a SQLite file on either engine. */
+  audit: SqliteDatabase<AuditTables>;
 }
 
 /** The SQLite file of each subgraph under the data directory (or all in memory). */
 export const databaseFile = (dataDir: string, name: keyof Databases): string =>
   dataDir === ':memory:' ? ':memory:' : path.join(dataDir, `${name}.db`);
 
-/** Opens and migrates the three databases (one file each, WAL). */
-export async function openDatabases(dataDir: string): Promise<Databases> {
-  const catalog = await openSqlite<CatalogTables>(databaseFile(dataDir, 'catalog'), catalogMigrations);
-  const circulation = await openSqlite<CirculationTables>(databaseFile(dataDir, 'circulation'), circulationMigrations);
-  const events = await openSqlite<EventsTables>(databaseFile(dataDir, 'events'), eventsMigrations);
-  const audit = await openSqlite<AuditTables>(databaseFile(dataDir, 'audit'), auditMigrations);
-  return { catalog, circulation, events, audit };
+/** Where each subgraph store lives on PostgreSQL (null or absent: its SQLite file). */
+export type PostgresLocations = Partial<Record<SubgraphName, PostgresLocation | null>>;
+
+/**
+ * Opens and migrates the three subgraph stores (each a SQLite file in WAL mode, or a schema on
+ * PostgreSQL where `postgres` names one) and the audit (a SQLite file).
+ */
+export async function openDatabases(dataDir: string, postgres: PostgresLocations = {}): Promise<Databases> {
+  const where = (name: SubgraphName) => postgres[name] ?? databaseFile(dataDir, name);
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <D extends { close(): Promise<void> }>(database: Promise<D>): Promise<D> => {
+    const db = await database;
+    opened.push(db);
+    return db;
+  };
+  try {
+    const catalog = await open(openDatabase<CatalogTables>(where('catalog'), catalogMigrations));
+    const circulation = await open(openDatabase<CirculationTables>(where('circulation'), circulationMigrations));
+    const events = await open(openDatabase<EventsTables>(where('events'), eventsMigrations));
+    const audit = await open(openSqlite<AuditTables>(databaseFile(dataDir, 'audit'), auditMigrations));
+    return { catalog, circulation, events, audit };
+  } catch (error) {
+    for (const db of opened) await db.close();
+    throw error;
+  }
 }

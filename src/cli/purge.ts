@@ -15,7 +15,8 @@ import cliProgress from 'cli-progress';
 import { runCommand } from './command.js';
 import { databaseFile } from '../app/databases.js';
 import { Command, InvalidArgumentError } from 'commander';
-import { type Database, openSqlite } from '../db/open.js';
+import { type Database, openDatabase } from '../db/open.js';
+import { loadConfig } from '../config/env.js';
 import { PURGE_TABLES, type PurgeTable } from '../retention/anonymize.js';
 import { describeRule, type RetentionConfig, retentionFromEnv } from '../config/retention.js';
 import { DEFAULT_BATCH_SIZE, type PurgeProgress, type PurgeReport, purge } from '../retention/purge.js';
@@ -88,6 +89,9 @@ function progressReporter(): { report: (p: PurgeProgress) => void; stop: () => v
   };
 }
 
+/** Variables that put the purged stores on PostgreSQL (README, "PostgreSQL"). */
+const POSTGRES_ENV = ['DATABASE_URL', 'CIRCULATION_DATABASE_URL', 'EVENTS_DATABASE_URL'];
+
 function printReport(dataDir: string, retention: RetentionConfig, report: PurgeReport): void {
   const fmt = (n: number): string => n.toLocaleString('en-US');
   const { rules } = retention;
@@ -122,8 +126,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const files = { circulation: databaseFile(flags.dataDir, 'circulation'), events: databaseFile(flags.dataDir, 'events') };
-  const present = Object.values(files).filter((file) => fs.existsSync(file));
-  if (present.length === 0) {
+  // DATABASE_URL (or CIRCULATION_/EVENTS_DATABASE_URL): those stores are purged on PostgreSQL.
+  const postgres = POSTGRES_ENV.some((name) => process.env[name]) ? loadConfig().postgres : null;
+  const stores = {
+    circulation: postgres?.circulation ?? (fs.existsSync(files.circulation) ? files.circulation : null),
+    events: postgres?.events ?? (fs.existsSync(files.events) ? files.events : null),
+  };
+  if (!stores.circulation && !stores.events) {
     process.stderr.write(`purge: no circulation.db or events.db in ${flags.dataDir}; nothing to purge\n`);
     return 1;
   }
@@ -135,11 +144,9 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', interrupt);
   const progress = progressReporter();
   try {
-    const circulation = fs.existsSync(files.circulation)
-      ? await openSqlite<CirculationTables>(files.circulation, circulationMigrations)
-      : undefined;
+    const circulation = stores.circulation ? await openDatabase<CirculationTables>(stores.circulation, circulationMigrations) : undefined;
     if (circulation) opened.push(circulation as Database<unknown>);
-    const events = fs.existsSync(files.events) ? await openSqlite<EventsTables>(files.events, eventsMigrations) : undefined;
+    const events = stores.events ? await openDatabase<EventsTables>(stores.events, eventsMigrations) : undefined;
     if (events) opened.push(events as Database<unknown>);
     const report = await purge(
       { circulation: circulation?.db, events: events?.db },

@@ -60,7 +60,7 @@ const line = (r: ReleaseSummary) =>
 async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
   const config = loadConfig();
-  const databases = await openDatabases(path.resolve(flags.dataDir ?? config.dataDir));
+  const databases = await openDatabases(path.resolve(flags.dataDir ?? config.dataDir), config.postgres);
   try {
     const k = flags.k ?? config.analytics.minCellSize;
     const dp = config.analytics.dp;

@@ -14,7 +14,9 @@ import { circulationMigrations } from '../../subgraphs/circulation/migrations.js
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations } from '../../subgraphs/events/migrations.js';
 import type { EventsTables } from '../../subgraphs/events/migrations.js';
-import { type Database, openSqlite } from '../db/open.js';
+import pg from 'pg';
+import { type Database, openDatabase } from '../db/open.js';
+import { loadConfig, type Config } from '../config/env.js';
 import { DEFAULT_SEED } from '../seed/plan.js';
 import { runCommand } from './command.js';
 import { databaseFile } from '../app/databases.js';
@@ -55,6 +57,21 @@ function parseFlags(argv: string[]): Flags {
 function removeDatabases(dataDir: string): void {
   for (const name of SEEDED) {
     for (const suffix of COMPANIONS) fs.rmSync(databaseFile(dataDir, name) + suffix, { force: true });
+  }
+}
+
+const POSTGRES_ENV = ['DATABASE_URL', 'CATALOG_DATABASE_URL', 'CIRCULATION_DATABASE_URL', 'EVENTS_DATABASE_URL'];
+
+/** --reset on PostgreSQL: drops each subgraph's schema with everything in it. */
+async function dropSchemas(postgres: Config['postgres']): Promise<void> {
+  for (const location of Object.values(postgres)) {
+    if (!location) continue;
+    const pool = new pg.Pool({ connectionString: location.url, max: 1 });
+    try {
+      await pool.query(`DROP SCHEMA IF EXISTS "${location.schema}" CASCADE`);
+    } finally {
+      await pool.end();
+    }
   }
 }
 
@@ -107,21 +124,26 @@ function printReport(report: SeedReport): void {
 
 async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
-  if (flags.reset) removeDatabases(flags.dataDir);
+  // DATABASE_URL (or a per-subgraph URL) seeds those stores on PostgreSQL, as `npm start` would open them.
+  const postgres = POSTGRES_ENV.some((name) => process.env[name]) ? loadConfig().postgres : null;
+  const where = (name: (typeof SEEDED)[number]) => postgres?.[name] ?? databaseFile(flags.dataDir, name);
+  if (flags.reset) {
+    removeDatabases(flags.dataDir);
+    if (postgres) await dropSchemas(postgres);
+  }
 
   const opened: Array<Database<unknown>> = [];
   try {
-    const catalog = await openSqlite<CatalogTables>(databaseFile(flags.dataDir, 'catalog'), catalogMigrations);
+    const catalog = await openDatabase<CatalogTables>(where('catalog'), catalogMigrations);
     opened.push(catalog as Database<unknown>);
-    const circulation = await openSqlite<CirculationTables>(databaseFile(flags.dataDir, 'circulation'), circulationMigrations);
+    const circulation = await openDatabase<CirculationTables>(where('circulation'), circulationMigrations);
     opened.push(circulation as Database<unknown>);
-    const events = await openSqlite<EventsTables>(databaseFile(flags.dataDir, 'events'), eventsMigrations);
+    const events = await openDatabase<EventsTables>(where('events'), eventsMigrations);
     opened.push(events as Database<unknown>);
 
     if (await isSeeded(circulation.db)) {
-      process.stderr.write(
-        `seed: ${databaseFile(flags.dataDir, 'circulation')} is already seeded; pass --reset to delete the databases and seed again\n`,
-      );
+      const place = circulation.dialect === 'postgres' ? `schema ${circulation.schema}` : databaseFile(flags.dataDir, 'circulation');
+      process.stderr.write(`seed: ${place} is already seeded; pass --reset to delete the databases and seed again\n`);
       return 1;
     }
     const progress = progressReporter();
@@ -135,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
       progress.stop();
     }
     // Fold the write-ahead logs into the database files, so the data directory is compact.
-    for (const db of opened) db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    for (const db of opened) if (db.dialect === 'sqlite') db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     printReport(report);
     return 0;
   } finally {

@@ -15,6 +15,10 @@ export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-pr
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url();
 const onOff = z.enum(['on', 'off']);
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// (or postgresql://) connection URL' })
+  .optional();
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -27,6 +31,12 @@ const EnvSchema = z.object({
   CIRCULATION_URL: url.optional(),
   EVENTS_URL: url.optional(),
   DATA_DIR: z.string().min(1).default('data'),
+  /** One PostgreSQL database for the three subgraph stores, a schema each; unset: SQLite files in DATA_DIR. */
+  DATABASE_URL: postgresUrl,
+  /** Per-subgraph PostgreSQL database (overrides DATABASE_URL for that subgraph). */
+  CATALOG_DATABASE_URL: postgresUrl,
+  CIRCULATION_DATABASE_URL: postgresUrl,
+  EVENTS_DATABASE_URL: postgresUrl,
   SEED_ON_START: onOff.optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().min(1).default('library-graph'),
@@ -123,6 +133,12 @@ export interface Config {
   /** Subgraph URLs that override the supergraph's routing URLs. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   dataDir: string;
+  /**
+   * The subgraph stores on PostgreSQL: for each, the database URL and the schema its tables live
+   * in (the subgraph's name); null keeps that store in its SQLite file under dataDir. The audit
+   * and the signature-nonce store stay SQLite files under dataDir either way.
+   */
+  postgres: Record<SubgraphName, PostgresLocation | null>;
   seedOnStart: boolean;
   jwt: JwtConfig;
   /** Secret the gateway and subgraphs share to sign the disclosure context. */
@@ -196,10 +212,18 @@ export interface SupervisorConfig {
   resetAfterMs: number;
 }
 
+/** Where one subgraph's store lives on PostgreSQL. */
+export interface PostgresLocation {
+  url: string;
+  schema: string;
+}
+
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+const postgresLocation = (url: string | undefined, schema: SubgraphName): PostgresLocation | null => (url ? { url, schema } : null);
 
 function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
   const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
@@ -251,6 +275,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.EVENTS_URL ? { events: e.EVENTS_URL } : {}),
     },
     dataDir: path.resolve(e.DATA_DIR),
+    postgres: {
+      catalog: postgresLocation(e.CATALOG_DATABASE_URL ?? e.DATABASE_URL, 'catalog'),
+      circulation: postgresLocation(e.CIRCULATION_DATABASE_URL ?? e.DATABASE_URL, 'circulation'),
+      events: postgresLocation(e.EVENTS_DATABASE_URL ?? e.DATABASE_URL, 'events'),
+    },
     // Demo data is seeded on first start in development only, unless asked for.
     seedOnStart: (e.SEED_ON_START ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     jwt: jwtConfig(e, isDevelopmentSecret),

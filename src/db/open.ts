@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName } from './dialect.js';
 
 /** Counts the SQL statements a database runs, so tests can prove batching (N+1 stays 1). */
 export class StatementCounter {
@@ -20,14 +22,41 @@ export class StatementCounter {
   }
 }
 
-/** An open subgraph database: its Kysely handle, its statement counter and how to close it. */
-export interface Database<Tables> {
+interface OpenDatabase<Tables> {
   db: Kysely<Tables>;
   statements: StatementCounter;
-  /** The raw SQLite handle, for pragmas and maintenance that Kysely does not express. */
-  sqlite: SQLite.Database;
+  dialect: DialectName;
   close(): Promise<void>;
 }
+
+/** A store in an embedded SQLite file (or in memory). */
+export interface SqliteDatabase<Tables> extends OpenDatabase<Tables> {
+  dialect: 'sqlite';
+  /** The raw SQLite handle, for pragmas and maintenance that Kysely does not express. */
+  sqlite: SQLite.Database;
+}
+
+/** A store in one schema of a PostgreSQL database. */
+export interface PostgresDatabase<Tables> extends OpenDatabase<Tables> {
+  dialect: 'postgres';
+  /** The schema its tables live in (every connection of the pool has it as its search_path). */
+  schema: string;
+}
+
+/** An open store: its Kysely handle, its statement counter and how to close it, on either engine. */
+export type Database<Tables> = SqliteDatabase<Tables> | PostgresDatabase<Tables>;
+
+/** The raw SQLite handle of a store that must be SQLite (test fixtures, SQLite maintenance); throws otherwise. */
+export function sqliteOf<Tables>(database: Database<Tables>): SQLite.Database {
+  if (database.dialect !== 'sqlite') throw new Error(`this needs a SQLite store; ${database.dialect} has no raw SQLite handle`);
+  return database.sqlite;
+}
+
+/** Where a store lives: a `postgres://` URL (and the schema in it), or a SQLite file path (`:memory:`). */
+export type StoreLocation = string | { url: string; schema: string };
+
+/** True for a PostgreSQL connection URL (what DATABASE_URL takes). */
+export const isPostgresUrl = (value: string): boolean => /^postgres(ql)?:\/\//.test(value);
 
 /** Versioned migrations, in order: name -> migration. */
 export type Migrations = Record<string, Migration>;
@@ -44,7 +73,7 @@ class StaticMigrations implements MigrationProvider {
  * newest migration. `secure_delete` overwrites deleted rows, so purged personal data does not
  * linger in free pages of the file (policy #2).
  */
-export async function openSqlite<Tables>(file: string, migrations: Migrations): Promise<Database<Tables>> {
+export async function openSqlite<Tables>(file: string, migrations: Migrations): Promise<SqliteDatabase<Tables>> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -59,14 +88,82 @@ export async function openSqlite<Tables>(file: string, migrations: Migrations): 
       if (event.level === 'query' || event.level === 'error') statements.increment();
     },
   });
-  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations) });
+  await migrate(db, migrations, file);
+  statements.reset();
+  return { db, statements, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+/** Brings a store to its newest migration (the migration table in `schema` on PostgreSQL); closes it on failure. */
+async function migrate<Tables>(db: Kysely<Tables>, migrations: Migrations, where: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     await db.destroy();
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
-    throw new Error(`Migration ${failed?.migrationName ?? ''} of ${file} failed: ${reason}`);
+    throw new Error(`Migration ${failed?.migrationName ?? ''} of ${where} failed: ${reason}`);
   }
+}
+
+/** Connections per store's pool: each service holds one pool per store it serves. */
+const POOL_SIZE = 10;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Opens one store in `schema` of the PostgreSQL database at `url` (creating the schema if needed)
+ * and brings it to the newest migration. Every pooled connection starts with the schema as its
+ * search_path, so the same unqualified Kysely queries run on both engines. Counts and sums come
+ * back as JavaScript numbers, as they do from SQLite (every total here is far below 2^53).
+ */
+export async function openPostgres<Tables>(url: string, schema: string, migrations: Migrations): Promise<PostgresDatabase<Tables>> {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
+  const toNumber = (value: string) => Number(value);
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC ? toNumber : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, options: `-c search_path=${schema}`, types });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const statements = new StatementCounter();
+  const db = new Kysely<Tables>({
+    dialect: new PostgresDialect({ pool }),
+    log: (event) => {
+      if (event.level === 'query' || event.level === 'error') statements.increment();
+    },
+  });
+  const where = `${redactUrl(url)} schema ${schema}`;
+  try {
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    // Two processes creating the schema at once: one of them loses the race on the catalog.
+    const code = (error as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P06') {
+      await db.destroy();
+      throw new Error(`Cannot open PostgreSQL at ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+  await migrate(db, migrations, where, schema);
   statements.reset();
-  return { db, statements, sqlite, close: () => db.destroy() };
+  return { db, statements, dialect: 'postgres', schema, close: () => db.destroy() };
+}
+
+/** A connection URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** Opens a store where `location` says: PostgreSQL for a URL and schema, SQLite for a file path. */
+export async function openDatabase<Tables>(location: StoreLocation, migrations: Migrations): Promise<Database<Tables>> {
+  if (typeof location === 'string') {
+    if (isPostgresUrl(location)) throw new Error('openDatabase: a PostgreSQL URL needs a schema ({ url, schema })');
+    return openSqlite<Tables>(location, migrations);
+  }
+  return openPostgres<Tables>(location.url, location.schema, migrations);
 }

@@ -1,5 +1,22 @@
 import type SQLite from 'better-sqlite3';
 import type { Logger } from '../log/logger.js';
+import type { Database } from './open.js';
+
+/** What a store calls after a write removed personal data, and what its service closes. */
+export interface RemovalFlush {
+  request(): void;
+  close(): void;
+}
+
+/**
+ * The flush of removed rows for one store: a WAL checkpointer for SQLite. PostgreSQL keeps a
+ * removed row's old version in the table until (auto)vacuum reclaims it and in its own WAL until
+ * recycled; that is the server's to manage (README, "PostgreSQL"), so nothing is asked here.
+ */
+export function removalFlushFor<Tables>(database: Database<Tables>, options: { delayMs: number; logger?: Logger }): RemovalFlush {
+  if (database.dialect === 'sqlite') return new WalCheckpointer(database.sqlite, options);
+  return { request: () => undefined, close: () => undefined };
+}
 
 /**
  * Checkpoints one SQLite file's write-ahead log soon after a write that removed personal data

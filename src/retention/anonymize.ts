@@ -11,6 +11,7 @@ import type { RetentionRules } from '../config/retention.js';
 import { cutoff, loanCutoffs, type LoanCutoffs } from './rules.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
 import { releaseDb, tallyLinked } from '../analytics/release/tally.js';
+import { idList } from '../db/dialect.js';
 
 /** The tables the purge anonymizes. */
 export const PURGE_TABLES = ['loans', 'fines', 'holds', 'registrations'] as const;
@@ -24,8 +25,6 @@ export const noRows = (): TableCounts => ({ loans: 0, fines: 0, holds: 0, regist
 
 /** A timestamp column reduced to its UTC day (what `toDay` does in TypeScript). */
 const day = (column: string): RawBuilder<string> => sql`substr(${sql.ref(column)}, 1, 10) || 'T00:00:00.000Z'`;
-/** Ids as one bound JSON parameter, so a batch of 10,000 costs one variable, not 10,000. */
-const idList = (ids: readonly number[]): RawBuilder<unknown> => sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 const affected = (result: { numAffectedRows?: bigint }): number => Number(result.numAffectedRows ?? 0n);
 
 /**
@@ -62,7 +61,7 @@ const READER = sql`EXISTS (SELECT 1 FROM patrons p WHERE p.id = loans.patron_id 
  */
 export function keptOnlyForReadingHistory(cuts: LoanCutoffs): RawBuilder<boolean> {
   const due = dueLoan(cuts, true);
-  return due === null ? sql<boolean>`0` : sql<boolean>`(${READER} AND ${due})`;
+  return due === null ? sql<boolean>`(1 = 0)` : sql<boolean>`(${READER} AND ${due})`;
 }
 
 /** Which loans a query looks at: an id range for the purge, or the ones a transaction touched. */
@@ -76,7 +75,7 @@ export async function dueLoanIds(db: Kysely<CirculationTables>, cuts: LoanCutoff
     'after' in scope
       ? sql<{ id: number }>`SELECT id FROM loans WHERE id > ${scope.after} AND ${due} ORDER BY id LIMIT ${scope.limit}`
       : 'loanIds' in scope
-        ? sql<{ id: number }>`SELECT id FROM loans WHERE id IN ${idList(scope.loanIds)} AND ${due} ORDER BY id`
+        ? sql<{ id: number }>`SELECT id FROM loans WHERE id IN ${idList(db, scope.loanIds)} AND ${due} ORDER BY id`
         : sql<{ id: number }>`SELECT id FROM loans WHERE patron_id = ${scope.patronId} AND ${due} ORDER BY id`;
   return (await query.execute(db)).rows.map((r) => Number(r.id));
 }
@@ -91,9 +90,9 @@ export async function anonymizeLoans(db: Kysely<CirculationTables>, ids: readonl
   await tallyLinked(releaseDb(db), CIRCULATION_SCOPE, { ids });
   const loans = await sql`UPDATE loans SET patron_id = NULL, checked_out_at = ${day('checked_out_at')},
       due_at = ${day('due_at')}, returned_at = ${day('returned_at')}
-    WHERE id IN ${idList(ids)} AND patron_id IS NOT NULL`.execute(db);
+    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
   const fines = await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
-    WHERE loan_id IN ${idList(ids)} AND patron_id IS NOT NULL AND paid_at IS NOT NULL`.execute(db);
+    WHERE loan_id IN ${idList(db, ids)} AND patron_id IS NOT NULL AND paid_at IS NOT NULL`.execute(db);
   return { loans: affected(loans), fines: affected(fines) };
 }
 
@@ -118,7 +117,7 @@ export async function dueHoldIds(
   const query =
     'after' in scope
       ? sql<{ id: number }>`SELECT id FROM holds WHERE id > ${scope.after} AND ${due} ORDER BY id LIMIT ${scope.limit}`
-      : sql<{ id: number }>`SELECT id FROM holds WHERE id IN ${idList(scope.holdIds)} AND ${due} ORDER BY id`;
+      : sql<{ id: number }>`SELECT id FROM holds WHERE id IN ${idList(db, scope.holdIds)} AND ${due} ORDER BY id`;
   return (await query.execute(db)).rows.map((r) => Number(r.id));
 }
 
@@ -126,7 +125,7 @@ export async function dueHoldIds(
 export async function anonymizeHolds(db: Kysely<CirculationTables>, ids: readonly number[]): Promise<number> {
   if (ids.length === 0) return 0;
   const result = await sql`UPDATE holds SET patron_id = NULL, placed_at = ${day('placed_at')}, closed_at = ${day('closed_at')}
-    WHERE id IN ${idList(ids)} AND patron_id IS NOT NULL`.execute(db);
+    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
   return affected(result);
 }
 
@@ -156,7 +155,7 @@ export async function strayFineIds(db: Kysely<CirculationTables>, after: number,
 export async function anonymizeFines(db: Kysely<CirculationTables>, ids: readonly number[]): Promise<number> {
   if (ids.length === 0) return 0;
   const result = await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
-    WHERE id IN ${idList(ids)} AND patron_id IS NOT NULL`.execute(db);
+    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
   return affected(result);
 }
 
@@ -175,6 +174,6 @@ export async function anonymizeRegistrations(db: Kysely<EventsTables>, ids: read
   if (ids.length === 0) return 0;
   await tallyLinked(releaseDb(db), EVENTS_SCOPE, { ids });
   const result = await sql`UPDATE registrations SET patron_id = NULL, registered_at = ${day('registered_at')}
-    WHERE id IN ${idList(ids)} AND patron_id IS NOT NULL`.execute(db);
+    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
   return affected(result);
 }

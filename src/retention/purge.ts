@@ -10,6 +10,10 @@
  * a page's unused space (test/retention/unlinkable.test.ts caught one in an index page). VACUUM
  * rebuilds each file from its live rows only, and the write-ahead log is then checkpointed and
  * truncated, so the page images written before anonymization do not linger in the -wal file.
+ *
+ * On PostgreSQL each batch is a SERIALIZABLE transaction (run again on a conflict), and the
+ * cleaning is a VACUUM of the purged tables, which reclaims the dead versions the updates left;
+ * the server's own WAL and free space are its to manage (README, "PostgreSQL").
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
@@ -30,6 +34,7 @@ import {
 } from './anonymize.js';
 import type { RetentionRules } from '../config/retention.js';
 import { cutoff, loanCutoffs } from './rules.js';
+import { dialectOf, serializable } from '../db/dialect.js';
 
 /** The databases to purge; a service that runs alone purges only its own. */
 export interface PurgeTargets {
@@ -146,11 +151,29 @@ function passes(targets: PurgeTargets, rules: RetentionRules, now: Date): Pass[]
   return list;
 }
 
+/** A dry run's batch result, thrown to roll its PostgreSQL transaction back. */
+class RolledBack<T> {
+  constructor(readonly result: T) {}
+}
+
 /**
  * Runs `work` in one write transaction on one connection. BEGIN IMMEDIATE takes the write lock
- * before reading, so another process committing in between cannot invalidate the batch's read.
+ * before reading, so another process committing in between cannot invalidate the batch's read;
+ * on PostgreSQL, SERIALIZABLE gives the same (a batch that lost a race runs again).
  */
 async function batchTransaction<T>(db: Kysely<unknown>, rollback: boolean, work: (trx: Kysely<unknown>) => Promise<T>): Promise<T> {
+  if (dialectOf(db) === 'postgres') {
+    try {
+      return await serializable(db, async (trx) => {
+        const result = await work(trx);
+        if (rollback) throw new RolledBack(result);
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof RolledBack) return error.result as T;
+      throw error;
+    }
+  }
   return db.connection().execute(async (conn) => {
     await sql`BEGIN IMMEDIATE`.execute(conn);
     try {
@@ -169,6 +192,7 @@ async function batchTransaction<T>(db: Kysely<unknown>, rollback: boolean, work:
  * when a reader kept part of it (the next checkpoint finishes the job).
  */
 export async function checkpoint(db: Kysely<unknown>): Promise<boolean> {
+  if (dialectOf(db) !== 'sqlite') return true;
   const result = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
   return Number(result.rows[0]?.busy ?? 0) === 0;
 }
@@ -185,7 +209,7 @@ export async function purge(targets: PurgeTargets, options: PurgeOptions): Promi
   let interrupted = false;
   const databases = [targets.circulation, targets.events].filter((db): db is NonNullable<typeof db> => db !== undefined) as Kysely<unknown>[];
   // Overwrite deleted content with zeros on these connections, whoever opened them.
-  for (const db of databases) await sql`PRAGMA secure_delete = ON`.execute(db);
+  for (const db of databases) if (dialectOf(db) === 'sqlite') await sql`PRAGMA secure_delete = ON`.execute(db);
 
   run: for (const pass of passes(targets, options.rules, now)) {
     const end = await pass.end(pass.db);
@@ -213,7 +237,12 @@ export async function purge(targets: PurgeTargets, options: PurgeOptions): Promi
 
   const seconds = (performance.now() - started) / 1000;
   const vacuumed = !dryRun && !interrupted && (options.vacuum ?? true);
-  if (vacuumed) for (const db of databases) await sql`VACUUM`.execute(db);
+  if (vacuumed) {
+    for (const db of databases) if (dialectOf(db) === 'sqlite') await sql`VACUUM`.execute(db);
+    for (const pass of passes(targets, options.rules, now)) {
+      if (dialectOf(pass.db) === 'postgres') await sql`VACUUM ${sql.table(pass.table)}`.execute(pass.db);
+    }
+  }
   let checkpointed = true;
   if (!dryRun) for (const db of databases) checkpointed = (await checkpoint(db)) && checkpointed;
   const vacuumSeconds = (performance.now() - started) / 1000 - seconds;

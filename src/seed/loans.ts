@@ -9,6 +9,7 @@ import { ageBandOfAge } from '../privacy/redact/deidentify.js';
 import { toDay } from '../retention/rules.js';
 import { Tally, releaseDb } from '../analytics/release/tally.js';
 import { sql } from 'kysely';
+import { dialectOf } from '../db/dialect.js';
 import { KEY_SEPARATOR } from '../analytics/release/tables.js';
 import { FORMATS } from './formats.js';
 
@@ -152,8 +153,9 @@ export async function seedLoans(
   // Tally rows wait for 250,000 (about 40 MB) before they are written: see Tally.
   const tally = new Tally('circulation', 250_000);
   // The tally's primary key takes random digests: a page cache that holds it keeps inserts off the disk.
-  const { rows: [cache] } = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(ctx.db.circulation);
-  await sql`PRAGMA cache_size = -262144`.execute(ctx.db.circulation);
+  const sqlite = dialectOf(ctx.db.circulation) === 'sqlite';
+  const cache = sqlite ? (await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(ctx.db.circulation)).rows[0] : undefined;
+  if (sqlite) await sql`PRAGMA cache_size = -262144`.execute(ctx.db.circulation);
   const written = await writeInChunks(
     loans(),
     (chunk) =>
@@ -169,7 +171,7 @@ export async function seedLoans(
     (done) => ctx.progress('loans', Math.min(done, target), target),
   );
   await ctx.db.circulation.transaction().execute((trx) => tally.flush(releaseDb(trx)));
-  await sql.raw(`PRAGMA cache_size = ${Math.trunc(Number(cache?.cache_size ?? -2000))}`).execute(ctx.db.circulation);
+  if (sqlite) await sql.raw(`PRAGMA cache_size = ${Math.trunc(Number(cache?.cache_size ?? -2000))}`).execute(ctx.db.circulation);
   ctx.count('circulation.loans', written);
   return written;
 }

@@ -1,3 +1,4 @@
+import { serializable } from '../../src/db/dialect.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Kysely } from 'kysely';
@@ -187,7 +188,7 @@ export class CardLogin {
   private async reserveAttempt(all: readonly Counter[], known: string | null): Promise<boolean> {
     const now = this.now();
     const nowIso = now.toISOString();
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       const keys = [...all.map((c) => c.key), ...(known ? [known] : [])];
       const rows = new Map((await trx.selectFrom('card_login_attempts').selectAll().where('card_key', 'in', keys).execute()).map((r) => [r.card_key, r]));
       const knownRow = known ? rows.get(known) : undefined;
@@ -222,7 +223,7 @@ export class CardLogin {
     const now = this.now();
     const nowIso = now.toISOString();
     const lockedUntil = new Date(now.getTime() + LOCKOUT_MS).toISOString();
-    await this.db.transaction().execute(async (trx) => {
+    await serializable(this.db, async (trx) => {
       for (const { key, maxFailures } of counters) {
         await trx
           .updateTable('card_login_attempts')
@@ -253,7 +254,7 @@ export class CardLogin {
   private async recordSuccess(card: Counter, shared: readonly Counter[], known: string | null): Promise<void> {
     const keys = shared.map((c) => c.key);
     const nowIso = this.now().toISOString();
-    await this.db.transaction().execute(async (trx) => {
+    await serializable(this.db, async (trx) => {
       await trx.deleteFrom('card_login_attempts').where('card_key', '=', card.key).execute();
       if (known) {
         await trx

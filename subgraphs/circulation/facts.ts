@@ -1,3 +1,4 @@
+import { serializable } from '../../src/db/dialect.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../src/log/logger.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
@@ -45,7 +46,7 @@ export class RegisterFacts implements FactsSource, CardDirectory {
   async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
     const principal = caller.principal ?? 'anonymous';
     const now = this.limit.now();
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       const row = await trx.selectFrom('on_behalf_refusals').selectAll().where('principal', '=', principal).executeTakeFirst();
       const current = row && Date.parse(row.window_start) + this.limit.windowMs > now.getTime() ? row : null;
       if (current && current.refusals >= this.limit.refusals) return cards.map(() => null);

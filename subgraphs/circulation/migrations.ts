@@ -1,4 +1,5 @@
 import { sql, type Generated, type Kysely } from 'kysely';
+import { dialectOf, identityKey } from '../../src/db/dialect.js';
 import type { Migrations } from '../../src/db/open.js';
 import { createReleaseTables, unlinkTally, type ReleaseTables } from '../../src/analytics/release/tables.js';
 
@@ -31,7 +32,7 @@ export const circulationMigrations: Migrations = {
       await db.schema.createIndex('items_work').on('items').column('work_id').execute();
       await db.schema
         .createTable('loans')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'integer', identityKey(db))
         .addColumn('item_id', 'text', (c) => c.notNull())
         .addColumn('patron_id', 'text')
         .addColumn('branch_id', 'text', (c) => c.notNull())
@@ -44,7 +45,7 @@ export const circulationMigrations: Migrations = {
       await db.schema.createIndex('loans_item').on('loans').columns(['item_id', 'returned_at']).execute();
       await db.schema
         .createTable('holds')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'integer', identityKey(db))
         .addColumn('work_id', 'text', (c) => c.notNull())
         .addColumn('patron_id', 'text')
         .addColumn('pickup_branch_id', 'text', (c) => c.notNull())
@@ -57,7 +58,7 @@ export const circulationMigrations: Migrations = {
       await db.schema.createIndex('holds_patron').on('holds').column('patron_id').execute();
       await db.schema
         .createTable('fines')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'integer', identityKey(db))
         .addColumn('patron_id', 'text', (c) => c.notNull())
         .addColumn('loan_id', 'integer')
         .addColumn('amount_cents', 'integer', (c) => c.notNull())
@@ -69,7 +70,7 @@ export const circulationMigrations: Migrations = {
       // The registers behind the statute's exceptions (b), (c) and (d).
       await db.schema
         .createTable('consents')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'integer', identityKey(db))
         .addColumn('patron_id', 'text', (c) => c.notNull())
         .addColumn('grantee', 'text', (c) => c.notNull())
         .addColumn('scope', 'text', (c) => c.notNull())
@@ -82,7 +83,7 @@ export const circulationMigrations: Migrations = {
       await db.schema.createIndex('consents_patron').on('consents').columns(['patron_id', 'grantee']).execute();
       await db.schema
         .createTable('legal_orders')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'integer', identityKey(db))
         .addColumn('reference', 'text', (c) => c.notNull().unique())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('authority', 'text', (c) => c.notNull())
@@ -99,7 +100,7 @@ export const circulationMigrations: Migrations = {
         .execute();
       await db.schema
         .createTable('guardianships')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'integer', identityKey(db))
         .addColumn('guardian_id', 'text', (c) => c.notNull())
         .addColumn('minor_id', 'text', (c) => c.notNull())
         .addColumn('evidence_ref', 'text', (c) => c.notNull())
@@ -135,6 +136,11 @@ export const circulationMigrations: Migrations = {
   // fines, and whether any is unpaid, through an index instead of a scan.
   '0004_retention': {
     async up(db: Kysely<unknown>) {
+      if (dialectOf(db) === 'postgres') {
+        await db.schema.alterTable('fines').alterColumn('patron_id', (c) => c.dropNotNull()).execute();
+        await db.schema.createIndex('fines_loan').on('fines').columns(['loan_id', 'paid_at']).execute();
+        return;
+      }
       await sql`CREATE TABLE fines_0004 (
         id integer PRIMARY KEY AUTOINCREMENT,
         patron_id text,

@@ -1,3 +1,4 @@
+import { isUniqueViolation, serializable } from '../../src/db/dialect.js';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { graphError } from '../../src/errors/codes.js';
@@ -164,12 +165,6 @@ const OrderId = z.object({ orderId: z.string({ error: 'is required' }).regex(/^\
 
 const ConsentId = z.object({ consentId: z.string({ error: 'is required' }).regex(/^\d{1,15}$/, 'is not a consent id').transform(Number) });
 
-/** True for SQLite's unique / primary key violations (better-sqlite3 names them in `code`). */
-const isUniqueViolation = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-};
-
 /** The custodian's writes to the registers; every multi-row write is one transaction. */
 export class Registers {
   constructor(
@@ -181,7 +176,7 @@ export class Registers {
   /** Records a patron's written consent to `grantee`, refusing a second active one over the same dates. */
   async recordConsent(input: unknown): Promise<ConsentRecord> {
     const data = parseInput(validity(ConsentInput, this.now), input);
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       if (!(await this.patronExists(trx, data.patronId))) throw badInput('patronId: no such patron');
       const overlapping = await trx
         .selectFrom('consents')
@@ -216,7 +211,7 @@ export class Registers {
   /** Revokes a consent from now on; revoking one twice is refused. */
   async revokeConsent(consentId: unknown): Promise<ConsentRecord> {
     const { consentId: idNumber } = parseInput(ConsentId, { consentId });
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       const existing = await trx.selectFrom('consents').select(['id', 'revoked_at']).where('id', '=', idNumber).executeTakeFirst();
       if (!existing) throw badInput('consentId: no such consent');
       if (existing.revoked_at !== null) throw badInput('consentId: this consent is already revoked');
@@ -358,24 +353,29 @@ export class Registers {
    */
   private async act<T>(work: (trx: Transaction<CirculationTables>, audit: RegisterTrail) => Promise<T>): Promise<T> {
     let written: DisclosureEntry[] = [];
-    try {
-      return await this.db.transaction().execute((trx) =>
-        work(trx, (entries) => {
-          this.trail?.(entries);
-          written = entries;
-        }),
-      );
-    } catch (error) {
+    // Every attempt that rolled back (the last, or one PostgreSQL runs again) undoes its own records.
+    const undo = () => {
       if (written.length > 0) {
         const at = this.now().toISOString();
         try {
           this.trail?.(written.map((e) => ({ ...e, at, fields: e.fields.map((f) => `${f}.undone`) })));
         } catch {
-          // The audit is down: nothing more can be recorded; the act's error below says it failed.
+          // The audit is down: nothing more can be recorded; the act's error says it failed.
         }
       }
-      throw error;
-    }
+      written = [];
+    };
+    return serializable(
+      this.db,
+      (trx) => {
+        written = [];
+        return work(trx, (entries) => {
+          this.trail?.(entries);
+          written = entries;
+        });
+      },
+      undo,
+    );
   }
 
   /** Links a guardian to a minor: both exist and differ, the minor is under 18, the guardian is not. */
@@ -384,7 +384,7 @@ export class Registers {
     if (data.guardianId === data.minorId) throw badInput('minorId: must be a different patron from guardianId');
     const today = this.now().toISOString().slice(0, 10);
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await serializable(this.db, async (trx) => {
         const rows = await trx.selectFrom('patrons').select(['id', 'birth_date']).where('id', 'in', [data.guardianId, data.minorId]).execute();
         const birth = new Map(rows.map((r) => [r.id, r.birth_date]));
         const guardianBirth = birth.get(data.guardianId);

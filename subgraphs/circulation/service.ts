@@ -5,7 +5,7 @@ import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/subgraph/factsRoute.js';
 import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
-import { WalCheckpointer } from '../../src/db/walCheckpoint.js';
+import { removalFlushFor } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
@@ -26,7 +26,7 @@ export function createCirculationService(
   options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null; nonces?: NonceStore },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
   // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
-  const checkpoints = new WalCheckpointer(database.sqlite, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
+  const checkpoints = removalFlushFor(database, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
   const store = new CirculationStore(database.db, undefined, options.config.retention.rules, () => checkpoints.request());
   // The legal-order register's acts (registered, approved) go to the audit's `registers` chain.
   const audit = options.audit;

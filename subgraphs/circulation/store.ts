@@ -1,3 +1,4 @@
+import { serializable } from '../../src/db/dialect.js';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { byKey, groupBy } from '../../src/db/batch.js';
 import { graphError } from '../../src/errors/codes.js';
@@ -48,7 +49,10 @@ export class CirculationStore {
   /** Runs `write` in a transaction; tells `afterAnonymizing` once it committed if it anonymized any row. */
   private async anonymizingTransaction<T>(write: (trx: Kysely<CirculationTables>, anonymized: (rows: number) => void) => Promise<T>): Promise<T> {
     let rows = 0;
-    const result = await this.db.transaction().execute((trx) => write(trx, (n) => void (rows += n)));
+    const result = await serializable(this.db, (trx) => {
+      rows = 0;
+      return write(trx, (n) => void (rows += n));
+    });
     if (rows > 0) this.afterAnonymizing();
     return result;
   }
@@ -280,7 +284,7 @@ export class CirculationStore {
 
   /** Renews a loan from today, within the limit and only if no one else waits for the work. */
   async renewLoan(loanId: number, onlyFor: string | null): Promise<LoanRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('id', '=', loanId).executeTakeFirst();
       if (!loan || (onlyFor !== null && loan.patron_id !== onlyFor)) throw badInput('No such loan on your account.');
       const item = await trx.selectFrom('items').select(['work_id', 'format']).where('id', '=', loan.item_id).executeTakeFirstOrThrow();
@@ -303,7 +307,7 @@ export class CirculationStore {
   }
 
   async placeHold(workId: string, patronId: string, pickupBranchId: string): Promise<HoldRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       const copy = await trx.selectFrom('items').select('id').where('work_id', '=', workId).executeTakeFirst();
       if (!copy) throw graphError('NOT_FOUND', `No circulating copy of work ${workId}.`);
       const branch = await trx.selectFrom('items').select('id').where('branch_id', '=', pickupBranchId).executeTakeFirst();

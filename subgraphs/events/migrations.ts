@@ -1,4 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
+import { identityKey } from '../../src/db/dialect.js';
 import type { Migrations } from '../../src/db/open.js';
 import { createReleaseTables, unlinkTally, type ReleaseTables } from '../../src/analytics/release/tables.js';
 
@@ -19,7 +20,7 @@ export const eventsMigrations: Migrations = {
       await db.schema.createIndex('events_start').on('events').column('starts_at').execute();
       await db.schema
         .createTable('registrations')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'integer', identityKey(db))
         .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
         .addColumn('patron_id', 'text')
         .addColumn('registered_at', 'text', (c) => c.notNull())

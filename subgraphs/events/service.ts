@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
-import { WalCheckpointer } from '../../src/db/walCheckpoint.js';
+import { removalFlushFor } from '../../src/db/walCheckpoint.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
 import { isCardDirectory, NO_CARDS } from '../../src/privacy/context/onBehalf.js';
@@ -19,7 +19,7 @@ export function createEventsService(
   options: { config: Config; facts: FactsSource; logger?: Logger },
 ): SubgraphService<EventsContext> {
   // A cancelled registration is deleted; the WAL's older pages with it go within the delay.
-  const checkpoints = new WalCheckpointer(database.sqlite, { delayMs: options.config.walCheckpointDelayMs, ...(options.logger ? { logger: options.logger } : {}) });
+  const checkpoints = removalFlushFor(database, { delayMs: options.config.walCheckpointDelayMs, ...(options.logger ? { logger: options.logger } : {}) });
   const store = new EventsStore(database.db, undefined, () => checkpoints.request());
   // On-behalf registration resolves cards through circulation; a source that cannot refuses all.
   const cards = isCardDirectory(options.facts) ? options.facts : NO_CARDS;

@@ -1,3 +1,4 @@
+import { serializable } from '../../src/db/dialect.js';
 import type { Kysely, Selectable } from 'kysely';
 import { byKey, groupBy } from '../../src/db/batch.js';
 import { graphError } from '../../src/errors/codes.js';
@@ -56,7 +57,7 @@ export class EventsStore {
 
   /** Takes a seat: the event must be upcoming, have room, and not already have this patron. */
   async register(eventId: string, patronId: string): Promise<RegistrationRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       const event = await trx.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
       if (!event) throw graphError('NOT_FOUND', `No event ${eventId}.`);
       const now = this.now().toISOString();
@@ -80,7 +81,7 @@ export class EventsStore {
 
   /** Gives a seat back; `onlyFor` restricts a patron to their own registrations. */
   async cancel(registrationId: number, onlyFor: string | null): Promise<RegistrationRow> {
-    return this.db.transaction().execute(async (trx) => {
+    return serializable(this.db, async (trx) => {
       const row = await trx.selectFrom('registrations').selectAll().select(SUBJECT).where('id', '=', registrationId).executeTakeFirst();
       if (!row || (onlyFor !== null && row.patron_id !== onlyFor)) throw badInput('No such registration of yours.');
       await trx.deleteFrom('registrations').where('id', '=', registrationId).execute();

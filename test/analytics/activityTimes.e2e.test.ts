@@ -5,6 +5,7 @@
  * registration's time. A time of day other than midnight is allowed only where the persona holds
  * an exception for that row's patron; everywhere else the time must be cut to its day.
  */
+import { sqliteOf } from '../../src/db/open.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_NAMES, PERSONAS, type PersonaName } from '../../src/auth/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
@@ -18,11 +19,11 @@ let onLoan: string[] = [];
 
 beforeAll(async () => {
   t = await startTestGraph();
-  const c = t.graph.databases!.circulation.sqlite;
+  const c = sqliteOf(t.graph.databases!.circulation);
   for (const r of c.prepare('SELECT id, patron_id FROM loans').all() as { id: number; patron_id: string | null }[]) owner.loan.set(String(r.id), r.patron_id);
   for (const r of c.prepare('SELECT id, patron_id FROM holds').all() as { id: number; patron_id: string | null }[]) owner.hold.set(String(r.id), r.patron_id);
   for (const r of c.prepare('SELECT item_id, patron_id FROM loans WHERE returned_at IS NULL').all() as { item_id: string; patron_id: string | null }[]) owner.item.set(r.item_id, r.patron_id);
-  const e = t.graph.databases!.events.sqlite;
+  const e = sqliteOf(t.graph.databases!.events);
   for (const r of e.prepare('SELECT id, patron_id FROM registrations').all() as { id: number; patron_id: string | null }[]) owner.registration.set(String(r.id), r.patron_id);
   guardianOf = new Map();
   for (const g of c.prepare('SELECT guardian_id, minor_id FROM guardianships').all() as { guardian_id: string; minor_id: string }[]) {

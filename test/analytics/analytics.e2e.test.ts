@@ -4,6 +4,7 @@
  * analytics operations over `loans`, `circulationStats` and `eventStats` in which no seeded
  * patron's id, name, email, phone or card number ever appears. PROPERTY_RUNS sets the count.
  */
+import { sqliteOf } from '../../src/db/open.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonaName } from '../../src/auth/personas.js';
@@ -163,19 +164,19 @@ describe('circulation statistics come from releases of closed months only', () =
     const answers = async () => Promise.all(GROUP_BYS.map(async (g) => JSON.stringify((await t.query('analytics', statsQuery(year(), g))).data)));
     const before = await answers();
     const db = t.graph.databases!.circulation;
-    const item = db.sqlite
+    const item = sqliteOf(db)
       .prepare(`SELECT id FROM items i WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.item_id = i.id AND l.returned_at IS NULL)
         AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_id = i.id AND h.status = 'READY') ORDER BY id DESC LIMIT 1`)
       .get() as { id: string };
-    const patron = db.sqlite.prepare(`SELECT id FROM patrons ORDER BY id DESC LIMIT 1`).get() as { id: string };
-    const card = db.sqlite.prepare('SELECT card_number FROM patrons WHERE id = ?').get(patron.id) as { card_number: string };
+    const patron = sqliteOf(db).prepare(`SELECT id FROM patrons ORDER BY id DESC LIMIT 1`).get() as { id: string };
+    const card = sqliteOf(db).prepare('SELECT card_number FROM patrons WHERE id = ?').get(patron.id) as { card_number: string };
     const loan = await t.query('circulation-staff', 'mutation($i: ID!, $c: String!) { checkout(itemId: $i, cardNumber: $c) { id } }', { i: item.id, c: card.card_number });
     expect(codes(loan)).toEqual([]);
     expect(await answers()).toEqual(before);
   });
 
   it('history survives retention: released months count the borrowers of loans anonymized since', async () => {
-    const db = t.graph.databases!.circulation.sqlite;
+    const db = sqliteOf(t.graph.databases!.circulation);
     const res = await t.query('analytics', statsQuery(year(), ['MONTH']));
     const stats = res.data!.circulationStats as Stats;
     let survived = 0;
@@ -189,7 +190,7 @@ describe('circulation statistics come from releases of closed months only', () =
   });
 
   it('a release never changes: the database refuses edits', () => {
-    const db = t.graph.databases!.circulation.sqlite;
+    const db = sqliteOf(t.graph.databases!.circulation);
     expect(() => db.prepare('UPDATE stats_release_cells SET c0 = c0 + 1').run()).toThrow(/immutable/);
     expect(() => db.prepare('DELETE FROM stats_releases').run()).toThrow(/immutable/);
   });

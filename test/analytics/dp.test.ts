@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { boundContributions, discreteLaplace, marginOfError95, noisyMonth, type TalliedRow } from '../../src/analytics/release/dp.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import type { Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { releaseMonth } from '../../src/analytics/release/releaseMonth.js';
 import { answerFromReleases } from '../../src/analytics/release/answer.js';
 import { CIRCULATION_SCOPE } from '../../src/analytics/release/scopes.js';
@@ -55,7 +56,7 @@ describe('a noisy month', () => {
 describe('a DP release through answers', () => {
   let database: Database<CirculationTables>;
   beforeEach(async () => {
-    database = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+    database = await openTestStore<CirculationTables>('circulation', circulationMigrations);
     await database.db.insertInto('items').values({ id: 'it_1', work_id: 'w', format: 'BOOK', branch_id: 'br_01' }).execute();
     for (let p = 0; p < 30; p++) {
       await database.db.insertInto('loans').values({

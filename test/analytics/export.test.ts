@@ -5,6 +5,7 @@
  * recorded, no identifier of any patron is in the file, and CSV and NDJSON carry the same rows.
  * Then the recoding alone (src/analytics/kAnonymity.ts) over random group counts.
  */
+import { sqliteOf } from '../../src/db/open.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,7 +187,7 @@ describe('loans from before borrower attributes were recorded (migration 0003)',
     const legacy = path.join(dir, 'legacy');
     fs.mkdirSync(legacy);
     // A copy of the seed whose loans never recorded their borrower's attributes.
-    databases.circulation.sqlite.prepare('VACUUM INTO ?').run(path.join(legacy, 'circulation.db'));
+    sqliteOf(databases.circulation).prepare('VACUUM INTO ?').run(path.join(legacy, 'circulation.db'));
     const copy = await openDatabases(legacy);
     try {
       await copy.circulation.db.updateTable('loans').set({ patron_age_band: null, patron_home_branch_id: null }).execute();

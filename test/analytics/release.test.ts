@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { anonymizeLoans } from '../../src/retention/anonymize.js';
 import { releaseClosedMonths, releaseMonth } from '../../src/analytics/release/releaseMonth.js';
 import { answerFromReleases } from '../../src/analytics/release/answer.js';
@@ -15,7 +15,7 @@ import { monthRange } from '../../src/analytics/monthRange.js';
 
 const K = 5;
 const NOW = new Date('2026-12-10T12:00:00Z');
-let database: Database<CirculationTables>;
+let database: SqliteDatabase<CirculationTables>;
 
 /** `people` patrons (aged 25-44, home br_01) each borrow `each` books at br_01 on 2026-10-(1..). */
 async function lend(people: number, each: number, month = '2026-10', prefix = 'p') {

@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import type { Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { releaseMonth } from '../../src/analytics/release/releaseMonth.js';
 import { CIRCULATION_SCOPE } from '../../src/analytics/release/scopes.js';
 import { releaseDb } from '../../src/analytics/release/tally.js';
@@ -25,7 +26,7 @@ async function lend(branch: string, people: number, prefix: string) {
 }
 
 beforeEach(async () => {
-  database = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+  database = await openTestStore<CirculationTables>('circulation', circulationMigrations);
   await database.db.insertInto('items').values({ id: 'it_1', work_id: 'w_1', format: 'BOOK', branch_id: 'br_01' }).execute();
 });
 afterEach(async () => database.close());

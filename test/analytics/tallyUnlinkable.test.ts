@@ -7,13 +7,13 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { anonymizeLoans } from '../../src/retention/anonymize.js';
 import { releaseClosedMonths } from '../../src/analytics/release/releaseMonth.js';
 import { CIRCULATION_SCOPE } from '../../src/analytics/release/scopes.js';
 import { releaseDb, tallyRows } from '../../src/analytics/release/tally.js';
 
-let database: Database<CirculationTables>;
+let database: SqliteDatabase<CirculationTables>;
 beforeEach(async () => {
   database = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
   await database.db.insertInto('items').values({ id: 'it_1', work_id: 'w_1', format: 'BOOK', branch_id: 'br_01' }).execute();

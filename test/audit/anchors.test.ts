@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Anchorer, checkAnchors, FileAnchorSink, readAnchors, startAnchoring } from '../../src/privacy/audit/anchor.js';
 import { AuditStore } from '../../src/privacy/audit/auditStore.js';
@@ -21,7 +21,7 @@ import { DEV_JWT_SECRET } from '../../src/config/env.js';
 const KEY = `${DEV_JWT_SECRET}:audit-checkpoints`;
 let dir: string;
 let anchorFile: string;
-let db: Database<AuditTables>;
+let db: SqliteDatabase<AuditTables>;
 let store: AuditStore;
 let anchorer: Anchorer;
 

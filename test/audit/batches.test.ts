@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
 import { batchEncoder, GENESIS, recordHash, type DisclosureEntry } from '../../src/privacy/audit/record.js';
@@ -15,7 +15,7 @@ import { batchEncoder, GENESIS, recordHash, type DisclosureEntry } from '../../s
  */
 const KEY = 'k'.repeat(40);
 let dir: string;
-let db: Database<AuditTables>;
+let db: SqliteDatabase<AuditTables>;
 let store: AuditStore;
 
 beforeEach(async () => {

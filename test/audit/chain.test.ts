@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
 import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../../src/subgraph/service.js';
 /** The audit's tamper evidence: each kind of tampering is named at the record where it starts. */
 const KEY = 'k'.repeat(40);
 let dir: string;
-let db: Database<AuditTables>;
+let db: SqliteDatabase<AuditTables>;
 let store: AuditStore;
 
 const entry = (n: number, at = `2026-11-${String(1 + (n % 27)).padStart(2, '0')}T10:00:00.000Z`): DisclosureEntry => ({

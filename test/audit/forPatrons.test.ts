@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
 import type { DisclosureEntry, StoredRecord } from '../../src/privacy/audit/record.js';
 
 /** A patron's own log is read newest first in pages, filtered as it goes, and stops at the page limit. */
 let dir: string;
-let db: Database<AuditTables>;
+let db: SqliteDatabase<AuditTables>;
 let store: AuditStore;
 
 const entry = (n: number, patronId = 'pat_1'): DisclosureEntry => ({

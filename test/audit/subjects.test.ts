@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
 import { AuditStore, type AuditCursor } from '../../src/privacy/audit/auditStore.js';
 import { AuditWriter } from '../../src/privacy/audit/auditWriter.js';
 import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
@@ -18,7 +18,7 @@ import { createLogger } from '../../src/log/logger.js';
  */
 const KEY = 'k'.repeat(40);
 let dir: string;
-let db: Database<AuditTables>;
+let db: SqliteDatabase<AuditTables>;
 let store: AuditStore;
 
 beforeEach(async () => {

@@ -3,7 +3,8 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { hashPin, verifyPin } from '../../src/auth/pin.js';
 import { loadConfig } from '../../src/config/env.js';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import type { Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { createTokenIssuer, type TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import {
   CARD_LOGIN_REFUSED,
@@ -47,7 +48,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  db = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+  db = await openTestStore<CirculationTables>('circulation', circulationMigrations);
   clock = new Date('2026-06-15T12:00:00Z');
   login = new CardLogin(db.db, { issuer, secret: 'a-test-secret-of-at-least-32-characters!', now: () => clock });
   await db.db.insertInto('patrons').values([patron('pat_minor', CARD, pinHash), patron('pat_nopin', NO_PIN_CARD, null)]).execute();
@@ -157,7 +158,7 @@ describe('authenticateWithCard', () => {
       [login.cardKey(CARD), login.cardKey('29019999999999'), login.pinKey('0000'), login.clientKey(CLIENT)].sort(),
     );
     for (const row of rows) expect(row.card_key).toMatch(/^(pin:|client:)?[0-9a-f]{64}$/);
-    const dump = JSON.stringify(db.sqlite.prepare('SELECT * FROM card_login_attempts').all());
+    const dump = JSON.stringify(await db.db.selectFrom('card_login_attempts').selectAll().execute());
     expect(dump).not.toContain(CARD);
     expect(dump).not.toContain(CLIENT);
     // Not a plain hash anyone could recompute for all 10,000 PINs.

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import type { Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { CirculationStore } from '../../subgraphs/circulation/store.js';
 import { FINE_CAP_CENTS, RENEWAL_LIMIT, dueDate, overdueFineCents } from '../../subgraphs/circulation/lending.js';
@@ -15,7 +16,7 @@ const patron = (id: string) => ({
 });
 
 beforeEach(async () => {
-  db = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+  db = await openTestStore<CirculationTables>('circulation', circulationMigrations);
   clock = new Date('2026-11-02T10:00:00Z');
   store = new CirculationStore(db.db, () => clock);
   await db.db.insertInto('patrons').values([patron('ann'), patron('bob'), patron('cy')]).execute();

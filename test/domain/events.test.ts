@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import type { Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 import { EventsStore } from '../../subgraphs/events/store.js';
 
@@ -8,7 +9,7 @@ let store: EventsStore;
 const now = new Date('2026-11-02T10:00:00Z');
 
 beforeEach(async () => {
-  db = await openSqlite<EventsTables>(':memory:', eventsMigrations);
+  db = await openTestStore<EventsTables>('events', eventsMigrations);
   store = new EventsStore(db.db, () => now);
   await db.db.insertInto('events').values([
     { id: 'ev_small', title: 'Story time', description: 'd', branch_id: 'br_01', starts_at: '2026-11-10T10:00:00.000Z', ends_at: '2026-11-10T11:00:00.000Z', capacity: 2 },

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { normalizeCardNumber } from '../../src/privacy/context/cardNumber.js';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import type { Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId } from '../../src/privacy/context/ids.js';
 import { actingForCard, ON_BEHALF_REFUSED } from '../../src/privacy/context/onBehalf.js';
@@ -15,7 +16,7 @@ let db: Database<CirculationTables>;
 let cards: RegisterFacts;
 
 beforeAll(async () => {
-  db = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+  db = await openTestStore<CirculationTables>('circulation', circulationMigrations);
   cards = new RegisterFacts(db.db);
   await db.db.insertInto('patrons').values(['ann', 'bob'].map((id) => ({
     id, card_number: `2901-${id}`, name: id, email: null, phone: null, address: null, birth_date: '1990-01-01', home_branch_id: 'br_01',

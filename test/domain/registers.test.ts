@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type Database } from '../../src/db/open.js';
+import { sql } from 'kysely';
+import { type Database, sqliteOf } from '../../src/db/open.js';
+import { openTestStore, TEST_ON_POSTGRES } from '../support/database.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { Registers } from '../../subgraphs/circulation/registers.js';
 import { RegisterFacts } from '../../subgraphs/circulation/facts.js';
@@ -18,7 +20,7 @@ const patron = (id: string, birth_date = '1990-01-01') => ({
 });
 
 beforeEach(async () => {
-  db = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+  db = await openTestStore<CirculationTables>('circulation', circulationMigrations);
   clock = new Date('2026-06-15T12:00:00Z');
   registers = new Registers(db.db, () => clock);
   await db.db.insertInto('patrons').values([
@@ -164,8 +166,14 @@ describe('registerLegalOrder', () => {
 
   it('rolls the order back when writing its patrons fails midway', async () => {
     // A trigger makes the patron rows fail after the order row is in: the transaction must undo both.
-    db.sqlite.exec(`CREATE TRIGGER fail_patrons BEFORE INSERT ON legal_order_patrons WHEN NEW.patron_id = 'bob'
-      BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    if (db.dialect === 'postgres') {
+      await sql`CREATE FUNCTION fail_patrons() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.patron_id = 'bob' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$`.execute(db.db);
+      await sql`CREATE TRIGGER fail_patrons BEFORE INSERT ON legal_order_patrons FOR EACH ROW EXECUTE FUNCTION fail_patrons()`.execute(db.db);
+    } else {
+      sqliteOf(db).exec(`CREATE TRIGGER fail_patrons BEFORE INSERT ON legal_order_patrons WHEN NEW.patron_id = 'bob'
+        BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    }
     await expect(registers.registerLegalOrder(order(), first)).rejects.toThrow('disk full');
     expect(await db.db.selectFrom('legal_orders').select('id').execute()).toEqual([]);
     expect(await db.db.selectFrom('legal_order_patrons').select('order_id').execute()).toEqual([]);
@@ -180,9 +188,19 @@ describe('registerLegalOrder', () => {
 
   it('turns a unique violation that slips past the check (two custodians racing) into the same refusal', async () => {
     // The pre-check sees no order; a trigger plays the other custodian, inserting the same reference first.
-    db.sqlite.exec(`CREATE TRIGGER racing_custodian BEFORE INSERT ON legal_orders BEGIN
-      INSERT INTO legal_orders (reference, kind, authority, scope, valid_from, valid_until, created_at)
-      VALUES (NEW.reference, NEW.kind, NEW.authority, NEW.scope, NEW.valid_from, NEW.valid_until, NEW.created_at); END`);
+    if (db.dialect === 'postgres') {
+      await sql`CREATE FUNCTION racing_custodian() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF pg_trigger_depth() = 1 THEN
+          INSERT INTO legal_orders (reference, kind, authority, scope, valid_from, valid_until, created_at)
+          VALUES (NEW.reference, NEW.kind, NEW.authority, NEW.scope, NEW.valid_from, NEW.valid_until, NEW.created_at);
+        END IF;
+        RETURN NEW; END $$`.execute(db.db);
+      await sql`CREATE TRIGGER racing_custodian BEFORE INSERT ON legal_orders FOR EACH ROW EXECUTE FUNCTION racing_custodian()`.execute(db.db);
+    } else {
+      sqliteOf(db).exec(`CREATE TRIGGER racing_custodian BEFORE INSERT ON legal_orders BEGIN
+        INSERT INTO legal_orders (reference, kind, authority, scope, valid_from, valid_until, created_at)
+        VALUES (NEW.reference, NEW.kind, NEW.authority, NEW.scope, NEW.valid_from, NEW.valid_until, NEW.created_at); END`);
+    }
     await expect(registers.registerLegalOrder(order(), first)).rejects.toMatchObject(badInput(/^reference: an order with this reference is already registered$/));
     expect(await db.db.selectFrom('legal_order_patrons').select('patron_id').execute()).toEqual([]);
   });
@@ -275,7 +293,8 @@ describe('approveLegalOrder: two people for a legal order', () => {
     expect(trail.map((e) => [e.principal, e.fields])).toEqual([['custodian:one', ['LegalOrder.confirmed']], ['custodian:two', ['LegalOrder.approved']]]);
   });
 
-  it('an act whose transaction fails to commit after the trail was written gets a compensating record', async () => {
+  // SQLite only: the sabotage writes on the transaction's own connection through the raw handle.
+  it.skipIf(TEST_ON_POSTGRES)('an act whose transaction fails to commit after the trail was written gets a compensating record', async () => {
     const trail: DisclosureEntry[] = [];
     let sabotage = true;
     const audited = new Registers(db.db, () => clock, (entries) => {
@@ -283,8 +302,8 @@ describe('approveLegalOrder: two people for a legal order', () => {
       if (!sabotage) return;
       sabotage = false;
       // A row that breaks a deferred constraint: the transaction's COMMIT fails, after the trail.
-      db.sqlite.pragma('defer_foreign_keys = ON');
-      db.sqlite.prepare("insert into legal_order_patrons (order_id, patron_id) values (9999, 'ann')").run();
+      sqliteOf(db).pragma('defer_foreign_keys = ON');
+      sqliteOf(db).prepare("insert into legal_order_patrons (order_id, patron_id) values (9999, 'ann')").run();
     });
     await expect(audited.registerLegalOrder(order(), first)).rejects.toThrow(/FOREIGN KEY/);
     expect(await db.db.selectFrom('legal_orders').select('reference').execute()).toEqual([]);

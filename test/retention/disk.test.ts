@@ -1,3 +1,4 @@
+import { sqliteOf } from '../../src/db/open.js';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -31,14 +32,14 @@ describe('a raw read of the file after the purge', () => {
     // a few ids behind. The purge's VACUUM is what makes it hold.)
     // Patrons of upcoming events, registered in between, stay: their rows keep the pages live.
     const f = await retentionFixture(dir);
-    const insertEvent = f.events.sqlite.prepare(`INSERT INTO events VALUES (?, 'Talk', 'A talk.', 'br_01', ?, ?, 5000)`);
+    const insertEvent = sqliteOf(f.events).prepare(`INSERT INTO events VALUES (?, 'Talk', 'A talk.', 'br_01', ?, ?, 5000)`);
     for (let e = 0; e < 20; e++) {
       const ends = Date.now() + (e % 2 === 0 ? -1 : 1) * (e + 1) * DAY;
       insertEvent.run(`ev_${e}`, new Date(ends - 3_600_000).toISOString(), new Date(ends).toISOString());
     }
-    const insertSeat = f.events.sqlite.prepare(`INSERT INTO registrations (event_id, patron_id, registered_at, attended) VALUES (?, ?, '2026-01-02T13:14:15.000Z', 0)`);
+    const insertSeat = sqliteOf(f.events).prepare(`INSERT INTO registrations (event_id, patron_id, registered_at, attended) VALUES (?, ?, '2026-01-02T13:14:15.000Z', 0)`);
     const past: string[] = [];
-    f.events.sqlite.transaction(() => {
+    sqliteOf(f.events).transaction(() => {
       for (let i = 0; i < 6_000; i++) {
         const id = `pat_${crypto.randomBytes(6).toString('hex')}`;
         const event = crypto.randomInt(20);
@@ -62,7 +63,7 @@ describe('npm run purge, killed mid-run', () => {
     const f = await retentionFixture(dir);
     await f.patron('pat_ann');
     // Returned loans 1..LOANS, each with its own item; every tenth with a paid fine.
-    f.circulation.sqlite.exec(`
+    sqliteOf(f.circulation).exec(`
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${LOANS})
       INSERT INTO loans (id, item_id, patron_id, branch_id, checked_out_at, due_at, returned_at, renewals, patron_age_band, patron_home_branch_id)
       SELECT i, 'it_' || i, 'pat_ann', 'br_01', '2026-01-01T10:11:12.000Z', '2026-01-22T10:11:12.000Z', '2026-01-20T09:08:07.000Z', 0, '25-44', 'br_02' FROM n;

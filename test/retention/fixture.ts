@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { openSqlite, type Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 
@@ -17,15 +19,20 @@ export interface RetentionFixture {
   /** An event ending at `endsAt` with one registration of `patronId`; returns the registration id. */
   registration(patronId: string, endsAt: string): Promise<number>;
   /** Raw rows of a table, by id. */
-  rows(table: 'loans' | 'fines' | 'holds' | 'patrons'): Record<string, unknown>[];
-  registrations(): Record<string, unknown>[];
+  rows(table: 'loans' | 'fines' | 'holds' | 'patrons'): Promise<Record<string, unknown>[]>;
+  registrations(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
-/** Opens the fixture; `dir` gives file databases there instead of memory. */
+/**
+ * Opens the fixture: fresh test stores (in memory, or on PostgreSQL with TEST_DATABASE=postgres);
+ * `dir` gives SQLite files there instead, for the tests that read the files themselves.
+ */
 export async function retentionFixture(dir?: string): Promise<RetentionFixture> {
-  const circulation = await openSqlite<CirculationTables>(dir ? `${dir}/circulation.db` : ':memory:', circulationMigrations);
-  const events = await openSqlite<EventsTables>(dir ? `${dir}/events.db` : ':memory:', eventsMigrations);
+  const circulation = dir
+    ? await openSqlite<CirculationTables>(`${dir}/circulation.db`, circulationMigrations)
+    : await openTestStore<CirculationTables>('circulation', circulationMigrations);
+  const events = dir ? await openSqlite<EventsTables>(`${dir}/events.db`, eventsMigrations) : await openTestStore<EventsTables>('events', eventsMigrations);
   let items = 0;
   let eventCount = 0;
   const c = circulation.db;
@@ -77,8 +84,8 @@ export async function retentionFixture(dir?: string): Promise<RetentionFixture> 
       }).returning('id').executeTakeFirstOrThrow();
       return row.id;
     },
-    rows: (table) => circulation.sqlite.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<string, unknown>[],
-    registrations: () => events.sqlite.prepare('SELECT * FROM registrations ORDER BY id').all() as Record<string, unknown>[],
+    rows: async (table) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} ORDER BY id`.execute(c)).rows,
+    registrations: async () => (await sql<Record<string, unknown>>`SELECT * FROM registrations ORDER BY id`.execute(events.db)).rows,
     async close() {
       await circulation.close();
       await events.close();

@@ -10,7 +10,7 @@ let f: RetentionFixture;
 let clock: Date;
 const store = (rules: Partial<RetentionRules> = {}) =>
   new CirculationStore(f.circulation.db, () => clock, { ...DEFAULT_RETENTION_RULES, ...rules });
-const loanOf = (itemId: string) => f.rows('loans').find((r) => r.item_id === itemId)!;
+const loanOf = async (itemId: string) => (await f.rows('loans')).find((r) => r.item_id === itemId)!;
 
 beforeEach(async () => {
   f = await retentionFixture();
@@ -31,18 +31,18 @@ describe('returnItem', () => {
     clock = new Date(clock.getTime() + 3 * DAY);
     const returned = await store().returnItem('book-1');
     expect(returned).toMatchObject({ patron_id: null, patronId: null, returned_at: '2026-11-05T00:00:00.000Z' });
-    expect(loanOf('book-1')).toMatchObject({ patron_id: null, checked_out_at: '2026-11-02T00:00:00.000Z', patron_age_band: '25-44', patron_home_branch_id: 'br_02' });
+    expect(await loanOf('book-1')).toMatchObject({ patron_id: null, checked_out_at: '2026-11-02T00:00:00.000Z', patron_age_band: '25-44', patron_home_branch_id: 'br_02' });
   });
 
   it('an overdue return keeps the link while its fine is unpaid; paid, the purge removes both', async () => {
     await store().checkout('book-1', 'pat_ann');
     clock = new Date(clock.getTime() + 25 * DAY);
     expect((await store().returnItem('book-1')).patronId).toBe('pat_ann');
-    expect(f.rows('fines')).toMatchObject([{ patron_id: 'pat_ann', paid_at: null }]);
-    f.circulation.sqlite.prepare('UPDATE fines SET paid_at = ?').run(clock.toISOString());
+    expect((await f.rows('fines'))).toMatchObject([{ patron_id: 'pat_ann', paid_at: null }]);
+    await f.circulation.db.updateTable('fines').set({ paid_at: clock.toISOString() }).execute();
     await purge({ circulation: f.circulation.db }, { rules: DEFAULT_RETENTION_RULES, now: clock });
-    expect(loanOf('book-1').patron_id).toBeNull();
-    expect(f.rows('fines')).toMatchObject([{ patron_id: null, amount_cents: 100 }]);
+    expect((await loanOf('book-1')).patron_id).toBeNull();
+    expect((await f.rows('fines'))).toMatchObject([{ patron_id: null, amount_cents: 100 }]);
   });
 
   it('a grace period keeps the link until it has passed', async () => {
@@ -51,9 +51,9 @@ describe('returnItem', () => {
     expect((await store(rules).returnItem('book-1')).patronId).toBe('pat_ann');
     const later = (days: number) => new Date(clock.getTime() + days * DAY);
     await purge({ circulation: f.circulation.db }, { rules: { ...DEFAULT_RETENTION_RULES, ...rules }, now: later(13) });
-    expect(loanOf('book-1').patron_id).toBe('pat_ann');
+    expect((await loanOf('book-1')).patron_id).toBe('pat_ann');
     await purge({ circulation: f.circulation.db }, { rules: { ...DEFAULT_RETENTION_RULES, ...rules }, now: later(14) });
-    expect(loanOf('book-1').patron_id).toBeNull();
+    expect((await loanOf('book-1')).patron_id).toBeNull();
   });
 
   it('never: the link stays', async () => {
@@ -64,7 +64,7 @@ describe('returnItem', () => {
   it("a reading-history patron's loan is kept for their own view, and shown to no other read", async () => {
     const loan = await store().checkout('book-1', 'pat_reader');
     expect((await store().returnItem('book-1')).patronId).toBeNull();
-    expect(loanOf('book-1').patron_id).toBe('pat_reader');
+    expect((await loanOf('book-1')).patron_id).toBe('pat_reader');
     expect((await store().readingHistories(['pat_reader']))[0]).toMatchObject([{ id: loan.id, patronId: 'pat_reader' }]);
     expect(await store().loansByIds([loan.id])).toMatchObject([{ id: loan.id, patron_id: null, patronId: null }]);
     expect(await store().listLoans({ status: 'RETURNED', first: 10, after: null })).toMatchObject([{ id: loan.id, patronId: null }]);
@@ -76,7 +76,7 @@ describe('returnItem', () => {
     const fined = await store().returnItem('book-1');
     expect(fined.patronId).toBe('pat_reader');
     expect((await store().finesByPatrons(['pat_reader']))[0]).toMatchObject([{ loan_id: fined.id, paid_at: null }]);
-    f.circulation.sqlite.prepare('UPDATE fines SET paid_at = ?').run(clock.toISOString());
+    await f.circulation.db.updateTable('fines').set({ paid_at: clock.toISOString() }).execute();
     expect((await store().finesByPatrons(['pat_reader']))[0]).toMatchObject([{ loan_id: null, amount_cents: 100 }]);
     expect((await store().loansByIds([fined.id]))[0]?.patronId).toBeNull();
     // Under a grace period the same loan is still kept for operations, so it shows.
@@ -118,11 +118,11 @@ describe('setReadingHistory', () => {
     await store().returnItem('book-1');
     clock = new Date(clock.getTime() + 40 * DAY);
     await store().returnItem('book-2'); // overdue: fined, unpaid
-    return f.rows('loans').map((r) => r.id as number);
+    return (await f.rows('loans')).map((r) => r.id as number);
   }
 
   it('off by default; turning it on keeps the next returns', async () => {
-    expect(f.rows('patrons').find((p) => p.id === 'pat_ann')?.reading_history).toBe(0);
+    expect((await f.rows('patrons')).find((p) => p.id === 'pat_ann')?.reading_history).toBe(0);
     expect(await store().setReadingHistory('pat_ann', true)).toEqual({ enabled: true, loansAnonymized: 0 });
     await history('pat_ann');
     expect((await store().readingHistories(['pat_ann']))[0]).toHaveLength(2);
@@ -130,9 +130,9 @@ describe('setReadingHistory', () => {
 
   it('turning it off anonymizes the returned loans at once, except one with an unpaid fine', async () => {
     await history('pat_reader');
-    expect(f.rows('loans').map((r) => r.patron_id)).toEqual(['pat_reader', 'pat_reader']);
+    expect((await f.rows('loans')).map((r) => r.patron_id)).toEqual(['pat_reader', 'pat_reader']);
     expect(await store().setReadingHistory('pat_reader', false)).toEqual({ enabled: false, loansAnonymized: 1 });
-    expect(f.rows('loans').map((r) => r.patron_id)).toEqual([null, 'pat_reader']);
+    expect((await f.rows('loans')).map((r) => r.patron_id)).toEqual([null, 'pat_reader']);
     expect((await store().readingHistories(['pat_reader']))[0]).toEqual([]);
   });
 

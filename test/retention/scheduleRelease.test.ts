@@ -2,6 +2,7 @@
  * The purge schedule releases closed months of statistics before each purge; a release that fails
  * must not stop retention: the purge still unlinks what is due, and the failure is logged.
  */
+import { sql } from 'kysely';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startPurgeSchedule } from '../../src/retention/schedule.js';
@@ -19,7 +20,7 @@ afterEach(() => f.close());
 it('a release that throws is logged, and the purge runs anyway', async () => {
   const id = await f.loan('pat_ann', new Date(Date.now() - 400 * DAY).toISOString());
   // The release of the loan's (closed) month fails when it writes its cells; the purge never touches them.
-  f.circulation.sqlite.exec('DROP TABLE stats_release_cells');
+  await sql`DROP TABLE stats_release_cells`.execute(f.circulation.db);
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -35,11 +36,11 @@ it('a release that throws is logged, and the purge runs anyway', async () => {
   try {
     const report = await schedule.runNow();
     expect(report).not.toBeNull();
-    expect(f.rows('loans').find((r) => r.id === id)?.patron_id).toBeNull();
+    expect((await f.rows('loans')).find((r) => r.id === id)?.patron_id).toBeNull();
     expect(lines.some((l) => l.msg === 'statistics release failed')).toBe(true);
     // The month stays unreleased, and its loan, unlinked by the purge, was tallied first.
-    expect(f.circulation.sqlite.prepare('SELECT count(*) AS n FROM stats_releases').get()).toEqual({ n: 0 });
-    expect(f.circulation.sqlite.prepare('SELECT count(*) AS n FROM stats_tally').get()).toEqual({ n: 1 });
+    expect(await f.circulation.db.selectFrom('stats_releases').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()).toEqual({ n: 0 });
+    expect(await f.circulation.db.selectFrom('stats_tally').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()).toEqual({ n: 1 });
   } finally {
     await schedule.stop();
   }

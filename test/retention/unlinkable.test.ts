@@ -1,3 +1,4 @@
+import { sqliteOf } from '../../src/db/open.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -39,11 +40,11 @@ beforeAll(async () => {
   sink.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   t = await startTestGraph({ RETENTION_CLOSED_LOANS: '30d', RETENTION_HOLDS: '30d', LOG_LEVEL: 'info' }, sink);
   const db = t.graph.databases!;
-  const item = db.circulation.sqlite
+  const item = sqliteOf(db.circulation)
     .prepare(`SELECT id, work_id FROM items i WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.item_id = i.id AND l.returned_at IS NULL)
       AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_id = i.id AND h.status = 'READY') ORDER BY id LIMIT 1`)
     .get() as { id: string; work_id: string };
-  const event = db.events.sqlite
+  const event = sqliteOf(db.events)
     .prepare(`SELECT e.id FROM events e WHERE e.starts_at > ? AND e.capacity > (SELECT count(*) FROM registrations r WHERE r.event_id = e.id)
       ORDER BY e.starts_at LIMIT 1`)
     .get(new Date(Date.now() + DAY).toISOString()) as { id: string };
@@ -61,7 +62,7 @@ beforeAll(async () => {
   ok(await t.query('circulation-staff', 'mutation($h: ID!) { cancelHold(holdId: $h) { id } }', { h: rita.holdId }));
   const seat = ok(await t.query('events-staff', 'mutation($e: ID!, $c: String) { registerForEvent(eventId: $e, cardNumber: $c) { id } }', { e: event.id, c: card }));
   rita.registrationId = (seat.registerForEvent as { id: string }).id;
-  patronReturnedLoans = (db.circulation.sqlite.prepare('SELECT id FROM loans WHERE patron_id = ? AND returned_at IS NOT NULL').all(patron.id) as { id: number }[]).map((r) => String(r.id));
+  patronReturnedLoans = (sqliteOf(db.circulation).prepare('SELECT id FROM loans WHERE patron_id = ? AND returned_at IS NOT NULL').all(patron.id) as { id: number }[]).map((r) => String(r.id));
 });
 afterAll(() => t?.stop());
 
@@ -170,7 +171,7 @@ describe('after the purge, no persona can link an anonymized record to its patro
     // Analytics see loan ids as keyed digests per checkout period (subgraphs/circulation/analyticsLoan.ts).
     const idOf = (id: string) => {
       if (caller.persona !== 'analytics') return id;
-      const row = t.graph.databases!.circulation.sqlite.prepare('SELECT checked_out_at FROM loans WHERE id = ?').get(Number(id)) as { checked_out_at: string };
+      const row = sqliteOf(t.graph.databases!.circulation).prepare('SELECT checked_out_at FROM loans WHERE id = ?').get(Number(id)) as { checked_out_at: string };
       return analyticsLoanId(Number(id), row.checked_out_at, t.config.analytics.pseudonymKey, t.config.analytics.pseudonymPeriod);
     };
     const goneIds = gone.loans.map(idOf);
@@ -221,6 +222,6 @@ describe('the in-process schedule', () => {
 
 /** The patron persona's late, fined loan: its fine is unpaid, so it keeps its link. */
 function finedLoanId(): string {
-  const row = t.graph.databases!.circulation.sqlite.prepare('SELECT loan_id FROM fines WHERE patron_id = ? AND paid_at IS NULL').get(patron.id) as { loan_id: number };
+  const row = sqliteOf(t.graph.databases!.circulation).prepare('SELECT loan_id FROM fines WHERE patron_id = ? AND paid_at IS NULL').get(patron.id) as { loan_id: number };
   return String(row.loan_id);
 }

@@ -3,6 +3,7 @@
  * (TRUNCATE) within the configured delay, and a byte scan of circulation.db, its -wal and -shm
  * finds no trace of the loan's former link to its borrower, in live or freed pages.
  */
+import { sqliteOf } from '../../src/db/open.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +43,7 @@ describe('after a return anonymizes a loan', () => {
       'mutation { registerPatron(input: { name: "Wren Okafor", birthDate: "1990-04-02", homeBranchId: "br_01", pin: "4821" }) { id cardNumber } }',
     );
     const patronId = registerPatron.id;
-    const circulation = t.graph.databases!.circulation.sqlite;
+    const circulation = sqliteOf(t.graph.databases!.circulation);
     const itemId = (circulation.prepare(`SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM loans WHERE returned_at IS NULL)
       AND id NOT IN (SELECT item_id FROM holds WHERE item_id IS NOT NULL AND status = 'READY') ORDER BY id DESC LIMIT 1`).get() as { id: string }).id;
     const { checkout } = await staff<{ checkout: { id: string } }>(`mutation { checkout(itemId: "${itemId}", cardNumber: "${registerPatron.cardNumber}") { id } }`);

@@ -2,6 +2,7 @@
  * What leaves the write-ahead log soon: a cancelled event registration (events had no checkpointer)
  * and a released month's tally. Until a checkpoint, the WAL keeps the pages as they were before.
  */
+import { sqliteOf } from '../../src/db/open.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,9 +30,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('a cancelled registration is checkpointed out of the WAL within the delay', async () => {
   const id = await f.registration('pat_ann', '2030-01-01T12:00:00.000Z');
-  const checkpoints = new WalCheckpointer(f.events.sqlite, { delayMs: 50 });
+  const checkpoints = new WalCheckpointer(sqliteOf(f.events), { delayMs: 50 });
   const store = new EventsStore(f.events.db, undefined, () => checkpoints.request());
-  f.events.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  sqliteOf(f.events).pragma('wal_checkpoint(TRUNCATE)');
   await store.cancel(id, 'pat_ann');
   expect(walSize('events.db')).toBeGreaterThan(0);
   await sleep(200);
@@ -42,7 +43,7 @@ it('a cancelled registration is checkpointed out of the WAL within the delay', a
 it("a month's release leaves no page of its tally in the WAL", async () => {
   for (let p = 0; p < 6; p++) await f.patron(`pat_${p}`);
   for (let p = 0; p < 6; p++) await f.loan(`pat_${p}`, '2026-10-20T10:00:00.000Z');
-  f.circulation.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  sqliteOf(f.circulation).pragma('wal_checkpoint(TRUNCATE)');
   await releaseMonth(releaseDb(f.circulation.db), CIRCULATION_SCOPE, '2026-10', { k: 5, now: new Date('2026-12-10T00:00:00Z') });
   expect(walSize('circulation.db')).toBe(0);
 });

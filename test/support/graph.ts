@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { startGraph, type RunningGraph, type StartOptions } from '../../src/app/graph.js';
 import { PERSONAS, type PersonaName } from '../../src/auth/personas.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
+import { createSeededTestPostgresDatabase, createTestPostgresDatabase, dropTestPostgresDatabase, TEST_ON_POSTGRES } from './database.js';
 
 /** A GraphQL response as a client sees it. */
 export interface GraphResponse {
@@ -26,10 +27,19 @@ export interface TestGraph {
   stop(): Promise<void>;
 }
 
-/** Starts the whole graph (3 subgraphs + gateway) on free ports with demo data seeded. */
+/**
+ * Starts the whole graph (3 subgraphs + gateway) on free ports with demo data seeded. With
+ * TEST_DATABASE=postgres the subgraph stores are in a PostgreSQL database of this graph's own.
+ */
 export async function startTestGraph(env: Record<string, string> = {}, logSink?: NodeJS.WritableStream, options: StartOptions = {}): Promise<TestGraph> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'library-graph-test-'));
+  // A copy of the demo seed when the graph would seed it (the default in tests), else an empty database.
+  const seeded = (env.SEED_ON_START ?? 'on') === 'on';
+  const postgresUrl = TEST_ON_POSTGRES && env.DATABASE_URL === undefined
+    ? await (seeded ? createSeededTestPostgresDatabase() : createTestPostgresDatabase())
+    : null;
   const config = loadConfig({
+    ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     GATEWAY_PORT: '0',
@@ -40,7 +50,13 @@ export async function startTestGraph(env: Record<string, string> = {}, logSink?:
     ...env,
   });
   const logger = createLogger('test', config.logLevel, logSink);
-  const graph = await startGraph(config, logger, undefined, options);
+  let graph: RunningGraph;
+  try {
+    graph = await startGraph(config, logger, undefined, options);
+  } catch (error) {
+    if (postgresUrl) await dropTestPostgresDatabase(postgresUrl);
+    throw error;
+  }
   await graph.released;
   const gatewayUrl = graph.urls.gateway!;
   const tokens = new Map<PersonaName, string>();
@@ -66,6 +82,7 @@ export async function startTestGraph(env: Record<string, string> = {}, logSink?:
     },
     async stop() {
       await graph.stop();
+      if (postgresUrl) await dropTestPostgresDatabase(postgresUrl);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

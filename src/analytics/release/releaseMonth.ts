@@ -4,6 +4,7 @@ import { CIRCULATION_SCOPE, EVENTS_SCOPE, type ReleaseScope } from './scopes.js'
 import { destroyTally, readTally, tallyLinked } from './tally.js';
 import { noisyMonth, type DpParameters, type NoisyCell } from './dp.js';
 import { KEY_SEPARATOR, type ReleaseTables } from './tables.js';
+import { dialectOf } from '../../db/dialect.js';
 
 /** What a release run needs to know. */
 export interface ReleaseOptions {
@@ -121,7 +122,7 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
   });
   // The destroyed tally's pages are still in the WAL until it is checkpointed: checkpoint now (a
   // reader in another process may keep part of it; the next checkpoint, the purge's, finishes).
-  if (summary.created) await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+  if (summary.created && dialectOf(db) === 'sqlite') await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
   return summary;
 }
 

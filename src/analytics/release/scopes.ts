@@ -67,7 +67,7 @@ export const CIRCULATION_SCOPE: ReleaseScope = {
       'month' in filter
         ? sql`l.checked_out_at >= ${monthBounds(filter.month).start} AND l.checked_out_at < ${monthBounds(filter.month).end}`
         : filter.ids.length === 0
-          ? sql`0`
+          ? sql`1 = 0`
           : sql`l.id IN (${ids(filter.ids)})`;
     const { rows } = await sql<{ id: number; month: string; b: string; f: string; a: string; h: string; p: string }>`
       SELECT l.id AS id, substr(l.checked_out_at, 1, 7) AS month, l.branch_id AS b, coalesce(i.format, '') AS f,
@@ -109,7 +109,7 @@ export const EVENTS_SCOPE: ReleaseScope = {
       'month' in filter
         ? sql`e.starts_at >= ${monthBounds(filter.month).start} AND e.starts_at < ${monthBounds(filter.month).end}`
         : filter.ids.length === 0
-          ? sql`0`
+          ? sql`1 = 0`
           : sql`r.id IN (${ids(filter.ids)})`;
     const { rows } = await sql<{ id: number; month: string; b: string; p: string }>`
       SELECT r.id AS id, substr(e.starts_at, 1, 7) AS month, e.branch_id AS b, r.patron_id AS p

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { dialectOf } from '../../db/dialect.js';
 
 /**
  * The tables of statistics releases, the same in the circulation and events databases (each
@@ -62,25 +63,28 @@ export const KEY_SEPARATOR = '\u001f';
  * more (fail closed: fewer people, more suppression).
  */
 export async function unlinkTally(db: Kysely<unknown>): Promise<void> {
-  await sql`PRAGMA secure_delete = ON`.execute(db);
+  const sqlite = dialectOf(db) === 'sqlite';
+  if (sqlite) await sql`PRAGMA secure_delete = ON`.execute(db);
   await sql`DELETE FROM stats_tally`.execute(db);
   await sql`DELETE FROM stats_tally_keys`.execute(db);
   await db.schema.dropTable('stats_tally').execute();
   await db.schema.dropTable('stats_tally_keys').execute();
-  await db.schema
+  const tally = db.schema
     .createTable('stats_tally')
     .addColumn('month', 'text', (c) => c.notNull())
     .addColumn('row', 'text', (c) => c.notNull())
     .addColumn('cell', 'text', (c) => c.notNull())
     .addColumn('digest', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('stats_tally_pk', ['month', 'row'])
-    .modifyEnd(sql`WITHOUT ROWID`)
-    .execute();
+    .addPrimaryKeyConstraint('stats_tally_pk', ['month', 'row']);
+  // PostgreSQL has no clustered tables: its heap keeps the order rows were written in (README, "PostgreSQL").
+  await (sqlite ? tally.modifyEnd(sql`WITHOUT ROWID`) : tally).execute();
   await db.schema.createTable('stats_tallied').addColumn('row_id', 'integer', (c) => c.primaryKey()).execute();
 }
 
 /** Creates the release tables (a migration step of each subgraph that releases statistics). */
 export async function createReleaseTables(db: Kysely<unknown>): Promise<void> {
+  // SQLite's REAL is 8 bytes; PostgreSQL's is 4, so there the same column is double precision.
+  const real = dialectOf(db) === 'postgres' ? 'double precision' : 'real';
   await db.schema
     .createTable('stats_tally_keys')
     .addColumn('month', 'text', (c) => c.primaryKey())
@@ -102,7 +106,7 @@ export async function createReleaseTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('mode', 'text', (c) => c.notNull())
     .addColumn('k', 'integer')
-    .addColumn('epsilon', 'real')
+    .addColumn('epsilon', real)
     .addColumn('contribution', 'integer')
     .addColumn('released_at', 'text', (c) => c.notNull())
     .addColumn('reason', 'text', (c) => c.notNull())
@@ -117,12 +121,23 @@ export async function createReleaseTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('c1', 'integer')
     .addColumn('people', 'integer')
     .addColumn('suppressed', 'integer', (c) => c.notNull())
-    .addColumn('moe0', 'real')
-    .addColumn('moe1', 'real')
-    .addColumn('moe_people', 'real')
+    .addColumn('moe0', real)
+    .addColumn('moe1', real)
+    .addColumn('moe_people', real)
     .addPrimaryKeyConstraint('stats_release_cells_pk', ['release_id', 'grouping', 'key'])
     .execute();
   // A release never changes: a correction is a new version, so the database refuses edits.
+  if (dialectOf(db) === 'postgres') {
+    await sql`CREATE FUNCTION stats_release_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'statistics releases are immutable'; END $$`.execute(db);
+    for (const table of ['stats_releases', 'stats_release_cells']) {
+      await sql`CREATE TRIGGER ${sql.raw(`${table}_no_change`)} BEFORE UPDATE OR DELETE ON ${sql.raw(table)}
+        FOR EACH ROW EXECUTE FUNCTION stats_release_immutable()`.execute(db);
+      await sql`CREATE TRIGGER ${sql.raw(`${table}_no_truncate`)} BEFORE TRUNCATE ON ${sql.raw(table)}
+        FOR EACH STATEMENT EXECUTE FUNCTION stats_release_immutable()`.execute(db);
+    }
+    return;
+  }
   for (const table of ['stats_releases', 'stats_release_cells']) {
     for (const op of ['UPDATE', 'DELETE']) {
       await sql`CREATE TRIGGER ${sql.raw(`${table}_no_${op.toLowerCase()}`)} BEFORE ${sql.raw(op)} ON ${sql.raw(table)}

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { tallyMonthKey } from './tallyKey.js';
 import { sql, type Kysely } from 'kysely';
+import { dialectOf } from '../../db/dialect.js';
 import type { LinkedRow, ReleaseScope, RowFilter } from './scopes.js';
 import type { ReleaseTables } from './tables.js';
 
@@ -97,6 +98,6 @@ export async function readTally(db: Kysely<ReleaseTables>, month: string): Promi
 
 /** Destroys `month`'s digests (inside the release's transaction; the caller checkpoints the WAL after). */
 export async function destroyTally(db: Kysely<ReleaseTables>, month: string): Promise<void> {
-  await sql`PRAGMA secure_delete = ON`.execute(db);
+  if (dialectOf(db) === 'sqlite') await sql`PRAGMA secure_delete = ON`.execute(db);
   await db.deleteFrom('stats_tally').where('month', '=', month).execute();
 }

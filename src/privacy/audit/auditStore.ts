@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import type { Database } from '../../db/open.js';
+import type { SqliteDatabase } from '../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
 import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
@@ -76,7 +76,7 @@ export class AuditStore {
   readonly #index: SubjectIndex;
 
   constructor(
-    database: Database<AuditTables>,
+    database: SqliteDatabase<AuditTables>,
     private readonly key: string,
     options: { /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number } = {},
   ) {
