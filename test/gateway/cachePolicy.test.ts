@@ -41,6 +41,22 @@ describe('operations over public data only are cacheable, for their shortest max
   });
 });
 
+describe('hostile shapes', () => {
+  it('fragments that spread each other twice are walked once each, not 2^40 times', () => {
+    const levels = 40;
+    const fragments = ['fragment F0 on Branch { __typename name }'];
+    for (let i = 1; i <= levels; i += 1) fragments.push(`fragment F${i} on Branch { ...F${i - 1} ...F${i - 1} }`);
+    expect(analyze(`query { branches { id ...F${levels} } } ${fragments.join(' ')}`)).toEqual({ kind: 'cacheable', maxAge: 3600, volatile: [] });
+  });
+
+  it('a root field is cached only when listed itself, never by the type it returns', () => {
+    const { 'Query.works': _listed, ...fields } = CACHE_HINTS.fields;
+    const unlisted = new CachePolicy(schema, rules, { ...CACHE_HINTS, fields });
+    const document = parse('{ works { nodes { id } } }');
+    expect(unlisted.analyze(document, getOperationAST(document)!)).toEqual({ kind: 'uncacheable', reason: 'no cache hint for Query.works' });
+  });
+});
+
 describe('anything else is not, and says why', () => {
   it.each([
     ['the caller\'s own record', '{ me { id } }', 'Query.me is confidential'],

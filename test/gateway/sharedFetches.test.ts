@@ -153,7 +153,8 @@ describe('SharedFetches', () => {
 describe('sharing through the gateway', () => {
   let g: SplitGraph;
   beforeAll(async () => {
-    g = await startSplitGraph();
+    // The public response cache would answer a repeated anonymous question before any fetch.
+    g = await startSplitGraph({ env: { RESPONSE_CACHE: 'off' } });
   }, 120_000);
   afterAll(async () => g?.stop());
   afterEach(() => {

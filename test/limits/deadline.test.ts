@@ -22,7 +22,7 @@ const proxies = {} as Record<SubgraphName, SubgraphProxy>;
 beforeAll(async () => {
   t = await startTestGraph();
   for (const name of ['catalog', 'circulation', 'events'] as const) proxies[name] = await startProxy(t.graph.urls[name]!);
-  const config = loadConfig({ NODE_ENV: 'test', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', REQUEST_DEADLINE_MS: '2000', LIMIT_RESPONSE_BYTES: '20000' });
+  const config = loadConfig({ NODE_ENV: 'test', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', REQUEST_DEADLINE_MS: '2000', LIMIT_RESPONSE_BYTES: '20000', RESPONSE_CACHE: 'off' });
   gateway = await startGateway({
     config,
     logger: createLogger('test', 'silent'),

@@ -97,7 +97,7 @@ export class CachePolicy {
       document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
     );
     const state = { maxAge: Number.POSITIVE_INFINITY, volatile: new Set<string>() };
-    const refusal = this.#walk(operation.selectionSet, root, fragments, new Set(), state);
+    const refusal = this.#walk(operation.selectionSet, root, fragments, new Set(), new Set(), state);
     if (refusal) return uncacheable(refusal);
     if (!Number.isFinite(state.maxAge) || state.maxAge <= 0) return uncacheable('no field with a maxAge');
     return { kind: 'cacheable', maxAge: state.maxAge, volatile: [...state.volatile].sort() };
@@ -109,6 +109,7 @@ export class CachePolicy {
     parent: GraphQLObjectType,
     fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     spreading: ReadonlySet<string>,
+    walked: Set<string>,
     state: { maxAge: number; volatile: Set<string> },
   ): string | null {
     const { types, fields } = this.#hints;
@@ -125,26 +126,31 @@ export class CachePolicy {
         if (ACTIVITY_TIME_FIELDS.has(coordinate)) return `${coordinate} is a patron-activity timestamp`;
         const returned = getNamedType(field.type);
         const composite = isCompositeType(returned);
-        const age = fields[coordinate] ?? (composite ? types[returned.name] : types[parent.name]);
+        // A root field is cached only if listed itself: a new one must not become cacheable by its type.
+        const age = parent === this.#schema.getQueryType() ? fields[coordinate] : fields[coordinate] ?? (composite ? types[returned.name] : types[parent.name]);
         if (age === undefined) return `no cache hint for ${coordinate}`;
         state.maxAge = Math.min(state.maxAge, age);
         if (WRITTEN.has(coordinate)) state.volatile.add(coordinate);
         if (composite) {
           if (!isObjectType(returned) || types[returned.name] === undefined) return `${returned.name} is not a public type`;
           if (!selection.selectionSet) return `no selection on ${coordinate}`;
-          const refusal = this.#walk(selection.selectionSet, returned, fragments, spreading, state);
+          const refusal = this.#walk(selection.selectionSet, returned, fragments, spreading, walked, state);
           if (refusal) return refusal;
         }
       } else {
         const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
         if (!fragment) return 'unknown fragment';
         if (selection.kind === Kind.FRAGMENT_SPREAD && spreading.has(selection.name.value)) return 'fragment cycle';
+        // A named fragment sits on its own type only, so walking it again changes nothing: each is
+        // walked once per operation (else fragments spreading each other twice take exponential time).
+        if (selection.kind === Kind.FRAGMENT_SPREAD && walked.has(selection.name.value)) continue;
         const condition = fragment.typeCondition ? this.#schema.getType(fragment.typeCondition.name.value) : parent;
         if (condition !== parent) return 'a fragment on another type';
         const next = selection.kind === Kind.FRAGMENT_SPREAD ? new Set([...spreading, selection.name.value]) : spreading;
         if (fragment.directives?.some((d) => !KEYED_DIRECTIVES.has(d.name.value))) return 'a directive other than @include/@skip';
-        const refusal = this.#walk(fragment.selectionSet, parent, fragments, next, state);
+        const refusal = this.#walk(fragment.selectionSet, parent, fragments, next, walked, state);
         if (refusal) return refusal;
+        if (selection.kind === Kind.FRAGMENT_SPREAD) walked.add(selection.name.value);
       }
     }
     return null;

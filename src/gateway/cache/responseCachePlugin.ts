@@ -9,6 +9,10 @@ import type { ResponseCache } from './responseCache.js';
 
 /** The Cache-Control of a response anyone may reuse for `seconds`. */
 export const publicCacheControl = (seconds: number): string => `public, max-age=${seconds}`;
+
+/** What makes an answer other than the anonymous one: a shared cache keys on these as well. */
+const VARY = 'authorization, x-legal-process, x-disclosure-purpose';
+
 /** The Cache-Control of every other response: kept by no one. */
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
@@ -123,6 +127,9 @@ export function responseCachePlugin(policy: CachePolicy, cache: ResponseCache): 
           const result = response.body.singleResult;
           if (result.errors || result.extensions || !result.data || (response.http.status ?? 200) !== 200) return;
           response.http.headers.set('cache-control', publicCacheControl(hitSeconds ?? plan.maxAge));
+          // A shared cache (CDN) must not give this anonymous answer to a caller with credentials.
+          const vary = response.http.headers.get('vary');
+          response.http.headers.set('vary', vary ? `${vary}, ${VARY}` : VARY);
           if (hitSeconds === null) cache.set(plan.key, JSON.stringify(result.data), plan.maxAge, plan.volatile, plan.epoch);
         },
       };

@@ -41,7 +41,16 @@ export function restoreRedactions(
     return walkObject(selectionSet, value, path);
   };
 
-  const walkObject = (selectionSet: SelectionSetNode, object: Record<string, Json>, path: Path, into: Record<string, Json> = {}) => {
+  // `spread`: the named fragments already applied to this object; applying one again adds nothing
+  // (as graphql-js's collectFields), and skipping it keeps fragments that spread each other twice
+  // from taking exponential time.
+  const walkObject = (
+    selectionSet: SelectionSetNode,
+    object: Record<string, Json>,
+    path: Path,
+    into: Record<string, Json> = {},
+    spread = new Set<string>(),
+  ) => {
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value;
@@ -54,8 +63,12 @@ export function restoreRedactions(
           into[key] = selection.selectionSet ? walkValue(selection.selectionSet, value, [...path, key]) : value;
         }
       } else {
+        if (selection.kind === Kind.FRAGMENT_SPREAD) {
+          if (spread.has(selection.name.value)) continue;
+          spread.add(selection.name.value);
+        }
         const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
-        if (fragment) walkObject(fragment.selectionSet, object, path, into);
+        if (fragment) walkObject(fragment.selectionSet, object, path, into, spread);
       }
     }
     delete into[PLACEHOLDER_ALIAS];
