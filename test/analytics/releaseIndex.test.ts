@@ -67,7 +67,7 @@ describe('the in-memory release index', () => {
       fc.property(scenario, ({ dimensions, metrics, noisy, months, releases, groupBy }) => {
         const dims = DIMS.slice(0, dimensions);
         const input: MonthRelease[] = months.map((month, i) => ({ month, cells: releases[i]! }));
-        const keep = (c: { counts: number[]; moe: number[] | null }) => c.counts[0]! > (c.moe?.[0] ?? 0);
+        const keep = (c: { counts: readonly number[]; moe: readonly number[] | null }) => c.counts[0]! > (c.moe?.[0] ?? 0);
         const expected = combineReference(input, groupBy, dims, metrics);
         if (noisy) expected.cells = expected.cells.filter(keep);
         expect(combine(input, groupBy, dims, metrics, noisy ? keep : undefined)).toEqual(expected);
