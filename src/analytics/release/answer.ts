@@ -74,7 +74,7 @@ export async function answerFromReleases(
   // Under noise every cell of the domain is released, most of them empty; a cell whose noisy count
   // is within its margin of error of 0 is left out, as an empty one is (post-processing: no
   // privacy cost), so that fine groupings do not answer with thousands of noise-only cells.
-  const table = index.combine(indexed, groupBy, protection === 'DIFFERENTIAL_PRIVACY' ? (c) => c.counts[0]! > (c.moe?.[0] ?? 0) : undefined);
+  const table = index.combine(indexed, groupBy, { dropWithinMargin: protection === 'DIFFERENTIAL_PRIVACY' });
   return {
     table,
     releases: releases.map((r) => ({

@@ -1,4 +1,4 @@
-import { ReleaseIndex, type AnswerGroup, type AnswerTable } from './releaseIndex.js';
+import { ReleaseIndex, type AnswerTable } from './releaseIndex.js';
 
 export { groupingOf, MONTH_DIMENSION, type AnswerGroup, type AnswerTable } from './releaseIndex.js';
 
@@ -23,14 +23,14 @@ export interface MonthRelease {
 /**
  * Sums released cells over months into the groups of `groupBy` (release dimensions and MONTH, in
  * the caller's order), as ReleaseIndex.combine specifies, for releases given as cells rather than
- * indexed already: each is indexed, then combined.
+ * indexed already: each is indexed, then combined (`dropWithinMargin` as there).
  */
 export function combine(
   months: readonly MonthRelease[],
   groupBy: readonly string[],
   releaseDimensions: readonly string[],
   metrics: number,
-  keepCell?: (group: AnswerGroup) => boolean,
+  options: { dropWithinMargin?: boolean } = {},
 ): AnswerTable {
   const index = new ReleaseIndex(releaseDimensions, metrics);
   const releases = months.map((m, i) =>
@@ -50,5 +50,5 @@ export function combine(
       })),
     ),
   );
-  return index.combine(releases, groupBy, keepCell);
+  return index.combine(releases, groupBy, options);
 }

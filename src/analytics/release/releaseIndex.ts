@@ -171,15 +171,16 @@ export class ReleaseIndex {
    * did not, so no range of months can be differenced against another to reopen a suppressed
    * cell. A missing cell of a month is a published 0. Distinct people do not add up across months
    * (each month's tally had its own key), so a group drawing on more than one month has none.
-   * Margins of error add in quadrature (independent noise). `keepCell`, when given, decides which
-   * groups of the cells (not margins, not the total) are answered.
+   * Margins of error add in quadrature (independent noise). With `dropWithinMargin`, a group of
+   * the cells (not of the margins, not the total) whose first count is not above its margin of
+   * error (0 without one) is left out.
    */
-  combine(releases: readonly IndexedRelease[], groupBy: readonly string[], keepCell?: (group: AnswerGroup) => boolean): AnswerTable {
+  combine(releases: readonly IndexedRelease[], groupBy: readonly string[], options: { dropWithinMargin?: boolean } = {}): AnswerTable {
     const months = [...new Set(releases.map((r) => r.month))].sort();
     const monthRank = new Map(months.map((m, i) => [m, i]));
     const totals = this.table(releases, [], months, monthRank);
     return {
-      cells: groupBy.length === 0 ? [] : this.table(releases, groupBy, months, monthRank, keepCell),
+      cells: groupBy.length === 0 ? [] : this.table(releases, groupBy, months, monthRank, options.dropWithinMargin ?? false),
       margins: groupBy.length >= 2 ? groupBy.map((d) => this.table(releases, [d], months, monthRank)) : [],
       total: totals[0] ?? { key: [], counts: new Array<number>(this.metrics).fill(0), people: 0, suppressed: false, moe: null },
     };
@@ -191,7 +192,7 @@ export class ReleaseIndex {
     dims: readonly string[],
     months: readonly string[],
     monthRank: ReadonlyMap<string, number>,
-    keep?: (group: AnswerGroup) => boolean,
+    dropWithinMargin = false,
   ): AnswerGroup[] {
     const n = this.dimensions.length;
     const metrics = this.metrics;
@@ -269,12 +270,17 @@ export class ReleaseIndex {
     } else {
       order = Int32Array.from({ length: slots }, (_, s) => s).sort((a, b) => numbers[a]! - numbers[b]!);
     }
+    const values = at.map((i) => (i === -1 ? null : this.dictionaries[inRelease[i]!]!.values));
     const out: AnswerGroup[] = [];
-    for (const slot of order) {
+    for (let o = 0; o < order.length; o++) {
+      const slot = order[o]!;
+      const withMoe = hasVariance[slot] === 1;
+      if (dropWithinMargin && !(sums[slot * metrics]! > (withMoe ? Math.sqrt(variance[slot * 3]!) : 0))) continue;
       const release = releases[firstRelease[slot]!]!;
       const codes = release.groupings[g]!.codes;
       const j = firstCell[slot]!;
-      const key = at.map((i) => (i === -1 ? release.month : this.dictionaries[inRelease[i]!]!.values[codes[j * w + i]!]!));
+      const key = new Array<string>(at.length);
+      for (let p = 0; p < at.length; p++) key[p] = at[p] === -1 ? release.month : values[p]![codes[j * w + at[p]!]!]!;
       const counts: number[] = [];
       for (let m = 0; m < metrics; m++) {
         const value = sums[slot * metrics + m]!;
@@ -282,14 +288,13 @@ export class ReleaseIndex {
         counts.push(value);
       }
       const p = people[slot]!;
-      const group: AnswerGroup = {
+      out.push({
         key,
         counts,
         people: spans[slot]! > 1 || Number.isNaN(p) ? null : p,
         suppressed: suppressed[slot] === 1,
-        moe: hasVariance[slot] ? [Math.sqrt(variance[slot * 3]!), Math.sqrt(variance[slot * 3 + 1]!), Math.sqrt(variance[slot * 3 + 2]!)] : null,
-      };
-      if (!keep || keep(group)) out.push(group);
+        moe: withMoe ? [Math.sqrt(variance[slot * 3]!), Math.sqrt(variance[slot * 3 + 1]!), Math.sqrt(variance[slot * 3 + 2]!)] : null,
+      });
     }
     return out;
   }
