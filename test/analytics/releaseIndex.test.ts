@@ -10,6 +10,13 @@ import { combine, type MonthRelease, type StoredCell } from '../../src/analytics
 import { MONTH_DIMENSION } from '../../src/analytics/release/releaseIndex.js';
 import { KEY_SEPARATOR } from '../../src/analytics/release/tables.js';
 import { combineReference } from './combineReference.js';
+import { openSqlite } from '../../src/db/open.js';
+import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import { answerFromReleases } from '../../src/analytics/release/answer.js';
+import { insertCells } from '../../src/analytics/release/releaseMonth.js';
+import { CIRCULATION_SCOPE } from '../../src/analytics/release/scopes.js';
+import { releaseDb } from '../../src/analytics/release/tally.js';
+import { monthRange } from '../../src/analytics/monthRange.js';
 
 const DIMS = ['BRANCH', 'FORMAT', 'AGE_BAND', 'HOME_BRANCH'];
 /** Values that sort differently as prefixes, by case and as the unknown '' (string order matters). */
@@ -81,5 +88,35 @@ describe('the in-memory release index', () => {
     const keys = [['b1', 'x'], ['b', 'y'], ['b10', ''], ['', 'z'], ['b1', '']];
     const answer = combine([{ month: '2026-10', cells: keys.map(cell) }], ['BRANCH', 'FORMAT'], ['BRANCH', 'FORMAT'], 1);
     expect(answer.cells.map((c) => c.key)).toEqual([['', 'z'], ['b', 'y'], ['b1', ''], ['b1', 'x'], ['b10', '']]);
+  });
+});
+
+describe('releases held in memory', () => {
+  it('are read once; a new version of a month is read when answers first ask for it, and used', async () => {
+    const database = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+    try {
+      const db = releaseDb(database.db);
+      const release = async (version: number, checkouts: number) => {
+        const id = `circulation:2026-10:suppression:v${version}`;
+        await db.insertInto('stats_releases').values({ id, scope: 'circulation', month: '2026-10', version, mode: 'suppression', k: 5, epsilon: null, contribution: null, released_at: '2026-11-01T00:00:00.000Z', reason: 'closed' }).execute();
+        await insertCells(db, id, [
+          { grouping: 0, key: [], counts: [checkouts], people: 7, suppressed: false },
+          { grouping: 1, key: ['br_01'], counts: [checkouts], people: 7, suppressed: false },
+        ]);
+      };
+      const ask = async () => {
+        database.statements.reset();
+        const answer = await answerFromReleases(db, CIRCULATION_SCOPE, monthRange('2026-10', '2026-10'), ['BRANCH']);
+        return { checkouts: answer.table.cells.map((c) => c.counts[0]), statements: database.statements.count };
+      };
+      await release(1, 20);
+      expect(await ask()).toEqual({ checkouts: [20], statements: 2 });
+      expect(await ask()).toEqual({ checkouts: [20], statements: 1 });
+      await release(2, 21);
+      expect(await ask()).toEqual({ checkouts: [21], statements: 2 });
+      expect(await ask()).toEqual({ checkouts: [21], statements: 1 });
+    } finally {
+      await database.close();
+    }
   });
 });
