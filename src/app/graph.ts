@@ -31,7 +31,7 @@ export interface RunningGraph {
   purge: PurgeSchedule | null;
   /** The loopback admin port's /metrics, one per process (empty: METRICS_PORT unset, or no subgraph served here). */
   metricsUrls: string[];
-  /** Settles when the months that closed while the graph was stopped are released (in the background). */
+  /** Settles when the months that closed while the graph was stopped are released (in the background) and every release is read into memory. */
   released: Promise<void>;
   stop(): Promise<void>;
 }
