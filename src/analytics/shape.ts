@@ -24,21 +24,31 @@ export interface ShapedStats {
  * them) and people, all null when suppressed.
  */
 export function shapeStats<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
+  const moeNames = fields.counts.map((name) => `${name}MarginOfError`);
+  // A dimension's field for a value, once per value: answers repeat few values many times.
+  const named = new Map<D, Map<string, [string, unknown]>>();
+  const field = (d: D, value: string): [string, unknown] => {
+    let values = named.get(d);
+    if (!values) named.set(d, (values = new Map()));
+    let entry = values.get(value);
+    if (!entry) values.set(value, (entry = fields.field(d, value)));
+    return entry;
+  };
   const shape = (group: AnswerGroup, dimensions: readonly D[], dimension: D | null): Record<string, unknown> => {
     const out: Record<string, unknown> = { dimension, suppressed: group.suppressed };
-    dimensions.forEach((d, i) => {
+    for (let i = 0; i < dimensions.length; i++) {
       const value = group.key[i];
       if (value !== undefined && value !== UNKNOWN_VALUE) {
-        const [name, shaped] = fields.field(d, value);
+        const [name, shaped] = field(dimensions[i]!, value);
         out[name] = shaped;
       }
-    });
-    fields.counts.forEach((name, i) => {
-      out[name] = group.suppressed ? null : (group.counts[i] ?? null);
+    }
+    for (let i = 0; i < fields.counts.length; i++) {
+      out[fields.counts[i]!] = group.suppressed ? null : (group.counts[i] ?? null);
       // The half-width of the count's 95% interval, where noise protects it.
       const moe = group.moe?.[i];
-      out[`${name}MarginOfError`] = group.suppressed || moe === undefined ? null : Math.round(moe * 100) / 100;
-    });
+      out[moeNames[i]!] = group.suppressed || moe === undefined ? null : Math.round(moe * 100) / 100;
+    }
     out[fields.people] = group.suppressed ? null : group.people;
     return out;
   };

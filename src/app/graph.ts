@@ -21,6 +21,8 @@ import { ProcessMetrics } from '../observability/metrics.js';
 import { startTracing } from '../observability/tracing.js';
 import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
 import { releaseDb } from '../analytics/release/tally.js';
+import { warmReleases } from '../analytics/release/releaseCache.js';
+import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -33,7 +35,7 @@ export interface RunningGraph {
   purge: PurgeSchedule | null;
   /** The loopback admin port's /metrics, one per process (empty: METRICS_PORT unset). */
   metricsUrls: string[];
-  /** Settles when the months that closed while the graph was stopped are released (in the background). */
+  /** Settles when the months that closed while the graph was stopped are released (in the background) and every release is read into memory. */
   released: Promise<void>;
   stop(): Promise<void>;
 }
@@ -138,18 +140,24 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       );
     }
     // Statistics are answered from releases of closed months only: release, in the background,
-    // any month that closed while the graph was stopped (answers list it as unreleased meanwhile).
+    // any month that closed while the graph was stopped (answers list it as unreleased meanwhile),
+    // then read every release into memory so that no answer waits for its cells to be read.
     if (databases && (wants('circulation') || wants('events'))) {
       const served = databases;
-      released = releaseAllClosed(
-        { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined },
-        { k: config.analytics.minCellSize, dp: config.analytics.dp },
-      ).then(
-        (done) => {
-          if (done.length) logger.info({ months: done.length }, 'statistics released');
-        },
-        (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),
-      );
+      const targets = { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined };
+      released = releaseAllClosed(targets, { k: config.analytics.minCellSize, dp: config.analytics.dp })
+        .then(
+          (done) => {
+            if (done.length) logger.info({ months: done.length }, 'statistics released');
+          },
+          (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),
+        )
+        .then(async () => {
+          if (targets.circulation) await warmReleases(targets.circulation, CIRCULATION_SCOPE);
+          if (targets.events) await warmReleases(targets.events, EVENTS_SCOPE);
+        })
+        // Answers read what is missing themselves; reading ahead only spares them the wait.
+        .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'statistics releases not read ahead'));
     }
     if (wants('gateway')) {
       const { startGateway } = await import('../gateway/gateway.js');

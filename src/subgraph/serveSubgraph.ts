@@ -1,6 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
@@ -78,6 +78,9 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
         plugins: [
           ApolloServerPluginDrainHttpServer({ httpServer }),
           ApolloServerPluginInlineTraceDisabled(),
+          // No field carries a cache hint and no subgraph answer may be cached: without this, the
+          // default cache-control plugin wraps every field's resolver to compute a policy of none.
+          ApolloServerPluginCacheControlDisabled(),
           auditPlugin<EnforcedContext>(logger, onAuditFailure),
           requestMetricsPlugin(options.metrics.subgraphRequests, service.name),
           {

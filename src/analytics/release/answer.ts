@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MonthRange } from '../monthRange.js';
-import { combine, groupingOf, MONTH_DIMENSION, type AnswerTable, type MonthRelease } from './combine.js';
+import type { AnswerTable } from './releaseIndex.js';
+import { indexedReleases } from './releaseCache.js';
 import type { ReleaseScope } from './scopes.js';
 import type { ReleaseTables } from './tables.js';
 
@@ -45,8 +46,8 @@ export function monthsOf(range: MonthRange): string[] {
 
 /**
  * Answers `groupBy` over `range` from the latest release of each month alone (never from rows):
- * reads the cells of the groupings the answer needs (its cells, each margin, the total) and sums
- * them over months (combine.ts). Two indexed reads, whatever the range or the data's size.
+ * lists the releases, then sums their cells over months from the in-memory release index
+ * (releaseCache.ts reads a release's cells once, the first time an answer needs them).
  */
 export async function answerFromReleases(
   db: Kysely<ReleaseTables>,
@@ -69,33 +70,11 @@ export async function answerFromReleases(
   const latest = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!latest.has(r.month)) latest.set(r.month, r);
   const releases = [...latest.values()];
-  const dims = groupBy.filter((d) => d !== MONTH_DIMENSION);
-  const wanted = [...new Set([groupingOf(dims, scope.dimensions), ...dims.map((d) => groupingOf([d], scope.dimensions)), 0])];
-  const cells =
-    releases.length === 0
-      ? []
-      : await db
-          .selectFrom('stats_release_cells')
-          .selectAll()
-          .where('release_id', 'in', releases.map((r) => r.id))
-          .where('grouping', 'in', wanted)
-          .execute();
-  const byRelease = new Map<string, MonthRelease>(releases.map((r) => [r.id, { month: r.month, cells: [] }]));
-  for (const c of cells) {
-    (byRelease.get(c.release_id)!.cells as MonthRelease['cells'][number][]).push({
-      grouping: c.grouping,
-      key: c.key,
-      counts: scope.metrics === 2 && c.c1 !== null ? [c.c0, c.c1] : [c.c0],
-      people: c.people,
-      suppressed: c.suppressed === 1,
-      moe: c.moe0 === null ? null : [c.moe0, c.moe1 ?? 0, c.moe_people ?? 0],
-    });
-  }
-  const table = combine([...byRelease.values()], groupBy, scope.dimensions, scope.metrics);
+  const { index, releases: indexed } = await indexedReleases(db, scope, releases.map((r) => ({ id: r.id, month: r.month, mode: MODE[protection] })));
   // Under noise every cell of the domain is released, most of them empty; a cell whose noisy count
   // is within its margin of error of 0 is left out, as an empty one is (post-processing: no
   // privacy cost), so that fine groupings do not answer with thousands of noise-only cells.
-  if (protection === 'DIFFERENTIAL_PRIVACY') table.cells = table.cells.filter((c) => c.counts[0]! > (c.moe?.[0] ?? 0));
+  const table = index.combine(indexed, groupBy, { dropWithinMargin: protection === 'DIFFERENTIAL_PRIVACY' });
   return {
     table,
     releases: releases.map((r) => ({

@@ -1,8 +1,6 @@
-import type { PublishedGroup } from '../suppression.js';
-import { KEY_SEPARATOR } from './tables.js';
+import { ReleaseIndex, type AnswerTable } from './releaseIndex.js';
 
-/** The pseudo-dimension of the month, which releases do not hold: each release is one month. */
-export const MONTH_DIMENSION = 'MONTH';
+export { groupingOf, MONTH_DIMENSION, type AnswerGroup, type AnswerTable } from './releaseIndex.js';
 
 /** One released cell as the answer reads it. */
 export interface StoredCell {
@@ -22,67 +20,35 @@ export interface MonthRelease {
   cells: readonly StoredCell[];
 }
 
-/** A group of an answer: PublishedGroup, with people null when it spans months, and margins of error. */
-export interface AnswerGroup extends Omit<PublishedGroup, 'people'> {
-  people: number | null;
-  moe: number[] | null;
-}
-
-/** An answer before it is shaped for the schema. */
-export interface AnswerTable {
-  cells: AnswerGroup[];
-  margins: AnswerGroup[][];
-  total: AnswerGroup;
-}
-
-/** The grouping bitmask of `dims` (names of release dimensions; MONTH is left out). */
-export const groupingOf = (dims: readonly string[], releaseDimensions: readonly string[]): number =>
-  dims.reduce((g, d) => (d === MONTH_DIMENSION ? g : g | (1 << releaseDimensions.indexOf(d))), 0);
-
 /**
- * Sums released cells over months into the groups of `groupBy` (release dimensions and MONTH,
- * in the caller's order). A group is suppressed when any month's part of it is: then it says
- * nothing that a month's release did not, so no range of months can be differenced against
- * another to reopen a suppressed cell. A missing cell of a month is a published 0. Distinct
- * people do not add up across months (each month's tally had its own key), so a group that draws
- * on more than one month has none. Margins of error add in quadrature (independent noise).
+ * Sums released cells over months into the groups of `groupBy` (release dimensions and MONTH, in
+ * the caller's order), as ReleaseIndex.combine specifies, for releases given as cells rather than
+ * indexed already: each is indexed, then combined (`dropWithinMargin` as there).
  */
-export function combine(months: readonly MonthRelease[], groupBy: readonly string[], releaseDimensions: readonly string[], metrics: number): AnswerTable {
-  const table = (dims: readonly string[]): AnswerGroup[] => {
-    const g = groupingOf(dims, releaseDimensions);
-    const inRelease = releaseDimensions.map((_, d) => d).filter((d) => (g >> d) & 1);
-    // Where each grouped dimension's value sits in a cell's key (-1: the month).
-    const at = dims.map((d) => (d === MONTH_DIMENSION ? -1 : inRelease.indexOf(releaseDimensions.indexOf(d))));
-    const groups = new Map<string, AnswerGroup & { months: number; variance: number[] | null }>();
-    for (const { month, cells } of months) {
-      for (const cell of cells) {
-        if (cell.grouping !== g) continue;
-        const parts = cell.key === '' && inRelease.length === 0 ? [] : cell.key.split(KEY_SEPARATOR);
-        const key = at.map((i) => (i === -1 ? month : parts[i]!));
-        const id = key.join(KEY_SEPARATOR);
-        const group = groups.get(id);
-        const variance = cell.moe ? cell.moe.map((m) => m * m) : null;
-        if (!group) {
-          groups.set(id, { key, counts: [...cell.counts], people: cell.people, suppressed: cell.suppressed, moe: null, months: 1, variance });
-          continue;
-        }
-        group.counts = group.counts.map((c, m) => c + cell.counts[m]!);
-        group.suppressed ||= cell.suppressed;
-        group.months += 1;
-        group.people = null;
-        if (group.variance && variance) group.variance = group.variance.map((v, i) => v + variance[i]!);
-      }
-    }
-    // In order of the groups' joined keys (the map's keys), computed once rather than per comparison.
-    return [...groups.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, { months: _months, variance, ...group }]) => ({ ...group, moe: variance ? variance.map(Math.sqrt) : null }));
-  };
-  const totals = table([]);
-  const total: AnswerGroup = totals[0] ?? { key: [], counts: new Array<number>(metrics).fill(0), people: 0, suppressed: false, moe: null };
-  return {
-    cells: groupBy.length === 0 ? [] : table(groupBy),
-    margins: groupBy.length >= 2 ? groupBy.map((d) => table([d])) : [],
-    total,
-  };
+export function combine(
+  months: readonly MonthRelease[],
+  groupBy: readonly string[],
+  releaseDimensions: readonly string[],
+  metrics: number,
+  options: { dropWithinMargin?: boolean } = {},
+): AnswerTable {
+  const index = new ReleaseIndex(releaseDimensions, metrics);
+  const releases = months.map((m, i) =>
+    index.index(
+      `${i}`,
+      m.month,
+      m.cells.map((c) => ({
+        grouping: c.grouping,
+        key: c.key,
+        c0: c.counts[0]!,
+        c1: c.counts[1] ?? null,
+        people: c.people,
+        suppressed: c.suppressed,
+        moe0: c.moe?.[0] ?? null,
+        moe1: c.moe?.[1] ?? null,
+        moe_people: c.moe?.[2] ?? null,
+      })),
+    ),
+  );
+  return index.combine(releases, groupBy, options);
 }
