@@ -136,11 +136,14 @@ describe('authenticateWithCard', () => {
   });
 
   it('counts attempts before checking them, so parallel guesses cannot outrun the lock', async () => {
-    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => login.authenticate(CARD, i === 11 ? PIN : `11${i}`, CLIENT).then(() => 'ok', () => 'refused')));
+    // Twelve wrong guesses at once: only MAX_FAILURES are let through to a PIN check, whatever
+    // order the database serializes them in, and the card is locked; the right PIN then is refused.
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => login.authenticate(CARD, `11${i}`, CLIENT).then(() => 'ok', () => 'refused')));
     expect(guesses.every((g) => g === 'refused')).toBe(true);
     const row = await cardRow(CARD);
     expect(row).toMatchObject({ failures: MAX_FAILURES });
     expect(row!.locked_until).not.toBeNull();
+    await expect(login.authenticate(CARD, PIN, CLIENT)).rejects.toThrow();
   });
 
   it('unknown cards are counted and locked like real ones', async () => {
