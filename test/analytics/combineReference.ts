@@ -3,46 +3,8 @@
  * per cell, a map of groups by joined key), kept as the reference the in-memory release index
  * (src/analytics/release/releaseIndex.ts) must agree with.
  */
-import type { PublishedGroup } from '../../src/analytics/suppression.js';
 import { KEY_SEPARATOR } from '../../src/analytics/release/tables.js';
-
-/** The pseudo-dimension of the month, which releases do not hold: each release is one month. */
-export const MONTH_DIMENSION = 'MONTH';
-
-/** One released cell as the answer reads it. */
-export interface StoredCell {
-  grouping: number;
-  key: string;
-  counts: number[];
-  /** Null where not released (DP releases). */
-  people: number | null;
-  suppressed: boolean;
-  /** Half-widths of the 95% intervals of the counts and of people (noise-protected releases). */
-  moe: number[] | null;
-}
-
-/** One month's release, as read for an answer. */
-export interface MonthRelease {
-  month: string;
-  cells: readonly StoredCell[];
-}
-
-/** A group of an answer: PublishedGroup, with people null when it spans months, and margins of error. */
-export interface AnswerGroup extends Omit<PublishedGroup, 'people'> {
-  people: number | null;
-  moe: number[] | null;
-}
-
-/** An answer before it is shaped for the schema. */
-export interface AnswerTable {
-  cells: AnswerGroup[];
-  margins: AnswerGroup[][];
-  total: AnswerGroup;
-}
-
-/** The grouping bitmask of `dims` (names of release dimensions; MONTH is left out). */
-export const groupingOf = (dims: readonly string[], releaseDimensions: readonly string[]): number =>
-  dims.reduce((g, d) => (d === MONTH_DIMENSION ? g : g | (1 << releaseDimensions.indexOf(d))), 0);
+import { groupingOf, MONTH_DIMENSION, type AnswerGroup, type AnswerTable, type MonthRelease } from '../../src/analytics/release/combine.js';
 
 /**
  * Sums released cells over months into the groups of `groupBy` (release dimensions and MONTH,
