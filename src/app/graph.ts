@@ -12,7 +12,7 @@ import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { databaseFile, type Databases } from './databases.js';
 import { prepareDatabases } from './prepare.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
-import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
+import { openNonceStore } from '../privacy/sign/sharedNonceStore.js';
 import type { NonceStore } from '../privacy/sign/nonceStore.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metricsAccess.js';
 import { sql } from 'kysely';
@@ -88,8 +88,8 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }),
       });
     }
-    // Signature nonces, shared by every replica started over this data directory.
-    if (databases) nonces = await openSharedNonceStore(config.nonceStoreFile);
+    // Signature nonces, shared by every replica: over this data directory, or on every host over PostgreSQL.
+    if (databases) nonces = await openNonceStore(config.nonceStore);
     // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts). Every
     // chain lives in the one audit database, so one process anchors them all: the one serving
     // circulation (under the supervisor, one process per subgraph would otherwise each write them).

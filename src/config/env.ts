@@ -72,7 +72,7 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(1).optional(),
   /** Admin port bound to 127.0.0.1 serving /metrics of every service in this process, no token. */
   METRICS_PORT: port.optional(),
-  /** The shared signature-nonce store's SQLite file (default: nonces.db in DATA_DIR). */
+  /** The shared signature-nonce store's SQLite file (default: nonces.db in DATA_DIR; with DATABASE_URL: PostgreSQL unless this is set). */
   NONCE_STORE_FILE: z.string().min(1).optional(),
   /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
   WAL_CHECKPOINT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
@@ -136,7 +136,7 @@ export interface Config {
   /**
    * The subgraph stores on PostgreSQL: for each, the database URL and the schema its tables live
    * in (the subgraph's name); null keeps that store in its SQLite file under dataDir. The audit
-   * and the signature-nonce store stay SQLite files under dataDir either way.
+   * stays a SQLite file under dataDir either way (the signature-nonce store: see nonceStore).
    */
   postgres: Record<SubgraphName, PostgresLocation | null>;
   seedOnStart: boolean;
@@ -183,8 +183,14 @@ export interface Config {
   tracing: TracingConfig;
   /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
   walCheckpointDelayMs: number;
-  /** The SQLite file every replica's signature nonces are claimed in. */
+  /** The SQLite file every replica's signature nonces are claimed in (when nonceStore is not on PostgreSQL). */
   nonceStoreFile: string;
+  /**
+   * Where signature nonces are claimed: the `signing` schema of DATABASE_URL's database (else the
+   * first subgraph database URL set), so replicas on every host share it; the SQLite file
+   * nonceStoreFile when no PostgreSQL URL is set, or when NONCE_STORE_FILE names one explicitly.
+   */
+  nonceStore: string | PostgresLocation;
   /** How long a subgraph waits for circulation's facts endpoint, in ms. */
   factsTimeoutMs: number;
   /** On-behalf card lookups: a principal refused `refusals` times within `windowMs` is refused every lookup until the window passes. */
@@ -231,6 +237,15 @@ function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): 
   if (e.JWT_PUBLIC_KEY) return { ...common, mode: 'public-key', algorithm: e.JWT_ALGORITHM, publicKey: e.JWT_PUBLIC_KEY, privateKey };
   if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey };
   return { ...common, mode: 'shared-secret', secret: e.JWT_SECRET };
+}
+
+/** The schema of the signature-nonce store on PostgreSQL. */
+export const NONCE_SCHEMA = 'signing';
+
+function nonceStoreLocation(e: z.infer<typeof EnvSchema>): string | PostgresLocation {
+  const url = e.DATABASE_URL ?? e.CIRCULATION_DATABASE_URL ?? e.CATALOG_DATABASE_URL ?? e.EVENTS_DATABASE_URL;
+  if (url && !e.NONCE_STORE_FILE) return { url, schema: NONCE_SCHEMA };
+  return e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db');
 }
 
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
@@ -311,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tracing: tracingConfig(e),
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
     nonceStoreFile: e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db'),
+    nonceStore: nonceStoreLocation(e),
     factsTimeoutMs: e.FACTS_TIMEOUT_MS,
     onBehalf: { refusals: e.ON_BEHALF_REFUSALS, windowMs: e.ON_BEHALF_WINDOW_SECONDS * 1000 },
     limits: limitsConfig(e),
