@@ -46,6 +46,11 @@ const EnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
+  // Key rotation (docs/deployment.md, "Rotating keys"): a second key accepted, never used to sign.
+  CONTEXT_SECRET_PREVIOUS: z.string().min(32, 'CONTEXT_SECRET_PREVIOUS must be at least 32 characters').optional(),
+  JWT_PUBLIC_KEY_PREVIOUS: z.string().includes('BEGIN PUBLIC KEY', { message: 'JWT_PUBLIC_KEY_PREVIOUS must be a PEM (SPKI) public key' }).optional(),
+  /** The `kid` of tokens issued here (default: the RFC 7638 thumbprint of the signing key's public key). */
+  JWT_KEY_ID: z.string().min(1).max(200).optional(),
   PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY must be at least 32 characters').optional(),
   /** Keys the statistics tally's person digests (never stored in a database); required in production. */
   TALLY_KEY: z.string().min(32, 'TALLY_KEY must be at least 32 characters').optional(),
@@ -120,8 +125,8 @@ export type JwtConfig = {
   isDevelopmentSecret: boolean;
 } & (
   | { mode: 'shared-secret'; secret: string }
-  | { mode: 'public-key'; algorithm: 'RS256' | 'EdDSA'; publicKey: string; privateKey: string | null }
-  | { mode: 'jwks'; algorithm: 'RS256' | 'EdDSA'; jwksUrl: string; privateKey: string | null }
+  | { mode: 'public-key'; algorithm: 'RS256' | 'EdDSA'; publicKey: string; previousPublicKey: string | null; privateKey: string | null; keyId: string | null }
+  | { mode: 'jwks'; algorithm: 'RS256' | 'EdDSA'; jwksUrl: string; privateKey: string | null; keyId: string | null }
 );
 
 /** The validated configuration, read once at start and passed to whatever needs it. */
@@ -143,6 +148,8 @@ export interface Config {
   jwt: JwtConfig;
   /** Secret the gateway and subgraphs share to sign the disclosure context. */
   contextSecret: string;
+  /** A second context secret signatures are also accepted under, never signed with (key rotation); null: none. */
+  contextSecretPrevious: string | null;
   /** Subgraphs guard @confidential fields. Off only for benchmarks; production refuses it. */
   /**
    * Analytics: the HMAC key of patron pseudonyms and how long one lasts (a key never leaves the
@@ -234,8 +241,11 @@ const postgresLocation = (url: string | undefined, schema: SubgraphName): Postgr
 function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
   const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
   const privateKey = e.JWT_PRIVATE_KEY ?? null;
-  if (e.JWT_PUBLIC_KEY) return { ...common, mode: 'public-key', algorithm: e.JWT_ALGORITHM, publicKey: e.JWT_PUBLIC_KEY, privateKey };
-  if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey };
+  const keyId = e.JWT_KEY_ID ?? null;
+  if (e.JWT_PUBLIC_KEY) {
+    return { ...common, mode: 'public-key', algorithm: e.JWT_ALGORITHM, publicKey: e.JWT_PUBLIC_KEY, previousPublicKey: e.JWT_PUBLIC_KEY_PREVIOUS ?? null, privateKey, keyId };
+  }
+  if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey, keyId };
   return { ...common, mode: 'shared-secret', secret: e.JWT_SECRET };
 }
 
@@ -299,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedOnStart: (e.SEED_ON_START ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     jwt: jwtConfig(e, isDevelopmentSecret),
     contextSecret: e.CONTEXT_SECRET ?? `${e.JWT_SECRET}:disclosure-context`,
+    contextSecretPrevious: e.CONTEXT_SECRET_PREVIOUS ?? null,
     analytics: {
       pseudonymKey: e.PSEUDONYM_KEY ?? `${e.JWT_SECRET}:analytics-pseudonyms`,
       pseudonymPeriod: e.PSEUDONYM_PERIOD,
