@@ -23,6 +23,7 @@ import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
 import { releaseDb } from '../analytics/release/tally.js';
 import { warmReleases } from '../analytics/release/releaseCache.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
+import { runEachAlone } from '../db/singleRun.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -145,9 +146,14 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (databases && (wants('circulation') || wants('events'))) {
       const served = databases;
       const targets = { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined };
-      released = releaseAllClosed(targets, { k: config.analytics.minCellSize, dp: config.analytics.dp })
+      // On PostgreSQL one replica releases a store's months at a time (src/db/singleRun.ts); the others skip it.
+      const stores = { circulation: targets.circulation && served.circulation.db, events: targets.events && served.events.db };
+      released = runEachAlone(stores, (name) => [`release:${name}`], (mine) =>
+        releaseAllClosed({ circulation: mine.circulation && targets.circulation, events: mine.events && targets.events }, { k: config.analytics.minCellSize, dp: config.analytics.dp }),
+      )
         .then(
-          (done) => {
+          ({ value: done, skipped }) => {
+            if (skipped.length) logger.info({ stores: skipped }, 'statistics release skipped: another replica runs it');
             if (done.length) logger.info({ months: done.length }, 'statistics released');
           },
           (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),

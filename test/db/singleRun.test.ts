@@ -5,6 +5,11 @@
  * `npm run test:postgres` only.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startGraph, type RunningGraph } from '../../src/app/graph.js';
+import { loadConfig } from '../../src/config/env.js';
 import { sql } from 'kysely';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -163,26 +168,64 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     expect(released.length).toBeLessThanOrEqual(1);
   });
 
+  const command = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: url, LOG_LEVEL: 'silent' },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.on('error', reject);
+      child.on('exit', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
+    });
+
   it('the purge command reports a store another process is purging, and exits 75', async () => {
     await closedLoans(5);
     const busy = await trySingleRun(replicas[0]!.circulation.db, 'purge:circulation');
     try {
-      const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/purge.ts', '--no-vacuum'], {
-          env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: url, LOG_LEVEL: 'silent' },
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-        child.on('error', reject);
-        child.on('exit', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
-      });
+      const { code, stdout, stderr } = await command(['src/cli/purge.ts', '--no-vacuum']);
       expect(stderr).toMatch(/circulation: another process is purging it now; not purged here/);
       expect(code).toBe(75);
       expect(stdout).toMatch(/Retention purge/);
       expect(await linked()).toBe(5);
     } finally {
+      await busy?.release();
+    }
+  });
+
+  it('the release command reports a store another process is releasing, and exits 75', async () => {
+    const busy = await trySingleRun(replicas[0]!.circulation.db, 'release:circulation');
+    try {
+      const { code, stderr } = await command(['src/cli/releaseMonth.ts', '--closed']);
+      expect(stderr).toMatch(/circulation: another process is releasing its statistics now; not released here/);
+      expect(code).toBe(75);
+    } finally {
+      await busy?.release();
+    }
+    const { code, stderr } = await command(['src/cli/releaseMonth.ts', '--closed']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('a replica starting while another releases the statistics leaves the release to it', async () => {
+    const busy = await trySingleRun(replicas[0]!.circulation.db, 'release:circulation');
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    let graph: RunningGraph | undefined;
+    try {
+      const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'single-run-')), CIRCULATION_PORT: '0', SEED_ON_START: 'off', PURGE_SCHEDULE: 'off' });
+      graph = await startGraph(config, createLogger('test', 'info', sink), 'circulation');
+      await graph.released;
+      expect(lines.find((l) => l.msg === 'statistics release skipped: another replica runs it')).toMatchObject({ stores: ['circulation'] });
+    } finally {
+      await graph?.stop();
       await busy?.release();
     }
   });
