@@ -8,7 +8,7 @@ import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
 import { removalFlushFor } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
-import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import type { AuditLog } from '../../src/privacy/audit/auditStore.js';
 import { disclosureResolvers, disclosuresLoader, type DisclosuresContext } from './disclosures.js';
 import { analyticsLoanResolvers } from './analyticsLoan.js';
 import { CardLogin } from './cardLogin.js';
@@ -23,7 +23,7 @@ import { CirculationStore } from './store.js';
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null; nonces?: NonceStore },
+  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditLog | null; nonces?: NonceStore },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
   // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
   const checkpoints = removalFlushFor(database, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
