@@ -95,22 +95,30 @@ export interface Anchoring {
 
 /** Anchors now, then every `intervalMs`, and once more on stop; a failed write is logged and retried next time. */
 export function startAnchoring(anchorer: Anchorer, intervalMs: number, logger: Logger): Anchoring {
-  // One run at a time: on PostgreSQL a slow read must not overlap the next tick's.
-  let running: Promise<void> = Promise.resolve();
-  const run = () =>
-    (running = running.then(() =>
-      anchorer.anchor().then(
-        () => undefined,
-        (error: unknown) => logger.error({ err: (error as Error).message }, 'could not write the audit anchors'),
-      ),
-    ));
+  // A tick while a run is still reading (PostgreSQL) is skipped; the heads are read as the run
+  // starts (at once on SQLite), so the first anchor is of the heads at the start.
+  let inFlight: Promise<void> | null = null;
+  const run = (): Promise<void> => {
+    const current = anchorer.anchor().then(
+      () => undefined,
+      (error: unknown) => logger.error({ err: (error as Error).message }, 'could not write the audit anchors'),
+    );
+    inFlight = current;
+    void current.then(() => {
+      if (inFlight === current) inFlight = null;
+    });
+    return current;
+  };
   void run();
-  const timer = setInterval(() => void run(), intervalMs);
+  const timer = setInterval(() => {
+    if (!inFlight) void run();
+  }, intervalMs);
   timer.unref();
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
-      return run();
+      await inFlight;
+      await run();
     },
   };
 }
