@@ -278,7 +278,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.CIRCULATION_URL ? { circulation: e.CIRCULATION_URL } : {}),
       ...(e.EVENTS_URL ? { events: e.EVENTS_URL } : {}),
     },
-    dataDir: path.resolve(e.DATA_DIR),
+    // `:memory:` stays itself (every store in memory), not a directory of that name in the cwd.
+    dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     postgres: {
       catalog: postgresLocation(e.CATALOG_DATABASE_URL ?? e.DATABASE_URL, 'catalog'),
       circulation: postgresLocation(e.CIRCULATION_DATABASE_URL ?? e.DATABASE_URL, 'circulation'),
