@@ -5,8 +5,10 @@ import type { Logger } from '../log/logger.js';
 import { createTokenIssuer } from '../privacy/authenticate/token.js';
 import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
-import { AuditStore } from '../privacy/audit/auditStore.js';
-import { AuditWriter } from '../privacy/audit/auditWriter.js';
+import { AuditStore, type AuditLog } from '../privacy/audit/auditStore.js';
+import { AuditWriter, type AuditAppender } from '../privacy/audit/auditWriter.js';
+import { PostgresAuditStore } from '../privacy/audit/postgresAuditStore.js';
+import { PostgresAuditWriter } from '../privacy/audit/postgresAuditWriter.js';
 import { Anchorer, FileAnchorSink, startAnchoring, type Anchoring } from '../privacy/audit/anchor.js';
 import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { databaseFile, type Databases } from './databases.js';
@@ -61,7 +63,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   const urls: Partial<Record<ServiceName, string>> = {};
   let databases: Databases | null = null;
   let purge: PurgeSchedule | null = null;
-  let auditWriter: AuditWriter | null = null;
+  let auditWriter: AuditAppender | null = null;
   let nonces: NonceStore | undefined;
   let metricsServer: MetricsServer | null = null;
   const metrics = new ProcessMetrics();
@@ -75,7 +77,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     for (const { server } of running.reverse()) await server.stop();
     await auditWriter?.close();
     await nonces?.close();
-    anchoring?.stop();
+    await anchoring?.stop();
     if (databases) for (const db of Object.values(databases)) await db.close();
     await tracing?.shutdown();
   };
@@ -83,11 +85,13 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (only !== 'gateway') {
       databases = await prepareDatabases(config, logger);
     }
-    const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
-    if (databases && config.audit.enabled) {
-      auditWriter = new AuditWriter({
-        file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }),
-      });
+    // The audit in its SQLite file, written by a thread; or on PostgreSQL (AUDIT_DATABASE_URL), written from here.
+    const audit = databases?.audit;
+    const auditStore: AuditLog | null = !audit ? null : audit.dialect === 'postgres' ? new PostgresAuditStore(audit, config.audit.key) : new AuditStore(audit, config.audit.key);
+    if (audit && config.audit.enabled) {
+      auditWriter = auditStore instanceof PostgresAuditStore
+        ? new PostgresAuditWriter(auditStore)
+        : new AuditWriter({ file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }) });
     }
     // Signature nonces, shared by every replica: over this data directory, or on every host over PostgreSQL.
     if (databases) nonces = await openNonceStore(config.nonceStore);

@@ -73,6 +73,8 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
+  /** The disclosure audit on PostgreSQL (schema `audit`), shared by replicas on several hosts; unset: DATA_DIR/audit.db. */
+  AUDIT_DATABASE_URL: postgresUrl,
   /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
   METRICS_TOKEN: z.string().min(1).optional(),
   /** Admin port bound to 127.0.0.1 serving /metrics of every service in this process, no token. */
@@ -178,6 +180,8 @@ export interface Config {
     /** The append-only file the signed chain heads go to (null: anchoring off), and how often. */
     anchorFile: string | null;
     anchorIntervalMs: number;
+    /** AUDIT_DATABASE_URL in schema `audit`; null keeps the audit in its SQLite file under dataDir. */
+    postgres: PostgresLocation | null;
   };
   logLevel: string;
   /** What a browser gets at the gateway: our offline GraphiQL at `/`, Apollo Sandbox (online), or nothing. */
@@ -302,7 +306,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.CIRCULATION_URL ? { circulation: e.CIRCULATION_URL } : {}),
       ...(e.EVENTS_URL ? { events: e.EVENTS_URL } : {}),
     },
-    dataDir: path.resolve(e.DATA_DIR),
+    // `:memory:` stays itself (every store in memory), not a directory of that name in the cwd.
+    dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     postgres: {
       catalog: postgresLocation(e.CATALOG_DATABASE_URL ?? e.DATABASE_URL, 'catalog'),
       circulation: postgresLocation(e.CIRCULATION_DATABASE_URL ?? e.DATABASE_URL, 'circulation'),
@@ -331,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timerScale: e.AUDIT_TIMER_SCALE,
       anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
       anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
+      postgres: e.AUDIT_DATABASE_URL ? { url: e.AUDIT_DATABASE_URL, schema: 'audit' } : null,
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.

@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
-import type { AuditWriter } from '../privacy/audit/auditWriter.js';
+import type { AuditAppender } from '../privacy/audit/auditWriter.js';
 import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
@@ -32,7 +32,7 @@ export interface ServeSubgraphOptions {
   config: Config;
   logger: Logger;
   port: number;
-  audit: AuditWriter | null;
+  audit: AuditAppender | null;
   /** The store the subgraph's replicas share; without one, nonces are this process's. */
   nonces?: NonceStore;
   /** The process's one registry; this subgraph's series carry `service="<name>"`. */
@@ -47,7 +47,7 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
   const { config, logger } = options;
   const counters = privacyCounters(options.metrics, service.name);
   const writer = config.audit.enabled ? options.audit : null;
-  const audit = writer ? (batches: Parameters<AuditWriter['append']>[1]) => counters.timeAudit(writer.append(service.name, batches)) : undefined;
+  const audit = writer ? (batches: Parameters<AuditAppender['append']>[1]) => counters.timeAudit(writer.append(service.name, batches)) : undefined;
   // The counters reach a scraper with METRICS_TOKEN here, or on the process's loopback admin port.
   const metricsOnPort = metricsRoute(() => options.metrics.render(service.name), config.metrics.token);
   const onAuditFailure = counters.auditFailed;

@@ -9,7 +9,7 @@ import { verificationSecrets } from '../../src/privacy/sign/signature.js';
 import { removalFlushFor } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
-import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import type { AuditLog } from '../../src/privacy/audit/auditStore.js';
 import { disclosureResolvers, disclosuresLoader, type DisclosuresContext } from './disclosures.js';
 import { analyticsLoanResolvers } from './analyticsLoan.js';
 import { CardLogin } from './cardLogin.js';
@@ -24,7 +24,7 @@ import { CirculationStore } from './store.js';
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null; nonces?: NonceStore },
+  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditLog | null; nonces?: NonceStore },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
   // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
   const checkpoints = removalFlushFor(database, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
