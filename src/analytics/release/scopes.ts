@@ -82,11 +82,16 @@ export const CIRCULATION_SCOPE: ReleaseScope = {
     return rows.map((r) => r.month);
   },
   async domains(db) {
+    // One pass over loans and one over items (the tables are large), each value set in JS.
+    const { rows: lent } = await sql<{ b: string | null; a: string; h: string }>`
+      SELECT DISTINCT branch_id AS b, coalesce(patron_age_band, '') AS a, coalesce(patron_home_branch_id, '') AS h FROM loans`.execute(db);
+    const { rows: held } = await sql<{ b: string | null; f: string | null }>`SELECT DISTINCT branch_id AS b, format AS f FROM items`.execute(db);
+    const values = (list: (string | null)[]) => [...new Set(list.map((v) => v ?? ''))].sort();
     return [
-      await distinct(db, sql<{ v: string | null }>`SELECT branch_id AS v FROM loans UNION SELECT branch_id FROM items`),
-      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT format AS v FROM items`),
-      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT coalesce(patron_age_band, '') AS v FROM loans`),
-      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT coalesce(patron_home_branch_id, '') AS v FROM loans`),
+      values([...lent.map((r) => r.b), ...held.map((r) => r.b)]),
+      values(held.map((r) => r.f)),
+      values(lent.map((r) => r.a)),
+      values(lent.map((r) => r.h)),
     ];
   },
 };
