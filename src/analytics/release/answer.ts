@@ -40,7 +40,7 @@ export interface ReleasedAnswer {
 const answers = new WeakMap<object, Map<string, AnswerTable>>();
 /** How many answers, and how many of their groups in all, are kept per database. */
 const KEEP_ANSWERS = 64;
-const KEEP_GROUPS = 400_000;
+const KEEP_GROUPS = 200_000;
 
 const groupsOf = (t: AnswerTable): number => t.cells.length + t.margins.reduce((n, m) => n + m.length, 0) + 1;
 
