@@ -83,8 +83,19 @@ export const pagedStats = (identity: string, count: number, shaper: StatsShaper)
 
 /** Resolvers of the paged fields of `CirculationStats` and `EventStats`. */
 export const STATS_PAGE_RESOLVERS = {
-  /** The first page of the default size: all groups of an answer of at most that many. */
-  cells: (stats: PagedStats) => stats[PAGED].shaper.cells(0, Math.min(stats.cellCount, STATS_PAGE_DEFAULT)),
+  /**
+   * All groups of an answer of at most a page; a larger answer is refused rather than cut short,
+   * so no analyst takes the first page for the whole.
+   */
+  cells: (stats: PagedStats) => {
+    if (stats.cellCount > STATS_PAGE_MAX) {
+      throw graphError(
+        'BAD_USER_INPUT',
+        `This answer has ${stats.cellCount} groups, more than cells lists (${STATS_PAGE_MAX}): read them with cellPage(first, after), or group by fewer dimensions.`,
+      );
+    }
+    return stats[PAGED].shaper.cells(0, stats.cellCount);
+  },
   cellPage: (stats: PagedStats, args: { first?: number | null; after?: string | null }) => {
     const page = pageOf(stats[PAGED].identity, stats.cellCount, args.first, args.after);
     return { nodes: stats[PAGED].shaper.cells(page.start, page.end), totalCount: page.count, pageInfo: page.pageInfo };
