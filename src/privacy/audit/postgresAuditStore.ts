@@ -58,6 +58,11 @@ export class PostgresAuditStore implements AuditLog {
     this.#db = database.db;
   }
 
+  /** Resolves once the audit database answers (the writer's readiness). */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db);
+  }
+
   /** Appends records to a chain, atomically; rejects (and writes nothing) on any failure. */
   async append(chain: string, entries: readonly DisclosureEntry[]): Promise<void> {
     await this.appendAll([{ chain, batches: batchesOf(entries).map(toWire) }]);
