@@ -14,7 +14,7 @@ import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { databaseFile, type Databases } from './databases.js';
 import { prepareDatabases } from './prepare.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
-import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
+import { openNonceStore } from '../privacy/sign/sharedNonceStore.js';
 import type { NonceStore } from '../privacy/sign/nonceStore.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metricsAccess.js';
 import { sql } from 'kysely';
@@ -25,6 +25,7 @@ import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
 import { releaseDb } from '../analytics/release/tally.js';
 import { warmReleases } from '../analytics/release/releaseCache.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
+import { runEachAlone } from '../db/singleRun.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -92,8 +93,8 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
         ? new PostgresAuditWriter(auditStore)
         : new AuditWriter({ file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }) });
     }
-    // Signature nonces, shared by every replica started over this data directory.
-    if (databases) nonces = await openSharedNonceStore(config.nonceStoreFile);
+    // Signature nonces, shared by every replica: over this data directory, or on every host over PostgreSQL.
+    if (databases) nonces = await openNonceStore(config.nonceStore);
     // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts). Every
     // chain lives in the one audit database, so one process anchors them all: the one serving
     // circulation (under the supervisor, one process per subgraph would otherwise each write them).
@@ -149,9 +150,14 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (databases && (wants('circulation') || wants('events'))) {
       const served = databases;
       const targets = { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined };
-      released = releaseAllClosed(targets, { k: config.analytics.minCellSize, dp: config.analytics.dp })
+      // On PostgreSQL one replica releases a store's months at a time (src/db/singleRun.ts); the others skip it.
+      const stores = { circulation: targets.circulation && served.circulation.db, events: targets.events && served.events.db };
+      released = runEachAlone(stores, (name) => [`release:${name}`], (mine) =>
+        releaseAllClosed({ circulation: mine.circulation && targets.circulation, events: mine.events && targets.events }, { k: config.analytics.minCellSize, dp: config.analytics.dp }),
+      )
         .then(
-          (done) => {
+          ({ value: done, skipped }) => {
+            if (skipped.length) logger.info({ stores: skipped }, 'statistics release skipped: another replica runs it');
             if (done.length) logger.info({ months: done.length }, 'statistics released');
           },
           (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),

@@ -11,7 +11,7 @@ import { anonymousContext, decodeContext } from '../privacy/context/disclosureCo
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
 import { reportDecisions, type EnforcedContext } from '../privacy/redact/enforce.js';
 import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
-import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
+import { audienceKey, CONTEXT_HEADER, verificationSecrets } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
 import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
@@ -58,7 +58,7 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
   });
   const settleAudit = auditSettler(logger, onAuditFailure);
   const signature = new SignatureGuard({
-    key: audienceKey(config.contextSecret, service.name),
+    key: verificationSecrets(config).map((secret) => audienceKey(secret, service.name)),
     audience: service.name,
     path: '/graphql',
     nonces: options.nonces ?? new MemoryNonceStore(),

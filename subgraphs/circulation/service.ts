@@ -5,6 +5,7 @@ import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/subgraph/factsRoute.js';
 import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
+import { verificationSecrets } from '../../src/privacy/sign/signature.js';
 import { removalFlushFor } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
@@ -61,7 +62,7 @@ export function createCirculationService(
       audit: options.audit,
       disclosuresOfPatron: disclosuresLoader(options.audit, (ids) => store.legalOrdersOfPatrons(ids), () => privacy.clock.now),
     }),
-    routes: [factsRoute(facts, options.config.contextSecret, options.logger, options.nonces)],
+    routes: [factsRoute(facts, verificationSecrets(options.config), options.logger, options.nonces)],
     close: () => {
       checkpoints.close();
       return database.close();
