@@ -191,9 +191,11 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
 });
 
 describe('the audit\'s PostgreSQL configuration', () => {
-  it('AUDIT_DATABASE_URL puts the audit in schema `audit`; DATABASE_URL alone leaves it in its SQLite file', () => {
+  it('DATABASE_URL puts the audit in schema `audit`, AUDIT_DATABASE_URL elsewhere; neither keeps its SQLite file', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).audit.postgres).toBeNull();
-    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/library' }).audit.postgres).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/library' }).audit.postgres).toEqual({ url: 'postgres://db/library', schema: 'audit' });
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/library', AUDIT_DATABASE_URL: 'postgres://audit/log' }).audit.postgres)
+      .toEqual({ url: 'postgres://audit/log', schema: 'audit' });
     expect(loadConfig({ NODE_ENV: 'test', AUDIT_DATABASE_URL: 'postgres://db/library' }).audit.postgres).toEqual({ url: 'postgres://db/library', schema: 'audit' });
     expect(() => loadConfig({ NODE_ENV: 'test', AUDIT_DATABASE_URL: 'data/audit.db' })).toThrow(/AUDIT_DATABASE_URL/);
   });
