@@ -170,6 +170,34 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
     expect((await store.verify('circulation')).broken).toEqual({ seq: 4, problem: 'its content does not match its hash' });
   });
 
+  it('`audit copy-to-postgres` moves a SQLite audit (its cuts too) as it is: it verifies there and patrons keep their logs; only into an empty audit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-copy-'));
+    const source = await openSqlite<AuditTables>(path.join(dir, 'audit.db'), auditMigrations);
+    const sqlite = new AuditStore(source, KEY);
+    for (let n = 1; n <= 30; n++) {
+      const at = n <= 10 ? '2026-10-01T10:00:00.000Z' : '2026-11-20T10:00:00.000Z';
+      sqlite.append(n % 3 ? 'circulation' : 'registers', [entry(n, `pat_${n % 5}`, at), entry(n + 500, `pat_${(n + 1) % 5}`, at)]);
+    }
+    sqlite.purge('2026-11-01T00:00:00.000Z');
+    const before = await sqlite.query({ patronId: 'pat_2' }, 100, null);
+    await source.close();
+    // A database of its own: the CLI's schema `audit` of this file's database holds the process test's chains.
+    const copyUrl = await createTestPostgresDatabase();
+    const env = { ...process.env, NODE_ENV: 'test', AUDIT_KEY: KEY, AUDIT_DATABASE_URL: copyUrl, AUDIT_ANCHOR_FILE: 'off' };
+    const copy = () => run('npx', ['tsx', 'src/cli/audit.ts', 'copy-to-postgres', '--data-dir', dir], { cwd: REPO_ROOT, env });
+    const { stdout } = await copy();
+    expect(stdout).toMatch(/chain circulation: \d+ records, intact on PostgreSQL/);
+    expect(stdout).not.toMatch(/BROKEN/);
+    const target = await openPostgres<PostgresAuditTables>(copyUrl, 'audit', auditMigrations);
+    open.push(target);
+    const store = new PostgresAuditStore(target, KEY);
+    expect(before.records.length).toBeGreaterThan(3);
+    expect((await target.db.selectFrom('audit_checkpoints').select('seq').execute()).length).toBeGreaterThan(0);
+    expect(await store.query({ patronId: 'pat_2' }, 100, null)).toMatchObject({ records: before.records });
+    expect((await store.verify('registers')).broken).toBeNull();
+    await expect(copy()).rejects.toMatchObject({ stderr: expect.stringMatching(/already holds records/) as unknown });
+  }, 120_000);
+
   it('fails closed: a write the audit refuses rejects (the caller redacts) and leaves no record', async () => {
     const { store, database } = await fresh();
     const writer = new PostgresAuditWriter(store);
