@@ -73,7 +73,7 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
-  /** The disclosure audit on PostgreSQL (schema `audit`), shared by replicas on several hosts; unset: DATA_DIR/audit.db. */
+  /** The disclosure audit on PostgreSQL (schema `audit`), overriding DATABASE_URL for it; neither set: DATA_DIR/audit.db. */
   AUDIT_DATABASE_URL: postgresUrl,
   /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
   METRICS_TOKEN: z.string().min(1).optional(),
@@ -180,7 +180,7 @@ export interface Config {
     /** The append-only file the signed chain heads go to (null: anchoring off), and how often. */
     anchorFile: string | null;
     anchorIntervalMs: number;
-    /** AUDIT_DATABASE_URL in schema `audit`; null keeps the audit in its SQLite file under dataDir. */
+    /** AUDIT_DATABASE_URL, else DATABASE_URL, in schema `audit`; null (neither set) keeps the audit in its SQLite file under dataDir. */
     postgres: PostgresLocation | null;
   };
   logLevel: string;
@@ -241,6 +241,7 @@ export class ConfigError extends Error {
 }
 
 const postgresLocation = (url: string | undefined, schema: SubgraphName): PostgresLocation | null => (url ? { url, schema } : null);
+const auditLocation = (url: string | undefined): PostgresLocation | null => (url ? { url, schema: 'audit' } : null);
 
 function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
   const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
@@ -336,7 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timerScale: e.AUDIT_TIMER_SCALE,
       anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
       anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
-      postgres: e.AUDIT_DATABASE_URL ? { url: e.AUDIT_DATABASE_URL, schema: 'audit' } : null,
+      postgres: auditLocation(e.AUDIT_DATABASE_URL ?? e.DATABASE_URL),
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.

@@ -15,8 +15,8 @@ export type AuditWriterState = 'starting' | 'ready' | 'failed';
  */
 export interface AuditAppender {
   readonly state: AuditWriterState;
-  /** For `/ready`: throws unless writes are taken. */
-  ensureReady(): void;
+  /** For `/ready`: throws (or rejects) unless writes are taken. */
+  ensureReady(): void | Promise<void>;
   append(chain: string, batches: readonly WireBatch[]): Promise<void>;
   close(): Promise<void>;
 }
