@@ -18,7 +18,7 @@ const options = new Command()
   .option('--seconds <n>', 'seconds per window', '8')
   .option('--rounds <n>', 'rounds', '1')
   .option('--before <dir>', 'an earlier checkout to measure alongside')
-  .option('--cpu-prof <dir>', 'write V8 CPU profiles of every process here (of the last window)')
+  .option('--cpu-prof <dir>', 'write V8 CPU profiles of every process here, a folder per build (of its last window)')
   .option('--threads <service>', 'also break that service\'s CPU per request down by thread name')
   .option('--env <pairs>', 'more switches for the build, e.g. SUBGRAPH_DEDUP=off,RESPONSE_CACHE=off')
   .parse()
@@ -43,11 +43,16 @@ const variantOf = (name: string): Variant => {
 };
 const bases = options.build.split(',').map(variantOf);
 const preload = new URL('./cpuProfilePreload.mjs', import.meta.url).pathname;
-const prof: Record<string, string> = options.cpuProf ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), CPU_PROFILE_DIR: options.cpuProf } : {};
+const prof = (name: string): Record<string, string> => {
+  if (!options.cpuProf) return {};
+  const dir = `${options.cpuProf}/${name.replace(/\W+/g, '-')}`;
+  fs.mkdirSync(dir, { recursive: true });
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), CPU_PROFILE_DIR: dir };
+};
 const extra = Object.fromEntries((options.env ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]));
 const builds: Variant[] = bases.flatMap((base) => [
-  { ...base, name: `${base.name} (this)`, env: { ...base.env, ...extra, ...prof } },
-  ...(options.before ? [{ ...base, name: `${base.name} (before)`, env: { ...base.env, ...extra, ...prof }, root: options.before }] : []),
+  { ...base, name: `${base.name} (this)`, env: { ...base.env, ...extra, ...prof(`${base.name}-this`) } },
+  ...(options.before ? [{ ...base, name: `${base.name} (before)`, env: { ...base.env, ...extra, ...prof(`${base.name}-before`) }, root: options.before }] : []),
 ]);
 console.error(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const seeded = await seedBenchData();
