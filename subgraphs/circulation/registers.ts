@@ -3,6 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { graphError } from '../../src/errors/codes.js';
 import { isMinorOn } from '../../src/privacy/decide/decide.js';
+import { PATRON_DATA_CATEGORIES } from '../../src/privacy/vocabulary.js';
 import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
 import type { CirculationTables } from './migrations.js';
 import { parseInput } from '../../src/subgraph/parseInput.js';
@@ -82,7 +83,6 @@ const consentRecord = (c: ConsentRow): ConsentRecord => ({
 
 const badInput = (message: string) => graphError('BAD_USER_INPUT', message);
 
-const CATEGORIES = ['IDENTITY', 'CONTACT', 'CIRCULATION', 'EVENTS', 'READING_HISTORY', 'DISCLOSURES'] as const;
 export const LEGAL_ORDER_KINDS = ['SUBPOENA', 'COURT_ORDER', 'OTHER_LEGAL_REQUIREMENT'] as const;
 /** At most this many patrons per legal order. */
 export const MAX_ORDER_PATRONS = 1000;
@@ -109,7 +109,7 @@ const dateTime = () =>
     .transform((s) => new Date(s).toISOString());
 
 const scope = z
-  .array(z.enum(CATEGORIES, { error: 'is not a PatronDataCategory' }), { error: 'is required' })
+  .array(z.enum(PATRON_DATA_CATEGORIES, { error: 'is not a PatronDataCategory' }), { error: 'is required' })
   .min(1, 'must name at least one category')
   .refine((list) => new Set(list).size === list.length, 'names a category twice');
 
