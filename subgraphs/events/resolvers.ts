@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
-import { graphError } from '../../src/errors/codes.js';
+import { ERRORS } from '../../src/errors/codes.js';
 import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
 import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
@@ -33,7 +33,7 @@ export interface EventsContext extends EnforcedContext {
 }
 
 const registrationId = (id: string): number => {
-  if (!/^\d{1,15}$/.test(id)) throw graphError('BAD_USER_INPUT', `"${id}" is not a registration id.`);
+  if (!/^\d{1,15}$/.test(id)) throw ERRORS.BAD_USER_INPUT.err(`"${id}" is not a registration id.`);
   return Number(id);
 };
 
@@ -42,9 +42,9 @@ export const eventsResolvers = {
   Query: {
     events: (_: unknown, args: { from?: string | null; branchId?: string | null; first?: number }, ctx: EventsContext) => {
       const first = args.first ?? 50;
-      if (first < 1 || first > 500) throw graphError('BAD_USER_INPUT', 'first must be between 1 and 500.');
+      if (first < 1 || first > 500) throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 500.');
       const from = args.from ?? new Date().toISOString();
-      if (Number.isNaN(Date.parse(from))) throw graphError('BAD_USER_INPUT', 'from must be an ISO 8601 date-time.');
+      if (Number.isNaN(Date.parse(from))) throw ERRORS.BAD_USER_INPUT.err('from must be an ISO 8601 date-time.');
       return ctx.store.upcoming({ from: new Date(from).toISOString(), branchId: args.branchId ?? null, first });
     },
     event: (_: unknown, { id }: { id: string }, ctx: EventsContext) => ctx.loaders.event.load(id),
