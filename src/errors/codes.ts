@@ -7,7 +7,7 @@ const REGISTRY = {
     status: 200,
   },
   UNAUTHENTICATED: {
-    description: 'The bearer token is malformed, expired, not yet valid or wrongly signed.',
+    description: 'The bearer token is malformed, expired, not yet valid or wrongly signed; never a silent downgrade to anonymous.',
     status: 401,
   },
   FORBIDDEN: { description: "The caller's role may not perform this operation.", status: 200 },
@@ -44,7 +44,7 @@ const REGISTRY = {
   },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
   SERVICE_UNAVAILABLE: {
-    description: 'A service of the graph is down or answered something unusable; the fields it serves are null, the rest is served.',
+    description: 'A service of the graph is down, its database is busy, or it answered something unusable; the fields it serves are null, the rest is served.',
     status: 200,
   },
 } as const;
