@@ -4,7 +4,7 @@ import { releaseDb } from '../../src/analytics/release/tally.js';
 import { monthRange } from '../../src/analytics/monthRange.js';
 import { shapeStats } from '../../src/analytics/shape.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
-import type { EventsContext } from './resolvers.js';
+import type { EventsContext } from './context.js';
 
 /**
  * What event statistics can be grouped by (the schema's `EventDimension`). Events keep no age of
