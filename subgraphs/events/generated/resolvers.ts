@@ -76,12 +76,32 @@ export type EventGroup = {
   suppressed: Scalars['Boolean']['output'];
 };
 
+/** A page of a statistics answer's groups (`cellPage`). */
+export type EventGroupPage = {
+  __typename?: 'EventGroupPage';
+  nodes: Array<EventGroup>;
+  pageInfo: PageInfo;
+  /** How many groups the answer has in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** Event statistics over whole months, small groups suppressed (`eventStats`). */
 export type EventStats = {
   __typename?: 'EventStats';
+  /** How many groups the answer has (`cells` lists at most 1000 of them; `cellPage` all, page by page). */
+  cellCount: Scalars['Int']['output'];
+  /**
+   * The groups of `cells`, `first` (default and most 1000) at a time, in the same order, after the
+   * cursor `after` (`pageInfo.endCursor` of the page before; omitted for the first page). A cursor
+   * holds for the same arguments and releases only: one of another answer, or of the same question
+   * after a correction was released, is refused (BAD_USER_INPUT); ask again from the first page.
+   * Every page is a slice of the one answer, with the same margins, total and releases.
+   */
+  cellPage: EventGroupPage;
   /**
    * One per non-empty group, in order of its values; a few empty groups may be listed, suppressed,
-   * because hiding them hides others. Absent groups are empty.
+   * because hiding them hides others. Absent groups are empty. At most the first 1000 groups: an
+   * answer of more (`cellCount`) is read page by page with `cellPage`.
    */
   cells: Array<EventGroup>;
   /** First month, YYYY-MM. */
@@ -101,6 +121,13 @@ export type EventStats = {
   total: EventGroup;
   /** Months of the range without a release (the open month, later ones, months not yet released): not counted. */
   unreleasedMonths: Array<Scalars['String']['output']>;
+};
+
+
+/** Event statistics over whole months, small groups suppressed (`eventStats`). */
+export type EventStatsCellPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Mutation = {
@@ -123,6 +150,13 @@ export type MutationCancelRegistrationArgs = {
 export type MutationRegisterForEventArgs = {
   cardNumber?: InputMaybe<Scalars['String']['input']>;
   eventId: Scalars['ID']['input'];
+};
+
+/** Cursor pagination: pass `endCursor` as `after` for the next page. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 export type Patron = {
@@ -148,7 +182,8 @@ export type Query = {
    * Registrations and attendance over whole months (YYYY-MM, `to` inclusive) of the events starting
    * then, grouped by branch and month (analytics, events staff, records custodian). Computed only
    * from the frozen releases of closed months, like `circulationStats`: a group of fewer than k
-   * distinct patrons (ANALYTICS_MIN_CELL, default 10) is suppressed, with enough others.
+   * distinct patrons (ANALYTICS_MIN_CELL, default 10) is suppressed, with enough others. An
+   * answer of more than 1000 groups comes in pages (`cellPage`), as in `circulationStats`.
    */
   eventStats: EventStats;
   /** Events starting at or after `from` (default: now), soonest first. */
@@ -358,8 +393,10 @@ export type ResolversTypes = {
   EventGroup: ResolverTypeWrapper<EventGroup>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  EventGroupPage: ResolverTypeWrapper<EventGroupPage>;
   EventStats: ResolverTypeWrapper<EventStats>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Patron: ResolverTypeWrapper<Omit<Patron, 'registrations'> & { registrations?: Maybe<Array<ResolversTypes['Registration']>> }>;
   PatronDataCategory: PatronDataCategory;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -382,8 +419,10 @@ export type ResolversParentTypes = {
   EventGroup: EventGroup;
   Float: Scalars['Float']['output'];
   Boolean: Scalars['Boolean']['output'];
+  EventGroupPage: EventGroupPage;
   EventStats: EventStats;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Patron: Omit<Patron, 'registrations'> & { registrations?: Maybe<Array<ResolversParentTypes['Registration']>> } | FederationReferenceTypes['Patron'];
   Query: Record<PropertyKey, never>;
   Registration: RegistrationRow;
@@ -439,7 +478,15 @@ export type EventGroupResolvers<ContextType = EventsContext, ParentType extends 
   suppressed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type EventGroupPageResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['EventGroupPage'] = ResolversParentTypes['EventGroupPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['EventGroup']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type EventStatsResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['EventStats'] = ResolversParentTypes['EventStats']> = {
+  cellCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cellPage?: Resolver<ResolversTypes['EventGroupPage'], ParentType, ContextType, RequireFields<EventStatsCellPageArgs, 'first'>>;
   cells?: Resolver<Array<ResolversTypes['EventGroup']>, ParentType, ContextType>;
   from?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   groupBy?: Resolver<Array<ResolversTypes['EventDimension']>, ParentType, ContextType>;
@@ -455,6 +502,11 @@ export type EventStatsResolvers<ContextType = EventsContext, ParentType extends 
 export type MutationResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelRegistration?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationCancelRegistrationArgs, 'registrationId'>>;
   registerForEvent?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationRegisterForEventArgs, 'eventId'>>;
+};
+
+export type PageInfoResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type PatronResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['Patron'] = ResolversParentTypes['Patron'], FederationReferenceType extends FederationReferenceTypes['Patron'] = FederationReferenceTypes['Patron']> = {
@@ -494,8 +546,10 @@ export type Resolvers<ContextType = EventsContext> = {
   DateTime?: GraphQLScalarType;
   Event?: EventResolvers<ContextType>;
   EventGroup?: EventGroupResolvers<ContextType>;
+  EventGroupPage?: EventGroupPageResolvers<ContextType>;
   EventStats?: EventStatsResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Patron?: PatronResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Registration?: RegistrationResolvers<ContextType>;
