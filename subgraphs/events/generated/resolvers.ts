@@ -88,7 +88,7 @@ export type EventGroupPage = {
 /** Event statistics over whole months, small groups suppressed (`eventStats`). */
 export type EventStats = {
   __typename?: 'EventStats';
-  /** How many groups the answer has (`cells` lists at most 1000 of them; `cellPage` all, page by page). */
+  /** How many groups the answer has (`cells` lists an answer of at most 1000; `cellPage` any, page by page). */
   cellCount: Scalars['Int']['output'];
   /**
    * The groups of `cells`, `first` (default and most 1000) at a time, in the same order, after the
@@ -100,8 +100,8 @@ export type EventStats = {
   cellPage: EventGroupPage;
   /**
    * One per non-empty group, in order of its values; a few empty groups may be listed, suppressed,
-   * because hiding them hides others. Absent groups are empty. At most the first 1000 groups: an
-   * answer of more (`cellCount`) is read page by page with `cellPage`.
+   * because hiding them hides others. Absent groups are empty. An answer of more than 1000
+   * groups (`cellCount`) is refused here (BAD_USER_INPUT): read it page by page with `cellPage`.
    */
   cells: Array<EventGroup>;
   /** First month, YYYY-MM. */
