@@ -61,7 +61,7 @@ export class Hosts {
    * Makes `count` hosts named `prefix-1..n` (namespaces `<prefix><id>-<n>`, unique per call), and a
    * forwarder on the bridge for each server of this machine the hosts must reach.
    */
-  static create(prefix: string, count: number, log: (line: string) => void = console.warn): Hosts {
+  static create(prefix: string, count: number, log: (line: string) => void = console.warn, options: { namespaces?: boolean } = {}): Hosts {
     const id = randomBytes(2).toString('hex');
     const dataDirs = Array.from({ length: count }, (_, i) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-host${i + 1}-`)));
     const removeDirs = () => {
@@ -87,6 +87,7 @@ export class Hosts {
     // 10.X.Y.0/24 with X, Y from the id: one subnet per run, so concurrent runs never collide.
     const subnet = `10.${200 + (parseInt(id.slice(0, 2), 16) % 50)}.${parseInt(id.slice(2), 16)}`;
     try {
+      if (options.namespaces === false) throw new Error('asked for loopback');
       if (process.platform !== 'linux') throw new Error('network namespaces are Linux only');
       ip('link', 'add', bridge, 'type', 'bridge');
       ip('addr', 'add', `${subnet}.1/24`, 'dev', bridge);
