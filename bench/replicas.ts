@@ -49,7 +49,7 @@ const SETUPS: Setup[] = [
   { name: '2 of each service', replicas: 2 },
 ];
 
-interface Figures { requestsPerSecond: number; p50: number; p99: number; errors: number; loadBefore: number; loadAfter: number }
+interface Figures { requestsPerSecond: number; p50: number; p99: number; non2xx: number; failed: number; loadBefore: number; loadAfter: number }
 
 async function run(setup: Setup, databaseUrl: string): Promise<Figures> {
   const kinds: ServiceKind[] = ['circulation', 'catalog', 'events', 'gateway'];
@@ -99,7 +99,9 @@ async function run(setup: Setup, databaseUrl: string): Promise<Figures> {
       requestsPerSecond: results.reduce((sum, r) => sum + r.requests.average, 0),
       p50: weighted((r) => r.latency.p50),
       p99: Math.max(...results.map((r) => r.latency.p99)),
-      errors: results.reduce((sum, r) => sum + r.errors + r.non2xx + r.timeouts, 0),
+      non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+      // Connection errors, autocannon's timeouts (no answer within 10 s) among them.
+      failed: results.reduce((sum, r) => sum + r.errors, 0),
       loadBefore,
       loadAfter: os.loadavg()[0]!,
     };
@@ -120,7 +122,7 @@ try {
       const f = await run(setup, urlOf(database));
       figures.set(setup.name, [...(figures.get(setup.name) ?? []), f]);
       console.log(
-        `round ${round + 1}/${rounds}  ${setup.name.padEnd(18)} ${f.requestsPerSecond.toFixed(1).padStart(7)} req/s  p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99} ms  errors ${f.errors}  load ${f.loadBefore.toFixed(2)} -> ${f.loadAfter.toFixed(2)}`,
+        `round ${round + 1}/${rounds}  ${setup.name.padEnd(18)} ${f.requestsPerSecond.toFixed(1).padStart(7)} req/s  p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99} ms  non-2xx ${f.non2xx}  no answer ${f.failed}  load ${f.loadBefore.toFixed(2)} -> ${f.loadAfter.toFixed(2)}`,
       );
     }
   }
