@@ -101,7 +101,7 @@ export class ServiceProcess {
 export interface ClusterPlan {
   /** Each process: its name, service and host. Subgraphs' URLs are joined into the lists every process is given. */
   processes: { name: string; kind: ServiceKind; host: Host }[];
-  /** The database every subgraph process uses (as its hosts reach it). */
+  /** The database every subgraph process keeps its stores, its audit and its signature nonces in (as its hosts reach it). */
   databaseUrl: string;
   /** More environment for every process. */
   env?: Record<string, string>;
@@ -124,7 +124,7 @@ export class ReplicaCluster {
     );
     const urls = (kind: SubgraphName) => located.filter((p) => p.kind === kind).map((p) => p.url).join(',');
     const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of ['DATABASE_URL', 'CATALOG_DATABASE_URL', 'CIRCULATION_DATABASE_URL', 'EVENTS_DATABASE_URL', 'DATA_DIR', 'NONCE_STORE_FILE', 'AUDIT_ANCHOR_FILE']) delete base[name];
+    for (const name of ['DATABASE_URL', 'CATALOG_DATABASE_URL', 'CIRCULATION_DATABASE_URL', 'EVENTS_DATABASE_URL', 'AUDIT_DATABASE_URL', 'DATA_DIR', 'NONCE_STORE_FILE', 'AUDIT_ANCHOR_FILE']) delete base[name];
     const processes = located.map((p) => {
       const env: NodeJS.ProcessEnv = {
         ...base,
@@ -138,6 +138,7 @@ export class ReplicaCluster {
         RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
         RATE_LIMIT_ANONYMOUS_BURST: '100000',
         DATABASE_URL: plan.databaseUrl,
+        AUDIT_DATABASE_URL: plan.databaseUrl,
         DATA_DIR: p.host.dataDir,
         HOST: p.host.address,
         [PORT_VARIABLE[p.kind]]: String(p.port),
