@@ -72,7 +72,7 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
         { name: 'gateway-2', kind: 'gateway', host: h2! },
       ],
     });
-  }, 150_000);
+  }, 200_000);
   afterAll(async () => {
     await cluster?.stop();
     await hosts?.close();
@@ -161,8 +161,9 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     const started = Date.now();
     const worker = async (offset: number) => {
       for (let i = offset; ; i += 1) {
-        if (killedAt && Date.now() - killedAt > 4_000) return;
-        if (Date.now() - started > 40_000) throw new Error('load ran over 40 s');
+        // After the kill: at least 4 s and 12 more answers, so requests reach the survivor cold and warm.
+        if (killedAt && Date.now() - killedAt > 4_000 && answered.length - before >= 12) return;
+        if (Date.now() - started > 45_000) throw new Error('load ran over 45 s');
         const mix = MIX[i % MIX.length]!;
         const requestId = `replicas-load-${(sent += 1)}`;
         const gateway = gateways()[i % 2]!;
@@ -170,14 +171,17 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
         answered.push({ persona: mix.persona, requestId, answer });
       }
     };
+    let before = Number.POSITIVE_INFINITY;
     const load = Promise.all([0, 1, 2, 3, 4, 5].map(worker));
-    await new Promise((r) => setTimeout(r, 2_000));
-    const before = answered.length;
+    load.catch(() => undefined); // awaited below; a worker's failure must not count as unhandled meanwhile
+    // The kill lands once the load runs steadily (12 answers), whatever the machine's speed.
+    while (answered.length < 12 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+    before = answered.length;
     await killed.kill('SIGKILL');
     killedAt = Date.now();
     await load;
-    expect(before, 'answers before the kill').toBeGreaterThan(5);
-    expect(answered.length - before, 'answers after the kill').toBeGreaterThan(5);
+    expect(before, 'answers before the kill').toBeGreaterThanOrEqual(12);
+    expect(answered.length - before, 'answers after the kill').toBeGreaterThanOrEqual(12);
     // Every request answered, in full: what the killed replica held was served by the other.
     const short = answered.filter(({ persona, answer }) => answer.status !== 200 || !MIX.find((m) => m.persona === persona)!.full(answer));
     expect(short.map((s) => `${s.requestId} ${s.persona} ${s.answer.text.slice(0, 300)}`)).toEqual([]);

@@ -115,7 +115,7 @@ export class ReplicaCluster {
    * Starts every process at once (the ports are fixed before any starts, so each can be given
    * every other's URL), and waits until each answers `/ready`.
    */
-  static async start(plan: ClusterPlan, readyTimeoutMs = 90_000): Promise<ReplicaCluster> {
+  static async start(plan: ClusterPlan, readyTimeoutMs = 150_000): Promise<ReplicaCluster> {
     const located = await Promise.all(
       plan.processes.map(async (p) => {
         const port = p.host.netns ? NAMESPACE_PORTS[p.kind] : await freePort();
