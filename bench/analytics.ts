@@ -3,12 +3,14 @@
  *
  * The measures of issue 15 on a seeded data set:
  *  (a) seeds the scale into the data directory, or reuses it when it is already seeded;
- *  (b) times releasing one month (the latest closed one, circulation then events, suppression and
- *      DP), then lets the graph release the other closed months as its first start does;
+ *  (b) releases every closed month not released yet, oldest first (circulation then events,
+ *      suppression and DP), and prints each month's wall and CPU time with its tally's size;
  *  (c) runs `circulationStats` and `eventStats` over the 12 months up to that month for every
  *      `groupBy` (every subset of the dimensions), in both protection modes, through the gateway of
- *      an in-process graph with the analytics token (rate limit and deadline raised), and prints
- *      p50/p95/max of the first request of each groupBy and of the measured rounds after it;
+ *      an in-process graph with the analytics token (rate limit and deadline raised), asking for the
+ *      first page of cells (`cellPage`, 1000 groups), and prints p50/p95/max of the first request of
+ *      each groupBy, of the measured rounds after it, and each groupBy's own p95; then reads every
+ *      page of the largest answers;
  *  (d) prints the share of released cells published vs suppressed, and the DP release's median
  *      relative error for cells of at least 100 checkouts (truth: the suppression release's exact
  *      counts, which the tables keep even where they are not published).
@@ -38,6 +40,8 @@ interface Flags {
   scale: 'county' | 'demo';
   rounds: number;
   quick: boolean;
+  releaseOnly: boolean;
+  releaseMonths: number;
 }
 
 const program = new Command('bench:analytics')
@@ -45,6 +49,8 @@ const program = new Command('bench:analytics')
   .option('--scale <scale>', 'scale to seed when the directory is empty', 'county')
   .option('--rounds <n>', 'measured rounds over every groupBy (after the first pass, which is reported apart)', (v) => Math.max(1, Number(v)), 3)
   .option('--quick', 'demo seed in a temporary directory, one round', false)
+  .option('--release-only', 'stop after releasing (to profile releasing: node --cpu-prof)', false)
+  .option('--release-months <n>', 'release at most this many months (the oldest not released yet) per scope', (v) => Math.max(0, Number(v)), Infinity)
   .parse();
 const flags = program.opts<Flags>();
 if (flags.quick) Object.assign(flags, { dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-')), scale: 'demo', rounds: 1 });
@@ -101,35 +107,53 @@ async function main(): Promise<void> {
   const lastClosed = monthBefore(monthOf(new Date()), 1);
   const firstMonth = monthBefore(lastClosed, 11);
 
-  // (b) Release one month, as the schedule does when it closes.
+  // (b) Release every closed month not released yet, oldest first as the schedule and a first
+  // start do (circulation, then events), timing each: wall time and this process's CPU time.
+  const releaseRows: string[] = [];
   {
     const databases = await openDatabases(flags.dataDir);
     try {
       for (const [scope, db] of [[CIRCULATION_SCOPE, databases.circulation.db], [EVENTS_SCOPE, databases.events.db]] as const) {
-        const started = performance.now();
-        const summary = await releaseMonth(releaseDb(db), scope, lastClosed, { k, dp });
-        out(
-          `release ${summary.id}: ${summary.created ? seconds(performance.now() - started) : 'already released (figure of an earlier run)'}` +
-            `, ${summary.cells} cells, ${summary.suppressed} suppressed, suppression + DP`,
-        );
+        const released = new Set((await sql<{ month: string }>`SELECT DISTINCT month FROM stats_releases WHERE scope = ${scope.name}`.execute(db)).rows.map((r) => r.month));
+        let count = 0;
+        for (const month of await scope.months(releaseDb(db))) {
+          if (month > lastClosed || released.has(month) || count++ >= flags.releaseMonths) continue;
+          const { rows: [tally] } = await sql<{ n: number }>`SELECT count(*) AS n FROM stats_tally WHERE month = ${month}`.execute(db);
+          const cpu0 = process.cpuUsage();
+          const started = performance.now();
+          const summary = await releaseMonth(releaseDb(db), scope, month, { k, dp });
+          const used = process.cpuUsage(cpu0);
+          releaseRows.push(
+            `| ${scope.name} | ${month} | ${Number(tally?.n ?? 0).toLocaleString('en')} | ${summary.cells.toLocaleString('en')} | ${summary.suppressed.toLocaleString('en')} | ` +
+              `${seconds(performance.now() - started)} | ${seconds((used.user + used.system) / 1000)} | ${load()} |`,
+          );
+          process.stderr.write(`released ${summary.id}\n`);
+        }
       }
     } finally {
       for (const db of Object.values(databases)) await db.close();
     }
   }
+  out('');
+  out('## Releasing each closed month (suppression over every grouping + DP release), oldest first');
+  out('| scope | month | tally rows | cells | suppressed | wall | CPU | load average |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const line of releaseRows) out(line);
+  if (releaseRows.length === 0) out('| (every closed month was released by an earlier run) | | | | | | | |');
+  if (flags.releaseOnly) return;
 
-  // The graph releases every other closed month on its first start; answers are measured after.
+  // The graph starts with every month released; it reads the releases into memory.
   const started = performance.now();
   const graph = await startGraph(config, createLogger('bench', 'silent'));
   try {
     await graph.released;
-    out(`graph start + release of the other closed months + reading releases into memory: ${seconds(performance.now() - started)}`);
+    out(`graph start + reading releases into memory: ${seconds(performance.now() - started)}`);
     const url = graph.urls.gateway!;
     const token = await mintToken(PERSONAS.analytics, config);
     // Wall time of each request, and the CPU time the process spent meanwhile: gateway, subgraphs
     // and client share this process and serve one request at a time, so the CPU time is about
     // what the request would take on a machine to itself, which wall time is not under load.
-    const ask = async (query: string): Promise<{ ms: number; cpu: number; cells: number }> => {
+    const ask = async (query: string): Promise<{ ms: number; cpu: number; cells: number; listed: number }> => {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const response = await fetch(url, {
@@ -137,26 +161,26 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query }),
       });
-      const body = (await response.json()) as { errors?: { message: string }[]; data?: Record<string, { cells: unknown[]; margins: unknown[] }> };
+      const body = (await response.json()) as { errors?: { message: string }[]; data?: Record<string, { cellCount: number; cellPage: { nodes: unknown[] }; margins: unknown[] }> };
       const ms = performance.now() - t0;
       const used = process.cpuUsage(cpu0);
       if (body.errors?.length) throw new Error(`${query.slice(0, 80)}: ${body.errors[0]!.message}`);
       const answer = Object.values(body.data ?? {})[0];
-      return { ms, cpu: (used.user + used.system) / 1000, cells: (answer?.cells.length ?? 0) + (answer?.margins.length ?? 0) };
+      return { ms, cpu: (used.user + used.system) / 1000, cells: answer?.cellCount ?? 0, listed: (answer?.cellPage.nodes.length ?? 0) + (answer?.margins.length ?? 0) };
     };
     const range = `from: "${firstMonth}", to: "${lastClosed}"`;
     const circulation = (groupBy: string[], protection: string) => `{ circulationStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
-      minGroupSize releases { id month version } unreleasedMonths
-      cells { branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed }
+      minGroupSize releases { id month version } unreleasedMonths cellCount
+      cellPage { pageInfo { endCursor hasNextPage } nodes { branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed } }
       margins { dimension branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed }
       total { checkouts checkoutsMarginOfError distinctBorrowers suppressed } } }`;
     const events = (groupBy: string[], protection: string) => `{ eventStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
-      minGroupSize releases { id month version } unreleasedMonths
-      cells { branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed }
+      minGroupSize releases { id month version } unreleasedMonths cellCount
+      cellPage { pageInfo { endCursor hasNextPage } nodes { branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed } }
       margins { dimension branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed }
       total { registrations attended distinctPatrons suppressed } } }`;
     out('');
-    out(`## Answers, 12 months (${range}), every groupBy, through the gateway (load average ${load()})`);
+    out(`## Answers, 12 months (${range}), every groupBy, first page (cellPage, default 1000 groups), through the gateway (load average ${load()})`);
     out('| operation | protection | requests | p50 | p95 | max | CPU p50 | CPU p95 |');
     out('| --- | --- | --- | --- | --- | --- | --- | --- |');
     const row = (ms: number[], cpu: number[]) =>
@@ -178,11 +202,11 @@ async function main(): Promise<void> {
           first.cpu.push(cpu);
         }
         cold.push(`| ${name} | ${protection} | ${row(first.ms, first.cpu)}`);
-        const times = new Map<string, { ms: number[]; cpu: number[]; cells: number }>(groupBys.map((g) => [g.join(', '), { ms: [], cpu: [], cells: 0 }]));
+        const times = new Map<string, { ms: number[]; cpu: number[]; cells: number; listed: number }>(groupBys.map((g) => [g.join(', '), { ms: [], cpu: [], cells: 0, listed: 0 }]));
         for (let round = 0; round < flags.rounds; round++) {
           for (const g of groupBys) {
-            const { ms, cpu, cells } = await ask(build(g, protection));
-            const t = Object.assign(times.get(g.join(', '))!, { cells });
+            const { ms, cpu, cells, listed } = await ask(build(g, protection));
+            const t = Object.assign(times.get(g.join(', '))!, { cells, listed });
             t.ms.push(ms);
             t.cpu.push(cpu);
           }
@@ -190,9 +214,10 @@ async function main(): Promise<void> {
         const all = [...times.values()];
         out(`| ${name} | ${protection} | ${row(all.flatMap((t) => t.ms), all.flatMap((t) => t.cpu))}`);
         for (const [g, t] of times) {
-          if (quantile(t.ms, 0.95) > 100 || quantile(t.cpu, 0.95) > 100) {
-            slow.push(`| ${name} | ${protection} | [${g}] | ${t.cells.toLocaleString('en')} | ${quantile(t.ms, 0.95).toFixed(0)} ms | ${quantile(t.cpu, 0.95).toFixed(0)} ms |`);
-          }
+          slow.push(
+            `| ${name} | ${protection} | [${g}] | ${t.cells.toLocaleString('en')} | ${t.listed.toLocaleString('en')} | ${quantile(t.ms, 0.95).toFixed(0)} ms | ${quantile(t.cpu, 0.95).toFixed(0)} ms |` +
+              (quantile(t.ms, 0.95) > 100 || quantile(t.cpu, 0.95) > 100 ? ' **over 100 ms** |' : ' |'),
+          );
         }
       }
     }
@@ -202,10 +227,51 @@ async function main(): Promise<void> {
     out('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const line of cold) out(line);
     out('');
-    out('groupBys whose own p95 (wall or CPU) is over 100 ms (groups in the answer: cells + margins):');
-    out('| operation | protection | groupBy | groups | p95 | CPU p95 |');
-    out('| --- | --- | --- | --- | --- | --- |');
+    out('Each groupBy (measured rounds): groups of the answer (cellCount), groups listed (first page + margins), p95:');
+    out('| operation | protection | groupBy | groups | listed | p95 | CPU p95 | |');
+    out('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const line of slow) out(line);
+
+    // Reading a whole large answer: every page of the finest grouping by month, in order.
+    out('');
+    out('Every page of the largest answers (all dimensions and MONTH), one request per page of 1000:');
+    out('| operation | protection | groups | pages | all pages, wall | all pages, CPU | slowest page |');
+    out('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const [name, build, dims] of [
+      ['circulationStats', circulation, CIRCULATION_SCOPE.dimensions.concat('MONTH')],
+      ['eventStats', events, EVENTS_SCOPE.dimensions.concat('MONTH')],
+    ] as const) {
+      for (const protection of ['SUPPRESSION', 'DIFFERENTIAL_PRIVACY']) {
+        let after: string | null = null;
+        let pages = 0;
+        let groups = 0;
+        let wall = 0;
+        let cpu = 0;
+        let slowest = 0;
+        do {
+          const query: string = build([...dims], protection).replace('cellPage {', after ? `cellPage(after: ${JSON.stringify(after)}) {` : 'cellPage {');
+          const cpu0 = process.cpuUsage();
+          const t0 = performance.now();
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ query }),
+          });
+          const body = (await response.json()) as { errors?: { message: string }[]; data?: Record<string, { cellCount: number; cellPage: { nodes: unknown[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }> };
+          const ms = performance.now() - t0;
+          const used = process.cpuUsage(cpu0);
+          if (body.errors?.length) throw new Error(`${name} page ${pages + 1}: ${body.errors[0]!.message}`);
+          const answer = Object.values(body.data ?? {})[0]!;
+          pages += 1;
+          groups = answer.cellCount;
+          wall += ms;
+          cpu += (used.user + used.system) / 1000;
+          slowest = Math.max(slowest, ms);
+          after = answer.cellPage.pageInfo.hasNextPage ? answer.cellPage.pageInfo.endCursor : null;
+        } while (after);
+        out(`| ${name} | ${protection} | ${groups.toLocaleString('en')} | ${pages} | ${wall.toFixed(0)} ms | ${cpu.toFixed(0)} ms | ${slowest.toFixed(0)} ms |`);
+      }
+    }
 
     // (d) What the releases publish, and what the noise costs.
     const db = graph.databases!.circulation.db;

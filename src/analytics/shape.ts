@@ -18,12 +18,19 @@ export interface ShapedStats {
   total: Record<string, unknown>;
 }
 
+/** An answer's shaping: its margins and total named at once, its cells a slice at a time (pages). */
+export interface StatsShaper {
+  cells(start: number, end: number): Record<string, unknown>[];
+  margins: Record<string, unknown>[];
+  total: Record<string, unknown>;
+}
+
 /**
  * Names the groups of an answer for the schema: each grouped dimension's value (absent where
  * unknown), a margin's `dimension`, the counts (with `<count>MarginOfError` where noise protects
- * them) and people, all null when suppressed.
+ * them) and people, all null when suppressed. Plain objects, resolved by the default resolvers.
  */
-export function shapeStats<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
+export function statsShaper<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): StatsShaper {
   const moeNames = fields.counts.map((name) => `${name}MarginOfError`);
   // A dimension's field for a value, once per value: answers repeat few values many times.
   const named = new Map<D, Map<string, [string, unknown]>>();
@@ -53,8 +60,14 @@ export function shapeStats<D extends string>(table: AnswerTable, groupBy: readon
     return out;
   };
   return {
-    cells: table.cells.map((c) => shape(c, groupBy, null)),
+    cells: (start, end) => table.cells.slice(start, end).map((c) => shape(c, groupBy, null)),
     margins: table.margins.flatMap((groups, d) => groups.map((g) => shape(g, [groupBy[d]!], groupBy[d]!))),
     total: shape(table.total, [], null),
   };
+}
+
+/** The whole answer shaped at once (every cell). */
+export function shapeStats<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
+  const shaper = statsShaper(table, groupBy, fields);
+  return { cells: shaper.cells(0, table.cells.length), margins: shaper.margins, total: shaper.total };
 }

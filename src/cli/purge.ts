@@ -1,5 +1,5 @@
 /**
- * `npm run purge -- [--data-dir data] [--batch 10000] [--dry-run] [--pause 0] [--no-vacuum]`
+ * `npm run purge -- [--data-dir data] [--batch 10000] [--dry-run] [--pause 0] [--no-vacuum] [--wait]`
  *
  * Applies the retention rules (RETENTION_* in the environment, see src/config/retention.ts) to the
  * circulation and events databases under the data directory: closed loans, paid fines, closed
@@ -8,7 +8,8 @@
  * rerun continues; then the files are rebuilt (VACUUM) and their write-ahead logs truncated, so no
  * copy of a removed link is left on disk (see src/retention/purge.ts). Progress on stderr; the summary (rows per table, seconds, rows/s) on stdout.
  * Exit 0 when done, 1 on failure or missing databases, 2 for bad flags or configuration, 75 when
- * another process was purging a PostgreSQL store (that store is left to it), 130 when interrupted.
+ * another process was purging a PostgreSQL store (that store is left to it; `--wait` waits for it
+ * instead), 130 when interrupted.
  */
 import fs from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -30,6 +31,7 @@ interface Flags {
   dryRun: boolean;
   pause: number;
   vacuum: boolean;
+  wait: boolean;
 }
 
 const integer = (min: number, max: number) => (value: string): number => {
@@ -46,6 +48,7 @@ function parseFlags(argv: string[]): Flags {
     .option('--batch <n>', 'rows per batch (one transaction each)', integer(1, 1_000_000), DEFAULT_BATCH_SIZE)
     .option('--dry-run', 'count what would be anonymized, change nothing', false)
     .option('--pause <ms>', 'wait between batches, to leave room for a running server', integer(0, 60_000), 0)
+    .option('--wait', 'on PostgreSQL, wait for another process purging a store to finish instead of leaving that store to it', false)
     .option('--no-vacuum', 'skip rebuilding the files afterwards (old copies may stay in unused page space until a run that does)')
     .allowExcessArguments(false)
     .exitOverride();
@@ -167,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
           signal: controller.signal,
           onProgress: progress.report,
         }),
+      flags.wait ? { onWait: (name) => process.stderr.write(`purge: ${name}: another process is purging it now; waiting for it to finish\n`) } : {},
     );
     progress.stop();
     printReport(flags.dataDir, retention, report);

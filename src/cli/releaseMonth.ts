@@ -1,6 +1,6 @@
 /**
  * `npm run release:month -- --month YYYY-MM [--correct "reason"] [--k N] [--data-dir data]`
- * `npm run release:month -- --closed`
+ * `npm run release:month -- --closed [--wait]`
  *
  * Releases the statistics of a closed month (circulation and events): tallies the rows still
  * linked, protects every grouping of the month at once and stores the frozen release, then
@@ -9,7 +9,7 @@
  * released, as the purge schedule does. Each month gets a suppressed release and, the first time,
  * a differentially private one (ANALYTICS_DP_EPSILON, ANALYTICS_DP_CONTRIBUTION). One line per
  * release on stdout; bad flags exit 2; 75 when another process was releasing a PostgreSQL store's
- * statistics (that store is left to it, and named on stderr).
+ * statistics (that store is left to it, and named on stderr; `--wait` waits for it instead).
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -27,6 +27,7 @@ interface Flags {
   correct?: string;
   k?: number;
   dataDir?: string;
+  wait: boolean;
 }
 
 function month(value: string): string {
@@ -47,6 +48,7 @@ function parseFlags(argv: string[]): Flags {
     .option('--correct <reason>', 'write a new version of a released month, for this reason')
     .option('--k <n>', 'fewest distinct people per published number (default: ANALYTICS_MIN_CELL)', minimum)
     .option('--data-dir <dir>', 'directory of the SQLite files (default: DATA_DIR)')
+    .option('--wait', 'on PostgreSQL, wait for another process releasing a store to finish instead of leaving that store to it', false)
     .allowExcessArguments(false)
     .exitOverride();
   program.parse(argv, { from: 'node' });
@@ -76,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
       if (targets.circulation) out.push(await releaseMonth(targets.circulation, CIRCULATION_SCOPE, flags.month!, { k, dp, correction: flags.correct }));
       if (targets.events) out.push(await releaseMonth(targets.events, EVENTS_SCOPE, flags.month!, { k, dp, correction: flags.correct }));
       return out;
-    });
+    }, flags.wait ? { onWait: (name) => process.stderr.write(`release:month: ${name}: another process is releasing its statistics now; waiting for it to finish\n`) } : {});
     for (const s of summaries) process.stdout.write(line(s));
     if (summaries.length === 0 && skipped.length === 0) process.stdout.write('nothing to release: every closed month is released\n');
     for (const name of skipped) process.stderr.write(`release:month: ${name}: another process is releasing its statistics now; not released here (run again later)\n`);

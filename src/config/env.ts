@@ -52,7 +52,7 @@ const EnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
-  // Key rotation (docs/deployment.md, "Rotating keys"): a second key accepted, never used to sign.
+  // Key rotation (docs/deployment.md, "Key rotation"): a second key accepted, never used to sign.
   CONTEXT_SECRET_PREVIOUS: z.string().min(32, 'CONTEXT_SECRET_PREVIOUS must be at least 32 characters').optional(),
   JWT_PUBLIC_KEY_PREVIOUS: z.string().includes('BEGIN PUBLIC KEY', { message: 'JWT_PUBLIC_KEY_PREVIOUS must be a PEM (SPKI) public key' }).optional(),
   /** The `kid` of tokens issued here (default: the RFC 7638 thumbprint of the signing key's public key). */
@@ -262,10 +262,13 @@ function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): 
 /** The schema of the signature-nonce store on PostgreSQL. */
 export const NONCE_SCHEMA = 'signing';
 
+const nonceStoreFile = (e: z.infer<typeof EnvSchema>): string =>
+  e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db');
+
+/** PostgreSQL when a subgraph store is there (every replica of every host then shares it), unless NONCE_STORE_FILE names a file. */
 function nonceStoreLocation(e: z.infer<typeof EnvSchema>): string | PostgresLocation {
   const url = e.DATABASE_URL ?? e.CIRCULATION_DATABASE_URL ?? e.CATALOG_DATABASE_URL ?? e.EVENTS_DATABASE_URL;
-  if (url && !e.NONCE_STORE_FILE) return { url, schema: NONCE_SCHEMA };
-  return e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db');
+  return url && !e.NONCE_STORE_FILE ? { url, schema: NONCE_SCHEMA } : nonceStoreFile(e);
 }
 
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
@@ -348,7 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     tracing: tracingConfig(e),
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
-    nonceStoreFile: e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db'),
+    nonceStoreFile: nonceStoreFile(e),
     nonceStore: nonceStoreLocation(e),
     factsTimeoutMs: e.FACTS_TIMEOUT_MS,
     onBehalf: { refusals: e.ON_BEHALF_REFUSALS, windowMs: e.ON_BEHALF_WINDOW_SECONDS * 1000 },

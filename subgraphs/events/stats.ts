@@ -2,7 +2,8 @@ import { answerFromReleases, type Protection } from '../../src/analytics/release
 import { EVENTS_SCOPE } from '../../src/analytics/release/scopes.js';
 import { releaseDb } from '../../src/analytics/release/tally.js';
 import { monthRange } from '../../src/analytics/monthRange.js';
-import { shapeStats } from '../../src/analytics/shape.js';
+import { statsShaper } from '../../src/analytics/shape.js';
+import { pagedStats, STATS_PAGE_RESOLVERS } from '../../src/analytics/release/page.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
 import type { EventsContext } from './resolvers.js';
 
@@ -35,15 +36,16 @@ export function eventStatsResolvers(options: { minCellSize: number }) {
         const groupBy = [...new Set(args.groupBy ?? [])];
         const protection = args.protection ?? 'SUPPRESSION';
         const answer = await answerFromReleases(releaseDb(ctx.store.db), EVENTS_SCOPE, range, groupBy, protection);
-        const shaped = shapeStats(answer.table, groupBy, {
+        const shaper = statsShaper(answer.table, groupBy, {
           field: (d, value) => (d === 'BRANCH' ? ['branch', { __typename: 'Branch', id: value }] : ['month', value]),
           counts: ['registrations', 'attended'],
           people: 'distinctPatrons',
         });
         const ks = answer.releases.map((r) => r.minGroupSize ?? options.minCellSize);
         const k = protection === 'SUPPRESSION' ? (ks.length ? Math.min(...ks) : options.minCellSize) : null;
-        return { from: range.from, to: range.to, groupBy, protection, minGroupSize: k, releases: answer.releases, unreleasedMonths: answer.unreleasedMonths, ...shaped };
+        return { from: range.from, to: range.to, groupBy, protection, minGroupSize: k, releases: answer.releases, unreleasedMonths: answer.unreleasedMonths, ...pagedStats(answer.identity, answer.table.cells.length, shaper) };
       },
     },
+    EventStats: STATS_PAGE_RESOLVERS,
   };
 }

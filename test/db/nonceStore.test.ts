@@ -43,6 +43,16 @@ function post(base: string, headers: Record<string, string>, body: Buffer): Prom
   });
 }
 
+describe('where the nonce store is', () => {
+  it('in PostgreSQL with a database URL, else (or with NONCE_STORE_FILE) in a SQLite file', () => {
+    const pgUrl = 'postgres://library@db.example:5432/library';
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: '/srv/lib' }).nonceStore).toBe('/srv/lib/nonces.db');
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl }).nonceStore).toEqual({ url: pgUrl, schema: 'signing' });
+    expect(loadConfig({ NODE_ENV: 'test', CIRCULATION_DATABASE_URL: pgUrl }).nonceStore).toEqual({ url: pgUrl, schema: 'signing' });
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl, NONCE_STORE_FILE: '/srv/n.db' }).nonceStore).toBe('/srv/n.db');
+  });
+});
+
 describe.skipIf(!TEST_ON_POSTGRES)('the signature-nonce store on PostgreSQL', () => {
   let url: string;
   beforeAll(async () => {

@@ -168,7 +168,7 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     expect(released.length).toBeLessThanOrEqual(1);
   });
 
-  const command = (args: string[]) =>
+  const command = (args: string[], onStderr?: (text: string) => void) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
         env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: url, LOG_LEVEL: 'silent' },
@@ -176,7 +176,10 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        onStderr?.(err);
+      });
       child.on('error', reject);
       child.on('exit', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
     });
@@ -193,6 +196,27 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     } finally {
       await busy?.release();
     }
+  });
+
+  it('with --wait, the purge command waits for the other process, then purges', async () => {
+    await closedLoans(7);
+    const before = await linked();
+    const busy = await trySingleRun(replicas[0]!.circulation.db, 'purge:circulation');
+    let sawWaiting!: () => void;
+    const waiting = new Promise<void>((resolve) => (sawWaiting = resolve));
+    const run = command(['src/cli/purge.ts', '--no-vacuum', '--wait'], (text) => {
+      if (/circulation: another process is purging it now; waiting for it to finish/.test(text)) sawWaiting();
+    });
+    try {
+      await waiting;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await linked()).toBe(before);
+    } finally {
+      await busy?.release();
+    }
+    const { code } = await run;
+    expect(code).toBe(0);
+    expect(await linked()).toBe(0);
   });
 
   it('the release command reports a store another process is releasing, and exits 75', async () => {

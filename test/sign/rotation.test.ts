@@ -19,20 +19,23 @@ const OLD = 'o'.repeat(40);
 const NEW = 'n'.repeat(40);
 const STRANGER = 's'.repeat(40);
 
-const circulation = (env: Record<string, string>) =>
+const start = (only: 'circulation' | 'catalog' | 'gateway', env: Record<string, string>) =>
   startGraph(
     loadConfig({
       NODE_ENV: 'test',
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'rotation-')),
       CIRCULATION_PORT: '0',
+      CATALOG_PORT: '0',
+      GATEWAY_PORT: '0',
       SEED_ON_START: 'off',
       PURGE_SCHEDULE: 'off',
       LOG_LEVEL: 'silent',
       ...env,
     }),
     createLogger('test', 'silent'),
-    'circulation',
+    only,
   );
+const circulation = (env: Record<string, string>) => start('circulation', env);
 
 /** Sends one call to `target` of `base`, signed under `secret` as a gateway (or a subgraph's facts client) would. */
 async function call(base: string, target: '/graphql' | typeof FACTS_PATH, secret: string): Promise<{ status: number; code?: string | undefined }> {
@@ -77,5 +80,38 @@ describe('a context-secret rotation', () => {
 
   it('CONTEXT_SECRET_PREVIOUS must be as long as a secret', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', CONTEXT_SECRET: NEW, CONTEXT_SECRET_PREVIOUS: 'short' })).toThrow(/CONTEXT_SECRET_PREVIOUS/);
+  });
+});
+
+describe('gateways and subgraphs moved to the new secret one by one', () => {
+  const running: RunningGraph[] = [];
+  afterAll(async () => {
+    for (const graph of running.reverse()) await graph.stop();
+  });
+  const catalog = async (env: Record<string, string>) => {
+    const graph = await start('catalog', env);
+    running.push(graph);
+    return graph.urls.catalog!;
+  };
+  /** Runs a catalog query through a gateway with `env` in front of the catalog at `url`. */
+  const through = async (url: string, env: Record<string, string>) => {
+    const gateway = await start('gateway', { ...env, CATALOG_URL: url });
+    running.push(gateway);
+    const response = await fetch(gateway.urls.gateway!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ works(first: 1) { nodes { id } } }' }),
+    });
+    const json = (await response.json()) as { data?: { works?: unknown } | null; errors?: { extensions?: { code?: string } }[] };
+    return json.errors?.length ? `failed: ${json.errors[0]?.extensions?.code}` : json.data?.works ? 'answered' : 'no data';
+  };
+
+  it('step 1 and 2: old and new gateways are answered by subgraphs accepting both; step 3: only the new', async () => {
+    const both = await catalog({ CONTEXT_SECRET: NEW, CONTEXT_SECRET_PREVIOUS: OLD });
+    const newOnly = await catalog({ CONTEXT_SECRET: NEW });
+    expect(await through(both, { CONTEXT_SECRET: OLD })).toBe('answered');
+    // A gateway in step 2 signs with its current secret: a subgraph that knows only the new one answers it.
+    expect(await through(newOnly, { CONTEXT_SECRET: NEW, CONTEXT_SECRET_PREVIOUS: OLD })).toBe('answered');
+    expect(await through(newOnly, { CONTEXT_SECRET: OLD })).toBe('failed: SERVICE_UNAVAILABLE');
   });
 });

@@ -68,7 +68,10 @@ export const budgetWeight = (size: number): number => (size === 1 ? 2 : size <= 
 export function boundContributions(rows: readonly TalliedRow[], bound: number): TalliedRow[] {
   const kept = new Map<string, number>();
   const out: TalliedRow[] = [];
-  for (const r of [...rows].sort((a, b) => (a.row < b.row ? -1 : a.row > b.row ? 1 : 0))) {
+  // The tally is read in row order already (readTally): sort only rows that are not.
+  let sorted = true;
+  for (let i = 1; i < rows.length && sorted; i++) sorted = rows[i - 1]!.row <= rows[i]!.row;
+  for (const r of sorted ? rows : [...rows].sort((a, b) => (a.row < b.row ? -1 : a.row > b.row ? 1 : 0))) {
     const n = kept.get(r.digest) ?? 0;
     if (n >= bound) continue;
     kept.set(r.digest, n + 1);
@@ -88,15 +91,18 @@ export function noisyMonth(releaseId: string, domains: readonly (readonly string
   const total = all.reduce((sum, g) => sum + budgetWeight(dimensionsOf(g, n).length), 0);
   const key = randomBytes(32);
   const out: NoisyCell[] = [];
+  // The bounded rows per finest cell, then each grouping's counts from those.
+  const perCell = new Map<string, number>();
+  for (const r of bounded) perCell.set(r.cell, (perCell.get(r.cell) ?? 0) + 1);
+  const finest = [...perCell].map(([cell, count]) => ({ parts: cell.split(KEY_SEPARATOR), count }));
   for (const g of all) {
     const dims = dimensionsOf(g, n);
     const t = laplaceScale(parameters.contribution, (parameters.epsilon * budgetWeight(dims.length)) / total);
     const moe = marginOfError95(t);
     const counts = new Map<string, number>();
-    for (const r of bounded) {
-      const cell = r.cell.split(KEY_SEPARATOR);
-      const at = dims.map((d) => cell[d]).join(KEY_SEPARATOR);
-      counts.set(at, (counts.get(at) ?? 0) + 1);
+    for (const { parts, count } of finest) {
+      const at = dims.map((d) => parts[d]).join(KEY_SEPARATOR);
+      counts.set(at, (counts.get(at) ?? 0) + count);
     }
     const keys = dims.reduce<string[][]>((acc, d) => acc.flatMap((k) => domains[d]!.map((v) => [...k, v])), [[]]);
     for (const k of keys) {

@@ -84,6 +84,8 @@ class MonthProtection {
   readonly sums: Map<number, number[]>[];
   readonly hidden: Set<number>[];
   readonly covered: Set<number>[];
+  /** Per grouping, once asked: each grouping cell's nonempty finest cells, most first (`inside`). */
+  readonly within: (Map<number, number[]> | undefined)[] = [];
 
   constructor(
     readonly month: MonthCells,
@@ -226,9 +228,19 @@ class MonthProtection {
 
   /** The finest cells inside grouping cell (g, at) that hold something, most first: candidate corners. */
   inside(g: number, at: number): number[] {
-    const found: number[] = [];
-    for (const id of this.finest.keys()) if (this.project(id, g) === at) found.push(id);
-    return found.sort((a, b) => this.counts(b)[0]! - this.counts(a)[0]! || a - b);
+    let cells = this.within[g];
+    if (!cells) {
+      // Every grouping cell's finest cells at once, the first time grouping g needs them.
+      cells = this.within[g] = new Map();
+      for (const id of this.finest.keys()) {
+        const cell = this.project(id, g);
+        const found = cells.get(cell);
+        if (found) found.push(id);
+        else cells.set(cell, [id]);
+      }
+      for (const found of cells.values()) found.sort((a, b) => this.counts(b)[0]! - this.counts(a)[0]! || a - b);
+    }
+    return cells.get(at) ?? [];
   }
 
   /** The cheapest feasible hypercube over g's dimensions through a finest cell of (g, at). */

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { dimensionsOf, groupings, protectMonth, type ReleasedCell } from './protect.js';
+import { protectMonth, type ReleasedCell } from './protect.js';
+import { tallyPeople } from './people.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE, type ReleaseScope } from './scopes.js';
 import { destroyTally, readTally, tallyLinked } from './tally.js';
 import { noisyMonth, type DpParameters, type NoisyCell } from './dp.js';
@@ -79,7 +80,9 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
     }
     if (!previous) await tallyLinked(trx, scope, { month });
     const cells = await scope.cells(trx, month);
-    const people = previous ? await releasedPeople(trx, previous.id) : await tallyPeople(trx, month, scope.dimensions.length);
+    // The month's tally, read once: distinct people here, contributions of the DP release below.
+    const tally = previous ? [] : await readTally(trx, month);
+    const people = previous ? await releasedPeople(trx, previous.id) : tallyPeople(tally, scope.dimensions.length);
     // A correction only adds to what the earlier version hid (its recount may move secondary suppression).
     const hiddenBefore = previous ? await suppressedCells(trx, previous.id) : new Set<string>();
     const released = protectMonth(
@@ -101,7 +104,7 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
     await insertCells(trx, id, released);
     if (options.dp && !previous) {
       const dpId = `${scope.name}:${month}:dp:v1`;
-      const noisy = noisyMonth(dpId, await scope.domains(trx), await readTally(trx, month), options.dp);
+      const noisy = noisyMonth(dpId, await scope.domains(trx), tally, options.dp);
       await trx
         .insertInto('stats_releases')
         .values({ id: dpId, scope: scope.name, month, version: 1, mode: 'dp', k: null, epsilon: options.dp.epsilon, contribution: options.dp.contribution, released_at: now.toISOString(), reason: 'closed' })
@@ -144,21 +147,6 @@ export async function insertCells(db: Kysely<ReleaseTables>, id: string, cells: 
     };
   });
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('stats_release_cells').values(rows.slice(i, i + 500)).execute();
-}
-
-/** Distinct digests per grouping cell of the month's tally, keyed `<grouping>:<key>`. */
-async function tallyPeople(db: Kysely<ReleaseTables>, month: string, n: number): Promise<Map<string, number>> {
-  const sets = new Map<string, Set<string>>();
-  for (const { cell, digest } of await readTally(db, month)) {
-    const key = cell.split(KEY_SEPARATOR);
-    for (const g of groupings(n)) {
-      const at = `${g}:${dimensionsOf(g, n).map((d) => key[d]).join(KEY_SEPARATOR)}`;
-      let set = sets.get(at);
-      if (!set) sets.set(at, (set = new Set()));
-      set.add(digest);
-    }
-  }
-  return new Map([...sets].map(([at, set]) => [at, set.size]));
 }
 
 /** The cells a previous version suppressed, keyed like tallyPeople. */

@@ -26,7 +26,7 @@ export interface ReleaseScope {
   metrics: number;
   /** The month's finest cells, counted from its rows (linked or anonymized alike). */
   cells(db: Kysely<ReleaseTables>, month: string): Promise<FinestCell[]>;
-  /** Rows still linked to a patron. */
+  /** Rows still linked to a patron and not tallied yet (`stats_tallied`: tallying skips the others anyway). */
   linked(db: Kysely<ReleaseTables>, filter: RowFilter): Promise<LinkedRow[]>;
   /** Every month that has a row. */
   months(db: Kysely<ReleaseTables>): Promise<string[]>;
@@ -73,7 +73,8 @@ export const CIRCULATION_SCOPE: ReleaseScope = {
       SELECT l.id AS id, substr(l.checked_out_at, 1, 7) AS month, l.branch_id AS b, coalesce(i.format, '') AS f,
              coalesce(l.patron_age_band, '') AS a, coalesce(l.patron_home_branch_id, '') AS h, l.patron_id AS p
       FROM loans l LEFT JOIN items i ON i.id = l.item_id
-      WHERE l.patron_id IS NOT NULL AND ${where}`.execute(db);
+      WHERE l.patron_id IS NOT NULL AND ${where}
+        AND NOT EXISTS (SELECT 1 FROM stats_tallied t WHERE t.row_id = l.id)`.execute(db);
     return rows.map((r) => ({ rowId: r.id, month: r.month, cell: [r.b, r.f, r.a, r.h].join(KEY_SEPARATOR), patronId: r.p }));
   },
   async months(db) {
@@ -81,11 +82,16 @@ export const CIRCULATION_SCOPE: ReleaseScope = {
     return rows.map((r) => r.month);
   },
   async domains(db) {
+    // One pass over loans and one over items (the tables are large), each value set in JS.
+    const { rows: lent } = await sql<{ b: string | null; a: string; h: string }>`
+      SELECT DISTINCT branch_id AS b, coalesce(patron_age_band, '') AS a, coalesce(patron_home_branch_id, '') AS h FROM loans`.execute(db);
+    const { rows: held } = await sql<{ b: string | null; f: string | null }>`SELECT DISTINCT branch_id AS b, format AS f FROM items`.execute(db);
+    const values = (list: (string | null)[]) => [...new Set(list.map((v) => v ?? ''))].sort();
     return [
-      await distinct(db, sql<{ v: string | null }>`SELECT branch_id AS v FROM loans UNION SELECT branch_id FROM items`),
-      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT format AS v FROM items`),
-      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT coalesce(patron_age_band, '') AS v FROM loans`),
-      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT coalesce(patron_home_branch_id, '') AS v FROM loans`),
+      values([...lent.map((r) => r.b), ...held.map((r) => r.b)]),
+      values(held.map((r) => r.f)),
+      values(lent.map((r) => r.a)),
+      values(lent.map((r) => r.h)),
     ];
   },
 };
@@ -114,7 +120,8 @@ export const EVENTS_SCOPE: ReleaseScope = {
     const { rows } = await sql<{ id: number; month: string; b: string; p: string }>`
       SELECT r.id AS id, substr(e.starts_at, 1, 7) AS month, e.branch_id AS b, r.patron_id AS p
       FROM registrations r JOIN events e ON e.id = r.event_id
-      WHERE r.patron_id IS NOT NULL AND ${where}`.execute(db);
+      WHERE r.patron_id IS NOT NULL AND ${where}
+        AND NOT EXISTS (SELECT 1 FROM stats_tallied t WHERE t.row_id = r.id)`.execute(db);
     return rows.map((r) => ({ rowId: r.id, month: r.month, cell: r.b, patronId: r.p }));
   },
   async months(db) {

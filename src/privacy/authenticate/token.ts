@@ -134,8 +134,8 @@ async function verifierFor(jwt: JwtConfig, timing: JwksTiming = {}): Promise<{ v
  * audience, wrongly signed, `alg: none`, an algorithm other than the configured one): HTTP 401
  * UNAUTHENTICATED, never a silent downgrade to anonymous.
  */
-export async function createAuthenticator(config: Config, keys: { jwks?: JwksTiming } = {}): Promise<Authenticator> {
-  const { verify, algorithms } = await verifierFor(config.jwt, keys.jwks);
+export async function createAuthenticator(config: Config, timing: { jwks?: JwksTiming } = {}): Promise<Authenticator> {
+  const { verify, algorithms } = await verifierFor(config.jwt, timing.jwks);
   const options = {
     algorithms,
     issuer: config.jwt.issuer,

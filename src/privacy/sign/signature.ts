@@ -60,8 +60,8 @@ export type SignatureCheck = VerifiedSignature | { ok: false; reason: VerifyFail
 /**
  * Checks one request's signature header against the request as received: the MAC over its
  * canonical request under the audience's key (any of `key` when a rotation gives two), then the
- * ±30 s window. Pure: the caller claims the
- * nonce afterwards, so a forged request never burns a genuine one's nonce.
+ * ±30 s window. Pure: the caller claims the nonce afterwards, so a forged request never burns a
+ * genuine one's nonce.
  */
 export function verifySignature(
   key: Buffer | readonly Buffer[],
