@@ -17,8 +17,8 @@
  * may load statically is checked by `.dependency-cruiser.startup.mjs`.
  */
 
-/** The policy core: the request's context, the rules and the decision. */
-const PRIVACY_CORE = '^src/privacy/(context|decide|schema)/';
+/** The policy core: its vocabulary, the request's context, the rules and the decision. */
+const PRIVACY_CORE = '^src/privacy/((context|decide|schema)/|vocabulary[.]ts$)';
 
 /** Services, start-up and tools: nothing of the privacy mechanism may import them. */
 const SERVICES = '^(src/(gateway|subgraph|app|cli|supervisor|playground|seed|compose)/|subgraphs/)';
@@ -46,7 +46,7 @@ export default {
       name: 'privacy-core-is-pure',
       severity: 'error',
       comment:
-        'The policy core (context, decide, schema) depends only on itself and the error registry: no HTTP, storage, service or configuration code.',
+        'The policy core (vocabulary, context, decide, schema) depends only on itself and the error registry: no HTTP, storage, service or configuration code.',
       from: { path: PRIVACY_CORE },
       to: { path: '^(src|subgraphs)/', pathNot: [PRIVACY_CORE, '^src/errors/'] },
     },

@@ -24,6 +24,16 @@ export default {
         reachable: true,
       },
     },
+    {
+      name: 'start-up-imports-no-dev-dependency',
+      severity: 'error',
+      comment:
+        'A production install has no devDependencies (npm ci --omit=dev): what start-up loads must be in dependencies.',
+      // The seeder is the rule above's; react/jsx-runtime is a false edge: the cruiser's transpile
+      // reads a generic arrow function (`<T>(x: T) => ...`) as JSX.
+      from: { path: '^(src|subgraphs)/', pathNot: '^src/seed/' },
+      to: { dependencyTypes: ['npm-dev'], pathNot: 'node_modules/react/jsx-runtime[.]js$' },
+    },
   ],
   // Runtime edges only: a type-only import loads nothing.
   options: { ...options, tsPreCompilationDeps: false, exclude: { path: options.exclude.path, dynamic: true } },

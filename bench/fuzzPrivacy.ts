@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { runCommand } from '../src/cli/command.js';
 import { describeFailure, formatReport, prepareFuzz, runFuzz } from '../test/support/fuzz/run.js';
 import { DEFAULT_GENERATOR_OPTIONS } from '../test/support/fuzz/operations.js';
+import { parseWithout, withSwitches, type PrivacySwitches } from './graphVariant.js';
 
 /**
  * `npm run fuzz:privacy -- --operations 10000`: generated operations as every persona against a
@@ -40,16 +41,24 @@ async function main(argv: string[]): Promise<number> {
     .option('--only <indexes>', 'send only these operations of the seed (to reproduce a failure)', indexes)
     .option('--concurrency <n>', 'operations in flight at once', positive, 4)
     .option('--max-depth <n>', 'levels of object fields below a root field', positive, DEFAULT_GENERATOR_OPTIONS.maxDepth)
-    .option('--graph-env <NAME=value>', 'configuration for the graph under test (repeatable), e.g. a limit; PRIVACY_ENFORCEMENT=off shows the fuzz failing', envPair)
+    .option('--graph-env <NAME=value>', 'configuration for the graph under test (repeatable), e.g. a limit', envPair)
+    .option('--without <parts>', 'switch parts of privacy off in the graph under test (enforcement, prefilter, signing, audit), to see the fuzz fail: e.g. enforcement,prefilter', (value: string) => {
+      try {
+        return { list: value, switches: parseWithout(value) };
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
     .addOption(new Option('--show <n>', 'failures printed in full').argParser(positive).default(10))
     .exitOverride()
     .parse(argv);
-  const opts = program.opts<{ operations: number; seed?: number; only?: number[]; concurrency: number; maxDepth: number; show: number; graphEnv?: Record<string, string> }>();
+  const opts = program.opts<{ operations: number; seed?: number; only?: number[]; concurrency: number; maxDepth: number; show: number; graphEnv?: Record<string, string>; without?: { list: string; switches: Partial<PrivacySwitches> } }>();
   const seed = opts.seed ?? Math.floor(Math.random() * 0x100000000);
   const total = opts.only?.length ?? opts.operations;
   process.stderr.write(`fuzz:privacy seed ${seed} (reproduce with --seed ${seed})\n`);
 
-  const env = await prepareFuzz(seed, opts.graphEnv ?? {});
+  const without = opts.without;
+  const env = await prepareFuzz(seed, opts.graphEnv ?? {}, without ? (config) => withSwitches(config, without.switches) : undefined);
   try {
     process.stderr.write(`canary ${env.canary.profile.name} made through the API: loan ${env.canary.loanId}, hold ${env.canary.holdId}, registration ${env.canary.registrationId}, order ${env.canary.legalOrder}\n`);
     const bar = process.stderr.isTTY && total >= 200
@@ -76,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     const replay = [
       ...(opts.maxDepth !== DEFAULT_GENERATOR_OPTIONS.maxDepth ? [` --max-depth ${opts.maxDepth}`] : []),
       ...Object.entries(opts.graphEnv ?? {}).map(([k, v]) => ` --graph-env ${k}=${v}`),
+      ...(without ? [` --without ${without.list}`] : []),
     ].join('');
     for (const item of [...findings, ...report.anomalies].slice(0, opts.show)) console.log(`\n${describeFailure(item, seed, replay)}`);
     if (findings.length > 0 || report.anomalies.length > 0) {

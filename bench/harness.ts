@@ -6,12 +6,15 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { SubgraphName } from '../src/config/env.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
+import { GRAPH_VARIANT_SCRIPT, VARIANT_VARIABLE, type PrivacySwitches } from './graphVariant.js';
 
 /** One configuration of the graph under test, run as its own process. */
 export interface Variant {
   name: string;
   env: Record<string, string>;
-  /** Another checkout of the project to run this variant from (an earlier build); default this one. */
+  /** Parts of privacy switched off in this variant (bench/graphVariant.ts); none by default. */
+  switches?: Partial<PrivacySwitches>;
+  /** Another checkout of the project to run this variant from (an earlier build, started as `npm start` starts it, without switches); default this one. */
   root?: string;
 }
 
@@ -110,7 +113,10 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   // valgrind's slowdown it fired in the worker threads' isolates five times in 80 listings, where at
   // full speed they collect about four times in 1,700 (--trace-gc); so it is off there.
   const v8Flags = options.callgrindOut ? ['--no-memory-reducer'] : [];
-  const node = [process.execPath, ...v8Flags, '--import', 'tsx', path.join(variant.root ?? REPO_ROOT, 'src/cli/start.ts')];
+  const script = variant.root ? path.join(variant.root, 'src/cli/start.ts') : GRAPH_VARIANT_SCRIPT;
+  const node = [process.execPath, ...v8Flags, '--import', 'tsx', script];
+  // The audit writer's timers, stretched as valgrind slows the graph, do per request what they do at full speed.
+  const switches = { ...variant.switches, ...(options.callgrindOut ? { auditTimerScale: CALLGRIND_SLOWDOWN } : {}) };
   const callgrind = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${options.callgrindOut}`];
   const [command, ...args] = options.callgrindOut ? ['valgrind', ...callgrind, ...node] : node;
   const child: ChildProcess = spawn(command!, args, {
@@ -132,8 +138,7 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
       RATE_LIMIT_PRINCIPAL_BURST: '1000000000',
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
       RATE_LIMIT_ANONYMOUS_BURST: '1000000000',
-      // The audit writer's timers, stretched as valgrind slows the graph, do per request what they do at full speed.
-      ...(options.callgrindOut ? { AUDIT_TIMER_SCALE: String(CALLGRIND_SLOWDOWN) } : {}),
+      ...(variant.root ? {} : { [VARIANT_VARIABLE]: JSON.stringify(switches) }),
       ...variant.env,
     },
     // valgrind's own summary goes to stderr; the counts are read from its output file. The log

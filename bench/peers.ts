@@ -1,7 +1,9 @@
 /**
  * npm run bench:peers — the privacy gateway against the gateways our users would otherwise run, in
  * one run on one machine (issue 19):
- *   privacy   the graph as it ships: privacy gateway, subgraph enforcement, signed contexts, audit
+ *   privacy   the graph as it ships, every switch at its default: privacy gateway, subgraph
+ *             enforcement, signed contexts, audit, public response cache, in-flight deduplication
+ *             (`--response-cache off` measures it computing every answer instead)
  *   plain     a plain @apollo/gateway over the same subgraphs (bench:privacy's `bare` build)
  *   hive      GraphQL Hive Gateway (Node) on the same supergraph, as shipped (in-flight
  *             deduplication on), over the plain build's own subgraph processes
@@ -22,9 +24,10 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { PersonaName } from '../src/auth/personas.js';
 import { SUPERGRAPH_FILE } from '../src/app/graph.js';
+import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
-import { copyDataDir, machine, measure, median, probeText, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario } from './harness.js';
+import { copyDataDir, machine, measure, median, probeText, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
 import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
 import { compareResponses, ResponsesDiffer, weakest, type Sameness } from './sameResponses.js';
 
@@ -75,10 +78,15 @@ const options = new Command()
   .option('--rounds <n>', 'interleaved rounds, each with fresh processes', positive, 6)
   .option('--duration <seconds>', 'seconds per measured window', positive, 10)
   .option('--warmup <seconds>', 'seconds of unrecorded load before each window', positive, 2)
+  .option('--response-cache <on|off>', 'the privacy gateway\'s public response cache (RESPONSE_CACHE); on as shipped', 'on')
   .option('--only <keys>', `workloads to run, comma-separated: ${WORKLOADS.map((w) => w.key).join(', ')}`)
   .option('--write', 'write the report to docs/benchmarks/peers.md')
   .parse()
-  .opts<{ rounds: number; duration: number; warmup: number; only?: string; write?: boolean }>();
+  .opts<{ rounds: number; duration: number; warmup: number; responseCache: string; only?: string; write?: boolean }>();
+if (options.responseCache !== 'on' && options.responseCache !== 'off') {
+  console.error('bench:peers: --response-cache is on or off');
+  process.exit(2);
+}
 
 const keys = options.only?.split(',').map((k) => k.trim());
 const unknown = keys?.find((k) => !WORKLOADS.some((w) => w.key === k));
@@ -180,8 +188,23 @@ const watched = (gateway: RunningVariant, subgraphs: RunningVariant): Record<str
   events: subgraphs.services.events!,
 });
 
-const full = ALL_VARIANTS.find((v) => v.name === 'full')!;
+/** The privacy gateway as it ships: no switch changed, but the response cache when asked. */
+const shipped: Variant = { name: 'shipped', env: options.responseCache === 'off' ? { RESPONSE_CACHE: 'off' } : {} };
 const bare = ALL_VARIANTS.find((v) => v.name === 'bare')!;
+
+/** What a build of our gateway runs with, read from the configuration its switches give (as `npm start` would read them). */
+function features(variant: Variant): string {
+  const c = loadConfig({ NODE_ENV: 'test', ...variant.env });
+  const onOff = (on: boolean) => (on ? 'on' : 'off');
+  return [
+    `subgraph enforcement ${onOff(c.privacyEnforcement)}`,
+    `gateway pre-filter ${onOff(c.gatewayPrefilter)}`,
+    `signed contexts ${onOff(c.contextSigning)}`,
+    `disclosure audit ${onOff(c.audit.enabled)}`,
+    `public response cache ${onOff(c.responseCache.enabled)}`,
+    `in-flight deduplication of subgraph fetches ${onOff(c.subgraphDedup)}`,
+  ].join(', ');
+}
 const loadAtStart = os.loadavg();
 const seeded = await seedBenchData();
 createLogger('bench', 'silent');
@@ -201,7 +224,7 @@ try {
     const hiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hive-'));
     const roundDirs = [privacyDir, bareDir, hiveDir];
     dirs.push(...roundDirs);
-    const privacy = await startVariant(full, privacyDir, { supervise: true });
+    const privacy = await startVariant(shipped, privacyDir, { supervise: true });
     started.push(privacy);
     const plain = await startVariant(bare, bareDir, { supervise: true });
     started.push(plain);
@@ -274,12 +297,17 @@ function render(): string {
   const others = all.map((m) => m.machineBusyCores - m.loadGeneratorCores - (Object.values(m.processCpuPerRequest).reduce((a, b) => a + b, 0) * m.requestsPerSecond) / 1000);
   const loadAtEnd = os.loadavg();
   const only = keys ? ` --only ${keys.join(',')}` : '';
+  const cacheFlag = options.responseCache === 'off' ? ' --response-cache off' : '';
   const lines = [
     '# Peers: the privacy gateway, a plain @apollo/gateway and Hive Gateway',
     '',
     `Run ${new Date().toISOString()} on ${machine()}; Hive Gateway ${hive?.version ?? '(not run)'}; ${options.rounds} interleaved rounds,`,
     `${options.duration} s per measured window after ${options.warmup} s of unrecorded load.`,
-    `Reproduce: \`npm run bench:peers -- --rounds ${options.rounds} --duration ${options.duration} --warmup ${options.warmup}${only} --write\`.`,
+    `Reproduce: \`npm run bench:peers -- --rounds ${options.rounds} --duration ${options.duration} --warmup ${options.warmup}${cacheFlag}${only} --write\`.`,
+    '',
+    `- privacy gateway: ${features(shipped)}${options.responseCache === 'on' ? ' (as shipped)' : ' (as shipped but for the response cache)'}.`,
+    `- plain @apollo/gateway (our gateway with privacy switched off): ${features(bare)}.`,
+    `- Hive Gateway ${hive?.version ?? '(not run)'}: its defaults (in-flight deduplication on, no response cache).`,
     '',
     `Machine load: load average ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) at the start, ${loadAtEnd.map((l) => l.toFixed(1)).join(' / ')} at the end.`,
     `During the measured windows the machine kept ${median(busy).toFixed(2)} of its ${os.cpus().length} cores busy (median; ${Math.min(...busy).toFixed(2)}–${Math.max(...busy).toFixed(2)}),`,
@@ -320,9 +348,12 @@ function render(): string {
     '',
     '## Method',
     '',
-    '- `privacy` is the graph as it ships (bench:privacy\'s `full` build): privacy gateway, subgraph enforcement,',
-    '  signed contexts, the disclosure audit. `plain` is bench:privacy\'s `bare` build: a plain `@apollo/gateway`',
-    '  over the same subgraphs with enforcement, signing and audit off, so that they answer unsigned requests.',
+    '- `privacy` is the graph as it ships, every switch at its default (the features listed at the top): privacy',
+    '  gateway, subgraph enforcement, signed contexts, the disclosure audit, the public response cache and in-flight',
+    '  deduplication of anonymous subgraph fetches. With the cache on, repeated anonymous requests (b, c) are',
+    '  answered from memory; `--response-cache off` measures the same gateway computing every answer.',
+    '  `plain` is bench:privacy\'s `bare` build: a plain `@apollo/gateway` over the same subgraphs with',
+    '  enforcement, signing, audit and the response cache off, so that they answer unsigned requests.',
     '  `Hive Gateway` runs `hive-gateway supergraph` on the committed supergraph (schema/supergraph.graphql,',
     '  routed to the plain build\'s subgraphs, by 127.0.0.1), with its defaults: one process, in-flight',
     '  deduplication of identical subgraph fetches on, watching the supergraph file for changes. It runs on the',

@@ -91,7 +91,7 @@ try {
     '',
     'Under callgrind the graph runs some fifty times slower. So that per request it does about what it',
     'does at full speed, the audit writer\'s timers (filing every second, merging after 250 ms without',
-    'writes) are stretched fifty times (AUDIT_TIMER_SCALE), and V8\'s memory reducer, which starts full',
+    'writes) are stretched fifty times (auditTimerScale), and V8\'s memory reducer, which starts full',
     'collections by wall-clock time, is off (--no-memory-reducer). With it on, two runs of the full',
     'build in (a) differed by 19 M instructions a listing; with it off, by 0.4 M. Counts still move',
     'a little with the moments V8 chooses to compile and collect.',

@@ -23,10 +23,10 @@ const UNCACHED = { RESPONSE_CACHE: 'off' };
 /** The builds: the same graph with parts of privacy switched off. */
 export const ALL_VARIANTS: Variant[] = [
   { name: 'full', env: { ...UNCACHED } },
-  { name: 'no-guard', env: { ...UNCACHED, PRIVACY_ENFORCEMENT: 'off' } },
-  { name: 'no-trust', env: { ...UNCACHED, GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off' } },
-  { name: 'no-audit', env: { ...UNCACHED, AUDIT: 'off' } },
-  { name: 'bare', env: { ...UNCACHED, PRIVACY_ENFORCEMENT: 'off', GATEWAY_PREFILTER: 'off', CONTEXT_SIGNING: 'off', AUDIT: 'off' } },
+  { name: 'no-guard', env: { ...UNCACHED }, switches: { enforcement: false } },
+  { name: 'no-trust', env: { ...UNCACHED }, switches: { prefilter: false, signing: false } },
+  { name: 'no-audit', env: { ...UNCACHED }, switches: { audit: false } },
+  { name: 'bare', env: { ...UNCACHED }, switches: { enforcement: false, prefilter: false, signing: false, audit: false } },
 ];
 
 /** Adds the options both privacy benchmarks take to pick what they run: `--only` and `--builds`. */

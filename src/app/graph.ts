@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { createTokenIssuer } from '../privacy/authenticate/token.js';
 import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
-import { AuditStore, type AuditLog } from '../privacy/audit/auditStore.js';
+import { auditLogOf } from '../privacy/audit/auditLog.js';
 import { AuditWriter, type AuditAppender } from '../privacy/audit/auditWriter.js';
 import { PostgresAuditStore } from '../privacy/audit/postgresAuditStore.js';
 import { PostgresAuditWriter } from '../privacy/audit/postgresAuditWriter.js';
@@ -85,9 +85,9 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (only !== 'gateway') {
       databases = await prepareDatabases(config, logger);
     }
-    // The audit in its SQLite file, written by a thread; or on PostgreSQL (AUDIT_DATABASE_URL), written from here.
+    // The audit in its SQLite file, written by a thread; or on PostgreSQL (AUDIT_DATABASE_URL or DATABASE_URL), written from here.
     const audit = databases?.audit;
-    const auditStore: AuditLog | null = !audit ? null : audit.dialect === 'postgres' ? new PostgresAuditStore(audit, config.audit.key) : new AuditStore(audit, config.audit.key);
+    const auditStore = audit ? auditLogOf(audit, config.audit.key) : null;
     if (audit && config.audit.enabled) {
       auditWriter = auditStore instanceof PostgresAuditStore
         ? new PostgresAuditWriter(auditStore)

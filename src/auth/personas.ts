@@ -1,4 +1,5 @@
-import type { Duty, Role } from '../privacy/context/disclosureContext.js';
+import type { Role } from '../privacy/context/disclosureContext.js';
+import type { Duty } from '../privacy/vocabulary.js';
 
 /**
  * The seeded personas of CONTRACT.md: who they are in the token and, for patrons, in the data.

@@ -88,6 +88,40 @@ program
     await database.close();
   });
 
+program
+  .command('copy-to-postgres')
+  .description('copy the SQLite audit of --data-dir, as it is, into the empty audit on PostgreSQL (DATABASE_URL or AUDIT_DATABASE_URL), then verify it there')
+  .option('--data-dir <dir>', 'data directory', process.env.DATA_DIR ?? 'data')
+  .action(async (options: { dataDir: string }) => {
+    const config = loadConfig({ ...process.env, DATA_DIR: options.dataDir });
+    const pg = config.audit.postgres;
+    if (!pg) {
+      console.error('audit copy-to-postgres: set DATABASE_URL (or AUDIT_DATABASE_URL) to the audit on PostgreSQL.');
+      process.exit(2);
+    }
+    const file = databaseFile(path.resolve(options.dataDir), 'audit');
+    if (!fs.existsSync(file)) {
+      console.error(`audit copy-to-postgres: no SQLite audit at ${file}`);
+      process.exit(2);
+    }
+    const source = await openSqlite<AuditTables>(file, auditMigrations);
+    const target = await openPostgres<PostgresAuditTables>(pg.url, pg.schema, auditMigrations);
+    try {
+      const store = new PostgresAuditStore(target, config.audit.key);
+      for (const r of await store.copyFrom(new AuditStore(source, config.audit.key))) console.log(`chain ${r.chain}: ${r.records} records copied`);
+      let broken = 0;
+      for (const chain of await store.chains()) {
+        const verdict = await store.verify(chain);
+        if (verdict.broken) broken += 1;
+        console.log(verdict.broken ? `chain ${chain}: BROKEN at record ${verdict.broken.seq}: ${verdict.broken.problem}` : `chain ${chain}: ${verdict.records} records, intact on PostgreSQL`);
+      }
+      process.exitCode = broken ? 1 : 0;
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {

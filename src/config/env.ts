@@ -66,20 +66,14 @@ const EnvSchema = z.object({
   ANALYTICS_DP_EPSILON: z.coerce.number().positive().max(10).default(1),
   /** The most checkouts (registrations) one person counts for in a month of a DP release. */
   ANALYTICS_DP_CONTRIBUTION: z.coerce.number().int().min(1).max(100).default(8),
-  PRIVACY_ENFORCEMENT: onOff.default('on'),
-  GATEWAY_PREFILTER: onOff.default('on'),
   /** The gateway's cache of anonymous answers over public data only (README, "Public response cache"). */
   RESPONSE_CACHE: onOff.default('on'),
   RESPONSE_CACHE_MAX_MB: z.coerce.number().int().min(1, 'RESPONSE_CACHE_MAX_MB must be at least 1').max(65536).default(32),
-  CONTEXT_SIGNING: onOff.default('on'),
   /** The gateway sends identical anonymous query fetches in flight to a subgraph once. */
   SUBGRAPH_DEDUP: onOff.default('on'),
-  AUDIT: onOff.default('on'),
   AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
-  /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
-  AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
-  /** The disclosure audit on PostgreSQL (schema `audit`), shared by replicas on several hosts; unset: DATA_DIR/audit.db. */
+  /** The disclosure audit on PostgreSQL (schema `audit`), overriding DATABASE_URL for it; neither set: DATA_DIR/audit.db. */
   AUDIT_DATABASE_URL: postgresUrl,
   /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
   METRICS_TOKEN: z.string().min(1).optional(),
@@ -158,17 +152,20 @@ export interface Config {
   contextSecret: string;
   /** A second context secret signatures are also accepted under, never signed with (key rotation); null: none. */
   contextSecretPrevious: string | null;
-  /** Subgraphs guard @confidential fields. Off only for benchmarks; production refuses it. */
   /**
    * Analytics: the HMAC key of patron pseudonyms and how long one lasts (a key never leaves the
    * service, and is not the context secret), and k, the fewest distinct people a published
    * statistic or exported group may stand for.
    */
   analytics: { pseudonymKey: string; pseudonymPeriod: PseudonymPeriod; minCellSize: number; dp: { epsilon: number; contribution: number } };
+  /**
+   * Subgraphs guard @confidential fields. True from `loadConfig` whatever the environment says;
+   * only a benchmark's own entry point builds a configuration with it (or the next two) false.
+   */
   privacyEnforcement: boolean;
-  /** The gateway drops fields the caller can never receive before planning. */
+  /** The gateway drops fields the caller can never receive before planning (true, as above). */
   gatewayPrefilter: boolean;
-  /** Gateway -> subgraph contexts are signed and verified. Off only for benchmarks. */
+  /** Gateway -> subgraph contexts are signed and verified (true, as above). */
   contextSigning: boolean;
   /** The gateway's public response cache (anonymous callers, public fields only) and its memory budget. */
   responseCache: { enabled: boolean; maxBytes: number };
@@ -177,7 +174,10 @@ export interface Config {
    * callers no exception applies to (anonymous): see gateway/sharedFetches.ts.
    */
   subgraphDedup: boolean;
-  /** The disclosure audit: on (benchmarks may turn it off), its checkpoint key, and how long records are kept. */
+  /**
+   * The disclosure audit: on (only a benchmark's entry point builds it off, or its timers
+   * stretched under valgrind), its checkpoint key, and how long records are kept.
+   */
   audit: {
     enabled: boolean;
     key: string;
@@ -186,7 +186,7 @@ export interface Config {
     /** The append-only file the signed chain heads go to (null: anchoring off), and how often. */
     anchorFile: string | null;
     anchorIntervalMs: number;
-    /** AUDIT_DATABASE_URL in schema `audit`; null keeps the audit in its SQLite file under dataDir. */
+    /** AUDIT_DATABASE_URL, else DATABASE_URL, in schema `audit`; null (neither set) keeps the audit in its SQLite file under dataDir. */
     postgres: PostgresLocation | null;
   };
   logLevel: string;
@@ -247,6 +247,7 @@ export class ConfigError extends Error {
 }
 
 const postgresLocation = (url: string | undefined, schema: SubgraphName): PostgresLocation | null => (url ? { url, schema } : null);
+const auditLocation = (url: string | undefined): PostgresLocation | null => (url ? { url, schema: 'audit' } : null);
 
 function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
   const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
@@ -258,6 +259,13 @@ function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): 
   if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey, keyId };
   return { ...common, mode: 'shared-secret', secret: e.JWT_SECRET };
 }
+
+/**
+ * Variables that once switched parts of privacy off for benchmarks. They are refused by name, so
+ * an environment that still sets one learns that it has no effect: the benchmarks build their
+ * variants in code (bench/graphVariant.ts), and no environment can.
+ */
+const RETIRED_SWITCHES = ['PRIVACY_ENFORCEMENT', 'GATEWAY_PREFILTER', 'CONTEXT_SIGNING', 'AUDIT', 'AUDIT_TIMER_SCALE'] as const;
 
 /** The schema of the signature-nonce store on PostgreSQL. */
 export const NONCE_SCHEMA = 'signing';
@@ -279,6 +287,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const retired = RETIRED_SWITCHES.filter((name) => env[name] !== undefined);
+  if (retired.length) {
+    throw new ConfigError(`Invalid configuration:\n${retired.map((name) => `  ${name}: not a setting; privacy cannot be turned off (benchmarks build their variants in code): remove it`).join('\n')}`);
+  }
   const mismatched = trustedDocumentsProblems(e);
   if (mismatched.length) throw new ConfigError(`Invalid configuration:\n${mismatched.map((p) => `  ${p}`).join('\n')}`);
   const asymmetric = Boolean(e.JWT_PUBLIC_KEY ?? e.JWT_JWKS_URL);
@@ -287,10 +299,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = [
       env.JWT_SECRET === DEV_JWT_SECRET && 'JWT_SECRET: production refuses the development secret',
       !asymmetric && 'JWT_PUBLIC_KEY or JWT_JWKS_URL: production needs a public key to verify tokens',
-      e.PRIVACY_ENFORCEMENT === 'off' && 'PRIVACY_ENFORCEMENT: production cannot turn enforcement off',
-      e.GATEWAY_PREFILTER === 'off' && 'GATEWAY_PREFILTER: production cannot turn the pre-filter off',
-      e.CONTEXT_SIGNING === 'off' && 'CONTEXT_SIGNING: production cannot accept unsigned contexts',
-      e.AUDIT === 'off' && 'AUDIT: production cannot disclose unaudited',
       e.AUDIT_ANCHOR_FILE === 'off' && 'AUDIT_ANCHOR_FILE: production cannot turn audit anchoring off',
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
       !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
@@ -330,19 +338,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minCellSize: e.ANALYTICS_MIN_CELL,
       dp: { epsilon: e.ANALYTICS_DP_EPSILON, contribution: e.ANALYTICS_DP_CONTRIBUTION },
     },
-    privacyEnforcement: e.PRIVACY_ENFORCEMENT === 'on',
-    gatewayPrefilter: e.GATEWAY_PREFILTER === 'on',
-    contextSigning: e.CONTEXT_SIGNING === 'on',
+    privacyEnforcement: true,
+    gatewayPrefilter: true,
+    contextSigning: true,
     responseCache: { enabled: e.RESPONSE_CACHE === 'on', maxBytes: e.RESPONSE_CACHE_MAX_MB * 1024 * 1024 },
     subgraphDedup: e.SUBGRAPH_DEDUP === 'on',
     audit: {
-      enabled: e.AUDIT === 'on',
+      enabled: true,
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,
       retentionDays: e.AUDIT_RETENTION_DAYS,
-      timerScale: e.AUDIT_TIMER_SCALE,
+      timerScale: 1,
       anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
       anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
-      postgres: e.AUDIT_DATABASE_URL ? { url: e.AUDIT_DATABASE_URL, schema: 'audit' } : null,
+      postgres: auditLocation(e.AUDIT_DATABASE_URL ?? e.DATABASE_URL),
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.

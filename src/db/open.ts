@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDialectConfig } from 'kysely';
 import type { DialectName } from './dialect.js';
 
 /** Counts the SQL statements a database runs, so tests can prove batching (N+1 stays 1). */
@@ -68,6 +68,31 @@ class StaticMigrations implements MigrationProvider {
   }
 }
 
+/** How many distinct statements a SQLite store keeps prepared (batch reads vary with their number of keys). */
+const PREPARED_STATEMENTS = 500;
+
+/**
+ * The SQLite handle as Kysely's dialect sees it, keeping each statement prepared for reuse: Kysely
+ * prepares every query it runs, and compiling the SQL cost a subgraph more than running it. A
+ * statement still iterating (busy) is not handed out again; a fresh one is prepared instead.
+ */
+function withPreparedStatements(sqlite: SQLite.Database): SqliteDialectConfig['database'] {
+  const prepared = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      const cached = prepared.get(sql);
+      if (cached && !cached.busy) return cached;
+      const statement = sqlite.prepare(sql);
+      if (!cached) {
+        if (prepared.size >= PREPARED_STATEMENTS) prepared.clear();
+        prepared.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /**
  * Opens (creating if needed) one subgraph's SQLite file in WAL mode and brings its schema to the
  * newest migration. `secure_delete` overwrites deleted rows, so purged personal data does not
@@ -83,7 +108,7 @@ export async function openSqlite<Tables>(file: string, migrations: Migrations): 
   sqlite.pragma('secure_delete = ON');
   const statements = new StatementCounter();
   const db = new Kysely<Tables>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new SqliteDialect({ database: withPreparedStatements(sqlite) }),
     log: (event) => {
       if (event.level === 'query' || event.level === 'error') statements.increment();
     },

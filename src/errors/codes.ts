@@ -7,7 +7,7 @@ const REGISTRY = {
     status: 200,
   },
   UNAUTHENTICATED: {
-    description: 'The bearer token is malformed, expired, not yet valid or wrongly signed.',
+    description: 'The bearer token is malformed, expired, not yet valid or wrongly signed; never a silent downgrade to anonymous.',
     status: 401,
   },
   FORBIDDEN: { description: "The caller's role may not perform this operation.", status: 200 },
@@ -44,7 +44,7 @@ const REGISTRY = {
   },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
   SERVICE_UNAVAILABLE: {
-    description: 'A service of the graph is down or answered something unusable; the fields it serves are null, the rest is served.',
+    description: 'A service of the graph is down, its database is busy, or it answered something unusable; the fields it serves are null, the rest is served.',
     status: 200,
   },
 } as const;
@@ -56,6 +56,8 @@ export type ErrorCode = keyof typeof REGISTRY;
 export type RegisteredError<C extends ErrorCode> = (typeof REGISTRY)[C] & {
   /** The client-facing error of this code (`ERRORS.FORBIDDEN.err('...')`). */
   err(message: string): GraphQLError;
+  /** The same error as it goes out in a response, for code that writes a response itself. */
+  formatted(message: string, path?: readonly (string | number)[]): GraphQLFormattedError;
 };
 
 /**
@@ -63,7 +65,14 @@ export type RegisteredError<C extends ErrorCode> = (typeof REGISTRY)[C] & {
  * graph returns is built here, so a code, its HTTP status and its meaning are written once.
  */
 export const ERRORS = Object.fromEntries(
-  (Object.keys(REGISTRY) as ErrorCode[]).map((code) => [code, { ...REGISTRY[code], err: (message: string) => graphError(code, message) }]),
+  (Object.keys(REGISTRY) as ErrorCode[]).map((code) => [
+    code,
+    {
+      ...REGISTRY[code],
+      err: (message: string) => graphError(code, message),
+      formatted: (message: string, path?: readonly (string | number)[]) => formattedError(code, message, path),
+    },
+  ]),
 ) as { readonly [C in ErrorCode]: RegisteredError<C> };
 
 /** The fixed redaction message: it never carries a value, a name or an id. */
@@ -94,7 +103,7 @@ export function formattedError(
 
 /** The redaction of the field at `path` as it goes out in a response (CONTRACT.md, "Redaction"). */
 export function formattedRedaction(path?: readonly (string | number)[]): GraphQLFormattedError {
-  return formattedError('PRIVACY_REDACTED', REDACTED_MESSAGE, path);
+  return ERRORS.PRIVACY_REDACTED.formatted(REDACTED_MESSAGE, path);
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
-import { isKnownCode } from './codes.js';
+import { ERRORS, isKnownCode } from './codes.js';
+import { DOMAIN_CODES, DomainError } from './domain.js';
 
 /** What a client learns when SQLite could not get its lock in time: the change was rolled back. */
 export const DATABASE_BUSY_MESSAGE = 'The database is busy with another writer; nothing was changed. Try again shortly.';
@@ -28,8 +29,9 @@ const REQUEST_CODES = new Set([
  */
 export function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
     const original = unwrapResolverError(error);
+    // A domain refusal (a store's, a register's) reaches the client as its registered code.
+    const code = original instanceof DomainError ? DOMAIN_CODES[original.kind] : formatted.extensions?.code;
     const known = (isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR') || (typeof code === 'string' && REQUEST_CODES.has(code));
     if (known) {
       return {
@@ -41,13 +43,9 @@ export function maskErrors(logger: Logger) {
     }
     if (isDatabaseBusy(original)) {
       logger.warn({ path: formatted.path }, 'database busy: change refused');
-      return { message: DATABASE_BUSY_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SERVICE_UNAVAILABLE' } };
+      return ERRORS.SERVICE_UNAVAILABLE.formatted(DATABASE_BUSY_MESSAGE, formatted.path);
     }
     logger.error({ err: original instanceof Error ? original.message : formatted.message, path: formatted.path }, 'internal error masked');
-    return {
-      message: 'Internal server error',
-      ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    };
+    return ERRORS.INTERNAL_SERVER_ERROR.formatted('Internal server error', formatted.path);
   };
 }

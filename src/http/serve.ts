@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
-import { ERRORS, type ErrorCode } from '../errors/codes.js';
+import { ERRORS, formattedError, type ErrorCode } from '../errors/codes.js';
 import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
 import type { ReadinessReport } from '../observability/readiness.js';
 import { withServerSpan, type Tracing } from '../observability/tracing.js';
@@ -36,7 +36,7 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 const sendError = (res: http.ServerResponse, status: number, code: ErrorCode, message: string, headers?: Record<string, string>): void => {
   for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+  sendJson(res, status, { errors: [formattedError(code, message)] });
 };
 
 const bytes = (n: number): string => n.toLocaleString('en-US');

@@ -110,10 +110,10 @@ export class GatewayRateLimit {
     const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
     const rule = this.config[key.kind];
     const who = key.kind === 'principal' ? 'signed-in caller' : 'client address';
-    const error = ERRORS.RATE_LIMITED.err(
+    const error = ERRORS.RATE_LIMITED.formatted(
       `Too many requests: at most ${rule.perMinute} a minute, in bursts of up to ${rule.burst}, per ${who}; retry after ${seconds} s`,
     );
-    const body = JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED' } }] });
+    const body = JSON.stringify({ errors: [error] });
     res.writeHead(ERRORS.RATE_LIMITED.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),

@@ -3,7 +3,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
-import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
+import { refusal } from '../errors/httpRefusal.js';
+import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
 import type { AuditAppender } from '../privacy/audit/auditWriter.js';
 import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
@@ -105,7 +106,7 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
           const encoded = header(request, CONTEXT_HEADER);
           caller = encoded === undefined && !config.contextSigning ? anonymousContext('unsigned') : decodeContext(encoded ?? '');
         } catch {
-          throw new HttpRefusal(401, 'UNAUTHENTICATED', 'Malformed disclosure context');
+          throw refusal('UNAUTHENTICATED', 'Malformed disclosure context');
         }
         const privacy = createPrivacyContext({
           caller,

@@ -42,9 +42,10 @@ const EXEC_ARGV = OWN_EXTENSION === '.ts' ? ['--import', import.meta.resolve('ts
  * Starts the graph as `npm start` runs it: the databases are migrated and, the first time, seeded
  * here, once; then each service starts in its own process with a heap cap (the three subgraphs side
  * by side, then the gateway pointing at them, its code loaded meanwhile), and any that dies is
- * started again. A service that cannot start at all stops everything with its reason.
+ * started again. A service that cannot start at all stops everything with its reason. `script`
+ * is what each service's process runs with `--only <service>` (a benchmark passes its own).
  */
-export async function superviseGraph(config: Config, logger: Logger, environment: NodeJS.ProcessEnv = process.env): Promise<SupervisedGraph> {
+export async function superviseGraph(config: Config, logger: Logger, environment: NodeJS.ProcessEnv = process.env, script = START_SCRIPT): Promise<SupervisedGraph> {
   const databases = await prepareDatabases(config, logger);
   for (const db of Object.values(databases)) await db.close();
 
@@ -55,7 +56,7 @@ export async function superviseGraph(config: Config, logger: Logger, environment
   const make = (name: ServiceName, env: NodeJS.ProcessEnv, listenAfter?: Promise<void>) =>
     (services[name] = new ServiceProcess({
       name,
-      script: START_SCRIPT,
+      script,
       args: ['--only', name],
       execArgv: EXEC_ARGV,
       env: { ...env },

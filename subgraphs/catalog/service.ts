@@ -5,7 +5,7 @@ import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
 import type { CatalogTables } from './migrations.js';
-import { catalogResolvers, createCatalogLoaders, type CatalogContext } from './resolvers.js';
+import { catalogResolvers, createCatalogLoaders, newCatalogRows, type CatalogContext } from './resolvers.js';
 import { CatalogStore } from './store.js';
 
 /** Builds the catalog subgraph over an open database. */
@@ -21,7 +21,10 @@ export function createCatalogService(
     name: 'catalog',
     schema,
     facts: options.facts,
-    createContext: (privacy) => ({ privacy, store, loaders: createCatalogLoaders(store) }),
+    createContext: (privacy) => {
+      const rows = newCatalogRows();
+      return { privacy, store, rows, loaders: createCatalogLoaders(store, rows) };
+    },
     close: () => database.close(),
   };
 }

@@ -47,8 +47,11 @@ export class CatalogStore {
     return this.db.selectFrom('branches').selectAll().orderBy('name').execute();
   }
 
-  /** Works matching `search` in title, creators or subjects, by id, after the cursor's id. */
-  async searchWorks(options: { search: string | null; format: string | null; first: number; after: string | null }): Promise<WorkPage> {
+  /**
+   * Works matching `search` in title, creators or subjects, by id, after the cursor's id; with
+   * `count: false`, the total is not counted (reported as -1).
+   */
+  async searchWorks(options: { search: string | null; format: string | null; first: number; after: string | null; count?: boolean }): Promise<WorkPage> {
     let query = this.db.selectFrom('works');
     if (options.search) {
       const pattern = `%${escapeLike(options.search)}%`;
@@ -61,7 +64,7 @@ export class CatalogStore {
       );
     }
     if (options.format) query = query.where('format', '=', options.format);
-    const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const total = options.count === false ? { n: -1 } : await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let page = query.selectAll().orderBy('id').limit(options.first + 1);
     if (options.after) page = page.where('id', '>', options.after);
     const rows = await page.execute();

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { GraphQLResolveInfo } from 'graphql';
-import { graphError } from '../../src/errors/codes.js';
+import { ERRORS } from '../../src/errors/codes.js';
 import { activityTime, HOLD_ACTIVITY, LOAN_ACTIVITY } from '../../src/privacy/redact/activityTime.js';
 import { periodOf, type PseudonymPeriod } from '../../src/privacy/redact/pseudonymPeriod.js';
 import { circulationResolvers, type CirculationContext } from './resolvers.js';
@@ -48,7 +48,7 @@ function openCursor(sealed: string, key: string): string {
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   } catch {
-    throw graphError('BAD_USER_INPUT', 'after is not a cursor this API returned.');
+    throw ERRORS.BAD_USER_INPUT.err('after is not a cursor this API returned.');
   }
 }
 

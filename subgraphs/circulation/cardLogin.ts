@@ -3,7 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Kysely } from 'kysely';
 import { hashPin, verifyPin } from '../../src/auth/pin.js';
-import { graphError } from '../../src/errors/codes.js';
+import { InvalidInput, NotPermitted } from '../../src/errors/domain.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import type { CardLoginAttemptsTable, CirculationTables } from './migrations.js';
 import { normalizeCardNumber } from '../../src/privacy/context/cardNumber.js';
@@ -67,7 +67,7 @@ function dummyPinHash(): Promise<string> {
   return dummyHash;
 }
 
-const refused = () => graphError('BAD_USER_INPUT', CARD_LOGIN_REFUSED);
+const refused = () => new InvalidInput(CARD_LOGIN_REFUSED);
 
 /** One counter of the attempts table: its key and the failures that lock it. */
 interface Counter {
@@ -146,7 +146,7 @@ export class CardLogin {
    * the caller's client key from the signed disclosure context (null: counted with all unknowns).
    */
   async authenticate(cardNumber: string, pin: string, client: string | null): Promise<CardLoginResult> {
-    if (!this.issuer) throw graphError('FORBIDDEN', 'card login is not configured on this deployment');
+    if (!this.issuer) throw new NotPermitted('card login is not configured on this deployment');
     // Spaces a reader types do not make another card (nor another counter).
     const card = normalizeCardNumber(cardNumber);
     if (card.length === 0 || card.length > MAX_INPUT_LENGTH || pin.length > MAX_INPUT_LENGTH) {

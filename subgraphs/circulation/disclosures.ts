@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { AuditCursor, AuditLog } from '../../src/privacy/audit/auditStore.js';
 import type { StoredRecord } from '../../src/privacy/audit/record.js';
-import { graphError } from '../../src/errors/codes.js';
+import { ERRORS } from '../../src/errors/codes.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
 import { REGISTER_CHAIN } from './registers.js';
 import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
@@ -138,18 +138,18 @@ interface DisclosuresArgs {
 const instant = (name: string, value: string | null | undefined): string | null => {
   if (value == null) return null;
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw graphError('BAD_USER_INPUT', `${name} must be an ISO 8601 date-time.`);
+  if (Number.isNaN(t)) throw ERRORS.BAD_USER_INPUT.err(`${name} must be an ISO 8601 date-time.`);
   return new Date(t).toISOString();
 };
 
 /** Reads a cursor `disclosures` returned: a record's batch row and place in it. */
 function parseCursor(cursor: string): AuditCursor {
   const match = /^(\d{1,15})\.(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw graphError('BAD_USER_INPUT', 'after is not a cursor this API returned.');
+  if (!match) throw ERRORS.BAD_USER_INPUT.err('after is not a cursor this API returned.');
   return { batch: Number(match[1]), index: Number(match[2]) };
 }
 
-const unavailable = () => graphError('FORBIDDEN', 'The disclosure audit is not enabled on this deployment.');
+const unavailable = () => ERRORS.FORBIDDEN.err('The disclosure audit is not enabled on this deployment.');
 
 /**
  * "Who has seen this patron's record": the custodian's `disclosures` query over every chain of the
@@ -163,7 +163,7 @@ export const disclosureResolvers = {
       requireRole(ctx.privacy.caller, ['custodian']);
       if (!ctx.audit) throw unavailable();
       const first = args.first ?? 50;
-      if (first < 1 || first > 500) throw graphError('BAD_USER_INPUT', 'first must be between 1 and 500.');
+      if (first < 1 || first > 500) throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 500.');
       const after = args.after ? parseCursor(args.after) : null;
       const page = await ctx.audit.query(
         { patronId: args.patronId, principal: args.principal, exception: args.exception, from: instant('from', args.from), to: instant('to', args.to) },

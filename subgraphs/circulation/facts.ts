@@ -5,7 +5,7 @@ import type { DisclosureContext } from '../../src/privacy/context/disclosureCont
 import { patronId, principalId, type PatronId } from '../../src/privacy/context/ids.js';
 import { mayActForHolder, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { SubjectFacts } from '../../src/privacy/decide/facts.js';
-import type { PatronDataCategory } from '../../src/privacy/decide/rule.js';
+import type { PatronDataCategory } from '../../src/privacy/vocabulary.js';
 import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
 import type { CirculationTables } from './migrations.js';
 

@@ -1,8 +1,9 @@
 import { isUniqueViolation, serializable } from '../../src/db/dialect.js';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
-import { graphError } from '../../src/errors/codes.js';
+import { InvalidInput, NotPermitted } from '../../src/errors/domain.js';
 import { isMinorOn } from '../../src/privacy/decide/decide.js';
+import { PATRON_DATA_CATEGORIES } from '../../src/privacy/vocabulary.js';
 import type { DisclosureEntry } from '../../src/privacy/audit/record.js';
 import type { CirculationTables } from './migrations.js';
 import { parseInput } from '../../src/subgraph/parseInput.js';
@@ -80,9 +81,6 @@ const consentRecord = (c: ConsentRow): ConsentRecord => ({
   revokedAt: c.revoked_at,
 });
 
-const badInput = (message: string) => graphError('BAD_USER_INPUT', message);
-
-const CATEGORIES = ['IDENTITY', 'CONTACT', 'CIRCULATION', 'EVENTS', 'READING_HISTORY', 'DISCLOSURES'] as const;
 export const LEGAL_ORDER_KINDS = ['SUBPOENA', 'COURT_ORDER', 'OTHER_LEGAL_REQUIREMENT'] as const;
 /** At most this many patrons per legal order. */
 export const MAX_ORDER_PATRONS = 1000;
@@ -109,7 +107,7 @@ const dateTime = () =>
     .transform((s) => new Date(s).toISOString());
 
 const scope = z
-  .array(z.enum(CATEGORIES, { error: 'is not a PatronDataCategory' }), { error: 'is required' })
+  .array(z.enum(PATRON_DATA_CATEGORIES, { error: 'is not a PatronDataCategory' }), { error: 'is required' })
   .min(1, 'must name at least one category')
   .refine((list) => new Set(list).size === list.length, 'names a category twice');
 
@@ -177,7 +175,7 @@ export class Registers {
   async recordConsent(input: unknown): Promise<ConsentRecord> {
     const data = parseInput(validity(ConsentInput, this.now), input);
     return serializable(this.db, async (trx) => {
-      if (!(await this.patronExists(trx, data.patronId))) throw badInput('patronId: no such patron');
+      if (!(await this.patronExists(trx, data.patronId))) throw new InvalidInput('patronId: no such patron');
       const overlapping = await trx
         .selectFrom('consents')
         .select('id')
@@ -188,7 +186,7 @@ export class Registers {
         .where('valid_until', '>', data.validFrom)
         .executeTakeFirst();
       if (overlapping) {
-        throw badInput(`grantee: the patron already has an active consent to this grantee over these dates (consent ${overlapping.id}); revoke it first`);
+        throw new InvalidInput(`grantee: the patron already has an active consent to this grantee over these dates (consent ${overlapping.id}); revoke it first`);
       }
       const row = await trx
         .insertInto('consents')
@@ -213,8 +211,8 @@ export class Registers {
     const { consentId: idNumber } = parseInput(ConsentId, { consentId });
     return serializable(this.db, async (trx) => {
       const existing = await trx.selectFrom('consents').select(['id', 'revoked_at']).where('id', '=', idNumber).executeTakeFirst();
-      if (!existing) throw badInput('consentId: no such consent');
-      if (existing.revoked_at !== null) throw badInput('consentId: this consent is already revoked');
+      if (!existing) throw new InvalidInput('consentId: no such consent');
+      if (existing.revoked_at !== null) throw new InvalidInput('consentId: this consent is already revoked');
       const row = await trx
         .updateTable('consents')
         .set({ revoked_at: this.now().toISOString() })
@@ -234,28 +232,28 @@ export class Registers {
   async registerLegalOrder(input: unknown, by: RegisterActor): Promise<LegalOrderRecord> {
     const now = this.now().toISOString();
     const parsed = parseInput(LegalOrderInput, input);
-    if (parsed.validFrom && parsed.validFrom < now) throw badInput(`validFrom: cannot precede the order's registration (${now}); omit it to start at registration`);
+    if (parsed.validFrom && parsed.validFrom < now) throw new InvalidInput(`validFrom: cannot precede the order's registration (${now}); omit it to start at registration`);
     const validFrom = parsed.validFrom ?? now;
-    if (parsed.validUntil <= validFrom) throw badInput(parsed.validFrom ? 'validUntil: must be after validFrom' : 'validUntil: must be in the future');
-    if (parsed.sealedUntil && parsed.sealedUntil <= now) throw badInput('sealedUntil: must be in the future');
+    if (parsed.validUntil <= validFrom) throw new InvalidInput(parsed.validFrom ? 'validUntil: must be after validFrom' : 'validUntil: must be in the future');
+    if (parsed.sealedUntil && parsed.sealedUntil <= now) throw new InvalidInput('sealedUntil: must be in the future');
     const data = { ...parsed, validFrom };
     const first = new Map<string, number>();
     data.patronIds.forEach((patron, i) => {
       const seen = first.get(patron);
-      if (seen !== undefined) throw badInput(`patronIds[${i}]: the same patron as patronIds[${seen}]`);
+      if (seen !== undefined) throw new InvalidInput(`patronIds[${i}]: the same patron as patronIds[${seen}]`);
       first.set(patron, i);
     });
     try {
       return await this.act(async (trx, audit) => {
         const taken = await trx.selectFrom('legal_orders').select('id').where('reference', '=', data.reference).executeTakeFirst();
-        if (taken) throw badInput('reference: an order with this reference is already registered');
+        if (taken) throw new InvalidInput('reference: an order with this reference is already registered');
         const found = new Set<string>();
         for (let i = 0; i < data.patronIds.length; i += 500) {
           const rows = await trx.selectFrom('patrons').select('id').where('id', 'in', data.patronIds.slice(i, i + 500)).execute();
           for (const r of rows) found.add(r.id);
         }
         const missing = data.patronIds.findIndex((p) => !found.has(p));
-        if (missing >= 0) throw badInput(`patronIds[${missing}]: no such patron`);
+        if (missing >= 0) throw new InvalidInput(`patronIds[${missing}]: no such patron`);
         const order = await trx
           .insertInto('legal_orders')
           .values({
@@ -284,7 +282,7 @@ export class Registers {
       });
     } catch (error) {
       // Two custodians registering the same reference at once: the unique index decides.
-      if (isUniqueViolation(error)) throw badInput('reference: an order with this reference is already registered');
+      if (isUniqueViolation(error)) throw new InvalidInput('reference: an order with this reference is already registered');
       throw error;
     }
   }
@@ -299,10 +297,10 @@ export class Registers {
     const { orderId: idNumber } = parseInput(OrderId, { orderId });
     return this.act(async (trx, audit) => {
       const order = await trx.selectFrom('legal_orders').selectAll().where('id', '=', idNumber).executeTakeFirst();
-      if (!order) throw badInput('orderId: no such legal order');
-      if (order.approved_at !== null) throw badInput('orderId: this order is already approved');
+      if (!order) throw new InvalidInput('orderId: no such legal order');
+      if (order.approved_at !== null) throw new InvalidInput('orderId: this order is already approved');
       if (by.principal === null || order.registered_by === by.principal) {
-        throw graphError('FORBIDDEN', 'A legal order must be approved by a different custodian from the one who registered it.');
+        throw new NotPermitted('A legal order must be approved by a different custodian from the one who registered it.');
       }
       const now = this.now().toISOString();
       if (order.registered_by === null) return this.confirmUnregistered(trx, audit, order, by, now);
@@ -314,7 +312,7 @@ export class Registers {
         .returningAll()
         .executeTakeFirst();
       // Another custodian approved it between the read and the write.
-      if (!approved) throw badInput('orderId: this order is already approved');
+      if (!approved) throw new InvalidInput('orderId: this order is already approved');
       const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', idNumber).orderBy('patron_id').execute();
       await audit(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
       return legalOrderRecord(approved, patrons.length);
@@ -337,7 +335,7 @@ export class Registers {
       .returningAll()
       .executeTakeFirst();
     // Another custodian confirmed it between the read and the write.
-    if (!confirmed) throw badInput('orderId: this order was confirmed meanwhile; a different custodian may now approve it');
+    if (!confirmed) throw new InvalidInput('orderId: this order was confirmed meanwhile; a different custodian may now approve it');
     const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', order.id).orderBy('patron_id').execute();
     await audit(actEntries(by, now, order.reference, 'LegalOrder.confirmed', patrons.map((p) => p.patron_id)));
     return legalOrderRecord(confirmed, patrons.length);
@@ -381,7 +379,7 @@ export class Registers {
   /** Links a guardian to a minor: both exist and differ, the minor is under 18, the guardian is not. */
   async linkGuardian(input: unknown): Promise<GuardianshipRecord> {
     const data = parseInput(GuardianInput, input);
-    if (data.guardianId === data.minorId) throw badInput('minorId: must be a different patron from guardianId');
+    if (data.guardianId === data.minorId) throw new InvalidInput('minorId: must be a different patron from guardianId');
     const today = this.now().toISOString().slice(0, 10);
     try {
       return await serializable(this.db, async (trx) => {
@@ -389,10 +387,10 @@ export class Registers {
         const birth = new Map(rows.map((r) => [r.id, r.birth_date]));
         const guardianBirth = birth.get(data.guardianId);
         const minorBirth = birth.get(data.minorId);
-        if (guardianBirth === undefined) throw badInput('guardianId: no such patron');
-        if (minorBirth === undefined) throw badInput('minorId: no such patron');
-        if (!isMinorOn(minorBirth, today)) throw badInput('minorId: the patron is not under 18 today');
-        if (isMinorOn(guardianBirth, today)) throw badInput('guardianId: a patron under 18 cannot be a guardian');
+        if (guardianBirth === undefined) throw new InvalidInput('guardianId: no such patron');
+        if (minorBirth === undefined) throw new InvalidInput('minorId: no such patron');
+        if (!isMinorOn(minorBirth, today)) throw new InvalidInput('minorId: the patron is not under 18 today');
+        if (isMinorOn(guardianBirth, today)) throw new InvalidInput('guardianId: a patron under 18 cannot be a guardian');
         const row = await trx
           .insertInto('guardianships')
           .values({ guardian_id: data.guardianId, minor_id: data.minorId, evidence_ref: data.evidenceRef, created_at: this.now().toISOString() })
@@ -401,7 +399,7 @@ export class Registers {
         return { id: String(row.id), evidenceRef: row.evidence_ref, createdAt: row.created_at };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw badInput('minorId: this guardian is already linked to this minor');
+      if (isUniqueViolation(error)) throw new InvalidInput('minorId: this guardian is already linked to this minor');
       throw error;
     }
   }

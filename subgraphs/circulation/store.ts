@@ -1,7 +1,7 @@
 import { serializable } from '../../src/db/dialect.js';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { byKey, groupBy } from '../../src/db/batch.js';
-import { graphError } from '../../src/errors/codes.js';
+import { InvalidInput, NotFound } from '../../src/errors/domain.js';
 import type { CirculationTables } from './migrations.js';
 import { ageBand } from '../../src/privacy/redact/deidentify.js';
 import { dueDate, overdueFineCents, renewalRefusal } from './lending.js';
@@ -15,8 +15,6 @@ const SUBJECT = 'patron_id as patronId' as const;
 export type LoanRow = Selectable<CirculationTables['loans']> & { patronId: string | null };
 export type HoldRow = Selectable<CirculationTables['holds']> & { patronId: string | null };
 export type FineRow = Selectable<CirculationTables['fines']>;
-
-const badInput = (message: string) => graphError('BAD_USER_INPUT', message);
 
 /** Input of registerPatron, already validated. */
 export interface NewPatron {
@@ -218,13 +216,13 @@ export class CirculationStore {
   async checkout(itemId: string, patronId: string): Promise<LoanRow> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
       const item = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirst();
-      if (!item) throw graphError('NOT_FOUND', `No item ${itemId}.`);
+      if (!item) throw new NotFound(`No item ${itemId}.`);
       const patron = await trx.selectFrom('patrons').select(['id', 'birth_date', 'home_branch_id']).where('id', '=', patronId).executeTakeFirst();
-      if (!patron) throw badInput('No patron with that id.');
+      if (!patron) throw new InvalidInput('No patron with that id.');
       const open = await trx.selectFrom('loans').select('id').where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
-      if (open) throw badInput('This item is already on loan.');
+      if (open) throw new InvalidInput('This item is already on loan.');
       const ready = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('status', '=', 'READY').executeTakeFirst();
-      if (ready && ready.patron_id !== patronId) throw badInput('This item is on the hold shelf for another patron.');
+      if (ready && ready.patron_id !== patronId) throw new InvalidInput('This item is on the hold shelf for another patron.');
       const now = this.now();
       if (ready) {
         await trx.updateTable('holds').set({ status: 'FILLED', closed_at: now.toISOString() }).where('id', '=', ready.id).execute();
@@ -256,7 +254,7 @@ export class CirculationStore {
   async returnItem(itemId: string): Promise<LoanRow> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
       const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
-      if (!loan) throw badInput('This item is not on loan.');
+      if (!loan) throw new InvalidInput('This item is not on loan.');
       const now = this.now();
       await trx.updateTable('loans').set({ returned_at: now.toISOString() }).where('id', '=', loan.id).execute();
       const fine = overdueFineCents(loan.due_at, now);
@@ -286,7 +284,7 @@ export class CirculationStore {
   async renewLoan(loanId: number, onlyFor: string | null): Promise<LoanRow> {
     return serializable(this.db, async (trx) => {
       const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('id', '=', loanId).executeTakeFirst();
-      if (!loan || (onlyFor !== null && loan.patron_id !== onlyFor)) throw badInput('No such loan on your account.');
+      if (!loan || (onlyFor !== null && loan.patron_id !== onlyFor)) throw new InvalidInput('No such loan on your account.');
       const item = await trx.selectFrom('items').select(['work_id', 'format']).where('id', '=', loan.item_id).executeTakeFirstOrThrow();
       const waiting = await trx
         .selectFrom('holds')
@@ -296,7 +294,7 @@ export class CirculationStore {
         .where('patron_id', 'is distinct from', loan.patron_id)
         .executeTakeFirstOrThrow();
       const refusal = renewalRefusal(loan, Number(waiting.n));
-      if (refusal) throw badInput(refusal);
+      if (refusal) throw new InvalidInput(refusal);
       return trx
         .updateTable('loans')
         .set({ due_at: dueDate(item.format, this.now()).toISOString(), renewals: loan.renewals + 1 })
@@ -309,11 +307,11 @@ export class CirculationStore {
   async placeHold(workId: string, patronId: string, pickupBranchId: string): Promise<HoldRow> {
     return serializable(this.db, async (trx) => {
       const copy = await trx.selectFrom('items').select('id').where('work_id', '=', workId).executeTakeFirst();
-      if (!copy) throw graphError('NOT_FOUND', `No circulating copy of work ${workId}.`);
+      if (!copy) throw new NotFound(`No circulating copy of work ${workId}.`);
       const branch = await trx.selectFrom('items').select('id').where('branch_id', '=', pickupBranchId).executeTakeFirst();
-      if (!branch) throw badInput(`No branch ${pickupBranchId} to pick up from.`);
+      if (!branch) throw new InvalidInput(`No branch ${pickupBranchId} to pick up from.`);
       const patron = await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst();
-      if (!patron) throw badInput('No patron with that id.');
+      if (!patron) throw new InvalidInput('No patron with that id.');
       const duplicate = await trx
         .selectFrom('holds')
         .select('id')
@@ -321,7 +319,7 @@ export class CirculationStore {
         .where('patron_id', '=', patronId)
         .where('status', 'in', ['WAITING', 'READY'])
         .executeTakeFirst();
-      if (duplicate) throw badInput('This patron already has a hold on this work.');
+      if (duplicate) throw new InvalidInput('This patron already has a hold on this work.');
       return trx
         .insertInto('holds')
         .values({ work_id: workId, patron_id: patronId, pickup_branch_id: pickupBranchId, placed_at: this.now().toISOString(), status: 'WAITING', item_id: null, closed_at: null })
@@ -333,8 +331,8 @@ export class CirculationStore {
   async cancelHold(holdId: number, onlyFor: string | null): Promise<HoldRow> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
       const hold = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirst();
-      if (!hold || (onlyFor !== null && hold.patron_id !== onlyFor)) throw badInput('No such hold on your account.');
-      if (hold.status !== 'WAITING' && hold.status !== 'READY') throw badInput('This hold is already closed.');
+      if (!hold || (onlyFor !== null && hold.patron_id !== onlyFor)) throw new InvalidInput('No such hold on your account.');
+      if (hold.status !== 'WAITING' && hold.status !== 'READY') throw new InvalidInput('This hold is already closed.');
       const now = this.now();
       await trx.updateTable('holds').set({ status: 'CANCELLED', closed_at: now.toISOString() }).where('id', '=', holdId).execute();
       anonymized(await anonymizeDueHolds(trx, this.retention, now, [holdId]));
@@ -363,7 +361,7 @@ export class CirculationStore {
   async setReadingHistory(patronId: string, enabled: boolean): Promise<{ enabled: boolean; loansAnonymized: number }> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
       const updated = await trx.updateTable('patrons').set({ reading_history: enabled ? 1 : 0 }).where('id', '=', patronId).executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) throw badInput('No patron with that id.');
+      if (Number(updated.numUpdatedRows) === 0) throw new InvalidInput('No patron with that id.');
       if (enabled) return { enabled, loansAnonymized: 0 };
       const { loans } = await anonymizeDueLoans(trx, this.retention, this.now(), { patronId });
       anonymized(loans);

@@ -1,5 +1,5 @@
 import { activityTime, REGISTRATION_ACTIVITY } from '../../src/privacy/redact/activityTime.js';
-import type { EventsContext } from './resolvers.js';
+import type { EventsContext } from './context.js';
 import type { RegistrationRow } from './store.js';
 
 /**

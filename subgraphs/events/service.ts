@@ -8,7 +8,8 @@ import { isCardDirectory, NO_CARDS } from '../../src/privacy/context/onBehalf.js
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { EventsTables } from './migrations.js';
-import { createEventsLoaders, eventsResolvers, type EventsContext } from './resolvers.js';
+import { createEventsLoaders, type EventsContext } from './context.js';
+import { eventsResolvers } from './resolvers.js';
 import { activityTimeResolvers } from './activityTimes.js';
 import { eventStatsResolvers } from './stats.js';
 import { EventsStore } from './store.js';

@@ -5,7 +5,7 @@ import { monthRange } from '../../src/analytics/monthRange.js';
 import { statsShaper } from '../../src/analytics/shape.js';
 import { pagedStats, STATS_PAGE_RESOLVERS } from '../../src/analytics/release/page.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
-import type { EventsContext } from './resolvers.js';
+import type { EventsContext } from './context.js';
 
 /**
  * What event statistics can be grouped by (the schema's `EventDimension`). Events keep no age of

@@ -1,7 +1,7 @@
 import { serializable } from '../../src/db/dialect.js';
 import type { Kysely, Selectable } from 'kysely';
 import { byKey, groupBy } from '../../src/db/batch.js';
-import { graphError } from '../../src/errors/codes.js';
+import { InvalidInput, NotFound } from '../../src/errors/domain.js';
 import type { EventsTables } from './migrations.js';
 
 export type EventRow = Selectable<EventsTables['events']>;
@@ -9,8 +9,6 @@ export type EventRow = Selectable<EventsTables['events']>;
 export type RegistrationRow = Selectable<EventsTables['registrations']> & { patronId: string | null };
 
 const SUBJECT = 'patron_id as patronId' as const;
-const badInput = (message: string) => graphError('BAD_USER_INPUT', message);
-
 /** Events' data access: batch reads for DataLoaders, and registration transactions. */
 export class EventsStore {
   constructor(
@@ -59,17 +57,17 @@ export class EventsStore {
   async register(eventId: string, patronId: string): Promise<RegistrationRow> {
     return serializable(this.db, async (trx) => {
       const event = await trx.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
-      if (!event) throw graphError('NOT_FOUND', `No event ${eventId}.`);
+      if (!event) throw new NotFound(`No event ${eventId}.`);
       const now = this.now().toISOString();
-      if (event.starts_at <= now) throw badInput('This event has already started.');
+      if (event.starts_at <= now) throw new InvalidInput('This event has already started.');
       const taken = await trx
         .selectFrom('registrations')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('event_id', '=', eventId)
         .executeTakeFirstOrThrow();
-      if (Number(taken.n) >= event.capacity) throw badInput(`This event is full (capacity ${event.capacity}).`);
+      if (Number(taken.n) >= event.capacity) throw new InvalidInput(`This event is full (capacity ${event.capacity}).`);
       const already = await trx.selectFrom('registrations').select('id').where('event_id', '=', eventId).where('patron_id', '=', patronId).executeTakeFirst();
-      if (already) throw badInput('This patron is already registered for this event.');
+      if (already) throw new InvalidInput('This patron is already registered for this event.');
       return trx
         .insertInto('registrations')
         .values({ event_id: eventId, patron_id: patronId, registered_at: now, attended: 0 })
@@ -83,7 +81,7 @@ export class EventsStore {
   async cancel(registrationId: number, onlyFor: string | null): Promise<RegistrationRow> {
     return serializable(this.db, async (trx) => {
       const row = await trx.selectFrom('registrations').selectAll().select(SUBJECT).where('id', '=', registrationId).executeTakeFirst();
-      if (!row || (onlyFor !== null && row.patron_id !== onlyFor)) throw badInput('No such registration of yours.');
+      if (!row || (onlyFor !== null && row.patron_id !== onlyFor)) throw new InvalidInput('No such registration of yours.');
       await trx.deleteFrom('registrations').where('id', '=', registrationId).execute();
       return row;
     }).then((row) => {

@@ -119,13 +119,15 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
     expect(await store.forPatrons(['pat_1', 'pat_4', 'nobody'], 5, keep)).toEqual(await sqlite.forPatrons(['pat_1', 'pat_4', 'nobody'], 5, keep));
   });
 
-  it('the patron\'s log is read through the B-tree on (patron_id, batch_id, idx), not by scanning the audit', async () => {
-    const { database } = await replica('audit_race');
+  it('the patron\'s log is read through the B-tree on (patron_id, batch_id, idx), not by scanning the audit (1,000 records)', async () => {
+    const { database, store } = await fresh();
+    for (let n = 0; n < 40; n++) await store.append('circulation', Array.from({ length: 25 }, (_, i) => entry(n * 25 + i, `pat_${(n * 25 + i) % 200}`)));
     await sql`analyze`.execute(database.db);
     const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select batch_id, idx from audit_subjects
       where patron_id = ${'pat_1'} order by batch_id desc, idx desc limit 10`.execute(database.db);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    expect(plan).toMatch(/Index (Only )?Scan Backward using audit_subjects_pkey/);
+    expect(plan).toMatch(/Index (Only )?Scan( Backward)? (using|on) audit_subjects_pkey/);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 
   it('purge leaves a signed cut: the rest verifies, anchors still check, purged records leave the patron\'s log, and the chain goes on', async () => {
@@ -168,6 +170,34 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
     expect((await store.verify('circulation')).broken).toEqual({ seq: 4, problem: 'its content does not match its hash' });
   });
 
+  it('`audit copy-to-postgres` moves a SQLite audit (its cuts too) as it is: it verifies there and patrons keep their logs; only into an empty audit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-copy-'));
+    const source = await openSqlite<AuditTables>(path.join(dir, 'audit.db'), auditMigrations);
+    const sqlite = new AuditStore(source, KEY);
+    for (let n = 1; n <= 30; n++) {
+      const at = n <= 10 ? '2026-10-01T10:00:00.000Z' : '2026-11-20T10:00:00.000Z';
+      sqlite.append(n % 3 ? 'circulation' : 'registers', [entry(n, `pat_${n % 5}`, at), entry(n + 500, `pat_${(n + 1) % 5}`, at)]);
+    }
+    sqlite.purge('2026-11-01T00:00:00.000Z');
+    const before = await sqlite.query({ patronId: 'pat_2' }, 100, null);
+    await source.close();
+    // A database of its own: the CLI's schema `audit` of this file's database holds the process test's chains.
+    const copyUrl = await createTestPostgresDatabase();
+    const env = { ...process.env, NODE_ENV: 'test', AUDIT_KEY: KEY, AUDIT_DATABASE_URL: copyUrl, AUDIT_ANCHOR_FILE: 'off' };
+    const copy = () => run('npx', ['tsx', 'src/cli/audit.ts', 'copy-to-postgres', '--data-dir', dir], { cwd: REPO_ROOT, env });
+    const { stdout } = await copy();
+    expect(stdout).toMatch(/chain circulation: \d+ records, intact on PostgreSQL/);
+    expect(stdout).not.toMatch(/BROKEN/);
+    const target = await openPostgres<PostgresAuditTables>(copyUrl, 'audit', auditMigrations);
+    open.push(target);
+    const store = new PostgresAuditStore(target, KEY);
+    expect(before.records.length).toBeGreaterThan(3);
+    expect((await target.db.selectFrom('audit_checkpoints').select('seq').execute()).length).toBeGreaterThan(0);
+    expect(await store.query({ patronId: 'pat_2' }, 100, null)).toMatchObject({ records: before.records });
+    expect((await store.verify('registers')).broken).toBeNull();
+    await expect(copy()).rejects.toMatchObject({ stderr: expect.stringMatching(/already holds records/) as unknown });
+  }, 120_000);
+
   it('fails closed: a write the audit refuses rejects (the caller redacts) and leaves no record', async () => {
     const { store, database } = await fresh();
     const writer = new PostgresAuditWriter(store);
@@ -175,19 +205,25 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
     await sql`create trigger audit_outage before insert on audit_subjects for each row execute function audit_outage()`.execute(database.db);
     const wire = batchesOf([entry(1), entry(2)]).map(toWire);
     await expect(writer.append('circulation', wire)).rejects.toThrow(/disk full/);
+    expect(writer.state).toBe('failed');
     expect(await database.db.selectFrom('audit_batches').select('id').execute()).toEqual([]);
     await sql`drop trigger audit_outage on audit_subjects`.execute(database.db);
     await writer.append('circulation', wire);
+    expect(writer.state).toBe('ready');
+    await expect(writer.ensureReady()).resolves.toBeUndefined();
     expect(await store.verify('circulation')).toEqual({ chain: 'circulation', records: 2, broken: null });
     await writer.close();
     await expect(writer.append('circulation', wire)).rejects.toThrow(/closed/);
+    await expect(writer.ensureReady()).rejects.toThrow(/closed/);
   });
 });
 
 describe('the audit\'s PostgreSQL configuration', () => {
-  it('AUDIT_DATABASE_URL puts the audit in schema `audit`; DATABASE_URL alone leaves it in its SQLite file', () => {
+  it('DATABASE_URL puts the audit in schema `audit`, AUDIT_DATABASE_URL elsewhere; neither keeps its SQLite file', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).audit.postgres).toBeNull();
-    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/library' }).audit.postgres).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/library' }).audit.postgres).toEqual({ url: 'postgres://db/library', schema: 'audit' });
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/library', AUDIT_DATABASE_URL: 'postgres://audit/log' }).audit.postgres)
+      .toEqual({ url: 'postgres://audit/log', schema: 'audit' });
     expect(loadConfig({ NODE_ENV: 'test', AUDIT_DATABASE_URL: 'postgres://db/library' }).audit.postgres).toEqual({ url: 'postgres://db/library', schema: 'audit' });
     expect(() => loadConfig({ NODE_ENV: 'test', AUDIT_DATABASE_URL: 'data/audit.db' })).toThrow(/AUDIT_DATABASE_URL/);
   });

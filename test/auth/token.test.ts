@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../../src/config/env.js';
+import { DEV_JWT_SECRET, loadConfig } from '../../src/config/env.js';
 import { HttpRefusal } from '../../src/errors/httpRefusal.js';
 import { createAuthenticator, createTokenIssuer } from '../../src/privacy/authenticate/token.js';
 
@@ -83,9 +83,20 @@ describe('production keys', () => {
   it('refuses to start with the development secret or with no key', () => {
     expect(() => loadConfig({ ...production, JWT_PUBLIC_KEY: undefined, JWT_PRIVATE_KEY: undefined })).toThrow(/JWT_PUBLIC_KEY or JWT_JWKS_URL/);
     expect(() => loadConfig({ ...production, JWT_SECRET: DEV_JWT_SECRET })).toThrow(/development secret/);
-    expect(() => loadConfig({ ...production, PRIVACY_ENFORCEMENT: 'off' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...production, CONTEXT_SECRET: undefined })).toThrow(/CONTEXT_SECRET/);
   });
+
+  it.each(['production', 'development', 'test'])(
+    'in %s, no variable turns enforcement, the pre-filter, signing or the audit off: the old switches are refused by name',
+    (mode) => {
+      const base = mode === 'production' ? production : { NODE_ENV: mode };
+      for (const name of ['PRIVACY_ENFORCEMENT', 'GATEWAY_PREFILTER', 'CONTEXT_SIGNING', 'AUDIT', 'AUDIT_TIMER_SCALE']) {
+        expect(() => loadConfig({ ...base, [name]: name === 'AUDIT_TIMER_SCALE' ? '50' : 'off' }), name).toThrow(new RegExp(`${name}: .*not a setting`));
+      }
+      const config = loadConfig(base);
+      expect([config.privacyEnforcement, config.gatewayPrefilter, config.contextSigning, config.audit.enabled, config.audit.timerScale]).toEqual([true, true, true, true, 1]);
+    },
+  );
 
   it('verifies RS256 tokens and refuses an HS256 token made with the public key (algorithm confusion)', async () => {
     const prod = loadConfig(production);

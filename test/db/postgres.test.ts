@@ -30,8 +30,8 @@ describe.skipIf(!TEST_ON_POSTGRES)('PostgreSQL stores', () => {
     for (const db of open) await db.close();
   });
 
-  it('DATABASE_URL puts each subgraph in its own schema, AUDIT_DATABASE_URL the audit in `audit`', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: ':memory:', DATABASE_URL: url, AUDIT_DATABASE_URL: url });
+  it('DATABASE_URL puts each subgraph in its own schema, and the audit in `audit`', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: ':memory:', DATABASE_URL: url });
     const databases = await openDatabases(config.dataDir, config.postgres, config.audit.postgres);
     try {
       const { rows } = await sql<{ schema: string; table: string }>`

@@ -62,12 +62,12 @@ const advance = (ms: number) => {
 const failure = async (card: string, pin: string, client = CLIENT) => {
   const error = await login.authenticate(card, pin, client).then(
     () => null,
-    (e: unknown) => e as { message: string; extensions: Record<string, unknown> },
+    (e: unknown) => e as { message: string; kind: string },
   );
   expect(error, `login with ${card}/${pin} should fail`).not.toBeNull();
-  return { message: error!.message, extensions: error!.extensions };
+  return { message: error!.message, kind: error!.kind };
 };
-const REFUSAL = { message: CARD_LOGIN_REFUSED, extensions: { code: 'BAD_USER_INPUT' } };
+const REFUSAL = { message: CARD_LOGIN_REFUSED, kind: 'invalid-input' };
 /** The attempts row of one card, if any. */
 const cardRow = (card: string) => db.db.selectFrom('card_login_attempts').selectAll().where('card_key', '=', login.cardKey(card)).executeTakeFirst();
 
@@ -185,7 +185,7 @@ describe('authenticateWithCard', () => {
     const disabled = new CardLogin(db.db, { issuer: null, secret: 'a-test-secret-of-at-least-32-characters!', now: () => clock });
     await expect(disabled.authenticate(CARD, PIN, CLIENT)).rejects.toMatchObject({
       message: 'card login is not configured on this deployment',
-      extensions: { code: 'FORBIDDEN' },
+      kind: 'not-permitted',
     });
     expect(await db.db.selectFrom('card_login_attempts').selectAll().execute()).toEqual([]);
   });
@@ -216,7 +216,7 @@ describe('one PIN sprayed across many cards (issue 16, point 6)', () => {
       advance(1000);
       const outcome = await login.authenticate(card, pinFor(i), clientFor(i)).then(
         (r) => ({ ok: true as const, patronId: decodeJwt(r.token).patronId as string }),
-        (e: { message: string; extensions: Record<string, unknown> }) => ({ ok: false as const, error: { message: e.message, extensions: e.extensions } }),
+        (e: { message: string; kind: string }) => ({ ok: false as const, error: { message: e.message, kind: e.kind } }),
       );
       if (outcome.ok) found.push(outcome.patronId);
       else expect(outcome.error).toEqual(REFUSAL);

@@ -3,6 +3,7 @@ import type { Database } from '../../src/db/open.js';
 import { openTestStore } from '../support/database.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { CirculationStore } from '../../subgraphs/circulation/store.js';
+import { InvalidInput, NotFound } from '../../src/errors/domain.js';
 import { FINE_CAP_CENTS, RENEWAL_LIMIT, dueDate, overdueFineCents } from '../../subgraphs/circulation/lending.js';
 
 const DAY = 86_400_000;
@@ -48,8 +49,8 @@ describe('checkout', () => {
   });
 
   it('names an unknown item and refuses an unknown patron', async () => {
-    await expect(store.checkout('nope', 'ann')).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
-    await expect(store.checkout('book-1', 'ghost')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(store.checkout('nope', 'ann')).rejects.toBeInstanceOf(NotFound);
+    await expect(store.checkout('book-1', 'ghost')).rejects.toBeInstanceOf(InvalidInput);
   });
 });
 

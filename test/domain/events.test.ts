@@ -3,6 +3,7 @@ import type { Database } from '../../src/db/open.js';
 import { openTestStore } from '../support/database.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 import { EventsStore } from '../../subgraphs/events/store.js';
+import { NotFound } from '../../src/errors/domain.js';
 
 let db: Database<EventsTables>;
 let store: EventsStore;
@@ -31,7 +32,7 @@ describe('event registration', () => {
 
   it('refuses an event that has started, and names an unknown one', async () => {
     await expect(store.register('ev_past', 'ann')).rejects.toThrow('already started');
-    await expect(store.register('ev_nope', 'ann')).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    await expect(store.register('ev_nope', 'ann')).rejects.toBeInstanceOf(NotFound);
   });
 
   it('cancelling frees the seat; a patron cannot cancel another patron registration', async () => {

@@ -34,7 +34,7 @@ beforeEach(async () => {
   ]).execute();
 });
 
-const badInput = (message: string | RegExp) => ({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(message) as unknown });
+const badInput = (message: string | RegExp) => ({ kind: 'invalid-input', message: expect.stringMatching(message) as unknown });
 
 const consent = (overrides: Record<string, unknown> = {}) => ({
   patronId: 'ann',
@@ -246,7 +246,7 @@ describe('approveLegalOrder: two people for a legal order', () => {
     const registered = await registers.registerLegalOrder(order({ validFrom: undefined }), first);
     expect(await facts('JEFFCO-2026-CV-0999')).toEqual([]);
     await expect(registers.approveLegalOrder(registered.id, first)).rejects.toMatchObject({
-      extensions: { code: 'FORBIDDEN' }, message: 'A legal order must be approved by a different custodian from the one who registered it.',
+      kind: 'not-permitted', message: 'A legal order must be approved by a different custodian from the one who registered it.',
     });
     expect(await facts('JEFFCO-2026-CV-0999')).toEqual([]);
     clock = new Date('2026-06-15T15:00:00Z');
@@ -262,7 +262,7 @@ describe('approveLegalOrder: two people for a legal order', () => {
     await expect(registers.approveLegalOrder('999', second)).rejects.toMatchObject(badInput(/^orderId: no such legal order$/));
     await expect(registers.approveLegalOrder('x', second)).rejects.toMatchObject(badInput(/^orderId: is not a legal order id$/));
     const registered = await registers.registerLegalOrder(order(), first);
-    await expect(registers.approveLegalOrder(registered.id, { ...second, principal: null })).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    await expect(registers.approveLegalOrder(registered.id, { ...second, principal: null })).rejects.toMatchObject({ kind: 'not-permitted' });
   });
 
   it('an order stored without its registrar (before the rule) stays shut even if approved', async () => {
@@ -286,7 +286,7 @@ describe('approveLegalOrder: two people for a legal order', () => {
     const confirmed = await audited.approveLegalOrder(String(id), first);
     expect(confirmed).toMatchObject({ status: 'AWAITING_APPROVAL', registeredBy: 'custodian:one', approvedBy: null });
     expect(await facts('OLD-2')).toEqual([]);
-    await expect(audited.approveLegalOrder(String(id), first)).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    await expect(audited.approveLegalOrder(String(id), first)).rejects.toMatchObject({ kind: 'not-permitted' });
     const approved = await audited.approveLegalOrder(String(id), second);
     expect(approved).toMatchObject({ status: 'APPROVED', registeredBy: 'custodian:one', approvedBy: 'custodian:two' });
     expect(await facts('OLD-2')).toHaveLength(1);

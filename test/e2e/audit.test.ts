@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_PATRONS, PERSONAS } from '../../src/auth/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
-import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
+import { auditOutage } from '../support/auditOutage.js';
 
 /** Every disclosure under an exception is recorded, visible to the custodian and to the patron. */
 let t: TestGraph;
@@ -114,8 +114,7 @@ describe('paging the custodian\'s query', () => {
 
 describe('fail closed', () => {
   it('redacts every disclosed value when the audit cannot be written, and serves the rest', async () => {
-    const audit = sqliteAudit(t.graph.databases!.audit).sqlite;
-    audit.exec(`create trigger audit_outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
+    const restore = await auditOutage(t.graph.databases!.audit);
     try {
       const res = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { name email } branches { id } }`);
       expect(res.data!.patron).toBeNull();
@@ -129,7 +128,7 @@ describe('fail closed', () => {
       // SELF needs no record, so a patron still reads their own record during an outage.
       expect((await t.query('patron', '{ me { name } }')).data).toEqual({ me: { name: patron.name } });
     } finally {
-      audit.exec('drop trigger audit_outage');
+      await restore();
     }
   });
 });

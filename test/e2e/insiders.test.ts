@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_PATRONS, PERSONAS, SEEDED_LEGAL_ORDER } from '../../src/auth/personas.js';
-import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { checkAnchors, readAnchors } from '../../src/privacy/audit/anchor.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
-import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
+import { auditLogOf } from '../../src/privacy/audit/auditLog.js';
 
 /**
  * Insiders of issue 16: a records custodian serving themself, events staff turning ids into names,
@@ -229,9 +228,10 @@ describe('anchors', () => {
     await expect.poll(() => new Set(readAnchors(file, t.config.audit.key).anchors.map((a) => a.chain)), { timeout: 15_000, interval: 200 }).toEqual(new Set(['circulation', 'registers', 'events']));
     const { anchors, problems } = readAnchors(file, t.config.audit.key);
     expect(problems).toEqual([]);
-    const store = new AuditStore(sqliteAudit(t.graph.databases!.audit), t.config.audit.key);
-    expect(checkAnchors(store, anchors)).toEqual([]);
-    // The register's acts, appended beside the writer thread's records, keep every chain whole.
-    expect(store.chains().map((chain) => store.verify(chain).broken)).toEqual(store.chains().map(() => null));
+    const store = auditLogOf(t.graph.databases!.audit, t.config.audit.key);
+    expect(await checkAnchors(store, anchors)).toEqual([]);
+    // The register's acts, appended beside the writer's records, keep every chain whole.
+    const chains = await store.chains();
+    expect(await Promise.all(chains.map(async (chain) => (await store.verify(chain)).broken))).toEqual(chains.map(() => null));
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_NAMES, PERSONA_PATRONS, SEEDED_LEGAL_ORDER } from '../../src/auth/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
-import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
+import { auditOutage } from '../support/auditOutage.js';
 
 /**
  * Logs carry request ids, codes and counts, never personal data: every line the graph logs while
@@ -42,10 +42,9 @@ describe('logs without personal data', () => {
     const cardToken = (login.data?.authenticateWithCard as { token: string } | undefined)?.token;
     await fetch(t.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x.y.z' }, body: '{"query":"{ me { name } }"}' });
     await t.query('circulation-staff', `{ patron(id: "${subjects[0]!.id}") { name email } }`, undefined, { 'x-disclosure-purpose': `call ${subjects[0]!.name}` });
-    const audit = sqliteAudit(t.graph.databases!.audit).sqlite;
-    audit.exec(`create trigger log_outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
+    const restore = await auditOutage(t.graph.databases!.audit);
     await t.query('circulation-staff', `{ patron(id: "${subjects[0]!.id}") { name email } }`);
-    audit.exec('drop trigger log_outage');
+    await restore();
     await new Promise((r) => setTimeout(r, 100));
 
     const logged = lines.join('');

@@ -7,15 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { candidateExceptions, clockAt, decide, isMinorOn, needsFacts, type Clock } from '../../src/privacy/decide/decide.js';
 import { disclose, isDisclose, redact, type Decision } from '../../src/privacy/decide/decision.js';
 import type { ConsentFact, LegalOrderFact, SubjectFacts } from '../../src/privacy/decide/facts.js';
+import type { FieldRule, SubjectLocator } from '../../src/privacy/decide/rule.js';
 import {
+  DEIDENTIFICATIONS,
+  DUTIES,
   PATRON_DATA_CATEGORIES,
+  RULE_DUTIES,
   STATUTORY_EXCEPTIONS,
-  type Deidentification,
-  type FieldRule,
+  type RuleDuty,
   type StatutoryException,
-  type SubjectLocator,
-} from '../../src/privacy/decide/rule.js';
-import { DUTIES, ROLES, type DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
+} from '../../src/privacy/vocabulary.js';
+import { ROLES, type DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId, type PatronId } from '../../src/privacy/context/ids.js';
 import {
   AVERY,
@@ -234,7 +236,7 @@ const EXCEPTION_SUBSETS: StatutoryException[][] = Array.from({ length: 1 << STAT
 
 describe('candidateExceptions', () => {
   it.each(EXCEPTION_SUBSETS.flatMap((exceptions) =>
-    [[], ['circulation'], ['events'], ['circulation', 'events']].map((duties) => ({
+    ([[], ['circulation'], ['events'], ['circulation', 'events']] as RuleDuty[][]).map((duties) => ({
       label: `[${exceptions.join(', ')}] duties [${duties.join(', ')}]`,
       rule: rule({ exceptions, duties }),
     })),
@@ -316,9 +318,9 @@ describe('properties over arbitrary callers, rules and facts', () => {
     coordinate: fc.constant('Type.field'),
     subject: arbLocator,
     category: fc.constantFrom(...PATRON_DATA_CATEGORIES),
-    deidentify: fc.option(fc.constantFrom<Deidentification>('PSEUDONYM', 'AGE_BAND', 'DAY'), { nil: null }),
+    deidentify: fc.option(fc.constantFrom(...DEIDENTIFICATIONS), { nil: null }),
     exceptions: fc.shuffledSubarray([...STATUTORY_EXCEPTIONS]),
-    duties: fc.subarray<string>([...DUTIES]),
+    duties: fc.subarray([...RULE_DUTIES]),
   });
 
   const arbConsent: fc.Arbitrary<ConsentFact> = fc.record({

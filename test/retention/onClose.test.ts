@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { purge } from '../../src/retention/purge.js';
 import { DEFAULT_RETENTION_RULES, type RetentionRules } from '../../src/config/retention.js';
 import { CirculationStore } from '../../subgraphs/circulation/store.js';
+import { InvalidInput } from '../../src/errors/domain.js';
 import { DAY, retentionFixture, type RetentionFixture } from './fixture.js';
 
 // Anonymization at the close itself: returnItem, a hold filled by checkout or cancelled, and a
@@ -137,6 +138,6 @@ describe('setReadingHistory', () => {
   });
 
   it('refuses a patron that does not exist, changing nothing', async () => {
-    await expect(store().setReadingHistory('pat_ghost', false)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(store().setReadingHistory('pat_ghost', false)).rejects.toBeInstanceOf(InvalidInput);
   });
 });

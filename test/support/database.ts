@@ -42,10 +42,13 @@ export async function dropTestPostgresDatabase(url: string): Promise<void> {
   if (index >= 0) created.splice(index, 1);
 }
 
-afterAll(async () => {
-  for (const store of stores.splice(0)) await store.close().catch(() => undefined);
-  for (const name of [...created]) await dropTestPostgresDatabase(urlOf(name));
-});
+// Outside vitest (bench/fuzzPrivacy.ts runs the test graph too) there is no suite to clean up after.
+if (process.env.VITEST) {
+  afterAll(async () => {
+    for (const store of stores.splice(0)) await store.close().catch(() => undefined);
+    for (const name of [...created]) await dropTestPostgresDatabase(urlOf(name));
+  });
+}
 
 /**
  * A fresh, migrated store for one test: SQLite in memory, or on PostgreSQL a new schema (named

@@ -31,14 +31,20 @@ export interface TestGraph {
  * Starts the whole graph (3 subgraphs + gateway) on free ports with demo data seeded. With
  * TEST_DATABASE=postgres the subgraph stores are in a PostgreSQL database of this graph's own.
  */
-export async function startTestGraph(env: Record<string, string> = {}, logSink?: NodeJS.WritableStream, options: StartOptions = {}): Promise<TestGraph> {
+export async function startTestGraph(
+  env: Record<string, string> = {},
+  logSink?: NodeJS.WritableStream,
+  options: StartOptions = {},
+  /** Adjusts the configuration read from `env` (a benchmark's variant: bench/graphVariant.ts). */
+  configure: (config: Config) => Config = (config) => config,
+): Promise<TestGraph> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'library-graph-test-'));
   // A copy of the demo seed when the graph would seed it (the default in tests), else an empty database.
   const seeded = (env.SEED_ON_START ?? 'on') === 'on';
   const postgresUrl = TEST_ON_POSTGRES && env.DATABASE_URL === undefined
     ? await (seeded ? createSeededTestPostgresDatabase() : createTestPostgresDatabase())
     : null;
-  const config = loadConfig({
+  const config = configure(loadConfig({
     ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
@@ -48,7 +54,7 @@ export async function startTestGraph(env: Record<string, string> = {}, logSink?:
     EVENTS_PORT: '0',
     LOG_LEVEL: logSink ? 'info' : 'silent',
     ...env,
-  });
+  }));
   const logger = createLogger('test', config.logLevel, logSink);
   let graph: RunningGraph;
   try {

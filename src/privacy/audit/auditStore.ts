@@ -333,6 +333,16 @@ export class AuditStore implements AuditLog {
     return { kind: 'absent' };
   }
 
+  /** Every batch row, in the order written (for copying the audit to PostgreSQL). */
+  batches(): IterableIterator<BatchRow> {
+    return this.#sqlite.prepare<[], BatchRow>('select * from audit_batches order by id').iterate();
+  }
+
+  /** Every signed retention cut (for copying the audit to PostgreSQL). */
+  checkpoints(): (Checkpoint & { signature: string })[] {
+    return this.#sqlite.prepare<[], Checkpoint & { signature: string }>('select chain, seq, hash, at, signature from audit_checkpoints order by chain, seq').all();
+  }
+
   /** The chains present in the store. */
   chains(): string[] {
     const rows = this.#sqlite.prepare<[], { chain: string }>('select distinct chain from audit_batches union select distinct chain from audit_checkpoints').all();

@@ -28,7 +28,7 @@ export interface ReadyReply {
 export interface AuditThreadData {
   file: string;
   key: string;
-  /** Stretches the timers below (AUDIT_TIMER_SCALE): under valgrind a second of work takes a minute. */
+  /** Stretches the timers below (a benchmark's `auditTimerScale`): under valgrind a second of work takes a minute. */
   timerScale: number;
 }
 

@@ -15,8 +15,8 @@ export type AuditWriterState = 'starting' | 'ready' | 'failed';
  */
 export interface AuditAppender {
   readonly state: AuditWriterState;
-  /** For `/ready`: throws unless writes are taken. */
-  ensureReady(): void;
+  /** For `/ready`: throws (or rejects) unless writes are taken. */
+  ensureReady(): void | Promise<void>;
   append(chain: string, batches: readonly WireBatch[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,8 +47,11 @@ const OWN_EXTENSION = path.extname(new URL(import.meta.url).pathname);
  */
 function threadScript(): string {
   const thread = JSON.stringify(new URL(`./auditThread${OWN_EXTENSION}`, import.meta.url).href);
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const load = OWN_EXTENSION === '.ts' ? `import(${tsx}).then((api) => { api.register(); return import(${thread}); })` : `import(${thread})`;
+  // tsx is resolved only from source: compiled code runs where it is not installed (--omit=dev).
+  const load =
+    OWN_EXTENSION === '.ts'
+      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${thread}); })`
+      : `import(${thread})`;
   // A thread that cannot start (no database, say) says why and ends, failing what it was sent.
   const fatal = '{ fatal: String((error && error.message) || error) }';
   return `${load}.catch((error) => { require('node:worker_threads').parentPort.postMessage(${fatal}); process.exit(1); });`;

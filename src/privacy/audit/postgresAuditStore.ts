@@ -3,7 +3,7 @@ import type { PostgresDatabase } from '../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { PostgresAuditTables } from './migrations.js';
 import {
-  headerOf, older, readSubjects, recordOf,
+  headerOf, older, readSubjects, recordOf, type AuditStore,
   type AuditCursor, type AuditFilter, type AuditLog, type BatchRow, type ChainAppend, type ChainHead, type ChainPlace, type ChainVerdict, type StoredSubject,
 } from './auditStore.js';
 import { batchEncoder, batchesOf, GENESIS, recordHash, toWire, type DisclosureEntry, type StoredRecord } from './record.js';
@@ -58,6 +58,11 @@ export class PostgresAuditStore implements AuditLog {
     this.#db = database.db;
   }
 
+  /** Resolves once the audit database answers (the writer's readiness). */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db);
+  }
+
   /** Appends records to a chain, atomically; rejects (and writes nothing) on any failure. */
   async append(chain: string, entries: readonly DisclosureEntry[]): Promise<void> {
     await this.appendAll([{ chain, batches: batchesOf(entries).map(toWire) }]);
@@ -100,6 +105,37 @@ export class PostgresAuditStore implements AuditLog {
         }
         heads.set(chain, { seq, hash });
       }
+    });
+  }
+
+  /**
+   * Copies a SQLite audit's rows in as they are (audit:copy): the signed cuts, then every batch in
+   * the order it was written, with its patrons' index entries, so every hash, seq and signature
+   * still verifies and a patron's log keeps its order. All or nothing, and only into an audit
+   * that holds nothing yet. Returns the records copied per chain.
+   */
+  async copyFrom(source: AuditStore): Promise<{ chain: string; records: number }[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const chains = source.chains();
+      for (const chain of chains) await lockChain(trx, chain);
+      if ((await this.chains(trx)).length > 0) throw new Error('the audit on PostgreSQL already holds records; copy only into an empty one');
+      const cuts = source.checkpoints();
+      if (cuts.length > 0) await trx.insertInto('audit_checkpoints').values(cuts).execute();
+      const counts = new Map<string, number>(chains.map((c) => [c, 0]));
+      for (const row of source.batches()) {
+        const subjects = readSubjects(row);
+        if (!subjects) throw new Error(`batch ${row.id} of chain ${row.chain} cannot be read; run audit:verify on the SQLite audit first`);
+        await sql`with batch as (
+            insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
+            values (${row.chain}, ${row.first_seq}, ${row.last_seq}, ${row.at}, ${row.request_id}, ${row.principal}, ${row.roles}, ${row.exception},
+              ${row.reference}, ${row.purpose}, ${row.records}, ${row.prev_hash}, ${row.hash})
+            returning id)
+          insert into audit_subjects (patron_id, batch_id, idx, chain, seq)
+          select u.patron, batch.id, u.n - 1, ${row.chain}, ${row.first_seq}::integer + u.n - 1
+          from batch, unnest(${subjects.map((s) => s[0])}::text[]) with ordinality as u(patron, n)`.execute(trx);
+        counts.set(row.chain, (counts.get(row.chain) ?? 0) + subjects.length);
+      }
+      return [...counts].map(([chain, records]) => ({ chain, records }));
     });
   }
 

@@ -22,6 +22,7 @@ export class PostgresAuditWriter implements AuditAppender {
   #queue: Queued[] = [];
   #running = false;
   #closed = false;
+  #state: AuditWriterState = 'ready';
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => undefined;
 
@@ -30,13 +31,15 @@ export class PostgresAuditWriter implements AuditAppender {
     private readonly options: { timeoutMs?: number } = {},
   ) {}
 
-  /** Always ready until closed: a database that does not answer fails each write on its own. */
+  /** For /health: `failed` while the last transaction failed, until one commits. */
   get state(): AuditWriterState {
-    return 'ready';
+    return this.#state;
   }
 
-  ensureReady(): void {
+  /** For `/ready`: the audit database answers, and the writer is not closed. */
+  async ensureReady(): Promise<void> {
     if (this.#closed) throw new Error('the audit writer is closed');
+    await this.store.ping();
   }
 
   /** Appends one request's batches of records to `chain`; resolves once they are committed. */
@@ -66,13 +69,16 @@ export class PostgresAuditWriter implements AuditAppender {
       this.#queue = [];
       try {
         await this.store.appendAll(writes);
+        this.#state = 'ready';
         for (const w of writes) w.resolve();
       } catch (error) {
+        this.#state = 'failed';
         if (writes.length === 1) writes[0]!.reject(asError(error));
         else {
           for (const w of writes) {
             try {
               await this.store.appendAll([w]);
+              this.#state = 'ready';
               w.resolve();
             } catch (alone) {
               w.reject(asError(alone));

@@ -14,7 +14,8 @@ import {
 import { z } from 'zod';
 import type { Config, JwtConfig } from '../../config/env.js';
 import { refusal } from '../../errors/httpRefusal.js';
-import { DUTIES, ROLES, anonymousContext, type DisclosureContext } from '../context/disclosureContext.js';
+import { ROLES, anonymousContext, type DisclosureContext } from '../context/disclosureContext.js';
+import { DUTIES } from '../vocabulary.js';
 import { patronId, principalId } from '../context/ids.js';
 
 /** Clock skew tolerated on `exp` and `nbf`. */

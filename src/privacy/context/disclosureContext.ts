@@ -1,16 +1,11 @@
 import { z } from 'zod';
+import { DUTIES, type Duty } from '../vocabulary.js';
 import { patronId, principalId, type PatronId, type PrincipalId } from './ids.js';
 
 /** Roles a verified caller can hold (CONTRACT.md, "Callers"). */
 export const ROLES = ['patron', 'staff', 'partner', 'custodian', 'analytics'] as const;
 /** One role. */
 export type Role = (typeof ROLES)[number];
-/** Operational duties of staff; an OPERATIONS field names the duties that unlock it. */
-export const DUTIES = ['circulation', 'events'] as const;
-/** The records custodian's operational duty: keeping the registers and the disclosure audit. */
-export const CUSTODIAN_DUTY = 'records';
-/** One duty. */
-export type Duty = (typeof DUTIES)[number];
 
 /**
  * Everything the policy knows about who is asking, built by the gateway from a verified token and

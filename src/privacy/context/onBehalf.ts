@@ -1,6 +1,7 @@
 import { ERRORS } from '../../errors/codes.js';
 import type { PatronId } from './ids.js';
-import type { DisclosureContext, Duty } from './disclosureContext.js';
+import type { Duty } from '../vocabulary.js';
+import type { DisclosureContext } from './disclosureContext.js';
 import { isStaffWith } from './roles.js';
 import { normalizeCardNumber } from './cardNumber.js';
 

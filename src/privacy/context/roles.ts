@@ -1,5 +1,6 @@
 import { ERRORS } from '../../errors/codes.js';
-import type { DisclosureContext, Duty, Role } from './disclosureContext.js';
+import type { Duty } from '../vocabulary.js';
+import type { DisclosureContext, Role } from './disclosureContext.js';
 
 /** Throws FORBIDDEN unless the caller holds one of `roles` (and, for staff, one of `duties`). */
 export function requireRole(caller: DisclosureContext, roles: readonly Role[], duties: readonly Duty[] = []): void {

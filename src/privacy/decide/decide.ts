@@ -1,8 +1,10 @@
-import { CUSTODIAN_DUTY, type DisclosureContext } from '../context/disclosureContext.js';
+import type { DisclosureContext } from '../context/disclosureContext.js';
+import { CUSTODIAN_DUTY } from '../vocabulary.js';
 import type { PatronId } from '../context/ids.js';
 import { disclose, redact, type Decision } from './decision.js';
 import type { SubjectFacts } from './facts.js';
-import type { FieldRule, StatutoryException } from './rule.js';
+import type { FieldRule } from './rule.js';
+import type { StatutoryException } from '../vocabulary.js';
 
 /** The moment a decision is made: the instant for validity windows, the day for ages. */
 export interface Clock {

@@ -1,4 +1,4 @@
-import type { Deidentification, StatutoryException } from './rule.js';
+import type { Deidentification, StatutoryException } from '../vocabulary.js';
 
 /**
  * Why a field was redacted: counted in metrics and logs, never shown to a client. A patron who

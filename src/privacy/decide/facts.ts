@@ -1,5 +1,5 @@
 import type { PatronId, PrincipalId } from '../context/ids.js';
-import type { PatronDataCategory } from './rule.js';
+import type { PatronDataCategory } from '../vocabulary.js';
 
 /** A consent from the subject to one grantee, as the register holds it. */
 export interface ConsentFact {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { encodeContext, type DisclosureContext } from '../context/disclosureContext.js';
 import { patronId, principalId, type PatronId } from '../context/ids.js';
 import type { SubjectFacts } from '../decide/facts.js';
-import { PATRON_DATA_CATEGORIES } from '../decide/rule.js';
+import { PATRON_DATA_CATEGORIES } from '../vocabulary.js';
 import type { FactsSource } from '../redact/privacyContext.js';
 import type { CardDirectory } from '../context/onBehalf.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../sign/signature.js';

@@ -1,22 +1,21 @@
 import { patronId } from '../context/ids.js';
 import { candidateExceptions, decide, decisionForAnySubject, needsFacts } from '../decide/decide.js';
 import type { FieldRule } from '../decide/rule.js';
+import { STATUTORY_EXCEPTIONS } from '../vocabulary.js';
 import type { PrivacyContext } from './privacyContext.js';
 
 /** An instant cut to the midnight (UTC) of its day. */
 export const toDayStart = (at: string): string => `${at.slice(0, 10)}T00:00:00.000Z`;
 
-const ALL_EXCEPTIONS = ['SELF', 'OPERATIONS', 'CONSENT', 'LEGAL_PROCESS', 'GUARDIAN'] as const;
-
 /** Who may see the exact times of a loan: whoever may see its borrower (`Loan.patron`). */
 export const LOAN_ACTIVITY: FieldRule = {
-  coordinate: 'Loan.patron', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'CIRCULATION', deidentify: null, exceptions: ALL_EXCEPTIONS, duties: ['circulation'],
+  coordinate: 'Loan.patron', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'CIRCULATION', deidentify: null, exceptions: STATUTORY_EXCEPTIONS, duties: ['circulation'],
 };
 /** Who may see the exact times of a hold: whoever may see its patron (`Hold.patron`). */
 export const HOLD_ACTIVITY: FieldRule = { ...LOAN_ACTIVITY, coordinate: 'Hold.patron' };
 /** Who may see the exact time of a registration: whoever may see its attendee (`Registration.attendee`). */
 export const REGISTRATION_ACTIVITY: FieldRule = {
-  coordinate: 'Registration.attendee', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'EVENTS', deidentify: null, exceptions: ALL_EXCEPTIONS, duties: ['events'],
+  coordinate: 'Registration.attendee', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'EVENTS', deidentify: null, exceptions: STATUTORY_EXCEPTIONS, duties: ['events'],
 };
 
 /**

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Deidentification } from '../decide/rule.js';
+import type { Deidentification } from '../vocabulary.js';
 import type { PatronId } from '../context/ids.js';
 
 /** Age bands for analytics: wide enough that a band and a branch do not single anyone out. */

@@ -7,15 +7,15 @@ import {
   type GraphQLInterfaceType,
   type GraphQLSchema,
 } from 'graphql';
+import type { FieldRule, SubjectLocator } from '../decide/rule.js';
 import {
+  DEIDENTIFICATIONS,
   PATRON_DATA_CATEGORIES,
+  STAFF_DUTIES,
   STATUTORY_EXCEPTIONS,
-  type Deidentification,
-  type FieldRule,
-  type PatronDataCategory,
-  type StatutoryException,
-  type SubjectLocator,
-} from '../decide/rule.js';
+  SUBJECT_SOURCES,
+  ruleDuty,
+} from '../vocabulary.js';
 
 /** Raised when a privacy directive is malformed: a schema error, never a runtime pass. */
 export class PrivacyRuleError extends Error {
@@ -30,7 +30,7 @@ const oneOf = <T extends string>(value: unknown, allowed: readonly T[], what: st
 };
 
 function locator(args: Args, at: string): SubjectLocator {
-  const source = oneOf(args.subject ?? 'OBJECT', ['OBJECT', 'PARENT_FIELD', 'ARGUMENT', 'CALLER'], 'subject source', at);
+  const source = oneOf(args.subject ?? 'OBJECT', SUBJECT_SOURCES, 'subject source', at);
   if (source === 'CALLER') return { source };
   const field = args.subjectField ?? 'id';
   if (typeof field !== 'string' || field.length === 0) throw new PrivacyRuleError(`${at}: subjectField must name a field`);
@@ -41,10 +41,10 @@ function locator(args: Args, at: string): SubjectLocator {
 function ruleFrom(confidential: Args, disclosable: Args | undefined, at: string): FieldRule {
   const exceptionsArg = disclosable?.exceptions ?? ['SELF'];
   if (!Array.isArray(exceptionsArg)) throw new PrivacyRuleError(`${at}: exceptions must be a list`);
-  const exceptions = exceptionsArg.map((e) => oneOf<StatutoryException>(e, STATUTORY_EXCEPTIONS, 'exception', at));
+  const exceptions = exceptionsArg.map((e) => oneOf(e, STATUTORY_EXCEPTIONS, 'exception', at));
   const dutiesArg = disclosable?.duties ?? [];
   if (!Array.isArray(dutiesArg)) throw new PrivacyRuleError(`${at}: duties must be a list`);
-  const duties = dutiesArg.map((d) => oneOf(d, ['CIRCULATION', 'EVENTS', 'RECORDS'], 'duty', at).toLowerCase());
+  const duties = dutiesArg.map((d) => ruleDuty(oneOf(d, STAFF_DUTIES, 'duty', at)));
   if (exceptions.includes('OPERATIONS') && duties.length === 0) {
     throw new PrivacyRuleError(`${at}: OPERATIONS needs the duties that unlock it`);
   }
@@ -52,8 +52,8 @@ function ruleFrom(confidential: Args, disclosable: Args | undefined, at: string)
   return {
     coordinate: at,
     subject: locator(confidential, at),
-    category: oneOf<PatronDataCategory>(confidential.category, PATRON_DATA_CATEGORIES, 'category', at),
-    deidentify: deidentify === null ? null : oneOf<Deidentification>(deidentify, ['PSEUDONYM', 'AGE_BAND', 'DAY'], 'de-identification', at),
+    category: oneOf(confidential.category, PATRON_DATA_CATEGORIES, 'category', at),
+    deidentify: deidentify === null ? null : oneOf(deidentify, DEIDENTIFICATIONS, 'de-identification', at),
     exceptions,
     duties,
   };

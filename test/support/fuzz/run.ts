@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../../../src/config/env.js';
 import { startTestGraph, type TestGraph } from '../graph.js';
 import { createCanary, needlesOf, type Canary, type CanaryKind, type Needle } from './canary.js';
 import { GraphClient, type GraphRequest } from './client.js';
@@ -59,11 +60,12 @@ const UNLIMITED_RATES: Record<string, string> = {
 
 /**
  * Starts the whole graph in-process on free ports over a fresh seeded directory, every log line
- * captured (level `trace`), and makes the canary for `seed`. `env` adds configuration (limits).
+ * captured (level `trace`), and makes the canary for `seed`. `env` adds configuration (limits);
+ * `configure` adjusts the configuration in code (the fuzz's `--without`, to see it fail).
  */
-export async function prepareFuzz(seed: number, env: Record<string, string> = {}): Promise<FuzzEnvironment> {
+export async function prepareFuzz(seed: number, env: Record<string, string> = {}, configure?: (config: Config) => Config): Promise<FuzzEnvironment> {
   const logs = new LogTap();
-  const graph = await startTestGraph({ LOG_LEVEL: 'trace', PURGE_SCHEDULE: 'off', ...UNLIMITED_RATES, ...env }, logs);
+  const graph = await startTestGraph({ LOG_LEVEL: 'trace', PURGE_SCHEDULE: 'off', ...UNLIMITED_RATES, ...env }, logs, {}, configure);
   try {
     const client = new GraphClient(graph.gatewayUrl, graph.config);
     const canary = await createCanary(client, seed);

@@ -1,0 +1,130 @@
+/**
+ * npm run bench:process-cpu — CPU per request of each process of one graph (gateway, catalog,
+ * circulation, events) under one of bench:peers' workloads, for profiling one path. Optionally
+ * against an earlier checkout (--before <dir>) in the same run, alternating, so the two share the
+ * machine's load; with --cpu-prof <dir>, every process writes a V8 CPU profile there on exit.
+ * Flags: --workload a4|a20|b|c, --build full|bare|shipped, --seconds N, --rounds N.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { Command } from 'commander';
+import { createLogger } from '../src/log/logger.js';
+import { copyDataDir, measure, median, probe, startVariant, type Variant } from './harness.js';
+import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
+
+const options = new Command()
+  .option('--workload <key>', 'a4, a20, b or c', 'c')
+  .option('--build <name>', 'bench:privacy builds, comma-separated, or "shipped" (no switch changed)', 'full')
+  .option('--seconds <n>', 'seconds per window', '8')
+  .option('--rounds <n>', 'rounds', '1')
+  .option('--before <dir>', 'an earlier checkout to measure alongside')
+  .option('--cpu-prof <dir>', 'write V8 CPU profiles of every process here, a folder per build (of its last window)')
+  .option('--threads <service>', 'also break that service\'s CPU per request down by thread name')
+  .option('--env <pairs>', 'more switches for the build, e.g. SUBGRAPH_DEDUP=off,RESPONSE_CACHE=off')
+  .parse()
+  .opts<{ workload: string; build: string; seconds: string; rounds: string; before?: string; cpuProf?: string; env?: string; threads?: string }>();
+
+const PUBLIC_PAGE = `{
+  works(first: 100) { nodes { id title creators isbn year format items { id barcode status branch { id name } } } }
+  events(from: "2000-01-01T00:00:00Z", first: 50) { id title description startsAt endsAt capacity branch { id name } }
+}`;
+const workloads = {
+  a4: { ...SCENARIOS[0]!, connections: 4 },
+  a20: { ...SCENARIOS[0]!, connections: 20 },
+  b: { ...SCENARIOS[2]!, connections: 20 },
+  c: { name: 'public page', persona: 'anonymous' as const, query: PUBLIC_PAGE, connections: 20 },
+};
+const workload = workloads[options.workload as keyof typeof workloads];
+if (!workload) throw new Error(`unknown workload ${options.workload}`);
+const variantOf = (name: string): Variant => {
+  const found = name === 'shipped' ? { name: 'shipped', env: {} } : ALL_VARIANTS.find((v) => v.name === name);
+  if (!found) throw new Error(`unknown build ${name}`);
+  return found;
+};
+const bases = options.build.split(',').map(variantOf);
+const preload = new URL('./cpuProfilePreload.mjs', import.meta.url).pathname;
+const prof = (name: string): Record<string, string> => {
+  if (!options.cpuProf) return {};
+  const dir = `${options.cpuProf}/${name.replace(/\W+/g, '-')}`;
+  fs.mkdirSync(dir, { recursive: true });
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), CPU_PROFILE_DIR: dir };
+};
+const extra = Object.fromEntries((options.env ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]));
+const builds: Variant[] = bases.flatMap((base) => [
+  { ...base, name: `${base.name} (this)`, env: { ...base.env, ...extra, ...prof(`${base.name}-this`) } },
+  ...(options.before ? [{ ...base, name: `${base.name} (before)`, env: { ...base.env, ...extra, ...prof(`${base.name}-before`) }, root: options.before }] : []),
+]);
+console.error(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const seeded = await seedBenchData();
+createLogger('bench', 'silent');
+const tokens = await tokensFor([workload]);
+const token = tokens.get(workload.persona)!;
+/** CPU ms so far of each thread of `pid`, summed by thread name (/proc/<pid>/task/<tid>/comm). */
+function threadCpu(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const label = tid === String(pid) ? 'main' : `${name}#${tid}`;
+      byName[label] = (byName[label] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}
+const results = new Map<string, Record<string, number>[]>();
+try {
+  for (let round = 0; round < Number(options.rounds); round++) {
+    for (const build of builds.map((_, i) => builds[(i + round) % builds.length]!)) {
+      const dir = copyDataDir(seeded);
+      const running = await startVariant(build, dir, { supervise: true });
+      try {
+        await probe(running, workload, token);
+        await measure(running, workload, token, 2);
+        const watch = { gateway: running.services.gateway!, catalog: running.services.catalog!, circulation: running.services.circulation!, events: running.services.events! };
+        const signal = () => Object.values(watch).forEach((pid) => process.kill(pid, 'SIGUSR2'));
+        if (options.cpuProf) signal();
+        const threadsOf = options.threads ? watch[options.threads as keyof typeof watch] : undefined;
+        const threadsBefore = threadsOf ? threadCpu(threadsOf) : {};
+        const m = await measure(running, workload, token, Number(options.seconds), watch);
+        if (threadsOf) {
+          const after = threadCpu(threadsOf);
+          const requests = m.requestsPerSecond * Number(options.seconds);
+          const parts = Object.entries(after)
+            .map(([name, ms]) => [name, (ms - (threadsBefore[name] ?? 0)) / requests] as const)
+            .filter(([, ms]) => ms >= 0.05)
+            .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+          console.error(`${build.name}: ${options.threads} threads, CPU ms/req: ${parts.join(', ')}`);
+        }
+        if (options.cpuProf) {
+          signal();
+          await new Promise((r) => setTimeout(r, 3000));
+        }
+        if (extra.METRICS_TOKEN) {
+          // The audit append's latency (hand-over to commit) over the run, from circulation's /metrics.
+          const text = await (await fetch(running.subgraphUrls.circulation.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${extra.METRICS_TOKEN}` } })).text();
+          const sum = Number(/library_audit_write_duration_seconds_sum\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(text)?.[1]);
+          const count = Number(/library_audit_write_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(text)?.[1]);
+          const buckets = [...text.matchAll(/library_audit_write_duration_seconds_bucket\{le="([^"]+)",service="circulation",outcome="ok"\} (\S+)/g)].map((m) => `${m[1]}:${m[2]}`);
+          console.error(`${build.name}: audit appends ${count}, mean ${((sum / count) * 1000).toFixed(1)} ms; buckets ${buckets.join(' ')}`);
+        }
+        const row = { rps: m.requestsPerSecond, p50: m.p50, ...m.processCpuPerRequest };
+        results.set(build.name, [...(results.get(build.name) ?? []), row]);
+        console.error(`${build.name}: ${Object.entries(row).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+      } finally {
+        await running.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+} finally {
+  fs.rmSync(seeded, { recursive: true, force: true });
+}
+for (const [name, rows] of results) {
+  const keys = Object.keys(rows[0]!);
+  console.log(`${name} (median of ${rows.length}): ${keys.map((k) => `${k} ${median(rows.map((r) => r[k]!)).toFixed(2)}`).join(', ')}`);
+}
+console.error(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
