@@ -233,7 +233,7 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     const anchors = path.join(cluster.get('circulation-2').host.dataDir, 'audit-anchors.jsonl');
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, AUDIT_DATABASE_URL: databaseUrl, DATA_DIR: verifierDir, AUDIT_ANCHOR_FILE: anchors },
+      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, DATA_DIR: verifierDir, AUDIT_ANCHOR_FILE: anchors },
       encoding: 'utf8',
       timeout: 60_000,
     });

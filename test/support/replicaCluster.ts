@@ -138,7 +138,6 @@ export class ReplicaCluster {
         RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
         RATE_LIMIT_ANONYMOUS_BURST: '100000',
         DATABASE_URL: plan.databaseUrl,
-        AUDIT_DATABASE_URL: plan.databaseUrl,
         DATA_DIR: p.host.dataDir,
         HOST: p.host.address,
         [PORT_VARIABLE[p.kind]]: String(p.port),
