@@ -8,12 +8,18 @@ import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js
 import { useTallySecret } from './analytics.js';
 import { TRUSTED_DOCUMENTS_ENV, trustedDocumentsConfig, trustedDocumentsProblems, type TrustedDocumentsConfig } from './trustedDocuments.js';
 import { TRACING_ENV, tracingConfig, type TracingConfig } from './tracing.js';
+import { replicaUrls } from './replicas.js';
 
 /** The development token secret; production refuses to start with it (CONTRACT.md, "Callers"). */
 export const DEV_JWT_SECRET = 'library-graph-development-secret-do-not-use-in-production';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url();
+/** One URL, or the URLs of a subgraph's replicas separated by commas (src/config/replicas.ts). */
+const urlList = z
+  .string()
+  .refine((v) => replicaUrls(v).length > 0 && replicaUrls(v).every((u) => url.safeParse(u).success), { message: 'must be a URL, or URLs separated by commas' })
+  .transform((v) => replicaUrls(v).join(','));
 const onOff = z.enum(['on', 'off']);
 const postgresUrl = z
   .string()
@@ -27,9 +33,9 @@ const EnvSchema = z.object({
   CATALOG_PORT: port.default(4001),
   CIRCULATION_PORT: port.default(4002),
   EVENTS_PORT: port.default(4003),
-  CATALOG_URL: url.optional(),
-  CIRCULATION_URL: url.optional(),
-  EVENTS_URL: url.optional(),
+  CATALOG_URL: urlList.optional(),
+  CIRCULATION_URL: urlList.optional(),
+  EVENTS_URL: urlList.optional(),
   DATA_DIR: z.string().min(1).default('data'),
   /** One PostgreSQL database for the three subgraph stores, a schema each; unset: SQLite files in DATA_DIR. */
   DATABASE_URL: postgresUrl,
@@ -131,7 +137,7 @@ export interface Config {
   host: string;
   gatewayPort: number;
   ports: Record<SubgraphName, number>;
-  /** Subgraph URLs that override the supergraph's routing URLs. */
+  /** Subgraph URLs that override the supergraph's routing URLs (a subgraph's replicas: URLs joined by commas). */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   dataDir: string;
   /**

@@ -1,4 +1,5 @@
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { replicaFailure } from '../config/replicas.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
@@ -19,7 +20,9 @@ export function isConnectionReset(error: unknown): boolean {
  * subgraph closed as the request went out. The retry carries the very same signed headers, so it
  * is safe for mutations too: a subgraph that did read the first attempt has claimed its nonce and
  * refuses the second as a replay, and one that never read it serves it once. Must sit beneath
- * signing, so that both attempts share one signature.
+ * signing, so that both attempts share one signature. When the second attempt finds no one
+ * listening (the subgraph died), the first error is the one thrown: the subgraph may have read
+ * the request before it went, which is what a caller deciding on another replica must know.
  */
 export function retryOnReset(fetcher: Fetcher): Fetcher {
   return (async (url, init) => {
@@ -27,7 +30,11 @@ export function retryOnReset(fetcher: Fetcher): Fetcher {
       return await fetcher(url, init);
     } catch (error) {
       if (!isConnectionReset(error) || init?.signal?.aborted) throw error;
-      return fetcher(url, init);
+      try {
+        return await fetcher(url, init);
+      } catch (again) {
+        throw replicaFailure(again) === 'not-sent' ? error : again;
+      }
     }
   }) as Fetcher;
 }

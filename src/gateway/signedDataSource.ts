@@ -5,6 +5,8 @@ import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../p
 import { abortAtDeadline, underDeadline } from '../limits/deadline.js';
 import type { GatewayContext } from './context.js';
 import { retryOnReset } from './retryOnReset.js';
+import { acrossReplicas } from './replicaFailover.js';
+import { ReplicaSet, replicaUrls } from '../config/replicas.js';
 import { injectTraceContext } from '../observability/tracing.js';
 import type { SharedFetches } from './sharedFetches.js';
 import type { SubgraphClient } from './subgraphClient.js';
@@ -20,6 +22,7 @@ function isMutation(options: GraphQLDataSourceProcessOptions<GatewayContext>): b
 
 /** What a signed data source is built with. */
 export interface SignedDataSourceOptions {
+  /** The subgraph's URL, or its replicas' URLs separated by commas. */
   url: string;
   name: string;
   /** `null` sends the context unsigned: benchmarks only, refused in production. */
@@ -32,21 +35,23 @@ export interface SignedDataSourceOptions {
 
 /** Signs each fetch that carries a disclosure context for `audience`, under its key. */
 function signing(inner: Fetcher, key: Buffer, audience: string): Fetcher {
-  // A data source fetches one URL: its path is parsed once.
-  let targets: { url: string; target: string } | null = null;
+  // A data source fetches one URL per replica: each one's path is parsed once.
+  const targets = new Map<string, string>();
   return ((url, init) => {
     const headers = { ...(init?.headers as Record<string, string>) };
     const context = headers[CONTEXT_HEADER];
     if (context) {
-      if (targets?.url !== url) {
+      let target = targets.get(url);
+      if (target === undefined) {
         const parsed = new URL(url);
-        targets = { url, target: parsed.pathname + parsed.search };
+        target = parsed.pathname + parsed.search;
+        targets.set(url, target);
       }
       headers[SIGNATURE_HEADER] = signRequest({
         key,
         audience,
         method: init?.method ?? 'GET',
-        target: targets.target,
+        target,
         contentType: headers['content-type'] ?? '',
         context,
         body: typeof init?.body === 'string' ? init.body : '',
@@ -60,16 +65,21 @@ function signing(inner: Fetcher, key: Buffer, audience: string): Fetcher {
  * A subgraph data source that attaches the caller's disclosure context to every fetch and signs
  * the whole request (method, path and query, content type, context, exact body bytes), with a
  * timestamp and a nonce, under the subgraph's own key (see privacy/sign/canonicalRequest.ts). A
- * fetch whose pooled connection was reset is sent once more, under the same signature. The layers
- * of a fetch, outermost first: the request's deadline, sharing of identical fetches in flight,
- * signing, the retry on a reset, the HTTP client.
+ * fetch whose pooled connection was reset is sent once more, under the same signature; with
+ * several replicas (a comma-separated URL), fetches go round-robin and move to the next replica
+ * when one is gone (replicaFailover.ts). The layers of a fetch, outermost first: the request's
+ * deadline, sharing of identical fetches in flight, the choice of replica, signing, the retry on
+ * a reset, the HTTP client.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(options: SignedDataSourceOptions) {
-    super({ url: options.url });
+    const urls = replicaUrls(options.url);
+    const replicas = new ReplicaSet(urls.length ? urls : [options.url]);
+    super({ url: replicas.urls[0] });
     const sent = retryOnReset(options.client?.fetcher ?? this.fetcher);
     const signed = options.secret === null ? sent : signing(sent, audienceKey(options.secret, options.name), options.name);
-    this.fetcher = abortAtDeadline(options.shared ? options.shared.share(signed) : signed);
+    const spread = acrossReplicas(replicas, signed);
+    this.fetcher = abortAtDeadline(options.shared ? options.shared.share(spread) : spread);
   }
 
   /**

@@ -5,7 +5,8 @@ import type { ServeOptions } from '../http/serve.js';
 import { metricsRoute } from './metricsAccess.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { ProcessMetrics } from './metrics.js';
-import { reachable, Readiness, type ReadinessCheck } from './readiness.js';
+import { anyReachable, Readiness, type ReadinessCheck } from './readiness.js';
+import { replicaUrls } from '../config/replicas.js';
 import { requestMetricsPlugin, timedFetches } from './requestMetrics.js';
 import type { Tracing } from './tracing.js';
 
@@ -29,9 +30,9 @@ export function gatewayObservability(options: { config: Config; metrics?: Proces
     telemetry: { includeDocument: false, recordExceptions: false },
     /** Times each request by operation type. */
     plugin: requestMetricsPlugin(metrics.gatewayRequests, 'gateway') as ApolloServerPlugin<GatewayContext>,
-    /** Times each fetch to `name`, and makes `url`'s /health part of the gateway's readiness. */
+    /** Times each fetch to `name`, and makes `url`'s /health (any one replica's, for a comma-separated list) part of the gateway's readiness. */
     fetches(source: GraphQLDataSource<GatewayContext>, name: string, url: string): GraphQLDataSource<GatewayContext> {
-      if (url) subgraphs.set(name, reachable(url));
+      if (url) subgraphs.set(name, anyReachable(replicaUrls(url)));
       return timedFetches(source, name, metrics.subgraphFetches);
     },
     /** What serveGraphQL adds: /ready, /metrics for the bearer of METRICS_TOKEN, and server spans when tracing is on. */

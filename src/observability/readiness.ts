@@ -69,3 +69,17 @@ export function reachable(graphqlUrl: string, timeoutMs = CHECK_TIMEOUT_MS): Rea
     if (!response.ok) throw new Error(`health answered ${response.status}`);
   };
 }
+
+/**
+ * A check that a subgraph run as several replicas is up: at least one replica's `/health` answers
+ * 200 (the gateway sends each fetch to a replica that is there; see gateway/replicaFailover.ts).
+ */
+export function anyReachable(graphqlUrls: readonly string[], timeoutMs = CHECK_TIMEOUT_MS): ReadinessCheck {
+  if (graphqlUrls.length === 1) return reachable(graphqlUrls[0]!, timeoutMs);
+  const checks = graphqlUrls.map((url) => reachable(url, timeoutMs));
+  return async () => {
+    await Promise.any(checks.map((check) => check())).catch(() => {
+      throw new Error('no replica answered /health');
+    });
+  };
+}

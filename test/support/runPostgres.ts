@@ -31,6 +31,8 @@ export const POSTGRES_SUITES = [
   'test/retention/equivalence.test.ts',
   'test/analytics/dp.test.ts',
   'test/analytics/releaseCorrection.test.ts',
+  // Replicas as separate processes on network-namespace hosts over one database (PostgreSQL only).
+  'test/replicas',
 ];
 
 const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5000 });
