@@ -116,7 +116,7 @@ try {
         const m = await measure(running, scenario, token, seconds);
         const load = os.loadavg()[0]!.toFixed(1);
         console.error(
-          `round ${round + 1}/${rounds}: ${scenario.name} on ${store.name}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, ${m.errors} errors (load ${load})`,
+          `round ${round + 1}/${rounds}: ${scenario.name} on ${store.name}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms, p95 ${m.p95.toFixed(1)} ms, ${m.errors} errors (load ${load})`,
         );
         const key = `${scenario.name}|${store.name}`;
         figures.set(key, [...(figures.get(key) ?? []), m]);
@@ -141,7 +141,7 @@ try {
   for (const store of stores) {
     for (const scenario of store.scenarios) {
       const l = list(scenario.name, store.name);
-      const p95 = median(l.map((m) => m.p95));
+      const p95 = Math.round(median(l.map((m) => m.p95)) * 10) / 10;
       const goal = scenario.name === 'patron lookup' ? (p95 <= 50 ? 'yes' : 'no') : '';
       lines.push(
         `| ${scenario.name} | ${store.name} | ${median(l.map((m) => m.requestsPerSecond)).toFixed(1)} | ${median(l.map((m) => m.p50))} | ${p95} | ${median(l.map((m) => m.p99))} | ${l.reduce((n, m) => n + m.errors, 0)} | ${goal} |`,

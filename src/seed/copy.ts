@@ -36,6 +36,7 @@ export class CopyWriter<Row extends object> {
     private readonly client: pg.PoolClient,
     private readonly stream: CopyStreamQuery,
     private readonly columns: ReadonlyArray<keyof Row & string>,
+    private readonly table: string,
   ) {
     stream.on('error', (error) => {
       this.#error ??= error;
@@ -51,7 +52,7 @@ export class CopyWriter<Row extends object> {
       await client.query('SET synchronous_commit = off');
       const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
       const stream = client.query(copyFrom(`COPY ${quoted(table)} (${columns.map(quoted).join(', ')}) FROM STDIN`));
-      return new CopyWriter<Row>(client, stream, columns);
+      return new CopyWriter<Row>(client, stream, columns, quoted(table));
     } catch (error) {
       client.release(true);
       throw error;
@@ -87,13 +88,17 @@ export class CopyWriter<Row extends object> {
     if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
   }
 
-  /** Sends the rest, ends the COPY (the server commits it) and returns the connection; resolves to the rows written. */
+  /**
+   * Sends the rest, ends the COPY (the server commits it), ANALYZEs the table so the planner knows
+   * its new size before the next query, and returns the connection; resolves to the rows written.
+   */
   async end(): Promise<number> {
     this.#flush();
     this.#closed = true;
     this.stream.end();
     try {
       await finished(this.stream);
+      await this.client.query(`ANALYZE ${this.table}`);
     } catch (error) {
       this.client.release(true);
       throw error;

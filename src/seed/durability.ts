@@ -46,8 +46,7 @@ export async function withIndexesDeferred<T>(db: Kysely<unknown>, table: string,
 /**
  * PostgreSQL: runs a bulk load (COPY) of `tables` of the current schema without their indexes,
  * primary keys and unique constraints, then adds each back from the definition the server stored
- * for it, and ANALYZEs the tables, so the planner knows their new size before the next query.
- * Keys a foreign key points at stay. Restored even when the load fails (then a violated key fails
+ * for it (sorting each key once instead of updating it row by row). Keys a foreign key points at stay. Restored even when the load fails (then a violated key fails
  * the restore, which reports it).
  */
 export async function withKeysDeferred<T>(db: Kysely<unknown>, tables: readonly string[], load: () => Promise<T>): Promise<T> {
@@ -77,7 +76,6 @@ export async function withKeysDeferred<T>(db: Kysely<unknown>, tables: readonly 
       await sql`SET maintenance_work_mem = '256MB'`.execute(conn);
       for (const c of constraints) await sql`ALTER TABLE ${sql.table(c.table)} ADD CONSTRAINT ${sql.id(c.name)} ${sql.raw(c.def)}`.execute(conn);
       for (const index of indexes) await sql.raw(index.def).execute(conn);
-      for (const table of list) await sql`ANALYZE ${sql.table(table)}`.execute(conn);
       await sql`RESET maintenance_work_mem`.execute(conn);
     });
   }
