@@ -1,18 +1,18 @@
 import path from 'node:path';
-import { openDatabase, openSqlite, type Database, type SqliteDatabase } from '../db/open.js';
+import { openDatabase, openPostgres, openSqlite, type Database } from '../db/open.js';
 import type { PostgresLocation, SubgraphName } from '../config/env.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
-import { auditMigrations, type AuditTables } from '../privacy/audit/migrations.js';
+import { auditMigrations, type AuditDatabase, type AuditTables, type PostgresAuditTables } from '../privacy/audit/migrations.js';
 
 /** The three subgraph databases. */
 export interface Databases {
   catalog: Database<CatalogTables>;
   circulation: Database<CirculationTables>;
   events: Database<EventsTables>;
-  /** The disclosure audit, shared by the subgraphs (one hash chain each); a SQLite file on either engine. */
-  audit: SqliteDatabase<AuditTables>;
+  /** The disclosure audit, shared by the subgraphs (one hash chain each): a SQLite file, or a schema on PostgreSQL (AUDIT_DATABASE_URL). */
+  audit: AuditDatabase;
 }
 
 /** The SQLite file of each subgraph under the data directory (or all in memory). */
@@ -24,9 +24,9 @@ export type PostgresLocations = Partial<Record<SubgraphName, PostgresLocation | 
 
 /**
  * Opens and migrates the three subgraph stores (each a SQLite file in WAL mode, or a schema on
- * PostgreSQL where `postgres` names one) and the audit (a SQLite file).
+ * PostgreSQL where `postgres` names one) and the audit (a SQLite file, or `auditPostgres`).
  */
-export async function openDatabases(dataDir: string, postgres: PostgresLocations = {}): Promise<Databases> {
+export async function openDatabases(dataDir: string, postgres: PostgresLocations = {}, auditPostgres: PostgresLocation | null = null): Promise<Databases> {
   const where = (name: SubgraphName) => postgres[name] ?? databaseFile(dataDir, name);
   const opened: { close(): Promise<void> }[] = [];
   const open = async <D extends { close(): Promise<void> }>(database: Promise<D>): Promise<D> => {
@@ -38,7 +38,9 @@ export async function openDatabases(dataDir: string, postgres: PostgresLocations
     const catalog = await open(openDatabase<CatalogTables>(where('catalog'), catalogMigrations));
     const circulation = await open(openDatabase<CirculationTables>(where('circulation'), circulationMigrations));
     const events = await open(openDatabase<EventsTables>(where('events'), eventsMigrations));
-    const audit = await open(openSqlite<AuditTables>(databaseFile(dataDir, 'audit'), auditMigrations));
+    const audit: AuditDatabase = auditPostgres
+      ? await open(openPostgres<PostgresAuditTables>(auditPostgres.url, auditPostgres.schema, auditMigrations))
+      : await open(openSqlite<AuditTables>(databaseFile(dataDir, 'audit'), auditMigrations));
     return { catalog, circulation, events, audit };
   } catch (error) {
     for (const db of opened) await db.close();

@@ -5,14 +5,16 @@ import type { Logger } from '../log/logger.js';
 import { createTokenIssuer } from '../privacy/authenticate/token.js';
 import { RemoteFacts } from '../privacy/facts/factsEndpoint.js';
 import { serveSubgraph } from '../subgraph/serveSubgraph.js';
-import { AuditStore } from '../privacy/audit/auditStore.js';
-import { AuditWriter } from '../privacy/audit/auditWriter.js';
+import { AuditStore, type AuditLog } from '../privacy/audit/auditStore.js';
+import { AuditWriter, type AuditAppender } from '../privacy/audit/auditWriter.js';
+import { PostgresAuditStore } from '../privacy/audit/postgresAuditStore.js';
+import { PostgresAuditWriter } from '../privacy/audit/postgresAuditWriter.js';
 import { Anchorer, FileAnchorSink, startAnchoring, type Anchoring } from '../privacy/audit/anchor.js';
 import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { databaseFile, type Databases } from './databases.js';
 import { prepareDatabases } from './prepare.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../retention/schedule.js';
-import { openSharedNonceStore } from '../privacy/sign/sharedNonceStore.js';
+import { openNonceStore } from '../privacy/sign/sharedNonceStore.js';
 import type { NonceStore } from '../privacy/sign/nonceStore.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metricsAccess.js';
 import { sql } from 'kysely';
@@ -23,6 +25,7 @@ import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
 import { releaseDb } from '../analytics/release/tally.js';
 import { warmReleases } from '../analytics/release/releaseCache.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
+import { runEachAlone } from '../db/singleRun.js';
 
 /** What `npm start` may run: everything, or one service for deployments that scale them apart. */
 export type ServiceName = SubgraphName | 'gateway';
@@ -60,7 +63,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   const urls: Partial<Record<ServiceName, string>> = {};
   let databases: Databases | null = null;
   let purge: PurgeSchedule | null = null;
-  let auditWriter: AuditWriter | null = null;
+  let auditWriter: AuditAppender | null = null;
   let nonces: NonceStore | undefined;
   let metricsServer: MetricsServer | null = null;
   const metrics = new ProcessMetrics();
@@ -74,7 +77,7 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     for (const { server } of running.reverse()) await server.stop();
     await auditWriter?.close();
     await nonces?.close();
-    anchoring?.stop();
+    await anchoring?.stop();
     if (databases) for (const db of Object.values(databases)) await db.close();
     await tracing?.shutdown();
   };
@@ -82,14 +85,16 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (only !== 'gateway') {
       databases = await prepareDatabases(config, logger);
     }
-    const auditStore = databases ? new AuditStore(databases.audit, config.audit.key) : null;
-    if (databases && config.audit.enabled) {
-      auditWriter = new AuditWriter({
-        file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }),
-      });
+    // The audit in its SQLite file, written by a thread; or on PostgreSQL (AUDIT_DATABASE_URL), written from here.
+    const audit = databases?.audit;
+    const auditStore: AuditLog | null = !audit ? null : audit.dialect === 'postgres' ? new PostgresAuditStore(audit, config.audit.key) : new AuditStore(audit, config.audit.key);
+    if (audit && config.audit.enabled) {
+      auditWriter = auditStore instanceof PostgresAuditStore
+        ? new PostgresAuditWriter(auditStore)
+        : new AuditWriter({ file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }) });
     }
-    // Signature nonces, shared by every replica started over this data directory.
-    if (databases) nonces = await openSharedNonceStore(config.nonceStoreFile);
+    // Signature nonces, shared by every replica: over this data directory, or on every host over PostgreSQL.
+    if (databases) nonces = await openNonceStore(config.nonceStore);
     // Signed chain heads, written out periodically to a sink outside the audit (anchor.ts). Every
     // chain lives in the one audit database, so one process anchors them all: the one serving
     // circulation (under the supervisor, one process per subgraph would otherwise each write them).
@@ -145,9 +150,14 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     if (databases && (wants('circulation') || wants('events'))) {
       const served = databases;
       const targets = { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined };
-      released = releaseAllClosed(targets, { k: config.analytics.minCellSize, dp: config.analytics.dp })
+      // On PostgreSQL one replica releases a store's months at a time (src/db/singleRun.ts); the others skip it.
+      const stores = { circulation: targets.circulation && served.circulation.db, events: targets.events && served.events.db };
+      released = runEachAlone(stores, (name) => [`release:${name}`], (mine) =>
+        releaseAllClosed({ circulation: mine.circulation && targets.circulation, events: mine.events && targets.events }, { k: config.analytics.minCellSize, dp: config.analytics.dp }),
+      )
         .then(
-          (done) => {
+          ({ value: done, skipped }) => {
+            if (skipped.length) logger.info({ stores: skipped }, 'statistics release skipped: another replica runs it');
             if (done.length) logger.info({ months: done.length }, 'statistics released');
           },
           (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),

@@ -8,7 +8,7 @@ import { openDatabases, type Databases } from './databases.js';
  * the seeding code is loaded only where seeding is on, which keeps each service's start short.
  */
 export async function prepareDatabases(config: Config, logger: Logger): Promise<Databases> {
-  const databases = await openDatabases(config.dataDir, config.postgres);
+  const databases = await openDatabases(config.dataDir, config.postgres, config.audit.postgres);
   try {
     if (!config.seedOnStart) return databases;
     const { isSeeded, seed } = await import('../seed/seed.js');

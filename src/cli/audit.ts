@@ -2,15 +2,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.js';
-import { openSqlite } from '../db/open.js';
+import { openPostgres, openSqlite } from '../db/open.js';
 import { databaseFile } from '../app/databases.js';
-import { AuditStore } from '../privacy/audit/auditStore.js';
+import { AuditStore, type AuditLog } from '../privacy/audit/auditStore.js';
 import { checkAnchors, readAnchors } from '../privacy/audit/anchor.js';
-import { auditMigrations, type AuditTables } from '../privacy/audit/migrations.js';
+import { auditMigrations, type AuditTables, type PostgresAuditTables } from '../privacy/audit/migrations.js';
+import { PostgresAuditStore } from '../privacy/audit/postgresAuditStore.js';
 
-/** Opens the audit database of a data directory (whose anchor file is the default one, unless AUDIT_ANCHOR_FILE names another). */
-async function openAudit(dataDir: string) {
+/**
+ * Opens the audit: on PostgreSQL when AUDIT_DATABASE_URL is set, else the SQLite file of a data
+ * directory (whose anchor file is the default one, unless AUDIT_ANCHOR_FILE names another).
+ */
+async function openAudit(dataDir: string): Promise<{ config: ReturnType<typeof loadConfig>; database: { close(): Promise<void> }; store: AuditLog }> {
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
+  const pg = config.audit.postgres;
+  if (pg) {
+    const database = await openPostgres<PostgresAuditTables>(pg.url, pg.schema, auditMigrations);
+    return { config, database, store: new PostgresAuditStore(database, config.audit.key) };
+  }
   const database = await openSqlite<AuditTables>(databaseFile(path.resolve(dataDir), 'audit'), auditMigrations);
   return { config, database, store: new AuditStore(database, config.audit.key) };
 }
@@ -24,7 +33,7 @@ program
   .option('--anchors <file>', 'the anchor file (default: AUDIT_ANCHOR_FILE); missing or empty while the audit holds records is broken')
   .action(async (options: { dataDir: string; anchors?: string }) => {
     const { config, database, store } = await openAudit(options.dataDir);
-    const chains = store.chains();
+    const chains = await store.chains();
     if (chains.length === 0) console.log('The audit holds no records yet; nothing to verify.');
     let broken = 0;
     if (options.anchors && !fs.existsSync(options.anchors)) {
@@ -40,7 +49,7 @@ program
         console.log(`anchors ${anchorFile}: BROKEN: the anchor file is missing or empty, but the audit holds records; it may have been deleted to hide a truncation`);
         broken += 1;
       } else {
-        problems.push(...checkAnchors(store, anchors));
+        problems.push(...(await checkAnchors(store, anchors)));
         for (const p of problems) console.log(`chain ${p.chain}: BROKEN: ${p.problem}`);
         broken += problems.length;
         if (problems.length === 0) console.log(`anchors ${anchorFile}: ${anchors.length} anchors, all records they name are present`);
@@ -49,7 +58,7 @@ program
       console.log('anchoring is off (AUDIT_ANCHOR_FILE=off): truncation of the newest records cannot be detected');
     }
     for (const chain of chains) {
-      const verdict = store.verify(chain);
+      const verdict = await store.verify(chain);
       if (verdict.broken) {
         broken += 1;
         console.log(`chain ${chain}: BROKEN at record ${verdict.broken.seq}: ${verdict.broken.problem}`);
@@ -74,7 +83,7 @@ program
       process.exit(2);
     }
     const before = new Date(Date.now() - days * 86_400_000).toISOString();
-    const results = store.purge(before);
+    const results = await store.purge(before);
     for (const r of results) console.log(`chain ${r.chain}: ${r.deleted} records older than ${before.slice(0, 10)} deleted${r.deleted ? ', checkpoint signed' : ''}`);
     await database.close();
   });

@@ -7,8 +7,8 @@
  * transaction each, so Ctrl-C (after the batch in progress) or a crash leaves whole batches and a
  * rerun continues; then the files are rebuilt (VACUUM) and their write-ahead logs truncated, so no
  * copy of a removed link is left on disk (see src/retention/purge.ts). Progress on stderr; the summary (rows per table, seconds, rows/s) on stdout.
- * Exit 0 when done, 1 on failure or missing databases, 2 for bad flags or configuration, 130
- * when interrupted.
+ * Exit 0 when done, 1 on failure or missing databases, 2 for bad flags or configuration, 75 when
+ * another process was purging a PostgreSQL store (that store is left to it), 130 when interrupted.
  */
 import fs from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -16,6 +16,7 @@ import { runCommand } from './command.js';
 import { databaseFile } from '../app/databases.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Database, openDatabase } from '../db/open.js';
+import { runEachAlone } from '../db/singleRun.js';
 import { loadConfig } from '../config/env.js';
 import { PURGE_TABLES, type PurgeTable } from '../retention/anonymize.js';
 import { describeRule, type RetentionConfig, retentionFromEnv } from '../config/retention.js';
@@ -89,6 +90,9 @@ function progressReporter(): { report: (p: PurgeProgress) => void; stop: () => v
   };
 }
 
+/** The exit status when another process was purging a store (EX_TEMPFAIL: try again later). */
+const SKIPPED_EXIT = 75;
+
 /** Variables that put the purged stores on PostgreSQL (README, "PostgreSQL"). */
 const POSTGRES_ENV = ['DATABASE_URL', 'CIRCULATION_DATABASE_URL', 'EVENTS_DATABASE_URL'];
 
@@ -148,21 +152,26 @@ async function main(argv: string[]): Promise<number> {
     if (circulation) opened.push(circulation as Database<unknown>);
     const events = stores.events ? await openDatabase<EventsTables>(stores.events, eventsMigrations) : undefined;
     if (events) opened.push(events as Database<unknown>);
-    const report = await purge(
+    // On PostgreSQL one process at a time purges a store (src/db/singleRun.ts): a store another
+    // replica or command is purging is left to it, reported, and the exit status is 75.
+    const { value: report, skipped } = await runEachAlone(
       { circulation: circulation?.db, events: events?.db },
-      {
-        rules: retention.rules,
-        batchSize: flags.batch,
-        dryRun: flags.dryRun,
-        pauseMs: flags.pause,
-        vacuum: flags.vacuum,
-        signal: controller.signal,
-        onProgress: progress.report,
-      },
+      (name) => (flags.dryRun ? [] : [`purge:${name}`]),
+      (mine) =>
+        purge(mine, {
+          rules: retention.rules,
+          batchSize: flags.batch,
+          dryRun: flags.dryRun,
+          pauseMs: flags.pause,
+          vacuum: flags.vacuum,
+          signal: controller.signal,
+          onProgress: progress.report,
+        }),
     );
     progress.stop();
     printReport(flags.dataDir, retention, report);
-    return report.interrupted ? 130 : 0;
+    for (const name of skipped) process.stderr.write(`purge: ${name}: another process is purging it now; not purged here (run again later)\n`);
+    return report.interrupted ? 130 : skipped.length ? SKIPPED_EXIT : 0;
   } finally {
     progress.stop();
     process.off('SIGINT', interrupt);

@@ -8,7 +8,8 @@
  * `--correct` names why a new version is needed. `--closed` releases every closed month not yet
  * released, as the purge schedule does. Each month gets a suppressed release and, the first time,
  * a differentially private one (ANALYTICS_DP_EPSILON, ANALYTICS_DP_CONTRIBUTION). One line per
- * release on stdout; bad flags exit 2.
+ * release on stdout; bad flags exit 2; 75 when another process was releasing a PostgreSQL store's
+ * statistics (that store is left to it, and named on stderr).
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -18,6 +19,7 @@ import { loadConfig } from '../config/env.js';
 import { releaseAllClosed, releaseMonth, type ReleaseSummary } from '../analytics/release/releaseMonth.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../analytics/release/scopes.js';
 import { releaseDb } from '../analytics/release/tally.js';
+import { runEachAlone } from '../db/singleRun.js';
 
 interface Flags {
   month?: string;
@@ -64,16 +66,21 @@ async function main(argv: string[]): Promise<number> {
   try {
     const k = flags.k ?? config.analytics.minCellSize;
     const dp = config.analytics.dp;
-    const targets = { circulation: releaseDb(databases.circulation.db), events: releaseDb(databases.events.db) };
-    const summaries = flags.closed
-      ? await releaseAllClosed(targets, { k, dp })
-      : [
-          await releaseMonth(targets.circulation, CIRCULATION_SCOPE, flags.month!, { k, dp, correction: flags.correct }),
-          await releaseMonth(targets.events, EVENTS_SCOPE, flags.month!, { k, dp, correction: flags.correct }),
-        ];
+    // On PostgreSQL one process at a time releases a store's months (src/db/singleRun.ts): a store
+    // another replica or command is releasing is left to it, reported, and the exit status is 75.
+    const stores = { circulation: databases.circulation.db, events: databases.events.db };
+    const { value: summaries, skipped } = await runEachAlone(stores, (name) => [`release:${name}`], async (mine) => {
+      const targets = { circulation: mine.circulation && releaseDb(mine.circulation), events: mine.events && releaseDb(mine.events) };
+      if (flags.closed) return releaseAllClosed(targets, { k, dp });
+      const out: ReleaseSummary[] = [];
+      if (targets.circulation) out.push(await releaseMonth(targets.circulation, CIRCULATION_SCOPE, flags.month!, { k, dp, correction: flags.correct }));
+      if (targets.events) out.push(await releaseMonth(targets.events, EVENTS_SCOPE, flags.month!, { k, dp, correction: flags.correct }));
+      return out;
+    });
     for (const s of summaries) process.stdout.write(line(s));
-    if (summaries.length === 0) process.stdout.write('nothing to release: every closed month is released\n');
-    return 0;
+    if (summaries.length === 0 && skipped.length === 0) process.stdout.write('nothing to release: every closed month is released\n');
+    for (const name of skipped) process.stderr.write(`release:month: ${name}: another process is releasing its statistics now; not released here (run again later)\n`);
+    return skipped.length ? 75 : 0;
   } finally {
     for (const db of Object.values(databases)) await db.close();
   }

@@ -46,6 +46,11 @@ const EnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
+  // Key rotation (docs/deployment.md, "Rotating keys"): a second key accepted, never used to sign.
+  CONTEXT_SECRET_PREVIOUS: z.string().min(32, 'CONTEXT_SECRET_PREVIOUS must be at least 32 characters').optional(),
+  JWT_PUBLIC_KEY_PREVIOUS: z.string().includes('BEGIN PUBLIC KEY', { message: 'JWT_PUBLIC_KEY_PREVIOUS must be a PEM (SPKI) public key' }).optional(),
+  /** The `kid` of tokens issued here (default: the RFC 7638 thumbprint of the signing key's public key). */
+  JWT_KEY_ID: z.string().min(1).max(200).optional(),
   PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY must be at least 32 characters').optional(),
   /** Keys the statistics tally's person digests (never stored in a database); required in production. */
   TALLY_KEY: z.string().min(32, 'TALLY_KEY must be at least 32 characters').optional(),
@@ -68,11 +73,13 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** Stretches the audit writer's timers; for benchmarks that run the graph under valgrind, many times slower. */
   AUDIT_TIMER_SCALE: z.coerce.number().min(1).max(1000).default(1),
+  /** The disclosure audit on PostgreSQL (schema `audit`), shared by replicas on several hosts; unset: DATA_DIR/audit.db. */
+  AUDIT_DATABASE_URL: postgresUrl,
   /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
   METRICS_TOKEN: z.string().min(1).optional(),
   /** Admin port bound to 127.0.0.1 serving /metrics of every service in this process, no token. */
   METRICS_PORT: port.optional(),
-  /** The shared signature-nonce store's SQLite file (default: nonces.db in DATA_DIR). */
+  /** The shared signature-nonce store's SQLite file (default: nonces.db in DATA_DIR; with DATABASE_URL: PostgreSQL unless this is set). */
   NONCE_STORE_FILE: z.string().min(1).optional(),
   /** Milliseconds from an anonymizing write to the WAL checkpoint that clears its old versions (at most a minute). */
   WAL_CHECKPOINT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
@@ -120,8 +127,8 @@ export type JwtConfig = {
   isDevelopmentSecret: boolean;
 } & (
   | { mode: 'shared-secret'; secret: string }
-  | { mode: 'public-key'; algorithm: 'RS256' | 'EdDSA'; publicKey: string; privateKey: string | null }
-  | { mode: 'jwks'; algorithm: 'RS256' | 'EdDSA'; jwksUrl: string; privateKey: string | null }
+  | { mode: 'public-key'; algorithm: 'RS256' | 'EdDSA'; publicKey: string; previousPublicKey: string | null; privateKey: string | null; keyId: string | null }
+  | { mode: 'jwks'; algorithm: 'RS256' | 'EdDSA'; jwksUrl: string; privateKey: string | null; keyId: string | null }
 );
 
 /** The validated configuration, read once at start and passed to whatever needs it. */
@@ -136,13 +143,15 @@ export interface Config {
   /**
    * The subgraph stores on PostgreSQL: for each, the database URL and the schema its tables live
    * in (the subgraph's name); null keeps that store in its SQLite file under dataDir. The audit
-   * and the signature-nonce store stay SQLite files under dataDir either way.
+   * stays a SQLite file under dataDir either way (the signature-nonce store: see nonceStore).
    */
   postgres: Record<SubgraphName, PostgresLocation | null>;
   seedOnStart: boolean;
   jwt: JwtConfig;
   /** Secret the gateway and subgraphs share to sign the disclosure context. */
   contextSecret: string;
+  /** A second context secret signatures are also accepted under, never signed with (key rotation); null: none. */
+  contextSecretPrevious: string | null;
   /** Subgraphs guard @confidential fields. Off only for benchmarks; production refuses it. */
   /**
    * Analytics: the HMAC key of patron pseudonyms and how long one lasts (a key never leaves the
@@ -171,6 +180,8 @@ export interface Config {
     /** The append-only file the signed chain heads go to (null: anchoring off), and how often. */
     anchorFile: string | null;
     anchorIntervalMs: number;
+    /** AUDIT_DATABASE_URL in schema `audit`; null keeps the audit in its SQLite file under dataDir. */
+    postgres: PostgresLocation | null;
   };
   logLevel: string;
   /** What a browser gets at the gateway: our offline GraphiQL at `/`, Apollo Sandbox (online), or nothing. */
@@ -183,8 +194,14 @@ export interface Config {
   tracing: TracingConfig;
   /** How soon after an anonymizing write the SQLite WAL is checkpointed (TRUNCATE), in ms. */
   walCheckpointDelayMs: number;
-  /** The SQLite file every replica's signature nonces are claimed in. */
+  /** The SQLite file every replica's signature nonces are claimed in (when nonceStore is not on PostgreSQL). */
   nonceStoreFile: string;
+  /**
+   * Where signature nonces are claimed: the `signing` schema of DATABASE_URL's database (else the
+   * first subgraph database URL set), so replicas on every host share it; the SQLite file
+   * nonceStoreFile when no PostgreSQL URL is set, or when NONCE_STORE_FILE names one explicitly.
+   */
+  nonceStore: string | PostgresLocation;
   /** How long a subgraph waits for circulation's facts endpoint, in ms. */
   factsTimeoutMs: number;
   /** On-behalf card lookups: a principal refused `refusals` times within `windowMs` is refused every lookup until the window passes. */
@@ -228,9 +245,21 @@ const postgresLocation = (url: string | undefined, schema: SubgraphName): Postgr
 function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
   const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
   const privateKey = e.JWT_PRIVATE_KEY ?? null;
-  if (e.JWT_PUBLIC_KEY) return { ...common, mode: 'public-key', algorithm: e.JWT_ALGORITHM, publicKey: e.JWT_PUBLIC_KEY, privateKey };
-  if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey };
+  const keyId = e.JWT_KEY_ID ?? null;
+  if (e.JWT_PUBLIC_KEY) {
+    return { ...common, mode: 'public-key', algorithm: e.JWT_ALGORITHM, publicKey: e.JWT_PUBLIC_KEY, previousPublicKey: e.JWT_PUBLIC_KEY_PREVIOUS ?? null, privateKey, keyId };
+  }
+  if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey, keyId };
   return { ...common, mode: 'shared-secret', secret: e.JWT_SECRET };
+}
+
+/** The schema of the signature-nonce store on PostgreSQL. */
+export const NONCE_SCHEMA = 'signing';
+
+function nonceStoreLocation(e: z.infer<typeof EnvSchema>): string | PostgresLocation {
+  const url = e.DATABASE_URL ?? e.CIRCULATION_DATABASE_URL ?? e.CATALOG_DATABASE_URL ?? e.EVENTS_DATABASE_URL;
+  if (url && !e.NONCE_STORE_FILE) return { url, schema: NONCE_SCHEMA };
+  return e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db');
 }
 
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
@@ -274,7 +303,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.CIRCULATION_URL ? { circulation: e.CIRCULATION_URL } : {}),
       ...(e.EVENTS_URL ? { events: e.EVENTS_URL } : {}),
     },
-    dataDir: path.resolve(e.DATA_DIR),
+    // `:memory:` stays itself (every store in memory), not a directory of that name in the cwd.
+    dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     postgres: {
       catalog: postgresLocation(e.CATALOG_DATABASE_URL ?? e.DATABASE_URL, 'catalog'),
       circulation: postgresLocation(e.CIRCULATION_DATABASE_URL ?? e.DATABASE_URL, 'circulation'),
@@ -284,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedOnStart: (e.SEED_ON_START ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     jwt: jwtConfig(e, isDevelopmentSecret),
     contextSecret: e.CONTEXT_SECRET ?? `${e.JWT_SECRET}:disclosure-context`,
+    contextSecretPrevious: e.CONTEXT_SECRET_PREVIOUS ?? null,
     analytics: {
       pseudonymKey: e.PSEUDONYM_KEY ?? `${e.JWT_SECRET}:analytics-pseudonyms`,
       pseudonymPeriod: e.PSEUDONYM_PERIOD,
@@ -302,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timerScale: e.AUDIT_TIMER_SCALE,
       anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
       anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
+      postgres: e.AUDIT_DATABASE_URL ? { url: e.AUDIT_DATABASE_URL, schema: 'audit' } : null,
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.
@@ -311,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tracing: tracingConfig(e),
     walCheckpointDelayMs: e.WAL_CHECKPOINT_DELAY_MS,
     nonceStoreFile: e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db'),
+    nonceStore: nonceStoreLocation(e),
     factsTimeoutMs: e.FACTS_TIMEOUT_MS,
     onBehalf: { refusals: e.ON_BEHALF_REFUSALS, windowMs: e.ON_BEHALF_WINDOW_SECONDS * 1000 },
     limits: limitsConfig(e),

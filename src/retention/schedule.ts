@@ -4,13 +4,17 @@ import { describeRule, type RetentionConfig } from '../config/retention.js';
 import { purge, type PurgeReport, type PurgeTargets } from './purge.js';
 import { releaseAllClosed } from '../analytics/release/releaseMonth.js';
 import { releaseDb } from '../analytics/release/tally.js';
+import { runEachAlone } from '../db/singleRun.js';
+
+/** A scheduled run's report: the purge's, and the stores left to another replica running the same job. */
+export type ScheduledPurgeReport = PurgeReport & { skipped: (keyof PurgeTargets)[] };
 
 /** The in-process purge: a cron job over the open databases. */
 export interface PurgeSchedule {
   /** When the next run starts, or null. */
   nextRun(): Date | null;
   /** Runs the purge now (or joins the run in progress); null when it failed (the error is logged). */
-  runNow(): Promise<PurgeReport | null>;
+  runNow(): Promise<ScheduledPurgeReport | null>;
   /** Stops scheduling, asks a run in progress to stop after its batch, and waits for it. */
   stop(): Promise<void>;
 }
@@ -26,7 +30,7 @@ export function startPurgeSchedule(
   logger: Logger,
 ): PurgeSchedule {
   const controller = new AbortController();
-  let running: Promise<PurgeReport | null> | null = null;
+  let running: Promise<ScheduledPurgeReport | null> | null = null;
   const rules = Object.fromEntries(Object.entries(config.rules).map(([k, rule]) => [k, describeRule(rule)]));
 
   /**
@@ -34,11 +38,11 @@ export function startPurgeSchedule(
    * rows. A failed release is logged and the purge runs anyway: retention never waits on
    * statistics (rows the purge unlinks are tallied first, so the next release still counts them).
    */
-  const releaseClosed = async (): Promise<void> => {
+  const releaseClosed = async (mine: PurgeTargets): Promise<void> => {
     if (!config.release) return;
     try {
       const released = await releaseAllClosed(
-        { circulation: targets.circulation && releaseDb(targets.circulation), events: targets.events && releaseDb(targets.events) },
+        { circulation: mine.circulation && releaseDb(mine.circulation), events: mine.events && releaseDb(mine.events) },
         { k: config.release.k, dp: config.release.dp },
       );
       if (released.length) logger.info({ released: released.map((r) => r.id) }, 'statistics released');
@@ -47,12 +51,27 @@ export function startPurgeSchedule(
     }
   };
 
-  const runNow = (): Promise<PurgeReport | null> => {
+  /**
+   * Replicas over one PostgreSQL database fire together: of each store, one releases and purges
+   * (it holds the store's release and purge locks for the whole run), the others skip it.
+   */
+  const releaseAndPurge = () =>
+    runEachAlone(
+      { circulation: targets.circulation, events: targets.events },
+      (name) => [`release:${name}`, `purge:${name}`],
+      async (mine: PurgeTargets) => {
+        await releaseClosed(mine);
+        return purge(mine, { rules: config.rules, signal: controller.signal });
+      },
+    );
+
+  const runNow = (): Promise<ScheduledPurgeReport | null> => {
     if (running) return running;
-    running = releaseClosed()
-      .then(() => purge(targets, { rules: config.rules, signal: controller.signal }))
+    running = releaseAndPurge()
       .then(
-        (report) => {
+        ({ value, skipped }) => {
+          if (skipped.length) logger.info({ stores: skipped }, 'retention purge skipped: another replica runs it');
+          const report = { ...value, skipped };
           const { anonymized, seconds, rowsPerSecond, batches, interrupted, vacuumSeconds, checkpointed } = report;
           logger.info({ anonymized, seconds, rowsPerSecond, batches, interrupted, vacuumSeconds, checkpointed, rules }, 'retention purge done');
           return report;

@@ -25,10 +25,12 @@ const RequestSchema = z.union([
 /**
  * Serves the facts endpoint from circulation's own source. Calls are checked by the same
  * SignatureGuard as a subgraph's /graphql (a signed POST to exactly this path), with the nonce
- * store circulation's replicas share.
+ * store circulation's replicas share. `secrets`: the context secret, or during a rotation the
+ * current and the previous one (verificationSecrets).
  */
-export function factsRoute(source: FactsSource, secret: string, logger: Logger, nonces: NonceStore = new MemoryNonceStore()): Route {
-  const guard = new SignatureGuard({ key: audienceKey(secret, FACTS_AUDIENCE), audience: FACTS_AUDIENCE, path: FACTS_PATH, nonces, logger });
+export function factsRoute(source: FactsSource, secrets: string | readonly string[], logger: Logger, nonces: NonceStore = new MemoryNonceStore()): Route {
+  const keys = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) => audienceKey(secret, FACTS_AUDIENCE));
+  const guard = new SignatureGuard({ key: keys, audience: FACTS_AUDIENCE, path: FACTS_PATH, nonces, logger });
   return async (request, res) => {
     if (new URL(request.req.url ?? '/', 'http://localhost').pathname !== FACTS_PATH) return false;
     const context = await guard.check(request);

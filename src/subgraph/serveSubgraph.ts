@@ -4,14 +4,14 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { HttpRefusal, serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
-import type { AuditWriter } from '../privacy/audit/auditWriter.js';
+import type { AuditAppender } from '../privacy/audit/auditWriter.js';
 import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/redact/privacyContext.js';
 import { reportDecisions, type EnforcedContext } from '../privacy/redact/enforce.js';
 import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
-import { audienceKey, CONTEXT_HEADER } from '../privacy/sign/signature.js';
+import { audienceKey, CONTEXT_HEADER, verificationSecrets } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
 import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
@@ -32,7 +32,7 @@ export interface ServeSubgraphOptions {
   config: Config;
   logger: Logger;
   port: number;
-  audit: AuditWriter | null;
+  audit: AuditAppender | null;
   /** The store the subgraph's replicas share; without one, nonces are this process's. */
   nonces?: NonceStore;
   /** The process's one registry; this subgraph's series carry `service="<name>"`. */
@@ -47,7 +47,7 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
   const { config, logger } = options;
   const counters = privacyCounters(options.metrics, service.name);
   const writer = config.audit.enabled ? options.audit : null;
-  const audit = writer ? (batches: Parameters<AuditWriter['append']>[1]) => counters.timeAudit(writer.append(service.name, batches)) : undefined;
+  const audit = writer ? (batches: Parameters<AuditAppender['append']>[1]) => counters.timeAudit(writer.append(service.name, batches)) : undefined;
   // The counters reach a scraper with METRICS_TOKEN here, or on the process's loopback admin port.
   const metricsOnPort = metricsRoute(() => options.metrics.render(service.name), config.metrics.token);
   const onAuditFailure = counters.auditFailed;
@@ -58,7 +58,7 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
   });
   const settleAudit = auditSettler(logger, onAuditFailure);
   const signature = new SignatureGuard({
-    key: audienceKey(config.contextSecret, service.name),
+    key: verificationSecrets(config).map((secret) => audienceKey(secret, service.name)),
     audience: service.name,
     path: '/graphql',
     nonces: options.nonces ?? new MemoryNonceStore(),

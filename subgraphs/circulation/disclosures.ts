@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { AuditCursor, AuditStore } from '../../src/privacy/audit/auditStore.js';
+import type { AuditCursor, AuditLog } from '../../src/privacy/audit/auditStore.js';
 import type { StoredRecord } from '../../src/privacy/audit/record.js';
 import { graphError } from '../../src/errors/codes.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
@@ -11,7 +11,7 @@ const PATRON_VIEW_LIMIT = 200;
 
 /** What the disclosure resolvers need in the request context. */
 export interface DisclosuresContext extends EnforcedContext {
-  audit: AuditStore | null;
+  audit: AuditLog | null;
   disclosuresOfPatron: DataLoader<string, PatronDisclosure[]> | null;
 }
 
@@ -106,7 +106,7 @@ const patronDisclosure = (r: StoredRecord, order: OrderNotice | undefined): Patr
  * stopped once each patron has a page. A record citing an order that does not name its patron is
  * treated as citing an unknown order.
  */
-export function disclosuresLoader(audit: AuditStore | null, ordersOf: OrdersOfPatrons, now: () => string): DataLoader<string, PatronDisclosure[]> | null {
+export function disclosuresLoader(audit: AuditLog | null, ordersOf: OrdersOfPatrons, now: () => string): DataLoader<string, PatronDisclosure[]> | null {
   if (!audit) return null;
   return new DataLoader(async (ids) => {
     const at = now();

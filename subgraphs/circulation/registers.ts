@@ -57,9 +57,9 @@ export interface RegisterActor {
  * Records an act on the legal-order register in the audit (one record per patron the order names,
  * as the custodian's `disclosures` view shows them). Throwing undoes the act: it runs inside the
  * register's transaction, before the commit; an act whose commit then fails is compensated
- * (`Registers.act`).
+ * (`Registers.act`). It may return a promise (the audit on PostgreSQL): the act awaits it.
  */
-export type RegisterTrail = (entries: DisclosureEntry[]) => void;
+export type RegisterTrail = (entries: DisclosureEntry[]) => unknown;
 
 /** The audit chain the register's acts are appended to. */
 export const REGISTER_CHAIN = 'registers';
@@ -279,7 +279,7 @@ export class Registers {
             .values(data.patronIds.slice(i, i + 200).map((patron_id) => ({ order_id: order.id, patron_id })))
             .execute();
         }
-        audit(actEntries(by, now, order.reference, 'LegalOrder.registered', data.patronIds));
+        await audit(actEntries(by, now, order.reference, 'LegalOrder.registered', data.patronIds));
         return legalOrderRecord(order, data.patronIds.length);
       });
     } catch (error) {
@@ -316,7 +316,7 @@ export class Registers {
       // Another custodian approved it between the read and the write.
       if (!approved) throw badInput('orderId: this order is already approved');
       const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', idNumber).orderBy('patron_id').execute();
-      audit(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
+      await audit(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
       return legalOrderRecord(approved, patrons.length);
     });
   }
@@ -339,7 +339,7 @@ export class Registers {
     // Another custodian confirmed it between the read and the write.
     if (!confirmed) throw badInput('orderId: this order was confirmed meanwhile; a different custodian may now approve it');
     const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', order.id).orderBy('patron_id').execute();
-    audit(actEntries(by, now, order.reference, 'LegalOrder.confirmed', patrons.map((p) => p.patron_id)));
+    await audit(actEntries(by, now, order.reference, 'LegalOrder.confirmed', patrons.map((p) => p.patron_id)));
     return legalOrderRecord(confirmed, patrons.length);
   }
 
@@ -358,7 +358,7 @@ export class Registers {
       if (written.length > 0) {
         const at = this.now().toISOString();
         try {
-          this.trail?.(written.map((e) => ({ ...e, at, fields: e.fields.map((f) => `${f}.undone`) })));
+          void Promise.resolve(this.trail?.(written.map((e) => ({ ...e, at, fields: e.fields.map((f) => `${f}.undone`) })))).catch(() => undefined);
         } catch {
           // The audit is down: nothing more can be recorded; the act's error says it failed.
         }
@@ -369,8 +369,8 @@ export class Registers {
       this.db,
       (trx) => {
         written = [];
-        return work(trx, (entries) => {
-          this.trail?.(entries);
+        return work(trx, async (entries) => {
+          await this.trail?.(entries);
           written = entries;
         });
       },

@@ -5,10 +5,11 @@ import type { Logger } from '../../src/log/logger.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import { factsRoute } from '../../src/subgraph/factsRoute.js';
 import type { NonceStore } from '../../src/privacy/sign/nonceStore.js';
+import { verificationSecrets } from '../../src/privacy/sign/signature.js';
 import { removalFlushFor } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
-import type { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import type { AuditLog } from '../../src/privacy/audit/auditStore.js';
 import { disclosureResolvers, disclosuresLoader, type DisclosuresContext } from './disclosures.js';
 import { analyticsLoanResolvers } from './analyticsLoan.js';
 import { CardLogin } from './cardLogin.js';
@@ -23,7 +24,7 @@ import { CirculationStore } from './store.js';
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditStore | null; nonces?: NonceStore },
+  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditLog | null; nonces?: NonceStore },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
   // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
   const checkpoints = removalFlushFor(database, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
@@ -61,7 +62,7 @@ export function createCirculationService(
       audit: options.audit,
       disclosuresOfPatron: disclosuresLoader(options.audit, (ids) => store.legalOrdersOfPatrons(ids), () => privacy.clock.now),
     }),
-    routes: [factsRoute(facts, options.config.contextSecret, options.logger, options.nonces)],
+    routes: [factsRoute(facts, verificationSecrets(options.config), options.logger, options.nonces)],
     close: () => {
       checkpoints.close();
       return database.close();

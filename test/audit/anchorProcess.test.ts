@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
 import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { readAnchors } from '../../src/privacy/audit/anchor.js';
+import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
 
 /**
  * Under the supervisor each subgraph runs in its own process over one audit database: only the
@@ -23,7 +24,7 @@ describe('which process anchors', () => {
   it('the events process writes no anchors; the circulation process anchors every chain', async () => {
     const anchorFile = config.audit.anchorFile!;
     const events = await startGraph(config, logger, 'events');
-    new AuditStore(events.databases!.audit, config.audit.key).append('events', [{
+    new AuditStore(sqliteAudit(events.databases!.audit), config.audit.key).append('events', [{
       at: new Date().toISOString(), requestId: 'r', principal: 'staff:desk', roles: ['staff'], exception: 'OPERATIONS', patronId: 'pat_1', fields: ['Patron.name'], reference: null, purpose: null,
     }]);
     await events.stop();

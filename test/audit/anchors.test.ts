@@ -52,11 +52,11 @@ afterEach(async () => {
 });
 
 describe('anchoring the chain heads', () => {
-  it('writes each chain head signed, and again only when it moved', () => {
-    expect(anchorer.anchor().map((a) => [a.chain, a.seq])).toEqual([['circulation', 10], ['events', 2]]);
-    expect(anchorer.anchor()).toEqual([]);
+  it('writes each chain head signed, and again only when it moved', async () => {
+    expect((await anchorer.anchor()).map((a) => [a.chain, a.seq])).toEqual([['circulation', 10], ['events', 2]]);
+    expect(await anchorer.anchor()).toEqual([]);
     store.append('circulation', [entry(11)]);
-    expect(anchorer.anchor().map((a) => [a.chain, a.seq])).toEqual([['circulation', 11]]);
+    expect((await anchorer.anchor()).map((a) => [a.chain, a.seq])).toEqual([['circulation', 11]]);
     const { anchors, problems } = readAnchors(anchorFile, KEY);
     expect(problems).toEqual([]);
     expect(anchors).toHaveLength(3);
@@ -67,53 +67,53 @@ describe('anchoring the chain heads', () => {
     store.append('events', [entry(102)]);
     await expect.poll(() => readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq), { timeout: 15_000, interval: 20 }).toEqual([2, 3]);
     store.append('events', [entry(103)]);
-    running.stop();
+    await running.stop();
     expect(readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq)).toEqual([2, 3, 4]);
   });
 });
 
 describe('verifying against the anchors', () => {
-  it('attack: the newest records deleted; the chain walk still holds, the anchors name the truncation', () => {
-    anchorer.anchor();
+  it('attack: the newest records deleted; the chain walk still holds, the anchors name the truncation', async () => {
+    await anchorer.anchor();
     truncate('circulation', 8);
     expect(store.verify('circulation')).toEqual({ chain: 'circulation', records: 7, broken: null });
-    expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
+    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
       chain: 'circulation',
       problem: expect.stringMatching(/^truncated: the anchor of .* names record 10, but the chain ends at record 7/) as unknown,
     }]);
   });
 
-  it('a chain deleted whole is truncated too; new records written over the cut do not hide it', () => {
-    anchorer.anchor();
+  it('a chain deleted whole is truncated too; new records written over the cut do not hide it', async () => {
+    await anchorer.anchor();
     truncate('events', 1);
-    expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)[0]?.problem).toMatch(/names record 2, but the chain ends at record 0/);
+    expect((await checkAnchors(store, readAnchors(anchorFile, KEY).anchors))[0]?.problem).toMatch(/names record 2, but the chain ends at record 0/);
     truncate('circulation', 9);
     store.append('circulation', [entry(50), entry(51)]);
-    expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toContainEqual({ chain: 'circulation', problem: expect.stringMatching(/^record 10 does not match its anchor/) as unknown });
+    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toContainEqual({ chain: 'circulation', problem: expect.stringMatching(/^record 10 does not match its anchor/) as unknown });
   });
 
-  it('passes on intact chains and after a retention purge (a signed cut)', () => {
-    anchorer.anchor();
+  it('passes on intact chains and after a retention purge (a signed cut)', async () => {
+    await anchorer.anchor();
     store.append('circulation', [entry(12, '2026-12-01T10:00:00.000Z')]);
-    anchorer.anchor();
+    await anchorer.anchor();
     store.purge('2026-11-06T00:00:00.000Z');
-    expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([]);
+    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([]);
   });
 
-  it('attack: the newest records deleted and covered by a fake (unsigned) retention cut; the cut is refused', () => {
-    anchorer.anchor();
+  it('attack: the newest records deleted and covered by a fake (unsigned) retention cut; the cut is refused', async () => {
+    await anchorer.anchor();
     const head = store.heads().find((h) => h.chain === 'circulation')!;
     truncate('circulation', 8);
     db.sqlite.exec('update audit_gate set open = 1');
     db.sqlite.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)').run('circulation', 10, head.hash, '2026-11-30T00:00:00.000Z', 'not-a-signature');
     db.sqlite.exec('update audit_gate set open = 0');
-    expect(checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
+    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
       chain: 'circulation', problem: expect.stringMatching(/^record 10 is covered by a retention cut whose signature does not verify/) as unknown,
     }]);
   });
 
-  it('refuses an anchor line whose signature does not verify', () => {
-    anchorer.anchor();
+  it('refuses an anchor line whose signature does not verify', async () => {
+    await anchorer.anchor();
     const forged = fs.readFileSync(anchorFile, 'utf8').replace('"seq":10', '"seq":7');
     fs.writeFileSync(anchorFile, forged);
     expect(readAnchors(anchorFile, KEY).problems).toEqual([{ chain: 'circulation', problem: 'anchor line 1: its signature does not verify' }]);
@@ -133,8 +133,8 @@ describe('npm run audit:verify -- --anchors', () => {
     }
   };
 
-  it('passes, then fails naming the truncation once the newest records are deleted', () => {
-    anchorer.anchor();
+  it('passes, then fails naming the truncation once the newest records are deleted', async () => {
+    await anchorer.anchor();
     const intact = verify();
     expect(intact.out).toContain('2 anchors, all records they name are present');
     expect(intact.code).toBe(0);
@@ -145,8 +145,8 @@ describe('npm run audit:verify -- --anchors', () => {
     expect(result.out).toMatch(/chain circulation: BROKEN: truncated: the anchor of .* names record 10, but the chain ends at record 8/);
   }, 60_000);
 
-  it('attack: the configured anchor file deleted (or emptied) to hide a truncation is itself broken', () => {
-    anchorer.anchor();
+  it('attack: the configured anchor file deleted (or emptied) to hide a truncation is itself broken', async () => {
+    await anchorer.anchor();
     expect(verify(true).code).toBe(0);
     truncate('circulation', 9);
     fs.rmSync(anchorFile);

@@ -30,20 +30,21 @@ describe.skipIf(!TEST_ON_POSTGRES)('PostgreSQL stores', () => {
     for (const db of open) await db.close();
   });
 
-  it('DATABASE_URL puts each subgraph in its own schema; the audit stays a SQLite file', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: ':memory:', DATABASE_URL: url });
-    const databases = await openDatabases(config.dataDir, config.postgres);
+  it('DATABASE_URL puts each subgraph in its own schema, AUDIT_DATABASE_URL the audit in `audit`', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: ':memory:', DATABASE_URL: url, AUDIT_DATABASE_URL: url });
+    const databases = await openDatabases(config.dataDir, config.postgres, config.audit.postgres);
     try {
       const { rows } = await sql<{ schema: string; table: string }>`
         SELECT table_schema AS schema, table_name AS table FROM information_schema.tables
-        WHERE table_name IN ('works', 'loans', 'registrations') ORDER BY table_name`.execute(databases.catalog.db);
+        WHERE table_name IN ('works', 'loans', 'registrations', 'audit_batches') ORDER BY table_name`.execute(databases.catalog.db);
       expect(rows).toEqual([
+        { schema: 'audit', table: 'audit_batches' },
         { schema: 'circulation', table: 'loans' },
         { schema: 'events', table: 'registrations' },
         { schema: 'catalog', table: 'works' },
       ]);
       expect([databases.catalog.dialect, databases.circulation.dialect, databases.events.dialect, databases.audit.dialect])
-        .toEqual(['postgres', 'postgres', 'postgres', 'sqlite']);
+        .toEqual(['postgres', 'postgres', 'postgres', 'postgres']);
     } finally {
       for (const db of Object.values(databases)) await db.close();
     }

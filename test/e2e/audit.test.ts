@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_PATRONS, PERSONAS } from '../../src/auth/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
+import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
 
 /** Every disclosure under an exception is recorded, visible to the custodian and to the patron. */
 let t: TestGraph;
@@ -113,7 +114,7 @@ describe('paging the custodian\'s query', () => {
 
 describe('fail closed', () => {
   it('redacts every disclosed value when the audit cannot be written, and serves the rest', async () => {
-    const audit = t.graph.databases!.audit.sqlite;
+    const audit = sqliteAudit(t.graph.databases!.audit).sqlite;
     audit.exec(`create trigger audit_outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
     try {
       const res = await t.query('circulation-staff', `{ patron(id: "${patron.id}") { name email } branches { id } }`);

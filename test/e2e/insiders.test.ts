@@ -4,6 +4,7 @@ import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { checkAnchors, readAnchors } from '../../src/privacy/audit/anchor.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
+import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
 
 /**
  * Insiders of issue 16: a records custodian serving themself, events staff turning ids into names,
@@ -228,7 +229,7 @@ describe('anchors', () => {
     await expect.poll(() => new Set(readAnchors(file, t.config.audit.key).anchors.map((a) => a.chain)), { timeout: 15_000, interval: 200 }).toEqual(new Set(['circulation', 'registers', 'events']));
     const { anchors, problems } = readAnchors(file, t.config.audit.key);
     expect(problems).toEqual([]);
-    const store = new AuditStore(t.graph.databases!.audit, t.config.audit.key);
+    const store = new AuditStore(sqliteAudit(t.graph.databases!.audit), t.config.audit.key);
     expect(checkAnchors(store, anchors)).toEqual([]);
     // The register's acts, appended beside the writer thread's records, keep every chain whole.
     expect(store.chains().map((chain) => store.verify(chain).broken)).toEqual(store.chains().map(() => null));

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_NAMES, PERSONA_PATRONS, SEEDED_LEGAL_ORDER } from '../../src/auth/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
+import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
 
 /**
  * Logs carry request ids, codes and counts, never personal data: every line the graph logs while
@@ -41,7 +42,7 @@ describe('logs without personal data', () => {
     const cardToken = (login.data?.authenticateWithCard as { token: string } | undefined)?.token;
     await fetch(t.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x.y.z' }, body: '{"query":"{ me { name } }"}' });
     await t.query('circulation-staff', `{ patron(id: "${subjects[0]!.id}") { name email } }`, undefined, { 'x-disclosure-purpose': `call ${subjects[0]!.name}` });
-    const audit = t.graph.databases!.audit.sqlite;
+    const audit = sqliteAudit(t.graph.databases!.audit).sqlite;
     audit.exec(`create trigger log_outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
     await t.query('circulation-staff', `{ patron(id: "${subjects[0]!.id}") { name email } }`);
     audit.exec('drop trigger log_outage');

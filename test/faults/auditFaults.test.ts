@@ -8,6 +8,7 @@ import { PERSONA_PATRONS } from '../../src/auth/personas.js';
 import { DATABASE_BUSY_MESSAGE } from '../../src/errors/mask.js';
 import { AuditStore } from '../../src/privacy/audit/auditStore.js';
 import { startSplitGraph, type SplitGraph } from './support/splitGraph.js';
+import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
 
 /**
  * The disclosure audit failing in the ways a disk fails: full, read-only, locked by another
@@ -46,7 +47,7 @@ function expectRedacted(res: Awaited<ReturnType<typeof ask>>): void {
 
 /** The request ids the audit recorded for the patron, read from the file, and whether the chain holds. */
 function audited(g: SplitGraph): { requestIds: string[]; intact: boolean } {
-  const store = new AuditStore(g.services.circulation.databases!.audit, g.config.audit.key);
+  const store = new AuditStore(sqliteAudit(g.services.circulation.databases!.audit), g.config.audit.key);
   const verdict = store.verify('circulation');
   const db = new SQLite(path.join(g.dataDir, 'audit.db'), { readonly: true });
   try {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../log/logger.js';
-import type { AuditStore } from './auditStore.js';
+import type { AuditLog } from './auditStore.js';
 
 /**
  * Anchors of the disclosure audit: each chain's head (its newest record's place and hash), signed
@@ -71,16 +71,16 @@ export class Anchorer {
   readonly #written = new Map<string, string>();
 
   constructor(
-    private readonly store: AuditStore,
+    private readonly store: AuditLog,
     private readonly sink: AnchorSink,
     private readonly key: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Anchors every chain whose head moved; returns the anchors written. */
-  anchor(): Anchor[] {
+  async anchor(): Promise<Anchor[]> {
     const at = this.now().toISOString();
-    const fresh = this.store.heads().filter((h) => this.#written.get(h.chain) !== `${h.seq}:${h.hash}`);
+    const fresh = (await this.store.heads()).filter((h) => this.#written.get(h.chain) !== `${h.seq}:${h.hash}`);
     const anchors = fresh.map((h) => signAnchor({ chain: h.chain, seq: h.seq, hash: h.hash, at }, this.key));
     this.sink.append(anchors);
     for (const a of anchors) this.#written.set(a.chain, `${a.seq}:${a.hash}`);
@@ -90,25 +90,35 @@ export class Anchorer {
 
 /** A running periodic anchoring: stop() writes a last anchor, then ends. */
 export interface Anchoring {
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** Anchors now, then every `intervalMs`, and once more on stop; a failed write is logged and retried next time. */
 export function startAnchoring(anchorer: Anchorer, intervalMs: number, logger: Logger): Anchoring {
-  const run = () => {
-    try {
-      anchorer.anchor();
-    } catch (error) {
-      logger.error({ err: (error as Error).message }, 'could not write the audit anchors');
-    }
+  // A tick while a run is still reading (PostgreSQL) is skipped; the heads are read as the run
+  // starts (at once on SQLite), so the first anchor is of the heads at the start.
+  let inFlight: Promise<void> | null = null;
+  const run = (): Promise<void> => {
+    const current = anchorer.anchor().then(
+      () => undefined,
+      (error: unknown) => logger.error({ err: (error as Error).message }, 'could not write the audit anchors'),
+    );
+    inFlight = current;
+    void current.then(() => {
+      if (inFlight === current) inFlight = null;
+    });
+    return current;
   };
-  run();
-  const timer = setInterval(run, intervalMs);
+  void run();
+  const timer = setInterval(() => {
+    if (!inFlight) void run();
+  }, intervalMs);
   timer.unref();
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
-      run();
+      await inFlight;
+      await run();
     },
   };
 }
@@ -147,13 +157,13 @@ export function readAnchors(file: string, key: string): { anchors: Anchor[]; pro
  * hash, unless a retention cut whose signature verifies removed it. The newest anchor of each chain is the one that
  * catches truncation; older ones catch a rewritten history.
  */
-export function checkAnchors(store: AuditStore, anchors: readonly Anchor[]): AnchorProblem[] {
+export async function checkAnchors(store: AuditLog, anchors: readonly Anchor[]): Promise<AnchorProblem[]> {
   const problems: AnchorProblem[] = [];
-  const heads = new Map(store.heads().map((h) => [h.chain, h]));
+  const heads = new Map((await store.heads()).map((h) => [h.chain, h]));
   const newest = new Map<string, Anchor>();
   for (const a of anchors) if ((newest.get(a.chain)?.seq ?? -1) < a.seq) newest.set(a.chain, a);
   for (const a of anchors) {
-    const found = store.at(a.chain, a.seq);
+    const found = await store.at(a.chain, a.seq);
     if (found.kind === 'record' && found.hash === a.hash) continue;
     if (found.kind === 'purged' && (found.hash === null || found.hash === a.hash)) continue;
     if (found.kind === 'forged') {

@@ -40,10 +40,10 @@ interface Appended {
   patrons: readonly string[];
 }
 
-type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
+export type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
 
 /** A record inside a batch row, as stored: `[patronId, fields, hash]`. */
-type StoredSubject = [patronId: string, fields: string[], hash: string];
+export type StoredSubject = [patronId: string, fields: string[], hash: string];
 
 /** A record found by a query, with its cursor. */
 interface Found {
@@ -51,18 +51,43 @@ interface Found {
   cursor: AuditCursor;
 }
 
-const headerOf = (row: BatchRow): DisclosureHeader => ({
+export const headerOf = (row: BatchRow): DisclosureHeader => ({
   at: row.at, requestId: row.request_id, principal: row.principal, roles: JSON.parse(row.roles) as string[],
   exception: row.exception, reference: row.reference, purpose: row.purpose,
 });
 
 /** One record of a batch row, given its stored form and the hash before it. */
-const recordOf = (row: BatchRow, header: DisclosureHeader, index: number, [patronId, fields, hash]: StoredSubject, prevHash: string): StoredRecord => ({
+export const recordOf = (row: BatchRow, header: DisclosureHeader, index: number, [patronId, fields, hash]: StoredSubject, prevHash: string): StoredRecord => ({
   ...header, patronId, fields, chain: row.chain, seq: row.first_seq + index, prevHash, hash,
 });
 
 /** `a` comes after `b` in newest-first order (it is older). */
-const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
+export const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
+
+/** Each chain's head: its newest record's place and hash (or its last cut's). */
+export interface ChainHead {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+/** What the store holds at one place of a chain (AuditStore.at). */
+export type ChainPlace = { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'forged'; cutSeq: number } | { kind: 'absent' };
+
+/**
+ * The disclosure audit as its readers and the CLI use it, on either engine: AuditStore (SQLite,
+ * synchronous) or PostgresAuditStore (asynchronous); callers await every answer.
+ */
+export interface AuditLog {
+  append(chain: string, entries: readonly DisclosureEntry[]): void | Promise<void>;
+  query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }>;
+  forPatrons(ids: readonly string[], limit: number, keep?: (record: StoredRecord) => boolean): Promise<StoredRecord[][]>;
+  heads(): ChainHead[] | Promise<ChainHead[]>;
+  at(chain: string, seq: number): ChainPlace | Promise<ChainPlace>;
+  chains(): string[] | Promise<string[]>;
+  verify(chain: string): ChainVerdict | Promise<ChainVerdict>;
+  purge(before: string, now?: Date): { chain: string; deleted: number }[] | Promise<{ chain: string; deleted: number }[]>;
+}
 
 /**
  * The append-only, hash-chained store of disclosure records. A request's records are stored as one
@@ -70,7 +95,7 @@ const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || 
  * chain. Appends take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and
  * insert in one synchronous transaction, so two processes appending to the audit never fork a chain.
  */
-export class AuditStore {
+export class AuditStore implements AuditLog {
   readonly #sqlite: SQLite.Database;
   readonly #append: (appends: readonly ChainAppend[]) => Appended[];
   readonly #index: SubjectIndex;
@@ -276,7 +301,7 @@ export class AuditStore {
    * Each chain's head: its newest record's place and hash (or, for a chain purged to its end, its
    * last cut's). What the anchors sign and write out (anchor.ts).
    */
-  heads(): { chain: string; seq: number; hash: string }[] {
+  heads(): ChainHead[] {
     const last = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1');
     const cut = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1');
     return this.#sqlite.transaction(() =>
@@ -292,7 +317,7 @@ export class AuditStore {
    * cut lies at or beyond it (its hash, if the cut is exactly there); `forged` when that cut's
    * signature does not verify; or `absent`.
    */
-  at(chain: string, seq: number): { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'forged'; cutSeq: number } | { kind: 'absent' } {
+  at(chain: string, seq: number): ChainPlace {
     const row = this.#sqlite
       .prepare<[string, number, number], { first_seq: number; records: string }>('select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?')
       .get(chain, seq, seq);
@@ -399,7 +424,7 @@ export class AuditStore {
 }
 
 /** A batch row's records, or null when they are not what the writer stores (tampering). */
-function readSubjects(row: BatchRow): StoredSubject[] | null {
+export function readSubjects(row: BatchRow): StoredSubject[] | null {
   let subjects: unknown;
   try {
     subjects = JSON.parse(row.records);

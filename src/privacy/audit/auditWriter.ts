@@ -8,6 +8,19 @@ import type { WireBatch } from './record.js';
 /** Whether the writer takes writes: its thread is loading, running, or could not start. */
 export type AuditWriterState = 'starting' | 'ready' | 'failed';
 
+/**
+ * What a subgraph writes its disclosures through, on either engine: AuditWriter (a thread over the
+ * SQLite file) or PostgresAuditWriter. `append` resolves once the records are committed and
+ * rejects otherwise (then the caller redacts).
+ */
+export interface AuditAppender {
+  readonly state: AuditWriterState;
+  /** For `/ready`: throws unless writes are taken. */
+  ensureReady(): void;
+  append(chain: string, batches: readonly WireBatch[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** What a thread that cannot start sends before it ends. */
 interface FatalReply {
   fatal: string;
@@ -49,7 +62,7 @@ function threadScript(): string {
  * Nothing is disclosed unaudited: a failed write, a dead thread or no answer within `timeoutMs`
  * rejects, and the caller redacts.
  */
-export class AuditWriter {
+export class AuditWriter implements AuditAppender {
   #thread: Thread | null = null;
   #nextId = 1;
   #closed = false;

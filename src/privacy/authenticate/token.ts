@@ -1,4 +1,16 @@
-import { createRemoteJWKSet, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import {
+  calculateJwkThumbprint,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  exportJWK,
+  importPKCS8,
+  importSPKI,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+} from 'jose';
 import { z } from 'zod';
 import type { Config, JwtConfig } from '../../config/env.js';
 import { refusal } from '../../errors/httpRefusal.js';
@@ -33,20 +45,85 @@ export type Authenticator = (headers: CallerHeaders, requestId: string) => Promi
 type VerifyOptions = Parameters<typeof jwtVerify>[2];
 type Verify = (token: string, options: VerifyOptions) => Promise<{ payload: unknown }>;
 
-/** Imports the configured verification key once, and pins the one algorithm it may be used with. */
-async function verifierFor(jwt: JwtConfig): Promise<{ verify: Verify; algorithms: string[] }> {
+/** How long the JWKS is cached and how soon an unknown `kid` may refetch it (jose's defaults: 10 min, 30 s). */
+export interface JwksTiming {
+  cacheMaxAgeMs?: number;
+  cooldownMs?: number;
+}
+
+/** The RFC 7638 thumbprint of a PEM public key: the `kid` its tokens carry unless JWT_KEY_ID says otherwise. */
+async function thumbprintOf(publicKey: string | ReturnType<typeof createPublicKey>): Promise<string> {
+  return calculateJwkThumbprint(await exportJWK(typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey));
+}
+
+const isSignatureFailure = (error: unknown) => error instanceof joseErrors.JWSSignatureVerificationFailed;
+
+/**
+ * Verifies against several candidate keys: the first that verifies the token wins. A failure
+ * other than a wrong signature (expired, wrong audience...) is the token's own, and is reported
+ * as soon as a key verified its signature; when none did, the token is wrongly signed.
+ */
+async function verifyWithAny(token: string, keys: readonly CryptoKey[], options: VerifyOptions): Promise<{ payload: unknown }> {
+  for (const key of keys) {
+    try {
+      return await jwtVerify(token, key, options);
+    } catch (error) {
+      if (!isSignatureFailure(error)) throw error;
+    }
+  }
+  throw new joseErrors.JWSSignatureVerificationFailed();
+}
+
+/**
+ * Imports the configured verification keys once, and pins the one algorithm they may be used
+ * with. With public keys, a rotation has two: a token names its key by `kid` (the thumbprint, or
+ * JWT_KEY_ID for the current key); a token without a known kid (card-login tokens minted before
+ * kids) is tried against both. With a JWKS, jose picks the key by kid and refetches the set when
+ * the kid is new; a token without a kid among several keys is tried against each.
+ */
+async function verifierFor(jwt: JwtConfig, timing: JwksTiming = {}): Promise<{ verify: Verify; algorithms: string[] }> {
   switch (jwt.mode) {
     case 'shared-secret': {
       const key = new TextEncoder().encode(jwt.secret);
       return { verify: (token, options) => jwtVerify(token, key, options), algorithms: ['HS256'] };
     }
     case 'public-key': {
-      const key = await importSPKI(jwt.publicKey, jwt.algorithm);
-      return { verify: (token, options) => jwtVerify(token, key, options), algorithms: [jwt.algorithm] };
+      const pems = [jwt.publicKey, ...(jwt.previousPublicKey ? [jwt.previousPublicKey] : [])];
+      const keys = await Promise.all(pems.map((pem) => importSPKI(pem, jwt.algorithm)));
+      const kids = await Promise.all(pems.map((pem) => thumbprintOf(pem)));
+      if (jwt.keyId) kids[0] = jwt.keyId;
+      return {
+        verify: (token, options) => {
+          let kid: unknown;
+          try {
+            kid = decodeProtectedHeader(token).kid;
+          } catch {
+            kid = undefined;
+          }
+          const named = kids.indexOf(typeof kid === 'string' ? kid : '');
+          return verifyWithAny(token, named >= 0 ? [keys[named]!] : keys, options);
+        },
+        algorithms: [jwt.algorithm],
+      };
     }
     case 'jwks': {
-      const keys = createRemoteJWKSet(new URL(jwt.jwksUrl));
-      return { verify: (token, options) => jwtVerify(token, keys, options), algorithms: [jwt.algorithm] };
+      const keys = createRemoteJWKSet(new URL(jwt.jwksUrl), {
+        ...(timing.cacheMaxAgeMs !== undefined ? { cacheMaxAge: timing.cacheMaxAgeMs } : {}),
+        ...(timing.cooldownMs !== undefined ? { cooldownDuration: timing.cooldownMs } : {}),
+      });
+      return {
+        verify: async (token, options) => {
+          try {
+            return await jwtVerify(token, keys, options);
+          } catch (error) {
+            if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
+            const candidates: CryptoKey[] = [];
+            for await (const key of error as unknown as AsyncIterable<CryptoKey>) candidates.push(key);
+            return verifyWithAny(token, candidates, options);
+          }
+        },
+        algorithms: [jwt.algorithm],
+      };
     }
   }
 }
@@ -57,8 +134,8 @@ async function verifierFor(jwt: JwtConfig): Promise<{ verify: Verify; algorithms
  * audience, wrongly signed, `alg: none`, an algorithm other than the configured one): HTTP 401
  * UNAUTHENTICATED, never a silent downgrade to anonymous.
  */
-export async function createAuthenticator(config: Config): Promise<Authenticator> {
-  const { verify, algorithms } = await verifierFor(config.jwt);
+export async function createAuthenticator(config: Config, keys: { jwks?: JwksTiming } = {}): Promise<Authenticator> {
+  const { verify, algorithms } = await verifierFor(config.jwt, keys.jwks);
   const options = {
     algorithms,
     issuer: config.jwt.issuer,
@@ -107,14 +184,17 @@ export type TokenIssuer = (claims: TokenClaims, ttlSeconds?: number) => Promise<
  */
 export async function createTokenIssuer(config: Config): Promise<TokenIssuer | null> {
   const jwt = config.jwt;
-  let sign: { key: Uint8Array | CryptoKey; alg: string };
+  let sign: { key: Uint8Array | CryptoKey; alg: string; kid?: string };
   if (jwt.mode === 'shared-secret') sign = { key: new TextEncoder().encode(jwt.secret), alg: 'HS256' };
-  else if (jwt.privateKey) sign = { key: await importPKCS8(jwt.privateKey, jwt.algorithm), alg: jwt.algorithm };
-  else return null;
+  else if (jwt.privateKey) {
+    // The kid names the signing key, so verifiers holding two keys during a rotation pick the right one.
+    const kid = jwt.keyId ?? (await thumbprintOf(createPublicKey(jwt.privateKey)));
+    sign = { key: await importPKCS8(jwt.privateKey, jwt.algorithm), alg: jwt.algorithm, kid };
+  } else return null;
   return async (claims, ttlSeconds = 8 * 3600) => {
     const { sub, ...rest } = claims;
     return new SignJWT(rest)
-      .setProtectedHeader({ alg: sign.alg, typ: 'JWT' })
+      .setProtectedHeader({ alg: sign.alg, typ: 'JWT', ...(sign.kid ? { kid: sign.kid } : {}) })
       .setSubject(sub)
       .setIssuer(jwt.issuer)
       .setAudience(jwt.audience)

@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { openSqlite, type Database } from '../../db/open.js';
+import { openPostgres, openSqlite, type Database, type StoreLocation } from '../../db/open.js';
 import type { NonceStore } from './nonceStore.js';
 import { SIGNATURE_WINDOW_MS } from './signature.js';
 
@@ -15,6 +15,19 @@ export interface NonceTables {
  * (the key is the table), which halves what each claim writes.
  */
 export async function ensureNonceSchema(db: Kysely<NonceTables>, options: { sqlite: boolean }): Promise<void> {
+  if (!options.sqlite) {
+    // PostgreSQL's IF NOT EXISTS is not atomic: two replicas creating the table at once can both
+    // pass the check, and one fails on the catalog. One at a time, under a transaction lock.
+    await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':signature_nonces schema'))`.execute(trx);
+      await createNonceTable(trx, false);
+    });
+    return;
+  }
+  await createNonceTable(db, true);
+}
+
+async function createNonceTable(db: Kysely<NonceTables>, sqlite: boolean): Promise<void> {
   const table = db.schema
     .createTable('signature_nonces')
     .ifNotExists()
@@ -22,7 +35,7 @@ export async function ensureNonceSchema(db: Kysely<NonceTables>, options: { sqli
     .addColumn('nonce', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('signature_nonces_pk', ['audience', 'nonce']);
-  await (options.sqlite ? table.modifyEnd(sql`without rowid`) : table).execute();
+  await (sqlite ? table.modifyEnd(sql`without rowid`) : table).execute();
   await db.schema.createIndex('signature_nonces_expiry').ifNotExists().on('signature_nonces').column('expires_at').execute();
 }
 
@@ -68,9 +81,19 @@ export class SharedNonceStore implements NonceStore {
 
 /** Opens (creating if needed) the embedded shared nonce store in `file` (`NONCE_STORE_FILE`). */
 export async function openSharedNonceStore(file: string): Promise<SharedNonceStore> {
-  const database: Database<NonceTables> = await openSqlite<NonceTables>(file, {});
+  return openNonceStore(file);
+}
+
+/**
+ * Opens (creating if needed) the nonce store where `location` says: a SQLite file every replica
+ * on this host reaches, or a schema of a PostgreSQL database every replica on every host reaches
+ * (Config.nonceStore: DATABASE_URL's, unless NONCE_STORE_FILE names a file).
+ */
+export async function openNonceStore(location: StoreLocation): Promise<SharedNonceStore> {
+  const database: Database<NonceTables> =
+    typeof location === 'string' ? await openSqlite<NonceTables>(location, {}) : await openPostgres<NonceTables>(location.url, location.schema, {});
   try {
-    await ensureNonceSchema(database.db, { sqlite: true });
+    await ensureNonceSchema(database.db, { sqlite: database.dialect === 'sqlite' });
   } catch (error) {
     await database.close();
     throw error;

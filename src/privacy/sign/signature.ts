@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../../config/env.js';
 import { canonicalRequest, type SignedRequestParts } from './canonicalRequest.js';
 
 /** Header carrying the encoded disclosure context on every gateway -> subgraph fetch. */
@@ -14,6 +15,15 @@ export const SIGNATURE_WINDOW_MS = 30_000;
  */
 export function audienceKey(secret: string, audience: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'library-graph', `disclosure-context:${audience}`, 32));
+}
+
+/**
+ * The context secrets a verifier accepts, current first: during a rotation also the previous one
+ * (CONTEXT_SECRET_PREVIOUS), so services can be moved to the new secret one by one. Signers use
+ * the current secret only.
+ */
+export function verificationSecrets(config: Pick<Config, 'contextSecret' | 'contextSecretPrevious'>): string[] {
+  return config.contextSecretPrevious ? [config.contextSecret, config.contextSecretPrevious] : [config.contextSecret];
 }
 
 const mac = (key: Buffer, parts: SignedRequestParts): Buffer => createHmac('sha256', key).update(canonicalRequest(parts)).digest();
@@ -49,11 +59,12 @@ export type SignatureCheck = VerifiedSignature | { ok: false; reason: VerifyFail
 
 /**
  * Checks one request's signature header against the request as received: the MAC over its
- * canonical request under the audience's key, then the ±30 s window. Pure: the caller claims the
+ * canonical request under the audience's key (any of `key` when a rotation gives two), then the
+ * ±30 s window. Pure: the caller claims the
  * nonce afterwards, so a forged request never burns a genuine one's nonce.
  */
 export function verifySignature(
-  key: Buffer,
+  key: Buffer | readonly Buffer[],
   request: Omit<RequestToSign, 'context'> & { context: string | undefined; header: string | undefined },
   now = Date.now(),
   windowMs = SIGNATURE_WINDOW_MS,
@@ -63,9 +74,12 @@ export function verifySignature(
   const match = /^v2;t=(\d{1,16});n=([A-Za-z0-9_-]{16,64});s=([A-Za-z0-9_-]{43})$/.exec(header);
   if (!match) return { ok: false, reason: 'malformed' };
   const [, time, nonce, given] = match as unknown as [string, string, string, string];
-  const expected = mac(key, { ...request, context, time, nonce });
   const actual = Buffer.from(given, 'base64url');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad-signature' };
+  const matches = (candidate: Buffer) => {
+    const expected = mac(candidate, { ...request, context, time, nonce });
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  };
+  if (!(Buffer.isBuffer(key) ? [key] : key).some(matches)) return { ok: false, reason: 'bad-signature' };
   if (Math.abs(now - Number(time)) > windowMs) return { ok: false, reason: 'stale' };
   return { ok: true, context, nonce, expiresAt: Number(time) + windowMs + 1 };
 }

@@ -17,7 +17,8 @@ const header = (request: SignedCall, name: string): string | undefined => {
 
 /** What a guard needs: the audience's key and name, the one path it serves, and the shared nonces. */
 export interface SignatureGuardOptions {
-  key: Buffer;
+  /** The audience's key, or its keys current first while the context secret is rotated. */
+  key: Buffer | readonly Buffer[];
   audience: string;
   /** The exact request target signed calls must use (e.g. `/graphql`): no other spelling, no query. */
   path: string;
