@@ -2,7 +2,7 @@
  * npm run bench:production — the graph on PostgreSQL against the graph on SQLite, in one run.
  *
  * The same demo seed (same seed, same day) goes into SQLite files and into a PostgreSQL database of
- * its own (created here, dropped at the end). Through the gateway, 50 concurrent callers:
+ * its own (created here, dropped at the end), where the disclosure audit lives too (AUDIT_DATABASE_URL). Through the gateway, 50 concurrent callers:
  *   lookup   one patron's record, loans, holds and fines by id, as circulation-staff, cycling
  *            through patron ids (issue 17: p95 <= 50 ms)
  *   listing  the 1,000-loan listing with patron fields, as circulation-staff (req/s, PG/SQLite)
@@ -89,7 +89,8 @@ try {
   ];
   const stores: Array<Variant & { dir: string; scenarios: Scenario[] }> = [
     { name: 'SQLite', env: {}, dir: sqliteDir, scenarios },
-    { name: 'PostgreSQL', env: { DATABASE_URL: pgUrl }, dir: pgDir, scenarios },
+    // Everything that persists on PostgreSQL, the disclosure audit too.
+    { name: 'PostgreSQL', env: { DATABASE_URL: pgUrl, AUDIT_DATABASE_URL: pgUrl }, dir: pgDir, scenarios },
   ];
   if (options.countyUrl) {
     const countyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-production-county-'));
@@ -97,7 +98,7 @@ try {
     const countyIds = await patronIds(countyDir, options.countyUrl);
     stores.push({
       name: 'PostgreSQL, county seed',
-      env: { DATABASE_URL: options.countyUrl },
+      env: { DATABASE_URL: options.countyUrl, AUDIT_DATABASE_URL: options.countyUrl },
       dir: countyDir,
       scenarios: [{ ...scenarios[0]!, variablesCycle: countyIds.map((id) => ({ id })) }],
     });
