@@ -38,6 +38,8 @@ export interface Scenario {
   variables?: Record<string, unknown>;
   headers?: Record<string, string>;
   connections: number;
+  /** Variables to cycle through, one request after another on each connection (instead of `variables`). */
+  variablesCycle?: ReadonlyArray<Record<string, unknown>>;
 }
 
 /** Figures of one scenario against one variant. */
@@ -48,6 +50,8 @@ export interface Measurement {
   /** Of that, the request thread's (the one that runs the gateway and the subgraphs' resolvers). */
   requestThreadCpuPerRequest: number;
   p50: number;
+  /** From every response's own time (autocannon's histogram has no 95th percentile), in ms. */
+  p95: number;
   p99: number;
   errors: number;
   /** CPU time per request of each process passed to `measure` as `watch`, by the name it was given, in ms. */
@@ -261,7 +265,8 @@ export async function measure(
   const machineBefore = machineBusyMs();
   const ownBefore = process.cpuUsage();
   const startedAt = performance.now();
-  const result = await autocannon({
+  const times: number[] = [];
+  const options: autocannon.Options = {
     url: target.url,
     method: 'POST',
     connections: scenario.connections,
@@ -272,6 +277,13 @@ export async function measure(
       ...scenario.headers,
     },
     body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
+    ...(scenario.variablesCycle
+      ? { requests: scenario.variablesCycle.map((variables) => ({ body: JSON.stringify({ query: scenario.query, variables }) })) }
+      : {}),
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)));
+    instance.on('response', (_client, _status, _bytes, responseTime) => void times.push(responseTime));
   });
   const cpu = processCpuMs(target.pid) - cpuBefore;
   const main = processCpuMs(target.pid, target.pid) - mainBefore;
@@ -284,6 +296,7 @@ export async function measure(
     cpuPerRequest: result.requests.total ? cpu / result.requests.total : Number.NaN,
     requestThreadCpuPerRequest: result.requests.total ? main / result.requests.total : Number.NaN,
     p50: result.latency.p50,
+    p95: percentile(times, 0.95),
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
     processCpuPerRequest: Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, perRequest(processCpuMs(pid) - watchedBefore[name]!)])),
@@ -333,6 +346,13 @@ export async function probeText(target: RunningVariant, scenario: Scenario, toke
   if (!response.ok) throw new Error(`${scenario.name} on ${target.variant.name}: HTTP ${response.status}`);
   return response.text();
 }
+
+/** The value below which `share` of `values` fall (nearest rank); NaN for none. */
+export const percentile = (values: readonly number[], share: number): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))]!;
+};
 
 /** The median of a list of numbers. */
 export const median = (values: number[]): number => {

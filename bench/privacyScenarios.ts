@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabases } from '../src/app/databases.js';
+import { openDatabases, type PostgresLocations } from '../src/app/databases.js';
 import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../src/auth/personas.js';
 import { loadConfig } from '../src/config/env.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';
@@ -89,11 +89,14 @@ export const TARGETS: { scenario: string; a: string; b: string; label: string; t
   { scenario: SCENARIOS[3]!.name, a: 'full', b: 'bare', label: 'privacy gateway vs bare gateway', target: 1.0 },
 ];
 
-/** Seeds the demo library into a fresh directory, for every build to share. */
-export async function seedBenchData(): Promise<string> {
+/**
+ * Seeds the demo library into a fresh directory, for every build to share; with `postgres`, those
+ * subgraphs' stores go to PostgreSQL instead (the audit stays in the directory).
+ */
+export async function seedBenchData(postgres: PostgresLocations = {}): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-privacy-'));
-  console.error(`seeding demo data into ${dataDir} ...`);
-  const dbs = await openDatabases(dataDir);
+  console.error(`seeding demo data into ${Object.keys(postgres).length ? 'PostgreSQL' : dataDir} ...`);
+  const dbs = await openDatabases(dataDir, postgres);
   await seed({ catalog: dbs.catalog.db, circulation: dbs.circulation.db, events: dbs.events.db }, { scale: 'demo' });
   for (const db of Object.values(dbs)) await db.close();
   return dataDir;

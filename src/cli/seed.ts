@@ -76,7 +76,7 @@ async function dropSchemas(postgres: Config['postgres']): Promise<void> {
 }
 
 /** Progress bars per phase on a terminal; one line per finished phase otherwise. */
-function progressReporter(): { report: (p: SeedProgress) => void; stop: () => void } {
+function progressReporter(): { report: (p: SeedProgress) => void; stop: () => void; timings: () => string } {
   const tty = process.stderr.isTTY === true;
   const multibar = tty
     ? new cliProgress.MultiBar(
@@ -91,9 +91,15 @@ function progressReporter(): { report: (p: SeedProgress) => void; stop: () => vo
     : undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
   const finished = new Set<string>();
+  // When each phase first reported and when it last moved, for the seconds per phase at the end.
+  const span = new Map<string, [number, number]>();
   const width = Math.max(...SEED_PHASES.map((p) => p.length));
   return {
     report({ phase, done, total }) {
+      const now = performance.now();
+      const seen = span.get(phase);
+      if (seen) seen[1] = now;
+      else span.set(phase, [now, now]);
       if (multibar) {
         let bar = bars.get(phase);
         if (!bar) {
@@ -109,6 +115,10 @@ function progressReporter(): { report: (p: SeedProgress) => void; stop: () => vo
     },
     stop() {
       multibar?.stop();
+    },
+    timings() {
+      const parts = [...span].map(([phase, [from, to]]) => `${phase} ${((to - from) / 1000).toFixed(1)}`);
+      return `seconds per phase: ${parts.join(', ')}\n`;
     },
   };
 }
@@ -156,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       progress.stop();
     }
+    process.stderr.write(progress.timings());
     // Fold the write-ahead logs into the database files, so the data directory is compact.
     for (const db of opened) if (db.dialect === 'sqlite') db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     printReport(report);

@@ -170,7 +170,15 @@ export async function openPostgres<Tables>(url: string, schema: string, migratio
   }
   await migrate(db, migrations, where, schema);
   statements.reset();
+  pools.set(db, pool);
   return { db, statements, dialect: 'postgres', schema, close: () => db.destroy() };
+}
+
+const pools = new WeakMap<object, pg.Pool>();
+
+/** The connection pool behind a PostgreSQL store's Kysely handle (for COPY, which Kysely does not speak); undefined on SQLite. */
+export function postgresPoolOf(db: object): pg.Pool | undefined {
+  return pools.get(db);
 }
 
 /** A connection URL without its password, for messages. */

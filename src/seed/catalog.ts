@@ -1,6 +1,9 @@
 import type { CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import type { Kysely } from 'kysely';
 import { insertChunk, writeInChunks } from './batches.js';
+import { CopyWriter, copies, copyRows } from './copy.js';
+import { withIndexesDeferred } from './durability.js';
 import { Bibliographer } from './bibliography.js';
 import { BRANCHES } from './branches.js';
 import { type CatalogState, type SeedContext, STREAMS, itemId, workId } from './context.js';
@@ -54,11 +57,14 @@ export async function seedWorks(ctx: SeedContext): Promise<{ workFormat: Uint8Ar
   }
 
   ctx.progress('works', 0, total);
-  const written = await writeInChunks(
-    works(),
-    (chunk) => insertChunk(ctx.db.catalog, chunk, (trx, rows) => trx.insertInto('works').values(rows).execute()),
-    (done) => ctx.progress('works', done, total),
-  );
+  const onRows = (done: number) => ctx.progress('works', done, total);
+  const written = copies(ctx.db.catalog)
+    ? await withIndexesDeferred(ctx.db.catalog as Kysely<unknown>, 'works', () => copyRows(ctx.db.catalog, 'works', works(), onRows))
+    : await writeInChunks(
+        works(),
+        (chunk) => insertChunk(ctx.db.catalog, chunk, (trx, rows) => trx.insertInto('works').values(rows).execute()),
+        onRows,
+      );
   ctx.count('catalog.works', written);
   return { workFormat, callNumbers };
 }
@@ -118,7 +124,9 @@ export async function seedItems(
   }
 
   ctx.progress('items', 0, total);
-  const written = await writeInChunks(
+  const written = copies(ctx.db.catalog) && copies(ctx.db.circulation)
+    ? await copyItems(ctx, items(), total)
+    : await writeInChunks(
     items(),
     async (chunk) => {
       await insertChunk(ctx.db.catalog, chunk, (trx, rows) =>
@@ -133,4 +141,37 @@ export async function seedItems(
   ctx.count('catalog.items', written);
   ctx.count('circulation.items', written);
   return state;
+}
+
+/** PostgreSQL: the items and their circulation projection in two COPYs at once, keys built after. */
+async function copyItems(
+  ctx: SeedContext,
+  rows: Iterable<{ item: ItemRow; projection: CirculationItemRow }>,
+  total: number,
+): Promise<number> {
+  const catalog = ctx.db.catalog as Kysely<unknown>;
+  const circulation = ctx.db.circulation as Kysely<unknown>;
+  return withIndexesDeferred(catalog, 'items', () =>
+    withIndexesDeferred(circulation, 'items', async () => {
+      const items = await CopyWriter.open<ItemRow>(catalog, 'items', ['id', 'work_id', 'barcode', 'branch_id', 'call_number', 'status']);
+      const projections = await CopyWriter.open<CirculationItemRow>(circulation, 'items', ['id', 'work_id', 'format', 'branch_id']);
+      try {
+        for (const { item, projection } of rows) {
+          items.write(item);
+          projections.write(projection);
+          if (items.rows % 5_000 === 0) {
+            await Promise.all([items.drained(), projections.drained()]);
+            ctx.progress('items', items.rows, total);
+          }
+        }
+        const [written] = await Promise.all([items.end(), projections.end()]);
+        ctx.progress('items', written, total);
+        return written;
+      } catch (error) {
+        items.abort(error);
+        projections.abort(error);
+        throw error;
+      }
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { PERSONA_PATRONS } from '../auth/personas.js';
 import { insertChunk, writeInChunks } from './batches.js';
+import { copies, copyRows } from './copy.js';
 import { DAY, MINUTE, iso } from './clock.js';
 import { type SeedContext, STREAMS } from './context.js';
 import { FINE_CAP_CENTS, FINE_CENTS_PER_DAY } from '../../subgraphs/circulation/lending.js';
@@ -70,10 +71,16 @@ export async function seedFines(ctx: SeedContext): Promise<number> {
 
   ctx.progress('fines', 0, maxId);
   let written = 0;
-  for await (const fines of pages()) {
-    written += await writeInChunks(fines, (chunk) =>
-      insertChunk(db, chunk, (trx, rows) => trx.insertInto('fines').values(rows).execute()),
-    );
+  if (copies(db)) {
+    written = await copyRows(db, 'fines', (async function* () {
+      for await (const fines of pages()) yield* fines;
+    })());
+  } else {
+    for await (const fines of pages()) {
+      written += await writeInChunks(fines, (chunk) =>
+        insertChunk(db, chunk, (trx, rows) => trx.insertInto('fines').values(rows).execute()),
+      );
+    }
   }
   ctx.count('circulation.fines', written);
   return written;

@@ -12,8 +12,19 @@ import { sql } from 'kysely';
 import { dialectOf } from '../db/dialect.js';
 import { KEY_SEPARATOR } from '../analytics/release/tables.js';
 import { FORMATS } from './formats.js';
+import type { Kysely } from 'kysely';
+import type { LinkedRow } from '../analytics/release/scopes.js';
+import type { ReleaseTables } from '../analytics/release/tables.js';
+import { releasedMonths, tallyEntry } from '../analytics/release/tally.js';
+import { CopyWriter, copies } from './copy.js';
+import { withKeysDeferred } from './durability.js';
 
 type LoanRow = Omit<CirculationTables['loans'], 'id'>;
+
+/** The loan columns COPY writes, the id first. */
+const LOAN_COLUMNS = [
+  'id', 'item_id', 'patron_id', 'branch_id', 'checked_out_at', 'due_at', 'returned_at', 'renewals', 'patron_age_band', 'patron_home_branch_id',
+] as const;
 
 /** Share of in-service items with loan history that are out right now. */
 const OPEN_SHARE = 0.25;
@@ -70,12 +81,16 @@ export async function seedLoans(
 
   /** Who borrowed each row and in which cell, for the statistics tally (the row itself may be anonymized). */
   const tallied = new WeakMap<LoanRow, { patronId: string; format: string }>();
+  const linkOf = (row: LoanRow, id: number): LinkedRow | undefined => {
+    const t = tallied.get(row);
+    if (!t) return undefined;
+    const cell = [row.branch_id, t.format, row.patron_age_band ?? '', row.patron_home_branch_id ?? ''].join(KEY_SEPARATOR);
+    return { rowId: id, month: row.checked_out_at.slice(0, 7), cell, patronId: t.patronId };
+  };
   const tallyOf = (rows: LoanRow[], ids: readonly number[]) =>
     rows.flatMap((row, i) => {
-      const t = tallied.get(row);
-      if (!t) return [];
-      const cell = [row.branch_id, t.format, row.patron_age_band ?? '', row.patron_home_branch_id ?? ''].join(KEY_SEPARATOR);
-      return [{ rowId: ids[i]!, month: row.checked_out_at.slice(0, 7), cell, patronId: t.patronId }];
+      const link = linkOf(row, ids[i]!);
+      return link ? [link] : [];
     });
 
   function* loans(): Generator<LoanRow> {
@@ -150,6 +165,11 @@ export async function seedLoans(
   }
 
   ctx.progress('loans', 0, target);
+  if (copies(ctx.db.circulation)) {
+    const written = await copyLoans(ctx, loans(), linkOf, (done) => ctx.progress('loans', Math.min(done, target), target));
+    ctx.count('circulation.loans', written);
+    return written;
+  }
   // Tally rows wait for 250,000 (about 40 MB) before they are written: see Tally.
   const tally = new Tally('circulation', 250_000);
   // The tally's primary key takes random digests: a page cache that holds it keeps inserts off the disk.
@@ -173,5 +193,53 @@ export async function seedLoans(
   await ctx.db.circulation.transaction().execute((trx) => tally.flush(releaseDb(trx)));
   if (sqlite) await sql.raw(`PRAGMA cache_size = ${Math.trunc(Number(cache?.cache_size ?? -2000))}`).execute(ctx.db.circulation);
   ctx.count('circulation.loans', written);
+  return written;
+}
+
+/**
+ * PostgreSQL: COPYs the loans with ids numbered here (the next after the table's largest), and at
+ * once the tally of each linked loan and its tallied mark (stats_tallied, stats_tally: what
+ * `tallyRows` writes, keys built after the load), then moves the loans' id sequence past the last.
+ */
+async function copyLoans(
+  ctx: SeedContext,
+  rows: Iterable<LoanRow>,
+  linkOf: (row: LoanRow, id: number) => LinkedRow | undefined,
+  onRows: (written: number) => void,
+): Promise<number> {
+  const db = ctx.db.circulation;
+  const top = await db.selectFrom('loans').select(sql<number>`coalesce(max(id), 0)`.as('max')).executeTakeFirstOrThrow();
+  const first = Number(top.max) + 1;
+  const released = await releasedMonths(releaseDb(db), 'circulation');
+  const written = await withKeysDeferred(db as Kysely<unknown>, ['stats_tally', 'stats_tallied'], async () => {
+    const loans = await CopyWriter.open<LoanRow & { id: number }>(db, 'loans', LOAN_COLUMNS);
+    const marks = await CopyWriter.open<{ row_id: number }>(db, 'stats_tallied', ['row_id']);
+    const tally = await CopyWriter.open<ReleaseTables['stats_tally']>(db, 'stats_tally', ['month', 'row', 'cell', 'digest']);
+    const writers = [loans, marks, tally];
+    const keys = new Map<string, Buffer>();
+    try {
+      let id = first;
+      for (const row of rows) {
+        loans.write({ id, ...row });
+        const link = linkOf(row, id);
+        if (link && !released.has(link.month)) {
+          marks.write({ row_id: id });
+          tally.write(tallyEntry(keys, link));
+        }
+        id += 1;
+        if (loans.rows % 5_000 === 0) {
+          await Promise.all(writers.map((w) => w.drained()));
+          onRows(loans.rows);
+        }
+      }
+      const [count] = await Promise.all(writers.map((w) => w.end()));
+      onRows(count ?? 0);
+      return count ?? 0;
+    } catch (error) {
+      for (const w of writers) w.abort(error);
+      throw error;
+    }
+  });
+  if (written > 0) await sql`SELECT setval(pg_get_serial_sequence('loans', 'id'), ${first + written - 1})`.execute(db);
   return written;
 }

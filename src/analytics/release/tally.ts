@@ -19,7 +19,7 @@ import type { ReleaseTables } from './tables.js';
 export const releaseDb = (db: { executeQuery: unknown }): Kysely<ReleaseTables> => db as unknown as Kysely<ReleaseTables>;
 
 /** The months of `scope` already released (their tallies are gone and never start again). */
-async function releasedMonths(db: Kysely<ReleaseTables>, scope: string): Promise<Set<string>> {
+export async function releasedMonths(db: Kysely<ReleaseTables>, scope: string): Promise<Set<string>> {
   const rows = await db.selectFrom('stats_releases').select('month').distinct().where('scope', '=', scope).execute();
   return new Set(rows.map((r) => r.month));
 }
@@ -45,16 +45,23 @@ export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: 
   const keys = new Map<string, Buffer>();
   const values: ReleaseTables['stats_tally'][] = [];
   for (const row of open) {
-    if (!fresh.delete(row.rowId)) continue;
-    let key = keys.get(row.month);
-    if (key === undefined) keys.set(row.month, (key = tallyMonthKey(row.month)));
-    const digest = createHmac('sha256', key).update(`person\u0000${row.patronId}`).digest('base64url').slice(0, 22);
-    values.push({ month: row.month, row: randomBytes(16).toString('base64url'), cell: row.cell, digest });
+    if (fresh.delete(row.rowId)) values.push(tallyEntry(keys, row));
   }
   for (let i = 0; i < values.length; i += 500) {
     await db.insertInto('stats_tally').values(values.slice(i, i + 500)).execute();
   }
   return values.length;
+}
+
+/**
+ * The tally entry of one linked row: a random id, the row's cell, and the person's digest under
+ * the month's key (kept in `keys` per month, so a batch derives each month's key once).
+ */
+export function tallyEntry(keys: Map<string, Buffer>, row: LinkedRow): ReleaseTables['stats_tally'] {
+  let key = keys.get(row.month);
+  if (key === undefined) keys.set(row.month, (key = tallyMonthKey(row.month)));
+  const digest = createHmac('sha256', key).update(`person\u0000${row.patronId}`).digest('base64url').slice(0, 22);
+  return { month: row.month, row: randomBytes(16).toString('base64url'), cell: row.cell, digest };
 }
 
 /**
