@@ -21,7 +21,7 @@
 const PRIVACY_CORE = '^src/privacy/((context|decide|schema)/|vocabulary[.]ts$)';
 
 /** Services, start-up and tools: nothing of the privacy mechanism may import them. */
-const SERVICES = '^(src/(gateway|subgraph|app|cli|supervisor|playground|seed|compose)/|subgraphs/)';
+const SERVICES = '^(src/(gateway|subgraph|app|cli|supervisor|playground|dev|compose)/|subgraphs/)';
 
 /**
  * Known violations of libraries-do-not-import-subgraphs: these jobs read the subgraphs' databases
@@ -61,9 +61,9 @@ export default {
     {
       name: 'audit-does-not-enforce',
       severity: 'error',
-      comment: 'The resolver guard (redact/) records into the audit; the audit never reaches back into the guard.',
+      comment: 'The resolver guard (enforce/) records into the audit; the audit never reaches back into the guard.',
       from: { path: '^src/privacy/audit/' },
-      to: { path: '^src/privacy/redact/' },
+      to: { path: '^src/privacy/enforce/' },
     },
     {
       name: 'config-imports-no-domain',
@@ -73,7 +73,7 @@ export default {
       from: { path: '^src/config/' },
       to: {
         path: [
-          '^src/(privacy|retention|analytics|http|db|auth|log)/',
+          '^src/(privacy|retention|analytics|http|db|dev|log)/',
           SERVICES,
           '^src/(limits|ratelimit)/(?!config\\.ts$)',
         ],
@@ -84,7 +84,7 @@ export default {
       severity: 'error',
       comment:
         'The subgraphs use the libraries of src/, not the reverse; only start-up, commands and the seeder compose them.',
-      from: { path: '^src/', pathNot: ['^src/(app|cli|seed)/', ...TABLE_READERS] },
+      from: { path: '^src/', pathNot: ['^src/(app|cli|dev)/', ...TABLE_READERS] },
       to: { path: '^subgraphs/' },
     },
     {

@@ -1,6 +1,6 @@
 /**
  * What production start-up loads without being asked: `npm start` and the services it runs never
- * load the development seeder (src/seed, faker) or the playground's builder (esbuild) through a
+ * load the development seeder (src/dev/seed, faker) or the playground's builder (esbuild) through a
  * static import. Dynamic imports, made only when seeding or a build is asked for, are left out of
  * this cruise, so what remains reachable is what every start loads.
  */
@@ -20,7 +20,7 @@ export default {
         'The seeder, faker and the playground builder are development tools: start-up reaches them only by a dynamic import, when seeding or a build is asked for.',
       from: { path: START_UP },
       to: {
-        path: ['^src/seed/', 'node_modules/@faker-js/', '^src/playground/build[.]ts$', 'node_modules/esbuild/'],
+        path: ['^src/dev/seed/', 'node_modules/@faker-js/', '^src/playground/build[.]ts$', 'node_modules/esbuild/'],
         reachable: true,
       },
     },
@@ -31,7 +31,7 @@ export default {
         'A production install has no devDependencies (npm ci --omit=dev): what start-up loads must be in dependencies.',
       // The seeder is the rule above's; react/jsx-runtime is a false edge: the cruiser's transpile
       // reads a generic arrow function (`<T>(x: T) => ...`) as JSX.
-      from: { path: '^(src|subgraphs)/', pathNot: '^src/seed/' },
+      from: { path: '^(src|subgraphs)/', pathNot: '^src/dev/seed/' },
       to: { dependencyTypes: ['npm-dev'], pathNot: 'node_modules/react/jsx-runtime[.]js$' },
     },
   ],

@@ -28,7 +28,7 @@ import { databaseFile, openDatabases } from '../src/app/databases.js';
 import { startGraph } from '../src/app/graph.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
-import { PERSONAS } from '../src/auth/personas.js';
+import { PERSONAS } from '../src/dev/personas.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';
 import { monthOf, releaseMonth } from '../src/analytics/release/releaseMonth.js';
 import { CIRCULATION_SCOPE, EVENTS_SCOPE } from '../src/analytics/release/scopes.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startGraph } from '../src/app/graph.js';
-import { PERSONA_PATRONS, PERSONAS } from '../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS } from '../src/dev/personas.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';

@@ -22,7 +22,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import type { PersonaName } from '../src/auth/personas.js';
+import type { PersonaName } from '../src/dev/personas.js';
 import { SUPERGRAPH_FILE } from '../src/app/graph.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';

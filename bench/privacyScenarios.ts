@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabases, type PostgresLocations } from '../src/app/databases.js';
-import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../src/dev/personas.js';
 import { loadConfig } from '../src/config/env.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';
-import { seed } from '../src/seed/seed.js';
+import { seed } from '../src/dev/seed/seed.js';
 import type { Command } from 'commander';
 import type { Scenario, Variant } from './harness.js';
 

@@ -22,7 +22,7 @@ import pg from 'pg';
 import { releaseAllClosed } from '../src/analytics/release/releaseMonth.js';
 import { releaseDb } from '../src/analytics/release/tally.js';
 import { openDatabases } from '../src/app/databases.js';
-import type { PersonaName } from '../src/auth/personas.js';
+import type { PersonaName } from '../src/dev/personas.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
 import { copyDataDir, machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
-import { PERSONA_PATRONS, PERSONAS } from '../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS } from '../src/dev/personas.js';
 import { loadConfig } from '../src/config/env.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';
 import { Hosts } from '../test/support/hosts.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Command, InvalidArgumentError } from 'commander';
-import { PERSONA_PATRONS, PERSONAS, SEEDED_LEGAL_ORDER, type PersonaName } from '../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS, SEEDED_LEGAL_ORDER, type PersonaName } from '../src/dev/personas.js';
 import { runCommand } from '../src/cli/command.js';
 import { loadConfig } from '../src/config/env.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';

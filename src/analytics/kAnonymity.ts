@@ -1,4 +1,4 @@
-import { AGE_BANDS } from '../privacy/redact/deidentify.js';
+import { AGE_BANDS } from '../privacy/enforce/deidentify.js';
 
 /**
  * k-anonymity of an export's quasi-identifiers (age band x home branch x format) by local

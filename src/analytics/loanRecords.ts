@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { sqliteOf, type Database } from '../db/open.js';
-import { ageBandOfAge } from '../privacy/redact/deidentify.js';
+import { ageBandOfAge } from '../privacy/enforce/deidentify.js';
 import { ANY, isAgeBand } from './kAnonymity.js';
 
 /**

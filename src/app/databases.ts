@@ -4,7 +4,7 @@ import type { PostgresLocation, SubgraphName } from '../config/env.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
-import { auditMigrations, type AuditDatabase, type AuditTables, type PostgresAuditTables } from '../privacy/audit/migrations.js';
+import { auditMigrations, type AuditDatabase, type AuditTables, type PostgresAuditTables } from '../privacy/audit/store/migrations.js';
 
 /** The three subgraph databases. */
 export interface Databases {

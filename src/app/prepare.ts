@@ -11,7 +11,7 @@ export async function prepareDatabases(config: Config, logger: Logger): Promise<
   const databases = await openDatabases(config.dataDir, config.postgres, config.audit.postgres);
   try {
     if (!config.seedOnStart) return databases;
-    const { isSeeded, seed } = await import('../seed/seed.js');
+    const { isSeeded, seed } = await import('../dev/seed/seed.js');
     if (!(await isSeeded(databases.circulation.db))) {
       logger.info('first start: seeding the demo library (about a minute)');
       const report = await seed(

@@ -4,10 +4,10 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { openPostgres, openSqlite } from '../db/open.js';
 import { databaseFile } from '../app/databases.js';
-import { AuditStore, type AuditLog } from '../privacy/audit/auditStore.js';
-import { checkAnchors, readAnchors } from '../privacy/audit/anchor.js';
-import { auditMigrations, type AuditTables, type PostgresAuditTables } from '../privacy/audit/migrations.js';
-import { PostgresAuditStore } from '../privacy/audit/postgresAuditStore.js';
+import { AuditStore, type AuditLog } from '../privacy/audit/store/auditStore.js';
+import { checkAnchors, readAnchors } from '../privacy/audit/store/anchor.js';
+import { auditMigrations, type AuditTables, type PostgresAuditTables } from '../privacy/audit/store/migrations.js';
+import { PostgresAuditStore } from '../privacy/audit/store/postgresAuditStore.js';
 
 /**
  * Opens the audit: on PostgreSQL when AUDIT_DATABASE_URL is set, else the SQLite file of a data

@@ -17,10 +17,10 @@ import type { EventsTables } from '../../subgraphs/events/migrations.js';
 import pg from 'pg';
 import { type Database, openDatabase } from '../db/open.js';
 import { loadConfig, type Config } from '../config/env.js';
-import { DEFAULT_SEED } from '../seed/plan.js';
+import { DEFAULT_SEED } from '../dev/seed/plan.js';
 import { runCommand } from './command.js';
 import { databaseFile } from '../app/databases.js';
-import { SEED_PHASES, type SeedProgress, type SeedReport, type SeedScale, isSeeded, seed } from '../seed/seed.js';
+import { SEED_PHASES, type SeedProgress, type SeedReport, type SeedScale, isSeeded, seed } from '../dev/seed/seed.js';
 
 /** The subgraphs whose databases are seeded; each file has SQLite's companions beside it. */
 const SEEDED = ['catalog', 'circulation', 'events'] as const;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.js';
-import { PERSONA_NAMES, PERSONAS, type PersonaName } from '../auth/personas.js';
+import { PERSONA_NAMES, PERSONAS, type PersonaName } from '../dev/personas.js';
 import { mintToken } from '../privacy/authenticate/token.js';
 
 const program = new Command()

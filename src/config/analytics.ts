@@ -6,7 +6,7 @@
 
 /**
  * How long one analytics pseudonym lasts (`PSEUDONYM_PERIOD`). A patron keeps the same key within
- * a period and gets an unlinkable one in the next (src/privacy/redact/deidentify.ts), so a shorter
+ * a period and gets an unlinkable one in the next (src/privacy/enforce/deidentify.ts), so a shorter
  * period limits how much of one person's activity a key can string together.
  */
 export const PSEUDONYM_PERIODS = ['month', 'quarter', 'year'] as const;

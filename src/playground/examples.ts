@@ -1,4 +1,4 @@
-import { PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../auth/personas.js';
+import { PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../dev/personas.js';
 
 /**
  * One example operation of the playground: what to run, as whom, and a one-line note of what the

@@ -4,7 +4,7 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { StrictMode, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { createRoot } from 'react-dom/client';
-import { PERSONA_NAMES, type PersonaName } from '../auth/personas.js';
+import { PERSONA_NAMES, type PersonaName } from '../dev/personas.js';
 import { COMPARE_EXAMPLE, EXAMPLES, type Example } from './examples.js';
 import { createPersonaHeaders } from './personaHeaders.js';
 import { PERSONA_SUMMARIES } from './personaSummaries.js';

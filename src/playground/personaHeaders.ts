@@ -1,4 +1,4 @@
-import type { PersonaName } from '../auth/personas.js';
+import type { PersonaName } from '../dev/personas.js';
 
 /** Where the page asks the gateway for a persona's development token (see serve.ts). */
 export const TOKEN_PATH = '/playground/token';

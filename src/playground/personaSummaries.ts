@@ -1,4 +1,4 @@
-import type { PersonaName } from '../auth/personas.js';
+import type { PersonaName } from '../dev/personas.js';
 
 /**
  * What each persona of CONTRACT.md may see, in one line: the playground shows it beside the persona

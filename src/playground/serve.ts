@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { PERSONAS } from '../auth/personas.js';
+import { PERSONAS } from '../dev/personas.js';
 import type { Config } from '../config/env.js';
 import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
 import { sendJson, type RawRequest, type Route } from '../http/serve.js';

@@ -2,7 +2,7 @@
  * The words of the privacy policy, defined once: the values of the enums of
  * `schema/privacy.graphql` (the directives' arguments), as constant lists with their union types.
  * The rules, the context, the registers and the facts import them from here;
- * `test/policy/vocabulary.test.ts` checks that each list equals its enum in the SDL.
+ * `test/privacy/vocabulary.test.ts` checks that each list equals its enum in the SDL.
  */
 
 /** The patron's own access (SELF) and the statute's four exceptions (a)-(d): `StatutoryException`. */

@@ -6,10 +6,10 @@ import { decodeContext, type DisclosureContext } from '../privacy/context/disclo
 import { patronId } from '../privacy/context/ids.js';
 import { isCardDirectory } from '../privacy/context/onBehalf.js';
 import { FACTS_AUDIENCE, FACTS_PATH } from '../privacy/facts/factsEndpoint.js';
-import type { FactsSource } from '../privacy/redact/privacyContext.js';
-import { MemoryNonceStore, type NonceStore } from '../privacy/sign/nonceStore.js';
+import type { FactsSource } from '../privacy/enforce/privacyContext.js';
+import { MemoryNonceStore, type NonceStore } from '../privacy/verify/nonceStore.js';
 import { audienceKey } from '../privacy/sign/signature.js';
-import { SignatureGuard } from '../privacy/sign/signatureGuard.js';
+import { SignatureGuard } from '../privacy/verify/signatureGuard.js';
 
 /** At most this many subjects per facts request (`{ "subjects": [...] }`); a page of a list. */
 const MAX_SUBJECTS = 5000;

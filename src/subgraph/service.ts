@@ -4,8 +4,8 @@ import type { buildSubgraphSchema } from '@apollo/subgraph';
 import type { SubgraphName } from '../config/env.js';
 import { findRepoRoot } from '../config/paths.js';
 import type { Route } from '../http/serve.js';
-import type { EnforcedContext } from '../privacy/redact/enforce.js';
-import type { FactsSource, PrivacyContext } from '../privacy/redact/privacyContext.js';
+import type { EnforcedContext } from '../privacy/enforce/enforce.js';
+import type { FactsSource, PrivacyContext } from '../privacy/enforce/privacyContext.js';
 
 /**
  * The resolver map `buildSubgraphSchema` accepts, read from its signature: the package exports

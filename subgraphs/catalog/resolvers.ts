@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
 import { graphError } from '../../src/errors/codes.js';
-import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
+import type { EnforcedContext } from '../../src/privacy/enforce/enforce.js';
 import type { BranchRow, CatalogStore, ItemRow, WorkRow } from './store.js';
 
 /** Catalog's per-request loaders. */

@@ -1,8 +1,8 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
-import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
-import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
+import type { FactsSource } from '../../src/privacy/enforce/privacyContext.js';
+import { enforcePrivacy } from '../../src/privacy/enforce/enforce.js';
 import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
 import type { CatalogTables } from './migrations.js';
 import { catalogResolvers, createCatalogLoaders, newCatalogRows, type CatalogContext } from './resolvers.js';

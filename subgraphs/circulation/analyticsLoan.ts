@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ERRORS } from '../../src/errors/codes.js';
-import { activityTime, HOLD_ACTIVITY, LOAN_ACTIVITY } from '../../src/privacy/redact/activityTime.js';
-import { periodOf, type PseudonymPeriod } from '../../src/privacy/redact/pseudonymPeriod.js';
+import { activityTime, HOLD_ACTIVITY, LOAN_ACTIVITY } from '../../src/privacy/enforce/activityTime.js';
+import { periodOf, type PseudonymPeriod } from '../../src/privacy/enforce/pseudonymPeriod.js';
 import { circulationResolvers, type CirculationContext } from './resolvers.js';
 import type { HoldRow, LoanRow } from './store.js';
 
@@ -61,7 +61,7 @@ function openCursor(sealed: string, key: string): string {
  * spans two periods of a patron's loans; a loan's `id` and the page cursors of `loans` are opaque
  * to analytics (a per-period key, a sealed cursor). The times of a loan and of a hold (and the due time of an
  * item on loan, from which the checkout time follows) are exact only for a caller with an
- * exception for the patron, to the day for everyone else (src/privacy/redact/activityTime.ts).
+ * exception for the patron, to the day for everyone else (src/privacy/enforce/activityTime.ts).
  * These resolvers are merged over the ones in resolvers.ts (service.ts).
  */
 export const analyticsLoanResolvers = {

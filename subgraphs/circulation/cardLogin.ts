@@ -2,7 +2,7 @@ import { serializable } from '../../src/db/dialect.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Kysely } from 'kysely';
-import { hashPin, verifyPin } from '../../src/auth/pin.js';
+import { hashPin, verifyPin } from '../../src/privacy/authenticate/pin.js';
 import { InvalidInput, NotPermitted } from '../../src/errors/domain.js';
 import type { TokenIssuer } from '../../src/privacy/authenticate/token.js';
 import type { CardLoginAttemptsTable, CirculationTables } from './migrations.js';

@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import type { AuditCursor, AuditLog } from '../../src/privacy/audit/auditStore.js';
+import type { AuditCursor, AuditLog } from '../../src/privacy/audit/store/auditStore.js';
 import type { StoredRecord } from '../../src/privacy/audit/record.js';
 import { ERRORS } from '../../src/errors/codes.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
 import { REGISTER_CHAIN } from './registers.js';
-import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
+import type { EnforcedContext } from '../../src/privacy/enforce/enforce.js';
 
 /** The most records `Patron.disclosures` returns. */
 const PATRON_VIEW_LIMIT = 200;

@@ -6,7 +6,7 @@ import { patronId, principalId, type PatronId } from '../../src/privacy/context/
 import { mayActForHolder, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { SubjectFacts } from '../../src/privacy/decide/facts.js';
 import type { PatronDataCategory } from '../../src/privacy/vocabulary.js';
-import type { FactsSource } from '../../src/privacy/redact/privacyContext.js';
+import type { FactsSource } from '../../src/privacy/enforce/privacyContext.js';
 import type { CirculationTables } from './migrations.js';
 
 const scopeOf = (json: string): PatronDataCategory[] => {

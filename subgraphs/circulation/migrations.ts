@@ -222,7 +222,7 @@ export interface CirculationTables extends ReleaseTables {
     due_at: string;
     returned_at: string | null;
     renewals: number;
-    /** The borrower's age band on the day of checkout (see src/privacy/redact/deidentify.ts). */
+    /** The borrower's age band on the day of checkout (see src/privacy/enforce/deidentify.ts). */
     patron_age_band: string | null;
     /** The borrower's home branch at checkout. */
     patron_home_branch_id: string | null;

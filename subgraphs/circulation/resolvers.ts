@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
-import { hashPin } from '../../src/auth/pin.js';
+import { hashPin } from '../../src/privacy/authenticate/pin.js';
 import { graphError } from '../../src/errors/codes.js';
 import { parseInput } from '../../src/subgraph/parseInput.js';
 import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
 import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
-import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
+import type { EnforcedContext } from '../../src/privacy/enforce/enforce.js';
 import type { CardLogin } from './cardLogin.js';
 import type { CirculationLoaders } from './loaders.js';
 import type { Registers } from './registers.js';

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { byKey, groupBy } from '../../src/db/batch.js';
 import { InvalidInput, NotFound } from '../../src/errors/domain.js';
 import type { CirculationTables } from './migrations.js';
-import { ageBand } from '../../src/privacy/redact/deidentify.js';
+import { ageBand } from '../../src/privacy/enforce/deidentify.js';
 import { dueDate, overdueFineCents, renewalRefusal } from './lending.js';
 import { anonymizeDueHolds, anonymizeDueLoans, keptOnlyForReadingHistory } from '../../src/retention/anonymize.js';
 import { DEFAULT_RETENTION_RULES, type RetentionRules } from '../../src/config/retention.js';

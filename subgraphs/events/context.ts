@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CardDirectory } from '../../src/privacy/context/onBehalf.js';
-import type { EnforcedContext } from '../../src/privacy/redact/enforce.js';
+import type { EnforcedContext } from '../../src/privacy/enforce/enforce.js';
 import type { EventRow, EventsStore, RegistrationRow } from './store.js';
 
 /** Events' per-request loaders. */

@@ -7,7 +7,7 @@
  */
 import { sqliteOf } from '../../src/db/open.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_NAMES, PERSONAS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_NAMES, PERSONAS, type PersonaName } from '../../src/dev/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 
 let t: TestGraph;

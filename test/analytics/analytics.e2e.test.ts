@@ -7,7 +7,7 @@
 import { sqliteOf } from '../../src/db/open.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PersonaName } from '../../src/auth/personas.js';
+import type { PersonaName } from '../../src/dev/personas.js';
 import { analyticsLoanId } from '../../subgraphs/circulation/analyticsLoan.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
 

@@ -16,10 +16,10 @@ import { exportAnalytics, exportPseudonymKey, type ExportReport } from '../../sr
 import { CSV_COLUMNS, type ExportRow } from '../../src/analytics/exportFormat.js';
 import { ANY, atLevel, GroupCounts, keyOf, planRecoding, WIDE_AGE_BAND } from '../../src/analytics/kAnonymity.js';
 import { patronId } from '../../src/privacy/context/ids.js';
-import { ageBand, pseudonym } from '../../src/privacy/redact/deidentify.js';
-import { periodOf } from '../../src/privacy/redact/pseudonymPeriod.js';
+import { ageBand, pseudonym } from '../../src/privacy/enforce/deidentify.js';
+import { periodOf } from '../../src/privacy/enforce/pseudonymPeriod.js';
 import { isoWeek } from '../../src/analytics/exportLadder.js';
-import { seed } from '../../src/seed/seed.js';
+import { seed } from '../../src/dev/seed/seed.js';
 
 const K = 10;
 const KEY = 'analytics-export-test-key-0123456789abcdef';

@@ -11,10 +11,10 @@ import { loadConfig } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
 import { anonymousContext, type DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId } from '../../src/privacy/context/ids.js';
-import { pseudonym } from '../../src/privacy/redact/deidentify.js';
-import { enforcePrivacy } from '../../src/privacy/redact/enforce.js';
-import { createPrivacyContext } from '../../src/privacy/redact/privacyContext.js';
-import { periodOf, type PseudonymPeriod } from '../../src/privacy/redact/pseudonymPeriod.js';
+import { pseudonym } from '../../src/privacy/enforce/deidentify.js';
+import { enforcePrivacy } from '../../src/privacy/enforce/enforce.js';
+import { createPrivacyContext } from '../../src/privacy/enforce/privacyContext.js';
+import { periodOf, type PseudonymPeriod } from '../../src/privacy/enforce/pseudonymPeriod.js';
 import { REPO_ROOT } from '../../src/subgraph/service.js';
 
 describe('periodOf', () => {

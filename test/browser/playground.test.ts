@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import packagedChromium from '@sparticuz/chromium';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, type PersonaName } from '../../src/dev/personas.js';
 import { COMPARE_EXAMPLE } from '../../src/playground/examples.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 

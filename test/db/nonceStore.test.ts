@@ -15,7 +15,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { encodeContext } from '../../src/privacy/context/disclosureContext.js';
 import { principalId } from '../../src/privacy/context/ids.js';
 import { FACTS_AUDIENCE, FACTS_PATH } from '../../src/privacy/facts/factsEndpoint.js';
-import { openNonceStore, type SharedNonceStore } from '../../src/privacy/sign/sharedNonceStore.js';
+import { openNonceStore, type SharedNonceStore } from '../../src/privacy/verify/sharedNonceStore.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../src/privacy/sign/signature.js';
 import { createTestPostgresDatabase, TEST_ON_POSTGRES } from '../support/database.js';
 
@@ -123,7 +123,7 @@ describe.skipIf(!TEST_ON_POSTGRES)('the signature-nonce store on PostgreSQL', ()
       const now = Date.now();
       const script = `
         import { loadConfig } from './src/config/env.js';
-        import { openNonceStore } from './src/privacy/sign/sharedNonceStore.js';
+        import { openNonceStore } from './src/privacy/verify/sharedNonceStore.js';
         const store = await openNonceStore(loadConfig({ NODE_ENV: 'test', DATABASE_URL: process.env.NONCE_TEST_URL }).nonceStore);
         const results = [];
         for (const nonce of process.argv.slice(1)) results.push(await store.claim('circulation', nonce, ${now + 30_000}, ${now}));

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, openSqlite, type Database } from '../../src/db/open.js';
-import { seed } from '../../src/seed/seed.js';
+import { seed } from '../../src/dev/seed/seed.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';

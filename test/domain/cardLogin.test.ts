@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { hashPin, verifyPin } from '../../src/auth/pin.js';
+import { hashPin, verifyPin } from '../../src/privacy/authenticate/pin.js';
 import { loadConfig } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
 import { openTestStore } from '../support/database.js';
@@ -19,8 +19,8 @@ import {
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 
 // The real PIN check, counted: every answer's cost is one scrypt, whatever refused it.
-vi.mock('../../src/auth/pin.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/auth/pin.js')>();
+vi.mock('../../src/privacy/authenticate/pin.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/privacy/authenticate/pin.js')>();
   return { ...real, verifyPin: vi.fn(real.verifyPin) };
 });
 

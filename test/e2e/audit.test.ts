@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, PERSONAS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS } from '../../src/dev/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 import { auditOutage } from '../support/auditOutage.js';
 

@@ -1,7 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS } from '../../src/dev/personas.js';
 import { codes, startTestGraph, type TestGraph } from '../support/graph.js';
 
 /** Every outbound TCP connection made in this process, to prove nothing leaves the machine. */

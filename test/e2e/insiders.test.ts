@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, PERSONAS, SEEDED_LEGAL_ORDER } from '../../src/auth/personas.js';
-import { checkAnchors, readAnchors } from '../../src/privacy/audit/anchor.js';
+import { PERSONA_PATRONS, PERSONAS, SEEDED_LEGAL_ORDER } from '../../src/dev/personas.js';
+import { checkAnchors, readAnchors } from '../../src/privacy/audit/store/anchor.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
-import { auditLogOf } from '../../src/privacy/audit/auditLog.js';
+import { auditLogOf } from '../../src/privacy/audit/store/auditLog.js';
 
 /**
  * Insiders of issue 16: a records custodian serving themself, events staff turning ids into names,

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_NAMES, PERSONA_PATRONS, SEEDED_LEGAL_ORDER } from '../../src/auth/personas.js';
+import { PERSONA_NAMES, PERSONA_PATRONS, SEEDED_LEGAL_ORDER } from '../../src/dev/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 import { auditOutage } from '../support/auditOutage.js';
 

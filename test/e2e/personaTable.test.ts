@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/dev/personas.js';
 import { errorsAt, startTestGraph, type TestGraph } from '../support/graph.js';
 
 /**

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, PERSONAS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS } from '../../src/dev/personas.js';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
 import { startGateway } from '../../src/gateway/gateway.js';
 import type { RunningServer } from '../../src/http/serve.js';

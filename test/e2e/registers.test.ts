@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTNER_PRINCIPAL, PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/auth/personas.js';
+import { PARTNER_PRINCIPAL, PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/dev/personas.js';
 import { CARD_LOGIN_REFUSED } from '../../subgraphs/circulation/cardLogin.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
 

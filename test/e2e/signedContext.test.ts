@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphName } from '../../src/config/env.js';
-import { PERSONAS } from '../../src/auth/personas.js';
+import { PERSONAS } from '../../src/dev/personas.js';
 import { encodeContext, type DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId } from '../../src/privacy/context/ids.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../src/privacy/sign/signature.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PERSONAS } from '../../src/auth/personas.js';
+import { PERSONAS } from '../../src/dev/personas.js';
 import { loadConfig } from '../../src/config/env.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { REPO_ROOT } from '../../src/subgraph/service.js';

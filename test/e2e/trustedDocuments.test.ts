@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
-import { PERSONA_PATRONS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, type PersonaName } from '../../src/dev/personas.js';
 import { ConfigError, loadConfig, type SubgraphName } from '../../src/config/env.js';
 import { startGateway } from '../../src/gateway/gateway.js';
 import { sha256Hex } from '../../src/gateway/trustedDocuments/trustedDocuments.js';

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS } from '../../src/dev/personas.js';
 import { DATABASE_BUSY_MESSAGE } from '../../src/errors/mask.js';
-import { AuditStore } from '../../src/privacy/audit/auditStore.js';
+import { AuditStore } from '../../src/privacy/audit/store/auditStore.js';
 import { startSplitGraph, type SplitGraph } from './support/splitGraph.js';
-import { sqliteAudit } from '../../src/privacy/audit/migrations.js';
+import { sqliteAudit } from '../../src/privacy/audit/store/migrations.js';
 
 /**
  * The disclosure audit failing in the ways a disk fails: full, read-only, locked by another

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PARTNER_PRINCIPAL, PERSONA_PATRONS, type PersonaName } from '../../src/auth/personas.js';
+import { PARTNER_PRINCIPAL, PERSONA_PATRONS, type PersonaName } from '../../src/dev/personas.js';
 import type { Fault } from './support/faultProxy.js';
 import { startSplitGraph, type SplitGraph } from './support/splitGraph.js';
 

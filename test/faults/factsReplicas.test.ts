@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, PERSONAS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS } from '../../src/dev/personas.js';
 import { loadConfig } from '../../src/config/env.js';
 import { createAuthenticator, mintToken } from '../../src/privacy/authenticate/token.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../../src/dev/personas.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openSqlite } from '../../src/db/open.js';
-import { AuditStore } from '../../src/privacy/audit/auditStore.js';
-import { auditMigrations, type AuditTables } from '../../src/privacy/audit/migrations.js';
+import { AuditStore } from '../../src/privacy/audit/store/auditStore.js';
+import { auditMigrations, type AuditTables } from '../../src/privacy/audit/store/migrations.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { superviseGraph, type SupervisedGraph } from '../../src/supervisor/supervisor.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS } from '../../src/dev/personas.js';
 import type { Fault } from './support/faultProxy.js';
 import { startSplitGraph, type SplitGraph } from './support/splitGraph.js';
 

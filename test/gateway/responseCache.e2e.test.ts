@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../src/app/graph.js';
-import { PERSONA_PATRONS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, type PersonaName } from '../../src/dev/personas.js';
 import { VOLATILE_MAX_AGE } from '../../src/gateway/cache/cacheHints.js';
 import { startGateway } from '../../src/gateway/gateway.js';
 import type { RunningServer } from '../../src/http/serve.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 import SQLite from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, type PersonaName } from '../../src/dev/personas.js';
 import { SharedFetches, shareKey } from '../../src/gateway/sharedFetches.js';
 import { AnswerHeaders, BufferedAnswer } from '../../src/gateway/subgraphClient.js';
 import { anonymousContext, encodeContext, type DisclosureContext } from '../../src/privacy/context/disclosureContext.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphName } from '../../src/config/env.js';
-import { PERSONAS } from '../../src/auth/personas.js';
+import { PERSONAS } from '../../src/dev/personas.js';
 import { encodeContext, type DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
 import { principalId } from '../../src/privacy/context/ids.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../src/privacy/sign/signature.js';

@@ -5,7 +5,7 @@
  * names a subject.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS } from '../../src/dev/personas.js';
 import { onlyService } from '../../src/observability/metrics.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/env.js';
 import { startGateway } from '../../src/gateway/gateway.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Readiness } from '../../src/observability/readiness.js';
-import { AuditWriter } from '../../src/privacy/audit/auditWriter.js';
+import { AuditWriter } from '../../src/privacy/audit/store/auditWriter.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 
 let t: TestGraph;

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, PERSONAS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS } from '../../src/dev/personas.js';
 import { loadConfig } from '../../src/config/env.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { REPO_ROOT } from '../../src/subgraph/service.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/dev/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 
 /**

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGraph, type RunningGraph } from '../../src/app/graph.js';
-import { PERSONA_PATRONS } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS } from '../../src/dev/personas.js';
 import { loadConfig } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../../src/dev/personas.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createAuthenticator, mintToken } from '../../src/privacy/authenticate/token.js';
 import { encodeContext } from '../../src/privacy/context/disclosureContext.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSONA_NAMES, PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONA_NAMES, PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/dev/personas.js';
 import { checkpoint, purge } from '../../src/retention/purge.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
 import { analyticsLoanId } from '../../subgraphs/circulation/analyticsLoan.js';

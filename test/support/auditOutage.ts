@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AuditDatabase } from '../../src/privacy/audit/migrations.js';
+import type { AuditDatabase } from '../../src/privacy/audit/store/migrations.js';
 
 /**
  * Makes the audit refuse every write ("disk full"), on either engine, until the returned function

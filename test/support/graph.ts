@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startGraph, type RunningGraph, type StartOptions } from '../../src/app/graph.js';
-import { PERSONAS, type PersonaName } from '../../src/auth/personas.js';
+import { PERSONAS, type PersonaName } from '../../src/dev/personas.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
 import { createSeededTestPostgresDatabase, createTestPostgresDatabase, dropTestPostgresDatabase, TEST_ON_POSTGRES } from './database.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { openPostgres } from '../../src/db/open.js';
-import { seed } from '../../src/seed/seed.js';
+import { seed } from '../../src/dev/seed/seed.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';

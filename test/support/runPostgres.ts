@@ -22,9 +22,9 @@ export const POSTGRES_SUITES = [
   'test/e2e/registers.test.ts',
   'test/e2e/signedContext.test.ts',
   'test/db',
-  // The audit on PostgreSQL (AUDIT_DATABASE_URL); the other test/audit suites read SQLite handles.
-  'test/audit/postgres.test.ts',
-  'test/audit/postgresGraph.test.ts',
+  // The audit on PostgreSQL (AUDIT_DATABASE_URL); the other test/privacy/audit suites read SQLite handles.
+  'test/privacy/audit/postgres.test.ts',
+  'test/privacy/audit/postgresGraph.test.ts',
   'test/retention/purge.test.ts',
   'test/retention/onClose.test.ts',
   'test/retention/scheduleRelease.test.ts',

@@ -48,7 +48,7 @@ export const CACHE_HINTS: CacheHints = {
 
 /**
  * Timestamps that follow from a patron's activity: exact only for a caller with an exception for
- * that patron, to the day for everyone else (src/privacy/redact/activityTime.ts). They are not
+ * that patron, to the day for everyone else (src/privacy/enforce/activityTime.ts). They are not
  * cached, whatever a table says, so no time of day can ever be kept for another caller.
  */
 export const ACTIVITY_TIME_FIELDS: ReadonlySet<string> = new Set([

@@ -3,7 +3,7 @@ import { encodeContext, type DisclosureContext } from '../context/disclosureCont
 import { patronId, principalId, type PatronId } from '../context/ids.js';
 import type { SubjectFacts } from '../decide/facts.js';
 import { PATRON_DATA_CATEGORIES } from '../vocabulary.js';
-import type { FactsSource } from '../redact/privacyContext.js';
+import type { FactsSource } from '../enforce/privacyContext.js';
 import type { CardDirectory } from '../context/onBehalf.js';
 import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../sign/signature.js';
 import { ReplicaSet, replicaFailure, replicaUrls } from '../../config/replicas.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startGraph, type RunningGraph } from '../../../src/app/graph.js';
 import { prepareDatabases } from '../../../src/app/prepare.js';
-import { PERSONAS, type PersonaName } from '../../../src/auth/personas.js';
+import { PERSONAS, type PersonaName } from '../../../src/dev/personas.js';
 import { loadConfig, type Config, type SubgraphName } from '../../../src/config/env.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
 import { mintToken } from '../../../src/privacy/authenticate/token.js';

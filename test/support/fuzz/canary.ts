@@ -1,6 +1,6 @@
 import type { GraphClient, Sender } from './client.js';
 import { Random } from './random.js';
-import { PERSONAS } from '../../../src/auth/personas.js';
+import { PERSONAS } from '../../../src/dev/personas.js';
 
 /** The kinds of canary value the oracle tells apart: what each persona may or may not receive. */
 export const CANARY_KINDS = ['id', 'name', 'cardNumber', 'email', 'phone', 'address', 'birthDate'] as const;

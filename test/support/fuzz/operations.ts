@@ -16,7 +16,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { PERSONA_PATRONS } from '../../../src/auth/personas.js';
+import { PERSONA_PATRONS } from '../../../src/dev/personas.js';
 import type { Canary } from './canary.js';
 import type { GraphRequest } from './client.js';
 import type { Random } from './random.js';

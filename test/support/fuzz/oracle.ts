@@ -1,4 +1,4 @@
-import { PERSONAS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../../src/auth/personas.js';
+import { PERSONAS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../../src/dev/personas.js';
 import { CANARY_KINDS, type Canary, type CanaryKind, type Needle } from './canary.js';
 import type { Sender } from './client.js';
 

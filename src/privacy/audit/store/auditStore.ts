@@ -1,0 +1,448 @@
+import type SQLite from 'better-sqlite3';
+import type { SqliteDatabase } from '../../../db/open.js';
+import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { AuditTables } from './migrations.js';
+import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
+import { batchEncoder, batchesOf, GENESIS, recordHash, toWire, type DisclosureEntry, type DisclosureHeader, type StoredRecord, type WireBatch } from '../record.js';
+
+/** Filters of the custodian's audit query. */
+export interface AuditFilter {
+  patronId?: string | null;
+  principal?: string | null;
+  exception?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+/** The first broken link of a chain, or null when the chain holds. */
+export interface ChainVerdict {
+  chain: string;
+  records: number;
+  broken: { seq: number; problem: string } | null;
+}
+
+/** One request's batches for one chain: what the writer thread receives and appends. */
+export interface ChainAppend {
+  chain: string;
+  batches: readonly WireBatch[];
+}
+
+/** Where a record sits, newest first: its batch's row, then its place in the batch. */
+export interface AuditCursor {
+  batch: number;
+  index: number;
+}
+
+/** A batch as appended: its chain, first seq and patrons. */
+interface Appended {
+  chain: string;
+  firstSeq: number;
+  patrons: readonly string[];
+}
+
+export type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
+
+/** A record inside a batch row, as stored: `[patronId, fields, hash]`. */
+export type StoredSubject = [patronId: string, fields: string[], hash: string];
+
+/** A record found by a query, with its cursor. */
+interface Found {
+  record: StoredRecord;
+  cursor: AuditCursor;
+}
+
+export const headerOf = (row: BatchRow): DisclosureHeader => ({
+  at: row.at, requestId: row.request_id, principal: row.principal, roles: JSON.parse(row.roles) as string[],
+  exception: row.exception, reference: row.reference, purpose: row.purpose,
+});
+
+/** One record of a batch row, given its stored form and the hash before it. */
+export const recordOf = (row: BatchRow, header: DisclosureHeader, index: number, [patronId, fields, hash]: StoredSubject, prevHash: string): StoredRecord => ({
+  ...header, patronId, fields, chain: row.chain, seq: row.first_seq + index, prevHash, hash,
+});
+
+/** `a` comes after `b` in newest-first order (it is older). */
+export const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
+
+/** Each chain's head: its newest record's place and hash (or its last cut's). */
+export interface ChainHead {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+/** What the store holds at one place of a chain (AuditStore.at). */
+export type ChainPlace = { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'forged'; cutSeq: number } | { kind: 'absent' };
+
+/**
+ * The disclosure audit as its readers and the CLI use it, on either engine: AuditStore (SQLite,
+ * synchronous) or PostgresAuditStore (asynchronous); callers await every answer.
+ */
+export interface AuditLog {
+  append(chain: string, entries: readonly DisclosureEntry[]): void | Promise<void>;
+  query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }>;
+  forPatrons(ids: readonly string[], limit: number, keep?: (record: StoredRecord) => boolean): Promise<StoredRecord[][]>;
+  heads(): ChainHead[] | Promise<ChainHead[]>;
+  at(chain: string, seq: number): ChainPlace | Promise<ChainPlace>;
+  chains(): string[] | Promise<string[]>;
+  verify(chain: string): ChainVerdict | Promise<ChainVerdict>;
+  purge(before: string, now?: Date): { chain: string; deleted: number }[] | Promise<{ chain: string; deleted: number }[]>;
+}
+
+/**
+ * The append-only, hash-chained store of disclosure records. A request's records are stored as one
+ * row per batch (audit migration 0003_batches), each record keeping its own place and hash in its
+ * chain. Appends take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and
+ * insert in one synchronous transaction, so two processes appending to the audit never fork a chain.
+ */
+export class AuditStore implements AuditLog {
+  readonly #sqlite: SQLite.Database;
+  readonly #append: (appends: readonly ChainAppend[]) => Appended[];
+  readonly #index: SubjectIndex;
+
+  constructor(
+    database: SqliteDatabase<AuditTables>,
+    private readonly key: string,
+    options: { /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number } = {},
+  ) {
+    this.#sqlite = database.sqlite;
+    const db = this.#sqlite;
+    this.#index = new SubjectIndex(db, options);
+    const last = db.prepare<[string], { seq: number; hash: string }>(
+      'select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1',
+    );
+    const lastCut = db.prepare<[string], { seq: number; hash: string }>(
+      'select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1',
+    );
+    const insert = db.prepare(
+      `insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const tracked = db.prepare('insert or ignore into audit_subjects_upto (chain, seq) values (?, 0)');
+    const append = db.transaction((appends: readonly ChainAppend[]) => {
+      const appended: Appended[] = [];
+      const heads = new Map<string, { seq: number; hash: string }>();
+      for (const { chain, batches } of appends) {
+        if (!heads.has(chain)) tracked.run(chain);
+        let { seq, hash } = heads.get(chain) ?? last.get(chain) ?? lastCut.get(chain) ?? { seq: 0, hash: GENESIS };
+        for (const batch of batches) {
+          const { patrons, fields } = batch;
+          if (patrons.length === 0) continue;
+          const prevHash = hash;
+          const firstSeq = seq + 1;
+          const encode = batchEncoder(chain, batch);
+          const records: string[] = [];
+          for (let i = 0; i < patrons.length; i++) {
+            seq += 1;
+            const record = encode(seq, hash, patrons[i]!, fields[i]!);
+            hash = record.hash;
+            records.push(record.json);
+          }
+          insert.run(
+            chain, firstSeq, seq, batch.at, batch.requestId, batch.principal, JSON.stringify(batch.roles), batch.exception,
+            batch.reference, batch.purpose, `[${records.join(',')}]`, prevHash, hash,
+          );
+          appended.push({ chain, firstSeq, patrons });
+        }
+        heads.set(chain, { seq, hash });
+      }
+      return appended;
+    });
+    this.#append = (appends) => append.immediate(appends);
+  }
+
+  /** Appends records to a chain, atomically; throws (and writes nothing) on any failure. */
+  append(chain: string, entries: readonly DisclosureEntry[]): void {
+    this.appendAll([{ chain, batches: batchesOf(entries).map(toWire) }]);
+  }
+
+  /**
+   * Appends several requests' batches (of one chain or several) in one transaction: all of them
+   * or none. This is the audit writer's group commit, one transaction for the requests that
+   * arrived together. Once committed, they are noted in `fresh`, for filing (fileSubjects).
+   */
+  appendAll(appends: readonly ChainAppend[], fresh?: FreshRecords): void {
+    if (!appends.some((a) => a.batches.some((b) => b.patrons.length > 0))) return;
+    for (const { chain, firstSeq, patrons } of this.#append(appends)) fresh?.add(chain, firstSeq, patrons);
+  }
+
+  /**
+   * Files every record not yet filed under its patron, in one transaction, as one new sorted run
+   * of the patron index (see SubjectIndex), from `fresh` where it knows them. Returns how many were
+   * filed. Lookups are complete either way: they read what is not yet filed from the chains.
+   */
+  fileSubjects(fresh?: FreshRecords): number {
+    return this.#index.file(fresh);
+  }
+
+  /**
+   * Merges one set of runs of the patron index that is due, if any, in one transaction; returns
+   * whether it did. The writer thread calls it when no write has come for a while: a merge holds
+   * the writer (up to about a second), and busy moments are better spent appending.
+   */
+  mergeRuns(): boolean {
+    return this.#index.mergeOnce();
+  }
+
+  /** SQL conditions on batch rows (alias `b`) for a filter and a cursor, with their parameters. */
+  #conditions(filter: AuditFilter, after: AuditCursor | null): { where: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      clauses.push(clause);
+      params.push(value);
+    };
+    if (filter.principal) add('b.principal = ?', filter.principal);
+    if (filter.exception) add('b.exception = ?', filter.exception);
+    if (filter.from) add('b.at >= ?', filter.from);
+    if (filter.to) add('b.at < ?', filter.to);
+    if (after) add('b.id <= ?', after.batch);
+    return { where: clauses.length ? clauses.join(' and ') : '1', params };
+  }
+
+  /** Up to `limit` records of matching batches, newest first, after the cursor. */
+  #scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
+    const { where, params } = this.#conditions(filter, after);
+    const found: Found[] = [];
+    const rows = this.#sqlite.prepare<unknown[], BatchRow>(`select * from audit_batches b where ${where} order by b.id desc`).iterate(...params);
+    for (const row of rows) {
+      const header = headerOf(row);
+      const subjects = JSON.parse(row.records) as StoredSubject[];
+      for (let index = subjects.length - 1; index >= 0; index--) {
+        const cursor = { batch: row.id, index };
+        if (after && !older(cursor, after)) continue;
+        found.push({ record: recordOf(row, header, index, subjects[index]!, index === 0 ? row.prev_hash : subjects[index - 1]![2]), cursor });
+        if (found.length === limit) {
+          rows.return?.();
+          return found;
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Up to `limit` records of the given patrons, newest first, after the cursor: the records filed
+   * under them, plus the chains' unfiled tails. The filing point is read first, so a record filed
+   * meanwhile is found twice (and kept once) rather than missed.
+   */
+  #ofPatrons(ids: readonly string[], filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
+    if (ids.length === 0) return [];
+    const uptos = this.#sqlite.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto').all();
+    const { where, params } = this.#conditions(filter, after);
+    const marks = ids.map(() => '?').join(', ');
+    const found = new Map<string, Found>();
+    const wanted = new Set(ids);
+    // An index entry filed under the wrong patron must not show them someone else's record.
+    const keep = (f: Found) => {
+      if (wanted.has(f.record.patronId) && (!after || older(f.cursor, after))) found.set(`${f.record.chain}:${f.record.seq}`, f);
+    };
+
+    // Filed: one seek per run, chain and patron; each entry points into the batch that holds its
+    // seq, and only that record is read.
+    const filed = this.#sqlite.prepare<unknown[], BatchRow & { item: string; before: string; index: number }>(
+      filedRecordsSql(marks, where),
+    ).all(...ids, ...params, limit + 1);
+    for (const row of filed) {
+      keep({ record: recordOf(row, headerOf(row), row.index, JSON.parse(row.item) as StoredSubject, row.before), cursor: { batch: row.id, index: row.index } });
+    }
+
+    // Unfiled: every batch from the one holding each chain's first unfiled record on.
+    for (const { chain, seq: filedUpTo } of uptos) {
+      const start = this.#index.unfiledFrom(chain, filedUpTo);
+      const rows = this.#sqlite
+        .prepare<unknown[], BatchRow>(`select * from audit_batches b where b.chain = ? and b.first_seq >= ? and ${where}`)
+        .all(chain, start, ...params);
+      for (const row of rows) {
+        const subjects = JSON.parse(row.records) as StoredSubject[];
+        let header: DisclosureHeader | null = null;
+        subjects.forEach((subject, index) => {
+          if (row.first_seq + index <= filedUpTo || !wanted.has(subject[0])) return;
+          header ??= headerOf(row);
+          keep({ record: recordOf(row, header, index, subject, index === 0 ? row.prev_hash : subjects[index - 1]![2]), cursor: { batch: row.id, index } });
+        });
+      }
+    }
+    return [...found.values()].sort((a, b) => (older(a.cursor, b.cursor) ? 1 : -1)).slice(0, limit);
+  }
+
+  /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
+  async query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
+    const found = filter.patronId ? this.#ofPatrons([filter.patronId], filter, first + 1, after) : this.#scan(filter, first + 1, after);
+    const page = found.slice(0, first);
+    return { records: page.map((f) => f.record), cursors: page.map((f) => f.cursor), more: found.length > first };
+  }
+
+  /**
+   * Each patron's most recent records that `keep` accepts (for `Patron.disclosures`), newest first,
+   * at most `limit` each. Read in pages, newest first, and stopped once every patron has `limit`, so
+   * a patron with a long log costs a page, not the whole log.
+   */
+  async forPatrons(ids: readonly string[], limit: number, keep: (record: StoredRecord) => boolean = () => true): Promise<StoredRecord[][]> {
+    const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
+    const pageSize = Math.max(limit * ids.length, 100);
+    let full = 0;
+    let after: AuditCursor | null = null;
+    for (;;) {
+      const page = this.#ofPatrons(ids, {}, pageSize, after);
+      for (const { record } of page) {
+        const list = byPatron.get(record.patronId);
+        if (!list || list.length >= limit || !keep(record)) continue;
+        list.push(record);
+        if (list.length === limit) full += 1;
+      }
+      if (page.length < pageSize || full === byPatron.size) break;
+      after = page[page.length - 1]!.cursor;
+    }
+    return ids.map((id) => byPatron.get(id) ?? []);
+  }
+
+  /**
+   * Each chain's head: its newest record's place and hash (or, for a chain purged to its end, its
+   * last cut's). What the anchors sign and write out (anchor.ts).
+   */
+  heads(): ChainHead[] {
+    const last = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1');
+    const cut = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1');
+    return this.#sqlite.transaction(() =>
+      this.chains().flatMap((chain) => {
+        const head = last.get(chain) ?? cut.get(chain);
+        return head ? [{ chain, ...head }] : [];
+      }),
+    )();
+  }
+
+  /**
+   * What the store holds at one place of a chain: the record's hash; or `purged` when a retention
+   * cut lies at or beyond it (its hash, if the cut is exactly there); `forged` when that cut's
+   * signature does not verify; or `absent`.
+   */
+  at(chain: string, seq: number): ChainPlace {
+    const row = this.#sqlite
+      .prepare<[string, number, number], { first_seq: number; records: string }>('select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?')
+      .get(chain, seq, seq);
+    if (row) {
+      const subjects = JSON.parse(row.records) as StoredSubject[];
+      const hash = subjects[seq - row.first_seq]?.[2];
+      if (typeof hash === 'string') return { kind: 'record', hash };
+    }
+    const cut = this.#sqlite.prepare<[string, number], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1').get(chain, seq);
+    // Only a cut signed with the audit key vouches for records gone; a fake one is itself a finding.
+    if (cut && !checkpointValid(cut, cut.signature, this.key)) return { kind: 'forged', cutSeq: cut.seq };
+    if (cut) return { kind: 'purged', hash: cut.seq === seq ? cut.hash : null };
+    return { kind: 'absent' };
+  }
+
+  /** Every batch row, in the order written (for copying the audit to PostgreSQL). */
+  batches(): IterableIterator<BatchRow> {
+    return this.#sqlite.prepare<[], BatchRow>('select * from audit_batches order by id').iterate();
+  }
+
+  /** Every signed retention cut (for copying the audit to PostgreSQL). */
+  checkpoints(): (Checkpoint & { signature: string })[] {
+    return this.#sqlite.prepare<[], Checkpoint & { signature: string }>('select chain, seq, hash, at, signature from audit_checkpoints order by chain, seq').all();
+  }
+
+  /** The chains present in the store. */
+  chains(): string[] {
+    const rows = this.#sqlite.prepare<[], { chain: string }>('select distinct chain from audit_batches union select distinct chain from audit_checkpoints').all();
+    return rows.map((r) => r.chain).sort();
+  }
+
+  /**
+   * Walks one chain from its latest signed checkpoint (or its genesis) and names the first broken
+   * link: a record edited (hash), deleted or reordered (sequence or previous hash), or a forged cut;
+   * and, alongside, a filed record missing from the patron index, which would hide it from its
+   * patron. One read transaction: a writer appending meanwhile does not disturb the walk.
+   */
+  verify(chain: string): ChainVerdict {
+    return this.#sqlite.transaction(() => this.#verify(chain))();
+  }
+
+  #verify(chain: string): ChainVerdict {
+    const db = this.#sqlite;
+    const cuts = db.prepare<[string], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? order by seq').all(chain);
+    for (const cut of cuts) {
+      if (!checkpointValid(cut, cut.signature, this.key)) return { chain, records: 0, broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' } };
+    }
+    const cut = cuts[cuts.length - 1];
+    let expectedSeq = (cut?.seq ?? 0) + 1;
+    let expectedPrev = cut?.hash ?? GENESIS;
+    let records = 0;
+    const filedUpTo = db.prepare<[string], { seq: number }>('select seq from audit_subjects_upto where chain = ?').get(chain)?.seq ?? 0;
+    const rows = db.prepare<[string, number], BatchRow>('select * from audit_batches where chain = ? and last_seq > ? order by first_seq').iterate(chain, cut?.seq ?? 0);
+    const index = db
+      .prepare<[string, number], { seq: number; patron_id: string }>('select seq, patron_id from audit_subjects where chain = ? and seq > ? order by seq, patron_id')
+      .iterate(chain, cut?.seq ?? 0);
+    let entry = index.next();
+    const broken = (seq: number, problem: string): ChainVerdict => {
+      rows.return?.();
+      index.return?.();
+      return { chain, records, broken: { seq, problem } };
+    };
+    for (const row of rows) {
+      if (row.first_seq !== expectedSeq) return broken(row.first_seq, `record ${expectedSeq} is missing (next is ${row.first_seq})`);
+      if (row.prev_hash !== expectedPrev) return broken(row.first_seq, 'its previous-hash does not match the record before it');
+      const subjects = readSubjects(row);
+      if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
+      const header = headerOf(row);
+      for (const [patronId, fields, hash] of subjects) {
+        const seq = expectedSeq;
+        records += 1;
+        if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash) return broken(seq, 'its content does not match its hash');
+        if (seq <= filedUpTo) {
+          if (!entry.done && entry.value.seq < seq) return broken(entry.value.seq, 'the patron index files it under another patron');
+          if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId) return broken(seq, 'it is missing from the patron index, so its patron would not see it');
+          entry = index.next();
+        }
+        expectedSeq += 1;
+        expectedPrev = hash;
+      }
+      if (row.hash !== expectedPrev) return broken(row.last_seq, 'its batch\'s last hash does not match the record');
+    }
+    if (!entry.done) return broken(entry.value.seq, 'the patron index files a record that is not in the chain');
+    return { chain, records, broken: null };
+  }
+
+  /**
+   * Deletes each chain's records older than `before`, and their entries in the patron index, and
+   * leaves a signed checkpoint of the cut, so the rest still verifies. One transaction per chain:
+   * a purge is all or nothing.
+   */
+  purge(before: string, now = new Date()): { chain: string; deleted: number }[] {
+    const db = this.#sqlite;
+    const cutAt = db.prepare<[string, string], { seq: number; hash: string }>(
+      'select last_seq as seq, hash from audit_batches where chain = ? and at < ? order by first_seq desc limit 1',
+    );
+    const run = db.transaction((chain: string) => {
+      const cut = cutAt.get(chain, before);
+      if (!cut) return 0;
+      const checkpoint: Checkpoint = { chain, seq: cut.seq, hash: cut.hash, at: now.toISOString() };
+      db.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)')
+        .run(chain, cut.seq, cut.hash, checkpoint.at, signCheckpoint(checkpoint, this.key));
+      this.#index.unfile(chain, cut.seq);
+      const { deleted } = db
+        .prepare<[string, number], { deleted: number }>('select coalesce(sum(last_seq - first_seq + 1), 0) as deleted from audit_batches where chain = ? and last_seq <= ?')
+        .get(chain, cut.seq)!;
+      db.prepare('update audit_gate set open = 1').run();
+      db.prepare('delete from audit_batches where chain = ? and last_seq <= ?').run(chain, cut.seq);
+      db.prepare('update audit_gate set open = 0').run();
+      return deleted;
+    });
+    return this.chains().map((chain) => ({ chain, deleted: run.immediate(chain) }));
+  }
+}
+
+/** A batch row's records, or null when they are not what the writer stores (tampering). */
+export function readSubjects(row: BatchRow): StoredSubject[] | null {
+  let subjects: unknown;
+  try {
+    subjects = JSON.parse(row.records);
+  } catch {
+    return null;
+  }
+  const wellFormed =
+    Array.isArray(subjects) && subjects.length === row.last_seq - row.first_seq + 1 &&
+    subjects.every((s) => Array.isArray(s) && s.length === 3 && typeof s[0] === 'string' && Array.isArray(s[1]) && typeof s[2] === 'string');
+  return wellFormed ? (subjects as StoredSubject[]) : null;
+}
