@@ -11,16 +11,36 @@ import pg from 'pg';
 import { seededTemplate, TEST_POSTGRES_ADMIN_URL } from './postgresTemplate.js';
 
 /**
- * Test files that reach the engine-switching helpers but test what only SQLite has, so they stay
- * on `npm test` (paths as they are today; each with why).
+ * Test files that open SQLite themselves (files, handles, processes over a data dir) or reach the
+ * engine-switching helpers yet test what only SQLite has: they stay on `npm test` (paths as they
+ * are today; each with why). postgresSuites() refuses a file that opens SQLite and is in neither.
  */
 export const SQLITE_ONLY: Record<string, string> = {
   'test/retention/walCheckpoint.test.ts': 'WAL checkpoints and the size of SQLite -wal files',
+  'test/retention/walCheckpointer.test.ts': 'the WAL checkpointer over a SQLite file and a second reader',
   'test/retention/walRelease.test.ts': 'what a SQLite -wal file still holds until a checkpoint',
   'test/retention/disk.test.ts': 'raw scans of the SQLite files after a purge, and a purge killed mid-run over them',
   'test/retention/unlinkable.test.ts': 'raw scans of the SQLite database and -wal files for a patron id',
   'test/faults/auditFaults.test.ts': 'the SQLite audit file full, read-only or write-locked by another connection',
+  'test/faults/killedSubgraph.test.ts': 'processes killed over a SQLite data dir; reads their audit.db after',
+  'test/audit/anchors.test.ts': 'the SQLite audit file (AUDIT_DATABASE_URL on PostgreSQL: test/audit/postgres*.test.ts)',
+  'test/audit/batches.test.ts': 'the SQLite audit batches and the sorted-runs subject index (audit_subject_runs)',
+  'test/audit/chain.test.ts': 'tampering with the SQLite audit file by hand (PostgreSQL: test/audit/postgres.test.ts)',
+  'test/audit/forPatrons.test.ts': 'paging a patron\'s log from the SQLite audit file and its sorted-runs index',
+  'test/audit/subjects.test.ts': 'the sorted-runs subject index of the SQLite audit and the AuditWriter over a file',
+  'test/audit/anchorProcess.test.ts': 'the anchor process over a SQLite data dir',
+  'test/analytics/export.test.ts': 'the export over SQLite files of a data dir, one made by VACUUM INTO',
+  'test/analytics/exportSnapshot.test.ts': 'a second SQLite connection writing to the file while the export reads',
+  'test/e2e/startCommand.test.ts': '`npm start` over SQLite files as a user runs it',
+  'test/observability/supervised.test.ts': 'the supervised services over a SQLite data dir',
+  'test/sign/rotation.test.ts': 'services started over a SQLite data dir to rotate keys',
+  'test/sign/signature.test.ts': 'the shared nonce store as a SQLite file (PostgreSQL: test/db/nonceStore.test.ts)',
+  'test/seed.test.ts': 'raw SQLite reads of a seeded store (the PostgreSQL seed runs for every graph\'s template)',
+  'test/supervisor/config.test.ts': 'configuration refused before any store opens (DATA_DIR names no directory)',
 };
+
+/** What a test file that opens SQLite by itself contains. */
+const OPENS_SQLITE = /better-sqlite3|sqliteOf|openSqlite|\bDATA_DIR\b/;
 
 /**
  * The helpers through which a test file's stores follow TEST_DATABASE: a test file that never
@@ -48,14 +68,20 @@ function reachesEngineHelpers(file: string, seen = new Set<string>()): boolean {
   return relativeImports(file).some((next) => reachesEngineHelpers(next, seen));
 }
 
-/** Every test file whose stores follow TEST_DATABASE, but those in SQLITE_ONLY. */
+/**
+ * Every test file whose stores follow TEST_DATABASE, but those in SQLITE_ONLY. Throws for a file
+ * that opens SQLite itself and is in neither, so a new one is made engine-neutral or listed.
+ */
 export function postgresSuites(): string[] {
   const files = fs
     .readdirSync('test', { recursive: true, encoding: 'utf8' })
     .map((name) => path.join('test', name))
     .filter((name) => name.endsWith('.test.ts'))
     .sort();
-  return files.filter((name) => !(name in SQLITE_ONLY) && reachesEngineHelpers(path.resolve(name)));
+  const suites = files.filter((name) => !(name in SQLITE_ONLY) && reachesEngineHelpers(path.resolve(name)));
+  const unlisted = files.filter((name) => !(name in SQLITE_ONLY) && !suites.includes(name) && OPENS_SQLITE.test(fs.readFileSync(name, 'utf8')));
+  if (unlisted.length) throw new Error(`open SQLite but neither follow TEST_DATABASE nor are in SQLITE_ONLY (test/support/runPostgres.ts): ${unlisted.join(', ')}`);
+  return suites;
 }
 
 // `npm run test:postgres -- --list` prints the files the run would take, without running them.
