@@ -5,7 +5,7 @@
  * registration's time. A time of day other than midnight is allowed only where the persona holds
  * an exception for that row's patron; everywhere else the time must be cut to its day.
  */
-import { sqliteOf } from '../../src/db/open.js';
+import { sql, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_NAMES, PERSONAS, type PersonaName } from '../../src/dev/personas.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
@@ -19,19 +19,21 @@ let onLoan: string[] = [];
 
 beforeAll(async () => {
   t = await startTestGraph();
-  const c = sqliteOf(t.graph.databases!.circulation);
-  for (const r of c.prepare('SELECT id, patron_id FROM loans').all() as { id: number; patron_id: string | null }[]) owner.loan.set(String(r.id), r.patron_id);
-  for (const r of c.prepare('SELECT id, patron_id FROM holds').all() as { id: number; patron_id: string | null }[]) owner.hold.set(String(r.id), r.patron_id);
-  for (const r of c.prepare('SELECT item_id, patron_id FROM loans WHERE returned_at IS NULL').all() as { item_id: string; patron_id: string | null }[]) owner.item.set(r.item_id, r.patron_id);
-  const e = sqliteOf(t.graph.databases!.events);
-  for (const r of e.prepare('SELECT id, patron_id FROM registrations').all() as { id: number; patron_id: string | null }[]) owner.registration.set(String(r.id), r.patron_id);
+  // Engine-neutral SQL (Kysely's sql), so the file runs on SQLite and on PostgreSQL alike.
+  const c = t.graph.databases!.circulation.db;
+  const e = t.graph.databases!.events.db;
+  const rows = async <Row,>(db: QueryExecutorProvider, query: RawBuilder<Row>) => (await query.execute(db)).rows;
+  for (const r of await rows(c, sql<{ id: number; patron_id: string | null }>`SELECT id, patron_id FROM loans`)) owner.loan.set(String(r.id), r.patron_id);
+  for (const r of await rows(c, sql<{ id: number; patron_id: string | null }>`SELECT id, patron_id FROM holds`)) owner.hold.set(String(r.id), r.patron_id);
+  for (const r of await rows(c, sql<{ item_id: string; patron_id: string | null }>`SELECT item_id, patron_id FROM loans WHERE returned_at IS NULL`)) owner.item.set(r.item_id, r.patron_id);
+  for (const r of await rows(e, sql<{ id: number; patron_id: string | null }>`SELECT id, patron_id FROM registrations`)) owner.registration.set(String(r.id), r.patron_id);
   guardianOf = new Map();
-  for (const g of c.prepare('SELECT guardian_id, minor_id FROM guardianships').all() as { guardian_id: string; minor_id: string }[]) {
+  for (const g of await rows(c, sql<{ guardian_id: string; minor_id: string }>`SELECT guardian_id, minor_id FROM guardianships`)) {
     guardianOf.set(g.guardian_id, [...(guardianOf.get(g.guardian_id) ?? []), g.minor_id]);
   }
-  consented = new Set((c.prepare('SELECT patron_id FROM consents').all() as { patron_id: string }[]).map((r) => r.patron_id));
+  consented = new Set((await rows(c, sql<{ patron_id: string }>`SELECT patron_id FROM consents`)).map((r) => r.patron_id));
   // Items on loan with a time of day: the due time of these is what an anonymous caller could read.
-  onLoan = (c.prepare(`SELECT item_id FROM loans WHERE returned_at IS NULL AND patron_id IS NOT NULL AND substr(due_at, 11) <> 'T00:00:00.000Z' ORDER BY item_id LIMIT 40`).all() as { item_id: string }[]).map((r) => r.item_id);
+  onLoan = (await rows(c, sql<{ item_id: string }>`SELECT item_id FROM loans WHERE returned_at IS NULL AND patron_id IS NOT NULL AND substr(due_at, 11) <> 'T00:00:00.000Z' ORDER BY item_id LIMIT 40`)).map((r) => r.item_id);
 }, 120_000);
 afterAll(async () => t?.stop());
 

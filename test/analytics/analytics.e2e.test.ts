@@ -4,7 +4,7 @@
  * analytics operations over `loans`, `circulationStats` and `eventStats` in which no seeded
  * patron's id, name, email, phone or card number ever appears. PROPERTY_RUNS sets the count.
  */
-import { sqliteOf } from '../../src/db/open.js';
+import { sql } from 'kysely';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonaName } from '../../src/dev/personas.js';
@@ -185,35 +185,34 @@ describe('circulation statistics come from releases of closed months only', () =
     const answers = async () => Promise.all(GROUP_BYS.map(async (g) => JSON.stringify(await wholeAnswer(year(), g))));
     const before = await answers();
     const db = t.graph.databases!.circulation;
-    const item = sqliteOf(db)
-      .prepare(`SELECT id FROM items i WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.item_id = i.id AND l.returned_at IS NULL)
-        AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_id = i.id AND h.status = 'READY') ORDER BY id DESC LIMIT 1`)
-      .get() as { id: string };
-    const patron = sqliteOf(db).prepare(`SELECT id FROM patrons ORDER BY id DESC LIMIT 1`).get() as { id: string };
-    const card = sqliteOf(db).prepare('SELECT card_number FROM patrons WHERE id = ?').get(patron.id) as { card_number: string };
-    const loan = await t.query('circulation-staff', 'mutation($i: ID!, $c: String!) { checkout(itemId: $i, cardNumber: $c) { id } }', { i: item.id, c: card.card_number });
+    // Engine-neutral SQL (Kysely's sql), so the test runs on SQLite and on PostgreSQL alike.
+    const [item] = (await sql<{ id: string }>`SELECT id FROM items i WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.item_id = i.id AND l.returned_at IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.item_id = i.id AND h.status = 'READY') ORDER BY id DESC LIMIT 1`.execute(db.db)).rows;
+    const [card] = (await sql<{ card_number: string }>`SELECT card_number FROM patrons ORDER BY id DESC LIMIT 1`.execute(db.db)).rows;
+    const loan = await t.query('circulation-staff', 'mutation($i: ID!, $c: String!) { checkout(itemId: $i, cardNumber: $c) { id } }', { i: item!.id, c: card!.card_number });
     expect(codes(loan)).toEqual([]);
     expect(await answers()).toEqual(before);
   });
 
   it('history survives retention: released months count the borrowers of loans anonymized since', async () => {
-    const db = sqliteOf(t.graph.databases!.circulation);
+    const db = t.graph.databases!.circulation.db;
     const res = await t.query('analytics', statsQuery(year(), ['MONTH']));
     const stats = res.data!.circulationStats as Stats;
     let survived = 0;
     for (const cell of stats.cells as (Group & { month: string })[]) {
-      const linked = db.prepare('SELECT count(DISTINCT patron_id) AS n FROM loans WHERE substr(checked_out_at, 1, 7) = ?').get(cell.month) as { n: number };
-      if (!cell.suppressed && cell.distinctBorrowers! > linked.n) survived += 1;
+      const [linked] = (await sql<{ n: number | string }>`SELECT count(DISTINCT patron_id) AS n FROM loans WHERE substr(checked_out_at, 1, 7) = ${cell.month}`.execute(db)).rows;
+      if (!cell.suppressed && cell.distinctBorrowers! > Number(linked!.n)) survived += 1;
       // No tally outlives its release.
-      expect(db.prepare('SELECT count(*) AS n FROM stats_tally WHERE month = ?').get(cell.month)).toEqual({ n: 0 });
+      const [tallies] = (await sql<{ n: number | string }>`SELECT count(*) AS n FROM stats_tally WHERE month = ${cell.month}`.execute(db)).rows;
+      expect(Number(tallies!.n)).toBe(0);
     }
     expect(survived).toBeGreaterThan(2);
   });
 
-  it('a release never changes: the database refuses edits', () => {
-    const db = sqliteOf(t.graph.databases!.circulation);
-    expect(() => db.prepare('UPDATE stats_release_cells SET c0 = c0 + 1').run()).toThrow(/immutable/);
-    expect(() => db.prepare('DELETE FROM stats_releases').run()).toThrow(/immutable/);
+  it('a release never changes: the database refuses edits', async () => {
+    const db = t.graph.databases!.circulation.db;
+    await expect(sql`UPDATE stats_release_cells SET c0 = c0 + 1`.execute(db)).rejects.toThrow(/immutable/);
+    await expect(sql`DELETE FROM stats_releases`.execute(db)).rejects.toThrow(/immutable/);
   });
 
   it('under differential privacy every group is published with noise and its 95% margin, no distinct people', async () => {

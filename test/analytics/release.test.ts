@@ -5,7 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
-import { openSqlite, type SqliteDatabase } from '../../src/db/open.js';
+import { sql } from 'kysely';
+import type { Database } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { anonymizeLoans } from '../../src/retention/anonymize.js';
 import { releaseClosedMonths, releaseMonth } from '../../src/analytics/release/releaseMonth.js';
 import { answerFromReleases } from '../../src/analytics/release/answer.js';
@@ -15,7 +17,7 @@ import { monthRange } from '../../src/analytics/monthRange.js';
 
 const K = 5;
 const NOW = new Date('2026-12-10T12:00:00Z');
-let database: SqliteDatabase<CirculationTables>;
+let database: Database<CirculationTables>;
 
 /** `people` patrons (aged 25-44, home br_01) each borrow `each` books at br_01 on 2026-10-(1..). */
 async function lend(people: number, each: number, month = '2026-10', prefix = 'p') {
@@ -30,7 +32,7 @@ async function lend(people: number, each: number, month = '2026-10', prefix = 'p
 }
 
 beforeEach(async () => {
-  database = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+  database = await openTestStore<CirculationTables>('release', circulationMigrations);
   await database.db.insertInto('items').values({ id: 'it_1', work_id: 'w_1', format: 'BOOK', branch_id: 'br_01' }).execute();
 });
 afterEach(async () => database.close());
@@ -78,7 +80,7 @@ describe('releases are frozen and versioned', () => {
     const corrected = await releaseMonth(releaseDb(database.db), CIRCULATION_SCOPE, '2026-10', { k: K, now: NOW, correction: 'late returns keyed in' });
     expect(corrected).toMatchObject({ id: 'circulation:2026-10:suppression:v2', version: 2, created: true });
     expect(await total('2026-10')).toMatchObject({ counts: [25], people: 12, releases: [corrected.id] });
-    expect(() => database.sqlite.prepare('UPDATE stats_release_cells SET c0 = 0').run()).toThrow(/immutable/);
+    await expect(sql`UPDATE stats_release_cells SET c0 = 0`.execute(database.db)).rejects.toThrow(/immutable/);
   });
 
   it('a range sums its months; distinct people are given only for a single month', async () => {

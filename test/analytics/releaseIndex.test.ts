@@ -10,7 +10,7 @@ import { combine, type MonthRelease, type StoredCell } from '../../src/analytics
 import { MONTH_DIMENSION } from '../../src/analytics/release/releaseIndex.js';
 import { KEY_SEPARATOR } from '../../src/analytics/release/tables.js';
 import { combineReference } from './combineReference.js';
-import { openSqlite } from '../../src/db/open.js';
+import { openTestStore } from '../support/database.js';
 import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
 import { answerFromReleases } from '../../src/analytics/release/answer.js';
 import { insertCells } from '../../src/analytics/release/releaseMonth.js';
@@ -93,7 +93,7 @@ describe('the in-memory release index', () => {
 
 describe('releases held in memory', () => {
   it('are read once; a new version of a month is read when answers first ask for it, and used', async () => {
-    const database = await openSqlite<CirculationTables>(':memory:', circulationMigrations);
+    const database = await openTestStore<CirculationTables>('release_index', circulationMigrations);
     try {
       const db = releaseDb(database.db);
       const release = async (version: number, checkouts: number) => {
