@@ -38,7 +38,8 @@ export default {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'An import cycle: the modules cannot be read, tested or loaded one without the other.',
+      comment:
+        'An import cycle: the modules cannot be read, tested or loaded one without the other.',
       from: {},
       to: { circular: true },
     },
@@ -61,7 +62,8 @@ export default {
     {
       name: 'audit-does-not-enforce',
       severity: 'error',
-      comment: 'The resolver guard (enforce/) records into the audit; the audit never reaches back into the guard.',
+      comment:
+        'The resolver guard (enforce/) records into the audit; the audit never reaches back into the guard.',
       from: { path: '^src/privacy/audit/' },
       to: { path: '^src/privacy/enforce/' },
     },
@@ -91,21 +93,23 @@ export default {
       name: 'table-readers-read-only-table-types',
       severity: 'error',
       comment:
-        'Known violation, kept narrow: the retention jobs and the analytics export read the subgraphs\' tables, typed by the subgraphs\' migrations. They may import those table types and nothing else of subgraphs/ until the types have a home below both.',
+        "Known violation, kept narrow: the retention jobs and the analytics export read the subgraphs' tables, typed by the subgraphs' migrations. They may import those table types and nothing else of subgraphs/ until the types have a home below both.",
       from: { path: TABLE_READERS },
       to: { path: '^subgraphs/', pathNot: '^subgraphs/[a-z]+/migrations[.]ts$' },
     },
     {
       name: 'table-readers-import-types-only',
       severity: 'error',
-      comment: 'The table types only: a runtime import of a subgraph from these would close a cycle.',
+      comment:
+        'The table types only: a runtime import of a subgraph from these would close a cycle.',
       from: { path: TABLE_READERS },
       to: { path: '^subgraphs/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'gateway-loads-the-playground-on-demand',
       severity: 'error',
-      comment: 'The playground is loaded only when it is configured (a dynamic import), so the gateway runs without it.',
+      comment:
+        'The playground is loaded only when it is configured (a dynamic import), so the gateway runs without it.',
       from: { path: '^src/gateway/' },
       to: { path: '^src/playground/', dependencyTypesNot: ['dynamic-import'] },
     },
@@ -128,7 +132,8 @@ export default {
       from: {},
       to: {
         dependencyTypes: ['npm-no-pkg', 'npm-unknown'],
-        pathNot: 'node_modules/@(escape[.]tech/graphql-armor-max-(aliases|depth|directives)|apollo/server-gateway-interface)/',
+        pathNot:
+          'node_modules/@(escape[.]tech/graphql-armor-max-(aliases|depth|directives)|apollo/server-gateway-interface)/',
       },
     },
     {

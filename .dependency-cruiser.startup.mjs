@@ -9,7 +9,8 @@ import base from './.dependency-cruiser.mjs';
 const { options } = base;
 
 /** The modules of a production start: the command, the app, the supervisor and the services. */
-const START_UP = '^(src/cli/start[.]ts$|src/(app|gateway|subgraph|supervisor)/|subgraphs/[a-z]+/service[.]ts$)';
+const START_UP =
+  '^(src/cli/start[.]ts$|src/(app|gateway|subgraph|supervisor)/|subgraphs/[a-z]+/service[.]ts$)';
 
 export default {
   forbidden: [
@@ -20,7 +21,12 @@ export default {
         'The seeder, faker and the playground builder are development tools: start-up reaches them only by a dynamic import, when seeding or a build is asked for.',
       from: { path: START_UP },
       to: {
-        path: ['^src/dev/seed/', 'node_modules/@faker-js/', '^src/playground/build[.]ts$', 'node_modules/esbuild/'],
+        path: [
+          '^src/dev/seed/',
+          'node_modules/@faker-js/',
+          '^src/playground/build[.]ts$',
+          'node_modules/esbuild/',
+        ],
         reachable: true,
       },
     },
@@ -36,5 +42,9 @@ export default {
     },
   ],
   // Runtime edges only: a type-only import loads nothing.
-  options: { ...options, tsPreCompilationDeps: false, exclude: { path: options.exclude.path, dynamic: true } },
+  options: {
+    ...options,
+    tsPreCompilationDeps: false,
+    exclude: { path: options.exclude.path, dynamic: true },
+  },
 };

@@ -47,15 +47,34 @@ interface Flags {
 const program = new Command('bench:analytics')
   .option('--data-dir <dir>', 'seeded data directory (seeded first when empty)', '/tmp/county-seed')
   .option('--scale <scale>', 'scale to seed when the directory is empty', 'county')
-  .option('--rounds <n>', 'measured rounds over every groupBy (after the first pass, which is reported apart)', (v) => Math.max(1, Number(v)), 3)
+  .option(
+    '--rounds <n>',
+    'measured rounds over every groupBy (after the first pass, which is reported apart)',
+    (v) => Math.max(1, Number(v)),
+    3,
+  )
   .option('--quick', 'demo seed in a temporary directory, one round', false)
   .option('--release-only', 'stop after releasing (to profile releasing: node --cpu-prof)', false)
-  .option('--release-months <n>', 'release at most this many months (the oldest not released yet) per scope', (v) => Math.max(0, Number(v)), Infinity)
+  .option(
+    '--release-months <n>',
+    'release at most this many months (the oldest not released yet) per scope',
+    (v) => Math.max(0, Number(v)),
+    Infinity,
+  )
   .parse();
 const flags = program.opts<Flags>();
-if (flags.quick) Object.assign(flags, { dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-')), scale: 'demo', rounds: 1 });
+if (flags.quick)
+  Object.assign(flags, {
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-analytics-')),
+    scale: 'demo',
+    rounds: 1,
+  });
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -78,15 +97,29 @@ function quantile(values: readonly number[], q: number): number {
 
 async function main(): Promise<void> {
   out(`# bench:analytics  data dir ${flags.dataDir}  scale ${flags.scale}  rounds ${flags.rounds}`);
-  out(`machine: ${os.cpus().length} cores, load average at start ${load()}; libraries in NODE_ENV=${libraryMode} mode`);
+  out(
+    `machine: ${os.cpus().length} cores, load average at start ${load()}; libraries in NODE_ENV=${libraryMode} mode`,
+  );
 
   // (a) Seed, unless the directory already holds a seeded library.
   if (!fs.existsSync(databaseFile(flags.dataDir, 'circulation'))) {
     const started = performance.now();
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/seed.ts'), '--scale', flags.scale, '--data-dir', flags.dataDir], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      cwd: REPO_ROOT,
-    });
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'src/cli/seed.ts'),
+        '--scale',
+        flags.scale,
+        '--data-dir',
+        flags.dataDir,
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        cwd: REPO_ROOT,
+      },
+    );
     out(`seed (${flags.scale}): ${seconds(performance.now() - started)}`);
   } else out(`seed: reused ${flags.dataDir}`);
 
@@ -113,12 +146,25 @@ async function main(): Promise<void> {
   {
     const databases = await openDatabases(flags.dataDir);
     try {
-      for (const [scope, db] of [[CIRCULATION_SCOPE, databases.circulation.db], [EVENTS_SCOPE, databases.events.db]] as const) {
-        const released = new Set((await sql<{ month: string }>`SELECT DISTINCT month FROM stats_releases WHERE scope = ${scope.name}`.execute(db)).rows.map((r) => r.month));
+      for (const [scope, db] of [
+        [CIRCULATION_SCOPE, databases.circulation.db],
+        [EVENTS_SCOPE, databases.events.db],
+      ] as const) {
+        const released = new Set(
+          (
+            await sql<{
+              month: string;
+            }>`SELECT DISTINCT month FROM stats_releases WHERE scope = ${scope.name}`.execute(db)
+          ).rows.map((r) => r.month),
+        );
         let count = 0;
         for (const month of await scope.months(releaseDb(db))) {
           if (month > lastClosed || released.has(month) || count++ >= flags.releaseMonths) continue;
-          const { rows: [tally] } = await sql<{ n: number }>`SELECT count(*) AS n FROM stats_tally WHERE month = ${month}`.execute(db);
+          const {
+            rows: [tally],
+          } = await sql<{
+            n: number;
+          }>`SELECT count(*) AS n FROM stats_tally WHERE month = ${month}`.execute(db);
           const cpu0 = process.cpuUsage();
           const started = performance.now();
           const summary = await releaseMonth(releaseDb(db), scope, month, { k, dp });
@@ -135,11 +181,14 @@ async function main(): Promise<void> {
     }
   }
   out('');
-  out('## Releasing each closed month (suppression over every grouping + DP release), oldest first');
+  out(
+    '## Releasing each closed month (suppression over every grouping + DP release), oldest first',
+  );
   out('| scope | month | tally rows | cells | suppressed | wall | CPU | load average |');
   out('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const line of releaseRows) out(line);
-  if (releaseRows.length === 0) out('| (every closed month was released by an earlier run) | | | | | | | |');
+  if (releaseRows.length === 0)
+    out('| (every closed month was released by an earlier run) | | | | | | | |');
   if (flags.releaseOnly) return;
 
   // The graph starts with every month released; it reads the releases into memory.
@@ -153,7 +202,9 @@ async function main(): Promise<void> {
     // Wall time of each request, and the CPU time the process spent meanwhile: gateway, subgraphs
     // and client share this process and serve one request at a time, so the CPU time is about
     // what the request would take on a machine to itself, which wall time is not under load.
-    const ask = async (query: string): Promise<{ ms: number; cpu: number; cells: number; listed: number }> => {
+    const ask = async (
+      query: string,
+    ): Promise<{ ms: number; cpu: number; cells: number; listed: number }> => {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const response = await fetch(url, {
@@ -161,26 +212,45 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query }),
       });
-      const body = (await response.json()) as { errors?: { message: string }[]; data?: Record<string, { cellCount: number; cellPage: { nodes: unknown[] }; margins: unknown[] }> };
+      const body = (await response.json()) as {
+        errors?: { message: string }[];
+        data?: Record<
+          string,
+          { cellCount: number; cellPage: { nodes: unknown[] }; margins: unknown[] }
+        >;
+      };
       const ms = performance.now() - t0;
       const used = process.cpuUsage(cpu0);
       if (body.errors?.length) throw new Error(`${query.slice(0, 80)}: ${body.errors[0]!.message}`);
       const answer = Object.values(body.data ?? {})[0];
-      return { ms, cpu: (used.user + used.system) / 1000, cells: answer?.cellCount ?? 0, listed: (answer?.cellPage.nodes.length ?? 0) + (answer?.margins.length ?? 0) };
+      return {
+        ms,
+        cpu: (used.user + used.system) / 1000,
+        cells: answer?.cellCount ?? 0,
+        listed: (answer?.cellPage.nodes.length ?? 0) + (answer?.margins.length ?? 0),
+      };
     };
     const range = `from: "${firstMonth}", to: "${lastClosed}"`;
-    const circulation = (groupBy: string[], protection: string) => `{ circulationStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
+    const circulation = (
+      groupBy: string[],
+      protection: string,
+    ) => `{ circulationStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
       minGroupSize releases { id month version } unreleasedMonths cellCount
       cellPage { pageInfo { endCursor hasNextPage } nodes { branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed } }
       margins { dimension branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed }
       total { checkouts checkoutsMarginOfError distinctBorrowers suppressed } } }`;
-    const events = (groupBy: string[], protection: string) => `{ eventStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
+    const events = (
+      groupBy: string[],
+      protection: string,
+    ) => `{ eventStats(${range}, groupBy: [${groupBy.join(', ')}], protection: ${protection}) {
       minGroupSize releases { id month version } unreleasedMonths cellCount
       cellPage { pageInfo { endCursor hasNextPage } nodes { branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed } }
       margins { dimension branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed }
       total { registrations attended distinctPatrons suppressed } } }`;
     out('');
-    out(`## Answers, 12 months (${range}), every groupBy, first page (cellPage, default 1000 groups), through the gateway (load average ${load()})`);
+    out(
+      `## Answers, 12 months (${range}), every groupBy, first page (cellPage, default 1000 groups), through the gateway (load average ${load()})`,
+    );
     out('| operation | protection | requests | p50 | p95 | max | CPU p50 | CPU p95 |');
     out('| --- | --- | --- | --- | --- | --- | --- | --- |');
     const row = (ms: number[], cpu: number[]) =>
@@ -202,7 +272,10 @@ async function main(): Promise<void> {
           first.cpu.push(cpu);
         }
         cold.push(`| ${name} | ${protection} | ${row(first.ms, first.cpu)}`);
-        const times = new Map<string, { ms: number[]; cpu: number[]; cells: number; listed: number }>(groupBys.map((g) => [g.join(', '), { ms: [], cpu: [], cells: 0, listed: 0 }]));
+        const times = new Map<
+          string,
+          { ms: number[]; cpu: number[]; cells: number; listed: number }
+        >(groupBys.map((g) => [g.join(', '), { ms: [], cpu: [], cells: 0, listed: 0 }]));
         for (let round = 0; round < flags.rounds; round++) {
           for (const g of groupBys) {
             const { ms, cpu, cells, listed } = await ask(build(g, protection));
@@ -212,11 +285,18 @@ async function main(): Promise<void> {
           }
         }
         const all = [...times.values()];
-        out(`| ${name} | ${protection} | ${row(all.flatMap((t) => t.ms), all.flatMap((t) => t.cpu))}`);
+        out(
+          `| ${name} | ${protection} | ${row(
+            all.flatMap((t) => t.ms),
+            all.flatMap((t) => t.cpu),
+          )}`,
+        );
         for (const [g, t] of times) {
           slow.push(
             `| ${name} | ${protection} | [${g}] | ${t.cells.toLocaleString('en')} | ${t.listed.toLocaleString('en')} | ${quantile(t.ms, 0.95).toFixed(0)} ms | ${quantile(t.cpu, 0.95).toFixed(0)} ms |` +
-              (quantile(t.ms, 0.95) > 100 || quantile(t.cpu, 0.95) > 100 ? ' **over 100 ms** |' : ' |'),
+              (quantile(t.ms, 0.95) > 100 || quantile(t.cpu, 0.95) > 100
+                ? ' **over 100 ms** |'
+                : ' |'),
           );
         }
       }
@@ -227,15 +307,21 @@ async function main(): Promise<void> {
     out('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const line of cold) out(line);
     out('');
-    out('Each groupBy (measured rounds): groups of the answer (cellCount), groups listed (first page + margins), p95:');
+    out(
+      'Each groupBy (measured rounds): groups of the answer (cellCount), groups listed (first page + margins), p95:',
+    );
     out('| operation | protection | groupBy | groups | listed | p95 | CPU p95 | |');
     out('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const line of slow) out(line);
 
     // Reading a whole large answer: every page of the finest grouping by month, in order.
     out('');
-    out('Every page of the largest answers (all dimensions and MONTH), one request per page of 1000:');
-    out('| operation | protection | groups | pages | all pages, wall | all pages, CPU | slowest page |');
+    out(
+      'Every page of the largest answers (all dimensions and MONTH), one request per page of 1000:',
+    );
+    out(
+      '| operation | protection | groups | pages | all pages, wall | all pages, CPU | slowest page |',
+    );
     out('| --- | --- | --- | --- | --- | --- | --- |');
     for (const [name, build, dims] of [
       ['circulationStats', circulation, CIRCULATION_SCOPE.dimensions.concat('MONTH')],
@@ -249,7 +335,10 @@ async function main(): Promise<void> {
         let cpu = 0;
         let slowest = 0;
         do {
-          const query: string = build([...dims], protection).replace('cellPage {', after ? `cellPage(after: ${JSON.stringify(after)}) {` : 'cellPage {');
+          const query: string = build([...dims], protection).replace(
+            'cellPage {',
+            after ? `cellPage(after: ${JSON.stringify(after)}) {` : 'cellPage {',
+          );
           const cpu0 = process.cpuUsage();
           const t0 = performance.now();
           const response = await fetch(url, {
@@ -257,10 +346,23 @@ async function main(): Promise<void> {
             headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
             body: JSON.stringify({ query }),
           });
-          const body = (await response.json()) as { errors?: { message: string }[]; data?: Record<string, { cellCount: number; cellPage: { nodes: unknown[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }> };
+          const body = (await response.json()) as {
+            errors?: { message: string }[];
+            data?: Record<
+              string,
+              {
+                cellCount: number;
+                cellPage: {
+                  nodes: unknown[];
+                  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+                };
+              }
+            >;
+          };
           const ms = performance.now() - t0;
           const used = process.cpuUsage(cpu0);
-          if (body.errors?.length) throw new Error(`${name} page ${pages + 1}: ${body.errors[0]!.message}`);
+          if (body.errors?.length)
+            throw new Error(`${name} page ${pages + 1}: ${body.errors[0]!.message}`);
           const answer = Object.values(body.data ?? {})[0]!;
           pages += 1;
           groups = answer.cellCount;
@@ -269,7 +371,9 @@ async function main(): Promise<void> {
           slowest = Math.max(slowest, ms);
           after = answer.cellPage.pageInfo.hasNextPage ? answer.cellPage.pageInfo.endCursor : null;
         } while (after);
-        out(`| ${name} | ${protection} | ${groups.toLocaleString('en')} | ${pages} | ${wall.toFixed(0)} ms | ${cpu.toFixed(0)} ms | ${slowest.toFixed(0)} ms |`);
+        out(
+          `| ${name} | ${protection} | ${groups.toLocaleString('en')} | ${pages} | ${wall.toFixed(0)} ms | ${cpu.toFixed(0)} ms | ${slowest.toFixed(0)} ms |`,
+        );
       }
     }
 
@@ -283,10 +387,18 @@ async function main(): Promise<void> {
       FROM stats_release_cells c JOIN stats_releases r ON r.id = c.release_id
       WHERE r.scope = 'circulation' AND r.mode = 'suppression' AND r.month BETWEEN ${firstMonth} AND ${lastClosed}
       GROUP BY 1 ORDER BY 1`.execute(db);
-    const all = shares.reduce((a, s) => ({ cells: a.cells + Number(s.cells), suppressed: a.suppressed + Number(s.suppressed) }), { cells: 0, suppressed: 0 });
+    const all = shares.reduce(
+      (a, s) => ({
+        cells: a.cells + Number(s.cells),
+        suppressed: a.suppressed + Number(s.suppressed),
+      }),
+      { cells: 0, suppressed: 0 },
+    );
     const pct = (n: number, of: number) => `${of === 0 ? 0 : ((100 * n) / of).toFixed(1)}%`;
     out('');
-    out(`## Published vs suppressed, circulation releases ${firstMonth} to ${lastClosed} (suppression, k = ${k})`);
+    out(
+      `## Published vs suppressed, circulation releases ${firstMonth} to ${lastClosed} (suppression, k = ${k})`,
+    );
     out('| cells | total | published | suppressed |');
     out('| --- | --- | --- | --- |');
     for (const s of [...shares, { kind: 'all groupings', ...all }]) {
@@ -299,11 +411,17 @@ async function main(): Promise<void> {
       FROM stats_releases rt JOIN stats_release_cells t ON t.release_id = rt.id
       JOIN stats_releases rn ON rn.scope = rt.scope AND rn.month = rt.month AND rn.mode = 'dp'
       JOIN stats_release_cells n ON n.release_id = rn.id AND n."grouping" = t."grouping" AND n.key = t.key
-      WHERE rt.scope = 'circulation' AND rt.mode = 'suppression' AND rt.month BETWEEN ${firstMonth} AND ${lastClosed} AND t.c0 >= 100`.execute(db);
+      WHERE rt.scope = 'circulation' AND rt.mode = 'suppression' AND rt.month BETWEEN ${firstMonth} AND ${lastClosed} AND t.c0 >= 100`.execute(
+      db,
+    );
     const errors = pairs.map((p) => Math.abs(Number(p.noisy) - Number(p.truth)) / Number(p.truth));
     out('');
-    out(`## Differential privacy (epsilon ${dp.epsilon} per month, at most ${dp.contribution} checkouts per person and month)`);
-    out(`median relative error of per-month cells of >= 100 checkouts, all groupings: ${(100 * quantile(errors, 0.5)).toFixed(1)}% over ${errors.length.toLocaleString('en')} cells (p90 ${(100 * quantile(errors, 0.9)).toFixed(1)}%)`);
+    out(
+      `## Differential privacy (epsilon ${dp.epsilon} per month, at most ${dp.contribution} checkouts per person and month)`,
+    );
+    out(
+      `median relative error of per-month cells of >= 100 checkouts, all groupings: ${(100 * quantile(errors, 0.5)).toFixed(1)}% over ${errors.length.toLocaleString('en')} cells (p90 ${(100 * quantile(errors, 0.9)).toFixed(1)}%)`,
+    );
     out(`load average at end ${load()}`);
   } finally {
     await graph.stop();
@@ -312,6 +430,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:analytics: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `bench:analytics: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -21,15 +21,28 @@ if (only >= 0 && dir) {
     if (!running) {
       running = true;
       delay.enable();
-      session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
+      session.post('Profiler.enable', () =>
+        session.post('Profiler.setSamplingInterval', { interval: 200 }, () =>
+          session.post('Profiler.start'),
+        ),
+      );
       return;
     }
     running = false;
     delay.disable();
     const ms = (ns) => Math.round(ns / 1e5) / 10;
-    fs.writeFileSync(path.join(dir, `${service}.loop.json`), JSON.stringify({ p50: ms(delay.percentile(50)), p90: ms(delay.percentile(90)), p99: ms(delay.percentile(99)), max: ms(delay.max) }));
+    fs.writeFileSync(
+      path.join(dir, `${service}.loop.json`),
+      JSON.stringify({
+        p50: ms(delay.percentile(50)),
+        p90: ms(delay.percentile(90)),
+        p99: ms(delay.percentile(99)),
+        max: ms(delay.max),
+      }),
+    );
     session.post('Profiler.stop', (error, result) => {
-      if (!error) fs.writeFileSync(path.join(dir, `${service}.cpuprofile`), JSON.stringify(result.profile));
+      if (!error)
+        fs.writeFileSync(path.join(dir, `${service}.cpuprofile`), JSON.stringify(result.profile));
     });
   });
 }

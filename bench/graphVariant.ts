@@ -36,7 +36,11 @@ export function withSwitches(config: Config, switches: Partial<PrivacySwitches>)
     privacyEnforcement: switches.enforcement ?? config.privacyEnforcement,
     gatewayPrefilter: switches.prefilter ?? config.gatewayPrefilter,
     contextSigning: switches.signing ?? config.contextSigning,
-    audit: { ...config.audit, enabled: switches.audit ?? config.audit.enabled, timerScale: switches.auditTimerScale ?? config.audit.timerScale },
+    audit: {
+      ...config.audit,
+      enabled: switches.audit ?? config.audit.enabled,
+      timerScale: switches.auditTimerScale ?? config.audit.timerScale,
+    },
   };
 }
 
@@ -46,9 +50,15 @@ const PARTS = ['enforcement', 'prefilter', 'signing', 'audit'] as const;
 /** Parses `--without enforcement,prefilter` into switches; throws naming an unknown part. */
 export function parseWithout(list: string): Partial<PrivacySwitches> {
   const switches: Partial<PrivacySwitches> = {};
-  for (const name of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const part = PARTS.find((p) => p === name);
-    if (!part) throw new Error(`unknown part of privacy ${JSON.stringify(name)}; known: ${PARTS.join(', ')}`);
+    if (!part)
+      throw new Error(
+        `unknown part of privacy ${JSON.stringify(name)}; known: ${PARTS.join(', ')}`,
+      );
     switches[part] = false;
   }
   return switches;
@@ -56,9 +66,14 @@ export function parseWithout(list: string): Partial<PrivacySwitches> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.env.NODE_ENV === 'production') {
-    console.error('bench/graphVariant.ts: a benchmark entry point; it does not run with NODE_ENV=production');
+    console.error(
+      'bench/graphVariant.ts: a benchmark entry point; it does not run with NODE_ENV=production',
+    );
     process.exit(2);
   }
   const switches = JSON.parse(process.env[VARIANT_VARIABLE] ?? '{}') as Partial<PrivacySwitches>;
-  await runStart({ configure: (config) => withSwitches(config, switches), script: GRAPH_VARIANT_SCRIPT });
+  await runStart({
+    configure: (config) => withSwitches(config, switches),
+    script: GRAPH_VARIANT_SCRIPT,
+  });
 }

@@ -111,7 +111,11 @@ export function copyDataDir(seeded: string): string {
 const CALLGRIND_SLOWDOWN = 50;
 
 /** Starts a variant's three subgraphs and gateway in a child process over `dataDir`. */
-export async function startVariant(variant: Variant, dataDir: string, options: VariantOptions = {}): Promise<RunningVariant> {
+export async function startVariant(
+  variant: Variant,
+  dataDir: string,
+  options: VariantOptions = {},
+): Promise<RunningVariant> {
   const base = await freePorts();
   // V8's memory reducer starts full collections by wall-clock time in isolates it finds idle. Under
   // valgrind's slowdown it fired in the worker threads' isolates five times in 80 listings, where at
@@ -120,8 +124,16 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   const script = variant.root ? path.join(variant.root, 'src/cli/start.ts') : GRAPH_VARIANT_SCRIPT;
   const node = [process.execPath, ...v8Flags, '--import', 'tsx', script];
   // The audit writer's timers, stretched as valgrind slows the graph, do per request what they do at full speed.
-  const switches = { ...variant.switches, ...(options.callgrindOut ? { auditTimerScale: CALLGRIND_SLOWDOWN } : {}) };
-  const callgrind = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${options.callgrindOut}`];
+  const switches = {
+    ...variant.switches,
+    ...(options.callgrindOut ? { auditTimerScale: CALLGRIND_SLOWDOWN } : {}),
+  };
+  const callgrind = [
+    '--tool=callgrind',
+    '--smc-check=all-non-file',
+    '--instr-atstart=no',
+    `--callgrind-out-file=${options.callgrindOut}`,
+  ];
   const [command, ...args] = options.callgrindOut ? ['valgrind', ...callgrind, ...node] : node;
   const child: ChildProcess = spawn(command!, args, {
     env: {
@@ -151,7 +163,10 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   });
   child.once('error', () => undefined);
   let log = '';
-  child.stdout!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString('utf8')).slice(-4000)));
+  child.stdout!.on(
+    'data',
+    (chunk: Buffer) => void (log = (log + chunk.toString('utf8')).slice(-4000)),
+  );
   const url = `http://127.0.0.1:${base}/graphql`;
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -165,29 +180,42 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
   const deadline = Date.now() + startWithin * 1000;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`variant ${variant.name} exited with ${child.exitCode}:\n${log}`);
+      if (child.exitCode !== null)
+        throw new Error(`variant ${variant.name} exited with ${child.exitCode}:\n${log}`);
       try {
         if ((await fetch(`http://127.0.0.1:${base}/health`)).ok) break;
       } catch {
         // not up yet
       }
-      if (Date.now() > deadline) throw new Error(`variant ${variant.name} did not start within ${startWithin} s:\n${log}`);
+      if (Date.now() > deadline)
+        throw new Error(`variant ${variant.name} did not start within ${startWithin} s:\n${log}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
     for (;;) {
-      const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as { audit?: string };
+      const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as {
+        audit?: string;
+      };
       if (health.audit !== 'starting') break;
-      if (Date.now() > deadline) throw new Error(`variant ${variant.name}: the audit writer did not start within ${startWithin} s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `variant ${variant.name}: the audit writer did not start within ${startWithin} s`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
-    const services = options.supervise ? await serviceProcesses(child.pid!, Math.max(10, (deadline - Date.now()) / 1000)) : {};
+    const services = options.supervise
+      ? await serviceProcesses(child.pid!, Math.max(10, (deadline - Date.now()) / 1000))
+      : {};
     return {
       variant,
       url,
       pid: child.pid!,
       services,
-      subgraphUrls: { catalog: `http://127.0.0.1:${base + 1}/graphql`, circulation: `http://127.0.0.1:${base + 2}/graphql`, events: `http://127.0.0.1:${base + 3}/graphql` },
+      subgraphUrls: {
+        catalog: `http://127.0.0.1:${base + 1}/graphql`,
+        circulation: `http://127.0.0.1:${base + 2}/graphql`,
+        events: `http://127.0.0.1:${base + 3}/graphql`,
+      },
       stop,
     };
   } catch (error) {
@@ -202,7 +230,10 @@ export async function startVariant(variant: Variant, dataDir: string, options: V
  * /proc/<pid>/stat) and their command lines (`start.ts --only <service>`). Waits while one is
  * missing, as when the supervisor is starting it again. Linux only.
  */
-async function serviceProcesses(supervisor: number, within: number): Promise<Record<string, number>> {
+async function serviceProcesses(
+  supervisor: number,
+  within: number,
+): Promise<Record<string, number>> {
   const deadline = Date.now() + within * 1000;
   for (;;) {
     const services: Record<string, number> = {};
@@ -218,9 +249,12 @@ async function serviceProcesses(supervisor: number, within: number): Promise<Rec
         // the process ended meanwhile
       }
     }
-    const missing = ['catalog', 'circulation', 'events', 'gateway'].filter((name) => !services[name]);
+    const missing = ['catalog', 'circulation', 'events', 'gateway'].filter(
+      (name) => !services[name],
+    );
     if (!missing.length) return services;
-    if (Date.now() > deadline) throw new Error(`no ${missing.join(', ')} process under the supervisor ${supervisor}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${missing.join(', ')} process under the supervisor ${supervisor}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -230,7 +264,10 @@ async function serviceProcesses(supervisor: number, within: number): Promise<Rec
  * of them (a process's first thread has the process's id). Linux only.
  */
 function processCpuMs(pid: number, thread?: number): number {
-  const stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
+  const stat = fs.readFileSync(
+    thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`,
+    'utf8',
+  );
   // Fields after the command name, which is in parentheses and may contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
@@ -242,7 +279,12 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 /** CPU time the whole machine has spent busy so far (all cores, all processes; not idle or waiting on I/O), in ms. */
 function machineBusyMs(): number {
-  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [, ...ticks] = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   // user nice system idle iowait irq softirq steal (guest times are already counted in user).
   const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
   return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
@@ -261,7 +303,9 @@ export async function measure(
 ): Promise<Measurement> {
   const cpuBefore = processCpuMs(target.pid);
   const mainBefore = processCpuMs(target.pid, target.pid);
-  const watchedBefore = Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, processCpuMs(pid)]));
+  const watchedBefore = Object.fromEntries(
+    Object.entries(watch).map(([name, pid]) => [name, processCpuMs(pid)]),
+  );
   const machineBefore = machineBusyMs();
   const ownBefore = process.cpuUsage();
   const startedAt = performance.now();
@@ -278,19 +322,29 @@ export async function measure(
     },
     body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
     ...(scenario.variablesCycle
-      ? { requests: scenario.variablesCycle.map((variables) => ({ body: JSON.stringify({ query: scenario.query, variables }) })) }
+      ? {
+          requests: scenario.variablesCycle.map((variables) => ({
+            body: JSON.stringify({ query: scenario.query, variables }),
+          })),
+        }
       : {}),
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(options, (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)));
-    instance.on('response', (_client, _status, _bytes, responseTime) => void times.push(responseTime));
+    const instance = autocannon(options, (error: unknown, done: autocannon.Result) =>
+      error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done),
+    );
+    instance.on(
+      'response',
+      (_client, _status, _bytes, responseTime) => void times.push(responseTime),
+    );
   });
   const cpu = processCpuMs(target.pid) - cpuBefore;
   const main = processCpuMs(target.pid, target.pid) - mainBefore;
   const machineBusy = machineBusyMs() - machineBefore;
   const own = process.cpuUsage(ownBefore);
   const elapsed = performance.now() - startedAt;
-  const perRequest = (ms: number) => (result.requests.total ? ms / result.requests.total : Number.NaN);
+  const perRequest = (ms: number) =>
+    result.requests.total ? ms / result.requests.total : Number.NaN;
   return {
     requestsPerSecond: result.requests.average,
     cpuPerRequest: result.requests.total ? cpu / result.requests.total : Number.NaN,
@@ -299,7 +353,12 @@ export async function measure(
     p95: percentile(times, 0.95),
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
-    processCpuPerRequest: Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, perRequest(processCpuMs(pid) - watchedBefore[name]!)])),
+    processCpuPerRequest: Object.fromEntries(
+      Object.entries(watch).map(([name, pid]) => [
+        name,
+        perRequest(processCpuMs(pid) - watchedBefore[name]!),
+      ]),
+    ),
     machineBusyCores: machineBusy / elapsed,
     loadGeneratorCores: (own.user + own.system) / 1000 / elapsed,
   };
@@ -319,7 +378,8 @@ export async function countInstructions(
   counts: { warmup: number; requests: number; callgrindOut: string },
 ): Promise<number> {
   for (let i = 0; i < counts.warmup; i++) await probe(target, scenario, token);
-  const instrumentation = (state: 'on' | 'off') => execFileSync('callgrind_control', ['-i', state, String(target.pid)], { stdio: 'ignore' });
+  const instrumentation = (state: 'on' | 'off') =>
+    execFileSync('callgrind_control', ['-i', state, String(target.pid)], { stdio: 'ignore' });
   instrumentation('on');
   for (let i = 0; i < counts.requests; i++) await probe(target, scenario, token);
   instrumentation('off');
@@ -332,18 +392,31 @@ export async function countInstructions(
 }
 
 /** Checks one response of a scenario, so a benchmark never measures a failing query. */
-export async function probe(target: RunningVariant, scenario: Scenario, token: string | null): Promise<unknown> {
+export async function probe(
+  target: RunningVariant,
+  scenario: Scenario,
+  token: string | null,
+): Promise<unknown> {
   return JSON.parse(await probeText(target, scenario, token));
 }
 
 /** One response of a scenario as the variant sent it, byte for byte (refused unless HTTP 2xx). */
-export async function probeText(target: RunningVariant, scenario: Scenario, token: string | null): Promise<string> {
+export async function probeText(
+  target: RunningVariant,
+  scenario: Scenario,
+  token: string | null,
+): Promise<string> {
   const response = await fetch(target.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...scenario.headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...scenario.headers,
+    },
     body: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
   });
-  if (!response.ok) throw new Error(`${scenario.name} on ${target.variant.name}: HTTP ${response.status}`);
+  if (!response.ok)
+    throw new Error(`${scenario.name} on ${target.variant.name}: HTTP ${response.status}`);
   return response.text();
 }
 
@@ -362,7 +435,8 @@ export const median = (values: number[]): number => {
 };
 
 /** A short description of this machine for the record of a run. */
-export const machine = (): string => `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+export const machine = (): string =>
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
 /** Writes a Markdown report under docs/benchmarks/. */
 export function writeReport(name: string, markdown: string): string {

@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXAMPLES } from '../src/playground/examples.js';
-import { machine, measure, probe, startVariant, writeReport, type Measurement, type Scenario } from './harness.js';
+import {
+  machine,
+  measure,
+  probe,
+  startVariant,
+  writeReport,
+  type Measurement,
+  type Scenario,
+} from './harness.js';
 import { HOSTILE } from './hostileOperations.js';
 
 /**
@@ -23,7 +31,11 @@ const seconds = values.short ? 3 : Number(values.seconds);
 const rounds = values.short ? 3 : Number(values.rounds);
 
 const catalog = EXAMPLES.anonymous.find((e) => e.id === 'anonymous-catalog')!;
-const normal: Scenario = { name: 'catalog page (playground example)', query: catalog.query, connections: 4 };
+const normal: Scenario = {
+  name: 'catalog page (playground example)',
+  query: catalog.query,
+  connections: 4,
+};
 
 interface Refusal {
   name: string;
@@ -33,15 +45,29 @@ interface Refusal {
   ms: number[];
 }
 
-async function send(url: string, body: string): Promise<{ status: number; code: string; ms: number }> {
+async function send(
+  url: string,
+  body: string,
+): Promise<{ status: number; code: string; ms: number }> {
   const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   const json = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
-  return { status: response.status, code: json.errors?.[0]?.extensions?.code ?? '-', ms: performance.now() - started };
+  return {
+    status: response.status,
+    code: json.errors?.[0]?.extensions?.code ?? '-',
+    ms: performance.now() - started,
+  };
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hostile-'));
-const running = await startVariant({ name: 'default limits', env: { SEED_ON_START: 'on' } }, dataDir);
+const running = await startVariant(
+  { name: 'default limits', env: { SEED_ON_START: 'on' } },
+  dataDir,
+);
 try {
   const bodies = HOSTILE.map((h) => ({ hostile: h, body: h.body() }));
   await probe(running, normal, null);
@@ -56,12 +82,22 @@ try {
       times.push(answer.ms);
       last = answer;
     }
-    refusals.push({ name: hostile.name, status: last.status, code: last.code, expected: last.status === hostile.status && last.code === hostile.code, ms: times });
-    console.log(`${hostile.name}: ${last.status} ${last.code}, max ${Math.max(...times).toFixed(1)} ms`);
+    refusals.push({
+      name: hostile.name,
+      status: last.status,
+      code: last.code,
+      expected: last.status === hostile.status && last.code === hostile.code,
+      ms: times,
+    });
+    console.log(
+      `${hostile.name}: ${last.status} ${last.code}, max ${Math.max(...times).toFixed(1)} ms`,
+    );
   }
 
   const alone: Measurement = await measure(running, normal, null, seconds);
-  console.log(`normal alone: p50 ${alone.p50} ms, p99 ${alone.p99} ms, ${alone.requestsPerSecond.toFixed(0)} req/s`);
+  console.log(
+    `normal alone: p50 ${alone.p50} ms, p99 ${alone.p99} ms, ${alone.requestsPerSecond.toFixed(0)} req/s`,
+  );
   // Hostile operations, one after another on two connections, for as long as the normal load runs.
   let attacking = true;
   let sent = 0;
@@ -79,7 +115,9 @@ try {
   attacking = false;
   await Promise.all(attackers);
   const ratio = underAttack.p99 / Math.max(alone.p99, 1);
-  console.log(`normal under attack: p50 ${underAttack.p50} ms, p99 ${underAttack.p99} ms (${ratio.toFixed(2)}x), ${sent} hostile operations sent, ${wrong} answered otherwise`);
+  console.log(
+    `normal under attack: p50 ${underAttack.p50} ms, p99 ${underAttack.p99} ms (${ratio.toFixed(2)}x), ${sent} hostile operations sent, ${wrong} answered otherwise`,
+  );
 
   const max = (r: Refusal) => Math.max(...r.ms);
   const med = (r: Refusal) => [...r.ms].sort((a, b) => a - b)[Math.floor(r.ms.length / 2)]!;

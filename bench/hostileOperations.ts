@@ -23,7 +23,8 @@ export function nest(prefix: string[], cycle: string[], levels: number): string 
   return `{ ${path.join(' { ')} { id ${'} '.repeat(path.length)}}`;
 }
 
-const json = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
+const json = (query: string, variables?: Record<string, unknown>) =>
+  JSON.stringify({ query, variables });
 const MiB = 1024 * 1024;
 
 /** Every hostile operation the issue names, in its order. */
@@ -44,10 +45,12 @@ export const HOSTILE: readonly HostileOperation[] = [
   },
   {
     name: '10,000 aliases of branches { name }',
-    body: () => json(`{ ${Array.from({ length: 10_000 }, (_, i) => `b${i}: branches { name }`).join(' ')} }`),
+    body: () =>
+      json(`{ ${Array.from({ length: 10_000 }, (_, i) => `b${i}: branches { name }`).join(' ')} }`),
     status: 400,
     code: 'OPERATION_TOO_COMPLEX',
-    message: /^Operation too complex: tokens more than 20,000 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
+    message:
+      /^Operation too complex: tokens more than 20,000 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
   },
   {
     name: 'depth 50',
@@ -61,27 +64,35 @@ export const HOSTILE: readonly HostileOperation[] = [
     body: () => json(`{ branches { ${'id '.repeat(150_000)}} }`),
     status: 400,
     code: 'OPERATION_TOO_COMPLEX',
-    message: /^Operation too complex: tokens more than 20,000 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
+    message:
+      /^Operation too complex: tokens more than 20,000 is over the limit of 5,000 \(LIMIT_TOKENS\)\.$/,
   },
   {
     name: '3 MB variable',
-    body: () => json('query Search($s: String) { works(search: $s) { totalCount } }', { s: 'x'.repeat(3 * MiB) }),
+    body: () =>
+      json('query Search($s: String) { works(search: $s) { totalCount } }', {
+        s: 'x'.repeat(3 * MiB),
+      }),
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
-    message: /^Request body too large: [\d,]+ bytes is over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)\.$/,
+    message:
+      /^Request body too large: [\d,]+ bytes is over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)\.$/,
   },
   {
     name: 'fragment cycle',
     body: () => json('{ works { nodes { ...W } } } fragment W on Work { items { work { ...W } } }'),
     status: 400,
     code: 'OPERATION_TOO_COMPLEX',
-    message: /^Operation too complex: depth unbounded \(a fragment cycle: cannot spread fragment "W" within itself\) is over the limit of 12 \(LIMIT_DEPTH\)\.$/,
+    message:
+      /^Operation too complex: depth unbounded \(a fragment cycle: cannot spread fragment "W" within itself\) is over the limit of 12 \(LIMIT_DEPTH\)\.$/,
   },
   {
     name: 'body over 1 MiB',
-    body: () => JSON.stringify({ query: '{ branches { name } }', extensions: { pad: 'x'.repeat(MiB + 1) } }),
+    body: () =>
+      JSON.stringify({ query: '{ branches { name } }', extensions: { pad: 'x'.repeat(MiB + 1) } }),
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
-    message: /^Request body too large: [\d,]+ bytes is over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)\.$/,
+    message:
+      /^Request body too large: [\d,]+ bytes is over the limit of 1,048,576 bytes \(LIMIT_BODY_BYTES\)\.$/,
   },
 ];

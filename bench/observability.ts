@@ -21,26 +21,53 @@ import { mintToken } from '../src/privacy/authenticate/token.js';
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' } } });
 const requests = Number(values.requests);
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const summary = (ms: number[]) => {
   const sorted = [...ms].sort((a, b) => a - b);
-  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+  return {
+    p50: quantile(sorted, 0.5),
+    p95: quantile(sorted, 0.95),
+    mean: ms.reduce((a, b) => a + b, 0) / ms.length,
+  };
 };
 
-async function variant(traced: boolean): Promise<{ request: number[]; scrape: number[]; spans: number }> {
+async function variant(
+  traced: boolean,
+): Promise<{ request: number[]; scrape: number[]; spans: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-observability-'));
   const config = loadConfig({
-    NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_PORT: '0', CATALOG_PORT: '0', CIRCULATION_PORT: '0', EVENTS_PORT: '0',
-    LOG_LEVEL: 'silent', METRICS_PORT: '0', RATE_LIMIT_PRINCIPAL_BURST: '100000', RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000',
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    GATEWAY_PORT: '0',
+    CATALOG_PORT: '0',
+    CIRCULATION_PORT: '0',
+    EVENTS_PORT: '0',
+    LOG_LEVEL: 'silent',
+    METRICS_PORT: '0',
+    RATE_LIMIT_PRINCIPAL_BURST: '100000',
+    RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000',
   });
   const exporter = new InMemorySpanExporter();
-  const graph = await startGraph(config, createLogger('bench', 'silent'), undefined, traced ? { spanExporter: exporter } : {});
+  const graph = await startGraph(
+    config,
+    createLogger('bench', 'silent'),
+    undefined,
+    traced ? { spanExporter: exporter } : {},
+  );
   await graph.released;
   try {
     const token = await mintToken(PERSONAS['circulation-staff'], config);
-    const body = JSON.stringify({ query: 'query($id: ID!) { patron(id: $id) { name email loans { id item { barcode } } } }', variables: { id: PERSONA_PATRONS.patron.id } });
+    const body = JSON.stringify({
+      query: 'query($id: ID!) { patron(id: $id) { name email loans { id item { barcode } } } }',
+      variables: { id: PERSONA_PATRONS.patron.id },
+    });
     const ask = async () => {
-      const response = await fetch(graph.urls.gateway!, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+      const response = await fetch(graph.urls.gateway!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+      });
       await response.text();
     };
     for (let i = 0; i < 30; i++) await ask(); // warm-up: plans, connections, JIT
@@ -81,7 +108,10 @@ for (const round of [0, 1]) {
 }
 const fmt = (n: number) => n.toFixed(2);
 const [so, sn, ss] = [summary(off), summary(on), summary(scrapes)];
-const load = os.loadavg().map((l) => l.toFixed(1)).join(', ');
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(', ');
 const report = `# Observability: what metrics and traces cost a request
 
 \`npx tsx bench/observability.ts --requests ${requests}\` (${new Date().toISOString().slice(0, 10)}; ${os.cpus().length} cores,

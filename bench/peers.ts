@@ -27,13 +27,29 @@ import { SUPERGRAPH_FILE } from '../src/app/graph.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
-import { copyDataDir, machine, measure, median, probeText, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
+import {
+  copyDataDir,
+  machine,
+  measure,
+  median,
+  probeText,
+  startVariant,
+  writeReport,
+  type Measurement,
+  type RunningVariant,
+  type Scenario,
+  type Variant,
+} from './harness.js';
 import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
 import { compareResponses, ResponsesDiffer, weakest, type Sameness } from './sameResponses.js';
 
 type GatewayName = 'privacy' | 'plain' | 'hive';
 const GATEWAYS: readonly GatewayName[] = ['privacy', 'plain', 'hive'];
-const LABELS: Record<GatewayName, string> = { privacy: 'privacy gateway', plain: 'plain @apollo/gateway', hive: 'Hive Gateway' };
+const LABELS: Record<GatewayName, string> = {
+  privacy: 'privacy gateway',
+  plain: 'plain @apollo/gateway',
+  hive: 'Hive Gateway',
+};
 
 /** One request shape, the persona sending it, and the gateways it compares. */
 interface Workload extends Scenario {
@@ -61,10 +77,38 @@ const PUBLIC_PAGE = `{
  * gateway, so another gateway in front of them can serve only anonymous requests.
  */
 const WORKLOADS: Workload[] = [
-  { key: 'a4', name: '1,000 loans with patron fields, circulation staff, 4 connections', persona: 'circulation-staff', query: LISTING!.query, connections: 4, gateways: ['privacy', 'plain'] },
-  { key: 'a20', name: '1,000 loans with patron fields, circulation staff, 20 connections', persona: 'circulation-staff', query: LISTING!.query, connections: 20, gateways: ['privacy', 'plain'] },
-  { key: 'b', name: 'small catalog page, anonymous, 20 connections', persona: 'anonymous', query: CATALOG_PAGE!.query, connections: 20, gateways: GATEWAYS },
-  { key: 'c', name: '100 works with items and branches + 50 events, anonymous, 20 connections', persona: 'anonymous', query: PUBLIC_PAGE, connections: 20, gateways: GATEWAYS },
+  {
+    key: 'a4',
+    name: '1,000 loans with patron fields, circulation staff, 4 connections',
+    persona: 'circulation-staff',
+    query: LISTING!.query,
+    connections: 4,
+    gateways: ['privacy', 'plain'],
+  },
+  {
+    key: 'a20',
+    name: '1,000 loans with patron fields, circulation staff, 20 connections',
+    persona: 'circulation-staff',
+    query: LISTING!.query,
+    connections: 20,
+    gateways: ['privacy', 'plain'],
+  },
+  {
+    key: 'b',
+    name: 'small catalog page, anonymous, 20 connections',
+    persona: 'anonymous',
+    query: CATALOG_PAGE!.query,
+    connections: 20,
+    gateways: GATEWAYS,
+  },
+  {
+    key: 'c',
+    name: '100 works with items and branches + 50 events, anonymous, 20 connections',
+    persona: 'anonymous',
+    query: PUBLIC_PAGE,
+    connections: 20,
+    gateways: GATEWAYS,
+  },
 ];
 
 const positive = (value: string) => {
@@ -74,15 +118,31 @@ const positive = (value: string) => {
 };
 const options = new Command()
   .name('bench:peers')
-  .description('The privacy gateway against a plain @apollo/gateway and Hive Gateway, in interleaved rounds.')
+  .description(
+    'The privacy gateway against a plain @apollo/gateway and Hive Gateway, in interleaved rounds.',
+  )
   .option('--rounds <n>', 'interleaved rounds, each with fresh processes', positive, 6)
   .option('--duration <seconds>', 'seconds per measured window', positive, 10)
   .option('--warmup <seconds>', 'seconds of unrecorded load before each window', positive, 2)
-  .option('--response-cache <on|off>', 'the privacy gateway\'s public response cache (RESPONSE_CACHE); on as shipped', 'on')
-  .option('--only <keys>', `workloads to run, comma-separated: ${WORKLOADS.map((w) => w.key).join(', ')}`)
+  .option(
+    '--response-cache <on|off>',
+    "the privacy gateway's public response cache (RESPONSE_CACHE); on as shipped",
+    'on',
+  )
+  .option(
+    '--only <keys>',
+    `workloads to run, comma-separated: ${WORKLOADS.map((w) => w.key).join(', ')}`,
+  )
   .option('--write', 'write the report to docs/benchmarks/peers.md')
   .parse()
-  .opts<{ rounds: number; duration: number; warmup: number; responseCache: string; only?: string; write?: boolean }>();
+  .opts<{
+    rounds: number;
+    duration: number;
+    warmup: number;
+    responseCache: string;
+    only?: string;
+    write?: boolean;
+  }>();
 if (options.responseCache !== 'on' && options.responseCache !== 'off') {
   console.error('bench:peers: --response-cache is on or off');
   process.exit(2);
@@ -91,7 +151,9 @@ if (options.responseCache !== 'on' && options.responseCache !== 'off') {
 const keys = options.only?.split(',').map((k) => k.trim());
 const unknown = keys?.find((k) => !WORKLOADS.some((w) => w.key === k));
 if (unknown) {
-  console.error(`bench:peers: unknown workload "${unknown}"; workloads are ${WORKLOADS.map((w) => w.key).join(', ')}`);
+  console.error(
+    `bench:peers: unknown workload "${unknown}"; workloads are ${WORKLOADS.map((w) => w.key).join(', ')}`,
+  );
   process.exit(2);
 }
 const workloads = WORKLOADS.filter((w) => !keys || keys.includes(w.key));
@@ -100,9 +162,12 @@ const hive = needsHive ? findHive() : null;
 
 /** The Hive Gateway binary and its version; exits 2 with what to do when it is missing. */
 function findHive(): { bin: string; version: string } {
-  const bin = process.env.HIVE_GATEWAY_BIN ?? path.join(REPO_ROOT, 'node_modules', '.bin', 'hive-gateway');
+  const bin =
+    process.env.HIVE_GATEWAY_BIN ?? path.join(REPO_ROOT, 'node_modules', '.bin', 'hive-gateway');
   if (!fs.existsSync(bin)) {
-    console.error(`bench:peers: no Hive Gateway at ${bin}: install @graphql-hive/gateway (a devDependency) or set HIVE_GATEWAY_BIN`);
+    console.error(
+      `bench:peers: no Hive Gateway at ${bin}: install @graphql-hive/gateway (a devDependency) or set HIVE_GATEWAY_BIN`,
+    );
     process.exit(2);
   }
   // The binary is <package>/dist/bin.js behind the .bin link.
@@ -114,13 +179,24 @@ function findHive(): { bin: string; version: string } {
 /** The committed supergraph, routed to the given subgraphs: the schema every gateway here plans with. */
 function supergraphFor(subgraphUrls: Record<string, string>, dir: string): string {
   let routed = 0;
-  const sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8').replace(/(@join__graph\(name: "(\w+)", url: ")[^"]*(")/g, (_, head: string, name: string, tail: string) => {
-    const url = subgraphUrls[name];
-    if (!url) throw new Error(`the supergraph names a subgraph "${name}" the graph under test does not serve`);
-    routed++;
-    return `${head}${url}${tail}`;
-  });
-  if (routed !== Object.keys(subgraphUrls).length) throw new Error(`routed ${routed} subgraphs of the supergraph, expected ${Object.keys(subgraphUrls).length}`);
+  const sdl = fs
+    .readFileSync(SUPERGRAPH_FILE, 'utf8')
+    .replace(
+      /(@join__graph\(name: "(\w+)", url: ")[^"]*(")/g,
+      (_, head: string, name: string, tail: string) => {
+        const url = subgraphUrls[name];
+        if (!url)
+          throw new Error(
+            `the supergraph names a subgraph "${name}" the graph under test does not serve`,
+          );
+        routed++;
+        return `${head}${url}${tail}`;
+      },
+    );
+  if (routed !== Object.keys(subgraphUrls).length)
+    throw new Error(
+      `routed ${routed} subgraphs of the supergraph, expected ${Object.keys(subgraphUrls).length}`,
+    );
   const file = path.join(dir, 'supergraph.graphql');
   fs.writeFileSync(file, sdl);
   return file;
@@ -139,13 +215,21 @@ function freePort(): Promise<number> {
 }
 
 /** Starts Hive Gateway on `supergraph` in its own process, as shipped but for its port and loopback host. */
-async function startHive(bin: string, supergraph: string, subgraphUrls: RunningVariant['subgraphUrls']): Promise<RunningVariant> {
+async function startHive(
+  bin: string,
+  supergraph: string,
+  subgraphUrls: RunningVariant['subgraphUrls'],
+): Promise<RunningVariant> {
   const port = await freePort();
   // The same Node as the other gateways; the same NODE_ENV and log level as the graph under test.
-  const child = spawn(process.execPath, [bin, 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'],
+    {
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000));
   child.stdout.on('data', keep);
@@ -153,7 +237,8 @@ async function startHive(bin: string, supergraph: string, subgraphUrls: RunningV
   child.once('error', () => undefined);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`Hive Gateway exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`Hive Gateway exited with ${child.exitCode}:\n${output}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/readiness`)).ok) break;
     } catch {
@@ -189,7 +274,10 @@ const watched = (gateway: RunningVariant, subgraphs: RunningVariant): Record<str
 });
 
 /** The privacy gateway as it ships: no switch changed, but the response cache when asked. */
-const shipped: Variant = { name: 'shipped', env: options.responseCache === 'off' ? { RESPONSE_CACHE: 'off' } : {} };
+const shipped: Variant = {
+  name: 'shipped',
+  env: options.responseCache === 'off' ? { RESPONSE_CACHE: 'off' } : {},
+};
 const bare = ALL_VARIANTS.find((v) => v.name === 'bare')!;
 
 /** What a build of our gateway runs with, read from the configuration its switches give (as `npm start` would read them). */
@@ -228,9 +316,14 @@ try {
     started.push(privacy);
     const plain = await startVariant(bare, bareDir, { supervise: true });
     started.push(plain);
-    const peer = hive ? await startHive(hive.bin, supergraphFor(plain.subgraphUrls, hiveDir), plain.subgraphUrls) : null;
+    const peer = hive
+      ? await startHive(hive.bin, supergraphFor(plain.subgraphUrls, hiveDir), plain.subgraphUrls)
+      : null;
     if (peer) started.push(peer);
-    const targets: Record<GatewayName, { target: RunningVariant; watch: Record<string, number> } | null> = {
+    const targets: Record<
+      GatewayName,
+      { target: RunningVariant; watch: Record<string, number> } | null
+    > = {
       privacy: { target: privacy, watch: watched(privacy, privacy) },
       plain: { target: plain, watch: watched(plain, plain) },
       hive: peer ? { target: peer, watch: watched(peer, plain) } : null,
@@ -238,10 +331,14 @@ try {
 
     for (const w of workloads) {
       const bodies: Record<string, string> = {};
-      for (const g of w.gateways) bodies[LABELS[g]] = await probeText(targets[g]!.target, w, tokens.get(w.persona)!);
+      for (const g of w.gateways)
+        bodies[LABELS[g]] = await probeText(targets[g]!.target, w, tokens.get(w.persona)!);
       const how = compareResponses(w.name, bodies);
       const before = sameness.get(w.key);
-      sameness.set(w.key, { how: before ? weakest(before.how, how) : how, bytes: Buffer.byteLength(bodies[LABELS.privacy]!) });
+      sameness.set(w.key, {
+        how: before ? weakest(before.how, how) : how,
+        bytes: Buffer.byteLength(bodies[LABELS.privacy]!),
+      });
     }
 
     for (const w of workloads) {
@@ -251,9 +348,16 @@ try {
         const token = tokens.get(w.persona)!;
         await measure(target, w, token, options.warmup);
         const m = await measure(target, w, token, options.duration, watch);
-        if (!Number.isFinite(m.processCpuPerRequest.gateway!)) throw new Error(`${w.key} on ${g}: no request completed in ${options.duration} s; lengthen --duration`);
-        const cpu = Object.entries(m.processCpuPerRequest).map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ');
-        console.error(`round ${round + 1}/${options.rounds}: ${w.key} on ${g}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms; CPU ms/req ${cpu}`);
+        if (!Number.isFinite(m.processCpuPerRequest.gateway!))
+          throw new Error(
+            `${w.key} on ${g}: no request completed in ${options.duration} s; lengthen --duration`,
+          );
+        const cpu = Object.entries(m.processCpuPerRequest)
+          .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+          .join(', ');
+        console.error(
+          `round ${round + 1}/${options.rounds}: ${w.key} on ${g}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms; CPU ms/req ${cpu}`,
+        );
         figures.set(key(w, g), [...(figures.get(key(w, g)) ?? []), m]);
       }
     }
@@ -262,7 +366,9 @@ try {
   }
 } catch (error) {
   if (error instanceof ResponsesDiffer) {
-    console.error(`bench:peers: the gateways do not answer alike, so nothing was measured against each other.\n${error.message}`);
+    console.error(
+      `bench:peers: the gateways do not answer alike, so nothing was measured against each other.\n${error.message}`,
+    );
     process.exitCode = 1;
   } else {
     throw error;
@@ -281,7 +387,8 @@ if (process.exitCode === undefined) {
 /** The report: ratios with their ranges, each gateway's figures, the machine's load, the method. */
 function render(): string {
   const list = (w: Workload, g: GatewayName) => figures.get(key(w, g))!;
-  const range = (values: number[]) => `${median(values).toFixed(2)}× (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
+  const range = (values: number[]) =>
+    `${median(values).toFixed(2)}× (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
   /** Per round, the privacy gateway's req/s over the peer's, and its p50 over the peer's. */
   const ratios = (w: Workload, peer: GatewayName) => {
     if (!w.gateways.includes(peer)) return { rps: '— (not run: needs signed contexts)', p50: '—' };
@@ -294,7 +401,13 @@ function render(): string {
   const all = [...figures.values()].flat();
   const busy = all.map((m) => m.machineBusyCores);
   // The graph's cores: CPU per request of its processes times requests per second.
-  const others = all.map((m) => m.machineBusyCores - m.loadGeneratorCores - (Object.values(m.processCpuPerRequest).reduce((a, b) => a + b, 0) * m.requestsPerSecond) / 1000);
+  const others = all.map(
+    (m) =>
+      m.machineBusyCores -
+      m.loadGeneratorCores -
+      (Object.values(m.processCpuPerRequest).reduce((a, b) => a + b, 0) * m.requestsPerSecond) /
+        1000,
+  );
   const loadAtEnd = os.loadavg();
   const only = keys ? ` --only ${keys.join(',')}` : '';
   const cacheFlag = options.responseCache === 'off' ? ' --response-cache off' : '';
@@ -313,7 +426,7 @@ function render(): string {
     `During the measured windows the machine kept ${median(busy).toFixed(2)} of its ${os.cpus().length} cores busy (median; ${Math.min(...busy).toFixed(2)}–${Math.max(...busy).toFixed(2)}),`,
     `of which processes other than the gateway and subgraphs under load and the load generator (other sessions' work, mostly) ${median(others).toFixed(2)} (${Math.min(...others).toFixed(2)}–${Math.max(...others).toFixed(2)}).`,
     '',
-    'Ratios are the privacy gateway\'s over the peer\'s, per round: the median, then the lowest and highest round. For',
+    "Ratios are the privacy gateway's over the peer's, per round: the median, then the lowest and highest round. For",
     'req/s, above 1 is faster than the peer; for p50, above 1 is slower.',
     '',
     '| workload | responses | vs plain @apollo/gateway: req/s | p50 | vs Hive Gateway: req/s | p50 |',
@@ -322,13 +435,15 @@ function render(): string {
   for (const w of workloads) {
     const [plain, peer] = [ratios(w, 'plain'), ratios(w, 'hive')];
     const same = sameness.get(w.key)!;
-    lines.push(`| ${w.name} | ${same.how}, ${(same.bytes / 1000).toFixed(1)} kB | ${plain.rps} | ${plain.p50} | ${peer.rps} | ${peer.p50} |`);
+    lines.push(
+      `| ${w.name} | ${same.how}, ${(same.bytes / 1000).toFixed(1)} kB | ${plain.rps} | ${plain.p50} | ${peer.rps} | ${peer.p50} |`,
+    );
   }
   lines.push(
     '',
-    'Each gateway\'s figures, medians over rounds. CPU is milliseconds per request of each process: the gateway\'s and',
-    'each subgraph\'s (Hive Gateway calls the plain build\'s subgraphs). Failed: requests over all rounds that timed',
-    'out (autocannon\'s 10 s) or were answered with a status other than 2xx.',
+    "Each gateway's figures, medians over rounds. CPU is milliseconds per request of each process: the gateway's and",
+    "each subgraph's (Hive Gateway calls the plain build's subgraphs). Failed: requests over all rounds that timed",
+    "out (autocannon's 10 s) or were answered with a status other than 2xx.",
     '',
     '| workload | gateway | req/s | p50 ms | p99 ms | CPU gateway | catalog | circulation | events | all | failed |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -337,7 +452,9 @@ function render(): string {
     for (const g of GATEWAYS.filter((name) => w.gateways.includes(name))) {
       const l = list(w, g);
       const cpu = (name: string) => median(l.map((m) => m.processCpuPerRequest[name]!));
-      const total = median(l.map((m) => Object.values(m.processCpuPerRequest).reduce((a, b) => a + b, 0)));
+      const total = median(
+        l.map((m) => Object.values(m.processCpuPerRequest).reduce((a, b) => a + b, 0)),
+      );
       lines.push(
         `| ${w.key} | ${LABELS[g]} | ${median(l.map((m) => m.requestsPerSecond)).toFixed(1)} | ${median(l.map((m) => m.p50))} | ${median(l.map((m) => m.p99))} | ` +
           `${cpu('gateway').toFixed(2)} | ${cpu('catalog').toFixed(2)} | ${cpu('circulation').toFixed(2)} | ${cpu('events').toFixed(2)} | ${total.toFixed(2)} | ${l.reduce((n, m) => n + m.errors, 0)} |`,
@@ -352,10 +469,10 @@ function render(): string {
     '  gateway, subgraph enforcement, signed contexts, the disclosure audit, the public response cache and in-flight',
     '  deduplication of anonymous subgraph fetches. With the cache on, repeated anonymous requests (b, c) are',
     '  answered from memory; `--response-cache off` measures the same gateway computing every answer.',
-    '  `plain` is bench:privacy\'s `bare` build: a plain `@apollo/gateway` over the same subgraphs with',
+    "  `plain` is bench:privacy's `bare` build: a plain `@apollo/gateway` over the same subgraphs with",
     '  enforcement, signing, audit and the response cache off, so that they answer unsigned requests.',
     '  `Hive Gateway` runs `hive-gateway supergraph` on the committed supergraph (schema/supergraph.graphql,',
-    '  routed to the plain build\'s subgraphs, by 127.0.0.1), with its defaults: one process, in-flight',
+    "  routed to the plain build's subgraphs, by 127.0.0.1), with its defaults: one process, in-flight",
     '  deduplication of identical subgraph fetches on, watching the supergraph file for changes. It runs on the',
     '  same Node as the others, with the same NODE_ENV (test) and LOG_LEVEL (error).',
     '- The staff listing compares the privacy gateway with the plain gateway only: the shipped subgraphs disclose',
@@ -367,10 +484,10 @@ function render(): string {
     '  round to round (each gateway of a workload comes first equally often over a multiple of their number).',
     '- Before measuring, every round sends each workload once to each gateway and compares the bodies: byte-equal,',
     '  or else byte-equal but for trailing whitespace, or else JSON-equal (with object keys sorted if need be); the',
-    '  responses column says which held in every round, and the body\'s size. Any other',
+    "  responses column says which held in every round, and the body's size. Any other",
     '  difference, or a GraphQL error, stops the run with exit 1. Apollo Server ends its body with a newline and',
     '  Hive Gateway does not (the "trailing whitespace" of the responses column).',
-    '- Load: autocannon in the benchmark\'s own process, POST with the workload\'s connections, on the same cores.',
+    "- Load: autocannon in the benchmark's own process, POST with the workload's connections, on the same cores.",
     '  CPU per request: utime + stime of each process from /proc/<pid>/stat before and after the window, over the',
     '  requests autocannon completed. Machine load: /proc/stat busy time over the window.',
     '- The machine is shared (other sessions build and test on it meanwhile): absolute req/s move with that load;',

@@ -18,8 +18,25 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import { copyDataDir, machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant } from './harness.js';
-import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor, withSelection } from './privacyScenarios.js';
+import {
+  copyDataDir,
+  machine,
+  measure,
+  median,
+  probe,
+  startVariant,
+  writeReport,
+  type Measurement,
+  type RunningVariant,
+} from './harness.js';
+import {
+  chooseScenarios,
+  chooseVariants,
+  seedBenchData,
+  TARGETS,
+  tokensFor,
+  withSelection,
+} from './privacyScenarios.js';
 
 const options = withSelection(
   new Command()
@@ -51,7 +68,9 @@ try {
         await probe(running, scenario, token);
         await measure(running, scenario, token, 1); // warm-up: JIT and caches, not recorded
         const m = await measure(running, scenario, token, seconds);
-        console.error(`round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(1)} req/s, ${m.cpuPerRequest.toFixed(1)} CPU ms/req`);
+        console.error(
+          `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(1)} req/s, ${m.cpuPerRequest.toFixed(1)} CPU ms/req`,
+        );
         const key = `${scenario.name}|${variant.name}`;
         figures.set(key, [...(figures.get(key) ?? []), m]);
       }
@@ -78,7 +97,12 @@ try {
     const [la, lb] = [list(scenario, a), list(scenario, b)];
     const throughput = la.map((m, i) => m.requestsPerSecond / lb[i]!.requestsPerSecond);
     const cpu = la.map((m, i) => lb[i]!.cpuPerRequest / m.cpuPerRequest);
-    return { throughput: median(throughput), low: Math.min(...throughput), high: Math.max(...throughput), cpu: median(cpu) };
+    return {
+      throughput: median(throughput),
+      low: Math.min(...throughput),
+      high: Math.max(...throughput),
+      cpu: median(cpu),
+    };
   };
   const lines: string[] = [
     `# Privacy benchmark`,
@@ -92,21 +116,27 @@ try {
   for (const s of chosen) {
     for (const v of VARIANTS) {
       const f = get(s.name, v.name);
-      lines.push(`| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.cpu.toFixed(1)} | ${f.requestCpu.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`);
+      lines.push(
+        `| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.cpu.toFixed(1)} | ${f.requestCpu.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`,
+      );
     }
   }
   lines.push(
     '',
     'Ratios are medians of per-round ratios; the range is the lowest and highest round. The CPU ratio is',
-    'the other build\'s CPU per request over the full build\'s, so 1.00 means privacy costs nothing there too.',
+    "the other build's CPU per request over the full build's, so 1.00 means privacy costs nothing there too.",
     '',
     '| scenario | comparison | throughput ratio | range | CPU ratio | target | met |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
   );
   const built = (name: string) => VARIANTS.some((v) => v.name === name);
-  for (const { scenario: s, a, b, label, target } of TARGETS.filter(({ scenario, a, b }) => chosen.some((c) => c.name === scenario) && built(a) && built(b))) {
+  for (const { scenario: s, a, b, label, target } of TARGETS.filter(
+    ({ scenario, a, b }) => chosen.some((c) => c.name === scenario) && built(a) && built(b),
+  )) {
     const r = paired(s, a, b);
-    lines.push(`| ${s} | ${label} (${a}/${b}) | ${r.throughput.toFixed(3)} | ${r.low.toFixed(2)}–${r.high.toFixed(2)} | ${r.cpu.toFixed(3)} | >= ${target.toFixed(2)} | ${r.throughput >= target ? 'yes' : 'no'} |`);
+    lines.push(
+      `| ${s} | ${label} (${a}/${b}) | ${r.throughput.toFixed(3)} | ${r.low.toFixed(2)}–${r.high.toFixed(2)} | ${r.cpu.toFixed(3)} | >= ${target.toFixed(2)} | ${r.throughput >= target ? 'yes' : 'no'} |`,
+    );
   }
   lines.push(
     '',
@@ -121,10 +151,10 @@ try {
     '- The load generator shares the 2 cores with the build under load. Throughput moves with whatever',
     '  else the machine does; the range column shows how far single rounds strayed. (c) touches no',
     '  confidential field, so its builds differ only by noise.',
-    '- CPU ms/req counts every thread of the build\'s process: the request thread (gateway and resolvers),',
-    '  V8\'s garbage-collection helpers and the audit writer thread. With the load generator on the same',
+    "- CPU ms/req counts every thread of the build's process: the request thread (gateway and resolvers),",
+    "  V8's garbage-collection helpers and the audit writer thread. With the load generator on the same",
     '  2 cores, CPU spent on any thread is CPU the request thread does not get, so throughput follows the',
-    '  total; on a machine with idle cores, only the request thread\'s share limits it.',
+    "  total; on a machine with idle cores, only the request thread's share limits it.",
   );
   const report = lines.join('\n') + '\n';
   console.log(report);

@@ -18,7 +18,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { copyDataDir, countInstructions, machine, startVariant, writeReport } from './harness.js';
-import { chooseScenarios, chooseVariants, seedBenchData, TARGETS, tokensFor, withSelection } from './privacyScenarios.js';
+import {
+  chooseScenarios,
+  chooseVariants,
+  seedBenchData,
+  TARGETS,
+  tokensFor,
+  withSelection,
+} from './privacyScenarios.js';
 
 const command = 'bench:privacy:instructions';
 const options = withSelection(
@@ -31,7 +38,9 @@ const options = withSelection(
 const requests = Number(options.requests);
 const warmup = Number(options.warmup);
 if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
-  console.error(`${command}: --requests must be a whole number of at least 1, --warmup at least 0.`);
+  console.error(
+    `${command}: --requests must be a whole number of at least 1, --warmup at least 0.`,
+  );
   process.exit(2);
 }
 try {
@@ -54,9 +63,16 @@ try {
       const runDir = copyDataDir(dataDir);
       const running = await startVariant(variant, runDir, { callgrindOut });
       try {
-        const perRequest = await countInstructions(running, scenario, tokens.get(scenario.persona)!, { warmup, requests, callgrindOut });
+        const perRequest = await countInstructions(
+          running,
+          scenario,
+          tokens.get(scenario.persona)!,
+          { warmup, requests, callgrindOut },
+        );
         counts.set(`${scenario.name}|${variant.name}`, perRequest);
-        console.error(`${scenario.name} on ${variant.name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request`);
+        console.error(
+          `${scenario.name} on ${variant.name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request`,
+        );
       } finally {
         await running.stop();
         fs.rmSync(runDir, { recursive: true, force: true });
@@ -74,10 +90,12 @@ try {
     '| scenario | build | M instructions / request |',
     '| --- | --- | ---: |',
   ];
-  for (const s of chosen) for (const v of variants) lines.push(`| ${s.name} | ${v.name} | ${(count(s.name, v.name)! / 1e6).toFixed(2)} |`);
+  for (const s of chosen)
+    for (const v of variants)
+      lines.push(`| ${s.name} | ${v.name} | ${(count(s.name, v.name)! / 1e6).toFixed(2)} |`);
   lines.push(
     '',
-    'The ratio is the other build\'s count over the full build\'s: 1.00 means privacy adds no work. On a',
+    "The ratio is the other build's count over the full build's: 1.00 means privacy adds no work. On a",
     'machine where the graph has the CPU to itself, throughput ratios follow it.',
     '',
     '| scenario | comparison | instruction ratio | throughput target |',
@@ -85,13 +103,16 @@ try {
   );
   for (const t of TARGETS) {
     const [a, b] = [count(t.scenario, t.a), count(t.scenario, t.b)];
-    if (a !== undefined && b !== undefined) lines.push(`| ${t.scenario} | ${t.label} (${t.a}/${t.b}) | ${(b / a).toFixed(3)} | >= ${t.target.toFixed(2)} |`);
+    if (a !== undefined && b !== undefined)
+      lines.push(
+        `| ${t.scenario} | ${t.label} (${t.a}/${t.b}) | ${(b / a).toFixed(3)} | >= ${t.target.toFixed(2)} |`,
+      );
   }
   lines.push(
     '',
     'Under callgrind the graph runs some fifty times slower. So that per request it does about what it',
-    'does at full speed, the audit writer\'s timers (filing every second, merging after 250 ms without',
-    'writes) are stretched fifty times (auditTimerScale), and V8\'s memory reducer, which starts full',
+    "does at full speed, the audit writer's timers (filing every second, merging after 250 ms without",
+    "writes) are stretched fifty times (auditTimerScale), and V8's memory reducer, which starts full",
     'collections by wall-clock time, is off (--no-memory-reducer). With it on, two runs of the full',
     'build in (a) differed by 19 M instructions a listing; with it off, by 0.4 M. Counts still move',
     'a little with the moments V8 chooses to compile and collect.',

@@ -26,21 +26,30 @@ export const ALL_VARIANTS: Variant[] = [
   { name: 'no-guard', env: { ...UNCACHED }, switches: { enforcement: false } },
   { name: 'no-trust', env: { ...UNCACHED }, switches: { prefilter: false, signing: false } },
   { name: 'no-audit', env: { ...UNCACHED }, switches: { audit: false } },
-  { name: 'bare', env: { ...UNCACHED }, switches: { enforcement: false, prefilter: false, signing: false, audit: false } },
+  {
+    name: 'bare',
+    env: { ...UNCACHED },
+    switches: { enforcement: false, prefilter: false, signing: false, audit: false },
+  },
 ];
 
 /** Adds the options both privacy benchmarks take to pick what they run: `--only` and `--builds`. */
 export const withSelection = (command: Command): Command =>
   command
     .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
-    .option('--builds <names>', 'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)');
+    .option(
+      '--builds <names>',
+      'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)',
+    );
 
 /** The builds named by `--builds` (all when it is absent); exits 2 on an unknown name. */
 export function chooseVariants(command: string, builds: string | undefined): Variant[] {
   const names = builds?.split(',').map((b) => b.trim());
   const unknown = names?.find((b) => !ALL_VARIANTS.some((v) => v.name === b));
   if (unknown) {
-    console.error(`${command}: unknown build "${unknown}"; builds are ${ALL_VARIANTS.map((v) => v.name).join(', ')}`);
+    console.error(
+      `${command}: unknown build "${unknown}"; builds are ${ALL_VARIANTS.map((v) => v.name).join(', ')}`,
+    );
     process.exit(2);
   }
   return names ? ALL_VARIANTS.filter((v) => names.includes(v.name)) : ALL_VARIANTS;
@@ -58,13 +67,15 @@ export const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
     name: "(b) a patron's own record, patron",
     persona: 'patron',
     connections: 8,
-    query: '{ me { id name email cardNumber loans { id dueAt } holds { id status } fines { amountCents } } }',
+    query:
+      '{ me { id name email cardNumber loans { id dueAt } holds { id status } fines { amountCents } } }',
   },
   {
     name: '(c) catalog only, anonymous',
     persona: 'anonymous',
     connections: 8,
-    query: '{ works(first: 20, search: "the") { nodes { id title creators format } totalCount } branches { id name } }',
+    query:
+      '{ works(first: 20, search: "the") { nodes { id title creators format } totalCount } branches { id name } }',
   },
   {
     name: '(d) anonymous query touching patron fields',
@@ -75,19 +86,63 @@ export const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
 ];
 
 /** The scenarios picked by `--only` letters (all when it is absent). */
-export const chooseScenarios = (only: string | undefined) => SCENARIOS.filter((s) => !only || only.includes(s.name[1]!));
+export const chooseScenarios = (only: string | undefined) =>
+  SCENARIOS.filter((s) => !only || only.includes(s.name[1]!));
 
 /** The issue's targets: in `scenario`, build `a` against build `b` must reach `target`. */
-export const TARGETS: { scenario: string; a: string; b: string; label: string; target: number }[] = [
-  { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-guard', label: 'enforcement on/off', target: 0.9 },
-  { scenario: SCENARIOS[1]!.name, a: 'full', b: 'no-guard', label: 'enforcement on/off', target: 0.97 },
-  { scenario: SCENARIOS[2]!.name, a: 'full', b: 'no-guard', label: 'enforcement on/off', target: 0.97 },
-  { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-trust', label: 'signing + pre-filter on/off', target: 0.97 },
-  { scenario: SCENARIOS[1]!.name, a: 'full', b: 'no-trust', label: 'signing + pre-filter on/off', target: 0.97 },
-  { scenario: SCENARIOS[2]!.name, a: 'full', b: 'no-trust', label: 'signing + pre-filter on/off', target: 0.97 },
-  { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-audit', label: 'audit on/off', target: 0.95 },
-  { scenario: SCENARIOS[3]!.name, a: 'full', b: 'bare', label: 'privacy gateway vs bare gateway', target: 1.0 },
-];
+export const TARGETS: { scenario: string; a: string; b: string; label: string; target: number }[] =
+  [
+    {
+      scenario: SCENARIOS[0]!.name,
+      a: 'full',
+      b: 'no-guard',
+      label: 'enforcement on/off',
+      target: 0.9,
+    },
+    {
+      scenario: SCENARIOS[1]!.name,
+      a: 'full',
+      b: 'no-guard',
+      label: 'enforcement on/off',
+      target: 0.97,
+    },
+    {
+      scenario: SCENARIOS[2]!.name,
+      a: 'full',
+      b: 'no-guard',
+      label: 'enforcement on/off',
+      target: 0.97,
+    },
+    {
+      scenario: SCENARIOS[0]!.name,
+      a: 'full',
+      b: 'no-trust',
+      label: 'signing + pre-filter on/off',
+      target: 0.97,
+    },
+    {
+      scenario: SCENARIOS[1]!.name,
+      a: 'full',
+      b: 'no-trust',
+      label: 'signing + pre-filter on/off',
+      target: 0.97,
+    },
+    {
+      scenario: SCENARIOS[2]!.name,
+      a: 'full',
+      b: 'no-trust',
+      label: 'signing + pre-filter on/off',
+      target: 0.97,
+    },
+    { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-audit', label: 'audit on/off', target: 0.95 },
+    {
+      scenario: SCENARIOS[3]!.name,
+      a: 'full',
+      b: 'bare',
+      label: 'privacy gateway vs bare gateway',
+      target: 1.0,
+    },
+  ];
 
 /**
  * Seeds the demo library into a fresh directory, for every build to share; with `postgres`, those
@@ -95,17 +150,28 @@ export const TARGETS: { scenario: string; a: string; b: string; label: string; t
  */
 export async function seedBenchData(postgres: PostgresLocations = {}): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-privacy-'));
-  console.error(`seeding demo data into ${Object.keys(postgres).length ? 'PostgreSQL' : dataDir} ...`);
+  console.error(
+    `seeding demo data into ${Object.keys(postgres).length ? 'PostgreSQL' : dataDir} ...`,
+  );
   const dbs = await openDatabases(dataDir, postgres);
-  await seed({ catalog: dbs.catalog.db, circulation: dbs.circulation.db, events: dbs.events.db }, { scale: 'demo' });
+  await seed(
+    { catalog: dbs.catalog.db, circulation: dbs.circulation.db, events: dbs.events.db },
+    { scale: 'demo' },
+  );
   for (const db of Object.values(dbs)) await db.close();
   return dataDir;
 }
 
 /** A token per scenario persona (none for anonymous), signed with the test configuration's key. */
-export async function tokensFor(scenarios: readonly (typeof SCENARIOS)[number][]): Promise<Map<PersonaName, string | null>> {
+export async function tokensFor(
+  scenarios: readonly (typeof SCENARIOS)[number][],
+): Promise<Map<PersonaName, string | null>> {
   const config = loadConfig({ NODE_ENV: 'test' });
   const tokens = new Map<PersonaName, string | null>();
-  for (const s of scenarios) tokens.set(s.persona, s.persona === 'anonymous' ? null : await mintToken(PERSONAS[s.persona], config));
+  for (const s of scenarios)
+    tokens.set(
+      s.persona,
+      s.persona === 'anonymous' ? null : await mintToken(PERSONAS[s.persona], config),
+    );
   return tokens;
 }

@@ -14,15 +14,34 @@ import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScen
 
 const options = new Command()
   .option('--workload <key>', 'a4, a20, b or c', 'c')
-  .option('--build <name>', 'bench:privacy builds, comma-separated, or "shipped" (no switch changed)', 'full')
+  .option(
+    '--build <name>',
+    'bench:privacy builds, comma-separated, or "shipped" (no switch changed)',
+    'full',
+  )
   .option('--seconds <n>', 'seconds per window', '8')
   .option('--rounds <n>', 'rounds', '1')
   .option('--before <dir>', 'an earlier checkout to measure alongside')
-  .option('--cpu-prof <dir>', 'write V8 CPU profiles of every process here, a folder per build (of its last window)')
-  .option('--threads <service>', 'also break that service\'s CPU per request down by thread name')
-  .option('--env <pairs>', 'more switches for the build, e.g. SUBGRAPH_DEDUP=off,RESPONSE_CACHE=off')
+  .option(
+    '--cpu-prof <dir>',
+    'write V8 CPU profiles of every process here, a folder per build (of its last window)',
+  )
+  .option('--threads <service>', "also break that service's CPU per request down by thread name")
+  .option(
+    '--env <pairs>',
+    'more switches for the build, e.g. SUBGRAPH_DEDUP=off,RESPONSE_CACHE=off',
+  )
   .parse()
-  .opts<{ workload: string; build: string; seconds: string; rounds: string; before?: string; cpuProf?: string; env?: string; threads?: string }>();
+  .opts<{
+    workload: string;
+    build: string;
+    seconds: string;
+    rounds: string;
+    before?: string;
+    cpuProf?: string;
+    env?: string;
+    threads?: string;
+  }>();
 
 const PUBLIC_PAGE = `{
   works(first: 100) { nodes { id title creators isbn year format items { id barcode status branch { id name } } } }
@@ -37,7 +56,8 @@ const workloads = {
 const workload = workloads[options.workload as keyof typeof workloads];
 if (!workload) throw new Error(`unknown workload ${options.workload}`);
 const variantOf = (name: string): Variant => {
-  const found = name === 'shipped' ? { name: 'shipped', env: {} } : ALL_VARIANTS.find((v) => v.name === name);
+  const found =
+    name === 'shipped' ? { name: 'shipped', env: {} } : ALL_VARIANTS.find((v) => v.name === name);
   if (!found) throw new Error(`unknown build ${name}`);
   return found;
 };
@@ -47,14 +67,40 @@ const prof = (name: string): Record<string, string> => {
   if (!options.cpuProf) return {};
   const dir = `${options.cpuProf}/${name.replace(/\W+/g, '-')}`;
   fs.mkdirSync(dir, { recursive: true });
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), CPU_PROFILE_DIR: dir };
+  return {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(),
+    CPU_PROFILE_DIR: dir,
+  };
 };
-const extra = Object.fromEntries((options.env ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]));
+const extra = Object.fromEntries(
+  (options.env ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => pair.split('=') as [string, string]),
+);
 const builds: Variant[] = bases.flatMap((base) => [
-  { ...base, name: `${base.name} (this)`, env: { ...base.env, ...extra, ...prof(`${base.name}-this`) } },
-  ...(options.before ? [{ ...base, name: `${base.name} (before)`, env: { ...base.env, ...extra, ...prof(`${base.name}-before`) }, root: options.before }] : []),
+  {
+    ...base,
+    name: `${base.name} (this)`,
+    env: { ...base.env, ...extra, ...prof(`${base.name}-this`) },
+  },
+  ...(options.before
+    ? [
+        {
+          ...base,
+          name: `${base.name} (before)`,
+          env: { ...base.env, ...extra, ...prof(`${base.name}-before`) },
+          root: options.before,
+        },
+      ]
+    : []),
 ]);
-console.error(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 const seeded = await seedBenchData();
 createLogger('bench', 'silent');
 const tokens = await tokensFor([workload]);
@@ -84,10 +130,17 @@ try {
       try {
         await probe(running, workload, token);
         await measure(running, workload, token, 2);
-        const watch = { gateway: running.services.gateway!, catalog: running.services.catalog!, circulation: running.services.circulation!, events: running.services.events! };
+        const watch = {
+          gateway: running.services.gateway!,
+          catalog: running.services.catalog!,
+          circulation: running.services.circulation!,
+          events: running.services.events!,
+        };
         const signal = () => Object.values(watch).forEach((pid) => process.kill(pid, 'SIGUSR2'));
         if (options.cpuProf) signal();
-        const threadsOf = options.threads ? watch[options.threads as keyof typeof watch] : undefined;
+        const threadsOf = options.threads
+          ? watch[options.threads as keyof typeof watch]
+          : undefined;
         const threadsBefore = threadsOf ? threadCpu(threadsOf) : {};
         const m = await measure(running, workload, token, Number(options.seconds), watch);
         if (threadsOf) {
@@ -97,7 +150,9 @@ try {
             .map(([name, ms]) => [name, (ms - (threadsBefore[name] ?? 0)) / requests] as const)
             .filter(([, ms]) => ms >= 0.05)
             .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
-          console.error(`${build.name}: ${options.threads} threads, CPU ms/req: ${parts.join(', ')}`);
+          console.error(
+            `${build.name}: ${options.threads} threads, CPU ms/req: ${parts.join(', ')}`,
+          );
         }
         if (options.cpuProf) {
           signal();
@@ -105,15 +160,37 @@ try {
         }
         if (extra.METRICS_TOKEN) {
           // The audit append's latency (hand-over to commit) over the run, from circulation's /metrics.
-          const text = await (await fetch(running.subgraphUrls.circulation.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${extra.METRICS_TOKEN}` } })).text();
-          const sum = Number(/library_audit_write_duration_seconds_sum\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(text)?.[1]);
-          const count = Number(/library_audit_write_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(text)?.[1]);
-          const buckets = [...text.matchAll(/library_audit_write_duration_seconds_bucket\{le="([^"]+)",service="circulation",outcome="ok"\} (\S+)/g)].map((m) => `${m[1]}:${m[2]}`);
-          console.error(`${build.name}: audit appends ${count}, mean ${((sum / count) * 1000).toFixed(1)} ms; buckets ${buckets.join(' ')}`);
+          const text = await (
+            await fetch(running.subgraphUrls.circulation.replace('/graphql', '/metrics'), {
+              headers: { authorization: `Bearer ${extra.METRICS_TOKEN}` },
+            })
+          ).text();
+          const sum = Number(
+            /library_audit_write_duration_seconds_sum\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
+              text,
+            )?.[1],
+          );
+          const count = Number(
+            /library_audit_write_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
+              text,
+            )?.[1],
+          );
+          const buckets = [
+            ...text.matchAll(
+              /library_audit_write_duration_seconds_bucket\{le="([^"]+)",service="circulation",outcome="ok"\} (\S+)/g,
+            ),
+          ].map((m) => `${m[1]}:${m[2]}`);
+          console.error(
+            `${build.name}: audit appends ${count}, mean ${((sum / count) * 1000).toFixed(1)} ms; buckets ${buckets.join(' ')}`,
+          );
         }
         const row = { rps: m.requestsPerSecond, p50: m.p50, ...m.processCpuPerRequest };
         results.set(build.name, [...(results.get(build.name) ?? []), row]);
-        console.error(`${build.name}: ${Object.entries(row).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+        console.error(
+          `${build.name}: ${Object.entries(row)
+            .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+            .join(', ')}`,
+        );
       } finally {
         await running.stop();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -125,6 +202,13 @@ try {
 }
 for (const [name, rows] of results) {
   const keys = Object.keys(rows[0]!);
-  console.log(`${name} (median of ${rows.length}): ${keys.map((k) => `${k} ${median(rows.map((r) => r[k]!)).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `${name} (median of ${rows.length}): ${keys.map((k) => `${k} ${median(rows.map((r) => r[k]!)).toFixed(2)}`).join(', ')}`,
+  );
 }
-console.error(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);

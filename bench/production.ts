@@ -25,18 +25,44 @@ import { openDatabases } from '../src/app/databases.js';
 import type { PersonaName } from '../src/dev/personas.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
-import { copyDataDir, machine, measure, median, probe, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
+import {
+  copyDataDir,
+  machine,
+  measure,
+  median,
+  probe,
+  startVariant,
+  writeReport,
+  type Measurement,
+  type RunningVariant,
+  type Scenario,
+  type Variant,
+} from './harness.js';
 import { SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
 
 const options = new Command()
   .option('--seconds <n>', 'seconds per measurement', '5')
   .option('--rounds <n>', 'interleaved rounds', '3')
   .option('--connections <n>', 'concurrent callers', '50')
-  .option('--admin-url <url>', 'PostgreSQL database the bench creates and drops its own from', process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-  .option('--county-url <url>', 'a PostgreSQL database holding the county seed, for the lookup at county scale')
+  .option(
+    '--admin-url <url>',
+    'PostgreSQL database the bench creates and drops its own from',
+    process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  )
+  .option(
+    '--county-url <url>',
+    'a PostgreSQL database holding the county seed, for the lookup at county scale',
+  )
   .option('--write', 'write docs/benchmarks/production.md', false)
   .parse()
-  .opts<{ seconds: string; rounds: string; connections: string; adminUrl: string; countyUrl?: string; write: boolean }>();
+  .opts<{
+    seconds: string;
+    rounds: string;
+    connections: string;
+    adminUrl: string;
+    countyUrl?: string;
+    write: boolean;
+  }>();
 const seconds = Number(options.seconds);
 const rounds = Number(options.rounds);
 const connections = Number(options.connections);
@@ -62,7 +88,10 @@ async function admin(statement: string): Promise<void> {
  * starts: done once before the rounds, so that no round measures one graph while it releases.
  */
 async function releaseClosed(dataDir: string, postgresUrl?: string): Promise<void> {
-  const config = loadConfig({ NODE_ENV: 'test', ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}) });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
+  });
   const dbs = await openDatabases(dataDir, config.postgres);
   try {
     await releaseAllClosed(
@@ -76,10 +105,18 @@ async function releaseClosed(dataDir: string, postgresUrl?: string): Promise<voi
 
 /** Patron ids to cycle through, read from a seeded circulation store. */
 async function patronIds(dataDir: string, postgresUrl?: string, count = 500): Promise<string[]> {
-  const dbs = await openDatabases(dataDir, postgresUrl ? loadConfig({ NODE_ENV: 'test', DATABASE_URL: postgresUrl }).postgres : {});
+  const dbs = await openDatabases(
+    dataDir,
+    postgresUrl ? loadConfig({ NODE_ENV: 'test', DATABASE_URL: postgresUrl }).postgres : {},
+  );
   try {
     // Ids are random hex, so the first ones in id order are a sample spread over the whole table.
-    const rows = await dbs.circulation.db.selectFrom('patrons').select('id').orderBy('id').limit(count).execute();
+    const rows = await dbs.circulation.db
+      .selectFrom('patrons')
+      .select('id')
+      .orderBy('id')
+      .limit(count)
+      .execute();
     return rows.map((r) => r.id);
   } finally {
     for (const db of Object.values(dbs)) await db.close();
@@ -100,7 +137,9 @@ let running: RunningVariant | null = null;
 async function cleanUp(): Promise<void> {
   await running?.stop();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  await admin(`DROP DATABASE IF EXISTS ${benchDatabase} WITH (FORCE)`).catch((error: unknown) => console.error(`could not drop ${benchDatabase}: ${String(error)}`));
+  await admin(`DROP DATABASE IF EXISTS ${benchDatabase} WITH (FORCE)`).catch((error: unknown) =>
+    console.error(`could not drop ${benchDatabase}: ${String(error)}`),
+  );
 }
 process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
 try {
@@ -113,13 +152,23 @@ try {
   await releaseClosed(pgDir, pgUrl);
   const ids = await patronIds(sqliteDir);
   const scenarios: Scenario[] = [
-    { name: 'patron lookup', query: lookupQuery, connections, variablesCycle: ids.map((id) => ({ id })) },
+    {
+      name: 'patron lookup',
+      query: lookupQuery,
+      connections,
+      variablesCycle: ids.map((id) => ({ id })),
+    },
     { name: '1,000-loan listing', query: listing.query, connections },
   ];
   const stores: Array<Variant & { dir: string; scenarios: Scenario[] }> = [
     { name: 'SQLite', env: {}, dir: sqliteDir, scenarios },
     // Everything that persists on PostgreSQL, the disclosure audit too.
-    { name: 'PostgreSQL', env: { DATABASE_URL: pgUrl, AUDIT_DATABASE_URL: pgUrl }, dir: pgDir, scenarios },
+    {
+      name: 'PostgreSQL',
+      env: { DATABASE_URL: pgUrl, AUDIT_DATABASE_URL: pgUrl },
+      dir: pgDir,
+      scenarios,
+    },
   ];
   if (options.countyUrl) {
     const countyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-production-county-'));
@@ -140,9 +189,18 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const store of stores.map((_, i) => stores[(i + round) % stores.length]!)) {
       const runDir = copyDataDir(store.dir);
-      running = await startVariant({ name: store.name, env: { RESPONSE_CACHE: 'off', ...store.env } }, runDir);
+      running = await startVariant(
+        { name: store.name, env: { RESPONSE_CACHE: 'off', ...store.env } },
+        runDir,
+      );
       for (const scenario of store.scenarios) {
-        await probe(running, scenario.variablesCycle ? { ...scenario, variables: scenario.variablesCycle[0] } : scenario, token);
+        await probe(
+          running,
+          scenario.variablesCycle
+            ? { ...scenario, variables: scenario.variablesCycle[0] }
+            : scenario,
+          token,
+        );
         await measure(running, scenario, token, 2); // warm-up: JIT, pools and caches, not recorded
         const m = await measure(running, scenario, token, seconds);
         const load = os.loadavg()[0]!.toFixed(1);
@@ -159,7 +217,10 @@ try {
   }
 
   const list = (scenario: string, store: string) => figures.get(`${scenario}|${store}`) ?? [];
-  const loads = os.loadavg().map((l) => l.toFixed(1)).join(', ');
+  const loads = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
   const lines = [
     '# Production stores: PostgreSQL against SQLite through the gateway',
     '',
@@ -179,12 +240,20 @@ try {
       );
     }
   }
-  lines.push('', 'PostgreSQL / SQLite, median of the rounds\' own ratios (range: lowest and highest round):', '', '| scenario | req/s ratio | range | p95 ratio |', '| --- | ---: | ---: | ---: |');
+  lines.push(
+    '',
+    "PostgreSQL / SQLite, median of the rounds' own ratios (range: lowest and highest round):",
+    '',
+    '| scenario | req/s ratio | range | p95 ratio |',
+    '| --- | ---: | ---: | ---: |',
+  );
   for (const scenario of scenarios) {
     const [a, b] = [list(scenario.name, 'PostgreSQL'), list(scenario.name, 'SQLite')];
     const rps = a.map((m, i) => m.requestsPerSecond / b[i]!.requestsPerSecond);
     const p95 = a.map((m, i) => m.p95 / b[i]!.p95);
-    lines.push(`| ${scenario.name} | ${median(rps).toFixed(2)} | ${Math.min(...rps).toFixed(2)}–${Math.max(...rps).toFixed(2)} | ${median(p95).toFixed(2)} |`);
+    lines.push(
+      `| ${scenario.name} | ${median(rps).toFixed(2)} | ${Math.min(...rps).toFixed(2)}–${Math.max(...rps).toFixed(2)} | ${median(p95).toFixed(2)} |`,
+    );
   }
   const report = lines.join('\n') + '\n';
   console.log(report);

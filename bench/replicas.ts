@@ -39,28 +39,55 @@ const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
 const staff = await mintToken(PERSONAS['circulation-staff'], config);
 const guardian = await mintToken(PERSONAS.guardian, config);
 const REQUESTS = [
-  { token: staff, query: `{ patron(id: "${patron.id}") { name email loans { dueAt item { barcode work { title } } } } }`, expect: patron.email },
-  { token: guardian, query: `{ patron(id: "${minor.id}") { name registrations { event { title } } } }`, expect: minor.name },
+  {
+    token: staff,
+    query: `{ patron(id: "${patron.id}") { name email loans { dueAt item { barcode work { title } } } } }`,
+    expect: patron.email,
+  },
+  {
+    token: guardian,
+    query: `{ patron(id: "${minor.id}") { name registrations { event { title } } } }`,
+    expect: minor.name,
+  },
 ];
 
-interface Setup { name: string; replicas: number }
+interface Setup {
+  name: string;
+  replicas: number;
+}
 const SETUPS: Setup[] = [
   { name: '1 of each service', replicas: 1 },
   { name: '2 of each service', replicas: 2 },
 ];
 
-interface Figures { requestsPerSecond: number; p50: number; p99: number; non2xx: number; failed: number; loadBefore: number; loadAfter: number }
+interface Figures {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  failed: number;
+  loadBefore: number;
+  loadAfter: number;
+}
 
 async function run(setup: Setup, databaseUrl: string): Promise<Figures> {
   const kinds: ServiceKind[] = ['circulation', 'catalog', 'events', 'gateway'];
-  const hosts = Hosts.create('rplbench', kinds.length * setup.replicas, () => {}, { namespaces: false });
+  const hosts = Hosts.create('rplbench', kinds.length * setup.replicas, () => {}, {
+    namespaces: false,
+  });
   let cluster: ReplicaCluster | null = null;
   try {
     let next = 0;
     cluster = await ReplicaCluster.start(
       {
         databaseUrl,
-        processes: kinds.flatMap((kind) => Array.from({ length: setup.replicas }, (_, i) => ({ name: `${kind}-${i + 1}`, kind, host: hosts.hosts[next++]! }))),
+        processes: kinds.flatMap((kind) =>
+          Array.from({ length: setup.replicas }, (_, i) => ({
+            name: `${kind}-${i + 1}`,
+            kind,
+            host: hosts.hosts[next++]!,
+          })),
+        ),
         env: { LOG_LEVEL: 'error' },
       },
       180_000,
@@ -69,9 +96,16 @@ async function run(setup: Setup, databaseUrl: string): Promise<Figures> {
     // Every gateway answers both questions in full before anything is measured.
     for (const url of gateways) {
       for (const r of REQUESTS) {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${r.token}` }, body: JSON.stringify({ query: r.query }) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${r.token}` },
+          body: JSON.stringify({ query: r.query }),
+        });
         const text = await response.text();
-        if (response.status !== 200 || !text.includes(r.expect) || text.includes('"errors"')) throw new Error(`${setup.name}: ${url} answered ${response.status} ${text.slice(0, 300)}`);
+        if (response.status !== 200 || !text.includes(r.expect) || text.includes('"errors"'))
+          throw new Error(
+            `${setup.name}: ${url} answered ${response.status} ${text.slice(0, 300)}`,
+          );
       }
     }
     const load = (duration: number) =>
@@ -81,7 +115,9 @@ async function run(setup: Setup, databaseUrl: string): Promise<Figures> {
             url,
             method: 'POST',
             duration,
-            connections: Math.floor(connections / gateways.length) + (i < connections % gateways.length ? 1 : 0),
+            connections:
+              Math.floor(connections / gateways.length) +
+              (i < connections % gateways.length ? 1 : 0),
             requests: REQUESTS.map((r) => ({
               method: 'POST' as const,
               headers: { 'content-type': 'application/json', authorization: `Bearer ${r.token}` },
@@ -94,7 +130,8 @@ async function run(setup: Setup, databaseUrl: string): Promise<Figures> {
     const loadBefore = os.loadavg()[0]!;
     const results = await load(seconds);
     const total = results.reduce((sum, r) => sum + r.requests.total, 0);
-    const weighted = (pick: (r: autocannon.Result) => number) => results.reduce((sum, r) => sum + pick(r) * r.requests.total, 0) / Math.max(total, 1);
+    const weighted = (pick: (r: autocannon.Result) => number) =>
+      results.reduce((sum, r) => sum + pick(r) * r.requests.total, 0) / Math.max(total, 1);
     return {
       requestsPerSecond: results.reduce((sum, r) => sum + r.requests.average, 0),
       p50: weighted((r) => r.latency.p50),
@@ -115,7 +152,12 @@ const database = `replicas_bench_${randomBytes(4).toString('hex')}`;
 const template = await seededTemplate();
 await admin((client) => client.query(`CREATE DATABASE ${database} TEMPLATE ${template}`));
 try {
-  console.log(`bench:replicas: ${os.cpus().length} cores, ${seconds} s per setup, ${connections} connections, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:replicas: ${os.cpus().length} cores, ${seconds} s per setup, ${connections} connections, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const figures = new Map<string, Figures[]>();
   for (let round = 0; round < rounds; round++) {
     for (const setup of round % 2 === 0 ? SETUPS : [...SETUPS].reverse()) {
@@ -132,7 +174,9 @@ try {
   };
   const one = mean(SETUPS[0]!.name);
   const two = mean(SETUPS[1]!.name);
-  console.log(`\n${SETUPS[0]!.name}: ${one.toFixed(1)} req/s\n${SETUPS[1]!.name}: ${two.toFixed(1)} req/s\nratio (2 / 1): ${(two / one).toFixed(2)}`);
+  console.log(
+    `\n${SETUPS[0]!.name}: ${one.toFixed(1)} req/s\n${SETUPS[1]!.name}: ${two.toFixed(1)} req/s\nratio (2 / 1): ${(two / one).toFixed(2)}`,
+  );
 } finally {
   await admin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
 }

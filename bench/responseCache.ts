@@ -8,7 +8,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
-import { copyDataDir, machine, measure, median, startVariant, writeReport, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
+import {
+  copyDataDir,
+  machine,
+  measure,
+  median,
+  startVariant,
+  writeReport,
+  type Measurement,
+  type RunningVariant,
+  type Scenario,
+  type Variant,
+} from './harness.js';
 import { SCENARIOS, seedBenchData } from './privacyScenarios.js';
 
 const options = new Command()
@@ -24,11 +35,21 @@ const VARIANTS: Variant[] = [
   { name: 'cache off', env: { RESPONSE_CACHE: 'off' } },
 ];
 const catalog = SCENARIOS.find((s) => s.name.startsWith('(c)'))!;
-const scenario: Scenario = { name: 'small catalog page, anonymous', query: catalog.query, connections: 20 };
+const scenario: Scenario = {
+  name: 'small catalog page, anonymous',
+  query: catalog.query,
+  connections: 20,
+};
 
 /** One answer's exact bytes and Cache-Control, as a client receives them. */
-async function answer(target: RunningVariant): Promise<{ text: string; cacheControl: string | null }> {
-  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: scenario.query }) });
+async function answer(
+  target: RunningVariant,
+): Promise<{ text: string; cacheControl: string | null }> {
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: scenario.query }),
+  });
   if (!response.ok) throw new Error(`${target.variant.name}: HTTP ${response.status}`);
   return { text: await response.text(), cacheControl: response.headers.get('cache-control') };
 }
@@ -44,12 +65,15 @@ try {
       const runDir = copyDataDir(dataDir);
       running = await startVariant(variant, runDir);
       const first = await answer(running);
-      if (first.text.includes('"errors"')) throw new Error(`${variant.name}: the page has errors: ${first.text.slice(0, 300)}`);
+      if (first.text.includes('"errors"'))
+        throw new Error(`${variant.name}: the page has errors: ${first.text.slice(0, 300)}`);
       answers.set(variant.name, first);
       await measure(running, scenario, null, 1); // warm-up: JIT and caches, not recorded
       loads.push(os.loadavg()[0]!);
       const m = await measure(running, scenario, null, seconds);
-      console.error(`round ${round + 1}/${rounds}: ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`);
+      console.error(
+        `round ${round + 1}/${rounds}: ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`,
+      );
       figures.set(variant.name, [...(figures.get(variant.name) ?? []), m]);
       await running.stop();
       running = null;
@@ -60,7 +84,9 @@ try {
   if (on.text !== off.text) throw new Error('the cached and uncached answers differ');
 
   const list = (name: string) => figures.get(name)!;
-  const ratios = list('cache on').map((m, i) => m.requestsPerSecond / list('cache off')[i]!.requestsPerSecond);
+  const ratios = list('cache on').map(
+    (m, i) => m.requestsPerSecond / list('cache off')[i]!.requestsPerSecond,
+  );
   const lines = [
     '# Public response cache',
     '',
@@ -89,15 +115,15 @@ try {
     '',
     '- Every request after the first is a hit with the cache on: this is the best case, one page asked',
     '  for again and again, as a busy catalog home page is. A hit still goes through HTTP parsing, the',
-    '  rate limiter, authentication, Apollo\'s request pipeline (parse and validation are cached by the',
+    "  rate limiter, authentication, Apollo's request pipeline (parse and validation are cached by the",
     '  query text, the pre-filter and operation limits run) and serialization; it skips query planning',
     '  and every subgraph fetch.',
     '- The load generator shares the 2 cores with the graph (gateway and subgraphs in one process), so',
     '  CPU not spent by the subgraphs goes to the gateway and to autocannon alike.',
     '- A load average far above 2 means the graph got a small, varying share of the cores: absolute',
-    '  figures are then far below an idle machine\'s, and CPU ms/req counts the process\'s background',
+    "  figures are then far below an idle machine's, and CPU ms/req counts the process's background",
     '  threads over fewer requests. Rounds are interleaved so both builds meet the same conditions;',
-    '  the ratio\'s range shows how far single rounds strayed.',
+    "  the ratio's range shows how far single rounds strayed.",
   ];
   const report = lines.join('\n') + '\n';
   console.log(report);

@@ -17,7 +17,8 @@ export const SAMENESS = [
 export type Sameness = (typeof SAMENESS)[number];
 
 /** The less alike of two: what held in every one of several comparisons. */
-export const weakest = (a: Sameness, b: Sameness): Sameness => (SAMENESS.indexOf(a) >= SAMENESS.indexOf(b) ? a : b);
+export const weakest = (a: Sameness, b: Sameness): Sameness =>
+  SAMENESS.indexOf(a) >= SAMENESS.indexOf(b) ? a : b;
 
 /** Gateways that answered one request differently, or with errors: the benchmark must stop. */
 export class ResponsesDiffer extends Error {
@@ -31,28 +32,40 @@ export class ResponsesDiffer extends Error {
  */
 export function compareResponses(request: string, bodies: Record<string, string>): Sameness {
   const entries = Object.entries(bodies);
-  if (entries.length < 2) throw new Error(`${request}: need at least two responses to compare, got ${entries.length}`);
+  if (entries.length < 2)
+    throw new Error(`${request}: need at least two responses to compare, got ${entries.length}`);
   const parsed = entries.map(([gateway, body]) => {
     let value: unknown;
     try {
       value = JSON.parse(body);
     } catch {
-      throw new ResponsesDiffer(`${request}: ${gateway} sent a body that is not JSON: ${body.slice(0, 200)}`);
+      throw new ResponsesDiffer(
+        `${request}: ${gateway} sent a body that is not JSON: ${body.slice(0, 200)}`,
+      );
     }
     const result = value as { data?: unknown; errors?: unknown[] };
-    if (result.errors?.length) throw new ResponsesDiffer(`${request}: ${gateway} answered with errors: ${JSON.stringify(result.errors).slice(0, 500)}`);
-    if (result.data === null || typeof result.data !== 'object') throw new ResponsesDiffer(`${request}: ${gateway} answered without data`);
+    if (result.errors?.length)
+      throw new ResponsesDiffer(
+        `${request}: ${gateway} answered with errors: ${JSON.stringify(result.errors).slice(0, 500)}`,
+      );
+    if (result.data === null || typeof result.data !== 'object')
+      throw new ResponsesDiffer(`${request}: ${gateway} answered without data`);
     return [gateway, value] as const;
   });
   const [firstGateway, firstBody] = entries[0]!;
   if (entries.every(([, body]) => body === firstBody)) return 'byte-equal';
-  if (entries.every(([, body]) => body.trimEnd() === firstBody.trimEnd())) return 'byte-equal but for trailing whitespace';
+  if (entries.every(([, body]) => body.trimEnd() === firstBody.trimEnd()))
+    return 'byte-equal but for trailing whitespace';
   const [, firstValue] = parsed[0]!;
   const text = JSON.stringify(firstValue);
-  if (parsed.every(([, value]) => JSON.stringify(value) === text)) return 'JSON-equal, same key order (whitespace differs)';
+  if (parsed.every(([, value]) => JSON.stringify(value) === text))
+    return 'JSON-equal, same key order (whitespace differs)';
   for (const [gateway, value] of parsed.slice(1)) {
     const where = firstDifference(firstValue, value, '');
-    if (where !== null) throw new ResponsesDiffer(`${request}: ${firstGateway} and ${gateway} differ at ${where || 'the top'}`);
+    if (where !== null)
+      throw new ResponsesDiffer(
+        `${request}: ${firstGateway} and ${gateway} differ at ${where || 'the top'}`,
+      );
   }
   return 'JSON-equal after key ordering';
 }
@@ -71,9 +84,14 @@ function firstDifference(a: unknown, b: unknown, at: string): string | null {
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keysA = Object.keys(a).sort();
     const keysB = Object.keys(b).sort();
-    if (keysA.join('\0') !== keysB.join('\0')) return `${at} (keys ${keysA.join(',')} vs ${keysB.join(',')})`;
+    if (keysA.join('\0') !== keysB.join('\0'))
+      return `${at} (keys ${keysA.join(',')} vs ${keysB.join(',')})`;
     for (const key of keysA) {
-      const where = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${at}.${key}`);
+      const where = firstDifference(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        `${at}.${key}`,
+      );
       if (where !== null) return where;
     }
     return null;

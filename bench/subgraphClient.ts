@@ -14,14 +14,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { copyDataDir, machine, measure, median, probe, startVariant, type Measurement, type RunningVariant, type Scenario, type Variant } from './harness.js';
+import {
+  copyDataDir,
+  machine,
+  measure,
+  median,
+  probe,
+  startVariant,
+  type Measurement,
+  type RunningVariant,
+  type Scenario,
+  type Variant,
+} from './harness.js';
 import { SCENARIOS, seedBenchData } from './privacyScenarios.js';
 
 const options = new Command()
   .option('--seconds <n>', 'seconds per measurement', '5')
   .option('--rounds <n>', 'interleaved rounds', '3')
   .option('--connections <n>', 'concurrent connections', '20')
-  .option('--baseline <dir>', 'a checkout of an earlier build, run as the make-fetch-happen variant')
+  .option(
+    '--baseline <dir>',
+    'a checkout of an earlier build, run as the make-fetch-happen variant',
+  )
   .parse()
   .opts<{ seconds: string; rounds: string; connections: string; baseline?: string }>();
 const seconds = Number(options.seconds);
@@ -35,7 +49,9 @@ const SCENARIOS_HERE: Scenario[] = [
   { name: 'branches only', query: '{ branches { id name } }', connections },
 ];
 const VARIANTS: Variant[] = [
-  ...(options.baseline ? [{ name: 'make-fetch-happen', env: {}, root: path.resolve(options.baseline) }] : []),
+  ...(options.baseline
+    ? [{ name: 'make-fetch-happen', env: {}, root: path.resolve(options.baseline) }]
+    : []),
   { name: 'undici', env: { SUBGRAPH_DEDUP: 'off' } },
   { name: 'undici+dedup', env: { SUBGRAPH_DEDUP: 'on' } },
 ];
@@ -52,11 +68,14 @@ try {
       for (const scenario of SCENARIOS_HERE) {
         // Every build answers byte for byte alike, or its figures would compare different work.
         const answer = JSON.stringify(await probe(running, scenario, null));
-        if ((expected.get(scenario.name) ?? answer) !== answer) throw new Error(`${variant.name} answers ${scenario.name} differently`);
+        if ((expected.get(scenario.name) ?? answer) !== answer)
+          throw new Error(`${variant.name} answers ${scenario.name} differently`);
         expected.set(scenario.name, answer);
         await measure(running, scenario, null, 1); // warm-up
         const m = await measure(running, scenario, null, seconds);
-        console.error(`round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`);
+        console.error(
+          `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`,
+        );
         const key = `${scenario.name}|${variant.name}`;
         figures.set(key, [...(figures.get(key) ?? []), m]);
       }
@@ -67,7 +86,9 @@ try {
   }
   const list = (scenario: string, name: string) => figures.get(`${scenario}|${name}`)!;
   const ratio = (scenario: string, a: string, b: string) => {
-    const r = list(scenario, a).map((m, i) => m.requestsPerSecond / list(scenario, b)[i]!.requestsPerSecond);
+    const r = list(scenario, a).map(
+      (m, i) => m.requestsPerSecond / list(scenario, b)[i]!.requestsPerSecond,
+    );
     return `${median(r).toFixed(2)}× (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
   };
   const lines = [
@@ -87,7 +108,9 @@ try {
     '',
     ...SCENARIOS_HERE.flatMap((s) => [
       ...(options.baseline
-        ? [`- ${s.name}: undici / make-fetch-happen ${ratio(s.name, 'undici', 'make-fetch-happen')}; undici+dedup / make-fetch-happen ${ratio(s.name, 'undici+dedup', 'make-fetch-happen')}`]
+        ? [
+            `- ${s.name}: undici / make-fetch-happen ${ratio(s.name, 'undici', 'make-fetch-happen')}; undici+dedup / make-fetch-happen ${ratio(s.name, 'undici+dedup', 'make-fetch-happen')}`,
+          ]
         : []),
       `- ${s.name}: undici+dedup / undici ${ratio(s.name, 'undici+dedup', 'undici')}`,
     ]),

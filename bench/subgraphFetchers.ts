@@ -22,19 +22,28 @@ server.listen(0, '127.0.0.1', () => process.send(server.address().port));
 const fetches = Number(process.argv[2] ?? 10_000);
 const child = fork('-e', [SERVER], { execArgv: [] });
 try {
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(m as number)));
+  const port = await new Promise<number>((resolve) =>
+    child.once('message', (m) => resolve(m as number)),
+  );
   const url = `http://127.0.0.1:${port}/graphql`;
   const init = {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-disclosure-context': Buffer.from('{"principal":null}').toString('base64url') },
-    body: JSON.stringify({ query: '{ works(first: 20) { nodes { id title creators format } totalCount } }', variables: {} }),
+    headers: {
+      'content-type': 'application/json',
+      'x-disclosure-context': Buffer.from('{"principal":null}').toString('base64url'),
+    },
+    body: JSON.stringify({
+      query: '{ works(first: 20) { nodes { id title creators format } totalCount } }',
+      variables: {},
+    }),
   };
   const agent = new Agent({ connections: 128 });
   const client = new SubgraphClient({ deadlineMs: 10_000, maxResponseBytes: 16 * 1024 * 1024 });
   const makeFetchHappen = new RemoteGraphQLDataSource({ url }).fetcher;
   const clients: Record<string, () => Promise<unknown>> = {
     'make-fetch-happen': async () => (await makeFetchHappen(url, init)).json(),
-    'undici fetch + Agent': async () => (await undiciFetch(url, { ...init, dispatcher: agent })).json(),
+    'undici fetch + Agent': async () =>
+      (await undiciFetch(url, { ...init, dispatcher: agent })).json(),
     'undici request (SubgraphClient)': async () => (await client.fetcher(url, init)).json(),
   };
   const run = async (fetchOnce: () => Promise<unknown>, n: number) => {
@@ -53,11 +62,14 @@ try {
   for (const fetchOnce of Object.values(clients)) await run(fetchOnce, 1_000); // warm-up
   const figures = new Map<string, { perSecond: number; cpuMicros: number }[]>();
   for (let round = 0; round < 3; round++) {
-    for (const [name, fetchOnce] of Object.entries(clients)) figures.set(name, [...(figures.get(name) ?? []), await run(fetchOnce, fetches)]);
+    for (const [name, fetchOnce] of Object.entries(clients))
+      figures.set(name, [...(figures.get(name) ?? []), await run(fetchOnce, fetches)]);
   }
   console.log(`| client | fetches/s | CPU µs per fetch |\n| --- | ---: | ---: |`);
   for (const [name, list] of figures) {
-    console.log(`| ${name} | ${median(list.map((f) => f.perSecond)).toFixed(0)} | ${median(list.map((f) => f.cpuMicros)).toFixed(0)} |`);
+    console.log(
+      `| ${name} | ${median(list.map((f) => f.perSecond)).toFixed(0)} | ${median(list.map((f) => f.cpuMicros)).toFixed(0)} |`,
+    );
   }
   await agent.close();
   await client.close();

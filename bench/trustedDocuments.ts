@@ -18,7 +18,12 @@ import { apiSchemaOf, limitsOf } from '../src/gateway/trustedDocuments/setup.js'
 import { sha256Hex, TrustedDocuments } from '../src/gateway/trustedDocuments/trustedDocuments.js';
 import { COMPARE_EXAMPLE, EXAMPLES } from '../src/playground/examples.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, iterations: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '7' },
+    iterations: { type: 'string', default: '2000' },
+  },
+});
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 
@@ -26,11 +31,28 @@ const sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
 const apiSchema = apiSchemaOf(sdl);
 const limitSchema = buildASTSchema(parse(sdl), { assumeValidSDL: true });
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-const bodies = [...new Map([COMPARE_EXAMPLE, ...Object.values(EXAMPLES).flat()].map((e) => [e.query, e])).values()].map((e) => e.query);
-const manifest = { format: 'apollo-persisted-query-manifest' as const, version: 1 as const, operations: bodies.map((body) => ({ id: sha256Hex(body), name: /(query|mutation) (\w+)/.exec(body)![2]!, type: 'query' as const, body })) };
+const bodies = [
+  ...new Map(
+    [COMPARE_EXAMPLE, ...Object.values(EXAMPLES).flat()].map((e) => [e.query, e]),
+  ).values(),
+].map((e) => e.query);
+const manifest = {
+  format: 'apollo-persisted-query-manifest' as const,
+  version: 1 as const,
+  operations: bodies.map((body) => ({
+    id: sha256Hex(body),
+    name: /(query|mutation) (\w+)/.exec(body)![2]!,
+    type: 'query' as const,
+    body,
+  })),
+};
 
 const pinned = new OperationChecker(limitSchema, config.limits.operation);
-const trusted = TrustedDocuments.load(manifest, 'examples', { apiSchema, introspection: true, limits: limitsOf(pinned) });
+const trusted = TrustedDocuments.load(manifest, 'examples', {
+  apiSchema,
+  introspection: true,
+  limits: limitsOf(pinned),
+});
 const resolver = new DocumentResolver({ ...config.trustedDocuments, mode: 'require' }, trusted);
 const store = new TrustedDocumentStore(trusted);
 /** What the client sends: computed once, as an app ships its manifest's ids. */
@@ -55,9 +77,12 @@ async function repeated(body: string): Promise<void> {
 
 /** The registered path: id -> body, the pinned limits, and the document store's pre-parsed document. */
 async function registered(body: string): Promise<void> {
-  const resolved = resolver.resolve({ extensions: { persistedQuery: { version: 1, sha256Hash: ids.get(body)! } } });
+  const resolved = resolver.resolve({
+    extensions: { persistedQuery: { version: 1, sha256Hash: ids.get(body)! } },
+  });
   pinned.check({ query: resolved.query, variables: {} });
-  if (!(await store.get(`schema:${sha256Hex(resolved.query as string)}`))) throw new Error('not pre-parsed');
+  if (!(await store.get(`schema:${sha256Hex(resolved.query as string)}`)))
+    throw new Error('not pre-parsed');
 }
 
 async function time(run: (body: string) => unknown): Promise<number> {
@@ -76,7 +101,15 @@ for (let round = 0; round < rounds; round++) {
   results.repeated.push(await time(repeated));
   results.registered.push(await time(registered));
 }
-console.log(`${bodies.length} playground examples, ${rounds} rounds of ${iterations} requests each (median, microseconds per request)`);
-console.log(`sent as text (limits analysis, parse, validate): ${median(results.sent).toFixed(1)} us`);
-console.log(`sent as text again, both caches warm (remembered verdict, LRU document): ${median(results.repeated).toFixed(1)} us`);
-console.log(`registered, by id (lookup, pinned limits, pre-parsed document): ${median(results.registered).toFixed(1)} us`);
+console.log(
+  `${bodies.length} playground examples, ${rounds} rounds of ${iterations} requests each (median, microseconds per request)`,
+);
+console.log(
+  `sent as text (limits analysis, parse, validate): ${median(results.sent).toFixed(1)} us`,
+);
+console.log(
+  `sent as text again, both caches warm (remembered verdict, LRU document): ${median(results.repeated).toFixed(1)} us`,
+);
+console.log(
+  `registered, by id (lookup, pinned limits, pre-parsed document): ${median(results.registered).toFixed(1)} us`,
+);

@@ -18,6 +18,8 @@ try {
 if (buildable) {
   execSync('npm run -s build', { stdio: 'inherit' });
 } else if (!fs.existsSync(new URL('../dist/src/cli/start.js', import.meta.url))) {
-  console.error('dist/ is missing and the build tools are not installed (npm ci --omit=dev): build before deploying (npm ci && npm run build).');
+  console.error(
+    'dist/ is missing and the build tools are not installed (npm ci --omit=dev): build before deploying (npm ci && npm run build).',
+  );
   process.exit(1);
 }

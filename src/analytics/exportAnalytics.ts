@@ -7,9 +7,22 @@ import { patronId } from '../privacy/context/ids.js';
 import { pseudonym } from '../privacy/enforce/deidentify.js';
 import { periodOf, type PseudonymPeriod } from '../privacy/enforce/pseudonymPeriod.js';
 import { header, line, type ExportFormat, type ExportRow } from './exportFormat.js';
-import { ANY, atLevel, GroupCounts, keyOf, planRecoding, TOP, type QuasiIdentifiers } from './kAnonymity.js';
+import {
+  ANY,
+  atLevel,
+  GroupCounts,
+  keyOf,
+  planRecoding,
+  TOP,
+  type QuasiIdentifiers,
+} from './kAnonymity.js';
 import { datesAt, DATES_TOP, fullKey } from './exportLadder.js';
-import { borrowers as readBorrowers, lastLoanId, loanPages, type LoanWindow } from './loanRecords.js';
+import {
+  borrowers as readBorrowers,
+  lastLoanId,
+  loanPages,
+  type LoanWindow,
+} from './loanRecords.js';
 
 /** What one export run needs. */
 export interface ExportOptions {
@@ -82,7 +95,9 @@ export async function exportAnalytics(options: ExportOptions): Promise<ExportRep
  * graph's item-level loans, around the export's k-anonymity.
  */
 export function exportPseudonymKey(key: string): string {
-  return createHmac('sha256', key).update('library-graph/export-patron-keys/v1').digest('base64url');
+  return createHmac('sha256', key)
+    .update('library-graph/export-patron-keys/v1')
+    .digest('base64url');
 }
 
 /** The passes of exportAnalytics, inside its read transaction. */
@@ -96,7 +111,8 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
   const counts = new GroupCounts();
   let read = 0;
   for (const page of loanPages(database, window, borrowers, pageSize, total)) {
-    for (const [, patron, , , , ageBand, homeBranch, itemFormat] of page) counts.add(counts.indexOf(ageBand, homeBranch, itemFormat), patron);
+    for (const [, patron, , , , ageBand, homeBranch, itemFormat] of page)
+      counts.add(counts.indexOf(ageBand, homeBranch, itemFormat), patron);
     read += page.length;
     progress('count', page[page.length - 1]![0], total);
   }
@@ -104,7 +120,8 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
   const { targets } = planRecoding(counts, k);
 
   /** The quasi-identifiers a row publishes on rung `level` of the dates ladder (the top one generalizes them too). */
-  const quasiAt = (level: number, q: QuasiIdentifiers): QuasiIdentifiers => (level >= DATES_TOP ? atLevel(q, TOP) : q);
+  const quasiAt = (level: number, q: QuasiIdentifiers): QuasiIdentifiers =>
+    level >= DATES_TOP ? atLevel(q, TOP) : q;
   // The dates ladder, one counting pass per rung over the rows still climbing: a row settles on
   // the first rung where its group of all published columns stands for at least k patrons.
   const settled = new Int8Array(total + 1).fill(-1);
@@ -113,15 +130,35 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
   for (let level = 0; level <= DATES_TOP + 1; level++) {
     const people = new Map<string, Set<number>>();
     for (const page of loanPages(database, window, borrowers, pageSize, total)) {
-      for (const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch, itemFormat] of page) {
+      for (const [
+        id,
+        patron,
+        branch,
+        checkedOutAt,
+        returnedAt,
+        ageBand,
+        homeBranch,
+        itemFormat,
+      ] of page) {
         const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
         if (!target || settled[id] !== -1) continue;
-        if (previous && (previous.get(fullKey(keyOf(quasiAt(level - 1, target.q)), datesAt(level - 1, branch, checkedOutAt, returnedAt)))?.size ?? 0) >= k) {
+        if (
+          previous &&
+          (previous.get(
+            fullKey(
+              keyOf(quasiAt(level - 1, target.q)),
+              datesAt(level - 1, branch, checkedOutAt, returnedAt),
+            ),
+          )?.size ?? 0) >= k
+        ) {
           settled[id] = level - 1;
           continue;
         }
         if (level > DATES_TOP) continue;
-        const group = fullKey(keyOf(quasiAt(level, target.q)), datesAt(level, branch, checkedOutAt, returnedAt));
+        const group = fullKey(
+          keyOf(quasiAt(level, target.q)),
+          datesAt(level, branch, checkedOutAt, returnedAt),
+        );
         let members = people.get(group);
         if (!members) people.set(group, (members = new Set()));
         if (patron !== null) {
@@ -157,7 +194,16 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
     await write(header(format));
     for (const page of loanPages(database, window, borrowers, pageSize, total)) {
       let chunk = '';
-      for (const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch, itemFormat] of page) {
+      for (const [
+        id,
+        patron,
+        branch,
+        checkedOutAt,
+        returnedAt,
+        ageBand,
+        homeBranch,
+        itemFormat,
+      ] of page) {
         const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
         // Only a row a counting pass settled is written (an id past `total` was never counted).
         const level = settled[id];
@@ -183,7 +229,13 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
         const published = datesAt(level, branch, checkedOutAt, returnedAt);
         const q = quasiAt(level, target.q);
         const row: ExportRow = {
-          patronKey: keyed ? pseudonym(patronId(patron), exportKey, periodOf(checkedOutAt, options.pseudonym.period)) : null,
+          patronKey: keyed
+            ? pseudonym(
+                patronId(patron),
+                exportKey,
+                periodOf(checkedOutAt, options.pseudonym.period),
+              )
+            : null,
           ageBand: q.ageBand,
           homeBranch: q.homeBranch,
           format: q.format,

@@ -16,10 +16,19 @@ export interface ExportRow {
 }
 
 /** The CSV header, in column order. */
-export const CSV_COLUMNS = ['patron_key', 'age_band', 'home_branch', 'format', 'branch', 'checkout_day', 'return_day'] as const;
+export const CSV_COLUMNS = [
+  'patron_key',
+  'age_band',
+  'home_branch',
+  'format',
+  'branch',
+  'checkout_day',
+  'return_day',
+] as const;
 
 /** Quotes a CSV field when it needs it (RFC 4180); our values never do, but a bad one must not break a row. */
-const csvField = (value: string | null): string => (value === null ? '' : /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+const csvField = (value: string | null): string =>
+  value === null ? '' : /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 
 /** What goes before the first row. */
 export function header(format: ExportFormat): string {

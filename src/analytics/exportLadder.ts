@@ -32,13 +32,24 @@ export function isoWeek(day: string): string {
   date.setUTCDate(date.getUTCDate() - weekday + 3);
   const year = date.getUTCFullYear();
   const firstThursday = new Date(Date.UTC(year, 0, 4));
-  const week = 1 + Math.round((date.getTime() - firstThursday.getTime()) / 86_400_000 / 7 - ((firstThursday.getUTCDay() + 6) % 7 - 3) / 7);
+  const week =
+    1 +
+    Math.round(
+      (date.getTime() - firstThursday.getTime()) / 86_400_000 / 7 -
+        (((firstThursday.getUTCDay() + 6) % 7) - 3) / 7,
+    );
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
 /** The branch and dates of a loan as published on rung `level`. */
-export function datesAt(level: number, branch: string, checkedOutAt: string, returnedAt: string | null): PublishedDates {
-  const cut = (at: string) => (level === 0 ? at.slice(0, 10) : level === 1 ? isoWeek(at) : at.slice(0, 7));
+export function datesAt(
+  level: number,
+  branch: string,
+  checkedOutAt: string,
+  returnedAt: string | null,
+): PublishedDates {
+  const cut = (at: string) =>
+    level === 0 ? at.slice(0, 10) : level === 1 ? isoWeek(at) : at.slice(0, 7);
   return {
     branch: level >= 4 ? ANY : branch,
     checkoutDay: cut(checkedOutAt),
@@ -47,4 +58,5 @@ export function datesAt(level: number, branch: string, checkedOutAt: string, ret
 }
 
 /** A group key of every published column: the quasi-identifiers' key and the dates. */
-export const fullKey = (quasi: string, d: PublishedDates): string => `${quasi}|${d.branch}|${d.checkoutDay}|${d.returnDay ?? ''}`;
+export const fullKey = (quasi: string, d: PublishedDates): string =>
+  `${quasi}|${d.branch}|${d.checkoutDay}|${d.returnDay ?? ''}`;

@@ -53,7 +53,8 @@ export function atLevel(q: QuasiIdentifiers, level: number): QuasiIdentifiers {
 /** A group key, for maps. */
 export const keyOf = (q: QuasiIdentifiers): string => `${q.ageBand}|${q.homeBranch}|${q.format}`;
 /** Whether a recorded age band is one of AGE_BANDS (anything else is treated as unknown). */
-export const isAgeBand = (band: string | null | undefined): band is string => (AGE_BANDS as readonly string[]).includes(band ?? '');
+export const isAgeBand = (band: string | null | undefined): band is string =>
+  (AGE_BANDS as readonly string[]).includes(band ?? '');
 
 /** A set of interned patron numbers, as a growable bitset: cheaper than a Set for millions of adds. */
 export class PatronSet {
@@ -163,7 +164,8 @@ export function planRecoding(counts: GroupCounts, k: number): Recoding {
     for (const members of buckets.values()) {
       const people = new PatronSet();
       for (const g of members) people.addAll(counts.groups[g]!.people);
-      if (people.size() >= k) for (const g of members) targets[g] = { level, q: atLevel(counts.groups[g]!.q, level) };
+      if (people.size() >= k)
+        for (const g of members) targets[g] = { level, q: atLevel(counts.groups[g]!.q, level) };
       else pending.push(...members);
     }
   }

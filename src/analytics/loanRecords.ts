@@ -41,7 +41,8 @@ export interface LegacyBorrowers {
 }
 
 /** 'YYYY-MM-DD...' as the number yyyymmdd. */
-const ymd = (iso: string): number => Number(iso.slice(0, 4)) * 10_000 + Number(iso.slice(5, 7)) * 100 + Number(iso.slice(8, 10));
+const ymd = (iso: string): number =>
+  Number(iso.slice(0, 4)) * 10_000 + Number(iso.slice(5, 7)) * 100 + Number(iso.slice(8, 10));
 
 /** What the export needs to know of borrowers beyond the loans table, read once per export. */
 export interface Borrowers {
@@ -59,23 +60,39 @@ export interface Borrowers {
  * the patrons, never with the loans, and it spares each loan a lookup into the patrons table
  * (the export's slowest step otherwise).
  */
-export async function borrowers(database: Database<CirculationTables>, window: LoanWindow): Promise<Borrowers> {
-  const readers = await database.db.selectFrom('patrons').select('id').where('reading_history', '=', 1).execute();
-  return { readers: new Set(readers.map((r) => r.id)), legacy: await legacyBorrowers(database, window) };
+export async function borrowers(
+  database: Database<CirculationTables>,
+  window: LoanWindow,
+): Promise<Borrowers> {
+  const readers = await database.db
+    .selectFrom('patrons')
+    .select('id')
+    .where('reading_history', '=', 1)
+    .execute();
+  return {
+    readers: new Set(readers.map((r) => r.id)),
+    legacy: await legacyBorrowers(database, window),
+  };
 }
 
 /**
  * Birth date and home branch of every patron, when some loan of the window is still linked but
  * lacks the attributes recorded at checkout (loans from before migration 0003); null otherwise.
  */
-async function legacyBorrowers(database: Database<CirculationTables>, window: LoanWindow): Promise<LegacyBorrowers | null> {
+async function legacyBorrowers(
+  database: Database<CirculationTables>,
+  window: LoanWindow,
+): Promise<LegacyBorrowers | null> {
   const { rows } = await sql<{ one: number }>`
     SELECT 1 AS one FROM loans
     WHERE patron_id IS NOT NULL AND (patron_age_band IS NULL OR patron_home_branch_id IS NULL)
       AND checked_out_at >= ${window.start} AND checked_out_at < ${window.end}
     LIMIT 1`.execute(database.db);
   if (rows.length === 0) return null;
-  const patrons = await database.db.selectFrom('patrons').select(['id', 'birth_date', 'home_branch_id']).execute();
+  const patrons = await database.db
+    .selectFrom('patrons')
+    .select(['id', 'birth_date', 'home_branch_id'])
+    .execute();
   return {
     number: new Map(patrons.map((p, i) => [p.id, i])),
     birth: Int32Array.from(patrons, (p) => ymd(p.birth_date)),
@@ -130,15 +147,25 @@ function resolve(row: LoanTuple, { readers, legacy: borrowers }: Borrowers): voi
   if (row[1] !== null && row[4] !== null && readers.has(row[1])) row[1] = null;
   const recorded = isAgeBand(row[5]) ? row[5] : null;
   const home = row[6] as string | null;
-  const n = (recorded === null || home === null) && row[1] !== null ? borrowers?.number.get(row[1]) : undefined;
+  const n =
+    (recorded === null || home === null) && row[1] !== null
+      ? borrowers?.number.get(row[1])
+      : undefined;
   // Whole years between two yyyymmdd numbers, as ageBand counts them (a 29 February birthday turns on 1 March).
-  row[5] = recorded ?? (n !== undefined ? ageBandOfAge(Math.floor((ymd(row[3]) - borrowers!.birth[n]!) / 10_000)) : ANY);
+  row[5] =
+    recorded ??
+    (n !== undefined
+      ? ageBandOfAge(Math.floor((ymd(row[3]) - borrowers!.birth[n]!) / 10_000))
+      : ANY);
   row[6] = home ?? (n !== undefined ? borrowers!.home[n]! : ANY);
   row[7] = (row[7] as string | null) ?? ANY;
 }
 
 /** The highest loan id, for progress (ids only grow). */
 export async function lastLoanId(database: Database<CirculationTables>): Promise<number> {
-  const row = await database.db.selectFrom('loans').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  const row = await database.db
+    .selectFrom('loans')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
   return Number(row?.id ?? 0);
 }

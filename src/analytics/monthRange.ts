@@ -21,7 +21,8 @@ export const MAX_MONTHS = 120;
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
-const monthStart = (year: number, month: number): string => new Date(Date.UTC(year, month - 1, 1)).toISOString();
+const monthStart = (year: number, month: number): string =>
+  new Date(Date.UTC(year, month - 1, 1)).toISOString();
 
 /** Parses `from` and `to` ('YYYY-MM', inclusive); BAD_USER_INPUT names the argument at fault. */
 export function monthRange(from: string, to: string): MonthRange {
@@ -32,6 +33,12 @@ export function monthRange(from: string, to: string): MonthRange {
   const first = Number(a[1]) * 12 + Number(a[2]) - 1;
   const last = Number(b[1]) * 12 + Number(b[2]) - 1;
   if (last < first) throw graphError('BAD_USER_INPUT', 'to must not be before from.');
-  if (last - first + 1 > MAX_MONTHS) throw graphError('BAD_USER_INPUT', `A range covers at most ${MAX_MONTHS} months.`);
-  return { from, to, start: monthStart(Number(a[1]), Number(a[2])), end: monthStart(Math.floor((last + 1) / 12), ((last + 1) % 12) + 1) };
+  if (last - first + 1 > MAX_MONTHS)
+    throw graphError('BAD_USER_INPUT', `A range covers at most ${MAX_MONTHS} months.`);
+  return {
+    from,
+    to,
+    start: monthStart(Number(a[1]), Number(a[2])),
+    end: monthStart(Math.floor((last + 1) / 12), ((last + 1) % 12) + 1),
+  };
 }

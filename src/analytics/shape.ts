@@ -30,7 +30,11 @@ export interface StatsShaper {
  * unknown), a margin's `dimension`, the counts (with `<count>MarginOfError` where noise protects
  * them) and people, all null when suppressed. Plain objects, resolved by the default resolvers.
  */
-export function statsShaper<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): StatsShaper {
+export function statsShaper<D extends string>(
+  table: AnswerTable,
+  groupBy: readonly D[],
+  fields: GroupFields<D>,
+): StatsShaper {
   const moeNames = fields.counts.map((name) => `${name}MarginOfError`);
   // A dimension's field for a value, once per value: answers repeat few values many times.
   const named = new Map<D, Map<string, [string, unknown]>>();
@@ -41,7 +45,11 @@ export function statsShaper<D extends string>(table: AnswerTable, groupBy: reado
     if (!entry) values.set(value, (entry = fields.field(d, value)));
     return entry;
   };
-  const shape = (group: AnswerGroup, dimensions: readonly D[], dimension: D | null): Record<string, unknown> => {
+  const shape = (
+    group: AnswerGroup,
+    dimensions: readonly D[],
+    dimension: D | null,
+  ): Record<string, unknown> => {
     const out: Record<string, unknown> = { dimension, suppressed: group.suppressed };
     for (let i = 0; i < dimensions.length; i++) {
       const value = group.key[i];
@@ -54,20 +62,31 @@ export function statsShaper<D extends string>(table: AnswerTable, groupBy: reado
       out[fields.counts[i]!] = group.suppressed ? null : (group.counts[i] ?? null);
       // The half-width of the count's 95% interval, where noise protects it.
       const moe = group.moe?.[i];
-      out[moeNames[i]!] = group.suppressed || moe === undefined ? null : Math.round(moe * 100) / 100;
+      out[moeNames[i]!] =
+        group.suppressed || moe === undefined ? null : Math.round(moe * 100) / 100;
     }
     out[fields.people] = group.suppressed ? null : group.people;
     return out;
   };
   return {
     cells: (start, end) => table.cells.slice(start, end).map((c) => shape(c, groupBy, null)),
-    margins: table.margins.flatMap((groups, d) => groups.map((g) => shape(g, [groupBy[d]!], groupBy[d]!))),
+    margins: table.margins.flatMap((groups, d) =>
+      groups.map((g) => shape(g, [groupBy[d]!], groupBy[d]!)),
+    ),
     total: shape(table.total, [], null),
   };
 }
 
 /** The whole answer shaped at once (every cell). */
-export function shapeStats<D extends string>(table: AnswerTable, groupBy: readonly D[], fields: GroupFields<D>): ShapedStats {
+export function shapeStats<D extends string>(
+  table: AnswerTable,
+  groupBy: readonly D[],
+  fields: GroupFields<D>,
+): ShapedStats {
   const shaper = statsShaper(table, groupBy, fields);
-  return { cells: shaper.cells(0, table.cells.length), margins: shaper.margins, total: shaper.total };
+  return {
+    cells: shaper.cells(0, table.cells.length),
+    margins: shaper.margins,
+    total: shaper.total,
+  };
 }

@@ -5,7 +5,11 @@ export type Shift = { cell: number; sign: 1 | -1 }[];
  * Whether, count by count, `shift` or its opposite lowers only cells holding at least 1: only then
  * could an attacker not rule it out, so only then does hiding its cells protect them.
  */
-export function isFeasible(shift: Shift, metrics: number, counts: (cell: number) => readonly number[]): boolean {
+export function isFeasible(
+  shift: Shift,
+  metrics: number,
+  counts: (cell: number) => readonly number[],
+): boolean {
   for (let m = 0; m < metrics; m++) {
     let up = true;
     let down = true;

@@ -79,7 +79,6 @@ export function suppress(table: StatsTable, k: number): PublishedTable {
   return new Suppression(table, k).run();
 }
 
-
 /**
  * The search, over cells numbered by their coordinates (mixed radix over each dimension's
  * values), so that the millions of corners a large table can try cost no strings.
@@ -107,7 +106,9 @@ class Suppression {
     this.n = table.dimensions;
     this.metrics = table.total.counts.length;
     this.zero = new Array<number>(this.metrics).fill(0);
-    this.domain = Array.from({ length: this.n }, (_, d) => [...new Set(table.cells.map((c) => c.key[d]!))].sort());
+    this.domain = Array.from({ length: this.n }, (_, d) =>
+      [...new Set(table.cells.map((c) => c.key[d]!))].sort(),
+    );
     this.position = this.domain.map((values) => new Map(values.map((v, i) => [v, i])));
     this.stride = [];
     let stride = 1;
@@ -116,7 +117,10 @@ class Suppression {
       stride *= this.domain[d]!.length;
     }
     for (const cell of table.cells) this.cells.set(this.number(cell.key), cell);
-    this.margins = Array.from({ length: this.n }, (_, d) => new Map((table.margins[d] ?? []).map((g) => [g.key[0]!, g])));
+    this.margins = Array.from(
+      { length: this.n },
+      (_, d) => new Map((table.margins[d] ?? []).map((g) => [g.key[0]!, g])),
+    );
     this.hiddenMargins = Array.from({ length: this.n }, () => new Set<string>());
     this.coveredMargins = Array.from({ length: this.n }, () => new Set<string>());
   }
@@ -152,11 +156,16 @@ class Suppression {
     // An empty table says nothing about anyone; otherwise a total of fewer than k people hides it all.
     const empty = table.cells.length === 0 && table.total.counts.every((c) => c === 0);
     if (table.total.people < k && !empty) return this.publish(true);
-    const primaries = table.cells.filter((c) => c.people < k).sort(byKey).map((c) => this.number(c.key));
+    const primaries = table.cells
+      .filter((c) => c.people < k)
+      .sort(byKey)
+      .map((c) => this.number(c.key));
     for (const id of primaries) this.hiddenCells.add(id);
     const marginsPublished = n >= 2;
     if (marginsPublished) {
-      for (let d = 0; d < n; d++) for (const [value, g] of this.margins[d]!) if (g.people < k) this.hiddenMargins[d]!.add(value);
+      for (let d = 0; d < n; d++)
+        for (const [value, g] of this.margins[d]!)
+          if (g.people < k) this.hiddenMargins[d]!.add(value);
     }
     for (const id of primaries) {
       if (this.coveredCells.has(id)) continue;
@@ -179,7 +188,8 @@ class Suppression {
     if (this.n >= 2) {
       for (let d = 0; d < this.n; d++) {
         const net = new Map<number, number>();
-        for (const { cell, sign } of shift) net.set(this.coordinate(cell, d), (net.get(this.coordinate(cell, d)) ?? 0) + sign);
+        for (const { cell, sign } of shift)
+          net.set(this.coordinate(cell, d), (net.get(this.coordinate(cell, d)) ?? 0) + sign);
         for (const [at, sum] of net) if (sum !== 0) margins.push([d, this.domain[d]![at]!]);
       }
     }
@@ -197,7 +207,9 @@ class Suppression {
     for (const { cell } of shift) cost += this.cellCost(cell);
     if (balanced) return cost;
     const { margins, total } = this.effects(shift);
-    for (const [d, value] of margins) if (!this.hiddenMargins[d]!.has(value)) cost += (this.margins[d]!.get(value)?.counts[0] ?? 0) + 1;
+    for (const [d, value] of margins)
+      if (!this.hiddenMargins[d]!.has(value))
+        cost += (this.margins[d]!.get(value)?.counts[0] ?? 0) + 1;
     if (total && !this.hiddenTotal) cost += this.table.total.counts[0]! + 1;
     return cost;
   }
@@ -283,7 +295,11 @@ class Suppression {
       if (only !== undefined && d !== only) continue;
       const here = this.coordinate(p, d);
       for (let at = 0; at < this.domain[d]!.length; at++) {
-        if (at !== here) yield [{ cell: p, sign: 1 }, { cell: this.moved(p, d, at), sign: -1 }];
+        if (at !== here)
+          yield [
+            { cell: p, sign: 1 },
+            { cell: this.moved(p, d, at), sign: -1 },
+          ];
       }
     }
   }
@@ -292,12 +308,19 @@ class Suppression {
   publish(all: boolean): PublishedTable {
     const listed: StatsGroup[] = [...this.table.cells];
     if (!all) {
-      for (const id of this.hiddenCells) if (!this.cells.has(id)) listed.push({ key: this.key(id), counts: this.zero, people: 0 });
+      for (const id of this.hiddenCells)
+        if (!this.cells.has(id)) listed.push({ key: this.key(id), counts: this.zero, people: 0 });
     }
-    const cells = listed.sort(byKey).map((c) => ({ ...c, suppressed: all || this.hiddenCells.has(this.number(c.key)) }));
+    const cells = listed
+      .sort(byKey)
+      .map((c) => ({ ...c, suppressed: all || this.hiddenCells.has(this.number(c.key)) }));
     const margins =
       this.n >= 2
-        ? this.margins.map((m, d) => [...m.values()].sort(byKey).map((g) => ({ ...g, suppressed: all || this.hiddenMargins[d]!.has(g.key[0]!) })))
+        ? this.margins.map((m, d) =>
+            [...m.values()]
+              .sort(byKey)
+              .map((g) => ({ ...g, suppressed: all || this.hiddenMargins[d]!.has(g.key[0]!) })),
+          )
         : [];
     return { cells, margins, total: { ...this.table.total, suppressed: all || this.hiddenTotal } };
   }

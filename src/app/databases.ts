@@ -2,9 +2,17 @@ import path from 'node:path';
 import { openDatabase, openPostgres, openSqlite, type Database } from '../db/open.js';
 import type { PostgresLocation, SubgraphName } from '../config/env.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
-import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import {
+  circulationMigrations,
+  type CirculationTables,
+} from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
-import { auditMigrations, type AuditDatabase, type AuditTables, type PostgresAuditTables } from '../privacy/audit/store/migrations.js';
+import {
+  auditMigrations,
+  type AuditDatabase,
+  type AuditTables,
+  type PostgresAuditTables,
+} from '../privacy/audit/store/migrations.js';
 
 /** The three subgraph databases. */
 export interface Databases {
@@ -26,7 +34,11 @@ export type PostgresLocations = Partial<Record<SubgraphName, PostgresLocation | 
  * Opens and migrates the three subgraph stores (each a SQLite file in WAL mode, or a schema on
  * PostgreSQL where `postgres` names one) and the audit (a SQLite file, or `auditPostgres`).
  */
-export async function openDatabases(dataDir: string, postgres: PostgresLocations = {}, auditPostgres: PostgresLocation | null = null): Promise<Databases> {
+export async function openDatabases(
+  dataDir: string,
+  postgres: PostgresLocations = {},
+  auditPostgres: PostgresLocation | null = null,
+): Promise<Databases> {
   const where = (name: SubgraphName) => postgres[name] ?? databaseFile(dataDir, name);
   const opened: { close(): Promise<void> }[] = [];
   const open = async <D extends { close(): Promise<void> }>(database: Promise<D>): Promise<D> => {
@@ -36,10 +48,18 @@ export async function openDatabases(dataDir: string, postgres: PostgresLocations
   };
   try {
     const catalog = await open(openDatabase<CatalogTables>(where('catalog'), catalogMigrations));
-    const circulation = await open(openDatabase<CirculationTables>(where('circulation'), circulationMigrations));
+    const circulation = await open(
+      openDatabase<CirculationTables>(where('circulation'), circulationMigrations),
+    );
     const events = await open(openDatabase<EventsTables>(where('events'), eventsMigrations));
     const audit: AuditDatabase = auditPostgres
-      ? await open(openPostgres<PostgresAuditTables>(auditPostgres.url, auditPostgres.schema, auditMigrations))
+      ? await open(
+          openPostgres<PostgresAuditTables>(
+            auditPostgres.url,
+            auditPostgres.schema,
+            auditMigrations,
+          ),
+        )
       : await open(openSqlite<AuditTables>(databaseFile(dataDir, 'audit'), auditMigrations));
     return { catalog, circulation, events, audit };
   } catch (error) {

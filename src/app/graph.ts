@@ -9,7 +9,12 @@ import { auditLogOf } from '../privacy/audit/store/auditLog.js';
 import { AuditWriter, type AuditAppender } from '../privacy/audit/store/auditWriter.js';
 import { PostgresAuditStore } from '../privacy/audit/store/postgresAuditStore.js';
 import { PostgresAuditWriter } from '../privacy/audit/store/postgresAuditWriter.js';
-import { Anchorer, FileAnchorSink, startAnchoring, type Anchoring } from '../privacy/audit/store/anchor.js';
+import {
+  Anchorer,
+  FileAnchorSink,
+  startAnchoring,
+  type Anchoring,
+} from '../privacy/audit/store/anchor.js';
 import { REPO_ROOT, type SubgraphService } from '../subgraph/service.js';
 import { databaseFile, type Databases } from './databases.js';
 import { prepareDatabases } from './prepare.js';
@@ -57,7 +62,12 @@ export interface StartOptions {
  * seeds the databases, then the subgraphs, then the gateway pointing at them. The process gets one
  * metrics registry and one tracer provider, shared by the services it runs.
  */
-export async function startGraph(config: Config, logger: Logger, only?: ServiceName, options: StartOptions = {}): Promise<RunningGraph> {
+export async function startGraph(
+  config: Config,
+  logger: Logger,
+  only?: ServiceName,
+  options: StartOptions = {},
+): Promise<RunningGraph> {
   const wants = (name: ServiceName) => only === undefined || only === name;
   const running: { name: ServiceName; server: RunningServer }[] = [];
   const urls: Partial<Record<ServiceName, string>> = {};
@@ -67,7 +77,10 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
   let nonces: NonceStore | undefined;
   let metricsServer: MetricsServer | null = null;
   const metrics = new ProcessMetrics();
-  const tracing = await startTracing(config.tracing, { service: only ?? 'all', ...(options.spanExporter ? { exporter: options.spanExporter } : {}) });
+  const tracing = await startTracing(config.tracing, {
+    service: only ?? 'all',
+    ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
+  });
   let released: Promise<void> = Promise.resolve();
   let anchoring: Anchoring | null = null;
   const stop = async () => {
@@ -89,9 +102,15 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     const audit = databases?.audit;
     const auditStore = audit ? auditLogOf(audit, config.audit.key) : null;
     if (audit && config.audit.enabled) {
-      auditWriter = auditStore instanceof PostgresAuditStore
-        ? new PostgresAuditWriter(auditStore)
-        : new AuditWriter({ file: databaseFile(config.dataDir, 'audit'), key: config.audit.key, timerScale: config.audit.timerScale, logger: logger.child({ service: 'audit' }) });
+      auditWriter =
+        auditStore instanceof PostgresAuditStore
+          ? new PostgresAuditWriter(auditStore)
+          : new AuditWriter({
+              file: databaseFile(config.dataDir, 'audit'),
+              key: config.audit.key,
+              timerScale: config.audit.timerScale,
+              logger: logger.child({ service: 'audit' }),
+            });
     }
     // Signature nonces, shared by every replica: over this data directory, or on every host over PostgreSQL.
     if (databases) nonces = await openNonceStore(config.nonceStore);
@@ -99,17 +118,40 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     // chain lives in the one audit database, so one process anchors them all: the one serving
     // circulation (under the supervisor, one process per subgraph would otherwise each write them).
     if (auditStore && config.audit.enabled && config.audit.anchorFile && wants('circulation')) {
-      const anchorer = new Anchorer(auditStore, new FileAnchorSink(config.audit.anchorFile), config.audit.key);
-      anchoring = startAnchoring(anchorer, config.audit.anchorIntervalMs, logger.child({ service: 'audit' }));
+      const anchorer = new Anchorer(
+        auditStore,
+        new FileAnchorSink(config.audit.anchorFile),
+        config.audit.key,
+      );
+      anchoring = startAnchoring(
+        anchorer,
+        config.audit.anchorIntervalMs,
+        logger.child({ service: 'audit' }),
+      );
     }
-    const circulationUrl = () => urls.circulation ?? config.subgraphUrls.circulation ?? `http://localhost:${config.ports.circulation}/graphql`;
-    const remoteFacts = new RemoteFacts(circulationUrl, config.contextSecret, config.factsTimeoutMs);
+    const circulationUrl = () =>
+      urls.circulation ??
+      config.subgraphUrls.circulation ??
+      `http://localhost:${config.ports.circulation}/graphql`;
+    const remoteFacts = new RemoteFacts(
+      circulationUrl,
+      config.contextSecret,
+      config.factsTimeoutMs,
+    );
     const services: (() => SubgraphService)[] = [];
     // Each service's code is loaded only where it runs: a process of `npm start` serves one.
     if (databases && wants('circulation')) {
       const issuer = await createTokenIssuer(config);
       const { createCirculationService } = await import('../../subgraphs/circulation/service.js');
-      services.push(() => createCirculationService(databases!.circulation, { config, logger: logger.child({ service: 'circulation' }), issuer, audit: auditStore, nonces }));
+      services.push(() =>
+        createCirculationService(databases!.circulation, {
+          config,
+          logger: logger.child({ service: 'circulation' }),
+          issuer,
+          audit: auditStore,
+          nonces,
+        }),
+      );
     }
     if (databases && wants('catalog')) {
       const { createCatalogService } = await import('../../subgraphs/catalog/service.js');
@@ -117,7 +159,13 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     }
     if (databases && wants('events')) {
       const { createEventsService } = await import('../../subgraphs/events/service.js');
-      services.push(() => createEventsService(databases!.events, { config, facts: remoteFacts, logger: logger.child({ service: 'events' }) }));
+      services.push(() =>
+        createEventsService(databases!.events, {
+          config,
+          facts: remoteFacts,
+          logger: logger.child({ service: 'events' }),
+        }),
+      );
     }
     for (const build of services) {
       const service = build();
@@ -136,11 +184,18 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       urls[service.name] = server.url;
     }
     // Retention: each process purges the databases of the subgraphs it serves, on a schedule.
-    const purgeTargets = { circulation: wants('circulation') ? databases?.circulation.db : undefined, events: wants('events') ? databases?.events.db : undefined };
+    const purgeTargets = {
+      circulation: wants('circulation') ? databases?.circulation.db : undefined,
+      events: wants('events') ? databases?.events.db : undefined,
+    };
     if (config.retention.schedule && (purgeTargets.circulation || purgeTargets.events)) {
       purge = startPurgeSchedule(
         purgeTargets,
-        { rules: config.retention.rules, schedule: config.retention.schedule, release: { k: config.analytics.minCellSize, dp: config.analytics.dp } },
+        {
+          rules: config.retention.rules,
+          schedule: config.retention.schedule,
+          release: { k: config.analytics.minCellSize, dp: config.analytics.dp },
+        },
         logger.child({ service: 'retention' }),
       );
     }
@@ -149,25 +204,53 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
     // then read every release into memory so that no answer waits for its cells to be read.
     if (databases && (wants('circulation') || wants('events'))) {
       const served = databases;
-      const targets = { circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined, events: wants('events') ? releaseDb(served.events.db) : undefined };
+      const targets = {
+        circulation: wants('circulation') ? releaseDb(served.circulation.db) : undefined,
+        events: wants('events') ? releaseDb(served.events.db) : undefined,
+      };
       // On PostgreSQL one replica releases a store's months at a time (src/db/singleRun.ts); the others skip it.
-      const stores = { circulation: targets.circulation && served.circulation.db, events: targets.events && served.events.db };
-      released = runEachAlone(stores, (name) => [`release:${name}`], (mine) =>
-        releaseAllClosed({ circulation: mine.circulation && targets.circulation, events: mine.events && targets.events }, { k: config.analytics.minCellSize, dp: config.analytics.dp }),
+      const stores = {
+        circulation: targets.circulation && served.circulation.db,
+        events: targets.events && served.events.db,
+      };
+      released = runEachAlone(
+        stores,
+        (name) => [`release:${name}`],
+        (mine) =>
+          releaseAllClosed(
+            {
+              circulation: mine.circulation && targets.circulation,
+              events: mine.events && targets.events,
+            },
+            { k: config.analytics.minCellSize, dp: config.analytics.dp },
+          ),
       )
         .then(
           ({ value: done, skipped }) => {
-            if (skipped.length) logger.info({ stores: skipped }, 'statistics release skipped: another replica runs it');
+            if (skipped.length)
+              logger.info(
+                { stores: skipped },
+                'statistics release skipped: another replica runs it',
+              );
             if (done.length) logger.info({ months: done.length }, 'statistics released');
           },
-          (error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed'),
+          (error: unknown) =>
+            logger.error(
+              { err: error instanceof Error ? error.message : String(error) },
+              'statistics release failed',
+            ),
         )
         .then(async () => {
           if (targets.circulation) await warmReleases(targets.circulation, CIRCULATION_SCOPE);
           if (targets.events) await warmReleases(targets.events, EVENTS_SCOPE);
         })
         // Answers read what is missing themselves; reading ahead only spares them the wait.
-        .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'statistics releases not read ahead'));
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'statistics releases not read ahead',
+          ),
+        );
     }
     if (wants('gateway')) {
       const { startGateway } = await import('../gateway/gateway.js');
@@ -184,10 +267,18 @@ export async function startGraph(config: Config, logger: Logger, only?: ServiceN
       urls.gateway = server.url;
     }
     // Every service of the process on one loopback port, for a scraper on the same host.
-    if (config.metrics.port !== null && running.length > 0) metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
+    if (config.metrics.port !== null && running.length > 0)
+      metricsServer = await startMetricsServer(config.metrics.port, () => metrics.render());
   } catch (error) {
     await stop();
     throw error;
   }
-  return { urls, databases, purge, metricsUrls: metricsServer ? [metricsServer.url] : [], released, stop };
+  return {
+    urls,
+    databases,
+    purge,
+    metricsUrls: metricsServer ? [metricsServer.url] : [],
+    released,
+    stop,
+  };
 }

@@ -15,7 +15,11 @@ export async function prepareDatabases(config: Config, logger: Logger): Promise<
     if (!(await isSeeded(databases.circulation.db))) {
       logger.info('first start: seeding the demo library (about a minute)');
       const report = await seed(
-        { catalog: databases.catalog.db, circulation: databases.circulation.db, events: databases.events.db },
+        {
+          catalog: databases.catalog.db,
+          circulation: databases.circulation.db,
+          events: databases.events.db,
+        },
         { scale: 'demo' },
       );
       logger.info({ rows: report.rows, seconds: report.seconds }, 'demo data seeded');

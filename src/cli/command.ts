@@ -19,7 +19,9 @@ export function runCommand(name: string, main: (argv: string[]) => Promise<numbe
       } else if (error instanceof CommanderError) {
         process.exitCode = error.exitCode === 0 ? 0 : 2;
       } else {
-        process.stderr.write(`${name}: failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(
+          `${name}: failed: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
         process.exitCode = 1;
       }
     },

@@ -13,7 +13,11 @@ const program = new Command()
   .parse();
 
 const options = program.opts<{ check?: boolean; config: string; out: string }>();
-const paths = { ...defaultPaths(REPO_ROOT), rover: path.resolve(options.config), supergraph: path.resolve(options.out) };
+const paths = {
+  ...defaultPaths(REPO_ROOT),
+  rover: path.resolve(options.config),
+  supergraph: path.resolve(options.out),
+};
 
 try {
   const result = composeSupergraph(paths, { write: !options.check });
@@ -23,7 +27,9 @@ try {
     process.exit(1);
   }
   const sdl = `${result.supergraphSdl!.trim()}\n`;
-  const existing = fs.existsSync(paths.supergraph) ? fs.readFileSync(paths.supergraph, 'utf8') : null;
+  const existing = fs.existsSync(paths.supergraph)
+    ? fs.readFileSync(paths.supergraph, 'utf8')
+    : null;
   const relative = path.relative(process.cwd(), paths.supergraph);
   if (options.check) {
     if (existing !== sdl || result.synced.length) {
@@ -32,7 +38,8 @@ try {
     }
     console.log(`${relative} is up to date; privacy lint passed.`);
   } else {
-    for (const file of result.synced) console.log(`refreshed privacy directives in ${path.relative(process.cwd(), file)}`);
+    for (const file of result.synced)
+      console.log(`refreshed privacy directives in ${path.relative(process.cwd(), file)}`);
     fs.writeFileSync(paths.supergraph, sdl);
     console.log(`${existing === sdl ? 'unchanged' : 'wrote'} ${relative}; privacy lint passed.`);
   }

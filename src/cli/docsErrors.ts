@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
   const relative = path.relative(process.cwd(), options.file);
   if (options.check) {
     if (current === existing) return 0;
-    process.stderr.write(`${relative}: the error table is stale: run npm run docs:errors and commit the result.\n`);
+    process.stderr.write(
+      `${relative}: the error table is stale: run npm run docs:errors and commit the result.\n`,
+    );
     return 1;
   }
   if (current !== existing) fs.writeFileSync(options.file, current);

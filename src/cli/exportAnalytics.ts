@@ -13,7 +13,10 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { runCommand } from './command.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import {
+  circulationMigrations,
+  type CirculationTables,
+} from '../../subgraphs/circulation/migrations.js';
 import { databaseFile } from '../app/databases.js';
 import { loadConfig } from '../config/env.js';
 import { openSqlite } from '../db/open.js';
@@ -38,7 +41,8 @@ function day(value: string): string {
 }
 
 function minimum(value: string): number {
-  if (!/^\d{1,4}$/.test(value) || Number(value) < 2) throw new InvalidArgumentError('expected an integer of at least 2');
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 2)
+    throw new InvalidArgumentError('expected an integer of at least 2');
   return Number(value);
 }
 
@@ -47,10 +51,20 @@ function parseFlags(argv: string[]): Flags {
     .description('Export de-identified loans for analytics, k-anonymous on every published column')
     .requiredOption('--from <day>', 'first checkout day, YYYY-MM-DD', day)
     .requiredOption('--to <day>', 'last checkout day (inclusive), YYYY-MM-DD', day)
-    .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('csv'))
+    .addOption(
+      new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('csv'),
+    )
     .requiredOption('--out <file>', 'the file to write')
-    .option('--k <n>', 'fewest distinct people per exported group (default: ANALYTICS_MIN_CELL)', minimum)
-    .option('--keys', 'write patron keys (per checkout period) on rows published as recorded', false)
+    .option(
+      '--k <n>',
+      'fewest distinct people per exported group (default: ANALYTICS_MIN_CELL)',
+      minimum,
+    )
+    .option(
+      '--keys',
+      'write patron keys (per checkout period) on rows published as recorded',
+      false,
+    )
     .option('--data-dir <dir>', 'directory of the SQLite files (default: DATA_DIR)')
     .allowExcessArguments(false)
     .exitOverride();
@@ -61,11 +75,18 @@ function parseFlags(argv: string[]): Flags {
 }
 
 /** A bar per pass on a terminal; one line per finished pass otherwise. */
-function progressBar(): { report: (phase: 'count' | 'write', done: number, total: number) => void; stop: () => void } {
+function progressBar(): {
+  report: (phase: 'count' | 'write', done: number, total: number) => void;
+  stop: () => void;
+} {
   const tty = process.stderr.isTTY === true;
   const bar = tty
     ? new cliProgress.SingleBar(
-        { format: ' {phase} [{bar}] {percentage}% | loan id {value}/{total} | {duration_formatted}', hideCursor: true, stream: process.stderr },
+        {
+          format: ' {phase} [{bar}] {percentage}% | loan id {value}/{total} | {duration_formatted}',
+          hideCursor: true,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -76,7 +97,9 @@ function progressBar(): { report: (phase: 'count' | 'write', done: number, total
         if (current !== null && bar) bar.stop();
         else if (current !== null) process.stderr.write(`export: ${current} pass done\n`);
         current = phase;
-        bar?.start(Math.max(total, 1), 0, { phase: phase === 'count' ? 'counting groups' : 'writing rows   ' });
+        bar?.start(Math.max(total, 1), 0, {
+          phase: phase === 'count' ? 'counting groups' : 'writing rows   ',
+        });
       }
       bar?.update(done);
     },
@@ -92,7 +115,8 @@ function progressBar(): { report: (phase: 'count' | 'write', done: number, total
 function printReport(report: ExportReport, flags: Flags, out: string): void {
   const fmt = (n: number) => n.toLocaleString('en-US');
   const share = (n: number) => `${((100 * n) / Math.max(report.read, 1)).toFixed(1)}%`;
-  const row = (label: string, n: number, note = '') => `  ${label.padEnd(34)} ${fmt(n).padStart(11)}  ${share(n).padStart(6)}${note}`;
+  const row = (label: string, n: number, note = '') =>
+    `  ${label.padEnd(34)} ${fmt(n).padStart(11)}  ${share(n).padStart(6)}${note}`;
   const [wide, noHome, neither] = report.generalized.byLevel;
   const peak = process.resourceUsage().maxRSS / 1024;
   const lines = [
@@ -103,7 +127,13 @@ function printReport(report: ExportReport, flags: Flags, out: string): void {
     row('attributes generalized', report.generalized.total),
     row('  age band widened', wide),
     row('  and home branch hidden', noHome),
-    row('  age band and home branch hidden', neither, report.generalized.withoutAttributes ? ` (${fmt(report.generalized.withoutAttributes)} had no borrower attributes)` : ''),
+    row(
+      '  age band and home branch hidden',
+      neither,
+      report.generalized.withoutAttributes
+        ? ` (${fmt(report.generalized.withoutAttributes)} had no borrower attributes)`
+        : '',
+    ),
     row('dates to the week', report.dates.byLevel[0]),
     row('dates to the month', report.dates.byLevel[1]),
     row('  and no return date', report.dates.byLevel[2]),
@@ -118,7 +148,10 @@ async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
   const config = loadConfig();
   const dataDir = path.resolve(flags.dataDir ?? config.dataDir);
-  const database = await openSqlite<CirculationTables>(databaseFile(dataDir, 'circulation'), circulationMigrations);
+  const database = await openSqlite<CirculationTables>(
+    databaseFile(dataDir, 'circulation'),
+    circulationMigrations,
+  );
   const progress = progressBar();
   try {
     const end = new Date(Date.parse(`${flags.to}T00:00:00Z`) + 86_400_000).toISOString();

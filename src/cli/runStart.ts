@@ -3,7 +3,12 @@ import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { createLogger } from '../log/logger.js';
 import type { ServiceName } from '../app/graph.js';
 import { playgroundUrl } from '../playground/url.js';
-import { isSupervised, loadedAwaitListen, reportReady, stopWithSupervisor } from '../supervisor/childChannel.js';
+import {
+  isSupervised,
+  loadedAwaitListen,
+  reportReady,
+  stopWithSupervisor,
+} from '../supervisor/childChannel.js';
 
 /** What a caller of `runStart` may change: only a benchmark's own entry point passes any. */
 export interface StartCommandOptions {
@@ -21,7 +26,14 @@ export async function runStart(options: StartCommandOptions = {}): Promise<void>
   const program = new Command()
     .name('start')
     .description('Start the library graph: the three subgraphs and the gateway, or one of them.')
-    .addOption(new Option('--only <service>', 'start one service alone').choices(['catalog', 'circulation', 'events', 'gateway']))
+    .addOption(
+      new Option('--only <service>', 'start one service alone').choices([
+        'catalog',
+        'circulation',
+        'events',
+        'gateway',
+      ]),
+    )
     .parse();
 
   const { only } = program.opts<{ only?: ServiceName }>();
@@ -41,7 +53,9 @@ export async function runStart(options: StartCommandOptions = {}): Promise<void>
   // A supervised service is one of four processes; the supervisor warns and prints the banner once.
   const supervised = only !== undefined && isSupervised();
   if (config.jwt.isDevelopmentSecret && !supervised) {
-    logger.warn('DEVELOPMENT MODE: tokens are signed with the built-in development secret; never expose this server. Set JWT_SECRET (and NODE_ENV=production) to deploy.');
+    logger.warn(
+      'DEVELOPMENT MODE: tokens are signed with the built-in development secret; never expose this server. Set JWT_SECRET (and NODE_ENV=production) to deploy.',
+    );
   }
 
   // The whole graph runs as one process per service under a supervisor, unless SUPERVISE=off. Each
@@ -54,13 +68,21 @@ export async function runStart(options: StartCommandOptions = {}): Promise<void>
     }
     if (only === undefined && config.supervisor.enabled) {
       const { superviseGraph } = await import('../supervisor/supervisor.js');
-      return superviseGraph(config, logger.child({ component: 'supervisor' }), process.env, options.script);
+      return superviseGraph(
+        config,
+        logger.child({ component: 'supervisor' }),
+        process.env,
+        options.script,
+      );
     }
     const { startGraph } = await import('../app/graph.js');
     return startGraph(config, logger, only);
   };
   const graph = await start().catch((error: unknown) => {
-    logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'could not start');
+    logger.fatal(
+      { err: error instanceof Error ? error.message : String(error) },
+      'could not start',
+    );
     process.exit(1);
   });
 
@@ -74,11 +96,15 @@ export async function runStart(options: StartCommandOptions = {}): Promise<void>
   function printBanner(urls: Partial<Record<ServiceName, string>>, metricsUrls: string[]): void {
     const lines = Object.entries(urls).map(([name, url]) => `  ${name.padEnd(12)} ${url}`);
     console.log(`\nLibrary graph is up:\n${lines.join('\n')}`);
-    for (const url of metricsUrls) console.log(`  ${'metrics'.padEnd(12)} ${url}   (loopback only)`);
+    for (const url of metricsUrls)
+      console.log(`  ${'metrics'.padEnd(12)} ${url}   (loopback only)`);
     if (urls.gateway) {
       const playground = playgroundUrl(config.playground, urls.gateway);
       console.log('');
-      if (playground) console.log(`  Playground:  ${playground}   (open in a browser; pick a persona at the top)`);
+      if (playground)
+        console.log(
+          `  Playground:  ${playground}   (open in a browser; pick a persona at the top)`,
+        );
       console.log('  Tokens:      npm run token -- <persona>   (patron, circulation-staff, ...)');
     }
     console.log('\nCtrl-C stops everything.');

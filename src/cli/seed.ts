@@ -20,7 +20,14 @@ import { loadConfig, type Config } from '../config/env.js';
 import { DEFAULT_SEED } from '../dev/seed/plan.js';
 import { runCommand } from './command.js';
 import { databaseFile } from '../app/databases.js';
-import { SEED_PHASES, type SeedProgress, type SeedReport, type SeedScale, isSeeded, seed } from '../dev/seed/seed.js';
+import {
+  SEED_PHASES,
+  type SeedProgress,
+  type SeedReport,
+  type SeedScale,
+  isSeeded,
+  seed,
+} from '../dev/seed/seed.js';
 
 /** The subgraphs whose databases are seeded; each file has SQLite's companions beside it. */
 const SEEDED = ['catalog', 'circulation', 'events'] as const;
@@ -42,10 +49,19 @@ function parseSeed(value: string): number {
 
 function parseFlags(argv: string[]): Flags {
   const program = new Command('seed')
-    .description('Seed the catalog, circulation and events databases with deterministic library data')
-    .addOption(new Option('--scale <scale>', 'how much data').choices(['demo', 'county']).default('demo'))
+    .description(
+      'Seed the catalog, circulation and events databases with deterministic library data',
+    )
+    .addOption(
+      new Option('--scale <scale>', 'how much data').choices(['demo', 'county']).default('demo'),
+    )
     .option('--data-dir <dir>', 'directory of the SQLite files', 'data')
-    .option('--seed <n>', 'random seed: the same seed on the same day gives the same data', parseSeed, DEFAULT_SEED)
+    .option(
+      '--seed <n>',
+      'random seed: the same seed on the same day gives the same data',
+      parseSeed,
+      DEFAULT_SEED,
+    )
     .option('--reset', 'delete existing databases first', false)
     .allowExcessArguments(false)
     .exitOverride();
@@ -56,11 +72,17 @@ function parseFlags(argv: string[]): Flags {
 /** Deletes the three database files and their WAL, shared-memory and journal files. */
 function removeDatabases(dataDir: string): void {
   for (const name of SEEDED) {
-    for (const suffix of COMPANIONS) fs.rmSync(databaseFile(dataDir, name) + suffix, { force: true });
+    for (const suffix of COMPANIONS)
+      fs.rmSync(databaseFile(dataDir, name) + suffix, { force: true });
   }
 }
 
-const POSTGRES_ENV = ['DATABASE_URL', 'CATALOG_DATABASE_URL', 'CIRCULATION_DATABASE_URL', 'EVENTS_DATABASE_URL'];
+const POSTGRES_ENV = [
+  'DATABASE_URL',
+  'CATALOG_DATABASE_URL',
+  'CIRCULATION_DATABASE_URL',
+  'EVENTS_DATABASE_URL',
+];
 
 /** --reset on PostgreSQL: drops each subgraph's schema with everything in it. */
 async function dropSchemas(postgres: Config['postgres']): Promise<void> {
@@ -76,7 +98,11 @@ async function dropSchemas(postgres: Config['postgres']): Promise<void> {
 }
 
 /** Progress bars per phase on a terminal; one line per finished phase otherwise. */
-function progressReporter(): { report: (p: SeedProgress) => void; stop: () => void; timings: () => string } {
+function progressReporter(): {
+  report: (p: SeedProgress) => void;
+  stop: () => void;
+  timings: () => string;
+} {
   const tty = process.stderr.isTTY === true;
   const multibar = tty
     ? new cliProgress.MultiBar(
@@ -117,7 +143,9 @@ function progressReporter(): { report: (p: SeedProgress) => void; stop: () => vo
       multibar?.stop();
     },
     timings() {
-      const parts = [...span].map(([phase, [from, to]]) => `${phase} ${((to - from) / 1000).toFixed(1)}`);
+      const parts = [...span].map(
+        ([phase, [from, to]]) => `${phase} ${((to - from) / 1000).toFixed(1)}`,
+      );
       return `seconds per phase: ${parts.join(', ')}\n`;
     },
   };
@@ -127,7 +155,9 @@ function printReport(report: SeedReport): void {
   const fmt = (n: number): string => n.toLocaleString('en-US');
   const lines = [
     `Seeded ${report.scale}: ${fmt(report.rows)} rows in ${report.seconds.toFixed(1)} s (${fmt(report.rowsPerSecond)} rows/s)`,
-    ...Object.entries(report.counts).map(([table, n]) => `  ${table.padEnd(34)} ${fmt(n).padStart(12)}`),
+    ...Object.entries(report.counts).map(
+      ([table, n]) => `  ${table.padEnd(34)} ${fmt(n).padStart(12)}`,
+    ),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -136,7 +166,8 @@ async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
   // DATABASE_URL (or a per-subgraph URL) seeds those stores on PostgreSQL, as `npm start` would open them.
   const postgres = POSTGRES_ENV.some((name) => process.env[name]) ? loadConfig().postgres : null;
-  const where = (name: (typeof SEEDED)[number]) => postgres?.[name] ?? databaseFile(flags.dataDir, name);
+  const where = (name: (typeof SEEDED)[number]) =>
+    postgres?.[name] ?? databaseFile(flags.dataDir, name);
   if (flags.reset) {
     removeDatabases(flags.dataDir);
     if (postgres) await dropSchemas(postgres);
@@ -146,14 +177,22 @@ async function main(argv: string[]): Promise<number> {
   try {
     const catalog = await openDatabase<CatalogTables>(where('catalog'), catalogMigrations);
     opened.push(catalog as Database<unknown>);
-    const circulation = await openDatabase<CirculationTables>(where('circulation'), circulationMigrations);
+    const circulation = await openDatabase<CirculationTables>(
+      where('circulation'),
+      circulationMigrations,
+    );
     opened.push(circulation as Database<unknown>);
     const events = await openDatabase<EventsTables>(where('events'), eventsMigrations);
     opened.push(events as Database<unknown>);
 
     if (await isSeeded(circulation.db)) {
-      const place = circulation.dialect === 'postgres' ? `schema ${circulation.schema}` : databaseFile(flags.dataDir, 'circulation');
-      process.stderr.write(`seed: ${place} is already seeded; pass --reset to delete the databases and seed again\n`);
+      const place =
+        circulation.dialect === 'postgres'
+          ? `schema ${circulation.schema}`
+          : databaseFile(flags.dataDir, 'circulation');
+      process.stderr.write(
+        `seed: ${place} is already seeded; pass --reset to delete the databases and seed again\n`,
+      );
       return 1;
     }
     const progress = progressReporter();
@@ -168,7 +207,8 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(progress.timings());
     // Fold the write-ahead logs into the database files, so the data directory is compact.
-    for (const db of opened) if (db.dialect === 'sqlite') db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    for (const db of opened)
+      if (db.dialect === 'sqlite') db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     printReport(report);
     return 0;
   } finally {

@@ -25,7 +25,9 @@ try {
   }
   const claims = PERSONAS[persona as Exclude<PersonaName, 'anonymous'>];
   if (!claims) {
-    console.error(`token: unknown persona "${persona}". Known: ${PERSONA_NAMES.filter((p) => p !== 'anonymous').join(', ')}`);
+    console.error(
+      `token: unknown persona "${persona}". Known: ${PERSONA_NAMES.filter((p) => p !== 'anonymous').join(', ')}`,
+    );
     process.exit(2);
   }
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 86400) {
@@ -34,6 +36,8 @@ try {
   }
   process.stdout.write(`${await mintToken(claims, config, ttl)}\n`);
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : `token: ${(error as Error).message}`);
+  console.error(
+    error instanceof ConfigError ? error.message : `token: ${(error as Error).message}`,
+  );
   process.exit(2);
 }

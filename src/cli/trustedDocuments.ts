@@ -32,60 +32,98 @@ function operationFiles(paths: readonly string[]): OperationFile[] {
     const relative = path.relative(process.cwd(), file);
     return relative && !relative.startsWith('..') ? relative : file;
   };
-  return [...new Set(found)].map((file) => ({ path: shown(file), text: fs.readFileSync(file, 'utf8') }));
+  return [...new Set(found)].map((file) => ({
+    path: shown(file),
+    text: fs.readFileSync(file, 'utf8'),
+  }));
 }
 
 /** The playground's example operations, each as a file named after its example. */
 function playgroundFiles(): OperationFile[] {
-  const examples = new Map([COMPARE_EXAMPLE, ...Object.values(EXAMPLES).flat()].map((e) => [e.query, e]));
-  return [...examples.values()].map((example) => ({ path: `playground:${example.id}`, text: example.query }));
+  const examples = new Map(
+    [COMPARE_EXAMPLE, ...Object.values(EXAMPLES).flat()].map((e) => [e.query, e]),
+  );
+  return [...examples.values()].map((example) => ({
+    path: `playground:${example.id}`,
+    text: example.query,
+  }));
 }
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command()
     .name('trusted-documents')
-    .description('Trusted documents: the persisted-query manifest of the operations first-party apps send (TRUSTED_DOCUMENTS).')
+    .description(
+      'Trusted documents: the persisted-query manifest of the operations first-party apps send (TRUSTED_DOCUMENTS).',
+    )
     .exitOverride();
   program
     .command('build')
-    .description('Validate .graphql operations against the graph and its limits, and write their manifest.')
+    .description(
+      'Validate .graphql operations against the graph and its limits, and write their manifest.',
+    )
     .argument('<paths...>', '.graphql/.gql files, or directories searched for them')
-    .requiredOption('--out <file>', 'the manifest to write (apollo-persisted-query-manifest, version 1)')
-    .option('--supergraph <file>', 'the supergraph the operations are checked against', SUPERGRAPH_FILE)
-    .option('--playground-examples', "add the playground's example operations, so they run under TRUSTED_DOCUMENTS_MODE=require")
-    .action((paths: string[], options: { out: string; supergraph: string; playgroundExamples?: boolean }) => {
-      const files = operationFiles(paths);
-      if (files.length === 0) {
-        process.stderr.write(`trusted-documents: no .graphql or .gql files in ${paths.join(', ')}\n`);
-        code = 1;
-        return;
-      }
-      const supergraphSdl = fs.readFileSync(options.supergraph, 'utf8');
-      // The limits of this environment, as the gateway that loads the manifest will apply them.
-      const limits = loadConfig().limits.operation;
-      const checker = new OperationChecker(buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true }), limits);
-      const check = { apiSchema: apiSchemaOf(supergraphSdl), limits: limitsOf(checker) };
-      const result = buildManifest(files, check);
-      // Each example is built alone: examples for different personas share operation names.
-      const examples = options.playgroundExamples ? playgroundFiles().map((file) => buildManifest([file], check)) : [];
-      const errors = [result, ...examples].flatMap((r) => (r.ok ? [] : r.errors));
-      if (!result.ok || errors.length) {
-        process.stderr.write(`trusted-documents: ${errors.length} problem(s); no manifest written:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
-        code = 1;
-        return;
-      }
-      const ids = new Set(result.manifest.operations.map((o) => o.id));
-      for (const example of examples) {
-        for (const operation of example.ok ? example.manifest.operations : []) {
-          if (!ids.has(operation.id)) result.manifest.operations.push(operation);
-          ids.add(operation.id);
+    .requiredOption(
+      '--out <file>',
+      'the manifest to write (apollo-persisted-query-manifest, version 1)',
+    )
+    .option(
+      '--supergraph <file>',
+      'the supergraph the operations are checked against',
+      SUPERGRAPH_FILE,
+    )
+    .option(
+      '--playground-examples',
+      "add the playground's example operations, so they run under TRUSTED_DOCUMENTS_MODE=require",
+    )
+    .action(
+      (
+        paths: string[],
+        options: { out: string; supergraph: string; playgroundExamples?: boolean },
+      ) => {
+        const files = operationFiles(paths);
+        if (files.length === 0) {
+          process.stderr.write(
+            `trusted-documents: no .graphql or .gql files in ${paths.join(', ')}\n`,
+          );
+          code = 1;
+          return;
         }
-      }
-      fs.writeFileSync(options.out, `${JSON.stringify(result.manifest, null, 2)}\n`);
-      const names = result.manifest.operations.map((o) => o.name).join(', ');
-      process.stdout.write(`wrote ${result.manifest.operations.length} operation(s) from ${files.length} file(s) to ${options.out}: ${names}\n`);
-    });
+        const supergraphSdl = fs.readFileSync(options.supergraph, 'utf8');
+        // The limits of this environment, as the gateway that loads the manifest will apply them.
+        const limits = loadConfig().limits.operation;
+        const checker = new OperationChecker(
+          buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true }),
+          limits,
+        );
+        const check = { apiSchema: apiSchemaOf(supergraphSdl), limits: limitsOf(checker) };
+        const result = buildManifest(files, check);
+        // Each example is built alone: examples for different personas share operation names.
+        const examples = options.playgroundExamples
+          ? playgroundFiles().map((file) => buildManifest([file], check))
+          : [];
+        const errors = [result, ...examples].flatMap((r) => (r.ok ? [] : r.errors));
+        if (!result.ok || errors.length) {
+          process.stderr.write(
+            `trusted-documents: ${errors.length} problem(s); no manifest written:\n${errors.map((e) => `  ${e}`).join('\n')}\n`,
+          );
+          code = 1;
+          return;
+        }
+        const ids = new Set(result.manifest.operations.map((o) => o.id));
+        for (const example of examples) {
+          for (const operation of example.ok ? example.manifest.operations : []) {
+            if (!ids.has(operation.id)) result.manifest.operations.push(operation);
+            ids.add(operation.id);
+          }
+        }
+        fs.writeFileSync(options.out, `${JSON.stringify(result.manifest, null, 2)}\n`);
+        const names = result.manifest.operations.map((o) => o.name).join(', ');
+        process.stdout.write(
+          `wrote ${result.manifest.operations.length} operation(s) from ${files.length} file(s) to ${options.out}: ${names}\n`,
+        );
+      },
+    );
   await program.parseAsync(argv);
   return code;
 }

@@ -44,7 +44,8 @@ const locate = (error: GraphQLError): string => {
 /** Reads schema/confidential-fields.yaml: subgraph -> coordinates. */
 export function readConfidentialList(file: string): Record<string, string[]> {
   const raw: unknown = parseYaml(fs.readFileSync(file, 'utf8'));
-  if (raw === null || typeof raw !== 'object') throw new Error(`${file}: expected a map of subgraph -> list of Type.field`);
+  if (raw === null || typeof raw !== 'object')
+    throw new Error(`${file}: expected a map of subgraph -> list of Type.field`);
   return raw as Record<string, string[]>;
 }
 
@@ -84,22 +85,31 @@ export function composeSupergraph(paths: ComposePaths, options: { write: boolean
       lintable.push({ name: source.name, typeDefs, schema: buildSubgraphSchema({ typeDefs }) });
     } catch (error) {
       const inner = (error as { errors?: GraphQLError[] }).errors ?? [error as GraphQLError];
-      for (const e of inner) errors.push(`${source.name}: ${e.message}${e instanceof GraphQLError ? locate(e) : ''}`);
+      for (const e of inner)
+        errors.push(`${source.name}: ${e.message}${e instanceof GraphQLError ? locate(e) : ''}`);
     }
   }
   const input = { privacySdl, confidentialList: readConfidentialList(paths.confidentialList) };
   // A list entry for a subgraph that is not composed would silently protect nothing.
   for (const listed of Object.keys(input.confidentialList)) {
     if (listed !== '*' && !sources.some((s) => s.name === listed)) {
-      errors.push(`${path.relative(process.cwd(), paths.confidentialList)}: names subgraph "${listed}", which rover.yaml does not compose; fix the list or rover.yaml`);
+      errors.push(
+        `${path.relative(process.cwd(), paths.confidentialList)}: names subgraph "${listed}", which rover.yaml does not compose; fix the list or rover.yaml`,
+      );
     }
   }
   errors.push(...lintPrivacy(lintable, input).map(formatLintError));
   if (errors.length) return { supergraphSdl: null, errors, synced };
 
-  const result = composeServices(parsed.map(({ source, typeDefs }) => ({ name: source.name, url: source.url, typeDefs })));
+  const result = composeServices(
+    parsed.map(({ source, typeDefs }) => ({ name: source.name, url: source.url, typeDefs })),
+  );
   if (result.errors) {
-    return { supergraphSdl: null, errors: result.errors.map((e) => `${e.message}${locate(e)}`), synced };
+    return {
+      supergraphSdl: null,
+      errors: result.errors.map((e) => `${e.message}${locate(e)}`),
+      synced,
+    };
   }
   return { supergraphSdl: result.supergraphSdl, errors: [], synced };
 }

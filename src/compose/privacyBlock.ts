@@ -3,11 +3,13 @@
  * definitions. They are written once in schema/privacy.graphql and copied between these markers
  * by `npm run compose`; the lint refuses a file whose copy differs.
  */
-export const BLOCK_START = '# >>> privacy directives: copied from schema/privacy.graphql by `npm run compose`; edit that file, not this block';
+export const BLOCK_START =
+  '# >>> privacy directives: copied from schema/privacy.graphql by `npm run compose`; edit that file, not this block';
 export const BLOCK_END = '# <<< privacy directives';
 
 /** The block as it should appear in a subgraph file. */
-export const renderBlock = (privacySdl: string): string => `${BLOCK_START}\n${privacySdl.trim()}\n${BLOCK_END}\n`;
+export const renderBlock = (privacySdl: string): string =>
+  `${BLOCK_START}\n${privacySdl.trim()}\n${BLOCK_END}\n`;
 
 /** The block currently in a subgraph file, or null when it has none. */
 export function extractBlock(sdl: string): string | null {

@@ -4,7 +4,12 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 const RoverSchema = z.object({
-  federation_version: z.string().regex(/^=?2(\.\d+){0,2}$/, 'federation_version must be a Federation 2 version such as =2.14.4'),
+  federation_version: z
+    .string()
+    .regex(
+      /^=?2(\.\d+){0,2}$/,
+      'federation_version must be a Federation 2 version such as =2.14.4',
+    ),
   subgraphs: z.record(
     z.string().regex(/^[a-z][a-z0-9_-]*$/),
     z.object({
@@ -33,7 +38,10 @@ export function readRoverConfig(configPath: string): SubgraphSource[] {
   const dir = path.dirname(configPath);
   return Object.entries(parsed.data.subgraphs).map(([name, entry]) => {
     const file = path.resolve(dir, entry.schema.file);
-    if (!fs.existsSync(file)) throw new Error(`${configPath}: subgraph ${name}: schema file ${entry.schema.file} does not exist`);
+    if (!fs.existsSync(file))
+      throw new Error(
+        `${configPath}: subgraph ${name}: schema file ${entry.schema.file} does not exist`,
+      );
     return { name, url: entry.routing_url, file, sdl: fs.readFileSync(file, 'utf8') };
   });
 }

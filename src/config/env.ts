@@ -6,7 +6,12 @@ import { RETENTION_ENV, retentionConfig, type RetentionConfig } from './retentio
 import type { MetricsAccess } from './metrics.js';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig } from '../limits/config.js';
 import { useTallySecret } from './analytics.js';
-import { TRUSTED_DOCUMENTS_ENV, trustedDocumentsConfig, trustedDocumentsProblems, type TrustedDocumentsConfig } from './trustedDocuments.js';
+import {
+  TRUSTED_DOCUMENTS_ENV,
+  trustedDocumentsConfig,
+  trustedDocumentsProblems,
+  type TrustedDocumentsConfig,
+} from './trustedDocuments.js';
 import { TRACING_ENV, tracingConfig, type TracingConfig } from './tracing.js';
 import { replicaUrls } from './replicas.js';
 
@@ -18,12 +23,17 @@ const url = z.string().url();
 /** One URL, or the URLs of a subgraph's replicas separated by commas (src/config/replicas.ts). */
 const urlList = z
   .string()
-  .refine((v) => replicaUrls(v).length > 0 && replicaUrls(v).every((u) => url.safeParse(u).success), { message: 'must be a URL, or URLs separated by commas' })
+  .refine(
+    (v) => replicaUrls(v).length > 0 && replicaUrls(v).every((u) => url.safeParse(u).success),
+    { message: 'must be a URL, or URLs separated by commas' },
+  )
   .transform((v) => replicaUrls(v).join(','));
 const onOff = z.enum(['on', 'off']);
 const postgresUrl = z
   .string()
-  .regex(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// (or postgresql://) connection URL' })
+  .regex(/^postgres(ql)?:\/\/\S+$/, {
+    message: 'must be a postgres:// (or postgresql://) connection URL',
+  })
   .optional();
 
 const EnvSchema = z.object({
@@ -44,17 +54,36 @@ const EnvSchema = z.object({
   CIRCULATION_DATABASE_URL: postgresUrl,
   EVENTS_DATABASE_URL: postgresUrl,
   SEED_ON_START: onOff.optional(),
-  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_SECRET: z
+    .string()
+    .min(32, 'JWT_SECRET must be at least 32 characters')
+    .default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().min(1).default('library-graph'),
   JWT_AUDIENCE: z.string().min(1).default('library-graph'),
-  JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'JWT_PUBLIC_KEY must be a PEM (SPKI) public key' }).optional(),
-  JWT_PRIVATE_KEY: z.string().includes('BEGIN PRIVATE KEY', { message: 'JWT_PRIVATE_KEY must be a PEM (PKCS#8) private key' }).optional(),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .includes('BEGIN PUBLIC KEY', { message: 'JWT_PUBLIC_KEY must be a PEM (SPKI) public key' })
+    .optional(),
+  JWT_PRIVATE_KEY: z
+    .string()
+    .includes('BEGIN PRIVATE KEY', {
+      message: 'JWT_PRIVATE_KEY must be a PEM (PKCS#8) private key',
+    })
+    .optional(),
   JWT_JWKS_URL: url.optional(),
   JWT_ALGORITHM: z.enum(['RS256', 'EdDSA']).default('RS256'),
   CONTEXT_SECRET: z.string().min(32, 'CONTEXT_SECRET must be at least 32 characters').optional(),
   // Key rotation (docs/deployment.md, "Key rotation"): a second key accepted, never used to sign.
-  CONTEXT_SECRET_PREVIOUS: z.string().min(32, 'CONTEXT_SECRET_PREVIOUS must be at least 32 characters').optional(),
-  JWT_PUBLIC_KEY_PREVIOUS: z.string().includes('BEGIN PUBLIC KEY', { message: 'JWT_PUBLIC_KEY_PREVIOUS must be a PEM (SPKI) public key' }).optional(),
+  CONTEXT_SECRET_PREVIOUS: z
+    .string()
+    .min(32, 'CONTEXT_SECRET_PREVIOUS must be at least 32 characters')
+    .optional(),
+  JWT_PUBLIC_KEY_PREVIOUS: z
+    .string()
+    .includes('BEGIN PUBLIC KEY', {
+      message: 'JWT_PUBLIC_KEY_PREVIOUS must be a PEM (SPKI) public key',
+    })
+    .optional(),
   /** The `kid` of tokens issued here (default: the RFC 7638 thumbprint of the signing key's public key). */
   JWT_KEY_ID: z.string().min(1).max(200).optional(),
   PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY must be at least 32 characters').optional(),
@@ -68,7 +97,12 @@ const EnvSchema = z.object({
   ANALYTICS_DP_CONTRIBUTION: z.coerce.number().int().min(1).max(100).default(8),
   /** The gateway's cache of anonymous answers over public data only (README, "Public response cache"). */
   RESPONSE_CACHE: onOff.default('on'),
-  RESPONSE_CACHE_MAX_MB: z.coerce.number().int().min(1, 'RESPONSE_CACHE_MAX_MB must be at least 1').max(65536).default(32),
+  RESPONSE_CACHE_MAX_MB: z.coerce
+    .number()
+    .int()
+    .min(1, 'RESPONSE_CACHE_MAX_MB must be at least 1')
+    .max(65536)
+    .default(32),
   /** The gateway sends identical anonymous query fetches in flight to a subgraph once. */
   SUBGRAPH_DEDUP: onOff.default('on'),
   AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
@@ -94,7 +128,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PLAYGROUND: z.enum(['graphiql', 'apollo-sandbox', 'off']).optional(),
   SUPERVISE: onOff.default('on'),
-  SERVICE_HEAP_MB: z.coerce.number().int().min(64, 'SERVICE_HEAP_MB must be at least 64').max(65536).default(1024),
+  SERVICE_HEAP_MB: z.coerce
+    .number()
+    .int()
+    .min(64, 'SERVICE_HEAP_MB must be at least 64')
+    .max(65536)
+    .default(1024),
   RESTART_DELAY_MS: z.coerce.number().int().min(10).max(600_000).default(500),
   RESTART_DELAY_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   RESTART_RESET_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
@@ -127,8 +166,21 @@ export type JwtConfig = {
   isDevelopmentSecret: boolean;
 } & (
   | { mode: 'shared-secret'; secret: string }
-  | { mode: 'public-key'; algorithm: 'RS256' | 'EdDSA'; publicKey: string; previousPublicKey: string | null; privateKey: string | null; keyId: string | null }
-  | { mode: 'jwks'; algorithm: 'RS256' | 'EdDSA'; jwksUrl: string; privateKey: string | null; keyId: string | null }
+  | {
+      mode: 'public-key';
+      algorithm: 'RS256' | 'EdDSA';
+      publicKey: string;
+      previousPublicKey: string | null;
+      privateKey: string | null;
+      keyId: string | null;
+    }
+  | {
+      mode: 'jwks';
+      algorithm: 'RS256' | 'EdDSA';
+      jwksUrl: string;
+      privateKey: string | null;
+      keyId: string | null;
+    }
 );
 
 /** The validated configuration, read once at start and passed to whatever needs it. */
@@ -157,7 +209,12 @@ export interface Config {
    * service, and is not the context secret), and k, the fewest distinct people a published
    * statistic or exported group may stand for.
    */
-  analytics: { pseudonymKey: string; pseudonymPeriod: PseudonymPeriod; minCellSize: number; dp: { epsilon: number; contribution: number } };
+  analytics: {
+    pseudonymKey: string;
+    pseudonymPeriod: PseudonymPeriod;
+    minCellSize: number;
+    dp: { epsilon: number; contribution: number };
+  };
   /**
    * Subgraphs guard @confidential fields. True from `loadConfig` whatever the environment says;
    * only a benchmark's own entry point builds a configuration with it (or the next two) false.
@@ -246,17 +303,37 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const postgresLocation = (url: string | undefined, schema: SubgraphName): PostgresLocation | null => (url ? { url, schema } : null);
-const auditLocation = (url: string | undefined): PostgresLocation | null => (url ? { url, schema: 'audit' } : null);
+const postgresLocation = (
+  url: string | undefined,
+  schema: SubgraphName,
+): PostgresLocation | null => (url ? { url, schema } : null);
+const auditLocation = (url: string | undefined): PostgresLocation | null =>
+  url ? { url, schema: 'audit' } : null;
 
 function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
   const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
   const privateKey = e.JWT_PRIVATE_KEY ?? null;
   const keyId = e.JWT_KEY_ID ?? null;
   if (e.JWT_PUBLIC_KEY) {
-    return { ...common, mode: 'public-key', algorithm: e.JWT_ALGORITHM, publicKey: e.JWT_PUBLIC_KEY, previousPublicKey: e.JWT_PUBLIC_KEY_PREVIOUS ?? null, privateKey, keyId };
+    return {
+      ...common,
+      mode: 'public-key',
+      algorithm: e.JWT_ALGORITHM,
+      publicKey: e.JWT_PUBLIC_KEY,
+      previousPublicKey: e.JWT_PUBLIC_KEY_PREVIOUS ?? null,
+      privateKey,
+      keyId,
+    };
   }
-  if (e.JWT_JWKS_URL) return { ...common, mode: 'jwks', algorithm: e.JWT_ALGORITHM, jwksUrl: e.JWT_JWKS_URL, privateKey, keyId };
+  if (e.JWT_JWKS_URL)
+    return {
+      ...common,
+      mode: 'jwks',
+      algorithm: e.JWT_ALGORITHM,
+      jwksUrl: e.JWT_JWKS_URL,
+      privateKey,
+      keyId,
+    };
   return { ...common, mode: 'shared-secret', secret: e.JWT_SECRET };
 }
 
@@ -265,17 +342,28 @@ function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): 
  * an environment that still sets one learns that it has no effect: the benchmarks build their
  * variants in code (bench/graphVariant.ts), and no environment can.
  */
-const RETIRED_SWITCHES = ['PRIVACY_ENFORCEMENT', 'GATEWAY_PREFILTER', 'CONTEXT_SIGNING', 'AUDIT', 'AUDIT_TIMER_SCALE'] as const;
+const RETIRED_SWITCHES = [
+  'PRIVACY_ENFORCEMENT',
+  'GATEWAY_PREFILTER',
+  'CONTEXT_SIGNING',
+  'AUDIT',
+  'AUDIT_TIMER_SCALE',
+] as const;
 
 /** The schema of the signature-nonce store on PostgreSQL. */
 export const NONCE_SCHEMA = 'signing';
 
 const nonceStoreFile = (e: z.infer<typeof EnvSchema>): string =>
-  e.NONCE_STORE_FILE ? path.resolve(e.NONCE_STORE_FILE) : e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR, 'nonces.db');
+  e.NONCE_STORE_FILE
+    ? path.resolve(e.NONCE_STORE_FILE)
+    : e.DATA_DIR === ':memory:'
+      ? ':memory:'
+      : path.resolve(e.DATA_DIR, 'nonces.db');
 
 /** PostgreSQL when a subgraph store is there (every replica of every host then shares it), unless NONCE_STORE_FILE names a file. */
 function nonceStoreLocation(e: z.infer<typeof EnvSchema>): string | PostgresLocation {
-  const url = e.DATABASE_URL ?? e.CIRCULATION_DATABASE_URL ?? e.CATALOG_DATABASE_URL ?? e.EVENTS_DATABASE_URL;
+  const url =
+    e.DATABASE_URL ?? e.CIRCULATION_DATABASE_URL ?? e.CATALOG_DATABASE_URL ?? e.EVENTS_DATABASE_URL;
   return url && !e.NONCE_STORE_FILE ? { url, schema: NONCE_SCHEMA } : nonceStoreFile(e);
 }
 
@@ -289,24 +377,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const retired = RETIRED_SWITCHES.filter((name) => env[name] !== undefined);
   if (retired.length) {
-    throw new ConfigError(`Invalid configuration:\n${retired.map((name) => `  ${name}: not a setting; privacy cannot be turned off (benchmarks build their variants in code): remove it`).join('\n')}`);
+    throw new ConfigError(
+      `Invalid configuration:\n${retired.map((name) => `  ${name}: not a setting; privacy cannot be turned off (benchmarks build their variants in code): remove it`).join('\n')}`,
+    );
   }
   const mismatched = trustedDocumentsProblems(e);
-  if (mismatched.length) throw new ConfigError(`Invalid configuration:\n${mismatched.map((p) => `  ${p}`).join('\n')}`);
+  if (mismatched.length)
+    throw new ConfigError(`Invalid configuration:\n${mismatched.map((p) => `  ${p}`).join('\n')}`);
   const asymmetric = Boolean(e.JWT_PUBLIC_KEY ?? e.JWT_JWKS_URL);
   const isDevelopmentSecret = !asymmetric && e.JWT_SECRET === DEV_JWT_SECRET;
   if (e.NODE_ENV === 'production') {
     const problems = [
       env.JWT_SECRET === DEV_JWT_SECRET && 'JWT_SECRET: production refuses the development secret',
-      !asymmetric && 'JWT_PUBLIC_KEY or JWT_JWKS_URL: production needs a public key to verify tokens',
-      e.AUDIT_ANCHOR_FILE === 'off' && 'AUDIT_ANCHOR_FILE: production cannot turn audit anchoring off',
+      !asymmetric &&
+        'JWT_PUBLIC_KEY or JWT_JWKS_URL: production needs a public key to verify tokens',
+      e.AUDIT_ANCHOR_FILE === 'off' &&
+        'AUDIT_ANCHOR_FILE: production cannot turn audit anchoring off',
       !e.AUDIT_KEY && 'AUDIT_KEY: required in production (signs the audit retention checkpoints)',
-      !e.CONTEXT_SECRET && 'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
-      !e.PSEUDONYM_KEY && 'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
-      !e.TALLY_KEY && 'TALLY_KEY: required in production (keys the statistics tally of people per month)',
-      e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 32 && 'METRICS_TOKEN: production needs at least 32 characters',
+      !e.CONTEXT_SECRET &&
+        'CONTEXT_SECRET: required in production (shared by the gateway and the subgraphs)',
+      !e.PSEUDONYM_KEY &&
+        'PSEUDONYM_KEY: required in production (keys the analytics pseudonyms of patrons)',
+      !e.TALLY_KEY &&
+        'TALLY_KEY: required in production (keys the statistics tally of people per month)',
+      e.METRICS_TOKEN !== undefined &&
+        e.METRICS_TOKEN.length < 32 &&
+        'METRICS_TOKEN: production needs at least 32 characters',
     ].filter((p): p is string => typeof p === 'string');
-    if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    if (problems.length)
+      throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   // The tally keys from configuration only (src/config/analytics.ts).
   useTallySecret(e.TALLY_KEY ?? `${e.PSEUDONYM_KEY ?? e.JWT_SECRET}:analytics-tally`);
@@ -341,14 +440,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     privacyEnforcement: true,
     gatewayPrefilter: true,
     contextSigning: true,
-    responseCache: { enabled: e.RESPONSE_CACHE === 'on', maxBytes: e.RESPONSE_CACHE_MAX_MB * 1024 * 1024 },
+    responseCache: {
+      enabled: e.RESPONSE_CACHE === 'on',
+      maxBytes: e.RESPONSE_CACHE_MAX_MB * 1024 * 1024,
+    },
     subgraphDedup: e.SUBGRAPH_DEDUP === 'on',
     audit: {
       enabled: true,
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,
       retentionDays: e.AUDIT_RETENTION_DAYS,
       timerScale: 1,
-      anchorFile: e.AUDIT_ANCHOR_FILE === 'off' ? null : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
+      anchorFile:
+        e.AUDIT_ANCHOR_FILE === 'off'
+          ? null
+          : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
       anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
       postgres: auditLocation(e.AUDIT_DATABASE_URL ?? e.DATABASE_URL),
     },

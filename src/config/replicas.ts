@@ -40,7 +40,10 @@ export class ReplicaSet {
     this.#next = (this.#next + 1) % n;
     const now = this.now();
     const rotated = Array.from({ length: n }, (_, k) => (start + k) % n);
-    return [...rotated.filter((i) => this.#downUntil[i]! <= now), ...rotated.filter((i) => this.#downUntil[i]! > now)];
+    return [
+      ...rotated.filter((i) => this.#downUntil[i]! <= now),
+      ...rotated.filter((i) => this.#downUntil[i]! > now),
+    ];
   }
 
   /** Notes that replica `index` refused a connection: it goes last until the cooldown passes. */
@@ -50,7 +53,14 @@ export class ReplicaSet {
 }
 
 /** Error codes of a connection that was never made: the request cannot have reached the replica. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Error codes of a connection closed under a request, which the replica may have read. */
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);

@@ -8,7 +8,8 @@ import { CronPattern } from 'croner';
  */
 
 /** When a closed record loses its patron: at the close, a grace period after it, or never. */
-export type RetentionRule = { kind: 'immediately' } | { kind: 'after'; days: number } | { kind: 'never' };
+export type RetentionRule =
+  { kind: 'immediately' } | { kind: 'after'; days: number } | { kind: 'never' };
 
 /**
  * The rule for loans that carried a fee or fine. An unpaid fine always keeps the link; once every
@@ -79,7 +80,10 @@ const rule = z.string().transform((text, ctx): RetentionRule => {
 const feeRule = z.string().transform((text, ctx): FeeRule => {
   const parsed = parseFeeRule(text);
   if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `expected until-paid, or ${GRAMMAR.replace('expected ', '')}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected until-paid, or ${GRAMMAR.replace('expected ', '')}`,
+    });
     return z.NEVER;
   }
   return parsed;
@@ -135,7 +139,8 @@ export function retentionConfig(e: RetentionEnv): RetentionConfig {
       holds: e.RETENTION_HOLDS,
       registrations: e.RETENTION_REGISTRATIONS,
     },
-    schedule: e.PURGE_SCHEDULE === 'off' ? null : { pattern: e.PURGE_SCHEDULE, timezone: e.PURGE_TIMEZONE },
+    schedule:
+      e.PURGE_SCHEDULE === 'off' ? null : { pattern: e.PURGE_SCHEDULE, timezone: e.PURGE_TIMEZONE },
   };
 }
 

@@ -6,7 +6,14 @@ export const TRACE_EXPORTERS = ['otlp', 'console', 'none'] as const;
 export type TraceExporterName = (typeof TRACE_EXPORTERS)[number];
 
 /** The samplers of the OpenTelemetry specification's `OTEL_TRACES_SAMPLER`. */
-export const TRACE_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 /** One sampler. */
 export type TraceSamplerName = (typeof TRACE_SAMPLERS)[number];
 
@@ -18,10 +25,16 @@ export type PropagatorName = (typeof PROPAGATORS)[number];
 /** A comma-separated list of names from `allowed`, as the OTel specification writes lists. */
 const list = <T extends string>(allowed: readonly T[]) =>
   z.string().transform((text, ctx): T[] => {
-    const names = text.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+    const names = text
+      .split(',')
+      .map((n) => n.trim().toLowerCase())
+      .filter((n) => n !== '');
     const unknown = names.filter((n) => !(allowed as readonly string[]).includes(n));
     if (unknown.length) {
-      ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of ${allowed.join(', ')}; got ${unknown.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a comma-separated list of ${allowed.join(', ')}; got ${unknown.join(', ')}`,
+      });
       return z.NEVER;
     }
     return [...new Set(names)] as T[];
@@ -62,7 +75,8 @@ export type TracingEnv = z.infer<z.ZodObject<typeof TRACING_ENV>>;
 /** The OTLP traces URL: the signal's own endpoint as given, else the base endpoint with `/v1/traces`. */
 function otlpTracesUrl(e: TracingEnv): string | null {
   if (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (e.OTEL_EXPORTER_OTLP_ENDPOINT) return `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  if (e.OTEL_EXPORTER_OTLP_ENDPOINT)
+    return `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
   return null;
 }
 
@@ -70,11 +84,15 @@ function otlpTracesUrl(e: TracingEnv): string | null {
 export function tracingConfig(e: TracingEnv): TracingConfig {
   const disabled = e.OTEL_SDK_DISABLED === 'true' || e.OTEL_TRACES_EXPORTER.includes('none');
   return {
-    exporters: disabled ? [] : e.OTEL_TRACES_EXPORTER.filter((x): x is Exclude<TraceExporterName, 'none'> => x !== 'none'),
+    exporters: disabled
+      ? []
+      : e.OTEL_TRACES_EXPORTER.filter((x): x is Exclude<TraceExporterName, 'none'> => x !== 'none'),
     otlpTracesUrl: otlpTracesUrl(e),
     serviceName: e.OTEL_SERVICE_NAME ?? null,
     sampler: e.OTEL_TRACES_SAMPLER,
     samplerRatio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
-    propagators: e.OTEL_PROPAGATORS.includes('none') ? [] : e.OTEL_PROPAGATORS.filter((p): p is Exclude<PropagatorName, 'none'> => p !== 'none'),
+    propagators: e.OTEL_PROPAGATORS.includes('none')
+      ? []
+      : e.OTEL_PROPAGATORS.filter((p): p is Exclude<PropagatorName, 'none'> => p !== 'none'),
   };
 }

@@ -22,7 +22,12 @@ export const TRUSTED_DOCUMENTS_ENV = {
   TRUSTED_DOCUMENTS_MODE: z.enum(TRUSTED_DOCUMENTS_MODES).optional(),
   PERSISTED_QUERIES: z.enum(['on', 'off']).default('on'),
   PERSISTED_QUERIES_MAX_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(1000),
-  PERSISTED_QUERIES_MAX_BYTES: z.coerce.number().int().min(0).max(1024 ** 3).default(8 * 1024 * 1024),
+  PERSISTED_QUERIES_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 ** 3)
+    .default(8 * 1024 * 1024),
 };
 
 /** What the gateway accepts besides a plain operation: registered documents and persisted queries. */
@@ -39,7 +44,9 @@ type TrustedDocumentsEnv = z.infer<z.ZodObject<typeof TRUSTED_DOCUMENTS_ENV>>;
 /** The variables that do not fit together, one line each (empty: none). */
 export function trustedDocumentsProblems(e: TrustedDocumentsEnv): string[] {
   if (e.TRUSTED_DOCUMENTS_MODE && e.TRUSTED_DOCUMENTS_MODE !== 'off' && !e.TRUSTED_DOCUMENTS) {
-    return [`TRUSTED_DOCUMENTS: TRUSTED_DOCUMENTS_MODE=${e.TRUSTED_DOCUMENTS_MODE} needs a manifest file`];
+    return [
+      `TRUSTED_DOCUMENTS: TRUSTED_DOCUMENTS_MODE=${e.TRUSTED_DOCUMENTS_MODE} needs a manifest file`,
+    ];
   }
   return [];
 }
@@ -49,6 +56,10 @@ export function trustedDocumentsConfig(e: TrustedDocumentsEnv): TrustedDocuments
   return {
     manifest: e.TRUSTED_DOCUMENTS ? path.resolve(e.TRUSTED_DOCUMENTS) : null,
     mode: e.TRUSTED_DOCUMENTS_MODE ?? (e.TRUSTED_DOCUMENTS ? 'require' : 'off'),
-    persistedQueries: { enabled: e.PERSISTED_QUERIES === 'on', maxEntries: e.PERSISTED_QUERIES_MAX_ENTRIES, maxBytes: e.PERSISTED_QUERIES_MAX_BYTES },
+    persistedQueries: {
+      enabled: e.PERSISTED_QUERIES === 'on',
+      maxEntries: e.PERSISTED_QUERIES_MAX_ENTRIES,
+      maxBytes: e.PERSISTED_QUERIES_MAX_BYTES,
+    },
   };
 }

@@ -6,7 +6,11 @@ export function groupBy<R, K>(keys: readonly K[], rows: readonly R[], keyOf: (ro
 }
 
 /** Puts rows in the order of `keys` (what a DataLoader batch must return); a missing key gives null. */
-export function byKey<R, K>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): (R | null)[] {
+export function byKey<R, K>(
+  keys: readonly K[],
+  rows: readonly R[],
+  keyOf: (row: R) => K,
+): (R | null)[] {
   const index = new Map(rows.map((r) => [keyOf(r), r]));
   return keys.map((k) => index.get(k) ?? null);
 }

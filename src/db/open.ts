@@ -2,7 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDialectConfig } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Migration,
+  type MigrationProvider,
+  type SqliteDialectConfig,
+} from 'kysely';
 import type { DialectName } from './dialect.js';
 
 /** Counts the SQL statements a database runs, so tests can prove batching (N+1 stays 1). */
@@ -48,7 +57,8 @@ export type Database<Tables> = SqliteDatabase<Tables> | PostgresDatabase<Tables>
 
 /** The raw SQLite handle of a store that must be SQLite (test fixtures, SQLite maintenance); throws otherwise. */
 export function sqliteOf<Tables>(database: Database<Tables>): SQLite.Database {
-  if (database.dialect !== 'sqlite') throw new Error(`this needs a SQLite store; ${database.dialect} has no raw SQLite handle`);
+  if (database.dialect !== 'sqlite')
+    throw new Error(`this needs a SQLite store; ${database.dialect} has no raw SQLite handle`);
   return database.sqlite;
 }
 
@@ -98,7 +108,10 @@ function withPreparedStatements(sqlite: SQLite.Database): SqliteDialectConfig['d
  * newest migration. `secure_delete` overwrites deleted rows, so purged personal data does not
  * linger in free pages of the file (policy #2).
  */
-export async function openSqlite<Tables>(file: string, migrations: Migrations): Promise<SqliteDatabase<Tables>> {
+export async function openSqlite<Tables>(
+  file: string,
+  migrations: Migrations,
+): Promise<SqliteDatabase<Tables>> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -119,8 +132,17 @@ export async function openSqlite<Tables>(file: string, migrations: Migrations): 
 }
 
 /** Brings a store to its newest migration (the migration table in `schema` on PostgreSQL); closes it on failure. */
-async function migrate<Tables>(db: Kysely<Tables>, migrations: Migrations, where: string, schema?: string): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations), ...(schema ? { migrationTableSchema: schema } : {}) });
+async function migrate<Tables>(
+  db: Kysely<Tables>,
+  migrations: Migrations,
+  where: string,
+  schema?: string,
+): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrations(migrations),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
@@ -140,14 +162,26 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * search_path, so the same unqualified Kysely queries run on both engines. Counts and sums come
  * back as JavaScript numbers, as they do from SQLite (every total here is far below 2^53).
  */
-export async function openPostgres<Tables>(url: string, schema: string, migrations: Migrations): Promise<PostgresDatabase<Tables>> {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
+export async function openPostgres<Tables>(
+  url: string,
+  schema: string,
+  migrations: Migrations,
+): Promise<PostgresDatabase<Tables>> {
+  if (!SCHEMA_NAME.test(schema))
+    throw new Error(`PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
   const toNumber = (value: string) => Number(value);
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC ? toNumber : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC
+        ? toNumber
+        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, options: `-c search_path=${schema}`, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    options: `-c search_path=${schema}`,
+    types,
+  });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const statements = new StatementCounter();
@@ -165,7 +199,10 @@ export async function openPostgres<Tables>(url: string, schema: string, migratio
     const code = (error as { code?: unknown }).code;
     if (code !== '23505' && code !== '42P06') {
       await db.destroy();
-      throw new Error(`Cannot open PostgreSQL at ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(
+        `Cannot open PostgreSQL at ${where}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   }
   await migrate(db, migrations, where, schema);
@@ -193,9 +230,13 @@ export function redactUrl(url: string): string {
 }
 
 /** Opens a store where `location` says: PostgreSQL for a URL and schema, SQLite for a file path. */
-export async function openDatabase<Tables>(location: StoreLocation, migrations: Migrations): Promise<Database<Tables>> {
+export async function openDatabase<Tables>(
+  location: StoreLocation,
+  migrations: Migrations,
+): Promise<Database<Tables>> {
   if (typeof location === 'string') {
-    if (isPostgresUrl(location)) throw new Error('openDatabase: a PostgreSQL URL needs a schema ({ url, schema })');
+    if (isPostgresUrl(location))
+      throw new Error('openDatabase: a PostgreSQL URL needs a schema ({ url, schema })');
     return openSqlite<Tables>(location, migrations);
   }
   return openPostgres<Tables>(location.url, location.schema, migrations);

@@ -21,7 +21,11 @@ const granted: SingleRunLease = { release: async () => {} };
  * that stops VACUUM from removing the purged rows' old versions. On SQLite every store is a file
  * of one host written one transaction at a time, and the lock is always granted, as before.
  */
-export async function trySingleRun(db: Handle, job: string, options: { wait?: boolean } = {}): Promise<SingleRunLease | null> {
+export async function trySingleRun(
+  db: Handle,
+  job: string,
+  options: { wait?: boolean } = {},
+): Promise<SingleRunLease | null> {
   if (dialectOf(db) !== 'postgres') return granted;
   const key = sql`hashtext('library-graph single run'), hashtext(current_schema() || ':' || ${job})`;
   let decide!: (locked: boolean) => void;
@@ -34,8 +38,14 @@ export async function trySingleRun(db: Handle, job: string, options: { wait?: bo
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const held = (db as Kysely<unknown>).connection().execute(async (connection) => {
     const { rows } = options.wait
-      ? await sql<{ locked: boolean }>`SELECT true AS locked FROM (SELECT pg_advisory_lock(${key})) AS waited`.execute(connection)
-      : await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${key}) AS locked`.execute(connection);
+      ? await sql<{
+          locked: boolean;
+        }>`SELECT true AS locked FROM (SELECT pg_advisory_lock(${key})) AS waited`.execute(
+          connection,
+        )
+      : await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${key}) AS locked`.execute(
+          connection,
+        );
     const locked = rows[0]?.locked === true;
     decide(locked);
     if (!locked) return;
@@ -63,7 +73,11 @@ export async function trySingleRun(db: Handle, job: string, options: { wait?: bo
  * Takes every lock of `jobs` (in order, without waiting unless `wait`), or none: null when another
  * process holds any of them.
  */
-export async function trySingleRunAll(db: Handle, jobs: readonly string[], options: { wait?: boolean } = {}): Promise<SingleRunLease | null> {
+export async function trySingleRunAll(
+  db: Handle,
+  jobs: readonly string[],
+  options: { wait?: boolean } = {},
+): Promise<SingleRunLease | null> {
   const leases: SingleRunLease[] = [];
   const releaseAll = async () => {
     for (const lease of leases.reverse()) await lease.release();

@@ -13,7 +13,10 @@ export interface RemovalFlush {
  * removed row's old version in the table until (auto)vacuum reclaims it and in its own WAL until
  * recycled; that is the server's to manage (README, "PostgreSQL"), so nothing is asked here.
  */
-export function removalFlushFor<Tables>(database: Database<Tables>, options: { delayMs: number; logger?: Logger }): RemovalFlush {
+export function removalFlushFor<Tables>(
+  database: Database<Tables>,
+  options: { delayMs: number; logger?: Logger },
+): RemovalFlush {
   if (database.dialect === 'sqlite') return new WalCheckpointer(database.sqlite, options);
   return { request: () => undefined, close: () => undefined };
 }
@@ -50,7 +53,11 @@ export class WalCheckpointer {
     const timeout = this.sqlite.pragma('busy_timeout', { simple: true }) as number;
     this.sqlite.pragma('busy_timeout = 0');
     try {
-      const [result] = this.sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      const [result] = this.sqlite.pragma('wal_checkpoint(TRUNCATE)') as {
+        busy: number;
+        log: number;
+        checkpointed: number;
+      }[];
       return result !== undefined && result.busy === 0 && result.log === 0;
     } finally {
       this.sqlite.pragma(`busy_timeout = ${timeout}`);
@@ -75,7 +82,10 @@ export class WalCheckpointer {
     try {
       done = this.checkpointNow();
     } catch (error) {
-      this.options.logger?.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'WAL checkpoint failed; retrying');
+      this.options.logger?.warn(
+        { err: error instanceof Error ? error.message : 'unknown' },
+        'WAL checkpoint failed; retrying',
+      );
     }
     if (!done) this.#schedule(this.options.retryMs ?? 250);
   }

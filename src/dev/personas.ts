@@ -101,4 +101,7 @@ export const PERSONAS: Record<Exclude<PersonaName, 'anonymous'>, PersonaClaims> 
 };
 
 /** Every persona name, anonymous first. */
-export const PERSONA_NAMES: PersonaName[] = ['anonymous', ...(Object.keys(PERSONAS) as PersonaName[])];
+export const PERSONA_NAMES: PersonaName[] = [
+  'anonymous',
+  ...(Object.keys(PERSONAS) as PersonaName[]),
+];

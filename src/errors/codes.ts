@@ -3,22 +3,29 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 /** Each code a client can see: what it means and the HTTP status of a response carrying it. */
 const REGISTRY = {
   PRIVACY_REDACTED: {
-    description: 'A confidential field was withheld: no statutory exception applies to this caller.',
+    description:
+      'A confidential field was withheld: no statutory exception applies to this caller.',
     status: 200,
   },
   UNAUTHENTICATED: {
-    description: 'The bearer token is malformed, expired, not yet valid or wrongly signed; never a silent downgrade to anonymous.',
+    description:
+      'The bearer token is malformed, expired, not yet valid or wrongly signed; never a silent downgrade to anonymous.',
     status: 401,
   },
   FORBIDDEN: { description: "The caller's role may not perform this operation.", status: 200 },
   BAD_USER_INPUT: { description: 'The input breaks a rule; the message says which.', status: 200 },
   NOT_FOUND: {
-    description: 'The public thing named does not exist (never used where existence is confidential).',
+    description:
+      'The public thing named does not exist (never used where existence is confidential).',
     status: 200,
   },
-  INTERNAL_SERVER_ERROR: { description: 'Something failed inside; details are logged, not returned.', status: 200 },
+  INTERNAL_SERVER_ERROR: {
+    description: 'Something failed inside; details are logged, not returned.',
+    status: 200,
+  },
   OPERATION_TOO_COMPLEX: {
-    description: "The operation exceeds a limit (depth, aliases, tokens, cost, ...); the message names the limit and the operation's figure.",
+    description:
+      "The operation exceeds a limit (depth, aliases, tokens, cost, ...); the message names the limit and the operation's figure.",
     status: 400,
   },
   OPERATION_NOT_TRUSTED: {
@@ -27,15 +34,24 @@ const REGISTRY = {
     status: 403,
   },
   PERSISTED_QUERY_NOT_FOUND: {
-    description: 'Automatic persisted queries: the hash is not registered (any more); send the query with its hash to register it.',
+    description:
+      'Automatic persisted queries: the hash is not registered (any more); send the query with its hash to register it.',
     status: 200,
   },
-  PERSISTED_QUERY_NOT_SUPPORTED: { description: 'Automatic persisted queries are off (PERSISTED_QUERIES=off); send the query itself.', status: 200 },
+  PERSISTED_QUERY_NOT_SUPPORTED: {
+    description:
+      'Automatic persisted queries are off (PERSISTED_QUERIES=off); send the query itself.',
+    status: 200,
+  },
   PERSISTED_QUERY_INVALID: {
-    description: "The `persistedQuery` extension is malformed (version, hash) or its sha256Hash does not match the query sent; the message says which.",
+    description:
+      'The `persistedQuery` extension is malformed (version, hash) or its sha256Hash does not match the query sent; the message says which.',
     status: 400,
   },
-  RATE_LIMITED: { description: 'Too many requests from this caller; retry after the `Retry-After` header.', status: 429 },
+  RATE_LIMITED: {
+    description: 'Too many requests from this caller; retry after the `Retry-After` header.',
+    status: 429,
+  },
   PAYLOAD_TOO_LARGE: { description: 'The request body is over the size limit.', status: 413 },
   BAD_REQUEST: {
     description:
@@ -44,7 +60,8 @@ const REGISTRY = {
   },
   TIMEOUT: { description: "The request's deadline passed; what was ready is served.", status: 200 },
   SERVICE_UNAVAILABLE: {
-    description: 'A service of the graph is down, its database is busy, or it answered something unusable; the fields it serves are null, the rest is served.',
+    description:
+      'A service of the graph is down, its database is busy, or it answered something unusable; the fields it serves are null, the rest is served.',
     status: 200,
   },
 } as const;
@@ -70,7 +87,8 @@ export const ERRORS = Object.fromEntries(
     {
       ...REGISTRY[code],
       err: (message: string) => graphError(code, message),
-      formatted: (message: string, path?: readonly (string | number)[]) => formattedError(code, message, path),
+      formatted: (message: string, path?: readonly (string | number)[]) =>
+        formattedError(code, message, path),
     },
   ]),
 ) as { readonly [C in ErrorCode]: RegisteredError<C> };

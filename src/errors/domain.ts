@@ -38,4 +38,3 @@ export const DOMAIN_CODES = {
   'not-found': 'NOT_FOUND',
   'not-permitted': 'FORBIDDEN',
 } as const satisfies Record<DomainErrorKind, ErrorCode>;
-

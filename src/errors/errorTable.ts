@@ -12,7 +12,7 @@ const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\
 export function errorTable(): string {
   const rows = (Object.keys(ERRORS) as ErrorCode[]).map((code) => {
     const { status, description } = ERRORS[code];
-    return `| \`${code}\` | ${status === 200 ? '200 (in the answer\'s `errors`)' : status} | ${cell(description)} |`;
+    return `| \`${code}\` | ${status === 200 ? "200 (in the answer's `errors`)" : status} | ${cell(description)} |`;
   });
   return ['| code | HTTP status | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
@@ -21,6 +21,7 @@ export function errorTable(): string {
 export function withErrorTable(document: string): string {
   const start = document.indexOf(TABLE_START);
   const end = document.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`the error table's markers are missing: ${TABLE_START} ... ${TABLE_END}`);
+  if (start < 0 || end < start)
+    throw new Error(`the error table's markers are missing: ${TABLE_START} ... ${TABLE_END}`);
   return `${document.slice(0, start + TABLE_START.length)}\n${errorTable()}\n${document.slice(end)}`;
 }

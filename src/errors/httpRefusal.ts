@@ -19,7 +19,9 @@ export class HttpRefusal extends Error {
 }
 
 /** The codes whose registered status is an HTTP error, not a 200 carrying GraphQL errors. */
-export type RefusalCode = { [C in ErrorCode]: (typeof ERRORS)[C]['status'] extends 200 ? never : C }[ErrorCode];
+export type RefusalCode = {
+  [C in ErrorCode]: (typeof ERRORS)[C]['status'] extends 200 ? never : C;
+}[ErrorCode];
 
 /** Builds the refusal of a registered code, with the status the registry gives it. */
 export function refusal(code: RefusalCode, message: string): HttpRefusal {

@@ -5,11 +5,13 @@ import { ERRORS, isKnownCode } from './codes.js';
 import { DOMAIN_CODES, DomainError } from './domain.js';
 
 /** What a client learns when SQLite could not get its lock in time: the change was rolled back. */
-export const DATABASE_BUSY_MESSAGE = 'The database is busy with another writer; nothing was changed. Try again shortly.';
+export const DATABASE_BUSY_MESSAGE =
+  'The database is busy with another writer; nothing was changed. Try again shortly.';
 
 /** SQLite's "another connection holds the lock" (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, ...). */
 const isDatabaseBusy = (error: unknown): boolean =>
-  error instanceof Error && /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
+  error instanceof Error &&
+  /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
 
 /** Codes Apollo Server itself raises for requests it cannot run; their messages are the parser's. */
 const REQUEST_CODES = new Set([
@@ -31,8 +33,11 @@ export function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // A domain refusal (a store's, a register's) reaches the client as its registered code.
-    const code = original instanceof DomainError ? DOMAIN_CODES[original.kind] : formatted.extensions?.code;
-    const known = (isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR') || (typeof code === 'string' && REQUEST_CODES.has(code));
+    const code =
+      original instanceof DomainError ? DOMAIN_CODES[original.kind] : formatted.extensions?.code;
+    const known =
+      (isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR') ||
+      (typeof code === 'string' && REQUEST_CODES.has(code));
     if (known) {
       return {
         message: formatted.message,
@@ -45,7 +50,13 @@ export function maskErrors(logger: Logger) {
       logger.warn({ path: formatted.path }, 'database busy: change refused');
       return ERRORS.SERVICE_UNAVAILABLE.formatted(DATABASE_BUSY_MESSAGE, formatted.path);
     }
-    logger.error({ err: original instanceof Error ? original.message : formatted.message, path: formatted.path }, 'internal error masked');
+    logger.error(
+      {
+        err: original instanceof Error ? original.message : formatted.message,
+        path: formatted.path,
+      },
+      'internal error masked',
+    );
     return ERRORS.INTERNAL_SERVER_ERROR.formatted('Internal server error', formatted.path);
   };
 }

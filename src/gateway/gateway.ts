@@ -57,7 +57,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   // Metrics, /ready and traces for operators (src/observability/).
   const observe = gatewayObservability(options);
-  const subgraphUrl = (name: string, url: string | undefined) => options.subgraphUrls[name as SubgraphName] ?? url ?? '';
+  const subgraphUrl = (name: string, url: string | undefined) =>
+    options.subgraphUrls[name as SubgraphName] ?? url ?? '';
   // One HTTP client (a keep-alive pool per subgraph) for every data source, closed as the gateway
   // stops. It reads subgraph answers up to four times the client's response limit (at least
   // 64 MiB), so that what is too large for a client still gets the limit's clear error.
@@ -69,42 +70,59 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     telemetry: observe.telemetry,
-    buildService: ({ name, url }) => observe.fetches(
-      new EntityBatches(
-        reportSubgraphFailures(
-          new SignedDataSource({
-            url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+    buildService: ({ name, url }) =>
+      observe.fetches(
+        new EntityBatches(
+          reportSubgraphFailures(
+            new SignedDataSource({
+              url: options.subgraphUrls[name as SubgraphName] ?? url ?? '',
+              name,
+              secret: config.contextSigning ? config.contextSecret : null,
+              client,
+              shared,
+            }),
             name,
-            secret: config.contextSigning ? config.contextSecret : null,
-            client,
-            shared,
-          }),
-          name,
-          logger,
+            logger,
+          ),
+          config.limits.operation.entityRepresentations,
         ),
-        config.limits.operation.entityRepresentations,
+        name,
+        subgraphUrl(name, url),
       ),
-      name,
-      subgraphUrl(name, url),
-    ),
     logger: logger.child({ component: 'gateway' }),
   });
   // Operation limits are checked against the graph clients see, before anything is planned or fetched.
   const limitSchema = buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true });
   const checker = new OperationChecker(limitSchema, config.limits.operation);
-  const limitOperation = limitGuard(limitSchema, config.limits.operation, logger.child({ component: 'limits' }), checker);
+  const limitOperation = limitGuard(
+    limitSchema,
+    config.limits.operation,
+    logger.child({ component: 'limits' }),
+    checker,
+  );
   // Persisted queries and the trusted-documents manifest: every request's document resolved to its text before the limits.
-  const documents = setUpTrustedDocuments({ config, supergraphSdl: options.supergraphSdl, checker, logger: logger.child({ component: 'trusted-documents' }) });
+  const documents = setUpTrustedDocuments({
+    config,
+    supergraphSdl: options.supergraphSdl,
+    checker,
+    logger: logger.child({ component: 'trusted-documents' }),
+  });
   // The offline GraphiQL page at `/` (PLAYGROUND=graphiql); runs before /graphql, which it leaves alone.
   // Loaded only when configured, so a gateway without it loads none of the playground.
-  const playground = config.playground === 'graphiql' ? await import('../playground/serve.js') : null;
+  const playground =
+    config.playground === 'graphiql' ? await import('../playground/serve.js') : null;
   const routes = playground ? [await playground.playgroundRoute({ config, logger })] : [];
   // Anonymous answers over public data only, kept in memory (src/gateway/cache/); its counters
   // join the process's /metrics on the admin port.
-  const responseCache = config.responseCache.enabled ? createPublicResponseCache(options.supergraphSdl, config.responseCache.maxBytes) : null;
+  const responseCache = config.responseCache.enabled
+    ? createPublicResponseCache(options.supergraphSdl, config.responseCache.maxBytes)
+    : null;
   if (responseCache) registerCacheMetrics(observe.registry, responseCache.cache);
   // Rate limits, taken first (before the body is read) from the bucket of the caller the context names.
-  const rateLimit = new GatewayRateLimit(config.rateLimit, { secret: config.contextSecret, logger });
+  const rateLimit = new GatewayRateLimit(config.rateLimit, {
+    secret: config.contextSecret,
+    logger,
+  });
   const server = await serveGraphQL(
     (httpServer) =>
       new ApolloServer<GatewayContext>({

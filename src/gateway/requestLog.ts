@@ -14,7 +14,8 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<GatewayCont
       return {
         async willSendResponse({ response, operation, queryHash }) {
           const errors: Record<string, number> = {};
-          const list = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          const list =
+            response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           for (const e of list) {
             const code = String(e.extensions?.code ?? 'UNKNOWN');
             errors[code] = (errors[code] ?? 0) + 1;

@@ -21,7 +21,16 @@ interface Flight {
 }
 
 /** The fields of the wire context (disclosureContext.ts); one it does not know makes a request unshareable. */
-const CONTEXT_FIELDS = new Set(['principal', 'roles', 'duties', 'patronId', 'legalOrder', 'purpose', 'requestId', 'clientKey']);
+const CONTEXT_FIELDS = new Set([
+  'principal',
+  'roles',
+  'duties',
+  'patronId',
+  'legalOrder',
+  'purpose',
+  'requestId',
+  'clientKey',
+]);
 
 /** The text of a planned query (never a mutation or subscription), as the data source serializes it. */
 const QUERY_BODY = /^\{"query":"(?:query\b|\{)/;
@@ -46,8 +55,23 @@ export function shareableContext(encoded: string): string | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const c = raw as Record<string, unknown>;
   for (const field in c) if (!CONTEXT_FIELDS.has(field)) return null;
-  if (c.principal !== null || c.patronId !== null || c.legalOrder !== null || !emptyList(c.roles) || !emptyList(c.duties)) return null;
-  return JSON.stringify([c.principal, c.roles, c.duties, c.patronId, c.legalOrder, c.purpose ?? null, c.clientKey ?? null]);
+  if (
+    c.principal !== null ||
+    c.patronId !== null ||
+    c.legalOrder !== null ||
+    !emptyList(c.roles) ||
+    !emptyList(c.duties)
+  )
+    return null;
+  return JSON.stringify([
+    c.principal,
+    c.roles,
+    c.duties,
+    c.patronId,
+    c.legalOrder,
+    c.purpose ?? null,
+    c.clientKey ?? null,
+  ]);
 }
 
 /**
@@ -62,7 +86,13 @@ const TRACE_HEADERS = new Set(['traceparent', 'tracestate', 'baggage']);
  * per request, nor trace propagation) and the exact body. Only a POST of a query under a shareable context has one.
  */
 export function shareKey(url: string, init: Init | undefined): string | null {
-  if (!init || init.method !== 'POST' || typeof init.body !== 'string' || !QUERY_BODY.test(init.body)) return null;
+  if (
+    !init ||
+    init.method !== 'POST' ||
+    typeof init.body !== 'string' ||
+    !QUERY_BODY.test(init.body)
+  )
+    return null;
   const headers = init.headers ?? {};
   const context = headers[CONTEXT_HEADER];
   if (context === undefined) return null;
@@ -70,7 +100,12 @@ export function shareKey(url: string, init: Init | undefined): string | null {
   if (shared === null) return null;
   const rest: string[] = [];
   for (const name in headers) {
-    if (name !== CONTEXT_HEADER && name !== SIGNATURE_HEADER && !TRACE_HEADERS.has(name.toLowerCase())) rest.push(`${name.toLowerCase()}:${headers[name]}`);
+    if (
+      name !== CONTEXT_HEADER &&
+      name !== SIGNATURE_HEADER &&
+      !TRACE_HEADERS.has(name.toLowerCase())
+    )
+      rest.push(`${name.toLowerCase()}:${headers[name]}`);
   }
   return JSON.stringify([url, shared, rest.sort(), init.body]);
 }
@@ -104,7 +139,12 @@ export class SharedFetches {
 
   private start(key: string, inner: Fetcher, url: string, init: Init): Flight {
     const controller = new AbortController();
-    const flight: Flight = { controller, waiters: 0, settled: false, answer: Promise.resolve(null as never) };
+    const flight: Flight = {
+      controller,
+      waiters: 0,
+      settled: false,
+      answer: Promise.resolve(null as never),
+    };
     flight.answer = (async (): Promise<Answer> => {
       try {
         const response = await inner(url, { ...init, signal: controller.signal });
@@ -119,7 +159,12 @@ export class SharedFetches {
     return flight;
   }
 
-  private wait(key: string, flight: Flight, url: string, signal: AbortSignal | undefined): Promise<BufferedAnswer> {
+  private wait(
+    key: string,
+    flight: Flight,
+    url: string,
+    signal: AbortSignal | undefined,
+  ): Promise<BufferedAnswer> {
     flight.waiters += 1;
     return new Promise<BufferedAnswer>((resolve, reject) => {
       let done = false;
@@ -143,7 +188,15 @@ export class SharedFetches {
       signal?.addEventListener('abort', onAbort, { once: true });
       flight.answer.then(
         (answer) => {
-          if (leave()) resolve(new BufferedAnswer(url, answer.status, new AnswerHeaders(answer.headers), answer.body));
+          if (leave())
+            resolve(
+              new BufferedAnswer(
+                url,
+                answer.status,
+                new AnswerHeaders(answer.headers),
+                answer.body,
+              ),
+            );
         },
         (error: unknown) => {
           if (leave()) reject(error);

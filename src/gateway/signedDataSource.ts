@@ -1,7 +1,12 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Kind, OperationTypeNode } from 'graphql';
 import { encodeContext } from '../privacy/context/disclosureContext.js';
-import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../privacy/sign/signature.js';
+import {
+  audienceKey,
+  CONTEXT_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+} from '../privacy/sign/signature.js';
 import { abortAtDeadline, underDeadline } from '../limits/deadline.js';
 import type { GatewayContext } from './context.js';
 import { retryOnReset } from './retryOnReset.js';
@@ -16,7 +21,10 @@ type Fetcher = RemoteGraphQLDataSource['fetcher'];
 /** Whether a subgraph fetch is a mutation: by its planned document, else by the text the planner wrote. */
 function isMutation(options: GraphQLDataSourceProcessOptions<GatewayContext>): boolean {
   const document = 'document' in options ? options.document : undefined;
-  if (document) return document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.MUTATION);
+  if (document)
+    return document.definitions.some(
+      (d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.MUTATION,
+    );
   return /^\s*mutation\b/.test(options.request.query ?? '');
 }
 
@@ -77,7 +85,10 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const replicas = new ReplicaSet(urls.length ? urls : [options.url]);
     super({ url: replicas.urls[0] });
     const sent = retryOnReset(options.client?.fetcher ?? this.fetcher);
-    const signed = options.secret === null ? sent : signing(sent, audienceKey(options.secret, options.name), options.name);
+    const signed =
+      options.secret === null
+        ? sent
+        : signing(sent, audienceKey(options.secret, options.name), options.name);
     const spread = acrossReplicas(replicas, signed);
     this.fetcher = abortAtDeadline(options.shared ? options.shared.share(spread) : spread);
   }
@@ -87,12 +98,18 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
    * fetch runs to its end: aborted, it could still commit in the subgraph while the caller is told
    * TIMEOUT, and a retry would do it twice.
    */
-  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
-    const deadline = 'deadline' in options.context && !isMutation(options) ? options.context.deadline : undefined;
+  override process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+    const deadline =
+      'deadline' in options.context && !isMutation(options) ? options.context.deadline : undefined;
     return underDeadline(deadline, () => super.process(options));
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Health checks and schema loads run without a request: they go as anonymous.
     const caller = 'caller' in context && context.caller ? context.caller : null;
     if (caller) request.http?.headers.set(CONTEXT_HEADER, encodeContext(caller));

@@ -19,7 +19,8 @@ export class AnswerHeaders implements FetcherHeaders {
     const headers = new AnswerHeaders();
     for (const name in record) {
       const value = record[name];
-      if (value !== undefined) headers.map.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
+      if (value !== undefined)
+        headers.map.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
     }
     return headers;
   }
@@ -163,7 +164,12 @@ export class SubgraphClient {
       signal: init?.signal as AbortSignal | undefined,
     });
     const body = await answer.body.text();
-    return new BufferedAnswer(url, answer.statusCode, AnswerHeaders.fromRecord(answer.headers), body);
+    return new BufferedAnswer(
+      url,
+      answer.statusCode,
+      AnswerHeaders.fromRecord(answer.headers),
+      body,
+    );
   }) as Fetcher;
 
   /** Closes every pooled connection once the fetches in flight end; the gateway calls it as it stops. */

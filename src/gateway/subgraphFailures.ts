@@ -8,10 +8,14 @@ type Failure = 'unreachable' | 'http-error' | 'not-json' | 'wrong-shape';
 
 /** The error a client gets for the fields a failed subgraph serves: names the service, nothing else. */
 export function subgraphUnavailable(service: string): GraphQLError {
-  return graphError('SERVICE_UNAVAILABLE', `The ${service} service is unavailable; the fields it serves are null. Try again shortly.`);
+  return graphError(
+    'SERVICE_UNAVAILABLE',
+    `The ${service} service is unavailable; the fields it serves are null. Try again shortly.`,
+  );
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** True when `body` is a GraphQL response whose shape fits the request (one entity per representation). */
 function wellFormed(body: unknown, representations: unknown): boolean {
@@ -34,15 +38,29 @@ function wellFormed(body: unknown, representations: unknown): boolean {
 function refusal(error: unknown): GraphQLError | null {
   if (!(error instanceof GraphQLError) || !isObject(error.extensions.response)) return null;
   const { status, body } = error.extensions.response as { status?: unknown; body?: unknown };
-  if (typeof status !== 'number' || status < 400 || status >= 500 || !isObject(body) || !Array.isArray(body.errors)) return null;
+  if (
+    typeof status !== 'number' ||
+    status < 400 ||
+    status >= 500 ||
+    !isObject(body) ||
+    !Array.isArray(body.errors)
+  )
+    return null;
   const first: unknown = body.errors[0];
-  if (!isObject(first) || typeof first.message !== 'string' || !isObject(first.extensions)) return null;
+  if (!isObject(first) || typeof first.message !== 'string' || !isObject(first.extensions))
+    return null;
   const code = first.extensions.code;
-  return isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR' && code !== 'UNAUTHENTICATED' ? graphError(code, first.message) : null;
+  return isKnownCode(code) && code !== 'INTERNAL_SERVER_ERROR' && code !== 'UNAUTHENTICATED'
+    ? graphError(code, first.message)
+    : null;
 }
 
 function classify(error: unknown): Failure {
-  if (error instanceof SyntaxError || (error instanceof Error && error.message.startsWith('Expected JSON response body'))) return 'not-json';
+  if (
+    error instanceof SyntaxError ||
+    (error instanceof Error && error.message.startsWith('Expected JSON response body'))
+  )
+    return 'not-json';
   if (error instanceof GraphQLError && isObject(error.extensions.response)) return 'http-error';
   return 'unreachable';
 }
@@ -55,20 +73,30 @@ function classify(error: unknown): Failure {
  * TIMEOUT, say) are left as they are, and so is a subgraph's refusal (see `refusal`). Nothing else
  * of a failed answer reaches the client or the log.
  */
-export function reportSubgraphFailures<Source extends RemoteGraphQLDataSource<never>>(source: Source, service: string, logger: Logger): Source {
+export function reportSubgraphFailures<Source extends RemoteGraphQLDataSource<never>>(
+  source: Source,
+  service: string,
+  logger: Logger,
+): Source {
   const fail = (failure: Failure): never => {
     logger.warn({ service, failure }, 'subgraph failed; its fields are null');
     throw subgraphUnavailable(service);
   };
   const previous = source.didReceiveResponse?.bind(source);
   source.didEncounterError = (error: unknown) => {
-    if (error instanceof GraphQLError && isKnownCode(error.extensions.code) && !isObject(error.extensions.response)) throw error;
+    if (
+      error instanceof GraphQLError &&
+      isKnownCode(error.extensions.code) &&
+      !isObject(error.extensions.response)
+    )
+      throw error;
     const refused = refusal(error);
     if (refused) throw refused;
     fail(classify(error));
   };
   source.didReceiveResponse = async (options) => {
-    if (!wellFormed(options.response, options.request.variables?.representations)) fail('wrong-shape');
+    if (!wellFormed(options.response, options.request.variables?.representations))
+      fail('wrong-shape');
     return previous ? previous(options) : options.response;
   };
   return source;

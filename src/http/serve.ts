@@ -1,6 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import {
+  HeaderMap,
+  type ApolloServer,
+  type BaseContext,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { ERRORS, formattedError, type ErrorCode } from '../errors/codes.js';
 import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
 import type { ReadinessReport } from '../observability/readiness.js';
@@ -30,11 +35,20 @@ export { HttpRefusal };
 /** Sends a JSON body with a status. */
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-const sendError = (res: http.ServerResponse, status: number, code: ErrorCode, message: string, headers?: Record<string, string>): void => {
+const sendError = (
+  res: http.ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers?: Record<string, string>,
+): void => {
   for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
   sendJson(res, status, { errors: [formattedError(code, message)] });
 };
@@ -59,7 +73,12 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
         if (drained > limit * DRAIN_FACTOR) req.destroy();
       });
       req.resume();
-      reject(refusal('PAYLOAD_TOO_LARGE', `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`));
+      reject(
+        refusal(
+          'PAYLOAD_TOO_LARGE',
+          `Request body too large: ${seen} is over the limit of ${bytes(limit)} bytes (LIMIT_BODY_BYTES).`,
+        ),
+      );
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -90,16 +109,29 @@ function operationsOf(method: string | undefined, url: URL, body: unknown): Oper
     return [{ query: url.searchParams.get('query') ?? undefined, variables: parsed }];
   }
   const list = Array.isArray(body) ? (body as unknown[]) : [body];
-  return list.filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null).map((b) => ({ query: b.query, variables: b.variables }));
+  return list
+    .filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null)
+    .map((b) => ({ query: b.query, variables: b.variables }));
 }
 
 /**
  * Applies `resolve` to each operation a request carries, in place: the POST body's objects, or the
  * GET query string's `query` and `extensions` (read as JSON, written back only when changed).
  */
-function resolveOperations(method: string | undefined, url: URL, body: unknown, resolve: (operation: Record<string, unknown>) => Record<string, unknown>): unknown {
-  const isOperation = (b: unknown): b is Record<string, unknown> => typeof b === 'object' && b !== null && !Array.isArray(b);
-  if (method !== 'GET') return Array.isArray(body) ? body.map((b) => (isOperation(b) ? resolve(b) : b)) : isOperation(body) ? resolve(body) : body;
+function resolveOperations(
+  method: string | undefined,
+  url: URL,
+  body: unknown,
+  resolve: (operation: Record<string, unknown>) => Record<string, unknown>,
+): unknown {
+  const isOperation = (b: unknown): b is Record<string, unknown> =>
+    typeof b === 'object' && b !== null && !Array.isArray(b);
+  if (method !== 'GET')
+    return Array.isArray(body)
+      ? body.map((b) => (isOperation(b) ? resolve(b) : b))
+      : isOperation(body)
+        ? resolve(body)
+        : body;
   const params = url.searchParams;
   // Without an operation a GET is a browser asking for the landing page: nothing to resolve.
   if (!params.has('query') && !params.has('extensions')) return body;
@@ -110,7 +142,11 @@ function resolveOperations(method: string | undefined, url: URL, body: unknown, 
   } catch {
     // The GraphQL server answers malformed extensions itself.
   }
-  const operation = { query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined, extensions };
+  const operation = {
+    query: params.get('query') ?? undefined,
+    operationName: params.get('operationName') ?? undefined,
+    extensions,
+  };
   const resolved = resolve(operation);
   if (resolved === operation) return body;
   if (typeof resolved.query === 'string') params.set('query', resolved.query);
@@ -204,10 +240,14 @@ export async function serveGraphQL<Ctx extends BaseContext>(
 ): Promise<RunningServer> {
   const traced = options.tracing;
   const httpServer = http.createServer((req, res) => {
-    const handled = traced ? withServerSpan(traced.tracing.tracer, traced.service, req, res, () => handle(req, res)) : handle(req, res);
+    const handled = traced
+      ? withServerSpan(traced.tracing.tracer, traced.service, req, res, () => handle(req, res))
+      : handle(req, res);
     void handled.catch((error: unknown) => {
-      if (error instanceof HttpRefusal) sendError(res, error.status, error.code, error.message, error.headers);
-      else if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      if (error instanceof HttpRefusal)
+        sendError(res, error.status, error.code, error.message, error.headers);
+      else if (!res.headersSent)
+        sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     });
   });
 
@@ -222,33 +262,60 @@ export async function serveGraphQL<Ctx extends BaseContext>(
       sendJson(res, report.status === 'ready' ? 200 : 503, report);
       return;
     }
-    for (const route of options.operatorRoutes ?? []) if (await route({ req, body: Buffer.alloc(0) }, res)) return;
+    for (const route of options.operatorRoutes ?? [])
+      if (await route({ req, body: Buffer.alloc(0) }, res)) return;
     if (options.admit && !(await options.admit(req, res))) return;
-    const request: RawRequest = { req, body: await readBody(req, options.sizes?.bodyBytes ?? DEFAULT_BODY_BYTES) };
+    const request: RawRequest = {
+      req,
+      body: await readBody(req, options.sizes?.bodyBytes ?? DEFAULT_BODY_BYTES),
+    };
     for (const route of options.routes ?? []) if (await route(request, res)) return;
     if (url.pathname !== '/graphql') {
-      sendError(res, 404, 'NOT_FOUND', `No route ${url.pathname}; the GraphQL endpoint is /graphql`);
+      sendError(
+        res,
+        404,
+        'NOT_FOUND',
+        `No route ${url.pathname}; the GraphQL endpoint is /graphql`,
+      );
       return;
     }
     await options.guard?.(request);
     const parsed = parseJsonBody(request);
-    const body = options.resolveOperation ? resolveOperations(req.method, url, parsed, options.resolveOperation) : parsed;
-    if (options.limitOperation) for (const operation of operationsOf(req.method, url, body)) options.limitOperation(operation);
+    const body = options.resolveOperation
+      ? resolveOperations(req.method, url, parsed, options.resolveOperation)
+      : parsed;
+    if (options.limitOperation)
+      for (const operation of operationsOf(req.method, url, body))
+        options.limitOperation(operation);
     const context = await options.context(request);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const produced = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      httpGraphQLRequest: {
+        method: (req.method ?? 'GET').toUpperCase(),
+        headers,
+        search: url.search,
+        body,
+      },
       context: async () => context,
     });
     const response = options.settle ? await options.settle(context, produced) : produced;
     const limit = options.sizes?.responseBytes;
-    if (limit !== undefined && response.body.kind === 'complete' && response.body.string.length > limit / 4) {
+    if (
+      limit !== undefined &&
+      response.body.kind === 'complete' &&
+      response.body.string.length > limit / 4
+    ) {
       const size = Buffer.byteLength(response.body.string);
       if (size > limit) {
-        sendError(res, ERRORS.OPERATION_TOO_COMPLEX.status, 'OPERATION_TOO_COMPLEX', `Response too large: ${bytes(size)} bytes is over the limit of ${bytes(limit)} (LIMIT_RESPONSE_BYTES); ask for fewer fields or smaller pages.`);
+        sendError(
+          res,
+          ERRORS.OPERATION_TOO_COMPLEX.status,
+          'OPERATION_TOO_COMPLEX',
+          `Response too large: ${bytes(size)} bytes is over the limit of ${bytes(limit)} (LIMIT_RESPONSE_BYTES); ask for fewer fields or smaller pages.`,
+        );
         return;
       }
     }
@@ -273,7 +340,10 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     httpServer.listen(options.port, options.host, () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
-  const shownHost = options.host === '127.0.0.1' || options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
+  const shownHost =
+    options.host === '127.0.0.1' || options.host === '0.0.0.0' || options.host === '::'
+      ? 'localhost'
+      : options.host;
   return {
     url: `http://${shownHost}:${port}/graphql`,
     port,

@@ -54,7 +54,10 @@ export function CostLimitRule(options: CostOptions, report: RefusalSink): Valida
       return undefined;
     };
 
-    const pageSize = (field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[]): number | undefined => {
+    const pageSize = (
+      field: GraphQLField<unknown, unknown>,
+      args: readonly { name: { value: string }; value: ValueNode }[],
+    ): number | undefined => {
       for (const name of PAGE_ARGUMENTS) {
         const given = args.find((a) => a.name.value === name);
         const size = given ? integer(given.value) : undefined;
@@ -65,7 +68,9 @@ export function CostLimitRule(options: CostOptions, report: RefusalSink): Valida
       return undefined;
     };
 
-    const representations = (args: readonly { name: { value: string }; value: ValueNode }[]): number | undefined => {
+    const representations = (
+      args: readonly { name: { value: string }; value: ValueNode }[],
+    ): number | undefined => {
       const value = args.find((a) => a.name.value === 'representations')?.value;
       if (value?.kind === Kind.LIST) return value.values.length;
       if (value?.kind === Kind.VARIABLE) {
@@ -76,12 +81,19 @@ export function CostLimitRule(options: CostOptions, report: RefusalSink): Valida
     };
 
     /** The cost of one selection set per value of its parent; `inherited` sizes its lists. */
-    const selectionCost = (type: GraphQLCompositeType, set: SelectionSetNode, inherited: number | undefined): number => {
+    const selectionCost = (
+      type: GraphQLCompositeType,
+      set: SelectionSetNode,
+      inherited: number | undefined,
+    ): number => {
       let total = 0;
       for (const selection of set.selections) {
         if (selection.kind === Kind.INLINE_FRAGMENT) {
-          const condition = selection.typeCondition ? context.getSchema().getType(selection.typeCondition.name.value) : type;
-          if (condition && isCompositeType(condition)) total += selectionCost(condition, selection.selectionSet, inherited);
+          const condition = selection.typeCondition
+            ? context.getSchema().getType(selection.typeCondition.name.value)
+            : type;
+          if (condition && isCompositeType(condition))
+            total += selectionCost(condition, selection.selectionSet, inherited);
           continue;
         }
         if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -90,7 +102,8 @@ export function CostLimitRule(options: CostOptions, report: RefusalSink): Valida
         }
         const name = selection.name.value;
         if (name.startsWith('__')) continue; // __typename, and introspection, bounded by the schema itself
-        const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
+        const field =
+          isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
         if (!field) continue; // unknown: validation refuses it later
         const weight = options.weights[`${type.name}.${name}`] ?? 1;
         const args = selection.arguments ?? [];

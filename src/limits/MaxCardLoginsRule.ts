@@ -1,4 +1,10 @@
-import { Kind, type ASTVisitor, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  Kind,
+  type ASTVisitor,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import type { RefusalSink } from './refusal.js';
 
 /** The mutation that checks a card's PIN: each call is a deliberately slow key derivation. */
@@ -19,7 +25,8 @@ export function MaxCardLoginsRule(report: RefusalSink): ValidationRule {
     const count = (set: SelectionSetNode): number => {
       let total = 0;
       for (const selection of set.selections) {
-        if (selection.kind === Kind.FIELD) total += selection.name.value === CARD_LOGIN_FIELD ? 1 : 0;
+        if (selection.kind === Kind.FIELD)
+          total += selection.name.value === CARD_LOGIN_FIELD ? 1 : 0;
         else if (selection.kind === Kind.INLINE_FRAGMENT) total += count(selection.selectionSet);
         else {
           const fragment = context.getFragment(selection.name.value);
@@ -36,7 +43,8 @@ export function MaxCardLoginsRule(report: RefusalSink): ValidationRule {
       OperationDefinition(operation) {
         if (operation.operation !== 'mutation') return false;
         const logins = count(operation.selectionSet);
-        if (logins > MAX_CARD_LOGINS) report({ limit: 'card logins', value: MAX_CARD_LOGINS, figure: logins });
+        if (logins > MAX_CARD_LOGINS)
+          report({ limit: 'card logins', value: MAX_CARD_LOGINS, figure: logins });
         return false;
       },
     };

@@ -6,7 +6,11 @@ import type { RefusalSink } from './refusal.js';
  * gateway splits its own fetches below it). Each representation is a lookup and a privacy decision,
  * and a signed call with a million of them must be as bounded as any other operation.
  */
-export function MaxEntityRepresentationsRule(limit: number, variables: Readonly<Record<string, unknown>>, report: RefusalSink): ValidationRule {
+export function MaxEntityRepresentationsRule(
+  limit: number,
+  variables: Readonly<Record<string, unknown>>,
+  report: RefusalSink,
+): ValidationRule {
   return (_context: ValidationContext): ASTVisitor => ({
     Field(field) {
       if (field.name.value !== '_entities') return;

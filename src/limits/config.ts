@@ -17,10 +17,16 @@ const count = (min: number, max: number) => z.coerce.number().int().min(min).max
 
 const weights = z.string().transform((text, ctx): Record<string, number> => {
   const result: Record<string, number> = { ...DEFAULT_FIELD_WEIGHTS };
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z_]\w*\.[A-Za-z_]\w*)=(\d{1,6})$/.exec(entry);
     if (!match) {
-      ctx.addIssue({ code: 'custom', message: `expected Type.field=N[,Type.field=N...], got "${entry}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected Type.field=N[,Type.field=N...], got "${entry}"`,
+      });
       return z.NEVER;
     }
     result[match[1]!] = Number(match[2]);

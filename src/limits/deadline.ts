@@ -21,13 +21,18 @@ export function startDeadline(ms: number): Deadline {
 const current = new AsyncLocalStorage<Deadline>();
 
 /** Runs one subgraph fetch (`process`) under the request's deadline. */
-export function underDeadline<T>(deadline: Deadline | undefined, run: () => Promise<T>): Promise<T> {
+export function underDeadline<T>(
+  deadline: Deadline | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
   return deadline ? current.run(deadline, run) : run();
 }
 
 /** The one error a request whose deadline passed gets; the fields not yet fetched are null. */
 export const timeoutError = (deadline: Deadline) =>
-  ERRORS.TIMEOUT.err(`The request's deadline of ${deadline.ms.toLocaleString('en-US')} ms passed (REQUEST_DEADLINE_MS): fields still being fetched are null; what was ready is served.`);
+  ERRORS.TIMEOUT.err(
+    `The request's deadline of ${deadline.ms.toLocaleString('en-US')} ms passed (REQUEST_DEADLINE_MS): fields still being fetched are null; what was ready is served.`,
+  );
 
 /**
  * Wraps a data source's fetcher so a fetch running when the deadline passes is aborted (the socket

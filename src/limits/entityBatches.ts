@@ -15,15 +15,25 @@ export class EntityBatches implements GraphQLDataSource<GatewayContext> {
   ) {}
 
   /** Sends the fetch as it is, or in slices when it carries too many representations. */
-  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<GatewayGraphQLResponse> {
     const variables = options.request.variables;
     const all = variables?.representations;
     if (!Array.isArray(all) || all.length <= this.max) return this.inner.process(options);
     const slices: unknown[][] = [];
-    for (let start = 0; start < all.length; start += this.max) slices.push(all.slice(start, start + this.max));
+    for (let start = 0; start < all.length; start += this.max)
+      slices.push(all.slice(start, start + this.max));
     const answers = await Promise.all(
       slices.map((representations) =>
-        this.inner.process({ ...options, request: { ...options.request, http: undefined, variables: { ...variables, representations } } }),
+        this.inner.process({
+          ...options,
+          request: {
+            ...options.request,
+            http: undefined,
+            variables: { ...variables, representations },
+          },
+        }),
       ),
     );
     const entities: unknown[] = [];
@@ -34,10 +44,15 @@ export class EntityBatches implements GraphQLDataSource<GatewayContext> {
       entities.push(...(Array.isArray(got) ? got : new Array<null>(slices[i]!.length).fill(null)));
       for (const error of answer.errors ?? []) {
         const path = error.path;
-        if (path?.[0] === '_entities' && typeof path[1] === 'number') errors.push({ ...error, path: ['_entities', path[1] + offset, ...path.slice(2)] });
+        if (path?.[0] === '_entities' && typeof path[1] === 'number')
+          errors.push({ ...error, path: ['_entities', path[1] + offset, ...path.slice(2)] });
         else errors.push(error);
       }
     });
-    return { data: { _entities: entities }, ...(errors.length ? { errors } : {}), ...(answers[0]?.http ? { http: answers[0].http } : {}) };
+    return {
+      data: { _entities: entities },
+      ...(errors.length ? { errors } : {}),
+      ...(answers[0]?.http ? { http: answers[0].http } : {}),
+    };
   }
 }

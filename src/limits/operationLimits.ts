@@ -1,7 +1,20 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, Kind, Lexer, NoFragmentCyclesRule, parse, Source, TokenKind, validate, visit, type DocumentNode, type GraphQLSchema, type Token } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  Lexer,
+  NoFragmentCyclesRule,
+  parse,
+  Source,
+  TokenKind,
+  validate,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type Token,
+} from 'graphql';
 import { CostLimitRule } from './CostLimitRule.js';
 import { MaxCardLoginsRule } from './MaxCardLoginsRule.js';
 import { MaxEntityRepresentationsRule } from './MaxEntityRepresentationsRule.js';
@@ -73,13 +86,17 @@ function countTokens(query: string, stopAfter: number): number | null {
 }
 
 /** graphql-armor's rules report "... found N."; the figure is taken from there. */
-const armorFigure = (error: GraphQLError): number => Number(/found (\d+)/.exec(error.message)?.[1] ?? NaN);
+const armorFigure = (error: GraphQLError): number =>
+  Number(/found (\d+)/.exec(error.message)?.[1] ?? NaN);
 
 const armor = (limit: LimitName, value: number, report: RefusalSink) => ({
   n: value,
   exposeLimits: true,
   propagateOnRejection: false,
-  onReject: [(_context: unknown, error: GraphQLError) => report({ limit, value, figure: armorFigure(error) })],
+  onReject: [
+    (_context: unknown, error: GraphQLError) =>
+      report({ limit, value, figure: armorFigure(error) }),
+  ],
   onAccept: [],
 });
 
@@ -100,11 +117,16 @@ const SIZE_ARGUMENTS = new Set(['first', 'last', 'representations']);
  * then depth, aliases and directives (graphql-armor's rules), root fields and card logins in one pass. Null for
  * text that does not lex or parse: the GraphQL server answers it with the parser's message.
  */
-function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string): Analysis | Refusal | null {
+function analyze(
+  schema: GraphQLSchema,
+  limits: OperationLimits,
+  query: string,
+): Analysis | Refusal | null {
   const stopAfter = limits.tokens * TOKEN_COUNT_FACTOR;
   const tokens = countTokens(query, stopAfter);
   if (tokens === null) return null;
-  if (tokens > stopAfter) return { limit: 'tokens', value: limits.tokens, figure: stopAfter, moreThan: true };
+  if (tokens > stopAfter)
+    return { limit: 'tokens', value: limits.tokens, figure: stopAfter, moreThan: true };
   if (tokens > limits.tokens) return { limit: 'tokens', value: limits.tokens, figure: tokens };
   let document: DocumentNode;
   try {
@@ -114,12 +136,23 @@ function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string):
   }
   const cycle = validate(schema, document, [NoFragmentCyclesRule], { maxErrors: 1 })[0];
   if (cycle) {
-    return { limit: 'depth', value: limits.depth, figure: Infinity, reason: cycle.message.replace(/\.$/, '').replace(/^Cannot spread/, 'a fragment cycle: cannot spread') };
+    return {
+      limit: 'depth',
+      value: limits.depth,
+      figure: Infinity,
+      reason: cycle.message
+        .replace(/\.$/, '')
+        .replace(/^Cannot spread/, 'a fragment cycle: cannot spread'),
+    };
   }
   const refusals: Refusal[] = [];
   const report: RefusalSink = (refusal) => void refusals.push(refusal);
   validate(schema, document, [
-    maxDepthRule({ ...armor('depth', limits.depth, report), flattenFragments: true, ignoreIntrospection: true }),
+    maxDepthRule({
+      ...armor('depth', limits.depth, report),
+      flattenFragments: true,
+      ignoreIntrospection: true,
+    }),
     maxAliasesRule({ ...armor('aliases', limits.aliases, report), allowList: [] }),
     maxDirectivesRule(armor('directives', limits.directives, report)),
     MaxRootFieldsRule(limits.rootFields, report),
@@ -128,19 +161,28 @@ function analyze(schema: GraphQLSchema, limits: OperationLimits, query: string):
   let sizedByVariables = false;
   visit(document, {
     Argument(node) {
-      if (SIZE_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE) sizedByVariables = true;
+      if (SIZE_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE)
+        sizedByVariables = true;
     },
   });
   return { document, refusal: refusals[0] ?? null, sizedByVariables };
 }
 
 /** The cost and `_entities` size of a parsed operation with the request's variables. */
-function measure(schema: GraphQLSchema, limits: OperationLimits, document: DocumentNode, variables: Record<string, unknown>): Refusal | null {
+function measure(
+  schema: GraphQLSchema,
+  limits: OperationLimits,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+): Refusal | null {
   const refusals: Refusal[] = [];
   const report: RefusalSink = (refusal) => void refusals.push(refusal);
   validate(schema, document, [
     MaxEntityRepresentationsRule(limits.entityRepresentations, variables, report),
-    CostLimitRule({ limit: limits.cost, listSize: limits.listSize, weights: limits.fieldWeights, variables }, report),
+    CostLimitRule(
+      { limit: limits.cost, listSize: limits.listSize, weights: limits.fieldWeights, variables },
+      report,
+    ),
   ]);
   return refusals[0] ?? null;
 }
@@ -164,9 +206,15 @@ const CACHE_TEXT_LENGTH = 20_000;
  * only when a variable sizes a list.
  */
 export class OperationChecker {
-  private readonly admitted = new Map<string, { analysis: Analysis; costRefusal: Refusal | null | undefined }>();
+  private readonly admitted = new Map<
+    string,
+    { analysis: Analysis; costRefusal: Refusal | null | undefined }
+  >();
   /** Operations known before any request (a trusted-documents manifest): analyzed once, never evicted. */
-  private readonly pinned = new Map<string, { analysis: Analysis; costRefusal: Refusal | null | undefined }>();
+  private readonly pinned = new Map<
+    string,
+    { analysis: Analysis; costRefusal: Refusal | null | undefined }
+  >();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -176,7 +224,10 @@ export class OperationChecker {
   /** The first limit `request` exceeds, or null. */
   check(request: OperationRequest): Refusal | null {
     if (typeof request.query !== 'string') return null;
-    const variables = request.variables && typeof request.variables === 'object' ? (request.variables as Record<string, unknown>) : {};
+    const variables =
+      request.variables && typeof request.variables === 'object'
+        ? (request.variables as Record<string, unknown>)
+        : {};
     let known = this.pinned.get(request.query);
     if (known) {
       // Analyzed at start-up: the cost with these variables is all that is left to measure.
@@ -190,11 +241,14 @@ export class OperationChecker {
       known = { analysis, costRefusal: undefined };
       if (request.query.length <= CACHE_TEXT_LENGTH) {
         this.admitted.set(request.query, known);
-        if (this.admitted.size > CACHE_ENTRIES) this.admitted.delete(this.admitted.keys().next().value!);
+        if (this.admitted.size > CACHE_ENTRIES)
+          this.admitted.delete(this.admitted.keys().next().value!);
       }
     }
-    if (known.analysis.sizedByVariables) return measure(this.schema, this.limits, known.analysis.document, variables);
-    if (known.costRefusal === undefined) known.costRefusal = measure(this.schema, this.limits, known.analysis.document, {});
+    if (known.analysis.sizedByVariables)
+      return measure(this.schema, this.limits, known.analysis.document, variables);
+    if (known.costRefusal === undefined)
+      known.costRefusal = measure(this.schema, this.limits, known.analysis.document, {});
     return known.costRefusal;
   }
 
@@ -217,7 +271,11 @@ export class OperationChecker {
 }
 
 /** Checks one operation against `limits` (see {@link OperationChecker}). */
-export function checkOperation(schema: GraphQLSchema, limits: OperationLimits, request: OperationRequest): Refusal | null {
+export function checkOperation(
+  schema: GraphQLSchema,
+  limits: OperationLimits,
+  request: OperationRequest,
+): Refusal | null {
   return new OperationChecker(schema, limits).check(request);
 }
 
@@ -239,7 +297,15 @@ export function limitGuard(
   return (operation) => {
     const found = checker.check(operation);
     if (!found) return;
-    logger?.warn({ limit: found.limit, value: found.value, figure: found.figure, ...(found.moreThan ? { moreThan: true } : {}) }, 'operation refused');
+    logger?.warn(
+      {
+        limit: found.limit,
+        value: found.value,
+        figure: found.figure,
+        ...(found.moreThan ? { moreThan: true } : {}),
+      },
+      'operation refused',
+    );
     throw refusal('OPERATION_TOO_COMPLEX', refusalError(found).message);
   };
 }

@@ -2,7 +2,15 @@ import { ERRORS } from '../errors/codes.js';
 import type { GraphQLError } from 'graphql';
 
 /** A limit an operation can exceed, named as its environment variable names it. */
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'root fields' | 'cost' | 'entity representations' | 'card logins';
+export type LimitName =
+  | 'depth'
+  | 'aliases'
+  | 'directives'
+  | 'tokens'
+  | 'root fields'
+  | 'cost'
+  | 'entity representations'
+  | 'card logins';
 
 /**
  * Which environment variable sets each limit: a refusal names it, so the reader knows what to
@@ -34,7 +42,11 @@ export interface Refusal {
 export type RefusalSink = (refusal: Refusal) => void;
 
 const show = (n: number): string =>
-  !Number.isFinite(n) ? 'unbounded' : n >= 1e15 ? n.toExponential(1) : Math.round(n).toLocaleString('en-US');
+  !Number.isFinite(n)
+    ? 'unbounded'
+    : n >= 1e15
+      ? n.toExponential(1)
+      : Math.round(n).toLocaleString('en-US');
 
 /**
  * The one error a refused operation gets (CONTRACT.md: OPERATION_TOO_COMPLEX, HTTP 400): it names

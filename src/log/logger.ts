@@ -5,9 +5,25 @@ import { pino, type Logger } from 'pino';
  * (policy #2). Logs carry request ids, codes and counts, never names, contacts or patron ids.
  */
 export const REDACTED_LOG_PATHS = [
-  '*.name', '*.email', '*.phone', '*.address', '*.cardNumber', '*.card_number', '*.birthDate',
-  '*.birth_date', '*.pin', '*.pinHash', '*.pin_hash', '*.patronId', '*.patron_id', '*.token',
-  'req.headers.authorization', 'headers.authorization', '*.authorization', 'variables', '*.variables',
+  '*.name',
+  '*.email',
+  '*.phone',
+  '*.address',
+  '*.cardNumber',
+  '*.card_number',
+  '*.birthDate',
+  '*.birth_date',
+  '*.pin',
+  '*.pinHash',
+  '*.pin_hash',
+  '*.patronId',
+  '*.patron_id',
+  '*.token',
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.authorization',
+  'variables',
+  '*.variables',
 ];
 
 /** Creates the service logger; `destination` lets tests capture every line. */
@@ -16,7 +32,11 @@ export function createLogger(
   level: string,
   destination?: NodeJS.WritableStream,
 ): Logger {
-  const options = { name: service, level, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
+  const options = {
+    name: service,
+    level,
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+  };
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }
 

@@ -14,7 +14,11 @@ import type { Tracing } from './tracing.js';
  * Everything the gateway needs for operators, in one place: its request and fetch histograms,
  * `/metrics` for the scraper, `/ready` (every subgraph reachable) and its server spans.
  */
-export function gatewayObservability(options: { config: Config; metrics?: ProcessMetrics; tracing?: Tracing | null }) {
+export function gatewayObservability(options: {
+  config: Config;
+  metrics?: ProcessMetrics;
+  tracing?: Tracing | null;
+}) {
   const { config } = options;
   const metrics = options.metrics ?? new ProcessMetrics();
   const subgraphs = new Map<string, ReadinessCheck>();
@@ -29,9 +33,16 @@ export function gatewayObservability(options: { config: Config; metrics?: Proces
      */
     telemetry: { includeDocument: false, recordExceptions: false },
     /** Times each request by operation type. */
-    plugin: requestMetricsPlugin(metrics.gatewayRequests, 'gateway') as ApolloServerPlugin<GatewayContext>,
+    plugin: requestMetricsPlugin(
+      metrics.gatewayRequests,
+      'gateway',
+    ) as ApolloServerPlugin<GatewayContext>,
     /** Times each fetch to `name`, and makes `url`'s /health (any one replica's, for a comma-separated list) part of the gateway's readiness. */
-    fetches(source: GraphQLDataSource<GatewayContext>, name: string, url: string): GraphQLDataSource<GatewayContext> {
+    fetches(
+      source: GraphQLDataSource<GatewayContext>,
+      name: string,
+      url: string,
+    ): GraphQLDataSource<GatewayContext> {
       if (url) subgraphs.set(name, anyReachable(replicaUrls(url)));
       return timedFetches(source, name, metrics.subgraphFetches);
     },

@@ -40,7 +40,7 @@ export class ProcessMetrics {
   /** Gateway: one fetch of the query plan to a subgraph. */
   readonly subgraphFetches = new Histogram({
     name: 'library_gateway_subgraph_fetch_duration_seconds',
-    help: 'Duration of the gateway\'s fetches to each subgraph (one per query plan fetch node), by subgraph, operation type and outcome.',
+    help: "Duration of the gateway's fetches to each subgraph (one per query plan fetch node), by subgraph, operation type and outcome.",
     labelNames: ['service', 'subgraph', 'operation_type', 'outcome'] as const,
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
@@ -90,7 +90,7 @@ export class ProcessMetrics {
   /** One append of a request's disclosure records, until committed (or failed). */
   readonly auditWrites = new Histogram({
     name: 'library_audit_write_duration_seconds',
-    help: 'Latency of one request\'s disclosure audit append, from hand-over to commit, by outcome.',
+    help: "Latency of one request's disclosure audit append, from hand-over to commit, by outcome.",
     labelNames: ['service', 'outcome'] as const,
     buckets: AUDIT_BUCKETS,
     registers: [this.registry],

@@ -18,7 +18,8 @@ export function tokenMatches(presented: string | undefined, expected: string): b
   return presented !== undefined && timingSafeEqual(digest(presented), digest(expected));
 }
 
-const isMetrics = (req: http.IncomingMessage): boolean => new URL(req.url ?? '/', 'http://localhost').pathname === METRICS_PATH;
+const isMetrics = (req: http.IncomingMessage): boolean =>
+  new URL(req.url ?? '/', 'http://localhost').pathname === METRICS_PATH;
 
 /**
  * `/metrics` on a service's public port: served only to the bearer of `token`; without a token
@@ -29,7 +30,8 @@ export function metricsRoute(render: RenderMetrics, token: string | null): Route
   return async ({ req }, res) => {
     if (token === null || !isMetrics(req)) return false;
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (!tokenMatches(match?.[1], token)) throw refusal('UNAUTHENTICATED', 'Metrics need the scraper token');
+    if (!tokenMatches(match?.[1], token))
+      throw refusal('UNAUTHENTICATED', 'Metrics need the scraper token');
     const text = await render();
     res.writeHead(200, { 'content-type': CONTENT_TYPE });
     res.end(text);
@@ -47,7 +49,10 @@ export interface MetricsServer {
  * Serves `/metrics` on `port` bound to 127.0.0.1 only: a scraper on the same host (or a sidecar)
  * reads it without a token; nothing off the host can reach it. It shows every service of the process.
  */
-export async function startMetricsServer(port: number, render: RenderMetrics): Promise<MetricsServer> {
+export async function startMetricsServer(
+  port: number,
+  render: RenderMetrics,
+): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || !isMetrics(req)) {
       res.writeHead(404).end();

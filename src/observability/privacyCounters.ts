@@ -13,8 +13,10 @@ export function privacyCounters(metrics: ProcessMetrics, service: string) {
     /** Counts `times` identical decisions on one field. */
     observe: (rule: FieldRule, decision: Decision, times: number): void => {
       const field = rule.coordinate;
-      if (decision.kind === 'redact') metrics.redactions.inc({ service, field, reason: decision.reason }, times);
-      else if (decision.kind === 'disclose') metrics.disclosures.inc({ service, field, exception: decision.exception }, times);
+      if (decision.kind === 'redact')
+        metrics.redactions.inc({ service, field, reason: decision.reason }, times);
+      else if (decision.kind === 'disclose')
+        metrics.disclosures.inc({ service, field, exception: decision.exception }, times);
       else metrics.deidentified.inc({ service, field, strategy: decision.strategy }, times);
     },
     /** Counts one failed audit write (its fields were redacted). */

@@ -13,7 +13,9 @@ export const CHECK_TIMEOUT_MS = 1000;
 export const REPORT_TTL_MS = 2000;
 
 const timeout = (ms: number): Promise<never> =>
-  new Promise((_, reject) => setTimeout(() => reject(new Error('readiness check timed out')), ms).unref());
+  new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('readiness check timed out')), ms).unref(),
+  );
 
 /**
  * The readiness of one service: named checks run together, each under a short timeout, and the
@@ -27,14 +29,16 @@ export class Readiness {
 
   constructor(
     /** The checks by name, or a function giving them when a round runs (for checks known only once the service started). */
-    private readonly checks: Record<string, ReadinessCheck> | (() => Record<string, ReadinessCheck>),
+    private readonly checks:
+      Record<string, ReadinessCheck> | (() => Record<string, ReadinessCheck>),
     private readonly options: { timeoutMs?: number; ttlMs?: number; now?: () => number } = {},
   ) {}
 
   /** The current report: a recent one, or the result of running every check. */
   report(): Promise<ReadinessReport> {
     const now = (this.options.now ?? Date.now)();
-    if (this.#report && now - this.#report.at < (this.options.ttlMs ?? REPORT_TTL_MS)) return this.#report.value;
+    if (this.#report && now - this.#report.at < (this.options.ttlMs ?? REPORT_TTL_MS))
+      return this.#report.value;
     const value = this.#run();
     this.#report = { at: now, value };
     return value;
@@ -43,17 +47,22 @@ export class Readiness {
   async #run(): Promise<ReadinessReport> {
     const limit = this.options.timeoutMs ?? CHECK_TIMEOUT_MS;
     const entries = await Promise.all(
-      Object.entries(typeof this.checks === 'function' ? this.checks() : this.checks).map(async ([name, check]) => {
-        try {
-          await Promise.race([Promise.resolve().then(check), timeout(limit)]);
-          return [name, 'ok'] as const;
-        } catch {
-          return [name, 'failed'] as const;
-        }
-      }),
+      Object.entries(typeof this.checks === 'function' ? this.checks() : this.checks).map(
+        async ([name, check]) => {
+          try {
+            await Promise.race([Promise.resolve().then(check), timeout(limit)]);
+            return [name, 'ok'] as const;
+          } catch {
+            return [name, 'failed'] as const;
+          }
+        },
+      ),
     );
     const checks = Object.fromEntries(entries);
-    return { status: entries.every(([, result]) => result === 'ok') ? 'ready' : 'not ready', checks };
+    return {
+      status: entries.every(([, result]) => result === 'ok') ? 'ready' : 'not ready',
+      checks,
+    };
   }
 }
 
@@ -74,7 +83,10 @@ export function reachable(graphqlUrl: string, timeoutMs = CHECK_TIMEOUT_MS): Rea
  * A check that a subgraph run as several replicas is up: at least one replica's `/health` answers
  * 200 (the gateway sends each fetch to a replica that is there; see gateway/replicaFailover.ts).
  */
-export function anyReachable(graphqlUrls: readonly string[], timeoutMs = CHECK_TIMEOUT_MS): ReadinessCheck {
+export function anyReachable(
+  graphqlUrls: readonly string[],
+  timeoutMs = CHECK_TIMEOUT_MS,
+): ReadinessCheck {
   if (graphqlUrls.length === 1) return reachable(graphqlUrls[0]!, timeoutMs);
   const checks = graphqlUrls.map((url) => reachable(url, timeoutMs));
   return async () => {

@@ -9,19 +9,25 @@ type DurationLabels = 'service' | 'operation_type' | 'outcome';
 
 /** The operation type a label may carry: the parsed operation's, else `unknown` (never the caller's text). */
 export const operationTypeOf = (operation: string | undefined): OperationType =>
-  operation === 'query' || operation === 'mutation' || operation === 'subscription' ? operation : 'unknown';
+  operation === 'query' || operation === 'mutation' || operation === 'subscription'
+    ? operation
+    : 'unknown';
 
 /**
  * Times each GraphQL request into `histogram`, labelled with `service`, the operation's type as
  * parsed (never its name, which the caller chooses) and whether the response carries errors.
  */
-export function requestMetricsPlugin<Ctx extends BaseContext>(histogram: Histogram<DurationLabels>, service: string): ApolloServerPlugin<Ctx> {
+export function requestMetricsPlugin<Ctx extends BaseContext>(
+  histogram: Histogram<DurationLabels>,
+  service: string,
+): ApolloServerPlugin<Ctx> {
   return {
     async requestDidStart() {
       const end = histogram.startTimer({ service });
       return {
         async willSendResponse({ response, operation }) {
-          const errors = response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0;
+          const errors =
+            response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0;
           const outcome: Outcome = errors || (response.http.status ?? 200) >= 400 ? 'error' : 'ok';
           end({ operation_type: operationTypeOf(operation?.operation), outcome });
         },
@@ -35,7 +41,9 @@ function fetchOperationType(options: GraphQLDataSourceProcessOptions): Operation
   const document: DocumentNode | undefined = 'document' in options ? options.document : undefined;
   const definition = document?.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (definition) return operationTypeOf(definition.operation);
-  return operationTypeOf(/^\s*(query|mutation|subscription)\b/.exec(options.request.query ?? '')?.[1] ?? 'query');
+  return operationTypeOf(
+    /^\s*(query|mutation|subscription)\b/.exec(options.request.query ?? '')?.[1] ?? 'query',
+  );
 }
 
 /**
@@ -50,7 +58,11 @@ export function timedFetches<Ctx extends Record<string, any>>(
 ): GraphQLDataSource<Ctx> {
   return {
     async process(options: GraphQLDataSourceProcessOptions<Ctx>): Promise<GatewayGraphQLResponse> {
-      const end = histogram.startTimer({ service: 'gateway', subgraph, operation_type: fetchOperationType(options as GraphQLDataSourceProcessOptions) });
+      const end = histogram.startTimer({
+        service: 'gateway',
+        subgraph,
+        operation_type: fetchOperationType(options as GraphQLDataSourceProcessOptions),
+      });
       try {
         const response = await inner.process(options);
         end({ outcome: response.errors?.length ? 'error' : 'ok' });

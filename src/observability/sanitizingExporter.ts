@@ -20,7 +20,9 @@ export const ALLOWED_SPAN_ATTRIBUTES: ReadonlySet<string> = new Set([
 ]);
 
 const allowedAttributes = (attributes: Attributes): Attributes =>
-  Object.fromEntries(Object.entries(attributes).filter(([key]) => ALLOWED_SPAN_ATTRIBUTES.has(key)));
+  Object.fromEntries(
+    Object.entries(attributes).filter(([key]) => ALLOWED_SPAN_ATTRIBUTES.has(key)),
+  );
 
 /**
  * A copy of a span that carries only what may leave the process: allowed attributes, no events

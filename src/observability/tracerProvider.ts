@@ -1,5 +1,16 @@
-import { context, propagation, trace, type ProxyTracerProvider, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  context,
+  propagation,
+  trace,
+  type ProxyTracerProvider,
+  type TextMapPropagator,
+  type Tracer,
+} from '@opentelemetry/api';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -39,7 +50,9 @@ function samplerOf(config: TracingConfig): Sampler {
 }
 
 function propagatorOf(config: TracingConfig): TextMapPropagator {
-  const all = config.propagators.map((name) => (name === 'baggage' ? new W3CBaggagePropagator() : new W3CTraceContextPropagator()));
+  const all = config.propagators.map((name) =>
+    name === 'baggage' ? new W3CBaggagePropagator() : new W3CTraceContextPropagator(),
+  );
   return new CompositePropagator({ propagators: all });
 }
 
@@ -50,10 +63,18 @@ function propagatorOf(config: TracingConfig): TextMapPropagator {
  * `exporter` adds one (tests: an in-memory exporter) whatever the configuration says. Loaded only
  * when tracing is on (see startTracing): the SDK takes most of a second to load.
  */
-export function startTracerProvider(config: TracingConfig, options: { service: string; exporter?: SpanExporter }): { tracer: Tracer; shutdown(): Promise<void> } | null {
+export function startTracerProvider(
+  config: TracingConfig,
+  options: { service: string; exporter?: SpanExporter },
+): { tracer: Tracer; shutdown(): Promise<void> } | null {
   const exporters: { exporter: SpanExporter; batch: boolean }[] = config.exporters.map((name) =>
     name === 'otlp'
-      ? { exporter: new OTLPTraceExporter(config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {}), batch: true }
+      ? {
+          exporter: new OTLPTraceExporter(
+            config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {},
+          ),
+          batch: true,
+        }
       : { exporter: new ConsoleSpanExporter(), batch: false },
   );
   if (options.exporter) exporters.push({ exporter: options.exporter, batch: false });
@@ -63,7 +84,11 @@ export function startTracerProvider(config: TracingConfig, options: { service: s
     return batch ? new BatchSpanProcessor(sanitized) : new SimpleSpanProcessor(sanitized);
   });
   const provider = new NodeTracerProvider({
-    resource: defaultResource().merge(resourceFromAttributes({ 'service.name': config.serviceName ?? `library-graph-${options.service}` })),
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        'service.name': config.serviceName ?? `library-graph-${options.service}`,
+      }),
+    ),
     sampler: samplerOf(config),
     spanProcessors,
   });

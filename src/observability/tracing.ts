@@ -1,10 +1,25 @@
 import type http from 'node:http';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../config/tracing.js';
 
 /** The paths a server span may name; any other is `other`, so a caller's path never names a span. */
-const ROUTES: ReadonlySet<string> = new Set(['/graphql', '/health', '/ready', '/metrics', '/internal/facts', '/']);
+const ROUTES: ReadonlySet<string> = new Set([
+  '/graphql',
+  '/health',
+  '/ready',
+  '/metrics',
+  '/internal/facts',
+  '/',
+]);
 
 /** Tracing running in this process: its tracer, and how to flush and stop it. */
 export interface Tracing {
@@ -17,7 +32,10 @@ export interface Tracing {
  * configured, and then the SDK is not even loaded, nothing is registered, and the OpenTelemetry
  * API stays a no-op. `exporter` adds one (tests: an in-memory exporter).
  */
-export async function startTracing(config: TracingConfig, options: { service: string; exporter?: SpanExporter }): Promise<Tracing | null> {
+export async function startTracing(
+  config: TracingConfig,
+  options: { service: string; exporter?: SpanExporter },
+): Promise<Tracing | null> {
   if (config.exporters.length === 0 && !options.exporter) return null;
   const { startTracerProvider } = await import('./tracerProvider.js');
   return startTracerProvider(config, options);
@@ -34,13 +52,26 @@ const routeOf = (url: string | undefined): string => {
  * names. The span carries the method, the route (a fixed set), the status code and the service:
  * never the URL's query, a header or the body.
  */
-export function withServerSpan(tracer: Tracer, service: string, req: http.IncomingMessage, res: http.ServerResponse, handle: () => Promise<void>): Promise<void> {
+export function withServerSpan(
+  tracer: Tracer,
+  service: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  handle: () => Promise<void>,
+): Promise<void> {
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const route = routeOf(req.url);
   const method = req.method ?? 'GET';
   const span = tracer.startSpan(
     `${method} ${route}`,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'http.route': route, 'library.service': service } },
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': method,
+        'http.route': route,
+        'library.service': service,
+      },
+    },
     parent,
   );
   let ended = false;
@@ -61,5 +92,7 @@ export function withServerSpan(tracer: Tracer, service: string, req: http.Incomi
  * `baggage` where configured). Without a registered provider the API is a no-op and nothing is written.
  */
 export function injectTraceContext(headers: { set(name: string, value: string): void }): void {
-  propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
+  propagation.inject(context.active(), headers, {
+    set: (carrier, key, value) => carrier.set(key, value),
+  });
 }

@@ -48,15 +48,20 @@ export async function buildPlayground(): Promise<PlaygroundManifest> {
       metafile: true,
       logLevel: 'silent',
     });
-    const outputs = Object.keys(result.metafile.outputs).map((file) => path.relative(staging, path.resolve(ROOT, file)));
+    const outputs = Object.keys(result.metafile.outputs).map((file) =>
+      path.relative(staging, path.resolve(ROOT, file)),
+    );
     const script = outputs.find((file) => file.endsWith('.js'));
     const stylesheet = outputs.find((file) => file.endsWith('.css'));
-    if (!script || !stylesheet) throw new Error(`esbuild produced no script or stylesheet: ${outputs.join(', ')}`);
+    if (!script || !stylesheet)
+      throw new Error(`esbuild produced no script or stylesheet: ${outputs.join(', ')}`);
     const manifest: PlaygroundManifest = {
       script,
       stylesheet,
       files: outputs.sort(),
-      inputs: Object.keys(result.metafile.inputs).filter((input) => !input.includes(':')).sort(),
+      inputs: Object.keys(result.metafile.inputs)
+        .filter((input) => !input.includes(':'))
+        .sort(),
     };
     fs.writeFileSync(path.join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     swapIn(staging, `${PLAYGROUND_DIST}.old-${unique}`);
@@ -94,18 +99,25 @@ export interface BuildLog {
  * never rebuilds a bundle it has: its file system may be read-only, and its sources do not change.
  * A failed build never stops the gateway: it serves the previous bundle, or null when there is none.
  */
-export async function ensurePlayground(production: boolean, log: BuildLog): Promise<PlaygroundManifest | null> {
+export async function ensurePlayground(
+  production: boolean,
+  log: BuildLog,
+): Promise<PlaygroundManifest | null> {
   const servable = servableBundle(production);
   if (servable) return servable;
   const current = readManifest();
   const started = performance.now();
   try {
     const manifest = await buildPlayground();
-    log.info(`playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`);
+    log.info(
+      `playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`,
+    );
     return manifest;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    log.error(`playground: the bundle failed to build${current ? '; serving the previous one' : ''}:\n${reason}`);
+    log.error(
+      `playground: the bundle failed to build${current ? '; serving the previous one' : ''}:\n${reason}`,
+    );
     return current;
   }
 }
@@ -119,9 +131,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   else
     buildPlayground().then(
       (manifest) =>
-        console.log(`playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`),
+        console.log(
+          `playground: built dist/playground in ${((performance.now() - started) / 1000).toFixed(1)} s (${describeBundle(manifest)})`,
+        ),
       (error: unknown) => {
-        console.error(`playground: the bundle failed to build:\n${error instanceof Error ? error.message : String(error)}`);
+        console.error(
+          `playground: the bundle failed to build:\n${error instanceof Error ? error.message : String(error)}`,
+        );
         process.exit(1);
       },
     );

@@ -46,7 +46,8 @@ export function isStale(dir: string = PLAYGROUND_DIST): boolean {
 
 /** Sizes of the built script and stylesheet, for the one log line. */
 export function describeBundle(manifest: PlaygroundManifest): string {
-  const size = (file: string) => `${(fs.statSync(path.join(PLAYGROUND_DIST, file)).size / 1024).toFixed(0)} kB`;
+  const size = (file: string) =>
+    `${(fs.statSync(path.join(PLAYGROUND_DIST, file)).size / 1024).toFixed(0)} kB`;
   return `${manifest.script} ${size(manifest.script)}, ${manifest.stylesheet} ${size(manifest.stylesheet)}`;
 }
 

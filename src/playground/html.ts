@@ -9,7 +9,8 @@ export interface PlaygroundHtmlOptions {
   endpoint: string;
 }
 
-const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const escapeAttribute = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /**
  * The page shell: the hashed bundle from `dist/playground/`, all from the gateway's own origin

@@ -25,7 +25,8 @@ const comment = (text: string, width = 50): string => {
   const lines: string[] = [];
   for (const word of text.split(' ')) {
     const last = lines.length - 1;
-    if (last >= 0 && `${lines[last]} ${word}`.length <= width) lines[last] = `${lines[last]} ${word}`;
+    if (last >= 0 && `${lines[last]} ${word}`.length <= width)
+      lines[last] = `${lines[last]} ${word}`;
     else lines.push(word);
   }
   return lines.map((line) => `# ${line}`).join('\n');
@@ -46,7 +47,8 @@ const WELCOME = [
   '',
 ].join('\n');
 
-const withNote = (example: Example) => `${comment(example.title)}\n${comment(example.note)}\n\n${example.query}\n`;
+const withNote = (example: Example) =>
+  `${comment(example.title)}\n${comment(example.note)}\n\n${example.query}\n`;
 
 function Playground() {
   const [persona, setPersona] = useState<PersonaName>('anonymous');
@@ -65,7 +67,10 @@ function Playground() {
         enableIncrementalDelivery: false,
         fetch: async (input, init) => {
           const headers = new Headers(
-            (await personaHeaders.headers(selection.current.persona, selection.current.legalProcess)) as Record<string, string>,
+            (await personaHeaders.headers(
+              selection.current.persona,
+              selection.current.legalProcess,
+            )) as Record<string, string>,
           );
           // What the developer typed in the Headers tab overrides the persona, case-insensitively.
           new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
@@ -86,10 +91,12 @@ function Playground() {
     setTokenState('minting a development token…');
     personaHeaders.token(next).then(
       (token) => {
-        if (selection.current.persona === next) setTokenState(`Authorization: Bearer ${token?.slice(0, 16) ?? ''}…`);
+        if (selection.current.persona === next)
+          setTokenState(`Authorization: Bearer ${token?.slice(0, 16) ?? ''}…`);
       },
       (error: unknown) => {
-        if (selection.current.persona === next) setTokenState(error instanceof Error ? error.message : String(error));
+        if (selection.current.persona === next)
+          setTokenState(error instanceof Error ? error.message : String(error));
       },
     );
   };
@@ -152,12 +159,20 @@ function Playground() {
             <span className="pg-persona">{persona}</span> {PERSONA_SUMMARIES[persona]}
           </p>
           <span className="pg-token" id="token-state" title="sent with every request">
-            {tokensEnabled ? tokenState : 'Persona tokens are minted in development only: put an Authorization header in the Headers tab.'}
+            {tokensEnabled
+              ? tokenState
+              : 'Persona tokens are minted in development only: put an Authorization header in the Headers tab.'}
           </span>
         </div>
       </header>
       <main className="pg-graphiql">
-        <GraphiQL fetcher={fetcher} defaultQuery={WELCOME} query={query} onEditQuery={setQuery} shouldPersistHeaders={false} />
+        <GraphiQL
+          fetcher={fetcher}
+          defaultQuery={WELCOME}
+          query={query}
+          onEditQuery={setQuery}
+          shouldPersistHeaders={false}
+        />
       </main>
     </div>
   );

@@ -17,7 +17,9 @@ export interface PersonaHeaders {
  * gateway once (it is minted there, in development only) and turns a persona plus an optional
  * legal-process reference into request headers. Anonymous sends no Authorization header at all.
  */
-export function createPersonaHeaders(fetchImpl: typeof fetch = (input, init) => fetch(input, init)) {
+export function createPersonaHeaders(
+  fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+) {
   const cache = new Map<PersonaName, { token: Promise<string>; at: number }>();
 
   async function mint(persona: PersonaName): Promise<string> {
@@ -26,7 +28,10 @@ export function createPersonaHeaders(fetchImpl: typeof fetch = (input, init) => 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ persona }),
     });
-    const body = (await response.json().catch(() => null)) as { token?: string; errors?: { message: string }[] } | null;
+    const body = (await response.json().catch(() => null)) as {
+      token?: string;
+      errors?: { message: string }[];
+    } | null;
     if (!response.ok || typeof body?.token !== 'string') {
       const reason = body?.errors?.[0]?.message ?? `HTTP ${response.status}`;
       throw new Error(`No development token for "${persona}": ${reason}`);

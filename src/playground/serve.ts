@@ -48,7 +48,9 @@ const PAGE_HEADERS = {
 /** Host names a browser on this machine uses; tokens are handed to no other (DNS rebinding). */
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-const TokenRequest = z.object({ persona: z.enum(Object.keys(PERSONAS) as [keyof typeof PERSONAS, ...(keyof typeof PERSONAS)[]]) });
+const TokenRequest = z.object({
+  persona: z.enum(Object.keys(PERSONAS) as [keyof typeof PERSONAS, ...(keyof typeof PERSONAS)[]]),
+});
 
 const hostnameOf = (request: RawRequest) => {
   try {
@@ -73,12 +75,18 @@ export interface PlaygroundRouteOptions {
  * token. A browser's GET `/graphql` (Accept: text/html) is sent to `/`. Everything else falls
  * through, so `/graphql` POSTs are untouched.
  */
-export async function playgroundRoute({ config, logger, endpoint = '/graphql' }: PlaygroundRouteOptions): Promise<Route> {
+export async function playgroundRoute({
+  config,
+  logger,
+  endpoint = '/graphql',
+}: PlaygroundRouteOptions): Promise<Route> {
   const production = config.env === 'production';
   // The builder (esbuild) is loaded only when there is no bundle to serve as it is.
   const manifest =
     servableBundle(production) ??
-    (await (await import('./build.js')).ensurePlayground(production, {
+    (await (
+      await import('./build.js')
+    ).ensurePlayground(production, {
       info: (message) => logger.info(message),
       error: (message) => logger.error(message),
     }));
@@ -94,8 +102,13 @@ export async function playgroundRoute({ config, logger, endpoint = '/graphql' }:
 
     if (url.pathname === '/' && reads) {
       if (!page) {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-        res.end('The playground bundle failed to build: the gateway log says why. Fix it and restart, or run `npm run playground:build`.\n');
+        res.writeHead(503, {
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'no-store',
+        });
+        res.end(
+          'The playground bundle failed to build: the gateway log says why. Fix it and restart, or run `npm run playground:build`.\n',
+        );
         return true;
       }
       res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(page) });
@@ -103,7 +116,12 @@ export async function playgroundRoute({ config, logger, endpoint = '/graphql' }:
       return true;
     }
 
-    if (url.pathname === endpoint && reads && !url.searchParams.has('query') && (request.req.headers.accept ?? '').includes('text/html')) {
+    if (
+      url.pathname === endpoint &&
+      reads &&
+      !url.searchParams.has('query') &&
+      (request.req.headers.accept ?? '').includes('text/html')
+    ) {
       res.writeHead(302, { location: '/' });
       res.end();
       return true;
@@ -112,7 +130,11 @@ export async function playgroundRoute({ config, logger, endpoint = '/graphql' }:
     if (url.pathname === TOKEN_PATH && method === 'POST') {
       if (!issue) return false; // production: no such route
       if (!allowedHosts.has(hostnameOf(request))) {
-        throw new HttpRefusal(403, 'FORBIDDEN', 'Development tokens are handed out to a browser on this machine only (open the playground at localhost)');
+        throw new HttpRefusal(
+          403,
+          'FORBIDDEN',
+          'Development tokens are handed out to a browser on this machine only (open the playground at localhost)',
+        );
       }
       if (!(request.req.headers['content-type'] ?? '').startsWith('application/json')) {
         throw refusal('BAD_REQUEST', 'POST requests need Content-Type: application/json');
@@ -125,7 +147,11 @@ export async function playgroundRoute({ config, logger, endpoint = '/graphql' }:
       }
       const parsed = TokenRequest.safeParse(body);
       if (!parsed.success) {
-        throw new HttpRefusal(400, 'BAD_USER_INPUT', `persona must be one of: ${Object.keys(PERSONAS).join(', ')}`);
+        throw new HttpRefusal(
+          400,
+          'BAD_USER_INPUT',
+          `persona must be one of: ${Object.keys(PERSONAS).join(', ')}`,
+        );
       }
       const token = await issue(PERSONAS[parsed.data.persona]);
       logger.info({ persona: parsed.data.persona }, 'playground: minted a development token');

@@ -6,7 +6,13 @@
  */
 
 /** The patron's own access (SELF) and the statute's four exceptions (a)-(d): `StatutoryException`. */
-export const STATUTORY_EXCEPTIONS = ['SELF', 'OPERATIONS', 'CONSENT', 'LEGAL_PROCESS', 'GUARDIAN'] as const;
+export const STATUTORY_EXCEPTIONS = [
+  'SELF',
+  'OPERATIONS',
+  'CONSENT',
+  'LEGAL_PROCESS',
+  'GUARDIAN',
+] as const;
 /** One exception. */
 export type StatutoryException = (typeof STATUTORY_EXCEPTIONS)[number];
 
@@ -17,7 +23,12 @@ export type SubjectSource = (typeof SUBJECT_SOURCES)[number];
 
 /** Kinds of patron data; consents and legal orders are scoped by them: `PatronDataCategory`. */
 export const PATRON_DATA_CATEGORIES = [
-  'IDENTITY', 'CONTACT', 'CIRCULATION', 'EVENTS', 'READING_HISTORY', 'DISCLOSURES',
+  'IDENTITY',
+  'CONTACT',
+  'CIRCULATION',
+  'EVENTS',
+  'READING_HISTORY',
+  'DISCLOSURES',
 ] as const;
 /** One category. */
 export type PatronDataCategory = (typeof PATRON_DATA_CATEGORIES)[number];

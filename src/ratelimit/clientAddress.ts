@@ -12,15 +12,28 @@ export interface ProxyEntry {
  * Parses a comma-separated list of addresses and CIDR networks (`10.0.0.0/8, ::1`); returns why
  * an entry is wrong instead when one is.
  */
-export function parseProxyList(text: string): { ok: true; entries: ProxyEntry[] } | { ok: false; problem: string } {
+export function parseProxyList(
+  text: string,
+): { ok: true; entries: ProxyEntry[] } | { ok: false; problem: string } {
   const entries: ProxyEntry[] = [];
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address = '', prefixText, ...rest] = item.split('/');
     const family = net.isIP(address);
     const max = family === 6 ? 128 : 32;
     const prefix = prefixText === undefined ? undefined : Number(prefixText);
-    if (family === 0 || rest.length > 0 || (prefix !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= max && /^\d+$/.test(prefixText!)))) {
-      return { ok: false, problem: `"${item}" is not an IP address or CIDR network (e.g. 10.0.0.0/8, 2001:db8::/32)` };
+    if (
+      family === 0 ||
+      rest.length > 0 ||
+      (prefix !== undefined &&
+        !(Number.isInteger(prefix) && prefix >= 0 && prefix <= max && /^\d+$/.test(prefixText!)))
+    ) {
+      return {
+        ok: false,
+        problem: `"${item}" is not an IP address or CIDR network (e.g. 10.0.0.0/8, 2001:db8::/32)`,
+      };
     }
     entries.push(prefix === undefined ? { address } : { address, prefix });
   }
@@ -62,7 +75,10 @@ function ipv6Groups(address: string): number[] {
  */
 export function addressGroup(address: string): string {
   if (net.isIP(address) !== 6) return address;
-  return `${ipv6Groups(address).slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${ipv6Groups(address)
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /**
@@ -90,7 +106,9 @@ export class ClientAddresses {
     if (!address) return 'unknown';
     if (!this.isTrusted(address)) return address;
     const header = req.headers['x-forwarded-for'];
-    const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').filter((h) => h.trim());
+    const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+      .split(',')
+      .filter((h) => h.trim());
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = normalize(hops[i]!);
       if (!hop) return address;
@@ -101,6 +119,8 @@ export class ClientAddresses {
   }
 
   private isTrusted(address: string): boolean {
-    return this.anyTrusted && this.trusted.check(address, net.isIP(address) === 6 ? 'ipv6' : 'ipv4');
+    return (
+      this.anyTrusted && this.trusted.check(address, net.isIP(address) === 6 ? 'ipv6' : 'ipv4')
+    );
   }
 }

@@ -52,8 +52,14 @@ type RateLimitEnv = { [K in keyof typeof RATE_LIMIT_ENV]: z.output<(typeof RATE_
 /** The rate-limit part of the validated configuration. */
 export function rateLimitConfig(e: RateLimitEnv): RateLimitConfig {
   return {
-    principal: { perMinute: e.RATE_LIMIT_PRINCIPAL_PER_MINUTE, burst: e.RATE_LIMIT_PRINCIPAL_BURST },
-    anonymous: { perMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE, burst: e.RATE_LIMIT_ANONYMOUS_BURST },
+    principal: {
+      perMinute: e.RATE_LIMIT_PRINCIPAL_PER_MINUTE,
+      burst: e.RATE_LIMIT_PRINCIPAL_BURST,
+    },
+    anonymous: {
+      perMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      burst: e.RATE_LIMIT_ANONYMOUS_BURST,
+    },
     trustedProxies: e.TRUSTED_PROXIES,
   };
 }

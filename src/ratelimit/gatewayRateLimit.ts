@@ -54,7 +54,9 @@ export class GatewayRateLimit {
     this.principals = new KeyedLimiter(config.principal, options.maxKeys);
     this.anonymous = new KeyedLimiter(config.anonymous, options.maxKeys);
     this.addresses = new ClientAddresses(config.trustedProxies);
-    this.clientKeyHmac = createHmac('sha256', options.secret).update('library-graph/client-key/v1').digest();
+    this.clientKeyHmac = createHmac('sha256', options.secret)
+      .update('library-graph/client-key/v1')
+      .digest();
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? null;
   }
@@ -66,7 +68,9 @@ export class GatewayRateLimit {
 
   /** The opaque key of a client address that travels to the subgraphs in the signed context. */
   clientKey(address: string): string {
-    return createHmac('sha256', this.clientKeyHmac).update(addressGroup(address), 'utf8').digest('hex');
+    return createHmac('sha256', this.clientKeyHmac)
+      .update(addressGroup(address), 'utf8')
+      .digest('hex');
   }
 
   /**
@@ -80,7 +84,9 @@ export class GatewayRateLimit {
       let context = contexts.get(req);
       if (!context) {
         const clientKey = this.clientKey(this.addresses.of(req));
-        context = options.context({ req }).then((c) => ({ ...c, caller: { ...c.caller, clientKey } }));
+        context = options
+          .context({ req })
+          .then((c) => ({ ...c, caller: { ...c.caller, clientKey } }));
         contexts.set(req, context);
       }
       return context;

@@ -31,7 +31,10 @@ export class TokenBucket {
       this.tokens -= 1;
       return { kind: 'admitted' };
     }
-    return { kind: 'limited', retryAfterMs: Math.ceil(((1 - this.tokens) * 60_000) / this.rule.perMinute) };
+    return {
+      kind: 'limited',
+      retryAfterMs: Math.ceil(((1 - this.tokens) * 60_000) / this.rule.perMinute),
+    };
   }
 
   /**

@@ -24,8 +24,10 @@ export type TableCounts = Record<PurgeTable, number>;
 export const noRows = (): TableCounts => ({ loans: 0, fines: 0, holds: 0, registrations: 0 });
 
 /** A timestamp column reduced to its UTC day (what `toDay` does in TypeScript). */
-const day = (column: string): RawBuilder<string> => sql`substr(${sql.ref(column)}, 1, 10) || 'T00:00:00.000Z'`;
-const affected = (result: { numAffectedRows?: bigint }): number => Number(result.numAffectedRows ?? 0n);
+const day = (column: string): RawBuilder<string> =>
+  sql`substr(${sql.ref(column)}, 1, 10) || 'T00:00:00.000Z'`;
+const affected = (result: { numAffectedRows?: bigint }): number =>
+  Number(result.numAffectedRows ?? 0n);
 
 /**
  * The loans due under the cutoffs: returned, still linked, the borrower not keeping reading
@@ -36,11 +38,15 @@ const affected = (result: { numAffectedRows?: bigint }): number => Number(result
 function dueLoan(cuts: LoanCutoffs, ignoreReadingHistory = false): RawBuilder<boolean> | null {
   const branches: RawBuilder<unknown>[] = [];
   if (cuts.unfined !== null) {
-    branches.push(sql`(NOT EXISTS (SELECT 1 FROM fines f WHERE f.loan_id = loans.id) AND loans.returned_at <= ${cuts.unfined})`);
+    branches.push(
+      sql`(NOT EXISTS (SELECT 1 FROM fines f WHERE f.loan_id = loans.id) AND loans.returned_at <= ${cuts.unfined})`,
+    );
   }
   if (cuts.fined !== null) {
     // max(paid_at) is NULL without fines, so this branch holds only for loans that had some.
-    branches.push(sql`(loans.returned_at <= ${cuts.fined} AND (SELECT max(f.paid_at) FROM fines f WHERE f.loan_id = loans.id) <= ${cuts.fined})`);
+    branches.push(
+      sql`(loans.returned_at <= ${cuts.fined} AND (SELECT max(f.paid_at) FROM fines f WHERE f.loan_id = loans.id) <= ${cuts.fined})`,
+    );
   }
   if (branches.length === 0) return null;
   const reader = ignoreReadingHistory ? sql`` : sql`AND NOT ${READER}`;
@@ -65,18 +71,29 @@ export function keptOnlyForReadingHistory(cuts: LoanCutoffs): RawBuilder<boolean
 }
 
 /** Which loans a query looks at: an id range for the purge, or the ones a transaction touched. */
-export type LoanScope = { after: number; limit: number } | { loanIds: readonly number[] } | { patronId: string };
+export type LoanScope =
+  { after: number; limit: number } | { loanIds: readonly number[] } | { patronId: string };
 
 /** Ids of the loans in `scope` that are due, in id order. */
-export async function dueLoanIds(db: Kysely<CirculationTables>, cuts: LoanCutoffs, scope: LoanScope): Promise<number[]> {
+export async function dueLoanIds(
+  db: Kysely<CirculationTables>,
+  cuts: LoanCutoffs,
+  scope: LoanScope,
+): Promise<number[]> {
   const due = dueLoan(cuts);
   if (due === null) return [];
   const query =
     'after' in scope
-      ? sql<{ id: number }>`SELECT id FROM loans WHERE id > ${scope.after} AND ${due} ORDER BY id LIMIT ${scope.limit}`
+      ? sql<{
+          id: number;
+        }>`SELECT id FROM loans WHERE id > ${scope.after} AND ${due} ORDER BY id LIMIT ${scope.limit}`
       : 'loanIds' in scope
-        ? sql<{ id: number }>`SELECT id FROM loans WHERE id IN ${idList(db, scope.loanIds)} AND ${due} ORDER BY id`
-        : sql<{ id: number }>`SELECT id FROM loans WHERE patron_id = ${scope.patronId} AND ${due} ORDER BY id`;
+        ? sql<{
+            id: number;
+          }>`SELECT id FROM loans WHERE id IN ${idList(db, scope.loanIds)} AND ${due} ORDER BY id`
+        : sql<{
+            id: number;
+          }>`SELECT id FROM loans WHERE patron_id = ${scope.patronId} AND ${due} ORDER BY id`;
   return (await query.execute(db)).rows.map((r) => Number(r.id));
 }
 
@@ -84,15 +101,22 @@ export async function dueLoanIds(db: Kysely<CirculationTables>, cuts: LoanCutoff
  * Anonymizes the loans `ids` and, with them, their paid fines (a fine names its loan, so a linked
  * fine would link the loan back). Returns the rows changed per table.
  */
-export async function anonymizeLoans(db: Kysely<CirculationTables>, ids: readonly number[]): Promise<Pick<TableCounts, 'loans' | 'fines'>> {
+export async function anonymizeLoans(
+  db: Kysely<CirculationTables>,
+  ids: readonly number[],
+): Promise<Pick<TableCounts, 'loans' | 'fines'>> {
   if (ids.length === 0) return { loans: 0, fines: 0 };
   // Statistics count distinct borrowers of months not yet released from this tally (history survives).
   await tallyLinked(releaseDb(db), CIRCULATION_SCOPE, { ids });
-  const loans = await sql`UPDATE loans SET patron_id = NULL, checked_out_at = ${day('checked_out_at')},
+  const loans =
+    await sql`UPDATE loans SET patron_id = NULL, checked_out_at = ${day('checked_out_at')},
       due_at = ${day('due_at')}, returned_at = ${day('returned_at')}
     WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
-  const fines = await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
-    WHERE loan_id IN ${idList(db, ids)} AND patron_id IS NOT NULL AND paid_at IS NOT NULL`.execute(db);
+  const fines =
+    await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
+    WHERE loan_id IN ${idList(db, ids)} AND patron_id IS NOT NULL AND paid_at IS NOT NULL`.execute(
+      db,
+    );
   return { loans: affected(loans), fines: affected(fines) };
 }
 
@@ -116,15 +140,23 @@ export async function dueHoldIds(
   const due = sql`patron_id IS NOT NULL AND status IN ('FILLED', 'CANCELLED') AND coalesce(closed_at, placed_at) <= ${cut}`;
   const query =
     'after' in scope
-      ? sql<{ id: number }>`SELECT id FROM holds WHERE id > ${scope.after} AND ${due} ORDER BY id LIMIT ${scope.limit}`
-      : sql<{ id: number }>`SELECT id FROM holds WHERE id IN ${idList(db, scope.holdIds)} AND ${due} ORDER BY id`;
+      ? sql<{
+          id: number;
+        }>`SELECT id FROM holds WHERE id > ${scope.after} AND ${due} ORDER BY id LIMIT ${scope.limit}`
+      : sql<{
+          id: number;
+        }>`SELECT id FROM holds WHERE id IN ${idList(db, scope.holdIds)} AND ${due} ORDER BY id`;
   return (await query.execute(db)).rows.map((r) => Number(r.id));
 }
 
 /** Anonymizes the holds `ids`: the work, pickup branch, status and days stay. */
-export async function anonymizeHolds(db: Kysely<CirculationTables>, ids: readonly number[]): Promise<number> {
+export async function anonymizeHolds(
+  db: Kysely<CirculationTables>,
+  ids: readonly number[],
+): Promise<number> {
   if (ids.length === 0) return 0;
-  const result = await sql`UPDATE holds SET patron_id = NULL, placed_at = ${day('placed_at')}, closed_at = ${day('closed_at')}
+  const result =
+    await sql`UPDATE holds SET patron_id = NULL, placed_at = ${day('placed_at')}, closed_at = ${day('closed_at')}
     WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
   return affected(result);
 }
@@ -143,7 +175,11 @@ export async function anonymizeDueHolds(
  * Ids of paid fines still linked although their loan is anonymized: rows a loan batch could not
  * reach (anonymized by an older version, or by hand). Their loan is gone, so they follow it.
  */
-export async function strayFineIds(db: Kysely<CirculationTables>, after: number, limit: number): Promise<number[]> {
+export async function strayFineIds(
+  db: Kysely<CirculationTables>,
+  after: number,
+  limit: number,
+): Promise<number[]> {
   const result = await sql<{ id: number }>`SELECT f.id FROM fines f
     WHERE f.id > ${after} AND f.patron_id IS NOT NULL AND f.paid_at IS NOT NULL
       AND EXISTS (SELECT 1 FROM loans l WHERE l.id = f.loan_id AND l.patron_id IS NULL)
@@ -152,15 +188,24 @@ export async function strayFineIds(db: Kysely<CirculationTables>, after: number,
 }
 
 /** Anonymizes the fines `ids` (patron and days; the amount, reason and loan stay). */
-export async function anonymizeFines(db: Kysely<CirculationTables>, ids: readonly number[]): Promise<number> {
+export async function anonymizeFines(
+  db: Kysely<CirculationTables>,
+  ids: readonly number[],
+): Promise<number> {
   if (ids.length === 0) return 0;
-  const result = await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
+  const result =
+    await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
     WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
   return affected(result);
 }
 
 /** Ids of registrations, still linked, for events that ended by the cutoff (null cutoff: none). */
-export async function dueRegistrationIds(db: Kysely<EventsTables>, cut: string | null, after: number, limit: number): Promise<number[]> {
+export async function dueRegistrationIds(
+  db: Kysely<EventsTables>,
+  cut: string | null,
+  after: number,
+  limit: number,
+): Promise<number[]> {
   if (cut === null) return [];
   const result = await sql<{ id: number }>`SELECT r.id FROM registrations r
     WHERE r.id > ${after} AND r.patron_id IS NOT NULL
@@ -170,10 +215,14 @@ export async function dueRegistrationIds(db: Kysely<EventsTables>, cut: string |
 }
 
 /** Anonymizes the registrations `ids`: the event, the day of registering and attendance stay. */
-export async function anonymizeRegistrations(db: Kysely<EventsTables>, ids: readonly number[]): Promise<number> {
+export async function anonymizeRegistrations(
+  db: Kysely<EventsTables>,
+  ids: readonly number[],
+): Promise<number> {
   if (ids.length === 0) return 0;
   await tallyLinked(releaseDb(db), EVENTS_SCOPE, { ids });
-  const result = await sql`UPDATE registrations SET patron_id = NULL, registered_at = ${day('registered_at')}
+  const result =
+    await sql`UPDATE registrations SET patron_id = NULL, registered_at = ${day('registered_at')}
     WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
   return affected(result);
 }

@@ -101,10 +101,14 @@ interface Pass {
   apply(db: Kysely<unknown>, ids: number[]): Promise<Partial<TableCounts>>;
 }
 
-const maxId = (table: PurgeTable) => async (db: Kysely<unknown>): Promise<number> => {
-  const result = await sql<{ max: number | null }>`SELECT max(id) AS max FROM ${sql.table(table)}`.execute(db);
-  return Number(result.rows[0]?.max ?? 0);
-};
+const maxId =
+  (table: PurgeTable) =>
+  async (db: Kysely<unknown>): Promise<number> => {
+    const result = await sql<{
+      max: number | null;
+    }>`SELECT max(id) AS max FROM ${sql.table(table)}`.execute(db);
+    return Number(result.rows[0]?.max ?? 0);
+  };
 
 function passes(targets: PurgeTargets, rules: RetentionRules, now: Date): Pass[] {
   const list: Pass[] = [];
@@ -145,7 +149,9 @@ function passes(targets: PurgeTargets, rules: RetentionRules, now: Date): Pass[]
       db: targets.events as Kysely<unknown>,
       end: maxId('registrations'),
       due: (db, after, limit) => dueRegistrationIds(asEvents(db), regCut, after, limit),
-      apply: async (db, ids) => ({ registrations: await anonymizeRegistrations(asEvents(db), ids) }),
+      apply: async (db, ids) => ({
+        registrations: await anonymizeRegistrations(asEvents(db), ids),
+      }),
     });
   }
   return list;
@@ -161,7 +167,11 @@ class RolledBack<T> {
  * before reading, so another process committing in between cannot invalidate the batch's read;
  * on PostgreSQL, SERIALIZABLE gives the same (a batch that lost a race runs again).
  */
-async function batchTransaction<T>(db: Kysely<unknown>, rollback: boolean, work: (trx: Kysely<unknown>) => Promise<T>): Promise<T> {
+async function batchTransaction<T>(
+  db: Kysely<unknown>,
+  rollback: boolean,
+  work: (trx: Kysely<unknown>) => Promise<T>,
+): Promise<T> {
   if (dialectOf(db) === 'postgres') {
     try {
       return await serializable(db, async (trx) => {
@@ -202,14 +212,18 @@ export async function purge(targets: PurgeTargets, options: PurgeOptions): Promi
   const started = performance.now();
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error('purge: batchSize must be a positive integer');
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new Error('purge: batchSize must be a positive integer');
   const dryRun = options.dryRun ?? false;
   const anonymized = noRows();
   let batches = 0;
   let interrupted = false;
-  const databases = [targets.circulation, targets.events].filter((db): db is NonNullable<typeof db> => db !== undefined) as Kysely<unknown>[];
+  const databases = [targets.circulation, targets.events].filter(
+    (db): db is NonNullable<typeof db> => db !== undefined,
+  ) as Kysely<unknown>[];
   // Overwrite deleted content with zeros on these connections, whoever opened them.
-  for (const db of databases) if (dialectOf(db) === 'sqlite') await sql`PRAGMA secure_delete = ON`.execute(db);
+  for (const db of databases)
+    if (dialectOf(db) === 'sqlite') await sql`PRAGMA secure_delete = ON`.execute(db);
 
   run: for (const pass of passes(targets, options.rules, now)) {
     const end = await pass.end(pass.db);
@@ -222,13 +236,23 @@ export async function purge(targets: PurgeTargets, options: PurgeOptions): Promi
       }
       const step = await batchTransaction(pass.db, dryRun, async (trx) => {
         const ids = await pass.due(trx, after, batchSize);
-        return { found: ids.length, last: ids.at(-1), counts: ids.length > 0 ? await pass.apply(trx, ids) : {} };
+        return {
+          found: ids.length,
+          last: ids.at(-1),
+          counts: ids.length > 0 ? await pass.apply(trx, ids) : {},
+        };
       });
       if (step.last === undefined) break;
       batches += 1;
       after = step.last;
-      for (const [table, n] of Object.entries(step.counts) as [PurgeTable, number][]) anonymized[table] += n;
-      options.onProgress?.({ table: pass.table, position: after, end, anonymized: { ...anonymized } });
+      for (const [table, n] of Object.entries(step.counts) as [PurgeTable, number][])
+        anonymized[table] += n;
+      options.onProgress?.({
+        table: pass.table,
+        position: after,
+        end,
+        anonymized: { ...anonymized },
+      });
       if (step.found < batchSize) break;
       if (options.pauseMs) await sleep(options.pauseMs);
     }
@@ -240,7 +264,8 @@ export async function purge(targets: PurgeTargets, options: PurgeOptions): Promi
   if (vacuumed) {
     for (const db of databases) if (dialectOf(db) === 'sqlite') await sql`VACUUM`.execute(db);
     for (const pass of passes(targets, options.rules, now)) {
-      if (dialectOf(pass.db) === 'postgres') await sql`VACUUM ${sql.table(pass.table)}`.execute(pass.db);
+      if (dialectOf(pass.db) === 'postgres')
+        await sql`VACUUM ${sql.table(pass.table)}`.execute(pass.db);
     }
   }
   let checkpointed = true;

@@ -54,7 +54,11 @@ export type LoanDisposition =
   | { kind: 'keep'; reason: 'anonymized' | 'open' | 'reading-history' | 'unpaid-fee' | 'retained' };
 
 /** The rules applied to one loan at `now`: the specification the purge's SQL implements. */
-export function loanDisposition(loan: LoanFacts, rules: RetentionRules, now: Date): LoanDisposition {
+export function loanDisposition(
+  loan: LoanFacts,
+  rules: RetentionRules,
+  now: Date,
+): LoanDisposition {
   if (loan.patronId === null) return { kind: 'keep', reason: 'anonymized' };
   if (loan.returnedAt === null) return { kind: 'keep', reason: 'open' };
   if (loan.readingHistory) return { kind: 'keep', reason: 'reading-history' };
@@ -63,7 +67,9 @@ export function loanDisposition(loan: LoanFacts, rules: RetentionRules, now: Dat
   const paid = loan.fines.map((f) => f.paidAt!).sort();
   const closedAt = paid.length > 0 ? [loan.returnedAt, ...paid].sort().at(-1)! : loan.returnedAt;
   const cut = paid.length > 0 ? cuts.fined : cuts.unfined;
-  return cut !== null && closedAt <= cut ? { kind: 'anonymize' } : { kind: 'keep', reason: 'retained' };
+  return cut !== null && closedAt <= cut
+    ? { kind: 'anonymize' }
+    : { kind: 'keep', reason: 'retained' };
 }
 
 /** Whether a hold, or a registration, closed at `closedAt` is due to lose its patron at `now`. */

@@ -26,12 +26,18 @@ export interface PurgeSchedule {
  */
 export function startPurgeSchedule(
   targets: PurgeTargets,
-  config: { rules: RetentionConfig['rules']; schedule: NonNullable<RetentionConfig['schedule']>; release?: { k: number; dp: { epsilon: number; contribution: number } } },
+  config: {
+    rules: RetentionConfig['rules'];
+    schedule: NonNullable<RetentionConfig['schedule']>;
+    release?: { k: number; dp: { epsilon: number; contribution: number } };
+  },
   logger: Logger,
 ): PurgeSchedule {
   const controller = new AbortController();
   let running: Promise<ScheduledPurgeReport | null> | null = null;
-  const rules = Object.fromEntries(Object.entries(config.rules).map(([k, rule]) => [k, describeRule(rule)]));
+  const rules = Object.fromEntries(
+    Object.entries(config.rules).map(([k, rule]) => [k, describeRule(rule)]),
+  );
 
   /**
    * Statistics: months that closed since the last run are released before the purge unlinks more
@@ -42,12 +48,19 @@ export function startPurgeSchedule(
     if (!config.release) return;
     try {
       const released = await releaseAllClosed(
-        { circulation: mine.circulation && releaseDb(mine.circulation), events: mine.events && releaseDb(mine.events) },
+        {
+          circulation: mine.circulation && releaseDb(mine.circulation),
+          events: mine.events && releaseDb(mine.events),
+        },
         { k: config.release.k, dp: config.release.dp },
       );
-      if (released.length) logger.info({ released: released.map((r) => r.id) }, 'statistics released');
+      if (released.length)
+        logger.info({ released: released.map((r) => r.id) }, 'statistics released');
     } catch (error) {
-      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'statistics release failed');
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'statistics release failed',
+      );
     }
   };
 
@@ -70,14 +83,38 @@ export function startPurgeSchedule(
     running = releaseAndPurge()
       .then(
         ({ value, skipped }) => {
-          if (skipped.length) logger.info({ stores: skipped }, 'retention purge skipped: another replica runs it');
+          if (skipped.length)
+            logger.info({ stores: skipped }, 'retention purge skipped: another replica runs it');
           const report = { ...value, skipped };
-          const { anonymized, seconds, rowsPerSecond, batches, interrupted, vacuumSeconds, checkpointed } = report;
-          logger.info({ anonymized, seconds, rowsPerSecond, batches, interrupted, vacuumSeconds, checkpointed, rules }, 'retention purge done');
+          const {
+            anonymized,
+            seconds,
+            rowsPerSecond,
+            batches,
+            interrupted,
+            vacuumSeconds,
+            checkpointed,
+          } = report;
+          logger.info(
+            {
+              anonymized,
+              seconds,
+              rowsPerSecond,
+              batches,
+              interrupted,
+              vacuumSeconds,
+              checkpointed,
+              rules,
+            },
+            'retention purge done',
+          );
           return report;
         },
         (error: unknown) => {
-          logger.error({ err: error instanceof Error ? error.message : String(error) }, 'retention purge failed');
+          logger.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            'retention purge failed',
+          );
           return null;
         },
       )
@@ -87,10 +124,22 @@ export function startPurgeSchedule(
     return running;
   };
 
-  const job = new Cron(config.schedule.pattern, { timezone: config.schedule.timezone, protect: true, unref: true }, () => {
-    void runNow();
-  });
-  logger.info({ schedule: config.schedule.pattern, timezone: config.schedule.timezone, next: job.nextRun()?.toISOString(), rules }, 'retention purge scheduled');
+  const job = new Cron(
+    config.schedule.pattern,
+    { timezone: config.schedule.timezone, protect: true, unref: true },
+    () => {
+      void runNow();
+    },
+  );
+  logger.info(
+    {
+      schedule: config.schedule.pattern,
+      timezone: config.schedule.timezone,
+      next: job.nextRun()?.toISOString(),
+      rules,
+    },
+    'retention purge scheduled',
+  );
 
   return {
     nextRun: () => job.nextRun(),

@@ -19,7 +19,9 @@ const MAX_CARDS = 100;
 /** The two request kinds: facts about subjects, or the holders of presented cards. */
 const RequestSchema = z.union([
   z.object({ cards: z.array(z.string().max(40)).max(MAX_CARDS) }).strict(),
-  z.object({ subjects: z.array(z.string().min(1).max(100)).max(MAX_SUBJECTS).default([]) }).strict(),
+  z
+    .object({ subjects: z.array(z.string().min(1).max(100)).max(MAX_SUBJECTS).default([]) })
+    .strict(),
 ]);
 
 /**
@@ -28,9 +30,22 @@ const RequestSchema = z.union([
  * store circulation's replicas share. `secrets`: the context secret, or during a rotation the
  * current and the previous one (verificationSecrets).
  */
-export function factsRoute(source: FactsSource, secrets: string | readonly string[], logger: Logger, nonces: NonceStore = new MemoryNonceStore()): Route {
-  const keys = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) => audienceKey(secret, FACTS_AUDIENCE));
-  const guard = new SignatureGuard({ key: keys, audience: FACTS_AUDIENCE, path: FACTS_PATH, nonces, logger });
+export function factsRoute(
+  source: FactsSource,
+  secrets: string | readonly string[],
+  logger: Logger,
+  nonces: NonceStore = new MemoryNonceStore(),
+): Route {
+  const keys = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) =>
+    audienceKey(secret, FACTS_AUDIENCE),
+  );
+  const guard = new SignatureGuard({
+    key: keys,
+    audience: FACTS_AUDIENCE,
+    path: FACTS_PATH,
+    nonces,
+    logger,
+  });
   return async (request, res) => {
     if (new URL(request.req.url ?? '/', 'http://localhost').pathname !== FACTS_PATH) return false;
     const context = await guard.check(request);
@@ -46,7 +61,11 @@ export function factsRoute(source: FactsSource, secrets: string | readonly strin
     // `{ "holders": [patronId | null, ...] }` (src/privacy/context/onBehalf.ts).
     if ('cards' in parsed) {
       const { cards } = parsed;
-      sendJson(res, 200, { holders: isCardDirectory(source) ? await source.cardHolders(caller, cards) : cards.map(() => null) });
+      sendJson(res, 200, {
+        holders: isCardDirectory(source)
+          ? await source.cardHolders(caller, cards)
+          : cards.map(() => null),
+      });
       return true;
     }
     const subjects = parsed.subjects.map(patronId);

@@ -1,6 +1,9 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { refusal } from '../errors/httpRefusal.js';
@@ -44,13 +47,22 @@ export interface ServeSubgraphOptions {
 }
 
 /** Serves a subgraph over HTTP; every /graphql request must be a signed POST (SignatureGuard). */
-export async function serveSubgraph(service: SubgraphService, options: ServeSubgraphOptions): Promise<RunningServer> {
+export async function serveSubgraph(
+  service: SubgraphService,
+  options: ServeSubgraphOptions,
+): Promise<RunningServer> {
   const { config, logger } = options;
   const counters = privacyCounters(options.metrics, service.name);
   const writer = config.audit.enabled ? options.audit : null;
-  const audit = writer ? (batches: Parameters<AuditAppender['append']>[1]) => counters.timeAudit(writer.append(service.name, batches)) : undefined;
+  const audit = writer
+    ? (batches: Parameters<AuditAppender['append']>[1]) =>
+        counters.timeAudit(writer.append(service.name, batches))
+    : undefined;
   // The counters reach a scraper with METRICS_TOKEN here, or on the process's loopback admin port.
-  const metricsOnPort = metricsRoute(() => options.metrics.render(service.name), config.metrics.token);
+  const metricsOnPort = metricsRoute(
+    () => options.metrics.render(service.name),
+    config.metrics.token,
+  );
   const onAuditFailure = counters.auditFailed;
   // Ready: the database answers, and (where disclosures are audited) the audit thread takes writes.
   const readiness = new Readiness({
@@ -87,7 +99,10 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
           {
             // Decisions repeated down a list are counted once per request, with their number.
             async requestDidStart() {
-              return { willSendResponse: async ({ contextValue }) => contextValue.privacy && reportDecisions(contextValue.privacy) };
+              return {
+                willSendResponse: async ({ contextValue }) =>
+                  contextValue.privacy && reportDecisions(contextValue.privacy),
+              };
             },
           },
         ],
@@ -95,16 +110,25 @@ export async function serveSubgraph(service: SubgraphService, options: ServeSubg
     {
       host: config.host,
       port: options.port,
-      guard: config.contextSigning ? async (request) => void (await signature.check(request)) : undefined,
+      guard: config.contextSigning
+        ? async (request) => void (await signature.check(request))
+        : undefined,
       // A signed call is bounded too: the gateway's limits, with room for what its query plan adds.
-      limitOperation: limitGuard(service.schema, subgraphLimits(config.limits.operation), logger.child({ component: 'limits' })),
+      limitOperation: limitGuard(
+        service.schema,
+        subgraphLimits(config.limits.operation),
+        logger.child({ component: 'limits' }),
+      ),
       // The gateway forwards a client's variables beside the representations it adds.
       sizes: { bodyBytes: config.limits.bodyBytes * 2, responseBytes: config.limits.responseBytes },
       context: async (request) => {
         let caller;
         try {
           const encoded = header(request, CONTEXT_HEADER);
-          caller = encoded === undefined && !config.contextSigning ? anonymousContext('unsigned') : decodeContext(encoded ?? '');
+          caller =
+            encoded === undefined && !config.contextSigning
+              ? anonymousContext('unsigned')
+              : decodeContext(encoded ?? '');
         } catch {
           throw refusal('UNAUTHENTICATED', 'Malformed disclosure context');
         }

@@ -18,7 +18,8 @@ export type GraphQLResolverMap = NonNullable<SchemaModule['resolvers']>;
 export const REPO_ROOT = findRepoRoot(import.meta.url);
 
 /** A subgraph's SDL file, as rover.yaml names it. */
-export const schemaFile = (name: SubgraphName): string => `${REPO_ROOT}subgraphs/${name}/schema.graphql`;
+export const schemaFile = (name: SubgraphName): string =>
+  `${REPO_ROOT}subgraphs/${name}/schema.graphql`;
 
 /** Parses a subgraph's SDL file. */
 export function loadTypeDefs(name: SubgraphName): DocumentNode {
@@ -29,7 +30,8 @@ export function loadTypeDefs(name: SubgraphName): DocumentNode {
 export function mergeResolvers(...maps: object[]): GraphQLResolverMap {
   const merged: Record<string, Record<string, unknown>> = {};
   for (const map of maps) {
-    for (const [type, fields] of Object.entries(map as Record<string, Record<string, unknown>>)) merged[type] = { ...merged[type], ...fields };
+    for (const [type, fields] of Object.entries(map as Record<string, Record<string, unknown>>))
+      merged[type] = { ...merged[type], ...fields };
   }
   return merged as GraphQLResolverMap;
 }

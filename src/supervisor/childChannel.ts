@@ -20,7 +20,11 @@ export interface ListenMessage {
 
 /** True in a process the supervisor started. */
 export function isSupervised(): boolean {
-  return typeof process.send === 'function' && process.connected && process.env[SUPERVISED_VARIABLE] === '1';
+  return (
+    typeof process.send === 'function' &&
+    process.connected &&
+    process.env[SUPERVISED_VARIABLE] === '1'
+  );
 }
 
 /**

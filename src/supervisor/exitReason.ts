@@ -5,14 +5,19 @@ export type ExitReason =
   | { kind: 'exit'; code: number };
 
 /** What V8 prints to stderr just before it aborts a process that reached its heap cap. */
-const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit|Ineffective mark-compacts near heap limit/;
+const OUT_OF_MEMORY =
+  /JavaScript heap out of memory|Reached heap limit|Ineffective mark-compacts near heap limit/;
 
 /**
  * Classifies an exit from its code, its signal and the last lines the process wrote to stderr. A
  * process at its heap cap aborts (SIGABRT, or exit code 134 through a shell) after V8's message,
  * so the message decides, not the signal.
  */
-export function exitReason(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): ExitReason {
+export function exitReason(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderrTail: string,
+): ExitReason {
   if (OUT_OF_MEMORY.test(stderrTail)) return { kind: 'out-of-memory' };
   if (signal) return { kind: 'signal', signal };
   return { kind: 'exit', code: code ?? 0 };

@@ -121,7 +121,12 @@ export class ServiceProcess {
         });
       }
     });
-    child.once('error', (error) => options.logger.error({ service: options.name, err: error.message }, 'could not start the process'));
+    child.once('error', (error) =>
+      options.logger.error(
+        { service: options.name, err: error.message },
+        'could not start the process',
+      ),
+    );
     child.once('exit', (code, signal) => this.#exited(child, code, signal));
   }
 
@@ -134,7 +139,10 @@ export class ServiceProcess {
       this.#firstStart.resolve(url);
       this.#firstStart = null;
     } else {
-      options.logger.info({ service: options.name, restarts: this.#restarts, pid: this.pid }, `${options.name} is back`);
+      options.logger.info(
+        { service: options.name, restarts: this.#restarts, pid: this.pid },
+        `${options.name} is back`,
+      );
     }
     // Up long enough: the next death counts as a first one again.
     this.#stableTimer = setTimeout(() => (this.#attempt = 0), options.backoff.resetAfterMs);
@@ -157,7 +165,14 @@ export class ServiceProcess {
     this.#attempt += 1;
     const delayMs = restartDelay(this.#attempt, options.backoff);
     options.logger.error(
-      { service: options.name, reason: reason.kind, code, signal, attempt: this.#attempt, restartInMs: delayMs },
+      {
+        service: options.name,
+        reason: reason.kind,
+        code,
+        signal,
+        attempt: this.#attempt,
+        restartInMs: delayMs,
+      },
       `${options.name} died: ${why}; restarting in ${(delayMs / 1000).toFixed(1)} s`,
     );
     this.#restartTimer = setTimeout(() => {

@@ -27,7 +27,11 @@ const PORT_VARIABLES: Record<ServiceName, string> = {
   events: 'EVENTS_PORT',
 };
 
-const URL_VARIABLES: Record<SubgraphName, string> = { catalog: 'CATALOG_URL', circulation: 'CIRCULATION_URL', events: 'EVENTS_URL' };
+const URL_VARIABLES: Record<SubgraphName, string> = {
+  catalog: 'CATALOG_URL',
+  circulation: 'CIRCULATION_URL',
+  events: 'EVENTS_URL',
+};
 
 /** This module's extension: `.ts` when run from source (tsx, vitest), `.js` when compiled. */
 const OWN_EXTENSION = path.extname(fileURLToPath(import.meta.url));
@@ -45,12 +49,21 @@ const EXEC_ARGV = OWN_EXTENSION === '.ts' ? ['--import', import.meta.resolve('ts
  * started again. A service that cannot start at all stops everything with its reason. `script`
  * is what each service's process runs with `--only <service>` (a benchmark passes its own).
  */
-export async function superviseGraph(config: Config, logger: Logger, environment: NodeJS.ProcessEnv = process.env, script = START_SCRIPT): Promise<SupervisedGraph> {
+export async function superviseGraph(
+  config: Config,
+  logger: Logger,
+  environment: NodeJS.ProcessEnv = process.env,
+  script = START_SCRIPT,
+): Promise<SupervisedGraph> {
   const databases = await prepareDatabases(config, logger);
   for (const db of Object.values(databases)) await db.close();
 
   // Seeded above, so no process seeds, and none races another to do it.
-  const shared: NodeJS.ProcessEnv = { ...environment, SEED_ON_START: 'off', [SUPERVISED_VARIABLE]: '1' };
+  const shared: NodeJS.ProcessEnv = {
+    ...environment,
+    SEED_ON_START: 'off',
+    [SUPERVISED_VARIABLE]: '1',
+  };
   const services = {} as Record<ServiceName, ServiceProcess>;
   const urls = {} as Record<ServiceName, string>;
   const make = (name: ServiceName, env: NodeJS.ProcessEnv, listenAfter?: Promise<void>) =>
@@ -79,22 +92,43 @@ export async function superviseGraph(config: Config, logger: Logger, environment
     // Every subgraph's port is known before any starts (a free one where 0 is configured), so the
     // three start side by side, each told where circulation's facts are; then the gateway.
     const ports = Object.fromEntries(
-      await Promise.all((['catalog', 'circulation', 'events'] as const).map(async (n) => [n, config.ports[n] || (await freePort(config.host))] as const)),
+      await Promise.all(
+        (['catalog', 'circulation', 'events'] as const).map(
+          async (n) => [n, config.ports[n] || (await freePort(config.host))] as const,
+        ),
+      ),
     ) as Record<SubgraphName, number>;
     const own = (n: SubgraphName) => `http://${shownHost(config.host)}:${ports[n]}/graphql`;
-    const subgraphEnv = { ...shared, ...Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [PORT_VARIABLES[n], String(ports[n])])), CIRCULATION_URL: own('circulation') };
+    const subgraphEnv = {
+      ...shared,
+      ...Object.fromEntries(
+        (['catalog', 'circulation', 'events'] as const).map((n) => [
+          PORT_VARIABLES[n],
+          String(ports[n]),
+        ]),
+      ),
+      CIRCULATION_URL: own('circulation'),
+    };
     // Each service is its own process, so each serves its own admin port: METRICS_PORT, +1, +2, +3.
     const metricsPorts = adminPorts(config.metrics.port);
     const envOf = (n: SubgraphName): NodeJS.ProcessEnv =>
       metricsPorts ? { ...subgraphEnv, METRICS_PORT: String(metricsPorts[n]) } : subgraphEnv;
     // The gateway loads its code meanwhile, and listens once the subgraphs answer.
     let subgraphsUp!: () => void;
-    const routing = Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((n) => [URL_VARIABLES[n], own(n)]));
+    const routing = Object.fromEntries(
+      (['catalog', 'circulation', 'events'] as const).map((n) => [URL_VARIABLES[n], own(n)]),
+    );
     const { METRICS_PORT: _adminPort, ...gatewayEnv } = shared;
     const gatewayAdmin = metricsPorts ? { METRICS_PORT: String(metricsPorts.gateway) } : {};
-    const gateway = make('gateway', { ...gatewayEnv, ...gatewayAdmin, ...routing }, new Promise<void>((resolve) => (subgraphsUp = resolve))).start();
+    const gateway = make(
+      'gateway',
+      { ...gatewayEnv, ...gatewayAdmin, ...routing },
+      new Promise<void>((resolve) => (subgraphsUp = resolve)),
+    ).start();
     gateway.catch(() => undefined);
-    const started = await Promise.all((['circulation', 'catalog', 'events'] as const).map((n) => make(n, envOf(n)).start()));
+    const started = await Promise.all(
+      (['circulation', 'catalog', 'events'] as const).map((n) => make(n, envOf(n)).start()),
+    );
     [urls.circulation, urls.catalog, urls.events] = started as [string, string, string];
     subgraphsUp();
     urls.gateway = await gateway;
@@ -107,7 +141,11 @@ export async function superviseGraph(config: Config, logger: Logger, environment
   return {
     urls,
     services,
-    metricsUrls: metricsPorts ? (['catalog', 'circulation', 'events', 'gateway'] as const).map((n) => `http://127.0.0.1:${metricsPorts[n]}/metrics`) : [],
+    metricsUrls: metricsPorts
+      ? (['catalog', 'circulation', 'events', 'gateway'] as const).map(
+          (n) => `http://127.0.0.1:${metricsPorts[n]}/metrics`,
+        )
+      : [],
     stop: async () => {
       await stop();
       process.removeListener('exit', killAll);
@@ -117,11 +155,14 @@ export async function superviseGraph(config: Config, logger: Logger, environment
 
 /** The admin ports of the four service processes, from METRICS_PORT on (null: no admin port). */
 function adminPorts(first: number | null): Record<ServiceName, number> | null {
-  return first ? { catalog: first, circulation: first + 1, events: first + 2, gateway: first + 3 } : null;
+  return first
+    ? { catalog: first, circulation: first + 1, events: first + 2, gateway: first + 3 }
+    : null;
 }
 
 /** The host name URLs show: `localhost` for the loopback and wildcard addresses, as the services do. */
-const shownHost = (host: string): string => (host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+const shownHost = (host: string): string =>
+  host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 
 /** A port free on `host` now, for a service configured with port 0 whose URL others need before it starts. */
 function freePort(host: string): Promise<number> {

@@ -50,5 +50,12 @@ export interface CatalogTables {
     year: number | null;
     format: string;
   };
-  items: { id: string; work_id: string; barcode: string; branch_id: string; call_number: string; status: string };
+  items: {
+    id: string;
+    work_id: string;
+    barcode: string;
+    branch_id: string;
+    call_number: string;
+    status: string;
+  };
 }

@@ -5,7 +5,12 @@ import type { FactsSource } from '../../src/privacy/enforce/privacyContext.js';
 import { enforcePrivacy } from '../../src/privacy/enforce/enforce.js';
 import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
 import type { CatalogTables } from './migrations.js';
-import { catalogResolvers, createCatalogLoaders, newCatalogRows, type CatalogContext } from './resolvers.js';
+import {
+  catalogResolvers,
+  createCatalogLoaders,
+  newCatalogRows,
+  type CatalogContext,
+} from './resolvers.js';
 import { CatalogStore } from './store.js';
 
 /** Builds the catalog subgraph over an open database. */
@@ -14,9 +19,12 @@ export function createCatalogService(
   options: { config: Config; facts: FactsSource },
 ): SubgraphService<CatalogContext> {
   const store = new CatalogStore(database.db);
-  const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('catalog'), resolvers: catalogResolvers }), {
-    enabled: options.config.privacyEnforcement,
-  });
+  const schema = enforcePrivacy(
+    buildSubgraphSchema({ typeDefs: loadTypeDefs('catalog'), resolvers: catalogResolvers }),
+    {
+      enabled: options.config.privacyEnforcement,
+    },
+  );
   return {
     name: 'catalog',
     schema,

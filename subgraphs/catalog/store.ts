@@ -20,26 +20,49 @@ export class CatalogStore {
   constructor(readonly db: Kysely<CatalogTables>) {}
 
   async worksByIds(ids: readonly string[]): Promise<(WorkRow | null)[]> {
-    const rows = await this.db.selectFrom('works').selectAll().where('id', 'in', [...ids]).execute();
+    const rows = await this.db
+      .selectFrom('works')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
     return byKey(ids, rows, (r) => r.id);
   }
 
   async itemsByIds(ids: readonly string[]): Promise<(ItemRow | null)[]> {
-    const rows = await this.db.selectFrom('items').selectAll().where('id', 'in', [...ids]).execute();
+    const rows = await this.db
+      .selectFrom('items')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
     return byKey(ids, rows, (r) => r.id);
   }
 
   async itemByBarcode(barcode: string): Promise<ItemRow | null> {
-    return (await this.db.selectFrom('items').selectAll().where('barcode', '=', barcode).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom('items')
+        .selectAll()
+        .where('barcode', '=', barcode)
+        .executeTakeFirst()) ?? null
+    );
   }
 
   async itemsOfWorks(workIds: readonly string[]): Promise<ItemRow[][]> {
-    const rows = await this.db.selectFrom('items').selectAll().where('work_id', 'in', [...workIds]).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('items')
+      .selectAll()
+      .where('work_id', 'in', [...workIds])
+      .orderBy('id')
+      .execute();
     return groupBy(workIds, rows, (r) => r.work_id);
   }
 
   async branchesByIds(ids: readonly string[]): Promise<(BranchRow | null)[]> {
-    const rows = await this.db.selectFrom('branches').selectAll().where('id', 'in', [...ids]).execute();
+    const rows = await this.db
+      .selectFrom('branches')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
     return byKey(ids, rows, (r) => r.id);
   }
 
@@ -51,7 +74,13 @@ export class CatalogStore {
    * Works matching `search` in title, creators or subjects, by id, after the cursor's id; with
    * `count: false`, the total is not counted (reported as -1).
    */
-  async searchWorks(options: { search: string | null; format: string | null; first: number; after: string | null; count?: boolean }): Promise<WorkPage> {
+  async searchWorks(options: {
+    search: string | null;
+    format: string | null;
+    first: number;
+    after: string | null;
+    count?: boolean;
+  }): Promise<WorkPage> {
     let query = this.db.selectFrom('works');
     if (options.search) {
       const pattern = `%${escapeLike(options.search)}%`;
@@ -64,10 +93,20 @@ export class CatalogStore {
       );
     }
     if (options.format) query = query.where('format', '=', options.format);
-    const total = options.count === false ? { n: -1 } : await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let page = query.selectAll().orderBy('id').limit(options.first + 1);
+    const total =
+      options.count === false
+        ? { n: -1 }
+        : await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    let page = query
+      .selectAll()
+      .orderBy('id')
+      .limit(options.first + 1);
     if (options.after) page = page.where('id', '>', options.after);
     const rows = await page.execute();
-    return { rows: rows.slice(0, options.first), hasNextPage: rows.length > options.first, totalCount: Number(total.n) };
+    return {
+      rows: rows.slice(0, options.first),
+      hasNextPage: rows.length > options.first,
+      totalCount: Number(total.n),
+    };
   }
 }

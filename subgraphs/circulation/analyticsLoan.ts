@@ -1,7 +1,11 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ERRORS } from '../../src/errors/codes.js';
-import { activityTime, HOLD_ACTIVITY, LOAN_ACTIVITY } from '../../src/privacy/enforce/activityTime.js';
+import {
+  activityTime,
+  HOLD_ACTIVITY,
+  LOAN_ACTIVITY,
+} from '../../src/privacy/enforce/activityTime.js';
 import { periodOf, type PseudonymPeriod } from '../../src/privacy/enforce/pseudonymPeriod.js';
 import { circulationResolvers, type CirculationContext } from './resolvers.js';
 import type { HoldRow, LoanRow } from './store.js';
@@ -15,20 +19,35 @@ interface LoanPage {
   nodes: LoanRow[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
-type Resolve = (source: unknown, args: LoansArgs, ctx: CirculationContext, info: GraphQLResolveInfo) => unknown;
+type Resolve = (
+  source: unknown,
+  args: LoansArgs,
+  ctx: CirculationContext,
+  info: GraphQLResolveInfo,
+) => unknown;
 const listLoans = (circulationResolvers.Query as unknown as { loans: Resolve }).loans;
 
-const isAnalytics = (ctx: CirculationContext): boolean => ctx.privacy.caller.roles.includes('analytics');
+const isAnalytics = (ctx: CirculationContext): boolean =>
+  ctx.privacy.caller.roles.includes('analytics');
 
 /**
  * A loan's id as analytics see it: a keyed digest of the loan for the period of its checkout.
  * The raw id would link rows across periods and give the order of checkouts within a day.
  */
-export function analyticsLoanId(id: number, checkedOutAt: string, key: string, unit: PseudonymPeriod): string {
-  return `loan_${createHmac('sha256', key).update(`loan\u0000${periodOf(checkedOutAt, unit)}\u0000${id}`).digest('base64url').slice(0, 22)}`;
+export function analyticsLoanId(
+  id: number,
+  checkedOutAt: string,
+  key: string,
+  unit: PseudonymPeriod,
+): string {
+  return `loan_${createHmac('sha256', key)
+    .update(`loan\u0000${periodOf(checkedOutAt, unit)}\u0000${id}`)
+    .digest('base64url')
+    .slice(0, 22)}`;
 }
 
-const loanKey = (l: LoanRow, ctx: CirculationContext): string => analyticsLoanId(l.id, l.checked_out_at, ctx.privacy.pseudonym.key, ctx.privacy.pseudonym.unit);
+const loanKey = (l: LoanRow, ctx: CirculationContext): string =>
+  analyticsLoanId(l.id, l.checked_out_at, ctx.privacy.pseudonym.key, ctx.privacy.pseudonym.unit);
 
 const cursorKey = (key: string) => createHash('sha256').update(`${key}\u0000loan-cursor`).digest();
 
@@ -66,26 +85,43 @@ function openCursor(sealed: string, key: string): string {
  */
 export const analyticsLoanResolvers = {
   Query: {
-    loans: async (source: unknown, args: LoansArgs, ctx: CirculationContext, info: GraphQLResolveInfo) => {
+    loans: async (
+      source: unknown,
+      args: LoansArgs,
+      ctx: CirculationContext,
+      info: GraphQLResolveInfo,
+    ) => {
       if (!isAnalytics(ctx)) return listLoans(source, args, ctx, info);
       const after = args.after ? openCursor(args.after, ctx.privacy.pseudonym.key) : null;
       const page = (await listLoans(source, { ...args, after }, ctx, info)) as LoanPage;
       const last = page.pageInfo.endCursor;
-      return { ...page, pageInfo: { ...page.pageInfo, endCursor: last === null ? null : sealCursor(last, ctx.privacy.pseudonym.key) } };
+      return {
+        ...page,
+        pageInfo: {
+          ...page.pageInfo,
+          endCursor: last === null ? null : sealCursor(last, ctx.privacy.pseudonym.key),
+        },
+      };
     },
   },
   Loan: {
-    id: (l: LoanRow, _: unknown, ctx: CirculationContext) => (isAnalytics(ctx) ? loanKey(l, ctx) : String(l.id)),
+    id: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
+      isAnalytics(ctx) ? loanKey(l, ctx) : String(l.id),
     /** The period of the checkout; the guard turns it into the borrower's key for that period. */
-    borrowerKey: (l: LoanRow, _: unknown, ctx: CirculationContext) => (l.patron_id ? periodOf(l.checked_out_at, ctx.privacy.pseudonym.unit) : null),
+    borrowerKey: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
+      l.patron_id ? periodOf(l.checked_out_at, ctx.privacy.pseudonym.unit) : null,
     checkedOutDay: (l: LoanRow) => l.checked_out_at.slice(0, 10),
     returnedDay: (l: LoanRow) => l.returned_at?.slice(0, 10) ?? null,
-    checkedOutAt: (l: LoanRow, _: unknown, ctx: CirculationContext) => activityTime(ctx.privacy, LOAN_ACTIVITY, l.patron_id, l.checked_out_at),
-    dueAt: (l: LoanRow, _: unknown, ctx: CirculationContext) => activityTime(ctx.privacy, LOAN_ACTIVITY, l.patron_id, l.due_at),
-    returnedAt: (l: LoanRow, _: unknown, ctx: CirculationContext) => activityTime(ctx.privacy, LOAN_ACTIVITY, l.patron_id, l.returned_at),
+    checkedOutAt: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
+      activityTime(ctx.privacy, LOAN_ACTIVITY, l.patron_id, l.checked_out_at),
+    dueAt: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
+      activityTime(ctx.privacy, LOAN_ACTIVITY, l.patron_id, l.due_at),
+    returnedAt: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
+      activityTime(ctx.privacy, LOAN_ACTIVITY, l.patron_id, l.returned_at),
   },
   Hold: {
-    placedAt: (h: HoldRow, _: unknown, ctx: CirculationContext) => activityTime(ctx.privacy, HOLD_ACTIVITY, h.patron_id, h.placed_at),
+    placedAt: (h: HoldRow, _: unknown, ctx: CirculationContext) =>
+      activityTime(ctx.privacy, HOLD_ACTIVITY, h.patron_id, h.placed_at),
   },
   Item: {
     dueAt: async (i: { id: string }, _: unknown, ctx: CirculationContext) => {

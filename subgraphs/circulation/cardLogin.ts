@@ -106,7 +106,8 @@ export class CardLogin {
     this.issuer = options.issuer;
     // Keys of their own, derived from the secret, so these digests are useless for anything else;
     // a 4-digit PIN's digest without the key would be reversed by trying all 10,000.
-    const derive = (purpose: string) => createHmac('sha256', options.secret).update(`library-graph/${purpose}/v1`).digest();
+    const derive = (purpose: string) =>
+      createHmac('sha256', options.secret).update(`library-graph/${purpose}/v1`).digest();
     this.cardKeyHmac = derive('card-login-attempts');
     this.pinKeyHmac = derive('card-login-pin-throttle');
     this.clientKeyHmac = derive('card-login-client-throttle');
@@ -130,7 +131,9 @@ export class CardLogin {
    * signed into the context. Callers without one (never the case behind the gateway) share one key.
    */
   clientKey(client: string | null): string {
-    return `client:${createHmac('sha256', this.clientKeyHmac).update(client ?? 'unknown', 'utf8').digest('hex')}`;
+    return `client:${createHmac('sha256', this.clientKeyHmac)
+      .update(client ?? 'unknown', 'utf8')
+      .digest('hex')}`;
   }
 
   /**
@@ -138,14 +141,20 @@ export class CardLogin {
    * both, never either. Null for a caller without a client key: nobody is known by the lack of one.
    */
   knownClientKey(card: string, client: string | null): string | null {
-    return client === null ? null : `known:${createHmac('sha256', this.knownKeyHmac).update(`${card}\n${client}`, 'utf8').digest('hex')}`;
+    return client === null
+      ? null
+      : `known:${createHmac('sha256', this.knownKeyHmac).update(`${card}\n${client}`, 'utf8').digest('hex')}`;
   }
 
   /**
    * Logs in with a card and its PIN; returns a patron token or throws the one refusal. `client` is
    * the caller's client key from the signed disclosure context (null: counted with all unknowns).
    */
-  async authenticate(cardNumber: string, pin: string, client: string | null): Promise<CardLoginResult> {
+  async authenticate(
+    cardNumber: string,
+    pin: string,
+    client: string | null,
+  ): Promise<CardLoginResult> {
     if (!this.issuer) throw new NotPermitted('card login is not configured on this deployment');
     // Spaces a reader types do not make another card (nor another counter).
     const card = normalizeCardNumber(cardNumber);
@@ -162,7 +171,11 @@ export class CardLogin {
     const known = this.knownClientKey(card, client);
     const admitted = await this.reserveAttempt(counters, known);
     // Looked up even when locked, so a locked card, PIN or address answers in the same time as any other.
-    const patron = await this.db.selectFrom('patrons').select(['id', 'pin_hash']).where('card_number', '=', card).executeTakeFirst();
+    const patron = await this.db
+      .selectFrom('patrons')
+      .select(['id', 'pin_hash'])
+      .where('card_number', '=', card)
+      .executeTakeFirst();
     const realHash = admitted && patron?.pin_hash ? patron.pin_hash : null;
     const matches = await verifyPin(pin, realHash ?? (await dummyPinHash()));
     if (realHash === null || !matches || !patron) {
@@ -190,14 +203,29 @@ export class CardLogin {
     const nowIso = now.toISOString();
     return serializable(this.db, async (trx) => {
       const keys = [...all.map((c) => c.key), ...(known ? [known] : [])];
-      const rows = new Map((await trx.selectFrom('card_login_attempts').selectAll().where('card_key', 'in', keys).execute()).map((r) => [r.card_key, r]));
+      const rows = new Map(
+        (
+          await trx
+            .selectFrom('card_login_attempts')
+            .selectAll()
+            .where('card_key', 'in', keys)
+            .execute()
+        ).map((r) => [r.card_key, r]),
+      );
       const knownRow = known ? rows.get(known) : undefined;
-      const isKnown = knownRow !== undefined && Date.parse(knownRow.window_start) + KNOWN_CLIENT_MS > now.getTime();
+      const isKnown =
+        knownRow !== undefined &&
+        Date.parse(knownRow.window_start) + KNOWN_CLIENT_MS > now.getTime();
       const windowOver = (row: CardLoginAttemptsTable | undefined) =>
-        !row || row.locked_until !== null || Date.parse(row.window_start) + FAILURE_WINDOW_MS <= now.getTime();
+        !row ||
+        row.locked_until !== null ||
+        Date.parse(row.window_start) + FAILURE_WINDOW_MS <= now.getTime();
       const blocks = ({ key, maxFailures }: Counter) => {
         const row = rows.get(key);
-        return Boolean(row?.locked_until && row.locked_until > nowIso) || (!windowOver(row) && row!.failures >= maxFailures);
+        return (
+          Boolean(row?.locked_until && row.locked_until > nowIso) ||
+          (!windowOver(row) && row!.failures >= maxFailures)
+        );
       };
       // A waived lock is neither obeyed nor reset by this attempt: it still holds for everyone else.
       const counters = all.filter((c) => !(isKnown && c.waivedForKnownClient && blocks(c)));
@@ -208,10 +236,18 @@ export class CardLogin {
           await trx
             .insertInto('card_login_attempts')
             .values({ card_key: key, failures: 1, window_start: nowIso, locked_until: null })
-            .onConflict((oc) => oc.column('card_key').doUpdateSet({ failures: 1, window_start: nowIso, locked_until: null }))
+            .onConflict((oc) =>
+              oc
+                .column('card_key')
+                .doUpdateSet({ failures: 1, window_start: nowIso, locked_until: null }),
+            )
             .execute();
         } else {
-          await trx.updateTable('card_login_attempts').set({ failures: row!.failures + 1 }).where('card_key', '=', key).execute();
+          await trx
+            .updateTable('card_login_attempts')
+            .set({ failures: row!.failures + 1 })
+            .where('card_key', '=', key)
+            .execute();
         }
       }
       return true;
@@ -237,8 +273,15 @@ export class CardLogin {
         .deleteFrom('card_login_attempts')
         .where((eb) =>
           eb.or([
-            eb.and([eb('card_key', 'not like', 'known:%'), eb('locked_until', 'is', null), eb('window_start', '<=', new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString())]),
-            eb.and([eb('card_key', 'like', 'known:%'), eb('window_start', '<=', new Date(now.getTime() - KNOWN_CLIENT_MS).toISOString())]),
+            eb.and([
+              eb('card_key', 'not like', 'known:%'),
+              eb('locked_until', 'is', null),
+              eb('window_start', '<=', new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString()),
+            ]),
+            eb.and([
+              eb('card_key', 'like', 'known:%'),
+              eb('window_start', '<=', new Date(now.getTime() - KNOWN_CLIENT_MS).toISOString()),
+            ]),
             eb.and([eb('locked_until', 'is not', null), eb('locked_until', '<=', nowIso)]),
           ]),
         )
@@ -251,7 +294,11 @@ export class CardLogin {
    * attempt back, so a success of one's own does not reset a spray across other cards. The client
    * becomes (again) known to the card.
    */
-  private async recordSuccess(card: Counter, shared: readonly Counter[], known: string | null): Promise<void> {
+  private async recordSuccess(
+    card: Counter,
+    shared: readonly Counter[],
+    known: string | null,
+  ): Promise<void> {
     const keys = shared.map((c) => c.key);
     const nowIso = this.now().toISOString();
     await serializable(this.db, async (trx) => {
@@ -270,7 +317,12 @@ export class CardLogin {
         .where('failures', '>', 0)
         .where('locked_until', 'is', null)
         .execute();
-      await trx.deleteFrom('card_login_attempts').where('card_key', 'in', keys).where('failures', '<=', 0).where('locked_until', 'is', null).execute();
+      await trx
+        .deleteFrom('card_login_attempts')
+        .where('card_key', 'in', keys)
+        .where('failures', '<=', 0)
+        .where('locked_until', 'is', null)
+        .execute();
     });
   }
 }

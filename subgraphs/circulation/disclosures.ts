@@ -48,14 +48,19 @@ export interface PatronDisclosure {
   reference: string | null;
 }
 
-const ORDER_KINDS: Record<string, string> = { SUBPOENA: 'subpoena', COURT_ORDER: 'court order', OTHER_LEGAL_REQUIREMENT: 'legal requirement' };
+const ORDER_KINDS: Record<string, string> = {
+  SUBPOENA: 'subpoena',
+  COURT_ORDER: 'court order',
+  OTHER_LEGAL_REQUIREMENT: 'legal requirement',
+};
 
 /** Who received a record, as its patron is told: a role and the exception, never a person. */
 export function recipientOf(record: StoredRecord, order: OrderNotice | undefined): string {
   switch (record.exception) {
     case 'OPERATIONS':
       if (record.roles.includes('custodian')) return 'records custodian, OPERATIONS';
-      if (record.roles.includes('staff')) return `${record.chain === 'circulation' || record.chain === 'events' ? record.chain : 'library'} staff, OPERATIONS`;
+      if (record.roles.includes('staff'))
+        return `${record.chain === 'circulation' || record.chain === 'events' ? record.chain : 'library'} staff, OPERATIONS`;
       return 'library, OPERATIONS';
     case 'GUARDIAN':
       return 'guardian';
@@ -76,7 +81,12 @@ export function recipientOf(record: StoredRecord, order: OrderNotice | undefined
  * custodian's record since then: a custodian reviewing the patron's log or record during the seal
  * would otherwise tell the patron that something is under way.
  */
-export function shownToPatron(r: StoredRecord, orders: ReadonlyMap<string, OrderNotice>, now: string, sealedSince: string | null): boolean {
+export function shownToPatron(
+  r: StoredRecord,
+  orders: ReadonlyMap<string, OrderNotice>,
+  now: string,
+  sealedSince: string | null,
+): boolean {
   if (r.chain === REGISTER_CHAIN) return false;
   const order = r.reference !== null ? orders.get(r.reference) : undefined;
   if (order && order.sealedUntil !== null && now < order.sealedUntil) return false;
@@ -89,15 +99,35 @@ export function shownToPatron(r: StoredRecord, orders: ReadonlyMap<string, Order
  * A patron's log as the patron (or guardian) may see it at `now` (see `shownToPatron`), every
  * recipient told as a role. Pure, so the seal can be tested against any clock.
  */
-export function patronView(records: readonly StoredRecord[], orders: ReadonlyMap<string, OrderNotice>, now: string, sealedSince: string | null = null, limit = PATRON_VIEW_LIMIT): PatronDisclosure[] {
+export function patronView(
+  records: readonly StoredRecord[],
+  orders: ReadonlyMap<string, OrderNotice>,
+  now: string,
+  sealedSince: string | null = null,
+  limit = PATRON_VIEW_LIMIT,
+): PatronDisclosure[] {
   return records
     .filter((r) => shownToPatron(r, orders, now, sealedSince))
     .slice(0, limit)
-    .map((r) => patronDisclosure(r, r.exception === 'LEGAL_PROCESS' && r.reference !== null ? orders.get(r.reference) : undefined));
+    .map((r) =>
+      patronDisclosure(
+        r,
+        r.exception === 'LEGAL_PROCESS' && r.reference !== null
+          ? orders.get(r.reference)
+          : undefined,
+      ),
+    );
 }
 
 const patronDisclosure = (r: StoredRecord, order: OrderNotice | undefined): PatronDisclosure => ({
-  chain: r.chain, seq: r.seq, at: r.at, patronId: r.patronId, recipient: recipientOf(r, order), exception: r.exception, fields: r.fields, reference: r.reference,
+  chain: r.chain,
+  seq: r.seq,
+  at: r.at,
+  patronId: r.patronId,
+  recipient: recipientOf(r, order),
+  exception: r.exception,
+  fields: r.fields,
+  reference: r.reference,
 });
 
 /**
@@ -106,7 +136,11 @@ const patronDisclosure = (r: StoredRecord, order: OrderNotice | undefined): Patr
  * stopped once each patron has a page. A record citing an order that does not name its patron is
  * treated as citing an unknown order.
  */
-export function disclosuresLoader(audit: AuditLog | null, ordersOf: OrdersOfPatrons, now: () => string): DataLoader<string, PatronDisclosure[]> | null {
+export function disclosuresLoader(
+  audit: AuditLog | null,
+  ordersOf: OrdersOfPatrons,
+  now: () => string,
+): DataLoader<string, PatronDisclosure[]> | null {
   if (!audit) return null;
   return new DataLoader(async (ids) => {
     const at = now();
@@ -116,12 +150,24 @@ export function disclosuresLoader(audit: AuditLog | null, ordersOf: OrdersOfPatr
       notices.get(o.patronId)?.set(o.reference, { kind: o.kind, sealedUntil: o.sealedUntil });
       if (o.sealedUntil !== null && at < o.sealedUntil) {
         const since = sealedSince.get(o.patronId);
-        if (since === undefined || o.registeredAt < since) sealedSince.set(o.patronId, o.registeredAt);
+        if (since === undefined || o.registeredAt < since)
+          sealedSince.set(o.patronId, o.registeredAt);
       }
     }
     const empty = new Map<string, OrderNotice>();
-    const logs = await audit.forPatrons(ids, PATRON_VIEW_LIMIT, (r) => shownToPatron(r, notices.get(r.patronId) ?? empty, at, sealedSince.get(r.patronId) ?? null));
-    return logs.map((log, i) => log.map((r) => patronDisclosure(r, r.exception === 'LEGAL_PROCESS' && r.reference !== null ? notices.get(ids[i]!)?.get(r.reference) : undefined)));
+    const logs = await audit.forPatrons(ids, PATRON_VIEW_LIMIT, (r) =>
+      shownToPatron(r, notices.get(r.patronId) ?? empty, at, sealedSince.get(r.patronId) ?? null),
+    );
+    return logs.map((log, i) =>
+      log.map((r) =>
+        patronDisclosure(
+          r,
+          r.exception === 'LEGAL_PROCESS' && r.reference !== null
+            ? notices.get(ids[i]!)?.get(r.reference)
+            : undefined,
+        ),
+      ),
+    );
   });
 }
 
@@ -149,7 +195,8 @@ function parseCursor(cursor: string): AuditCursor {
   return { batch: Number(match[1]), index: Number(match[2]) };
 }
 
-const unavailable = () => ERRORS.FORBIDDEN.err('The disclosure audit is not enabled on this deployment.');
+const unavailable = () =>
+  ERRORS.FORBIDDEN.err('The disclosure audit is not enabled on this deployment.');
 
 /**
  * "Who has seen this patron's record": the custodian's `disclosures` query over every chain of the
@@ -163,17 +210,30 @@ export const disclosureResolvers = {
       requireRole(ctx.privacy.caller, ['custodian']);
       if (!ctx.audit) throw unavailable();
       const first = args.first ?? 50;
-      if (first < 1 || first > 500) throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 500.');
+      if (first < 1 || first > 500)
+        throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 500.');
       const after = args.after ? parseCursor(args.after) : null;
       const page = await ctx.audit.query(
-        { patronId: args.patronId, principal: args.principal, exception: args.exception, from: instant('from', args.from), to: instant('to', args.to) },
+        {
+          patronId: args.patronId,
+          principal: args.principal,
+          exception: args.exception,
+          from: instant('from', args.from),
+          to: instant('to', args.to),
+        },
         first,
         after,
       );
       const last = page.cursors[page.cursors.length - 1];
       return {
         nodes: page.records,
-        pageInfo: { hasNextPage: page.more, endCursor: last === undefined ? null : Buffer.from(`${last.batch}.${last.index}`).toString('base64url') },
+        pageInfo: {
+          hasNextPage: page.more,
+          endCursor:
+            last === undefined
+              ? null
+              : Buffer.from(`${last.batch}.${last.index}`).toString('base64url'),
+        },
       };
     },
   },

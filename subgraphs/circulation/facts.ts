@@ -11,7 +11,9 @@ import type { CirculationTables } from './migrations.js';
 
 const scopeOf = (json: string): PatronDataCategory[] => {
   const parsed: unknown = JSON.parse(json);
-  return Array.isArray(parsed) ? (parsed.filter((s) => typeof s === 'string') as PatronDataCategory[]) : [];
+  return Array.isArray(parsed)
+    ? (parsed.filter((s) => typeof s === 'string') as PatronDataCategory[])
+    : [];
 };
 
 /** How many refused on-behalf card lookups a principal may make per window (config `onBehalf`), and where the lock is logged. */
@@ -34,7 +36,13 @@ export class RegisterFacts implements FactsSource, CardDirectory {
     private readonly db: Kysely<CirculationTables>,
     limit: CardLookupLimit = {},
   ) {
-    this.limit = { refusals: 20, windowMs: 15 * 60_000, logger: null, now: () => new Date(), ...limit };
+    this.limit = {
+      refusals: 20,
+      windowMs: 15 * 60_000,
+      logger: null,
+      now: () => new Date(),
+      ...limit,
+    };
   }
 
   /**
@@ -43,15 +51,29 @@ export class RegisterFacts implements FactsSource, CardDirectory {
    * principal has `refusals` within the window, every card is refused alike until the window ends.
    * One transaction, so parallel guesses cannot outrun the count.
    */
-  async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
+  async cardHolders(
+    caller: DisclosureContext,
+    cards: readonly string[],
+  ): Promise<(PatronId | null)[]> {
     const principal = caller.principal ?? 'anonymous';
     const now = this.limit.now();
     return serializable(this.db, async (trx) => {
-      const row = await trx.selectFrom('on_behalf_refusals').selectAll().where('principal', '=', principal).executeTakeFirst();
-      const current = row && Date.parse(row.window_start) + this.limit.windowMs > now.getTime() ? row : null;
+      const row = await trx
+        .selectFrom('on_behalf_refusals')
+        .selectAll()
+        .where('principal', '=', principal)
+        .executeTakeFirst();
+      const current =
+        row && Date.parse(row.window_start) + this.limit.windowMs > now.getTime() ? row : null;
       if (current && current.refusals >= this.limit.refusals) return cards.map(() => null);
       const wanted = [...new Set(cards.filter((c) => c !== ''))];
-      const rows = wanted.length ? await trx.selectFrom('patrons').select(['id', 'card_number']).where('card_number', 'in', wanted).execute() : [];
+      const rows = wanted.length
+        ? await trx
+            .selectFrom('patrons')
+            .select(['id', 'card_number'])
+            .where('card_number', 'in', wanted)
+            .execute()
+        : [];
       const byCard = new Map(rows.map((r) => [r.card_number, patronId(r.id)]));
       const holders = cards.map((card) => {
         const holder = byCard.get(card);
@@ -64,10 +86,15 @@ export class RegisterFacts implements FactsSource, CardDirectory {
         await trx
           .insertInto('on_behalf_refusals')
           .values({ principal, refusals, window_start: windowStart })
-          .onConflict((oc) => oc.column('principal').doUpdateSet({ refusals, window_start: windowStart }))
+          .onConflict((oc) =>
+            oc.column('principal').doUpdateSet({ refusals, window_start: windowStart }),
+          )
           .execute();
         if (refusals >= this.limit.refusals) {
-          this.limit.logger?.warn({ principal, refusals, windowSeconds: this.limit.windowMs / 1000 }, 'on-behalf card lookups locked: too many refused cards');
+          this.limit.logger?.warn(
+            { principal, refusals, windowSeconds: this.limit.windowMs / 1000 },
+            'on-behalf card lookups locked: too many refused cards',
+          );
         }
       }
       return holders;
@@ -76,7 +103,11 @@ export class RegisterFacts implements FactsSource, CardDirectory {
 
   async load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]> {
     const ids = [...new Set(subjects)];
-    const patrons = await this.db.selectFrom('patrons').select(['id', 'birth_date']).where('id', 'in', ids).execute();
+    const patrons = await this.db
+      .selectFrom('patrons')
+      .select(['id', 'birth_date'])
+      .where('id', 'in', ids)
+      .execute();
     const birth = new Map(patrons.map((p) => [p.id, p.birth_date]));
 
     const guarded = new Set<string>();
@@ -117,7 +148,14 @@ export class RegisterFacts implements FactsSource, CardDirectory {
       const rows = await this.db
         .selectFrom('legal_orders')
         .innerJoin('legal_order_patrons', 'legal_order_patrons.order_id', 'legal_orders.id')
-        .select(['legal_order_patrons.patron_id', 'reference', 'scope', 'valid_from', 'valid_until', 'approved_at'])
+        .select([
+          'legal_order_patrons.patron_id',
+          'reference',
+          'scope',
+          'valid_from',
+          'valid_until',
+          'approved_at',
+        ])
         .where('legal_orders.reference', '=', caller.legalOrder)
         // Two people: only an order approved by a custodian other than its registrar discloses.
         .where('approved_at', 'is not', null)
@@ -127,15 +165,25 @@ export class RegisterFacts implements FactsSource, CardDirectory {
         .execute();
       for (const r of rows) {
         // It takes effect at its approval at the earliest.
-        const validFrom = r.approved_at !== null && r.approved_at > r.valid_from ? r.approved_at : r.valid_from;
-        orders.set(r.patron_id, [{ reference: r.reference, scope: scopeOf(r.scope), validFrom, validUntil: r.valid_until }]);
+        const validFrom =
+          r.approved_at !== null && r.approved_at > r.valid_from ? r.approved_at : r.valid_from;
+        orders.set(r.patron_id, [
+          { reference: r.reference, scope: scopeOf(r.scope), validFrom, validUntil: r.valid_until },
+        ]);
       }
     }
 
     return subjects.map((id) => {
       const birthDate = birth.get(id);
       if (birthDate === undefined) {
-        return { patronId: id, exists: false, birthDate: null, callerIsGuardian: false, consents: [], legalOrders: [] };
+        return {
+          patronId: id,
+          exists: false,
+          birthDate: null,
+          callerIsGuardian: false,
+          consents: [],
+          legalOrders: [],
+        };
       }
       return {
         patronId: id,

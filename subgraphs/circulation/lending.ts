@@ -34,9 +34,13 @@ export function overdueFineCents(dueAt: string, returnedAt: Date): number {
 }
 
 /** Why a renewal is refused, or null when it may go ahead. */
-export function renewalRefusal(loan: { renewals: number; returned_at: string | null }, othersWaiting: number): string | null {
+export function renewalRefusal(
+  loan: { renewals: number; returned_at: string | null },
+  othersWaiting: number,
+): string | null {
   if (loan.returned_at !== null) return 'This loan is already returned.';
-  if (loan.renewals >= RENEWAL_LIMIT) return `This loan reached the renewal limit of ${RENEWAL_LIMIT}.`;
+  if (loan.renewals >= RENEWAL_LIMIT)
+    return `This loan reached the renewal limit of ${RENEWAL_LIMIT}.`;
   if (othersWaiting > 0) return 'Another patron is waiting for this work, so it cannot be renewed.';
   return null;
 }

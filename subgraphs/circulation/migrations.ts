@@ -1,7 +1,11 @@
 import { sql, type Generated, type Kysely } from 'kysely';
 import { dialectOf, identityKey } from '../../src/db/dialect.js';
 import type { Migrations } from '../../src/db/open.js';
-import { createReleaseTables, unlinkTally, type ReleaseTables } from '../../src/analytics/release/tables.js';
+import {
+  createReleaseTables,
+  unlinkTally,
+  type ReleaseTables,
+} from '../../src/analytics/release/tables.js';
 
 /** Circulation tables, versioned: add a new entry for every change, never edit a shipped one. */
 export const circulationMigrations: Migrations = {
@@ -41,8 +45,16 @@ export const circulationMigrations: Migrations = {
         .addColumn('returned_at', 'text')
         .addColumn('renewals', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
-      await db.schema.createIndex('loans_patron').on('loans').columns(['patron_id', 'returned_at']).execute();
-      await db.schema.createIndex('loans_item').on('loans').columns(['item_id', 'returned_at']).execute();
+      await db.schema
+        .createIndex('loans_patron')
+        .on('loans')
+        .columns(['patron_id', 'returned_at'])
+        .execute();
+      await db.schema
+        .createIndex('loans_item')
+        .on('loans')
+        .columns(['item_id', 'returned_at'])
+        .execute();
       await db.schema
         .createTable('holds')
         .addColumn('id', 'integer', identityKey(db))
@@ -54,7 +66,11 @@ export const circulationMigrations: Migrations = {
         .addColumn('item_id', 'text')
         .addColumn('closed_at', 'text')
         .execute();
-      await db.schema.createIndex('holds_work').on('holds').columns(['work_id', 'status']).execute();
+      await db.schema
+        .createIndex('holds_work')
+        .on('holds')
+        .columns(['work_id', 'status'])
+        .execute();
       await db.schema.createIndex('holds_patron').on('holds').column('patron_id').execute();
       await db.schema
         .createTable('fines')
@@ -80,7 +96,11 @@ export const circulationMigrations: Migrations = {
         .addColumn('revoked_at', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('consents_patron').on('consents').columns(['patron_id', 'grantee']).execute();
+      await db.schema
+        .createIndex('consents_patron')
+        .on('consents')
+        .columns(['patron_id', 'grantee'])
+        .execute();
       await db.schema
         .createTable('legal_orders')
         .addColumn('id', 'integer', identityKey(db))
@@ -137,8 +157,15 @@ export const circulationMigrations: Migrations = {
   '0004_retention': {
     async up(db: Kysely<unknown>) {
       if (dialectOf(db) === 'postgres') {
-        await db.schema.alterTable('fines').alterColumn('patron_id', (c) => c.dropNotNull()).execute();
-        await db.schema.createIndex('fines_loan').on('fines').columns(['loan_id', 'paid_at']).execute();
+        await db.schema
+          .alterTable('fines')
+          .alterColumn('patron_id', (c) => c.dropNotNull())
+          .execute();
+        await db.schema
+          .createIndex('fines_loan')
+          .on('fines')
+          .columns(['loan_id', 'paid_at'])
+          .execute();
         return;
       }
       await sql`CREATE TABLE fines_0004 (
@@ -150,11 +177,17 @@ export const circulationMigrations: Migrations = {
         created_at text NOT NULL,
         paid_at text)`.execute(db);
       await sql`INSERT INTO fines_0004 (id, patron_id, loan_id, amount_cents, reason, created_at, paid_at)
-        SELECT id, patron_id, loan_id, amount_cents, reason, created_at, paid_at FROM fines ORDER BY id`.execute(db);
+        SELECT id, patron_id, loan_id, amount_cents, reason, created_at, paid_at FROM fines ORDER BY id`.execute(
+        db,
+      );
       await sql`DROP TABLE fines`.execute(db);
       await sql`ALTER TABLE fines_0004 RENAME TO fines`.execute(db);
       await db.schema.createIndex('fines_patron').on('fines').column('patron_id').execute();
-      await db.schema.createIndex('fines_loan').on('fines').columns(['loan_id', 'paid_at']).execute();
+      await db.schema
+        .createIndex('fines_loan')
+        .on('fines')
+        .columns(['loan_id', 'paid_at'])
+        .execute();
     },
   },
   // Two people for a legal order: who registered it, who approved it (a different custodian; until

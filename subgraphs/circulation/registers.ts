@@ -86,8 +86,14 @@ export const LEGAL_ORDER_KINDS = ['SUBPOENA', 'COURT_ORDER', 'OTHER_LEGAL_REQUIR
 export const MAX_ORDER_PATRONS = 1000;
 
 // parseInput prefixes every message with the field's path ("validUntil: must be in the future").
-const id = () => z.string({ error: 'is required' }).trim().min(1, 'is required').max(100, 'is not a patron id');
-const text = (max = 200) => z.string({ error: 'is required' }).trim().min(1, 'is required').max(max, `is at most ${max} characters`);
+const id = () =>
+  z.string({ error: 'is required' }).trim().min(1, 'is required').max(100, 'is not a patron id');
+const text = (max = 200) =>
+  z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(max, `is at most ${max} characters`);
 
 /** True when 'YYYY-MM-DD' is a day of the calendar (Date.parse rolls 30 February over to March). */
 const isCalendarDate = (day: string): boolean => {
@@ -101,21 +107,35 @@ const dateTime = () =>
   z
     .string({ error: 'is required' })
     .refine(
-      (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) && isCalendarDate(s.slice(0, 10)),
+      (s) =>
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
+        !Number.isNaN(Date.parse(s)) &&
+        isCalendarDate(s.slice(0, 10)),
       'must be an ISO 8601 date-time with a zone, e.g. 2026-01-31T00:00:00Z',
     )
     .transform((s) => new Date(s).toISOString());
 
 const scope = z
-  .array(z.enum(PATRON_DATA_CATEGORIES, { error: 'is not a PatronDataCategory' }), { error: 'is required' })
+  .array(z.enum(PATRON_DATA_CATEGORIES, { error: 'is not a PatronDataCategory' }), {
+    error: 'is required',
+  })
   .min(1, 'must name at least one category')
   .refine((list) => new Set(list).size === list.length, 'names a category twice');
 
 /** validFrom < validUntil, and validUntil still ahead (judged on the register's clock). */
-const validity = <T extends { validFrom: string; validUntil: string }>(schema: z.ZodType<T>, now: () => Date) =>
+const validity = <T extends { validFrom: string; validUntil: string }>(
+  schema: z.ZodType<T>,
+  now: () => Date,
+) =>
   schema
-    .refine((v) => v.validFrom < v.validUntil, { message: 'must be after validFrom', path: ['validUntil'] })
-    .refine((v) => v.validUntil > now().toISOString(), { message: 'must be in the future', path: ['validUntil'] });
+    .refine((v) => v.validFrom < v.validUntil, {
+      message: 'must be after validFrom',
+      path: ['validUntil'],
+    })
+    .refine((v) => v.validUntil > now().toISOString(), {
+      message: 'must be in the future',
+      path: ['validUntil'],
+    });
 
 const ConsentInput = z.object({
   patronId: id(),
@@ -123,7 +143,10 @@ const ConsentInput = z.object({
     .string({ error: 'is required' })
     .trim()
     .max(200, 'is at most 200 characters')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*:[A-Za-z0-9._@:-]+$/, "must be a principal id such as 'partner:front-range-literacy'"),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._@-]*:[A-Za-z0-9._@:-]+$/,
+      "must be a principal id such as 'partner:front-range-literacy'",
+    ),
   scope,
   documentRef: text(),
   validFrom: dateTime(),
@@ -138,8 +161,13 @@ const LegalOrderInput = z.object({
     .trim()
     .min(1, 'is required')
     .max(200, 'is at most 200 characters')
-    .regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'must be printable ASCII (it is sent in the X-Legal-Process header)'),
-  kind: z.enum(LEGAL_ORDER_KINDS, { error: 'must be SUBPOENA, COURT_ORDER or OTHER_LEGAL_REQUIREMENT' }),
+    .regex(
+      /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/,
+      'must be printable ASCII (it is sent in the X-Legal-Process header)',
+    ),
+  kind: z.enum(LEGAL_ORDER_KINDS, {
+    error: 'must be SUBPOENA, COURT_ORDER or OTHER_LEGAL_REQUIREMENT',
+  }),
   authority: text(),
   patronIds: z
     .array(id(), { error: 'is required' })
@@ -159,9 +187,19 @@ const GuardianInput = z.object({
   evidenceRef: text(),
 });
 
-const OrderId = z.object({ orderId: z.string({ error: 'is required' }).regex(/^\d{1,15}$/, 'is not a legal order id').transform(Number) });
+const OrderId = z.object({
+  orderId: z
+    .string({ error: 'is required' })
+    .regex(/^\d{1,15}$/, 'is not a legal order id')
+    .transform(Number),
+});
 
-const ConsentId = z.object({ consentId: z.string({ error: 'is required' }).regex(/^\d{1,15}$/, 'is not a consent id').transform(Number) });
+const ConsentId = z.object({
+  consentId: z
+    .string({ error: 'is required' })
+    .regex(/^\d{1,15}$/, 'is not a consent id')
+    .transform(Number),
+});
 
 /** The custodian's writes to the registers; every multi-row write is one transaction. */
 export class Registers {
@@ -175,7 +213,8 @@ export class Registers {
   async recordConsent(input: unknown): Promise<ConsentRecord> {
     const data = parseInput(validity(ConsentInput, this.now), input);
     return serializable(this.db, async (trx) => {
-      if (!(await this.patronExists(trx, data.patronId))) throw new InvalidInput('patronId: no such patron');
+      if (!(await this.patronExists(trx, data.patronId)))
+        throw new InvalidInput('patronId: no such patron');
       const overlapping = await trx
         .selectFrom('consents')
         .select('id')
@@ -186,7 +225,9 @@ export class Registers {
         .where('valid_until', '>', data.validFrom)
         .executeTakeFirst();
       if (overlapping) {
-        throw new InvalidInput(`grantee: the patron already has an active consent to this grantee over these dates (consent ${overlapping.id}); revoke it first`);
+        throw new InvalidInput(
+          `grantee: the patron already has an active consent to this grantee over these dates (consent ${overlapping.id}); revoke it first`,
+        );
       }
       const row = await trx
         .insertInto('consents')
@@ -210,9 +251,14 @@ export class Registers {
   async revokeConsent(consentId: unknown): Promise<ConsentRecord> {
     const { consentId: idNumber } = parseInput(ConsentId, { consentId });
     return serializable(this.db, async (trx) => {
-      const existing = await trx.selectFrom('consents').select(['id', 'revoked_at']).where('id', '=', idNumber).executeTakeFirst();
+      const existing = await trx
+        .selectFrom('consents')
+        .select(['id', 'revoked_at'])
+        .where('id', '=', idNumber)
+        .executeTakeFirst();
       if (!existing) throw new InvalidInput('consentId: no such consent');
-      if (existing.revoked_at !== null) throw new InvalidInput('consentId: this consent is already revoked');
+      if (existing.revoked_at !== null)
+        throw new InvalidInput('consentId: this consent is already revoked');
       const row = await trx
         .updateTable('consents')
         .set({ revoked_at: this.now().toISOString() })
@@ -232,24 +278,43 @@ export class Registers {
   async registerLegalOrder(input: unknown, by: RegisterActor): Promise<LegalOrderRecord> {
     const now = this.now().toISOString();
     const parsed = parseInput(LegalOrderInput, input);
-    if (parsed.validFrom && parsed.validFrom < now) throw new InvalidInput(`validFrom: cannot precede the order's registration (${now}); omit it to start at registration`);
+    if (parsed.validFrom && parsed.validFrom < now)
+      throw new InvalidInput(
+        `validFrom: cannot precede the order's registration (${now}); omit it to start at registration`,
+      );
     const validFrom = parsed.validFrom ?? now;
-    if (parsed.validUntil <= validFrom) throw new InvalidInput(parsed.validFrom ? 'validUntil: must be after validFrom' : 'validUntil: must be in the future');
-    if (parsed.sealedUntil && parsed.sealedUntil <= now) throw new InvalidInput('sealedUntil: must be in the future');
+    if (parsed.validUntil <= validFrom)
+      throw new InvalidInput(
+        parsed.validFrom
+          ? 'validUntil: must be after validFrom'
+          : 'validUntil: must be in the future',
+      );
+    if (parsed.sealedUntil && parsed.sealedUntil <= now)
+      throw new InvalidInput('sealedUntil: must be in the future');
     const data = { ...parsed, validFrom };
     const first = new Map<string, number>();
     data.patronIds.forEach((patron, i) => {
       const seen = first.get(patron);
-      if (seen !== undefined) throw new InvalidInput(`patronIds[${i}]: the same patron as patronIds[${seen}]`);
+      if (seen !== undefined)
+        throw new InvalidInput(`patronIds[${i}]: the same patron as patronIds[${seen}]`);
       first.set(patron, i);
     });
     try {
       return await this.act(async (trx, audit) => {
-        const taken = await trx.selectFrom('legal_orders').select('id').where('reference', '=', data.reference).executeTakeFirst();
-        if (taken) throw new InvalidInput('reference: an order with this reference is already registered');
+        const taken = await trx
+          .selectFrom('legal_orders')
+          .select('id')
+          .where('reference', '=', data.reference)
+          .executeTakeFirst();
+        if (taken)
+          throw new InvalidInput('reference: an order with this reference is already registered');
         const found = new Set<string>();
         for (let i = 0; i < data.patronIds.length; i += 500) {
-          const rows = await trx.selectFrom('patrons').select('id').where('id', 'in', data.patronIds.slice(i, i + 500)).execute();
+          const rows = await trx
+            .selectFrom('patrons')
+            .select('id')
+            .where('id', 'in', data.patronIds.slice(i, i + 500))
+            .execute();
           for (const r of rows) found.add(r.id);
         }
         const missing = data.patronIds.findIndex((p) => !found.has(p));
@@ -274,7 +339,11 @@ export class Registers {
         for (let i = 0; i < data.patronIds.length; i += 200) {
           await trx
             .insertInto('legal_order_patrons')
-            .values(data.patronIds.slice(i, i + 200).map((patron_id) => ({ order_id: order.id, patron_id })))
+            .values(
+              data.patronIds
+                .slice(i, i + 200)
+                .map((patron_id) => ({ order_id: order.id, patron_id })),
+            )
             .execute();
         }
         await audit(actEntries(by, now, order.reference, 'LegalOrder.registered', data.patronIds));
@@ -282,7 +351,8 @@ export class Registers {
       });
     } catch (error) {
       // Two custodians registering the same reference at once: the unique index decides.
-      if (isUniqueViolation(error)) throw new InvalidInput('reference: an order with this reference is already registered');
+      if (isUniqueViolation(error))
+        throw new InvalidInput('reference: an order with this reference is already registered');
       throw error;
     }
   }
@@ -296,11 +366,18 @@ export class Registers {
   async approveLegalOrder(orderId: unknown, by: RegisterActor): Promise<LegalOrderRecord> {
     const { orderId: idNumber } = parseInput(OrderId, { orderId });
     return this.act(async (trx, audit) => {
-      const order = await trx.selectFrom('legal_orders').selectAll().where('id', '=', idNumber).executeTakeFirst();
+      const order = await trx
+        .selectFrom('legal_orders')
+        .selectAll()
+        .where('id', '=', idNumber)
+        .executeTakeFirst();
       if (!order) throw new InvalidInput('orderId: no such legal order');
-      if (order.approved_at !== null) throw new InvalidInput('orderId: this order is already approved');
+      if (order.approved_at !== null)
+        throw new InvalidInput('orderId: this order is already approved');
       if (by.principal === null || order.registered_by === by.principal) {
-        throw new NotPermitted('A legal order must be approved by a different custodian from the one who registered it.');
+        throw new NotPermitted(
+          'A legal order must be approved by a different custodian from the one who registered it.',
+        );
       }
       const now = this.now().toISOString();
       if (order.registered_by === null) return this.confirmUnregistered(trx, audit, order, by, now);
@@ -313,8 +390,21 @@ export class Registers {
         .executeTakeFirst();
       // Another custodian approved it between the read and the write.
       if (!approved) throw new InvalidInput('orderId: this order is already approved');
-      const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', idNumber).orderBy('patron_id').execute();
-      await audit(actEntries(by, now, order.reference, 'LegalOrder.approved', patrons.map((p) => p.patron_id)));
+      const patrons = await trx
+        .selectFrom('legal_order_patrons')
+        .select('patron_id')
+        .where('order_id', '=', idNumber)
+        .orderBy('patron_id')
+        .execute();
+      await audit(
+        actEntries(
+          by,
+          now,
+          order.reference,
+          'LegalOrder.approved',
+          patrons.map((p) => p.patron_id),
+        ),
+      );
       return legalOrderRecord(approved, patrons.length);
     });
   }
@@ -325,7 +415,13 @@ export class Registers {
    * registrar (the act is audited as `LegalOrder.confirmed`) and it stays AWAITING_APPROVAL until a
    * different custodian approves it, as any order.
    */
-  private async confirmUnregistered(trx: Transaction<CirculationTables>, audit: RegisterTrail, order: Selectable<CirculationTables['legal_orders']>, by: RegisterActor, now: string): Promise<LegalOrderRecord> {
+  private async confirmUnregistered(
+    trx: Transaction<CirculationTables>,
+    audit: RegisterTrail,
+    order: Selectable<CirculationTables['legal_orders']>,
+    by: RegisterActor,
+    now: string,
+  ): Promise<LegalOrderRecord> {
     const confirmed = await trx
       .updateTable('legal_orders')
       .set({ registered_by: by.principal })
@@ -335,9 +431,25 @@ export class Registers {
       .returningAll()
       .executeTakeFirst();
     // Another custodian confirmed it between the read and the write.
-    if (!confirmed) throw new InvalidInput('orderId: this order was confirmed meanwhile; a different custodian may now approve it');
-    const patrons = await trx.selectFrom('legal_order_patrons').select('patron_id').where('order_id', '=', order.id).orderBy('patron_id').execute();
-    await audit(actEntries(by, now, order.reference, 'LegalOrder.confirmed', patrons.map((p) => p.patron_id)));
+    if (!confirmed)
+      throw new InvalidInput(
+        'orderId: this order was confirmed meanwhile; a different custodian may now approve it',
+      );
+    const patrons = await trx
+      .selectFrom('legal_order_patrons')
+      .select('patron_id')
+      .where('order_id', '=', order.id)
+      .orderBy('patron_id')
+      .execute();
+    await audit(
+      actEntries(
+        by,
+        now,
+        order.reference,
+        'LegalOrder.confirmed',
+        patrons.map((p) => p.patron_id),
+      ),
+    );
     return legalOrderRecord(confirmed, patrons.length);
   }
 
@@ -349,14 +461,20 @@ export class Registers {
    * fields suffixed `.undone`. Should that append fail too, the audit is down and the act's records
    * stand without their undo; the caller gets the act's own error either way.
    */
-  private async act<T>(work: (trx: Transaction<CirculationTables>, audit: RegisterTrail) => Promise<T>): Promise<T> {
+  private async act<T>(
+    work: (trx: Transaction<CirculationTables>, audit: RegisterTrail) => Promise<T>,
+  ): Promise<T> {
     let written: DisclosureEntry[] = [];
     // Every attempt that rolled back (the last, or one PostgreSQL runs again) undoes its own records.
     const undo = () => {
       if (written.length > 0) {
         const at = this.now().toISOString();
         try {
-          void Promise.resolve(this.trail?.(written.map((e) => ({ ...e, at, fields: e.fields.map((f) => `${f}.undone`) })))).catch(() => undefined);
+          void Promise.resolve(
+            this.trail?.(
+              written.map((e) => ({ ...e, at, fields: e.fields.map((f) => `${f}.undone`) })),
+            ),
+          ).catch(() => undefined);
         } catch {
           // The audit is down: nothing more can be recorded; the act's error says it failed.
         }
@@ -379,45 +497,84 @@ export class Registers {
   /** Links a guardian to a minor: both exist and differ, the minor is under 18, the guardian is not. */
   async linkGuardian(input: unknown): Promise<GuardianshipRecord> {
     const data = parseInput(GuardianInput, input);
-    if (data.guardianId === data.minorId) throw new InvalidInput('minorId: must be a different patron from guardianId');
+    if (data.guardianId === data.minorId)
+      throw new InvalidInput('minorId: must be a different patron from guardianId');
     const today = this.now().toISOString().slice(0, 10);
     try {
       return await serializable(this.db, async (trx) => {
-        const rows = await trx.selectFrom('patrons').select(['id', 'birth_date']).where('id', 'in', [data.guardianId, data.minorId]).execute();
+        const rows = await trx
+          .selectFrom('patrons')
+          .select(['id', 'birth_date'])
+          .where('id', 'in', [data.guardianId, data.minorId])
+          .execute();
         const birth = new Map(rows.map((r) => [r.id, r.birth_date]));
         const guardianBirth = birth.get(data.guardianId);
         const minorBirth = birth.get(data.minorId);
         if (guardianBirth === undefined) throw new InvalidInput('guardianId: no such patron');
         if (minorBirth === undefined) throw new InvalidInput('minorId: no such patron');
-        if (!isMinorOn(minorBirth, today)) throw new InvalidInput('minorId: the patron is not under 18 today');
-        if (isMinorOn(guardianBirth, today)) throw new InvalidInput('guardianId: a patron under 18 cannot be a guardian');
+        if (!isMinorOn(minorBirth, today))
+          throw new InvalidInput('minorId: the patron is not under 18 today');
+        if (isMinorOn(guardianBirth, today))
+          throw new InvalidInput('guardianId: a patron under 18 cannot be a guardian');
         const row = await trx
           .insertInto('guardianships')
-          .values({ guardian_id: data.guardianId, minor_id: data.minorId, evidence_ref: data.evidenceRef, created_at: this.now().toISOString() })
+          .values({
+            guardian_id: data.guardianId,
+            minor_id: data.minorId,
+            evidence_ref: data.evidenceRef,
+            created_at: this.now().toISOString(),
+          })
           .returning(['id', 'evidence_ref', 'created_at'])
           .executeTakeFirstOrThrow();
         return { id: String(row.id), evidenceRef: row.evidence_ref, createdAt: row.created_at };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new InvalidInput('minorId: this guardian is already linked to this minor');
+      if (isUniqueViolation(error))
+        throw new InvalidInput('minorId: this guardian is already linked to this minor');
       throw error;
     }
   }
 
-  private async patronExists(trx: Transaction<CirculationTables>, patronId: string): Promise<boolean> {
-    return (await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst()) !== undefined;
+  private async patronExists(
+    trx: Transaction<CirculationTables>,
+    patronId: string,
+  ): Promise<boolean> {
+    return (
+      (await trx
+        .selectFrom('patrons')
+        .select('id')
+        .where('id', '=', patronId)
+        .executeTakeFirst()) !== undefined
+    );
   }
 }
 
 /** The audit records of one act on an order: one per patron it names. */
-function actEntries(by: RegisterActor, at: string, reference: string, act: string, patronIds: readonly string[]): DisclosureEntry[] {
+function actEntries(
+  by: RegisterActor,
+  at: string,
+  reference: string,
+  act: string,
+  patronIds: readonly string[],
+): DisclosureEntry[] {
   return patronIds.map((patronId) => ({
-    at, requestId: by.requestId, principal: by.principal, roles: by.roles, exception: 'LEGAL_PROCESS', reference, purpose: by.purpose, patronId, fields: [act],
+    at,
+    requestId: by.requestId,
+    principal: by.principal,
+    roles: by.roles,
+    exception: 'LEGAL_PROCESS',
+    reference,
+    purpose: by.purpose,
+    patronId,
+    fields: [act],
   }));
 }
 
 /** A stored order as the custodian gets it back. */
-function legalOrderRecord(order: Selectable<CirculationTables['legal_orders']>, patronCount: number): LegalOrderRecord {
+function legalOrderRecord(
+  order: Selectable<CirculationTables['legal_orders']>,
+  patronCount: number,
+): LegalOrderRecord {
   return {
     id: String(order.id),
     reference: order.reference,

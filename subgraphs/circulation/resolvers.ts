@@ -21,11 +21,19 @@ export interface CirculationContext extends EnforcedContext {
   cards: CardDirectory;
 }
 
-type Resolver<S = unknown, A = Record<string, unknown>> = (source: S, args: A, context: CirculationContext) => unknown;
+type Resolver<S = unknown, A = Record<string, unknown>> = (
+  source: S,
+  args: A,
+  context: CirculationContext,
+) => unknown;
 
 /** The context of the register and card-login mutations: service.ts adds these to every request. */
 export type RegistersContext = CirculationContext & { registers: Registers; cardLogin: CardLogin };
-type RegisterResolver<A = Record<string, unknown>> = (source: unknown, args: A, context: RegistersContext) => unknown;
+type RegisterResolver<A = Record<string, unknown>> = (
+  source: unknown,
+  args: A,
+  context: RegistersContext,
+) => unknown;
 
 const loanId = (id: string): number => {
   if (!/^\d{1,15}$/.test(id)) throw graphError('BAD_USER_INPUT', `"${id}" is not a loan id.`);
@@ -39,19 +47,34 @@ const holdId = (id: string): number => {
 const NewPatronInput = z.object({
   name: z.string().trim().min(1, 'name is required').max(200),
   email: z.string().trim().email('email is not an email address').nullish(),
-  phone: z.string().trim().regex(/^[0-9 +().-]{7,20}$/, 'phone is not a phone number').nullish(),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^[0-9 +().-]{7,20}$/, 'phone is not a phone number')
+    .nullish(),
   address: z.string().trim().max(300).nullish(),
-  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'birthDate must be YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(d)) && d <= new Date().toISOString().slice(0, 10), 'birthDate must be a real date in the past'),
+  birthDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'birthDate must be YYYY-MM-DD')
+    .refine(
+      (d) => !Number.isNaN(Date.parse(d)) && d <= new Date().toISOString().slice(0, 10),
+      'birthDate must be a real date in the past',
+    ),
   homeBranchId: z.string().min(1),
   pin: z.string().regex(/^\d{4,8}$/, 'pin must be 4 to 8 digits'),
 });
 
-const cardNumber = (): string => `2901${BigInt('0x' + randomBytes(8).toString('hex')).toString().padStart(10, '0').slice(-10)}`;
+const cardNumber = (): string =>
+  `2901${BigInt('0x' + randomBytes(8).toString('hex'))
+    .toString()
+    .padStart(10, '0')
+    .slice(-10)}`;
 
 const loanFields = {
   id: (l: LoanRow) => String(l.id),
   item: (l: LoanRow) => ({ __typename: 'Item', id: l.item_id }),
-  patron: (l: LoanRow, _: unknown, ctx: CirculationContext) => (l.patron_id ? ctx.loaders.patron.load(l.patron_id) : null),
+  patron: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
+    l.patron_id ? ctx.loaders.patron.load(l.patron_id) : null,
   branch: (l: LoanRow) => ({ __typename: 'Branch', id: l.branch_id }),
   checkedOutAt: (l: LoanRow) => l.checked_out_at,
   dueAt: (l: LoanRow) => l.due_at,
@@ -84,15 +107,33 @@ function asCustodianSees(caller: DisclosureContext, row: LoanRow): LoanRow {
 export const circulationResolvers = {
   Query: {
     patron: ((_, { id }: { id: string }, ctx) => ctx.loaders.patron.load(id)) as Resolver,
-    me: ((_, __, ctx) => (ctx.privacy.caller.patronId ? ctx.loaders.patron.load(ctx.privacy.caller.patronId) : null)) as Resolver,
-    loans: (async (_, args: { status?: 'OPEN' | 'RETURNED' | null; first?: number; after?: string | null }, ctx) => {
+    me: ((_, __, ctx) =>
+      ctx.privacy.caller.patronId
+        ? ctx.loaders.patron.load(ctx.privacy.caller.patronId)
+        : null) as Resolver,
+    loans: (async (
+      _,
+      args: { status?: 'OPEN' | 'RETURNED' | null; first?: number; after?: string | null },
+      ctx,
+    ) => {
       requireRole(ctx.privacy.caller, ['staff', 'custodian', 'analytics'], ['circulation']);
       const first = args.first ?? 100;
-      if (first < 1 || first > 1000) throw graphError('BAD_USER_INPUT', 'first must be between 1 and 1000.');
+      if (first < 1 || first > 1000)
+        throw graphError('BAD_USER_INPUT', 'first must be between 1 and 1000.');
       const after = args.after ? loanId(args.after) : null;
-      const rows = await ctx.store.listLoans({ status: args.status ?? null, first: first + 1, after });
+      const rows = await ctx.store.listLoans({
+        status: args.status ?? null,
+        first: first + 1,
+        after,
+      });
       const nodes = rows.slice(0, first).map((row) => asCustodianSees(ctx.privacy.caller, row));
-      return { nodes, pageInfo: { hasNextPage: rows.length > first, endCursor: nodes.length ? String(nodes[nodes.length - 1]!.id) : null } };
+      return {
+        nodes,
+        pageInfo: {
+          hasNextPage: rows.length > first,
+          endCursor: nodes.length ? String(nodes[nodes.length - 1]!.id) : null,
+        },
+      };
     }) as Resolver,
   },
   Mutation: {
@@ -112,7 +153,10 @@ export const circulationResolvers = {
       });
     }) as Resolver,
     checkout: (async (_, args: { itemId: string; cardNumber?: string | null }, ctx) =>
-      ctx.store.checkout(args.itemId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards))) as Resolver,
+      ctx.store.checkout(
+        args.itemId,
+        await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards),
+      )) as Resolver,
     returnItem: ((_, args: { itemId: string }, ctx) => {
       requireRole(ctx.privacy.caller, ['staff'], ['circulation']);
       return ctx.store.returnItem(args.itemId);
@@ -123,8 +167,16 @@ export const circulationResolvers = {
       if (!staff) requireRole(caller, ['patron']);
       return ctx.store.renewLoan(loanId(args.loanId), staff ? null : caller.patronId);
     }) as Resolver,
-    placeHold: (async (_, args: { workId: string; pickupBranchId: string; cardNumber?: string | null }, ctx) =>
-      ctx.store.placeHold(args.workId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards), args.pickupBranchId)) as Resolver,
+    placeHold: (async (
+      _,
+      args: { workId: string; pickupBranchId: string; cardNumber?: string | null },
+      ctx,
+    ) =>
+      ctx.store.placeHold(
+        args.workId,
+        await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards),
+        args.pickupBranchId,
+      )) as Resolver,
     cancelHold: ((_, args: { holdId: string }, ctx) => {
       const caller = ctx.privacy.caller;
       const staff = caller.roles.includes('staff') && caller.duties.includes('circulation');
@@ -135,7 +187,8 @@ export const circulationResolvers = {
     setReadingHistory: ((_, args: { enabled: boolean }, ctx) => {
       const caller = ctx.privacy.caller;
       requireRole(caller, ['patron']);
-      if (!caller.patronId) throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
+      if (!caller.patronId)
+        throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
       return ctx.store.setReadingHistory(caller.patronId, args.enabled);
     }) as Resolver,
     // The registers of the statute's exceptions (b), (c), (d): the records custodian writes them.
@@ -165,25 +218,36 @@ export const circulationResolvers = {
      * throttles by the client key the gateway signed into the context.
      */
     authenticateWithCard: ((_, args: { cardNumber: string; pin: string }, ctx) =>
-      ctx.cardLogin.authenticate(args.cardNumber, args.pin, ctx.privacy.caller.clientKey ?? null)) as RegisterResolver,
+      ctx.cardLogin.authenticate(
+        args.cardNumber,
+        args.pin,
+        ctx.privacy.caller.clientKey ?? null,
+      )) as RegisterResolver,
   },
   Patron: {
-    __resolveReference: async (ref: { id: string }, ctx: CirculationContext) => (await ctx.loaders.patron.load(ref.id)) ?? { id: ref.id },
+    __resolveReference: async (ref: { id: string }, ctx: CirculationContext) =>
+      (await ctx.loaders.patron.load(ref.id)) ?? { id: ref.id },
     name: (p: Partial<PatronRow>) => p.name ?? null,
     cardNumber: (p: Partial<PatronRow>) => p.card_number ?? null,
     email: (p: Partial<PatronRow>) => p.email ?? null,
     phone: (p: Partial<PatronRow>) => p.phone ?? null,
     address: (p: Partial<PatronRow>) => p.address ?? null,
     birthDate: (p: Partial<PatronRow>) => p.birth_date ?? null,
-    homeBranch: (p: Partial<PatronRow>) => (p.home_branch_id ? { __typename: 'Branch', id: p.home_branch_id } : null),
+    homeBranch: (p: Partial<PatronRow>) =>
+      p.home_branch_id ? { __typename: 'Branch', id: p.home_branch_id } : null,
     pinSet: (p: Partial<PatronRow>) => (p.card_number === undefined ? null : p.pin_hash != null),
-    loans: (p: PatronRow, _: unknown, ctx: CirculationContext) => ctx.loaders.loansOfPatron.load(p.id),
-    holds: (p: PatronRow, _: unknown, ctx: CirculationContext) => ctx.loaders.holdsOfPatron.load(p.id),
-    fines: (p: PatronRow, _: unknown, ctx: CirculationContext) => ctx.loaders.finesOfPatron.load(p.id),
-    readingHistory: (p: PatronRow, _: unknown, ctx: CirculationContext) => ctx.loaders.historyOfPatron.load(p.id),
+    loans: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
+      ctx.loaders.loansOfPatron.load(p.id),
+    holds: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
+      ctx.loaders.holdsOfPatron.load(p.id),
+    fines: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
+      ctx.loaders.finesOfPatron.load(p.id),
+    readingHistory: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
+      ctx.loaders.historyOfPatron.load(p.id),
   },
   Loan: {
-    __resolveReference: (ref: { id: string }, ctx: CirculationContext) => ctx.loaders.loan.load(loanId(ref.id)),
+    __resolveReference: (ref: { id: string }, ctx: CirculationContext) =>
+      ctx.loaders.loan.load(loanId(ref.id)),
     ...loanFields,
   },
   Hold: {
@@ -192,7 +256,8 @@ export const circulationResolvers = {
     },
     id: (h: HoldRow) => String(h.id),
     work: (h: HoldRow) => ({ __typename: 'Work', id: h.work_id }),
-    patron: (h: HoldRow, _: unknown, ctx: CirculationContext) => (h.patron_id ? ctx.loaders.patron.load(h.patron_id) : null),
+    patron: (h: HoldRow, _: unknown, ctx: CirculationContext) =>
+      h.patron_id ? ctx.loaders.patron.load(h.patron_id) : null,
     pickupBranch: (h: HoldRow) => ({ __typename: 'Branch', id: h.pickup_branch_id }),
     placedAt: (h: HoldRow) => h.placed_at,
     item: (h: HoldRow) => (h.item_id ? { __typename: 'Item', id: h.item_id } : null),
@@ -202,7 +267,8 @@ export const circulationResolvers = {
     amountCents: (f: { amount_cents: number }) => f.amount_cents,
     createdAt: (f: { created_at: string }) => f.created_at,
     paidAt: (f: { paid_at: string | null }) => f.paid_at,
-    loan: (f: { loan_id: number | null }, _: unknown, ctx: CirculationContext) => (f.loan_id ? ctx.loaders.loan.load(f.loan_id) : null),
+    loan: (f: { loan_id: number | null }, _: unknown, ctx: CirculationContext) =>
+      f.loan_id ? ctx.loaders.loan.load(f.loan_id) : null,
   },
   Item: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -210,10 +276,12 @@ export const circulationResolvers = {
       if (await ctx.loaders.openLoanOfItem.load(i.id)) return 'ON_LOAN';
       return (await ctx.loaders.readyHoldOfItem.load(i.id)) ? 'ON_HOLD_SHELF' : 'AVAILABLE';
     },
-    dueAt: async (i: { id: string }, _: unknown, ctx: CirculationContext) => (await ctx.loaders.openLoanOfItem.load(i.id))?.due_at ?? null,
+    dueAt: async (i: { id: string }, _: unknown, ctx: CirculationContext) =>
+      (await ctx.loaders.openLoanOfItem.load(i.id))?.due_at ?? null,
   },
   Work: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    holdCount: (w: { id: string }, _: unknown, ctx: CirculationContext) => ctx.loaders.waitingHoldsOfWork.load(w.id),
+    holdCount: (w: { id: string }, _: unknown, ctx: CirculationContext) =>
+      ctx.loaders.waitingHoldsOfWork.load(w.id),
   },
 } as unknown as GraphQLResolverMap;

@@ -24,18 +24,39 @@ import { CirculationStore } from './store.js';
 /** Builds the circulation subgraph over an open database. */
 export function createCirculationService(
   database: Database<CirculationTables>,
-  options: { config: Config; logger: Logger; issuer: TokenIssuer | null; audit: AuditLog | null; nonces?: NonceStore },
+  options: {
+    config: Config;
+    logger: Logger;
+    issuer: TokenIssuer | null;
+    audit: AuditLog | null;
+    nonces?: NonceStore;
+  },
 ): SubgraphService<RegistersContext & DisclosuresContext> {
   // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
-  const checkpoints = removalFlushFor(database, { delayMs: options.config.walCheckpointDelayMs, logger: options.logger });
-  const store = new CirculationStore(database.db, undefined, options.config.retention.rules, () => checkpoints.request());
+  const checkpoints = removalFlushFor(database, {
+    delayMs: options.config.walCheckpointDelayMs,
+    logger: options.logger,
+  });
+  const store = new CirculationStore(database.db, undefined, options.config.retention.rules, () =>
+    checkpoints.request(),
+  );
   // The legal-order register's acts (registered, approved) go to the audit's `registers` chain.
   const audit = options.audit;
-  const registers = new Registers(database.db, undefined, audit ? (entries) => audit.append(REGISTER_CHAIN, entries) : null);
+  const registers = new Registers(
+    database.db,
+    undefined,
+    audit ? (entries) => audit.append(REGISTER_CHAIN, entries) : null,
+  );
   // Card logins sign with the deployment's issuer; without one, authenticateWithCard is FORBIDDEN.
-  const cardLogin = new CardLogin(database.db, { issuer: options.issuer, secret: options.config.contextSecret });
+  const cardLogin = new CardLogin(database.db, {
+    issuer: options.issuer,
+    secret: options.config.contextSecret,
+  });
   // On-behalf card lookups: a principal refused too often is refused every card for a while.
-  const facts = new RegisterFacts(database.db, { ...options.config.onBehalf, logger: options.logger });
+  const facts = new RegisterFacts(database.db, {
+    ...options.config.onBehalf,
+    logger: options.logger,
+  });
   const schema = enforcePrivacy(
     buildSubgraphSchema({
       typeDefs: loadTypeDefs('circulation'),
@@ -60,9 +81,15 @@ export function createCirculationService(
       registers,
       cardLogin,
       audit: options.audit,
-      disclosuresOfPatron: disclosuresLoader(options.audit, (ids) => store.legalOrdersOfPatrons(ids), () => privacy.clock.now),
+      disclosuresOfPatron: disclosuresLoader(
+        options.audit,
+        (ids) => store.legalOrdersOfPatrons(ids),
+        () => privacy.clock.now,
+      ),
     }),
-    routes: [factsRoute(facts, verificationSecrets(options.config), options.logger, options.nonces)],
+    routes: [
+      factsRoute(facts, verificationSecrets(options.config), options.logger, options.nonces),
+    ],
     close: () => {
       checkpoints.close();
       return database.close();

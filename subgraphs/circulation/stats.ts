@@ -8,7 +8,13 @@ import { requireRole } from '../../src/privacy/context/roles.js';
 import type { CirculationContext } from './resolvers.js';
 
 /** What circulation statistics can be grouped by (the schema's `CirculationDimension`). */
-export const CIRCULATION_DIMENSIONS = ['BRANCH', 'FORMAT', 'AGE_BAND', 'HOME_BRANCH', 'MONTH'] as const;
+export const CIRCULATION_DIMENSIONS = [
+  'BRANCH',
+  'FORMAT',
+  'AGE_BAND',
+  'HOME_BRANCH',
+  'MONTH',
+] as const;
 /** One of them. */
 export type CirculationDimension = (typeof CIRCULATION_DIMENSIONS)[number];
 
@@ -41,15 +47,31 @@ export function circulationStatsResolvers(options: { minCellSize: number }) {
         const range = monthRange(args.from, args.to);
         const groupBy = [...new Set(args.groupBy ?? [])];
         const protection = args.protection ?? 'SUPPRESSION';
-        const answer = await answerFromReleases(releaseDb(ctx.store.db), CIRCULATION_SCOPE, range, groupBy, protection);
+        const answer = await answerFromReleases(
+          releaseDb(ctx.store.db),
+          CIRCULATION_SCOPE,
+          range,
+          groupBy,
+          protection,
+        );
         const shaper = statsShaper(answer.table, groupBy, {
           field: (d, value) => FIELD[d](value),
           counts: ['checkouts'],
           people: 'distinctBorrowers',
         });
         const ks = answer.releases.map((r) => r.minGroupSize ?? options.minCellSize);
-        const k = protection === 'SUPPRESSION' ? (ks.length ? Math.min(...ks) : options.minCellSize) : null;
-        return { from: range.from, to: range.to, groupBy, protection, minGroupSize: k, releases: answer.releases, unreleasedMonths: answer.unreleasedMonths, ...pagedStats(answer.identity, answer.table.cells.length, shaper) };
+        const k =
+          protection === 'SUPPRESSION' ? (ks.length ? Math.min(...ks) : options.minCellSize) : null;
+        return {
+          from: range.from,
+          to: range.to,
+          groupBy,
+          protection,
+          minGroupSize: k,
+          releases: answer.releases,
+          unreleasedMonths: answer.unreleasedMonths,
+          ...pagedStats(answer.identity, answer.table.cells.length, shaper),
+        };
       },
     },
     CirculationStats: STATS_PAGE_RESOLVERS,

@@ -5,7 +5,11 @@ import { InvalidInput, NotFound } from '../../src/errors/domain.js';
 import type { CirculationTables } from './migrations.js';
 import { ageBand } from '../../src/privacy/enforce/deidentify.js';
 import { dueDate, overdueFineCents, renewalRefusal } from './lending.js';
-import { anonymizeDueHolds, anonymizeDueLoans, keptOnlyForReadingHistory } from '../../src/retention/anonymize.js';
+import {
+  anonymizeDueHolds,
+  anonymizeDueLoans,
+  keptOnlyForReadingHistory,
+} from '../../src/retention/anonymize.js';
 import { DEFAULT_RETENTION_RULES, type RetentionRules } from '../../src/config/retention.js';
 import { loanCutoffs } from '../../src/retention/rules.js';
 
@@ -45,7 +49,9 @@ export class CirculationStore {
   ) {}
 
   /** Runs `write` in a transaction; tells `afterAnonymizing` once it committed if it anonymized any row. */
-  private async anonymizingTransaction<T>(write: (trx: Kysely<CirculationTables>, anonymized: (rows: number) => void) => Promise<T>): Promise<T> {
+  private async anonymizingTransaction<T>(
+    write: (trx: Kysely<CirculationTables>, anonymized: (rows: number) => void) => Promise<T>,
+  ): Promise<T> {
     let rows = 0;
     const result = await serializable(this.db, (trx) => {
       rows = 0;
@@ -63,34 +69,72 @@ export class CirculationStore {
     const hidden = keptOnlyForReadingHistory(loanCutoffs(this.retention, this.now()));
     const patron = sql<string | null>`CASE WHEN ${hidden} THEN NULL ELSE loans.patron_id END`;
     return [
-      'loans.id', 'loans.item_id', 'loans.branch_id', 'loans.checked_out_at', 'loans.due_at', 'loans.returned_at', 'loans.renewals',
-      'loans.patron_age_band', 'loans.patron_home_branch_id', patron.as('patron_id'), patron.as('patronId'),
+      'loans.id',
+      'loans.item_id',
+      'loans.branch_id',
+      'loans.checked_out_at',
+      'loans.due_at',
+      'loans.returned_at',
+      'loans.renewals',
+      'loans.patron_age_band',
+      'loans.patron_home_branch_id',
+      patron.as('patron_id'),
+      patron.as('patronId'),
     ] as const;
   }
 
   async patronsByIds(ids: readonly string[]): Promise<(PatronRow | null)[]> {
-    const rows = await this.db.selectFrom('patrons').selectAll().where('id', 'in', [...ids]).execute();
+    const rows = await this.db
+      .selectFrom('patrons')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
     return byKey(ids, rows, (r) => r.id);
   }
 
   /** Every legal order naming any of the patrons (kind, seal, registration), for their own disclosure logs. */
-  async legalOrdersOfPatrons(patronIds: readonly string[]): Promise<{ patronId: string; reference: string; kind: string; sealedUntil: string | null; registeredAt: string }[]> {
+  async legalOrdersOfPatrons(patronIds: readonly string[]): Promise<
+    {
+      patronId: string;
+      reference: string;
+      kind: string;
+      sealedUntil: string | null;
+      registeredAt: string;
+    }[]
+  > {
     const rows = await this.db
       .selectFrom('legal_order_patrons as p')
       .innerJoin('legal_orders as o', 'o.id', 'p.order_id')
       .select(['p.patron_id', 'o.reference', 'o.kind', 'o.sealed_until', 'o.created_at'])
       .where('p.patron_id', 'in', [...patronIds])
       .execute();
-    return rows.map((r) => ({ patronId: r.patron_id, reference: r.reference, kind: r.kind, sealedUntil: r.sealed_until, registeredAt: r.created_at }));
+    return rows.map((r) => ({
+      patronId: r.patron_id,
+      reference: r.reference,
+      kind: r.kind,
+      sealedUntil: r.sealed_until,
+      registeredAt: r.created_at,
+    }));
   }
 
   async loansByIds(ids: readonly number[]): Promise<(LoanRow | null)[]> {
-    const rows = await this.db.selectFrom('loans').select(this.presentedLoan()).where('id', 'in', [...ids]).execute();
+    const rows = await this.db
+      .selectFrom('loans')
+      .select(this.presentedLoan())
+      .where('id', 'in', [...ids])
+      .execute();
     return byKey(ids, rows, (r) => r.id);
   }
 
   async holdById(id: number): Promise<HoldRow | null> {
-    return (await this.db.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', id).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom('holds')
+        .selectAll()
+        .select(SUBJECT)
+        .where('id', '=', id)
+        .executeTakeFirst()) ?? null
+    );
   }
 
   /**
@@ -114,7 +158,8 @@ export class CirculationStore {
     const rows = await this.db
       .selectFrom('loans')
       .innerJoin('patrons', 'patrons.id', 'loans.patron_id')
-      .selectAll('loans').select('loans.patron_id as patronId')
+      .selectAll('loans')
+      .select('loans.patron_id as patronId')
       .where('loans.patron_id', 'in', [...ids])
       .where('patrons.reading_history', '=', 1)
       .where('loans.returned_at', 'is not', null)
@@ -140,9 +185,20 @@ export class CirculationStore {
     const hidden = keptOnlyForReadingHistory(loanCutoffs(this.retention, this.now()));
     const rows = await this.db
       .selectFrom('fines')
-      .select(['fines.id', 'fines.patron_id', 'fines.amount_cents', 'fines.reason', 'fines.created_at', 'fines.paid_at'])
-      .select(sql<number | null>`CASE WHEN fines.paid_at IS NOT NULL AND EXISTS (SELECT 1 FROM loans WHERE loans.id = fines.loan_id AND ${hidden})
-        THEN NULL ELSE fines.loan_id END`.as('loan_id'))
+      .select([
+        'fines.id',
+        'fines.patron_id',
+        'fines.amount_cents',
+        'fines.reason',
+        'fines.created_at',
+        'fines.paid_at',
+      ])
+      .select(
+        sql<
+          number | null
+        >`CASE WHEN fines.paid_at IS NOT NULL AND EXISTS (SELECT 1 FROM loans WHERE loans.id = fines.loan_id AND ${hidden})
+        THEN NULL ELSE fines.loan_id END`.as('loan_id'),
+      )
       .where('patron_id', 'in', [...ids])
       .orderBy('created_at')
       .execute();
@@ -183,8 +239,16 @@ export class CirculationStore {
   }
 
   /** One page of loans, newest first; `after` is the last id of the previous page. */
-  async listLoans(options: { status: 'OPEN' | 'RETURNED' | null; first: number; after: number | null }): Promise<LoanRow[]> {
-    let query = this.db.selectFrom('loans').select(this.presentedLoan()).orderBy('id', 'desc').limit(options.first);
+  async listLoans(options: {
+    status: 'OPEN' | 'RETURNED' | null;
+    first: number;
+    after: number | null;
+  }): Promise<LoanRow[]> {
+    let query = this.db
+      .selectFrom('loans')
+      .select(this.presentedLoan())
+      .orderBy('id', 'desc')
+      .limit(options.first);
     if (options.status === 'OPEN') query = query.where('returned_at', 'is', null);
     if (options.status === 'RETURNED') query = query.where('returned_at', 'is not', null);
     if (options.after !== null) query = query.where('id', '<', options.after);
@@ -215,17 +279,41 @@ export class CirculationStore {
    */
   async checkout(itemId: string, patronId: string): Promise<LoanRow> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
-      const item = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirst();
+      const item = await trx
+        .selectFrom('items')
+        .selectAll()
+        .where('id', '=', itemId)
+        .executeTakeFirst();
       if (!item) throw new NotFound(`No item ${itemId}.`);
-      const patron = await trx.selectFrom('patrons').select(['id', 'birth_date', 'home_branch_id']).where('id', '=', patronId).executeTakeFirst();
+      const patron = await trx
+        .selectFrom('patrons')
+        .select(['id', 'birth_date', 'home_branch_id'])
+        .where('id', '=', patronId)
+        .executeTakeFirst();
       if (!patron) throw new InvalidInput('No patron with that id.');
-      const open = await trx.selectFrom('loans').select('id').where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
+      const open = await trx
+        .selectFrom('loans')
+        .select('id')
+        .where('item_id', '=', itemId)
+        .where('returned_at', 'is', null)
+        .executeTakeFirst();
       if (open) throw new InvalidInput('This item is already on loan.');
-      const ready = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('status', '=', 'READY').executeTakeFirst();
-      if (ready && ready.patron_id !== patronId) throw new InvalidInput('This item is on the hold shelf for another patron.');
+      const ready = await trx
+        .selectFrom('holds')
+        .selectAll()
+        .select(SUBJECT)
+        .where('item_id', '=', itemId)
+        .where('status', '=', 'READY')
+        .executeTakeFirst();
+      if (ready && ready.patron_id !== patronId)
+        throw new InvalidInput('This item is on the hold shelf for another patron.');
       const now = this.now();
       if (ready) {
-        await trx.updateTable('holds').set({ status: 'FILLED', closed_at: now.toISOString() }).where('id', '=', ready.id).execute();
+        await trx
+          .updateTable('holds')
+          .set({ status: 'FILLED', closed_at: now.toISOString() })
+          .where('id', '=', ready.id)
+          .execute();
         anonymized(await anonymizeDueHolds(trx, this.retention, now, [ready.id]));
       }
       return trx
@@ -241,7 +329,8 @@ export class CirculationStore {
           patron_age_band: ageBand(patron.birth_date, now.toISOString().slice(0, 10)),
           patron_home_branch_id: patron.home_branch_id,
         })
-        .returningAll().returning(SUBJECT)
+        .returningAll()
+        .returning(SUBJECT)
         .executeTakeFirstOrThrow();
     });
   }
@@ -253,20 +342,45 @@ export class CirculationStore {
    */
   async returnItem(itemId: string): Promise<LoanRow> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
-      const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('item_id', '=', itemId).where('returned_at', 'is', null).executeTakeFirst();
+      const loan = await trx
+        .selectFrom('loans')
+        .selectAll()
+        .select(SUBJECT)
+        .where('item_id', '=', itemId)
+        .where('returned_at', 'is', null)
+        .executeTakeFirst();
       if (!loan) throw new InvalidInput('This item is not on loan.');
       const now = this.now();
-      await trx.updateTable('loans').set({ returned_at: now.toISOString() }).where('id', '=', loan.id).execute();
+      await trx
+        .updateTable('loans')
+        .set({ returned_at: now.toISOString() })
+        .where('id', '=', loan.id)
+        .execute();
       const fine = overdueFineCents(loan.due_at, now);
       if (fine > 0 && loan.patron_id) {
         await trx
           .insertInto('fines')
-          .values({ patron_id: loan.patron_id, loan_id: loan.id, amount_cents: fine, reason: 'Overdue', created_at: now.toISOString(), paid_at: null })
+          .values({
+            patron_id: loan.patron_id,
+            loan_id: loan.id,
+            amount_cents: fine,
+            reason: 'Overdue',
+            created_at: now.toISOString(),
+            paid_at: null,
+          })
           .execute();
       }
       anonymized((await anonymizeDueLoans(trx, this.retention, now, { loanIds: [loan.id] })).loans);
-      const returned = await trx.selectFrom('loans').select(this.presentedLoan()).where('id', '=', loan.id).executeTakeFirstOrThrow();
-      const item = await trx.selectFrom('items').select('work_id').where('id', '=', itemId).executeTakeFirstOrThrow();
+      const returned = await trx
+        .selectFrom('loans')
+        .select(this.presentedLoan())
+        .where('id', '=', loan.id)
+        .executeTakeFirstOrThrow();
+      const item = await trx
+        .selectFrom('items')
+        .select('work_id')
+        .where('id', '=', itemId)
+        .executeTakeFirstOrThrow();
       const next = await trx
         .selectFrom('holds')
         .select('id')
@@ -275,7 +389,12 @@ export class CirculationStore {
         .orderBy('placed_at')
         .orderBy('id')
         .executeTakeFirst();
-      if (next) await trx.updateTable('holds').set({ status: 'READY', item_id: itemId }).where('id', '=', next.id).execute();
+      if (next)
+        await trx
+          .updateTable('holds')
+          .set({ status: 'READY', item_id: itemId })
+          .where('id', '=', next.id)
+          .execute();
       return returned;
     });
   }
@@ -283,9 +402,19 @@ export class CirculationStore {
   /** Renews a loan from today, within the limit and only if no one else waits for the work. */
   async renewLoan(loanId: number, onlyFor: string | null): Promise<LoanRow> {
     return serializable(this.db, async (trx) => {
-      const loan = await trx.selectFrom('loans').selectAll().select(SUBJECT).where('id', '=', loanId).executeTakeFirst();
-      if (!loan || (onlyFor !== null && loan.patron_id !== onlyFor)) throw new InvalidInput('No such loan on your account.');
-      const item = await trx.selectFrom('items').select(['work_id', 'format']).where('id', '=', loan.item_id).executeTakeFirstOrThrow();
+      const loan = await trx
+        .selectFrom('loans')
+        .selectAll()
+        .select(SUBJECT)
+        .where('id', '=', loanId)
+        .executeTakeFirst();
+      if (!loan || (onlyFor !== null && loan.patron_id !== onlyFor))
+        throw new InvalidInput('No such loan on your account.');
+      const item = await trx
+        .selectFrom('items')
+        .select(['work_id', 'format'])
+        .where('id', '=', loan.item_id)
+        .executeTakeFirstOrThrow();
       const waiting = await trx
         .selectFrom('holds')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -297,20 +426,36 @@ export class CirculationStore {
       if (refusal) throw new InvalidInput(refusal);
       return trx
         .updateTable('loans')
-        .set({ due_at: dueDate(item.format, this.now()).toISOString(), renewals: loan.renewals + 1 })
+        .set({
+          due_at: dueDate(item.format, this.now()).toISOString(),
+          renewals: loan.renewals + 1,
+        })
         .where('id', '=', loanId)
-        .returningAll().returning(SUBJECT)
+        .returningAll()
+        .returning(SUBJECT)
         .executeTakeFirstOrThrow();
     });
   }
 
   async placeHold(workId: string, patronId: string, pickupBranchId: string): Promise<HoldRow> {
     return serializable(this.db, async (trx) => {
-      const copy = await trx.selectFrom('items').select('id').where('work_id', '=', workId).executeTakeFirst();
+      const copy = await trx
+        .selectFrom('items')
+        .select('id')
+        .where('work_id', '=', workId)
+        .executeTakeFirst();
       if (!copy) throw new NotFound(`No circulating copy of work ${workId}.`);
-      const branch = await trx.selectFrom('items').select('id').where('branch_id', '=', pickupBranchId).executeTakeFirst();
+      const branch = await trx
+        .selectFrom('items')
+        .select('id')
+        .where('branch_id', '=', pickupBranchId)
+        .executeTakeFirst();
       if (!branch) throw new InvalidInput(`No branch ${pickupBranchId} to pick up from.`);
-      const patron = await trx.selectFrom('patrons').select('id').where('id', '=', patronId).executeTakeFirst();
+      const patron = await trx
+        .selectFrom('patrons')
+        .select('id')
+        .where('id', '=', patronId)
+        .executeTakeFirst();
       if (!patron) throw new InvalidInput('No patron with that id.');
       const duplicate = await trx
         .selectFrom('holds')
@@ -322,21 +467,46 @@ export class CirculationStore {
       if (duplicate) throw new InvalidInput('This patron already has a hold on this work.');
       return trx
         .insertInto('holds')
-        .values({ work_id: workId, patron_id: patronId, pickup_branch_id: pickupBranchId, placed_at: this.now().toISOString(), status: 'WAITING', item_id: null, closed_at: null })
-        .returningAll().returning(SUBJECT)
+        .values({
+          work_id: workId,
+          patron_id: patronId,
+          pickup_branch_id: pickupBranchId,
+          placed_at: this.now().toISOString(),
+          status: 'WAITING',
+          item_id: null,
+          closed_at: null,
+        })
+        .returningAll()
+        .returning(SUBJECT)
         .executeTakeFirstOrThrow();
     });
   }
 
   async cancelHold(holdId: number, onlyFor: string | null): Promise<HoldRow> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
-      const hold = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirst();
-      if (!hold || (onlyFor !== null && hold.patron_id !== onlyFor)) throw new InvalidInput('No such hold on your account.');
-      if (hold.status !== 'WAITING' && hold.status !== 'READY') throw new InvalidInput('This hold is already closed.');
+      const hold = await trx
+        .selectFrom('holds')
+        .selectAll()
+        .select(SUBJECT)
+        .where('id', '=', holdId)
+        .executeTakeFirst();
+      if (!hold || (onlyFor !== null && hold.patron_id !== onlyFor))
+        throw new InvalidInput('No such hold on your account.');
+      if (hold.status !== 'WAITING' && hold.status !== 'READY')
+        throw new InvalidInput('This hold is already closed.');
       const now = this.now();
-      await trx.updateTable('holds').set({ status: 'CANCELLED', closed_at: now.toISOString() }).where('id', '=', holdId).execute();
+      await trx
+        .updateTable('holds')
+        .set({ status: 'CANCELLED', closed_at: now.toISOString() })
+        .where('id', '=', holdId)
+        .execute();
       anonymized(await anonymizeDueHolds(trx, this.retention, now, [holdId]));
-      const cancelled = await trx.selectFrom('holds').selectAll().select(SUBJECT).where('id', '=', holdId).executeTakeFirstOrThrow();
+      const cancelled = await trx
+        .selectFrom('holds')
+        .selectAll()
+        .select(SUBJECT)
+        .where('id', '=', holdId)
+        .executeTakeFirstOrThrow();
       if (hold.status === 'READY' && hold.item_id) {
         // The copy set aside goes to the next patron waiting, if any.
         const next = await trx
@@ -347,7 +517,12 @@ export class CirculationStore {
           .orderBy('placed_at')
           .orderBy('id')
           .executeTakeFirst();
-        if (next) await trx.updateTable('holds').set({ status: 'READY', item_id: hold.item_id }).where('id', '=', next.id).execute();
+        if (next)
+          await trx
+            .updateTable('holds')
+            .set({ status: 'READY', item_id: hold.item_id })
+            .where('id', '=', next.id)
+            .execute();
       }
       return cancelled;
     });
@@ -358,9 +533,16 @@ export class CirculationStore {
    * returned loans at once, in the same transaction: under the default every one without an unpaid
    * fine loses its link. Returns how many loans that anonymized (0 when turning it on).
    */
-  async setReadingHistory(patronId: string, enabled: boolean): Promise<{ enabled: boolean; loansAnonymized: number }> {
+  async setReadingHistory(
+    patronId: string,
+    enabled: boolean,
+  ): Promise<{ enabled: boolean; loansAnonymized: number }> {
     return this.anonymizingTransaction(async (trx, anonymized) => {
-      const updated = await trx.updateTable('patrons').set({ reading_history: enabled ? 1 : 0 }).where('id', '=', patronId).executeTakeFirst();
+      const updated = await trx
+        .updateTable('patrons')
+        .set({ reading_history: enabled ? 1 : 0 })
+        .where('id', '=', patronId)
+        .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw new InvalidInput('No patron with that id.');
       if (enabled) return { enabled, loansAnonymized: 0 };
       const { loans } = await anonymizeDueLoans(trx, this.retention, this.now(), { patronId });

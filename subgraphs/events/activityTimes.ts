@@ -8,6 +8,7 @@ import type { RegistrationRow } from './store.js';
  */
 export const activityTimeResolvers = {
   Registration: {
-    registeredAt: (r: RegistrationRow, _: unknown, ctx: EventsContext) => activityTime(ctx.privacy, REGISTRATION_ACTIVITY, r.patron_id, r.registered_at),
+    registeredAt: (r: RegistrationRow, _: unknown, ctx: EventsContext) =>
+      activityTime(ctx.privacy, REGISTRATION_ACTIVITY, r.patron_id, r.registered_at),
   },
 };

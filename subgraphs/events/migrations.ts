@@ -1,7 +1,11 @@
 import type { Generated, Kysely } from 'kysely';
 import { identityKey } from '../../src/db/dialect.js';
 import type { Migrations } from '../../src/db/open.js';
-import { createReleaseTables, unlinkTally, type ReleaseTables } from '../../src/analytics/release/tables.js';
+import {
+  createReleaseTables,
+  unlinkTally,
+  type ReleaseTables,
+} from '../../src/analytics/release/tables.js';
 
 /** Events tables, versioned: add a new entry for every change, never edit a shipped one. */
 export const eventsMigrations: Migrations = {
@@ -26,8 +30,16 @@ export const eventsMigrations: Migrations = {
         .addColumn('registered_at', 'text', (c) => c.notNull())
         .addColumn('attended', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
-      await db.schema.createIndex('registrations_event').on('registrations').column('event_id').execute();
-      await db.schema.createIndex('registrations_patron').on('registrations').column('patron_id').execute();
+      await db.schema
+        .createIndex('registrations_event')
+        .on('registrations')
+        .column('event_id')
+        .execute();
+      await db.schema
+        .createIndex('registrations_patron')
+        .on('registrations')
+        .column('patron_id')
+        .execute();
       await db.schema
         .createIndex('registrations_once')
         .on('registrations')

@@ -13,17 +13,26 @@ export const eventsResolvers = {
   Query: {
     events: (_, args, ctx) => {
       const first = args.first ?? 50;
-      if (first < 1 || first > 500) throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 500.');
+      if (first < 1 || first > 500)
+        throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 500.');
       const from = args.from ?? new Date().toISOString();
-      if (Number.isNaN(Date.parse(from))) throw ERRORS.BAD_USER_INPUT.err('from must be an ISO 8601 date-time.');
-      return ctx.store.upcoming({ from: new Date(from).toISOString(), branchId: args.branchId ?? null, first });
+      if (Number.isNaN(Date.parse(from)))
+        throw ERRORS.BAD_USER_INPUT.err('from must be an ISO 8601 date-time.');
+      return ctx.store.upcoming({
+        from: new Date(from).toISOString(),
+        branchId: args.branchId ?? null,
+        first,
+      });
     },
     event: (_, { id }, ctx) => ctx.loaders.event.load(id),
   },
   Mutation: {
     // Staff register the holder of the card presented; circulation resolves it (onBehalf.ts).
     registerForEvent: async (_, args, ctx) =>
-      ctx.store.register(args.eventId, await actingForCard(ctx.privacy.caller, args.cardNumber, 'events', ctx.cards)),
+      ctx.store.register(
+        args.eventId,
+        await actingForCard(ctx.privacy.caller, args.cardNumber, 'events', ctx.cards),
+      ),
     cancelRegistration: (_, args, ctx) => {
       const caller = ctx.privacy.caller;
       const staff = isStaffWith(caller, 'events');

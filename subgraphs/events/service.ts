@@ -20,14 +20,24 @@ export function createEventsService(
   options: { config: Config; facts: FactsSource; logger?: Logger },
 ): SubgraphService<EventsContext> {
   // A cancelled registration is deleted; the WAL's older pages with it go within the delay.
-  const checkpoints = removalFlushFor(database, { delayMs: options.config.walCheckpointDelayMs, ...(options.logger ? { logger: options.logger } : {}) });
+  const checkpoints = removalFlushFor(database, {
+    delayMs: options.config.walCheckpointDelayMs,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const store = new EventsStore(database.db, undefined, () => checkpoints.request());
   // On-behalf registration resolves cards through circulation; a source that cannot refuses all.
   const cards = isCardDirectory(options.facts) ? options.facts : NO_CARDS;
-  const resolvers = mergeResolvers(eventsResolvers, activityTimeResolvers, eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }));
-  const schema = enforcePrivacy(buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers }), {
-    enabled: options.config.privacyEnforcement,
-  });
+  const resolvers = mergeResolvers(
+    eventsResolvers,
+    activityTimeResolvers,
+    eventStatsResolvers({ minCellSize: options.config.analytics.minCellSize }),
+  );
+  const schema = enforcePrivacy(
+    buildSubgraphSchema({ typeDefs: loadTypeDefs('events'), resolvers }),
+    {
+      enabled: options.config.privacyEnforcement,
+    },
+  );
   return {
     name: 'events',
     schema,

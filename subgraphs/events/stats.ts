@@ -35,15 +35,32 @@ export function eventStatsResolvers(options: { minCellSize: number }) {
         const range = monthRange(args.from, args.to);
         const groupBy = [...new Set(args.groupBy ?? [])];
         const protection = args.protection ?? 'SUPPRESSION';
-        const answer = await answerFromReleases(releaseDb(ctx.store.db), EVENTS_SCOPE, range, groupBy, protection);
+        const answer = await answerFromReleases(
+          releaseDb(ctx.store.db),
+          EVENTS_SCOPE,
+          range,
+          groupBy,
+          protection,
+        );
         const shaper = statsShaper(answer.table, groupBy, {
-          field: (d, value) => (d === 'BRANCH' ? ['branch', { __typename: 'Branch', id: value }] : ['month', value]),
+          field: (d, value) =>
+            d === 'BRANCH' ? ['branch', { __typename: 'Branch', id: value }] : ['month', value],
           counts: ['registrations', 'attended'],
           people: 'distinctPatrons',
         });
         const ks = answer.releases.map((r) => r.minGroupSize ?? options.minCellSize);
-        const k = protection === 'SUPPRESSION' ? (ks.length ? Math.min(...ks) : options.minCellSize) : null;
-        return { from: range.from, to: range.to, groupBy, protection, minGroupSize: k, releases: answer.releases, unreleasedMonths: answer.unreleasedMonths, ...pagedStats(answer.identity, answer.table.cells.length, shaper) };
+        const k =
+          protection === 'SUPPRESSION' ? (ks.length ? Math.min(...ks) : options.minCellSize) : null;
+        return {
+          from: range.from,
+          to: range.to,
+          groupBy,
+          protection,
+          minGroupSize: k,
+          releases: answer.releases,
+          unreleasedMonths: answer.unreleasedMonths,
+          ...pagedStats(answer.identity, answer.table.cells.length, shaper),
+        };
       },
     },
     EventStats: STATS_PAGE_RESOLVERS,

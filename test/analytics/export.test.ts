@@ -12,9 +12,20 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabases, type Databases } from '../../src/app/databases.js';
-import { exportAnalytics, exportPseudonymKey, type ExportReport } from '../../src/analytics/exportAnalytics.js';
+import {
+  exportAnalytics,
+  exportPseudonymKey,
+  type ExportReport,
+} from '../../src/analytics/exportAnalytics.js';
 import { CSV_COLUMNS, type ExportRow } from '../../src/analytics/exportFormat.js';
-import { ANY, atLevel, GroupCounts, keyOf, planRecoding, WIDE_AGE_BAND } from '../../src/analytics/kAnonymity.js';
+import {
+  ANY,
+  atLevel,
+  GroupCounts,
+  keyOf,
+  planRecoding,
+  WIDE_AGE_BAND,
+} from '../../src/analytics/kAnonymity.js';
 import { patronId } from '../../src/privacy/context/ids.js';
 import { ageBand, pseudonym } from '../../src/privacy/enforce/deidentify.js';
 import { periodOf } from '../../src/privacy/enforce/pseudonymPeriod.js';
@@ -33,7 +44,14 @@ const observed = new Map<number, ExportRow>();
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'analytics-export-'));
   databases = await openDatabases(dir);
-  await seed({ catalog: databases.catalog.db, circulation: databases.circulation.db, events: databases.events.db }, { scale: 'demo' });
+  await seed(
+    {
+      catalog: databases.catalog.db,
+      circulation: databases.circulation.db,
+      events: databases.events.db,
+    },
+    { scale: 'demo' },
+  );
   report = await exportAnalytics({
     database: databases.circulation,
     window: WINDOW,
@@ -54,10 +72,20 @@ afterAll(async () => {
  * Each loan's patron as the export must see it: none once anonymized, and none for a returned
  * loan kept only because its borrower keeps reading history (that link is theirs alone).
  */
-async function presentedPatrons(db: Databases['circulation']['db']): Promise<Map<number, string | null>> {
-  const loans = await db.selectFrom('loans').leftJoin('patrons', 'patrons.id', 'loans.patron_id')
-    .select(['loans.id', 'loans.patron_id', 'loans.returned_at', 'patrons.reading_history']).execute();
-  return new Map(loans.map((l) => [l.id, l.returned_at !== null && l.reading_history === 1 ? null : l.patron_id]));
+async function presentedPatrons(
+  db: Databases['circulation']['db'],
+): Promise<Map<number, string | null>> {
+  const loans = await db
+    .selectFrom('loans')
+    .leftJoin('patrons', 'patrons.id', 'loans.patron_id')
+    .select(['loans.id', 'loans.patron_id', 'loans.returned_at', 'patrons.reading_history'])
+    .execute();
+  return new Map(
+    loans.map((l) => [
+      l.id,
+      l.returned_at !== null && l.reading_history === 1 ? null : l.patron_id,
+    ]),
+  );
 }
 
 const csvRows = (text: string): ExportRow[] => {
@@ -65,13 +93,24 @@ const csvRows = (text: string): ExportRow[] => {
   expect(head).toBe(CSV_COLUMNS.join(','));
   return lines.map((l) => {
     const [patronKey, ageBand, homeBranch, format, branch, checkoutDay, returnDay] = l.split(',');
-    return { patronKey: patronKey || null, ageBand: ageBand!, homeBranch: homeBranch!, format: format!, branch: branch!, checkoutDay: checkoutDay!, returnDay: returnDay || null };
+    return {
+      patronKey: patronKey || null,
+      ageBand: ageBand!,
+      homeBranch: homeBranch!,
+      format: format!,
+      branch: branch!,
+      checkoutDay: checkoutDay!,
+      returnDay: returnDay || null,
+    };
   });
 };
 
 describe('the export of the demo seed', () => {
   it('accounts for every loan: written (kept or generalized) or dropped', async () => {
-    const loans = await databases.circulation.db.selectFrom('loans').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const loans = await databases.circulation.db
+      .selectFrom('loans')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(report.read).toBe(Number(loans.n));
     expect(report.written + report.dropped).toBe(report.read);
     expect(report.kept + report.generalized.total).toBe(report.written);
@@ -105,15 +144,21 @@ describe('the export of the demo seed', () => {
   });
 
   it('generalizes only along the ladders, and writes no patron key unless asked', async () => {
-    const loans = await databases.circulation.db.selectFrom('loans').select(['id', 'patron_id', 'patron_age_band', 'patron_home_branch_id', 'checked_out_at']).execute();
+    const loans = await databases.circulation.db
+      .selectFrom('loans')
+      .select(['id', 'patron_id', 'patron_age_band', 'patron_home_branch_id', 'checked_out_at'])
+      .execute();
     const byId = new Map(loans.map((l) => [l.id, l]));
     const patronOf = await presentedPatrons(databases.circulation.db);
     expect([...patronOf.values()].filter((p) => p === null).length).toBeLessThan(patronOf.size);
     for (const [id, row] of observed) {
       const loan = byId.get(id)!;
       const patron = patronOf.get(id) ?? null;
-      const asRecorded = row.ageBand === loan.patron_age_band && row.homeBranch === loan.patron_home_branch_id;
-      expect([loan.patron_age_band, WIDE_AGE_BAND[loan.patron_age_band ?? ''], ANY]).toContain(row.ageBand);
+      const asRecorded =
+        row.ageBand === loan.patron_age_band && row.homeBranch === loan.patron_home_branch_id;
+      expect([loan.patron_age_band, WIDE_AGE_BAND[loan.patron_age_band ?? ''], ANY]).toContain(
+        row.ageBand,
+      );
       expect([loan.patron_home_branch_id, ANY]).toContain(row.homeBranch);
       void asRecorded;
       void patron;
@@ -126,19 +171,37 @@ describe('the export of the demo seed', () => {
   it('with keys asked for, keys only rows published as recorded, by the checkout period', async () => {
     const seen = new Map<number, ExportRow>();
     const keyed = await exportAnalytics({
-      database: databases.circulation, window: WINDOW, format: 'csv', out: path.join(dir, 'keyed.csv'), k: 2, keys: true,
-      pseudonym: { key: KEY, period: 'month' }, onRow: (id, row) => seen.set(id, row),
+      database: databases.circulation,
+      window: WINDOW,
+      format: 'csv',
+      out: path.join(dir, 'keyed.csv'),
+      k: 2,
+      keys: true,
+      pseudonym: { key: KEY, period: 'month' },
+      onRow: (id, row) => seen.set(id, row),
     });
-    const loans = new Map((await databases.circulation.db.selectFrom('loans').select(['id', 'patron_id', 'checked_out_at', 'patron_age_band', 'patron_home_branch_id']).execute()).map((l) => [l.id, l]));
+    const loans = new Map(
+      (
+        await databases.circulation.db
+          .selectFrom('loans')
+          .select(['id', 'patron_id', 'checked_out_at', 'patron_age_band', 'patron_home_branch_id'])
+          .execute()
+      ).map((l) => [l.id, l]),
+    );
     const patronOf = await presentedPatrons(databases.circulation.db);
     expect(keyed.keyed).toBeGreaterThan(0);
     for (const [id, row] of seen) {
       if (row.patronKey === null) continue;
       const loan = loans.get(id)!;
       expect(row.checkoutDay).toBe(loan.checked_out_at.slice(0, 10));
-      expect([row.ageBand, row.homeBranch]).toEqual([loan.patron_age_band, loan.patron_home_branch_id]);
+      expect([row.ageBand, row.homeBranch]).toEqual([
+        loan.patron_age_band,
+        loan.patron_home_branch_id,
+      ]);
       const period = periodOf(loan.checked_out_at, 'month');
-      expect(row.patronKey).toBe(pseudonym(patronId(patronOf.get(id)!), exportPseudonymKey(KEY), period));
+      expect(row.patronKey).toBe(
+        pseudonym(patronId(patronOf.get(id)!), exportPseudonymKey(KEY), period),
+      );
       // Never the graph's borrowerKey for that patron and period: the two could not be joined.
       expect(row.patronKey).not.toBe(pseudonym(patronId(patronOf.get(id)!), KEY, period));
     }
@@ -146,9 +209,16 @@ describe('the export of the demo seed', () => {
 
   it('carries no identifier of any patron', async () => {
     const text = fs.readFileSync(path.join(dir, 'loans.csv'), 'utf8');
-    const patrons = await databases.circulation.db.selectFrom('patrons').select(['id', 'name', 'email', 'phone', 'card_number', 'birth_date', 'address']).execute();
+    const patrons = await databases.circulation.db
+      .selectFrom('patrons')
+      .select(['id', 'name', 'email', 'phone', 'card_number', 'birth_date', 'address'])
+      .execute();
     const fields = new Set(text.split(/[,\n]/));
-    const leaked = patrons.flatMap((p) => [p.id, p.name, p.email, p.phone, p.card_number, p.address].filter((v) => v !== null && fields.has(v)));
+    const leaked = patrons.flatMap((p) =>
+      [p.id, p.name, p.email, p.phone, p.card_number, p.address].filter(
+        (v) => v !== null && fields.has(v),
+      ),
+    );
     expect(leaked).toEqual([]);
     expect(text).not.toMatch(/pat_[0-9a-f]{12}/);
     expect(text).not.toMatch(/T\d\d:\d\d/);
@@ -156,17 +226,33 @@ describe('the export of the demo seed', () => {
 
   it('writes the same rows as NDJSON', async () => {
     const out = path.join(dir, 'loans.ndjson');
-    const again = await exportAnalytics({ database: databases.circulation, window: WINDOW, format: 'ndjson', out, k: K, pseudonym: { key: KEY, period: 'month' } });
+    const again = await exportAnalytics({
+      database: databases.circulation,
+      window: WINDOW,
+      format: 'ndjson',
+      out,
+      k: K,
+      pseudonym: { key: KEY, period: 'month' },
+    });
     expect(again.written).toBe(report.written);
-    const rows = fs.readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ExportRow);
+    const rows = fs
+      .readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ExportRow);
     expect(rows).toEqual(csvRows(fs.readFileSync(path.join(dir, 'loans.csv'), 'utf8')));
   });
 
   it('with a larger k, generalizes or drops more and still holds', async () => {
     const seen = new Map<number, ExportRow>();
     const strict = await exportAnalytics({
-      database: databases.circulation, window: WINDOW, format: 'csv', out: path.join(dir, 'strict.csv'), k: 60,
-      pseudonym: { key: KEY, period: 'month' }, onRow: (id, row) => seen.set(id, row),
+      database: databases.circulation,
+      window: WINDOW,
+      format: 'csv',
+      out: path.join(dir, 'strict.csv'),
+      k: 60,
+      pseudonym: { key: KEY, period: 'month' },
+      onRow: (id, row) => seen.set(id, row),
     });
     expect(strict.kept).toBeLessThan(report.kept);
     const patronOf = await presentedPatrons(databases.circulation.db);
@@ -187,18 +273,38 @@ describe('loans from before borrower attributes were recorded (migration 0003)',
     const legacy = path.join(dir, 'legacy');
     fs.mkdirSync(legacy);
     // A copy of the seed whose loans never recorded their borrower's attributes.
-    sqliteOf(databases.circulation).prepare('VACUUM INTO ?').run(path.join(legacy, 'circulation.db'));
+    sqliteOf(databases.circulation)
+      .prepare('VACUUM INTO ?')
+      .run(path.join(legacy, 'circulation.db'));
     const copy = await openDatabases(legacy);
     try {
-      await copy.circulation.db.updateTable('loans').set({ patron_age_band: null, patron_home_branch_id: null }).execute();
+      await copy.circulation.db
+        .updateTable('loans')
+        .set({ patron_age_band: null, patron_home_branch_id: null })
+        .execute();
       const seen = new Map<number, ExportRow>();
       const result = await exportAnalytics({
-        database: copy.circulation, window: WINDOW, format: 'csv', out: path.join(legacy, 'loans.csv'), k: 2, keys: true,
-        pseudonym: { key: KEY, period: 'month' }, onRow: (id, row) => seen.set(id, row),
+        database: copy.circulation,
+        window: WINDOW,
+        format: 'csv',
+        out: path.join(legacy, 'loans.csv'),
+        k: 2,
+        keys: true,
+        pseudonym: { key: KEY, period: 'month' },
+        onRow: (id, row) => seen.set(id, row),
       });
       const patronOf = await presentedPatrons(db);
-      const patrons = new Map((await db.selectFrom('patrons').select(['id', 'birth_date', 'home_branch_id']).execute()).map((p) => [p.id, p]));
-      const loans = new Map((await db.selectFrom('loans').select(['id', 'checked_out_at']).execute()).map((l) => [l.id, l]));
+      const patrons = new Map(
+        (
+          await db.selectFrom('patrons').select(['id', 'birth_date', 'home_branch_id']).execute()
+        ).map((p) => [p.id, p]),
+      );
+      const loans = new Map(
+        (await db.selectFrom('loans').select(['id', 'checked_out_at']).execute()).map((l) => [
+          l.id,
+          l,
+        ]),
+      );
       let linked = 0;
       for (const [id, row] of seen) {
         const patron = patronOf.get(id);
@@ -213,7 +319,9 @@ describe('loans from before borrower attributes were recorded (migration 0003)',
         expect(row.homeBranch).toBe(p.home_branch_id);
       }
       expect(linked).toBeGreaterThan(100);
-      expect(result.generalized.withoutAttributes).toBeLessThanOrEqual([...patronOf.values()].filter((p) => p === null).length);
+      expect(result.generalized.withoutAttributes).toBeLessThanOrEqual(
+        [...patronOf.values()].filter((p) => p === null).length,
+      );
     } finally {
       for (const d of Object.values(copy)) await d.close();
     }
@@ -227,14 +335,19 @@ describe('the recoding, over random groups', () => {
     homeBranch: fc.constantFrom('br_01', 'br_02', 'br_03', ANY),
     format: fc.constantFrom('BOOK', 'DVD'),
   });
-  const rows = fc.array(fc.tuple(group, fc.option(fc.integer({ min: 0, max: 60 }), { nil: null })), { maxLength: 400 });
+  const rows = fc.array(
+    fc.tuple(group, fc.option(fc.integer({ min: 0, max: 60 }), { nil: null })),
+    { maxLength: 400 },
+  );
 
   it('publishes only groups of at least k people (or with no borrower attribute at all), along the ladder', () => {
     fc.assert(
       fc.property(rows, fc.integer({ min: 2, max: 12 }), (list, k) => {
         const counts = new GroupCounts();
-        const groupOf = (q: { ageBand: string; homeBranch: string; format: string }) => counts.indexOf(q.ageBand, q.homeBranch, q.format);
-        for (const [q, patron] of list) counts.add(groupOf(q), patron === null ? null : `p${patron}`);
+        const groupOf = (q: { ageBand: string; homeBranch: string; format: string }) =>
+          counts.indexOf(q.ageBand, q.homeBranch, q.format);
+        for (const [q, patron] of list)
+          counts.add(groupOf(q), patron === null ? null : `p${patron}`);
         const plan = planRecoding(counts, k);
         const published = new Map<string, Set<string>>();
         for (const [q, patron] of list) {
@@ -248,7 +361,9 @@ describe('the recoding, over random groups', () => {
         for (const [key, people] of published) {
           if (key.startsWith(`${ANY}|${ANY}|`) && people.size < k) {
             // Only rows that never had a borrower attribute may be published below k.
-            const members = list.filter(([q]) => plan.targets[groupOf(q)] && keyOf(plan.targets[groupOf(q)]!.q) === key);
+            const members = list.filter(
+              ([q]) => plan.targets[groupOf(q)] && keyOf(plan.targets[groupOf(q)]!.q) === key,
+            );
             expect(members.every(([q]) => q.ageBand === ANY && q.homeBranch === ANY)).toBe(true);
           } else {
             expect(people.size).toBeGreaterThanOrEqual(k);

@@ -33,7 +33,11 @@ class Span {
   add(v: Float64Array): void {
     const r = this.reduce(v);
     let pivot = -1;
-    for (let j = 0; j < this.n; j++) if (Math.abs(r[j]!) > EPS) { pivot = j; break; }
+    for (let j = 0; j < this.n; j++)
+      if (Math.abs(r[j]!) > EPS) {
+        pivot = j;
+        break;
+      }
     if (pivot < 0) return;
     const p = r[pivot]!;
     for (let j = 0; j < this.n; j++) r[j]! /= p;
@@ -57,7 +61,11 @@ const vector = (n: number, vars: readonly number[]) => {
 };
 
 /** The suppressed numbers that follow exactly from the published ones. */
-export function recovered(unknowns: number, published: readonly Sum[], suppressed: readonly Sum[]): Sum[] {
+export function recovered(
+  unknowns: number,
+  published: readonly Sum[],
+  suppressed: readonly Sum[],
+): Sum[] {
   const span = new Span(unknowns);
   for (const eq of published) {
     if (eq.value === 0) for (const v of eq.vars) span.add(vector(unknowns, [v]));

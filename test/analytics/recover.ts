@@ -7,13 +7,25 @@ import type { PublishedTable } from '../../src/analytics/suppression.js';
  */
 
 /** Σ x[vars] = value: one published total, less the published cells in it. */
-interface Equation { vars: number[]; value: number }
+interface Equation {
+  vars: number[];
+  value: number;
+}
 
 /** A suppressed number: which unknowns it sums (its own cell, or a margin's or the total's), and its true value. */
-export interface Target { label: string; vars: number[]; truth: number }
+export interface Target {
+  label: string;
+  vars: number[];
+  truth: number;
+}
 
 /** The published table, for one count, as equations over its suppressed cells. */
-export interface System { unknowns: number; equations: Equation[]; targets: Target[]; cap: number }
+export interface System {
+  unknowns: number;
+  equations: Equation[];
+  targets: Target[];
+  cap: number;
+}
 
 /** Builds the equations an attacker can write from `table` about count `m` (absent cells are 0). */
 export function systemOf(table: PublishedTable, dimensions: number, m: number): System {
@@ -21,9 +33,18 @@ export function systemOf(table: PublishedTable, dimensions: number, m: number): 
   const index = new Map(hidden.map((c, i) => [c.key.join('|'), i]));
   const cap = Math.max(1, ...table.cells.map((c) => c.counts[m]!)) + 2;
   const equations: Equation[] = [];
-  const targets: Target[] = hidden.map((c, i) => ({ label: `cell ${c.key.join('|')}`, vars: [i], truth: c.counts[m]! }));
+  const targets: Target[] = hidden.map((c, i) => ({
+    label: `cell ${c.key.join('|')}`,
+    vars: [i],
+    truth: c.counts[m]!,
+  }));
   /** A published total as an equation over the suppressed cells it contains, or else a target. */
-  const total = (label: string, suppressed: boolean, value: number, inSlice: (key: readonly string[]) => boolean) => {
+  const total = (
+    label: string,
+    suppressed: boolean,
+    value: number,
+    inSlice: (key: readonly string[]) => boolean,
+  ) => {
     const vars: number[] = [];
     let published = 0;
     for (const c of table.cells) {
@@ -36,7 +57,8 @@ export function systemOf(table: PublishedTable, dimensions: number, m: number): 
   };
   if (dimensions >= 2) {
     table.margins.forEach((groups, d) => {
-      for (const g of groups) total(`margin ${d}=${g.key[0]}`, g.suppressed, g.counts[m]!, (key) => key[d] === g.key[0]);
+      for (const g of groups)
+        total(`margin ${d}=${g.key[0]}`, g.suppressed, g.counts[m]!, (key) => key[d] === g.key[0]);
     });
   }
   total('total', table.total.suppressed, table.total.counts[m]!, () => true);
@@ -48,7 +70,9 @@ function solvable(system: System, extra: Equation): boolean {
   const equations = [...system.equations, extra];
   const x = new Array<number>(system.unknowns).fill(-1);
   const order = [...Array(system.unknowns).keys()].sort(
-    (a, b) => equations.filter((e) => e.vars.includes(b)).length - equations.filter((e) => e.vars.includes(a)).length,
+    (a, b) =>
+      equations.filter((e) => e.vars.includes(b)).length -
+      equations.filter((e) => e.vars.includes(a)).length,
   );
   const consistent = (): boolean =>
     equations.every((e) => {
@@ -82,9 +106,11 @@ function solvable(system: System, extra: Equation): boolean {
 export function recoverable(system: System): Target[] {
   return system.targets.filter((t) => {
     const most = t.vars.length * system.cap;
-    const candidates = [t.truth + 1, t.truth - 1, ...Array.from({ length: most + 1 }, (_, v) => v)].filter(
-      (v, i, all) => v >= 0 && v <= most && v !== t.truth && all.indexOf(v) === i,
-    );
+    const candidates = [
+      t.truth + 1,
+      t.truth - 1,
+      ...Array.from({ length: most + 1 }, (_, v) => v),
+    ].filter((v, i, all) => v >= 0 && v <= most && v !== t.truth && all.indexOf(v) === i);
     return !candidates.some((value) => solvable(system, { vars: t.vars, value }));
   });
 }

@@ -1,6 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { pagedStats, STATS_PAGE_MAX, STATS_PAGE_RESOLVERS } from '../../src/analytics/release/page.js';
+import {
+  pagedStats,
+  STATS_PAGE_MAX,
+  STATS_PAGE_RESOLVERS,
+} from '../../src/analytics/release/page.js';
 import type { StatsShaper } from '../../src/analytics/shape.js';
 
 /** An answer of `count` groups whose group i is `{ i }`. */

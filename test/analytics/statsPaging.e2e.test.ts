@@ -10,21 +10,45 @@ import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../su
 let t: TestGraph;
 
 beforeAll(async () => {
-  t = await startTestGraph({ RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000', RATE_LIMIT_PRINCIPAL_BURST: '1000000' });
+  t = await startTestGraph({
+    RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000',
+    RATE_LIMIT_PRINCIPAL_BURST: '1000000',
+  });
 });
 afterAll(async () => t?.stop());
 
 const THIS_YEAR = new Date().getUTCFullYear();
 const RANGE = `from: "${THIS_YEAR - 1}-01", to: "${THIS_YEAR}-12"`;
 const FINEST = '[BRANCH, FORMAT, AGE_BAND, HOME_BRANCH, MONTH]';
-const GROUP = 'branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed';
+const GROUP =
+  'branch { id } format ageBand homeBranch { id } month checkouts checkoutsMarginOfError distinctBorrowers suppressed';
 
-interface Group { branch: { id: string } | null; format: string | null; ageBand: string | null; homeBranch: { id: string } | null; month: string | null; checkouts: number | null; suppressed: boolean }
-interface Page { nodes: Group[]; totalCount: number; pageInfo: { endCursor: string | null; hasNextPage: boolean } }
-interface Stats { margins: Group[]; total: Group; cellCount: number; cellPage: Page }
+interface Group {
+  branch: { id: string } | null;
+  format: string | null;
+  ageBand: string | null;
+  homeBranch: { id: string } | null;
+  month: string | null;
+  checkouts: number | null;
+  suppressed: boolean;
+}
+interface Page {
+  nodes: Group[];
+  totalCount: number;
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+interface Stats {
+  margins: Group[];
+  total: Group;
+  cellCount: number;
+  cellPage: Page;
+}
 
 /** `args` of circulationStats, and `page` the arguments of its cellPage (besides `after`). */
-const circulation = (args: string, page = '') => `query($after: String) { circulationStats(${RANGE}, ${args}) {
+const circulation = (
+  args: string,
+  page = '',
+) => `query($after: String) { circulationStats(${RANGE}, ${args}) {
   cellCount releases { id }
   cellPage(after: $after${page ? `, ${page}` : ''}) { totalCount pageInfo { endCursor hasNextPage } nodes { ${GROUP} } }
   margins { dimension ${GROUP} } total { ${GROUP} } } }`;
@@ -34,7 +58,8 @@ const stats = (res: GraphResponse): Stats => {
   return (res.data as { circulationStats: Stats }).circulationStats;
 };
 
-const keyOf = (g: Group) => JSON.stringify([g.branch?.id, g.format, g.ageBand, g.homeBranch?.id, g.month]);
+const keyOf = (g: Group) =>
+  JSON.stringify([g.branch?.id, g.format, g.ageBand, g.homeBranch?.id, g.month]);
 
 /** Every page of an answer, following endCursor. */
 async function allPages(args: string, page: string): Promise<Stats[]> {
@@ -52,10 +77,17 @@ async function allPages(args: string, page: string): Promise<Stats[]> {
 describe('paging statistics', () => {
   for (const protection of ['SUPPRESSION', 'DIFFERENTIAL_PRIVACY']) {
     it(`${protection}: the pages list every group once, in order, with one count, margins and total`, async () => {
-      const whole = stats(await t.query('analytics', circulation(`groupBy: ${FINEST}, protection: ${protection}`), { after: null }));
+      const whole = stats(
+        await t.query('analytics', circulation(`groupBy: ${FINEST}, protection: ${protection}`), {
+          after: null,
+        }),
+      );
       const size = Math.min(1000, Math.ceil(whole.cellCount / 7));
       expect(whole.cellCount).toBeGreaterThan(14);
-      const pages = await allPages(`groupBy: ${FINEST}, protection: ${protection}`, `first: ${size}`);
+      const pages = await allPages(
+        `groupBy: ${FINEST}, protection: ${protection}`,
+        `first: ${size}`,
+      );
       expect(pages.length).toBe(Math.ceil(whole.cellCount / size));
       const cells = pages.flatMap((p) => p.cellPage.nodes);
       expect(cells.length).toBe(whole.cellCount);
@@ -70,15 +102,23 @@ describe('paging statistics', () => {
       }
       // `cells` lists the same groups when they fit in one page, and refuses a larger answer
       // rather than give its first part as the whole.
-      const listed = await t.query('analytics', `{ circulationStats(${RANGE}, groupBy: ${FINEST}, protection: ${protection}) { cells { ${GROUP} } } }`);
-      if (whole.cellCount <= 1000) expect((listed.data as { circulationStats: { cells: Group[] } }).circulationStats.cells).toEqual(cells);
+      const listed = await t.query(
+        'analytics',
+        `{ circulationStats(${RANGE}, groupBy: ${FINEST}, protection: ${protection}) { cells { ${GROUP} } } }`,
+      );
+      if (whole.cellCount <= 1000)
+        expect(
+          (listed.data as { circulationStats: { cells: Group[] } }).circulationStats.cells,
+        ).toEqual(cells);
       else expect(codes(listed)).toEqual(['BAD_USER_INPUT']);
       expect(pages.at(-1)!.cellPage.pageInfo).toMatchObject({ hasNextPage: false });
     });
   }
 
   it('a page is of at most 1000 groups by default', async () => {
-    const first = stats(await t.query('analytics', circulation(`groupBy: ${FINEST}`), { after: null }));
+    const first = stats(
+      await t.query('analytics', circulation(`groupBy: ${FINEST}`), { after: null }),
+    );
     expect(first.cellPage.nodes.length).toBe(Math.min(1000, first.cellCount));
     expect(first.cellPage.pageInfo.hasNextPage).toBe(first.cellCount > 1000);
   });
@@ -86,7 +126,13 @@ describe('paging statistics', () => {
   it('eventStats pages too', async () => {
     const query = `query($after: String) { eventStats(${RANGE}, groupBy: [BRANCH, MONTH]) {
       cellCount cellPage(first: 2, after: $after) { pageInfo { endCursor hasNextPage } nodes { branch { id } month registrations suppressed } } } }`;
-    type Page = { cellCount: number; cellPage: { pageInfo: { endCursor: string | null; hasNextPage: boolean }; nodes: { branch: { id: string }; month: string }[] } };
+    type Page = {
+      cellCount: number;
+      cellPage: {
+        pageInfo: { endCursor: string | null; hasNextPage: boolean };
+        nodes: { branch: { id: string }; month: string }[];
+      };
+    };
     const seen: string[] = [];
     let after: string | null = null;
     const counts = new Set<number>();
@@ -108,7 +154,9 @@ describe('paging statistics', () => {
 });
 
 describe('cursors and page sizes that are refused', () => {
-  const firstCursor = async (args: string) => stats(await t.query('analytics', circulation(args, 'first: 10'), { after: null })).cellPage.pageInfo.endCursor!;
+  const firstCursor = async (args: string) =>
+    stats(await t.query('analytics', circulation(args, 'first: 10'), { after: null })).cellPage
+      .pageInfo.endCursor!;
   const refusal = async (args: string, after: string) => {
     const res = await t.query('analytics', circulation(args, 'first: 10'), { after });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
@@ -120,8 +168,14 @@ describe('cursors and page sizes that are refused', () => {
     const cursor = await firstCursor(`groupBy: ${FINEST}`);
     const raw = Buffer.from(cursor, 'base64url').toString('latin1');
     const [offset, check] = raw.split('.') as [string, string];
-    await refusal(`groupBy: ${FINEST}`, Buffer.from(`${Number(offset) + 1}.${check}`).toString('base64url'));
-    await refusal(`groupBy: ${FINEST}`, Buffer.from(`${offset}.${check.slice(1)}A`).toString('base64url'));
+    await refusal(
+      `groupBy: ${FINEST}`,
+      Buffer.from(`${Number(offset) + 1}.${check}`).toString('base64url'),
+    );
+    await refusal(
+      `groupBy: ${FINEST}`,
+      Buffer.from(`${offset}.${check.slice(1)}A`).toString('base64url'),
+    );
     await refusal(`groupBy: ${FINEST}`, `${cursor}A`);
     await refusal(`groupBy: ${FINEST}`, 'not a cursor');
     await refusal(`groupBy: ${FINEST}`, '');
@@ -139,7 +193,9 @@ describe('cursors and page sizes that are refused', () => {
 
   it('first below 1 or above 1000', async () => {
     for (const first of [0, -1, 1001]) {
-      const res = await t.query('analytics', circulation('groupBy: [BRANCH]', `first: ${first}`), { after: null });
+      const res = await t.query('analytics', circulation('groupBy: [BRANCH]', `first: ${first}`), {
+        after: null,
+      });
       expect(codes(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0]!.message).toMatch(/first must be between 1 and 1000/);
     }

@@ -22,11 +22,21 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUTPUT = path.join(ROOT, 'test-output');
 const SYSTEM_CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
 ];
 const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const REDACTED = { message: 'Redacted: confidential patron information', path: ['patron'], extensions: { code: 'PRIVACY_REDACTED' } };
+const REDACTED = {
+  message: 'Redacted: confidential patron information',
+  path: ['patron'],
+  extensions: { code: 'PRIVACY_REDACTED' },
+};
 
 interface Run {
   response: { data?: unknown; errors?: unknown[] };
@@ -75,7 +85,9 @@ beforeAll(async () => {
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);
   });
-  page.on('requestfailed', (request) => problems.push(`failed ${request.url()}: ${request.failure()?.errorText ?? '?'}`));
+  page.on('requestfailed', (request) =>
+    problems.push(`failed ${request.url()}: ${request.failure()?.errorText ?? '?'}`),
+  );
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
@@ -91,7 +103,8 @@ afterAll(async () => {
 /** The response pane's text, from CodeMirror itself (the DOM holds only the visible lines). */
 const responseText = () =>
   page.evaluate(() => {
-    const editor = document.querySelector('.result-window .CodeMirror') as (Element & { CodeMirror?: { getValue(): string } }) | null;
+    const editor = document.querySelector('.result-window .CodeMirror') as
+      (Element & { CodeMirror?: { getValue(): string } }) | null;
     return editor?.CodeMirror?.getValue() ?? '';
   });
 
@@ -99,17 +112,26 @@ const responseText = () =>
 async function runAs(persona: PersonaName): Promise<Run> {
   await page.selectOption('#persona', persona);
   await expect.poll(() => page.textContent('#persona-sees')).toContain(persona);
-  if (persona !== 'anonymous') await expect.poll(() => page.textContent('#token-state')).toContain('Authorization: Bearer');
+  if (persona !== 'anonymous')
+    await expect.poll(() => page.textContent('#token-state')).toContain('Authorization: Bearer');
   await page.selectOption('#examples', COMPARE_EXAMPLE.id);
   await expect.poll(() => page.textContent('.graphiql-query-editor')).toContain('PatronById');
   const [request] = await Promise.all([
-    page.waitForRequest((r) => r.url().endsWith('/graphql') && r.method() === 'POST' && (r.postData() ?? '').includes('PatronById')),
+    page.waitForRequest(
+      (r) =>
+        r.url().endsWith('/graphql') &&
+        r.method() === 'POST' &&
+        (r.postData() ?? '').includes('PatronById'),
+    ),
     page.click('.graphiql-execute-button'),
   ]);
   await request.response();
   await expect.poll(responseText).toContain('"data"');
   await page.screenshot({ path: path.join(OUTPUT, `playground-${persona}.png`) });
-  return { response: JSON.parse(await responseText()) as Run['response'], authorization: (await request.allHeaders()).authorization };
+  return {
+    response: JSON.parse(await responseText()) as Run['response'],
+    authorization: (await request.allHeaders()).authorization,
+  };
 }
 
 describe('the playground, offline, in headless Chromium', () => {
@@ -124,13 +146,18 @@ describe('the playground, offline, in headless Chromium', () => {
 
     const staff = await runAs('circulation-staff');
     expect(staff.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
-    expect(staff.response).toEqual({ data: { patron: { name: PERSONA_PATRONS.patron.name, email: PERSONA_PATRONS.patron.email } } });
+    expect(staff.response).toEqual({
+      data: { patron: { name: PERSONA_PATRONS.patron.name, email: PERSONA_PATRONS.patron.email } },
+    });
 
     expect(offsite, 'requests to other hosts').toEqual([]);
     expect(problems, 'failed loads and console errors').toEqual([]);
 
     if (process.env.UPDATE_SCREENSHOT === '1') {
-      fs.copyFileSync(path.join(OUTPUT, 'playground-circulation-staff.png'), path.join(ROOT, 'docs', 'playground.png'));
+      fs.copyFileSync(
+        path.join(OUTPUT, 'playground-circulation-staff.png'),
+        path.join(ROOT, 'docs', 'playground.png'),
+      );
     }
   });
 });

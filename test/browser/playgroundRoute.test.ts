@@ -70,13 +70,21 @@ describe('configuration', () => {
   it('is GraphiQL in development, off elsewhere unless asked for', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).playground).toBe('graphiql');
     expect(loadConfig({ NODE_ENV: 'test' }).playground).toBe('off');
-    expect(loadConfig({ NODE_ENV: 'test', PLAYGROUND: 'apollo-sandbox' }).playground).toBe('apollo-sandbox');
-    expect(() => loadConfig({ NODE_ENV: 'test', PLAYGROUND: 'graphiql-cdn' })).toThrow(/PLAYGROUND/);
+    expect(loadConfig({ NODE_ENV: 'test', PLAYGROUND: 'apollo-sandbox' }).playground).toBe(
+      'apollo-sandbox',
+    );
+    expect(() => loadConfig({ NODE_ENV: 'test', PLAYGROUND: 'graphiql-cdn' })).toThrow(
+      /PLAYGROUND/,
+    );
   });
 
   it('prints the URL a developer opens', () => {
-    expect(playgroundUrl('graphiql', 'http://localhost:4000/graphql')).toBe('http://localhost:4000/');
-    expect(playgroundUrl('apollo-sandbox', 'http://localhost:4000/graphql')).toBe('http://localhost:4000/graphql');
+    expect(playgroundUrl('graphiql', 'http://localhost:4000/graphql')).toBe(
+      'http://localhost:4000/',
+    );
+    expect(playgroundUrl('apollo-sandbox', 'http://localhost:4000/graphql')).toBe(
+      'http://localhost:4000/graphql',
+    );
     expect(playgroundUrl('off', 'http://localhost:4000/graphql')).toBeNull();
   });
 });
@@ -94,22 +102,37 @@ describe('the page and its bundle', () => {
 
   it('serves every file of the build with its type and a long cache, and nothing else', async () => {
     const manifest = readManifest()!;
-    for (const [file, type] of [[manifest.script, 'text/javascript'], [manifest.stylesheet, 'text/css']] as const) {
+    for (const [file, type] of [
+      [manifest.script, 'text/javascript'],
+      [manifest.stylesheet, 'text/css'],
+    ] as const) {
       const response = await fetch(`${dev.base}/playground/${file}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain(type);
       expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     }
-    for (const path of ['/playground/manifest.json', '/playground/..%2Fmanifest.json', '/playground/%2E%2E/%2E%2E/package.json', '/other']) {
+    for (const path of [
+      '/playground/manifest.json',
+      '/playground/..%2Fmanifest.json',
+      '/playground/%2E%2E/%2E%2E/package.json',
+      '/other',
+    ]) {
       expect((await fetch(`${dev.base}${path}`)).status, path).toBe(404);
     }
   });
 
   it('sends a browser asking for /graphql to the page, and leaves API requests alone', async () => {
-    const browser = await fetch(`${dev.base}/graphql`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    const browser = await fetch(`${dev.base}/graphql`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    });
     expect(browser.status).toBe(302);
     expect(browser.headers.get('location')).toBe('/');
-    const api = await fetch(`${dev.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' });
+    const api = await fetch(`${dev.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{__typename}"}',
+    });
     expect(api.status).toBe(404); // fell through: the gateway's /graphql handles it
   });
 });
@@ -120,7 +143,9 @@ describe('persona tokens', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const { token } = (await response.json()) as { token: string };
-    const caller = await (await createAuthenticator(development))({ authorization: `Bearer ${token}` }, 'r1');
+    const caller = await (
+      await createAuthenticator(development)
+    )({ authorization: `Bearer ${token}` }, 'r1');
     expect(caller.roles).toEqual(['staff']);
     expect(caller.duties).toEqual(['circulation']);
   });
@@ -128,16 +153,23 @@ describe('persona tokens', () => {
   it('refuses unknown personas, non-JSON bodies and pages served under another host name', async () => {
     expect((await mintFor(dev.base, 'superuser')).status).toBe(400);
     expect((await mintFor(dev.base, 'anonymous')).status).toBe(400);
-    expect((await fetch(`${dev.base}/playground/token`, { method: 'POST', body: 'persona=patron' })).status).toBe(400);
+    expect(
+      (await fetch(`${dev.base}/playground/token`, { method: 'POST', body: 'persona=patron' }))
+        .status,
+    ).toBe(400);
     // fetch may not set Host, so this one goes through node:http: a DNS-rebinding page's request.
     const rebound = await new Promise<number>((resolve, reject) => {
-      const request = http.request(`${dev.base}/playground/token`, {
-        method: 'POST',
-        headers: { host: 'attacker.example:4000', 'content-type': 'application/json' },
-      }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const request = http.request(
+        `${dev.base}/playground/token`,
+        {
+          method: 'POST',
+          headers: { host: 'attacker.example:4000', 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       request.on('error', reject);
       request.end(JSON.stringify({ persona: 'patron' }));
     });

@@ -15,8 +15,16 @@ import { createLogger } from '../../src/log/logger.js';
 import { encodeContext } from '../../src/privacy/context/disclosureContext.js';
 import { principalId } from '../../src/privacy/context/ids.js';
 import { FACTS_AUDIENCE, FACTS_PATH } from '../../src/privacy/facts/factsEndpoint.js';
-import { openNonceStore, type SharedNonceStore } from '../../src/privacy/verify/sharedNonceStore.js';
-import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../src/privacy/sign/signature.js';
+import {
+  openNonceStore,
+  type SharedNonceStore,
+} from '../../src/privacy/verify/sharedNonceStore.js';
+import {
+  audienceKey,
+  CONTEXT_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+} from '../../src/privacy/sign/signature.js';
 import { createTestPostgresDatabase, TEST_ON_POSTGRES } from '../support/database.js';
 
 /** A host's configuration: its own data directory, the shared database. */
@@ -34,10 +42,19 @@ const hostConfig = (url: string): Config =>
 function post(base: string, headers: Record<string, string>, body: Buffer): Promise<number> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: FACTS_PATH, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: FACTS_PATH,
+        headers: { ...headers, 'content-length': String(body.length) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -46,10 +63,21 @@ function post(base: string, headers: Record<string, string>, body: Buffer): Prom
 describe('where the nonce store is', () => {
   it('in PostgreSQL with a database URL, else (or with NONCE_STORE_FILE) in a SQLite file', () => {
     const pgUrl = 'postgres://library@db.example:5432/library';
-    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: '/srv/lib' }).nonceStore).toBe('/srv/lib/nonces.db');
-    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl }).nonceStore).toEqual({ url: pgUrl, schema: 'signing' });
-    expect(loadConfig({ NODE_ENV: 'test', CIRCULATION_DATABASE_URL: pgUrl }).nonceStore).toEqual({ url: pgUrl, schema: 'signing' });
-    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl, NONCE_STORE_FILE: '/srv/n.db' }).nonceStore).toBe('/srv/n.db');
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: '/srv/lib' }).nonceStore).toBe(
+      '/srv/lib/nonces.db',
+    );
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl }).nonceStore).toEqual({
+      url: pgUrl,
+      schema: 'signing',
+    });
+    expect(loadConfig({ NODE_ENV: 'test', CIRCULATION_DATABASE_URL: pgUrl }).nonceStore).toEqual({
+      url: pgUrl,
+      schema: 'signing',
+    });
+    expect(
+      loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl, NONCE_STORE_FILE: '/srv/n.db' })
+        .nonceStore,
+    ).toBe('/srv/n.db');
   });
 });
 
@@ -74,10 +102,33 @@ describe.skipIf(!TEST_ON_POSTGRES)('the signature-nonce store on PostgreSQL', ()
     });
 
     const signedFactsCall = () => {
-      const context = encodeContext({ principal: principalId('partner:test'), roles: ['partner'], duties: [], patronId: null, legalOrder: null, purpose: null, requestId: 'r' });
+      const context = encodeContext({
+        principal: principalId('partner:test'),
+        roles: ['partner'],
+        duties: [],
+        patronId: null,
+        legalOrder: null,
+        purpose: null,
+        requestId: 'r',
+      });
       const body = Buffer.from(JSON.stringify({ subjects: ['pat_x'] }));
-      const signature = signRequest({ key: audienceKey(config.contextSecret, FACTS_AUDIENCE), audience: FACTS_AUDIENCE, method: 'POST', target: FACTS_PATH, contentType: 'application/json', context, body });
-      return { headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: context, [SIGNATURE_HEADER]: signature }, body };
+      const signature = signRequest({
+        key: audienceKey(config.contextSecret, FACTS_AUDIENCE),
+        audience: FACTS_AUDIENCE,
+        method: 'POST',
+        target: FACTS_PATH,
+        contentType: 'application/json',
+        context,
+        body,
+      });
+      return {
+        headers: {
+          'content-type': 'application/json',
+          [CONTEXT_HEADER]: context,
+          [SIGNATURE_HEADER]: signature,
+        },
+        body,
+      };
     };
 
     it('a call served by one replica is refused when replayed to the other, both ways', async () => {
@@ -95,7 +146,12 @@ describe.skipIf(!TEST_ON_POSTGRES)('the signature-nonce store on PostgreSQL', ()
     beforeAll(async () => {
       const config = hostConfig(url);
       // Opened at once, as replicas starting together do: creating the table must not race.
-      stores.push(...(await Promise.all([openNonceStore(config.nonceStore), openNonceStore(config.nonceStore)])));
+      stores.push(
+        ...(await Promise.all([
+          openNonceStore(config.nonceStore),
+          openNonceStore(config.nonceStore),
+        ])),
+      );
     });
     afterAll(async () => {
       for (const store of stores) await store.close();
@@ -103,8 +159,12 @@ describe.skipIf(!TEST_ON_POSTGRES)('the signature-nonce store on PostgreSQL', ()
 
     it('a nonce claimed on one is refused on the other', async () => {
       const now = Date.now();
-      expect(await stores[0]!.claim('circulation', 'n-one-aaaaaaaaaaaa', now + 30_000, now)).toBe(true);
-      expect(await stores[1]!.claim('circulation', 'n-one-aaaaaaaaaaaa', now + 30_000, now)).toBe(false);
+      expect(await stores[0]!.claim('circulation', 'n-one-aaaaaaaaaaaa', now + 30_000, now)).toBe(
+        true,
+      );
+      expect(await stores[1]!.claim('circulation', 'n-one-aaaaaaaaaaaa', now + 30_000, now)).toBe(
+        false,
+      );
       // The same nonce for another audience is another signature.
       expect(await stores[1]!.claim('catalog', 'n-one-aaaaaaaaaaaa', now + 30_000, now)).toBe(true);
     });
@@ -113,7 +173,9 @@ describe.skipIf(!TEST_ON_POSTGRES)('the signature-nonce store on PostgreSQL', ()
       const now = Date.now();
       for (let round = 0; round < 5; round++) {
         const nonce = `n-race-${round}-aaaaaaaaaaaa`;
-        const claims = Array.from({ length: 40 }, (_, i) => stores[i % 2]!.claim('circulation', nonce, now + 30_000, now));
+        const claims = Array.from({ length: 40 }, (_, i) =>
+          stores[i % 2]!.claim('circulation', nonce, now + 30_000, now),
+        );
         const wins = (await Promise.all(claims)).filter(Boolean).length;
         expect(wins).toBe(1);
       }
@@ -129,19 +191,37 @@ describe.skipIf(!TEST_ON_POSTGRES)('the signature-nonce store on PostgreSQL', ()
         for (const nonce of process.argv.slice(1)) results.push(await store.claim('circulation', nonce, ${now + 30_000}, ${now}));
         await store.close();
         process.stdout.write(JSON.stringify(results));`;
-      expect(await stores[0]!.claim('circulation', 'n-proc-here-aaaaaaaaaaaa', now + 30_000, now)).toBe(true);
+      expect(
+        await stores[0]!.claim('circulation', 'n-proc-here-aaaaaaaaaaaa', now + 30_000, now),
+      ).toBe(true);
       const output = await new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'n-proc-here-aaaaaaaaaaaa', 'n-proc-there-aaaaaaaaaaaa'], {
-          env: { ...process.env, NONCE_TEST_URL: url },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            script,
+            'n-proc-here-aaaaaaaaaaaa',
+            'n-proc-there-aaaaaaaaaaaa',
+          ],
+          {
+            env: { ...process.env, NONCE_TEST_URL: url },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
         child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`))));
+        child.on('exit', (code) =>
+          code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`)),
+        );
       });
       expect(JSON.parse(output)).toEqual([false, true]);
-      expect(await stores[1]!.claim('circulation', 'n-proc-there-aaaaaaaaaaaa', now + 30_000, now)).toBe(false);
+      expect(
+        await stores[1]!.claim('circulation', 'n-proc-there-aaaaaaaaaaaa', now + 30_000, now),
+      ).toBe(false);
     });
   });
 });

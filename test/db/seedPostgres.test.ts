@@ -3,14 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, openSqlite, type Database } from '../../src/db/open.js';
 import { seed } from '../../src/dev/seed/seed.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
-import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import {
+  circulationMigrations,
+  type CirculationTables,
+} from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 import { createTestPostgresDatabase, TEST_ON_POSTGRES } from '../support/database.js';
 
 const NOW = new Date('2026-03-15T12:34:56.000Z');
 
 type Row = Record<string, unknown>;
-type Stores = { catalog: Database<CatalogTables>; circulation: Database<CirculationTables>; events: Database<EventsTables> };
+type Stores = {
+  catalog: Database<CatalogTables>;
+  circulation: Database<CirculationTables>;
+  events: Database<EventsTables>;
+};
 
 /** Every table a seed fills, as rows in a fixed order; persona PIN hashes (salted afresh) reduced to "has one". */
 const TABLES: Array<[keyof Stores, string, string]> = [
@@ -32,13 +39,18 @@ const TABLES: Array<[keyof Stores, string, string]> = [
 ];
 
 async function rows(db: Kysely<unknown>, table: string, order: string): Promise<Row[]> {
-  const found = await sql<Row>`SELECT * FROM ${sql.table(table)} ORDER BY ${sql.raw(order)}`.execute(db);
+  const found =
+    await sql<Row>`SELECT * FROM ${sql.table(table)} ORDER BY ${sql.raw(order)}`.execute(db);
   return found.rows.map((r) => ('pin_hash' in r ? { ...r, pin_hash: r.pin_hash !== null } : r));
 }
 
 /** The tally without its random entry ids: per month, the sorted (cell, digest) pairs. */
 async function tally(db: Kysely<unknown>): Promise<Row[]> {
-  return (await sql<Row>`SELECT month, cell, digest FROM stats_tally ORDER BY month, cell, digest`.execute(db)).rows;
+  return (
+    await sql<Row>`SELECT month, cell, digest FROM stats_tally ORDER BY month, cell, digest`.execute(
+      db,
+    )
+  ).rows;
 }
 
 /**
@@ -64,7 +76,10 @@ describe.skipIf(!TEST_ON_POSTGRES)('seed on PostgreSQL', () => {
       events: await openSqlite<EventsTables>(':memory:', eventsMigrations),
     };
     for (const s of [pg, lite]) {
-      await seed({ catalog: s.catalog.db, circulation: s.circulation.db, events: s.events.db }, { scale: 'demo', now: NOW });
+      await seed(
+        { catalog: s.catalog.db, circulation: s.circulation.db, events: s.events.db },
+        { scale: 'demo', now: NOW },
+      );
     }
   }, 240_000);
   afterAll(async () => {
@@ -77,25 +92,44 @@ describe.skipIf(!TEST_ON_POSTGRES)('seed on PostgreSQL', () => {
     expect(await rows(pg[store].db as Kysely<unknown>, table, order)).toEqual(expected);
   });
 
-  it.each(['circulation', 'events'] as const)('%s: the statistics tally counts the same people in the same cells', async (store) => {
-    const expected = await tally(lite[store].db as Kysely<unknown>);
-    expect(expected.length).toBeGreaterThan(0);
-    expect(await tally(pg[store].db as Kysely<unknown>)).toEqual(expected);
-  });
+  it.each(['circulation', 'events'] as const)(
+    '%s: the statistics tally counts the same people in the same cells',
+    async (store) => {
+      const expected = await tally(lite[store].db as Kysely<unknown>);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await tally(pg[store].db as Kysely<unknown>)).toEqual(expected);
+    },
+  );
 
   it('numbers a new loan, hold and fine after the seeded ones', async () => {
     const db = pg.circulation.db;
     const loan = await db
       .insertInto('loans')
-      .values({ item_id: 'it_1', patron_id: null, branch_id: 'br_01', checked_out_at: '2026-03-15', due_at: '2026-04-05', returned_at: null, renewals: 0 })
+      .values({
+        item_id: 'it_1',
+        patron_id: null,
+        branch_id: 'br_01',
+        checked_out_at: '2026-03-15',
+        due_at: '2026-04-05',
+        returned_at: null,
+        renewals: 0,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const max = await db.selectFrom('loans').select((eb) => eb.fn.max('id').as('max')).where('id', '<>', loan.id).executeTakeFirstOrThrow();
+    const max = await db
+      .selectFrom('loans')
+      .select((eb) => eb.fn.max('id').as('max'))
+      .where('id', '<>', loan.id)
+      .executeTakeFirstOrThrow();
     expect(loan.id).toBeGreaterThan(Number(max.max));
   });
 
   it('leaves the keys, constraints and indexes the migrations define', async () => {
-    const fresh = await openPostgres<CirculationTables>(url, 'circulation_fresh', circulationMigrations);
+    const fresh = await openPostgres<CirculationTables>(
+      url,
+      'circulation_fresh',
+      circulationMigrations,
+    );
     const definitions = async (db: Kysely<unknown>, schema: string) =>
       (
         await sql<{ def: string }>`
@@ -108,7 +142,9 @@ describe.skipIf(!TEST_ON_POSTGRES)('seed on PostgreSQL', () => {
     try {
       const expected = await definitions(fresh.db as Kysely<unknown>, 'circulation_fresh');
       expect(expected.join('\n')).toMatch(/loans_patron/);
-      expect(await definitions(pg.circulation.db as Kysely<unknown>, 'circulation')).toEqual(expected);
+      expect(await definitions(pg.circulation.db as Kysely<unknown>, 'circulation')).toEqual(
+        expected,
+      );
     } finally {
       await fresh.close();
     }

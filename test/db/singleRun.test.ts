@@ -18,7 +18,10 @@ import { openPostgres, type PostgresDatabase } from '../../src/db/open.js';
 import { runEachAlone, trySingleRun } from '../../src/db/singleRun.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../../src/retention/schedule.js';
-import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import {
+  circulationMigrations,
+  type CirculationTables,
+} from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 import { createTestPostgresDatabase, TEST_ON_POSTGRES } from '../support/database.js';
 
@@ -27,21 +30,40 @@ const DAY = 86_400_000;
 describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
   let url: string;
   /** Two replicas: each its own pools over the same two schemas. */
-  const replicas: { circulation: PostgresDatabase<CirculationTables>; events: PostgresDatabase<EventsTables> }[] = [];
+  const replicas: {
+    circulation: PostgresDatabase<CirculationTables>;
+    events: PostgresDatabase<EventsTables>;
+  }[] = [];
   let loans = 0;
 
   beforeAll(async () => {
     url = await createTestPostgresDatabase();
     for (let i = 0; i < 2; i++) {
       replicas.push({
-        circulation: await openPostgres<CirculationTables>(url, 'circulation', circulationMigrations),
+        circulation: await openPostgres<CirculationTables>(
+          url,
+          'circulation',
+          circulationMigrations,
+        ),
         events: await openPostgres<EventsTables>(url, 'events', eventsMigrations),
       });
     }
-    await replicas[0]!.circulation.db.insertInto('patrons').values({
-      id: 'pat_ann', card_number: 'card-ann', name: 'Ann', email: null, phone: null, address: null, birth_date: '1990-05-05',
-      home_branch_id: 'br_02', pin_hash: null, reading_history: 0, created_at: '2020-01-01T00:00:00.000Z',
-    }).execute();
+    await replicas[0]!.circulation.db
+      .insertInto('patrons')
+      .values({
+        id: 'pat_ann',
+        card_number: 'card-ann',
+        name: 'Ann',
+        email: null,
+        phone: null,
+        address: null,
+        birth_date: '1990-05-05',
+        home_branch_id: 'br_02',
+        pin_hash: null,
+        reading_history: 0,
+        created_at: '2020-01-01T00:00:00.000Z',
+      })
+      .execute();
   });
   afterAll(async () => {
     for (const r of replicas) {
@@ -59,14 +81,33 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
       return { id: `it_${loans}`, work_id: `wk_${loans}`, format: 'BOOK', branch_id: 'br_01' };
     });
     await db.insertInto('items').values(rows).execute();
-    await db.insertInto('loans').values(rows.map((item) => ({
-      item_id: item.id, patron_id: 'pat_ann', branch_id: 'br_01', checked_out_at: new Date(back.getTime() - 10 * DAY).toISOString(),
-      due_at: new Date(back.getTime() + 11 * DAY).toISOString(), returned_at: back.toISOString(), renewals: 0,
-      patron_age_band: '25-44', patron_home_branch_id: 'br_02',
-    }))).execute();
+    await db
+      .insertInto('loans')
+      .values(
+        rows.map((item) => ({
+          item_id: item.id,
+          patron_id: 'pat_ann',
+          branch_id: 'br_01',
+          checked_out_at: new Date(back.getTime() - 10 * DAY).toISOString(),
+          due_at: new Date(back.getTime() + 11 * DAY).toISOString(),
+          returned_at: back.toISOString(),
+          renewals: 0,
+          patron_age_band: '25-44',
+          patron_home_branch_id: 'br_02',
+        })),
+      )
+      .execute();
   }
   const linked = async () =>
-    Number((await sql<{ n: number }>`SELECT count(*) AS n FROM loans WHERE patron_id IS NOT NULL`.execute(replicas[0]!.circulation.db)).rows[0]!.n);
+    Number(
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*) AS n FROM loans WHERE patron_id IS NOT NULL`.execute(
+          replicas[0]!.circulation.db,
+        )
+      ).rows[0]!.n,
+    );
 
   const logs: Record<string, unknown>[][] = [[], []];
   const schedules: PurgeSchedule[] = [];
@@ -76,13 +117,21 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
   const schedule = (i: number) => {
     schedules[i] ??= startPurgeSchedule(
       { circulation: replicas[i]!.circulation.db, events: replicas[i]!.events.db },
-      { rules: DEFAULT_RETENTION_RULES, schedule: { pattern: '0 0 1 1 *', timezone: 'UTC' }, release: { k: 2, dp: { epsilon: 1, contribution: 8 } } },
-      createLogger('test', 'info', new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logs[i]!.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-          done();
-        },
-      })),
+      {
+        rules: DEFAULT_RETENTION_RULES,
+        schedule: { pattern: '0 0 1 1 *', timezone: 'UTC' },
+        release: { k: 2, dp: { epsilon: 1, contribution: 8 } },
+      },
+      createLogger(
+        'test',
+        'info',
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            logs[i]!.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+            done();
+          },
+        }),
+      ),
     );
     return schedules[i];
   };
@@ -95,13 +144,17 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     let runs = 0;
     const job = (db: PostgresDatabase<unknown>['db']) =>
-      runEachAlone({ circulation: db }, (name) => [`test-job:${name}`], async (mine) => {
-        if (mine.circulation) {
-          runs += 1;
-          await gate;
-        }
-        return Boolean(mine.circulation);
-      });
+      runEachAlone(
+        { circulation: db },
+        (name) => [`test-job:${name}`],
+        async (mine) => {
+          if (mine.circulation) {
+            runs += 1;
+            await gate;
+          }
+          return Boolean(mine.circulation);
+        },
+      );
     const first = job(replicas[0]!.circulation.db as never);
     const second = job(replicas[1]!.circulation.db as never);
     // The loser knows while the winner still runs.
@@ -120,7 +173,9 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
       expect(held).not.toBeNull();
       // The holder keeps no transaction open: no snapshot holds back the vacuum of purged rows.
       const holders = await sql<{ n: number }>`
-        SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND (state LIKE 'idle in transaction%' OR (state = 'idle' AND backend_xmin IS NOT NULL))`.execute(replicas[1]!.circulation.db);
+        SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND (state LIKE 'idle in transaction%' OR (state = 'idle' AND backend_xmin IS NOT NULL))`.execute(
+        replicas[1]!.circulation.db,
+      );
       expect(holders.rows).toEqual([{ n: 0 }]);
       expect(await trySingleRun(replicas[1]!.circulation.db, 'purge:circulation')).toBeNull();
       const other = await trySingleRun(replicas[1]!.events.db, 'purge:circulation');
@@ -144,7 +199,13 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
       const report = await schedule(1).runNow();
       expect(report).toMatchObject({ skipped: ['circulation'] });
       expect(await linked()).toBe(50);
-      expect(logs[1]!.some((l) => l.msg === 'retention purge skipped: another replica runs it' && JSON.stringify(l.stores) === '["circulation"]')).toBe(true);
+      expect(
+        logs[1]!.some(
+          (l) =>
+            l.msg === 'retention purge skipped: another replica runs it' &&
+            JSON.stringify(l.stores) === '["circulation"]',
+        ),
+      ).toBe(true);
     } finally {
       await busy?.release();
     }
@@ -161,7 +222,10 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     expect(a!.anonymized.loans + b!.anonymized.loans).toBe(3000);
     expect(await linked()).toBe(0);
     // The closed month of those loans was released once, by the replica that purged them.
-    const releases = await replicas[0]!.circulation.db.selectFrom('stats_releases').select(['id', 'version']).execute();
+    const releases = await replicas[0]!.circulation.db
+      .selectFrom('stats_releases')
+      .select(['id', 'version'])
+      .execute();
     expect(releases.length).toBeGreaterThan(0);
     expect(releases.every((r) => r.version === 1)).toBe(true);
     const released = [...logs[0]!, ...logs[1]!].filter((l) => l.msg === 'statistics released');
@@ -205,7 +269,8 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     let sawWaiting!: () => void;
     const waiting = new Promise<void>((resolve) => (sawWaiting = resolve));
     const run = command(['src/cli/purge.ts', '--no-vacuum', '--wait'], (text) => {
-      if (/circulation: another process is purging it now; waiting for it to finish/.test(text)) sawWaiting();
+      if (/circulation: another process is purging it now; waiting for it to finish/.test(text))
+        sawWaiting();
     });
     try {
       await waiting;
@@ -223,7 +288,9 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     const busy = await trySingleRun(replicas[0]!.circulation.db, 'release:circulation');
     try {
       const { code, stderr } = await command(['src/cli/releaseMonth.ts', '--closed']);
-      expect(stderr).toMatch(/circulation: another process is releasing its statistics now; not released here/);
+      expect(stderr).toMatch(
+        /circulation: another process is releasing its statistics now; not released here/,
+      );
       expect(code).toBe(75);
     } finally {
       await busy?.release();
@@ -244,10 +311,19 @@ describe.skipIf(!TEST_ON_POSTGRES)('one replica at a time', () => {
     });
     let graph: RunningGraph | undefined;
     try {
-      const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'single-run-')), CIRCULATION_PORT: '0', SEED_ON_START: 'off', PURGE_SCHEDULE: 'off' });
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: url,
+        DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'single-run-')),
+        CIRCULATION_PORT: '0',
+        SEED_ON_START: 'off',
+        PURGE_SCHEDULE: 'off',
+      });
       graph = await startGraph(config, createLogger('test', 'info', sink), 'circulation');
       await graph.released;
-      expect(lines.find((l) => l.msg === 'statistics release skipped: another replica runs it')).toMatchObject({ stores: ['circulation'] });
+      expect(
+        lines.find((l) => l.msg === 'statistics release skipped: another replica runs it'),
+      ).toMatchObject({ stores: ['circulation'] });
     } finally {
       await graph?.stop();
       await busy?.release();

@@ -6,7 +6,10 @@ import type { Format } from '../../src/dev/seed/formats.js';
 import { LOAN_DAYS } from '../../subgraphs/circulation/lending.js';
 import { type SeedOptions, type SeedReport, isSeeded, seed } from '../../src/dev/seed/seed.js';
 import { type CatalogTables, catalogMigrations } from '../../subgraphs/catalog/migrations.js';
-import { type CirculationTables, circulationMigrations } from '../../subgraphs/circulation/migrations.js';
+import {
+  type CirculationTables,
+  circulationMigrations,
+} from '../../subgraphs/circulation/migrations.js';
 import { type EventsTables, eventsMigrations } from '../../subgraphs/events/migrations.js';
 
 const NOW = new Date('2026-03-15T12:34:56.000Z');
@@ -41,7 +44,8 @@ async function seeded(options: Partial<SeedOptions> = {}) {
 const count = (rows: Row[]): number => Number(rows[0]?.n);
 const ageOn = (birth: string, now: Date): number => {
   const [y, m, d] = birth.split('-').map(Number) as [number, number, number];
-  const birthdayPassed = now.getUTCMonth() + 1 > m || (now.getUTCMonth() + 1 === m && now.getUTCDate() >= d);
+  const birthdayPassed =
+    now.getUTCMonth() + 1 > m || (now.getUTCMonth() + 1 === m && now.getUTCDate() >= d);
   return now.getUTCFullYear() - y - (birthdayPassed ? 0 : 1);
 };
 
@@ -95,7 +99,8 @@ describe('seed (demo scale)', async () => {
     }
     expect(new Set(patrons.map((p) => p.id)).size).toBe(patrons.length);
     expect(new Set(patrons.map((p) => p.card_number)).size).toBe(patrons.length);
-    for (const item of s.cat('SELECT barcode FROM items')) expect(item.barcode).toMatch(/^3901\d{10}$/);
+    for (const item of s.cat('SELECT barcode FROM items'))
+      expect(item.barcode).toMatch(/^3901\d{10}$/);
   });
 
   it('describes works with JSON creators and subjects, 13-digit ISBNs and mostly books', () => {
@@ -107,12 +112,18 @@ describe('seed (demo scale)', async () => {
     }
     const books = works.filter((w) => w.format === 'BOOK').length;
     expect(books / works.length).toBeGreaterThan(0.5);
-    expect(count(s.cat(`SELECT count(*) AS n FROM items WHERE status = 'IN_SERVICE'`)) / 15_000).toBeGreaterThan(0.9);
+    expect(
+      count(s.cat(`SELECT count(*) AS n FROM items WHERE status = 'IN_SERVICE'`)) / 15_000,
+    ).toBeGreaterThan(0.9);
   });
 
   it("keeps circulation's items an exact projection of the catalog's", () => {
     const catalogItems = new Map(
-      s.cat('SELECT i.id, i.work_id, i.branch_id, w.format FROM items i JOIN works w ON w.id = i.work_id').map((r) => [r.id, r]),
+      s
+        .cat(
+          'SELECT i.id, i.work_id, i.branch_id, w.format FROM items i JOIN works w ON w.id = i.work_id',
+        )
+        .map((r) => [r.id, r]),
     );
     const projection = s.circ('SELECT id, work_id, branch_id, format FROM items');
     expect(projection.length).toBe(catalogItems.size);
@@ -120,12 +131,18 @@ describe('seed (demo scale)', async () => {
   });
 
   it('never has two open loans on one item', () => {
-    expect(s.circ('SELECT item_id FROM loans WHERE returned_at IS NULL GROUP BY item_id HAVING count(*) > 1')).toEqual([]);
+    expect(
+      s.circ(
+        'SELECT item_id FROM loans WHERE returned_at IS NULL GROUP BY item_id HAVING count(*) > 1',
+      ),
+    ).toEqual([]);
   });
 
   it('never lends a copy that sits on a READY hold', () => {
     expect(
-      s.circ(`SELECT h.id FROM holds h JOIN loans l ON l.item_id = h.item_id AND l.returned_at IS NULL WHERE h.status = 'READY'`),
+      s.circ(
+        `SELECT h.id FROM holds h JOIN loans l ON l.item_id = h.item_id AND l.returned_at IS NULL WHERE h.status = 'READY'`,
+      ),
     ).toEqual([]);
   });
 
@@ -155,7 +172,9 @@ describe('seed (demo scale)', async () => {
   });
 
   it('holds: WAITING without a copy, READY with a free copy of the work at the pickup branch', () => {
-    const holds = s.circ('SELECT h.*, i.work_id AS item_work, i.branch_id AS item_branch FROM holds h LEFT JOIN items i ON i.id = h.item_id');
+    const holds = s.circ(
+      'SELECT h.*, i.work_id AS item_work, i.branch_id AS item_branch FROM holds h LEFT JOIN items i ON i.id = h.item_id',
+    );
     expect(new Set(holds.map((h) => h.status))).toEqual(new Set(['WAITING', 'READY']));
     for (const h of holds) {
       if (h.status === 'WAITING') expect(h.item_id).toBeNull();
@@ -164,11 +183,17 @@ describe('seed (demo scale)', async () => {
         expect(h.item_branch).toBe(h.pickup_branch_id);
       }
     }
-    expect(s.circ(`SELECT item_id FROM holds WHERE status = 'READY' GROUP BY item_id HAVING count(*) > 1`)).toEqual([]);
+    expect(
+      s.circ(
+        `SELECT item_id FROM holds WHERE status = 'READY' GROUP BY item_id HAVING count(*) > 1`,
+      ),
+    ).toEqual([]);
   });
 
   it('fines late returns at 25 cents a day up to $10, some paid', () => {
-    const fines = s.circ('SELECT f.*, l.due_at, l.returned_at FROM fines f JOIN loans l ON l.id = f.loan_id');
+    const fines = s.circ(
+      'SELECT f.*, l.due_at, l.returned_at FROM fines f JOIN loans l ON l.id = f.loan_id',
+    );
     expect(fines.length).toBe(count(s.circ('SELECT count(*) AS n FROM fines')));
     for (const f of fines) {
       const late = Date.parse(String(f.returned_at)) - Date.parse(String(f.due_at));
@@ -180,7 +205,9 @@ describe('seed (demo scale)', async () => {
   });
 
   it('schedules past and upcoming events of capacity 10..60, never overbooked', () => {
-    const events = s.ev('SELECT e.*, (SELECT count(*) FROM registrations r WHERE r.event_id = e.id) AS taken FROM events e');
+    const events = s.ev(
+      'SELECT e.*, (SELECT count(*) FROM registrations r WHERE r.event_id = e.id) AS taken FROM events e',
+    );
     expect(events.some((e) => String(e.ends_at) < now)).toBe(true);
     expect(events.some((e) => String(e.starts_at) > now)).toBe(true);
     for (const e of events) {
@@ -204,21 +231,33 @@ describe('seed (demo scale)', async () => {
       expect(ageOn(String(row?.birth_date), NOW)).toBe(persona.age);
       expect(await verifyPin(persona.pin, String(row?.pin_hash))).toBe(true);
     }
-    expect(ageOn(String(s.circ('SELECT birth_date FROM patrons WHERE id = ?', minor.id)[0]?.birth_date), NOW)).toBeLessThan(18);
+    expect(
+      ageOn(
+        String(s.circ('SELECT birth_date FROM patrons WHERE id = ?', minor.id)[0]?.birth_date),
+        NOW,
+      ),
+    ).toBeLessThan(18);
     expect(count(s.circ('SELECT count(*) AS n FROM patrons WHERE pin_hash IS NOT NULL'))).toBe(3);
-    expect(s.circ('SELECT reading_history FROM patrons WHERE id = ?', patron.id)[0]?.reading_history).toBe(1);
+    expect(
+      s.circ('SELECT reading_history FROM patrons WHERE id = ?', patron.id)[0]?.reading_history,
+    ).toBe(1);
   });
 
   it('gives the personas their documented loans, holds, fines and registrations', () => {
     const loans = (id: string, open: boolean): Row[] =>
-      s.circ(`SELECT * FROM loans WHERE patron_id = ? AND returned_at IS ${open ? '' : 'NOT '}NULL`, id);
+      s.circ(
+        `SELECT * FROM loans WHERE patron_id = ? AND returned_at IS ${open ? '' : 'NOT '}NULL`,
+        id,
+      );
     expect(loans(patron.id, true)).toHaveLength(3);
     expect(loans(patron.id, true).filter((l) => String(l.due_at) < now)).toHaveLength(1);
     expect(loans(patron.id, false)).toHaveLength(5);
     expect(loans(minor.id, true)).toHaveLength(2);
     expect(loans(guardian.id, true)).toHaveLength(1);
 
-    expect(s.circ('SELECT status FROM holds WHERE patron_id = ?', patron.id)).toEqual([{ status: 'WAITING' }]);
+    expect(s.circ('SELECT status FROM holds WHERE patron_id = ?', patron.id)).toEqual([
+      { status: 'WAITING' },
+    ]);
     expect(s.circ('SELECT * FROM holds WHERE patron_id = ?', minor.id)).toHaveLength(1);
 
     const fines = s.circ('SELECT * FROM fines WHERE patron_id = ?', patron.id);
@@ -226,7 +265,10 @@ describe('seed (demo scale)', async () => {
     expect(fines[0]?.paid_at).toBeNull();
 
     const regs = (id: string): Row[] =>
-      s.ev('SELECT e.starts_at FROM registrations r JOIN events e ON e.id = r.event_id WHERE r.patron_id = ?', id);
+      s.ev(
+        'SELECT e.starts_at FROM registrations r JOIN events e ON e.id = r.event_id WHERE r.patron_id = ?',
+        id,
+      );
     expect(regs(patron.id).filter((r) => String(r.starts_at) > now)).toHaveLength(1);
     expect(regs(patron.id).filter((r) => String(r.starts_at) < now)).toHaveLength(1);
     expect(regs(minor.id).map((r) => String(r.starts_at) > now)).toEqual([true]);
@@ -236,8 +278,13 @@ describe('seed (demo scale)', async () => {
     expect(s.circ('SELECT guardian_id, minor_id, evidence_ref FROM guardianships')).toEqual([
       { guardian_id: guardian.id, minor_id: minor.id, evidence_ref: 'card-application-2024-118' },
     ]);
-    const consents = s.circ('SELECT * FROM consents WHERE grantee = ? ORDER BY id', PARTNER_PRINCIPAL);
-    const active = consents.filter((c) => c.revoked_at === null && String(c.valid_from) <= now && String(c.valid_until) > now);
+    const consents = s.circ(
+      'SELECT * FROM consents WHERE grantee = ? ORDER BY id',
+      PARTNER_PRINCIPAL,
+    );
+    const active = consents.filter(
+      (c) => c.revoked_at === null && String(c.valid_from) <= now && String(c.valid_until) > now,
+    );
     expect(active).toEqual([
       expect.objectContaining({
         patron_id: patron.id,
@@ -247,8 +294,12 @@ describe('seed (demo scale)', async () => {
         valid_until: new Date(Date.parse('2026-03-15T00:00:00Z') + 335 * DAY).toISOString(),
       }),
     ]);
-    expect(consents.filter((c) => String(c.valid_until) < now && c.patron_id !== patron.id)).toHaveLength(1);
-    expect(consents.filter((c) => c.revoked_at !== null && c.patron_id !== patron.id)).toHaveLength(1);
+    expect(
+      consents.filter((c) => String(c.valid_until) < now && c.patron_id !== patron.id),
+    ).toHaveLength(1);
+    expect(consents.filter((c) => c.revoked_at !== null && c.patron_id !== patron.id)).toHaveLength(
+      1,
+    );
 
     const [order] = s.circ('SELECT * FROM legal_orders WHERE reference = ?', SEEDED_LEGAL_ORDER);
     expect(order).toMatchObject({
@@ -257,10 +308,19 @@ describe('seed (demo scale)', async () => {
       scope: '["IDENTITY","CIRCULATION"]',
     });
     expect(String(order?.valid_from) < now && String(order?.valid_until) > now).toBe(true);
-    const covered = s.circ('SELECT patron_id FROM legal_order_patrons WHERE order_id = ?', order?.id).map((r) => r.patron_id);
+    const covered = s
+      .circ('SELECT patron_id FROM legal_order_patrons WHERE order_id = ?', order?.id)
+      .map((r) => r.patron_id);
     expect(covered).toHaveLength(3);
     expect(covered).toContain(patron.id);
-    expect(count(s.circ(`SELECT count(*) AS n FROM patrons WHERE id IN (${covered.map(() => '?').join(',')})`, ...covered))).toBe(3);
+    expect(
+      count(
+        s.circ(
+          `SELECT count(*) AS n FROM patrons WHERE id IN (${covered.map(() => '?').join(',')})`,
+          ...covered,
+        ),
+      ),
+    ).toBe(3);
   });
 });
 
@@ -269,7 +329,9 @@ describe('seed determinism', () => {
     const s = await seeded(options);
     const result = {
       // Persona PIN hashes are salted afresh each time; everything else must match exactly.
-      patrons: s.circ('SELECT * FROM patrons ORDER BY id').map((p) => ({ ...p, pin_hash: p.pin_hash !== null })),
+      patrons: s
+        .circ('SELECT * FROM patrons ORDER BY id')
+        .map((p) => ({ ...p, pin_hash: p.pin_hash !== null })),
       loans: s.circ('SELECT * FROM loans ORDER BY id'),
       holds: s.circ('SELECT * FROM holds ORDER BY id'),
       fines: s.circ('SELECT * FROM fines ORDER BY id'),

@@ -1,10 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { openTestStore } from '../support/database.js';
-import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import {
+  circulationMigrations,
+  type CirculationTables,
+} from '../../subgraphs/circulation/migrations.js';
 import { CirculationStore } from '../../subgraphs/circulation/store.js';
 import { InvalidInput, NotFound } from '../../src/errors/domain.js';
-import { FINE_CAP_CENTS, RENEWAL_LIMIT, dueDate, overdueFineCents } from '../../subgraphs/circulation/lending.js';
+import {
+  FINE_CAP_CENTS,
+  RENEWAL_LIMIT,
+  dueDate,
+  overdueFineCents,
+} from '../../subgraphs/circulation/lending.js';
 
 const DAY = 86_400_000;
 let db: Database<CirculationTables>;
@@ -12,25 +20,45 @@ let clock: Date;
 let store: CirculationStore;
 
 const patron = (id: string) => ({
-  id, card_number: `card-${id}`, name: id, email: null, phone: null, address: null,
-  birth_date: '1990-01-01', home_branch_id: 'br_01', pin_hash: null, reading_history: 0, created_at: '2026-01-01T00:00:00Z',
+  id,
+  card_number: `card-${id}`,
+  name: id,
+  email: null,
+  phone: null,
+  address: null,
+  birth_date: '1990-01-01',
+  home_branch_id: 'br_01',
+  pin_hash: null,
+  reading_history: 0,
+  created_at: '2026-01-01T00:00:00Z',
 });
 
 beforeEach(async () => {
   db = await openTestStore<CirculationTables>('circulation', circulationMigrations);
   clock = new Date('2026-11-02T10:00:00Z');
   store = new CirculationStore(db.db, () => clock);
-  await db.db.insertInto('patrons').values([patron('ann'), patron('bob'), patron('cy')]).execute();
-  await db.db.insertInto('items').values([
-    { id: 'book-1', work_id: 'w-book', format: 'BOOK', branch_id: 'br_01' },
-    { id: 'book-2', work_id: 'w-book', format: 'BOOK', branch_id: 'br_02' },
-    { id: 'dvd-1', work_id: 'w-dvd', format: 'DVD', branch_id: 'br_01' },
-  ]).execute();
+  await db.db
+    .insertInto('patrons')
+    .values([patron('ann'), patron('bob'), patron('cy')])
+    .execute();
+  await db.db
+    .insertInto('items')
+    .values([
+      { id: 'book-1', work_id: 'w-book', format: 'BOOK', branch_id: 'br_01' },
+      { id: 'book-2', work_id: 'w-book', format: 'BOOK', branch_id: 'br_02' },
+      { id: 'dvd-1', work_id: 'w-dvd', format: 'DVD', branch_id: 'br_01' },
+    ])
+    .execute();
 });
 
 describe('loan periods by format', () => {
   it.each([
-    ['BOOK', 21], ['LARGE_PRINT', 21], ['AUDIOBOOK', 21], ['VIDEO_GAME', 14], ['DVD', 7], ['MAGAZINE', 7],
+    ['BOOK', 21],
+    ['LARGE_PRINT', 21],
+    ['AUDIOBOOK', 21],
+    ['VIDEO_GAME', 14],
+    ['DVD', 7],
+    ['MAGAZINE', 7],
   ])('%s goes out for %i days', (format, days) => {
     const from = new Date('2026-01-01T00:00:00Z');
     expect(dueDate(format, from).getTime() - from.getTime()).toBe(days * DAY);
@@ -57,7 +85,8 @@ describe('checkout', () => {
 describe('renewal', () => {
   it(`allows ${RENEWAL_LIMIT} renewals, then refuses`, async () => {
     const loan = await store.checkout('book-1', 'ann');
-    for (let i = 1; i <= RENEWAL_LIMIT; i++) expect((await store.renewLoan(loan.id, 'ann')).renewals).toBe(i);
+    for (let i = 1; i <= RENEWAL_LIMIT; i++)
+      expect((await store.renewLoan(loan.id, 'ann')).renewals).toBe(i);
     await expect(store.renewLoan(loan.id, 'ann')).rejects.toThrow('renewal limit');
   });
 
@@ -101,7 +130,9 @@ describe('return', () => {
     await store.returnItem('dvd-1');
     const fines = await db.db.selectFrom('fines').selectAll().execute();
     expect(fines.map((f) => f.amount_cents)).toEqual([3 * 25]);
-    expect(overdueFineCents('2026-01-01T00:00:00Z', new Date('2027-01-01T00:00:00Z'))).toBe(FINE_CAP_CENTS);
+    expect(overdueFineCents('2026-01-01T00:00:00Z', new Date('2027-01-01T00:00:00Z'))).toBe(
+      FINE_CAP_CENTS,
+    );
     expect(overdueFineCents('2026-01-01T00:00:00Z', new Date('2025-12-31T00:00:00Z'))).toBe(0);
   });
 
@@ -133,11 +164,21 @@ describe('transactions', () => {
     await store.placeHold('w-book', 'bob', 'br_01');
     await store.checkout('book-1', 'ann');
     await store.returnItem('book-1'); // bob's hold is now READY on book-1
-    const failing = new CirculationStore(db.db, () => { throw new Error('clock broke'); });
+    const failing = new CirculationStore(db.db, () => {
+      throw new Error('clock broke');
+    });
     await expect(failing.checkout('book-1', 'bob')).rejects.toThrow('clock broke');
-    const hold = await db.db.selectFrom('holds').select('status').where('patron_id', '=', 'bob').executeTakeFirstOrThrow();
+    const hold = await db.db
+      .selectFrom('holds')
+      .select('status')
+      .where('patron_id', '=', 'bob')
+      .executeTakeFirstOrThrow();
     expect(hold.status).toBe('READY');
-    const open = await db.db.selectFrom('loans').selectAll().where('returned_at', 'is', null).execute();
+    const open = await db.db
+      .selectFrom('loans')
+      .selectAll()
+      .where('returned_at', 'is', null)
+      .execute();
     expect(open).toEqual([]);
   });
 });

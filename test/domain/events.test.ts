@@ -12,10 +12,29 @@ const now = new Date('2026-11-02T10:00:00Z');
 beforeEach(async () => {
   db = await openTestStore<EventsTables>('events', eventsMigrations);
   store = new EventsStore(db.db, () => now);
-  await db.db.insertInto('events').values([
-    { id: 'ev_small', title: 'Story time', description: 'd', branch_id: 'br_01', starts_at: '2026-11-10T10:00:00.000Z', ends_at: '2026-11-10T11:00:00.000Z', capacity: 2 },
-    { id: 'ev_past', title: 'Past talk', description: 'd', branch_id: 'br_01', starts_at: '2026-10-10T10:00:00.000Z', ends_at: '2026-10-10T11:00:00.000Z', capacity: 20 },
-  ]).execute();
+  await db.db
+    .insertInto('events')
+    .values([
+      {
+        id: 'ev_small',
+        title: 'Story time',
+        description: 'd',
+        branch_id: 'br_01',
+        starts_at: '2026-11-10T10:00:00.000Z',
+        ends_at: '2026-11-10T11:00:00.000Z',
+        capacity: 2,
+      },
+      {
+        id: 'ev_past',
+        title: 'Past talk',
+        description: 'd',
+        branch_id: 'br_01',
+        starts_at: '2026-10-10T10:00:00.000Z',
+        ends_at: '2026-10-10T11:00:00.000Z',
+        capacity: 20,
+      },
+    ])
+    .execute();
 });
 
 describe('event registration', () => {

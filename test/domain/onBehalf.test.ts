@@ -8,7 +8,10 @@ import type { DisclosureContext } from '../../src/privacy/context/disclosureCont
 import { patronId, principalId } from '../../src/privacy/context/ids.js';
 import { actingForCard, ON_BEHALF_REFUSED } from '../../src/privacy/context/onBehalf.js';
 import { RegisterFacts } from '../../subgraphs/circulation/facts.js';
-import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import {
+  circulationMigrations,
+  type CirculationTables,
+} from '../../subgraphs/circulation/migrations.js';
 
 /** On-behalf actions take the card the patron presents: who may act for whom, and one refusal for every bad card. */
 
@@ -18,14 +21,35 @@ let cards: RegisterFacts;
 beforeAll(async () => {
   db = await openTestStore<CirculationTables>('circulation', circulationMigrations);
   cards = new RegisterFacts(db.db);
-  await db.db.insertInto('patrons').values(['ann', 'bob'].map((id) => ({
-    id, card_number: `2901-${id}`, name: id, email: null, phone: null, address: null, birth_date: '1990-01-01', home_branch_id: 'br_01',
-    pin_hash: null, reading_history: 0, created_at: '2026-01-01T00:00:00Z',
-  }))).execute();
+  await db.db
+    .insertInto('patrons')
+    .values(
+      ['ann', 'bob'].map((id) => ({
+        id,
+        card_number: `2901-${id}`,
+        name: id,
+        email: null,
+        phone: null,
+        address: null,
+        birth_date: '1990-01-01',
+        home_branch_id: 'br_01',
+        pin_hash: null,
+        reading_history: 0,
+        created_at: '2026-01-01T00:00:00Z',
+      })),
+    )
+    .execute();
 });
 
 const caller = (over: Partial<DisclosureContext>): DisclosureContext => ({
-  principal: principalId('someone'), roles: [], duties: [], patronId: null, legalOrder: null, purpose: null, requestId: 'r', ...over,
+  principal: principalId('someone'),
+  roles: [],
+  duties: [],
+  patronId: null,
+  legalOrder: null,
+  purpose: null,
+  requestId: 'r',
+  ...over,
 });
 const eventsStaff = caller({ roles: ['staff'], duties: ['events'] });
 const circulationStaff = caller({ roles: ['staff'], duties: ['circulation'] });
@@ -57,17 +81,27 @@ describe('actingForCard', () => {
     ['a custodian', caller({ roles: ['custodian'] }), 'circulation'],
     ['a partner', caller({ roles: ['partner'] }), 'circulation'],
     ['anonymous', caller({ principal: null }), 'events'],
-  ] as const)('%s: FORBIDDEN before any card is looked up, known or not', async (_name, who, duty) => {
-    await expect(actingForCard(who, '2901-bob', duty, cards)).rejects.toMatchObject(forbidden);
-    await expect(actingForCard(who, '2901-nobody', duty, cards)).rejects.toMatchObject(forbidden);
-  });
+  ] as const)(
+    '%s: FORBIDDEN before any card is looked up, known or not',
+    async (_name, who, duty) => {
+      await expect(actingForCard(who, '2901-bob', duty, cards)).rejects.toMatchObject(forbidden);
+      await expect(actingForCard(who, '2901-nobody', duty, cards)).rejects.toMatchObject(forbidden);
+    },
+  );
 
   it('staff must present a card', async () => {
-    await expect(actingForCard(eventsStaff, ' ', 'events', cards)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: /cardNumber is required/ });
+    await expect(actingForCard(eventsStaff, ' ', 'events', cards)).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+      message: /cardNumber is required/,
+    });
   });
 
   it("circulation's directory tells a patron no card but their own", async () => {
-    expect(await cards.cardHolders(ann, ['2901-ann', '2901-bob', 'x'])).toEqual(['ann', null, null]);
+    expect(await cards.cardHolders(ann, ['2901-ann', '2901-bob', 'x'])).toEqual([
+      'ann',
+      null,
+      null,
+    ]);
     expect(await cards.cardHolders(caller({ roles: ['partner'] }), ['2901-ann'])).toEqual([null]);
   });
 });
@@ -83,14 +117,40 @@ describe('refused card lookups are counted per principal', () => {
   it('attack: a staff token enumerating card numbers is locked after N refusals, with the same refusal, and the lock is logged without cards', async () => {
     let clock = new Date('2026-06-01T10:00:00Z');
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
-    const limited = new RegisterFacts(db.db, { refusals: 3, windowMs: 60_000, logger: createLogger('test', 'info', sink), now: () => clock });
-    const enumerator = caller({ principal: principalId('staff:enumerator'), roles: ['staff'], duties: ['events'] });
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const limited = new RegisterFacts(db.db, {
+      refusals: 3,
+      windowMs: 60_000,
+      logger: createLogger('test', 'info', sink),
+      now: () => clock,
+    });
+    const enumerator = caller({
+      principal: principalId('staff:enumerator'),
+      roles: ['staff'],
+      duties: ['events'],
+    });
     expect(await actingForCard(enumerator, '2901-bob', 'events', limited)).toBe('bob');
-    for (const guess of ['2901-x1', '2901-x2', '2901-x3']) await expect(actingForCard(enumerator, guess, 'events', limited)).rejects.toMatchObject(refused);
+    for (const guess of ['2901-x1', '2901-x2', '2901-x3'])
+      await expect(actingForCard(enumerator, guess, 'events', limited)).rejects.toMatchObject(
+        refused,
+      );
     // Locked: even a real card gets the one same refusal; another principal is not affected.
-    await expect(actingForCard(enumerator, '2901-bob', 'events', limited)).rejects.toMatchObject(refused);
-    expect(await actingForCard({ ...eventsStaff, principal: principalId('staff:other-desk') }, '2901-bob', 'events', limited)).toBe('bob');
+    await expect(actingForCard(enumerator, '2901-bob', 'events', limited)).rejects.toMatchObject(
+      refused,
+    );
+    expect(
+      await actingForCard(
+        { ...eventsStaff, principal: principalId('staff:other-desk') },
+        '2901-bob',
+        'events',
+        limited,
+      ),
+    ).toBe('bob');
     const logged = lines.join('');
     expect(logged).toContain('staff:enumerator');
     expect(logged).toContain('"refusals":3');

@@ -11,11 +11,17 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.stop());
 
-async function statementsFor(run: () => Promise<unknown>): Promise<{ catalog: number; circulation: number; events: number }> {
+async function statementsFor(
+  run: () => Promise<unknown>,
+): Promise<{ catalog: number; circulation: number; events: number }> {
   const dbs = t.graph.databases!;
   for (const db of Object.values(dbs)) db.statements.reset();
   await run();
-  return { catalog: dbs.catalog.statements.count, circulation: dbs.circulation.statements.count, events: dbs.events.statements.count };
+  return {
+    catalog: dbs.catalog.statements.count,
+    circulation: dbs.circulation.statements.count,
+    events: dbs.events.statements.count,
+  };
 }
 
 describe('SQL statements per query, independent of list length', () => {
@@ -46,8 +52,13 @@ describe('SQL statements per query, independent of list length', () => {
 
   it('a partner deciding consents per patron costs a constant number of statements', async () => {
     // The partner cannot list loans, so reach many patrons through many root lookups instead.
-    const many = (ids: string[]) => `{ ${ids.map((id, i) => `p${i}: patron(id: "${id}") { name email loans { id } }`).join(' ')} }`;
-    const patrons = await t.graph.databases!.circulation.db.selectFrom('patrons').select('id').limit(200).execute();
+    const many = (ids: string[]) =>
+      `{ ${ids.map((id, i) => `p${i}: patron(id: "${id}") { name email loans { id } }`).join(' ')} }`;
+    const patrons = await t.graph
+      .databases!.circulation.db.selectFrom('patrons')
+      .select('id')
+      .limit(200)
+      .execute();
     const ids = patrons.map((p) => p.id);
     const ten = await statementsFor(() => t.query('partner', many(ids.slice(0, 10))));
     const two = await statementsFor(() => t.query('partner', many(ids.slice(0, 200))));

@@ -8,25 +8,86 @@ import { errorsAt, startTestGraph, type TestGraph } from '../support/graph.js';
  * comes back null with one PRIVACY_REDACTED error at its path.
  */
 const FIELDS = [
-  'name', 'cardNumber', 'email', 'phone', 'address', 'birthDate', 'homeBranch', 'pinSet',
-  'loans', 'holds', 'fines', 'readingHistory', 'registrations',
+  'name',
+  'cardNumber',
+  'email',
+  'phone',
+  'address',
+  'birthDate',
+  'homeBranch',
+  'pinSet',
+  'loans',
+  'holds',
+  'fines',
+  'readingHistory',
+  'registrations',
 ] as const;
 type Field = (typeof FIELDS)[number];
 
 const SELECTION: Record<Field, string> = {
-  name: 'name', cardNumber: 'cardNumber', email: 'email', phone: 'phone', address: 'address',
-  birthDate: 'birthDate', homeBranch: 'homeBranch { id }', pinSet: 'pinSet', loans: 'loans { id }',
-  holds: 'holds { id }', fines: 'fines { id }', readingHistory: 'readingHistory { id }',
+  name: 'name',
+  cardNumber: 'cardNumber',
+  email: 'email',
+  phone: 'phone',
+  address: 'address',
+  birthDate: 'birthDate',
+  homeBranch: 'homeBranch { id }',
+  pinSet: 'pinSet',
+  loans: 'loans { id }',
+  holds: 'holds { id }',
+  fines: 'fines { id }',
+  readingHistory: 'readingHistory { id }',
   registrations: 'registrations { id }',
 };
 
 const ALL: Field[] = [...FIELDS];
-const CIRCULATION_OPERATIONS: Field[] = ['name', 'cardNumber', 'email', 'phone', 'address', 'birthDate', 'homeBranch', 'pinSet', 'loans', 'holds', 'fines'];
-const GUARDIAN: Field[] = ['name', 'cardNumber', 'email', 'phone', 'address', 'birthDate', 'homeBranch', 'loans', 'holds', 'fines', 'registrations'];
+const CIRCULATION_OPERATIONS: Field[] = [
+  'name',
+  'cardNumber',
+  'email',
+  'phone',
+  'address',
+  'birthDate',
+  'homeBranch',
+  'pinSet',
+  'loans',
+  'holds',
+  'fines',
+];
+const GUARDIAN: Field[] = [
+  'name',
+  'cardNumber',
+  'email',
+  'phone',
+  'address',
+  'birthDate',
+  'homeBranch',
+  'loans',
+  'holds',
+  'fines',
+  'registrations',
+];
 /** The seeded consent covers IDENTITY, CONTACT and CIRCULATION, and the fields that admit CONSENT. */
-const PARTNER_CONSENT: Field[] = ['name', 'email', 'phone', 'address', 'homeBranch', 'loans', 'holds', 'fines'];
+const PARTNER_CONSENT: Field[] = [
+  'name',
+  'email',
+  'phone',
+  'address',
+  'homeBranch',
+  'loans',
+  'holds',
+  'fines',
+];
 /** The seeded order covers IDENTITY and CIRCULATION. */
-const LEGAL_ORDER: Field[] = ['name', 'cardNumber', 'birthDate', 'homeBranch', 'loans', 'holds', 'fines'];
+const LEGAL_ORDER: Field[] = [
+  'name',
+  'cardNumber',
+  'birthDate',
+  'homeBranch',
+  'loans',
+  'holds',
+  'fines',
+];
 
 const OTHER = 'pat_other-than-personas';
 const { patron, minor, guardian } = PERSONA_PATRONS;
@@ -50,22 +111,51 @@ const TABLE: Row[] = [
   { persona: 'guardian', subject: guardian.id, label: 'themself (SELF)', disclosed: ALL },
   { persona: 'guardian', subject: minor.id, label: 'their minor (GUARDIAN)', disclosed: GUARDIAN },
   { persona: 'guardian', subject: patron.id, label: 'an unrelated patron', disclosed: null },
-  { persona: 'circulation-staff', subject: patron.id, label: 'a patron (OPERATIONS)', disclosed: CIRCULATION_OPERATIONS },
-  { persona: 'circulation-staff', subject: minor.id, label: 'a minor (OPERATIONS)', disclosed: CIRCULATION_OPERATIONS },
+  {
+    persona: 'circulation-staff',
+    subject: patron.id,
+    label: 'a patron (OPERATIONS)',
+    disclosed: CIRCULATION_OPERATIONS,
+  },
+  {
+    persona: 'circulation-staff',
+    subject: minor.id,
+    label: 'a minor (OPERATIONS)',
+    disclosed: CIRCULATION_OPERATIONS,
+  },
   { persona: 'events-staff', subject: patron.id, label: 'a patron by id', disclosed: null },
-  { persona: 'partner', subject: patron.id, label: 'a consenting patron (CONSENT)', disclosed: PARTNER_CONSENT },
+  {
+    persona: 'partner',
+    subject: patron.id,
+    label: 'a consenting patron (CONSENT)',
+    disclosed: PARTNER_CONSENT,
+  },
   { persona: 'partner', subject: minor.id, label: 'a patron who gave no consent', disclosed: null },
-  { persona: 'records-custodian', subject: patron.id, label: 'a patron, without X-Legal-Process', disclosed: null },
   {
-    persona: 'records-custodian', subject: patron.id, label: 'a patron the order covers (LEGAL_PROCESS)', disclosed: LEGAL_ORDER,
+    persona: 'records-custodian',
+    subject: patron.id,
+    label: 'a patron, without X-Legal-Process',
+    disclosed: null,
+  },
+  {
+    persona: 'records-custodian',
+    subject: patron.id,
+    label: 'a patron the order covers (LEGAL_PROCESS)',
+    disclosed: LEGAL_ORDER,
     headers: { 'x-legal-process': SEEDED_LEGAL_ORDER },
   },
   {
-    persona: 'records-custodian', subject: minor.id, label: 'a patron the order does not cover', disclosed: null,
+    persona: 'records-custodian',
+    subject: minor.id,
+    label: 'a patron the order does not cover',
+    disclosed: null,
     headers: { 'x-legal-process': SEEDED_LEGAL_ORDER },
   },
   {
-    persona: 'records-custodian', subject: patron.id, label: 'a patron, under an unknown order', disclosed: null,
+    persona: 'records-custodian',
+    subject: patron.id,
+    label: 'a patron, under an unknown order',
+    disclosed: null,
     headers: { 'x-legal-process': 'NO-SUCH-ORDER' },
   },
   { persona: 'analytics', subject: patron.id, label: 'a patron', disclosed: null },
@@ -87,7 +177,11 @@ describe('persona x subject x field, through the gateway', () => {
     if (disclosed === null) {
       expect(record).toBeNull();
       expect(res.errors).toEqual([
-        { message: 'Redacted: confidential patron information', path: ['patron'], extensions: { code: 'PRIVACY_REDACTED' } },
+        {
+          message: 'Redacted: confidential patron information',
+          path: ['patron'],
+          extensions: { code: 'PRIVACY_REDACTED' },
+        },
       ]);
       return;
     }
@@ -99,7 +193,12 @@ describe('persona x subject x field, through the gateway', () => {
         expect.soft(record![field], `${field} should have a value`).not.toBeNull();
       } else {
         expect.soft(record![field], `${field} should be redacted`).toBeNull();
-        expect.soft(redactions.map((e) => e.extensions?.code), `${field} should carry PRIVACY_REDACTED`).toEqual(['PRIVACY_REDACTED']);
+        expect
+          .soft(
+            redactions.map((e) => e.extensions?.code),
+            `${field} should carry PRIVACY_REDACTED`,
+          )
+          .toEqual(['PRIVACY_REDACTED']);
       }
     }
     expect(res.errors?.every((e) => e.extensions?.code === 'PRIVACY_REDACTED') ?? true).toBe(true);
@@ -108,35 +207,59 @@ describe('persona x subject x field, through the gateway', () => {
 
 describe('reaching patrons through their activity', () => {
   it('events staff see attendee names but no contact data or circulation', async () => {
-    const res = await t.query('events-staff', '{ events(first: 20) { registrations { attendee { id name email loans { id } } } } }');
-    const attendees = (res.data!.events as { registrations: { attendee: Record<string, unknown> | null }[] }[])
+    const res = await t.query(
+      'events-staff',
+      '{ events(first: 20) { registrations { attendee { id name email loans { id } } } } }',
+    );
+    const attendees = (
+      res.data!.events as { registrations: { attendee: Record<string, unknown> | null }[] }[]
+    )
       .flatMap((e) => e.registrations.map((r) => r.attendee))
       .filter((a): a is Record<string, unknown> => a !== null);
     expect(attendees.length).toBeGreaterThan(0);
-    expect(attendees.every((a) => typeof a.name === 'string' && a.email === null && a.loans === null)).toBe(true);
+    expect(
+      attendees.every((a) => typeof a.name === 'string' && a.email === null && a.loans === null),
+    ).toBe(true);
   });
 
   it('circulation staff see borrowers of loans; events staff may not list loans at all', async () => {
-    const staff = await t.query('circulation-staff', '{ loans(first: 5, status: OPEN) { nodes { patron { name } } } }');
-    const names = (staff.data!.loans as { nodes: { patron: { name: string } | null }[] }).nodes.map((n) => n.patron?.name);
+    const staff = await t.query(
+      'circulation-staff',
+      '{ loans(first: 5, status: OPEN) { nodes { patron { name } } } }',
+    );
+    const names = (staff.data!.loans as { nodes: { patron: { name: string } | null }[] }).nodes.map(
+      (n) => n.patron?.name,
+    );
     expect(names.every((n) => typeof n === 'string')).toBe(true);
     const events = await t.query('events-staff', '{ loans(first: 5) { nodes { id } } }');
     expect(events.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('staff see a reading-history patron\'s current loans, never the returned ones (that history is SELF only)', async () => {
+  it("staff see a reading-history patron's current loans, never the returned ones (that history is SELF only)", async () => {
     const ask = (persona: 'patron' | 'circulation-staff') =>
-      t.query(persona, `{ patron(id: "${patron.id}") { loans { returnedAt } readingHistory { returnedAt } } }`);
-    const own = (await ask('patron')).data!.patron as { loans: { returnedAt: string | null }[]; readingHistory: unknown[] };
+      t.query(
+        persona,
+        `{ patron(id: "${patron.id}") { loans { returnedAt } readingHistory { returnedAt } } }`,
+      );
+    const own = (await ask('patron')).data!.patron as {
+      loans: { returnedAt: string | null }[];
+      readingHistory: unknown[];
+    };
     expect(own.readingHistory.length).toBeGreaterThan(0);
-    const staff = (await ask('circulation-staff')).data!.patron as { loans: { returnedAt: string | null }[]; readingHistory: unknown };
+    const staff = (await ask('circulation-staff')).data!.patron as {
+      loans: { returnedAt: string | null }[];
+      readingHistory: unknown;
+    };
     expect(staff.loans.length).toBeGreaterThan(0);
     expect(staff.loans.every((l) => l.returnedAt === null)).toBe(true);
     expect(staff.readingHistory).toBeNull();
   });
 
   it('an anonymized loan has no borrower: null with no error for staff (nothing is withheld)', async () => {
-    const res = await t.query('circulation-staff', '{ loans(first: 300, status: RETURNED) { nodes { id patron { name } } } }');
+    const res = await t.query(
+      'circulation-staff',
+      '{ loans(first: 300, status: RETURNED) { nodes { id patron { name } } } }',
+    );
     const nodes = (res.data!.loans as { nodes: { patron: unknown }[] }).nodes;
     expect(nodes.length).toBeGreaterThan(0);
     // Most returned loans are anonymized; a few stay linked until their fine is paid.
@@ -145,7 +268,10 @@ describe('reaching patrons through their activity', () => {
   });
 
   it('an unknown patron id looks exactly like a patron the caller may not see', async () => {
-    const unknown = await t.query('circulation-staff', '{ patron(id: "pat_000000000000") { name } }');
+    const unknown = await t.query(
+      'circulation-staff',
+      '{ patron(id: "pat_000000000000") { name } }',
+    );
     const hidden = await t.query('partner', `{ patron(id: "${minor.id}") { name } }`);
     expect(unknown.data).toEqual(hidden.data);
     expect(unknown.errors).toEqual(hidden.errors);
@@ -154,7 +280,13 @@ describe('reaching patrons through their activity', () => {
   it('anonymous callers get `me` redacted, not an error that differs from any other redaction', async () => {
     const res = await t.query('anonymous', '{ me { id name } }');
     expect(res.data).toEqual({ me: null });
-    expect(res.errors).toEqual([{ message: 'Redacted: confidential patron information', path: ['me'], extensions: { code: 'PRIVACY_REDACTED' } }]);
+    expect(res.errors).toEqual([
+      {
+        message: 'Redacted: confidential patron information',
+        path: ['me'],
+        extensions: { code: 'PRIVACY_REDACTED' },
+      },
+    ]);
   });
 });
 
@@ -165,14 +297,26 @@ describe('facts change on the next request', () => {
     const now = new Date();
     const eighteenYesterday = `${now.getUTCFullYear() - 18}-${String(now.getUTCMonth() + 1).padStart(2, '0')}-${String(now.getUTCDate()).padStart(2, '0')}`;
     const db = t.graph.databases!.circulation.db;
-    const before = await db.selectFrom('patrons').select('birth_date').where('id', '=', minor.id).executeTakeFirstOrThrow();
-    await db.updateTable('patrons').set({ birth_date: eighteenYesterday }).where('id', '=', minor.id).execute();
+    const before = await db
+      .selectFrom('patrons')
+      .select('birth_date')
+      .where('id', '=', minor.id)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('patrons')
+      .set({ birth_date: eighteenYesterday })
+      .where('id', '=', minor.id)
+      .execute();
     try {
       const res = await ask();
       expect(res.data).toEqual({ patron: null });
       expect(res.errors?.[0]?.extensions?.code).toBe('PRIVACY_REDACTED');
     } finally {
-      await db.updateTable('patrons').set({ birth_date: before.birth_date }).where('id', '=', minor.id).execute();
+      await db
+        .updateTable('patrons')
+        .set({ birth_date: before.birth_date })
+        .where('id', '=', minor.id)
+        .execute();
     }
   });
 
@@ -180,11 +324,20 @@ describe('facts change on the next request', () => {
     const ask = () => t.query('partner', `{ patron(id: "${patron.id}") { email } }`);
     expect((await ask()).data).toEqual({ patron: { email: patron.email } });
     const db = t.graph.databases!.circulation.db;
-    await db.updateTable('consents').set({ revoked_at: new Date().toISOString() }).where('patron_id', '=', patron.id).execute();
+    await db
+      .updateTable('consents')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('patron_id', '=', patron.id)
+      .execute();
     try {
       expect((await ask()).data).toEqual({ patron: null });
     } finally {
-      await db.updateTable('consents').set({ revoked_at: null }).where('patron_id', '=', patron.id).where('document_ref', '=', 'consent-form-2026-0031').execute();
+      await db
+        .updateTable('consents')
+        .set({ revoked_at: null })
+        .where('patron_id', '=', patron.id)
+        .where('document_ref', '=', 'consent-form-2026-0031')
+        .execute();
     }
   });
 });

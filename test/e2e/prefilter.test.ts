@@ -27,9 +27,13 @@ async function recordingProxy(name: string, target: string): Promise<string> {
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
       seen.push({ subgraph: name, body: body.toString('utf8') });
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>;
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length'),
+      ) as Record<string, string>;
       const answer = await fetch(target, { method: req.method, headers, body });
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      res.writeHead(answer.status, {
+        'content-type': answer.headers.get('content-type') ?? 'application/json',
+      });
       res.end(Buffer.from(await answer.arrayBuffer()));
     });
   });
@@ -58,12 +62,19 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function ask(persona: keyof typeof PERSONAS | 'anonymous', query: string, variables?: object): Promise<GraphResponse> {
+async function ask(
+  persona: keyof typeof PERSONAS | 'anonymous',
+  query: string,
+  variables?: object,
+): Promise<GraphResponse> {
   seen.length = 0;
   const token = persona === 'anonymous' ? null : await mintToken(PERSONAS[persona], t.config);
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, ...((await response.json()) as object) };
@@ -76,8 +87,11 @@ const redaction = (path: (string | number)[]) => ({
 });
 
 describe('gateway pre-filter', () => {
-  it('never sends an anonymous caller\'s patron fields to any subgraph', async () => {
-    const res = await ask('anonymous', `{ me { name email } who: patron(id: "${PERSONA_PATRONS.patron.id}") { name } branches { name } }`);
+  it("never sends an anonymous caller's patron fields to any subgraph", async () => {
+    const res = await ask(
+      'anonymous',
+      `{ me { name email } who: patron(id: "${PERSONA_PATRONS.patron.id}") { name } branches { name } }`,
+    );
     expect(res.data!.me).toBeNull();
     expect(res.data!.who).toBeNull();
     expect((res.data!.branches as unknown[]).length).toBeGreaterThan(0);
@@ -90,17 +104,33 @@ describe('gateway pre-filter', () => {
       { events(first: 3) { id title registrations { id ...Who } } }`;
     const res = await ask('anonymous', query);
     const events = res.data!.events as { registrations: { id: string; person: unknown }[] }[];
-    const expected = events.flatMap((e, i) => e.registrations.map((_, j) => redaction(['events', i, 'registrations', j, 'person'])));
+    const expected = events.flatMap((e, i) =>
+      e.registrations.map((_, j) => redaction(['events', i, 'registrations', j, 'person'])),
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(res.errors).toEqual(expected);
-    expect(events.every((e) => e.registrations.every((r) => r.person === null && Object.keys(r).join() === 'id,person'))).toBe(true);
+    expect(
+      events.every((e) =>
+        e.registrations.every((r) => r.person === null && Object.keys(r).join() === 'id,person'),
+      ),
+    ).toBe(true);
     expect(seen.map((s) => s.body).join('\n')).not.toMatch(/attendee/);
   });
 
   it('keeps per-record decisions in the subgraphs: staff fields are still fetched', async () => {
-    const res = await ask('circulation-staff', `{ patron(id: "${PERSONA_PATRONS.patron.id}") { name registrations { id } readingHistory { id } } }`);
-    expect(res.data!.patron).toEqual({ name: PERSONA_PATRONS.patron.name, registrations: null, readingHistory: null });
-    expect(res.errors).toEqual([redaction(['patron', 'registrations']), redaction(['patron', 'readingHistory'])]);
+    const res = await ask(
+      'circulation-staff',
+      `{ patron(id: "${PERSONA_PATRONS.patron.id}") { name registrations { id } readingHistory { id } } }`,
+    );
+    expect(res.data!.patron).toEqual({
+      name: PERSONA_PATRONS.patron.name,
+      registrations: null,
+      readingHistory: null,
+    });
+    expect(res.errors).toEqual([
+      redaction(['patron', 'registrations']),
+      redaction(['patron', 'readingHistory']),
+    ]);
     const sent = seen.map((s) => s.body).join('\n');
     expect(sent).toMatch(/name/);
     expect(sent).not.toMatch(/registrations|readingHistory/);
@@ -108,18 +138,25 @@ describe('gateway pre-filter', () => {
   });
 
   it('keeps an emptied selection valid and hides its placeholder', async () => {
-    const res = await ask('events-staff', `{ events(first: 1) { registrations { attendee { loans { id } } } } }`);
-    const attendees = (res.data!.events as { registrations: { attendee: Record<string, unknown> | null }[] }[])[0]!.registrations
+    const res = await ask(
+      'events-staff',
+      `{ events(first: 1) { registrations { attendee { loans { id } } } } }`,
+    );
+    const attendees = (
+      res.data!.events as { registrations: { attendee: Record<string, unknown> | null }[] }[]
+    )[0]!.registrations
       .map((r) => r.attendee)
       .filter((a) => a !== null);
     expect(attendees.every((a) => JSON.stringify(a) === '{"loans":null}')).toBe(true);
     expect(JSON.stringify(res)).not.toMatch(/__privacyPrefilter/);
   });
 
-  it('does not let one persona\'s pruned plan serve another persona (plans are keyed by what was dropped)', async () => {
+  it("does not let one persona's pruned plan serve another persona (plans are keyed by what was dropped)", async () => {
     const query = `{ patron(id: "${PERSONA_PATRONS.patron.id}") { name } }`;
     expect((await ask('anonymous', query)).data).toEqual({ patron: null });
-    expect((await ask('circulation-staff', query)).data).toEqual({ patron: { name: PERSONA_PATRONS.patron.name } });
+    expect((await ask('circulation-staff', query)).data).toEqual({
+      patron: { name: PERSONA_PATRONS.patron.name },
+    });
     expect((await ask('anonymous', query)).data).toEqual({ patron: null });
   });
 });

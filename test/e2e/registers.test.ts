@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTNER_PRINCIPAL, PERSONA_PATRONS, SEEDED_LEGAL_ORDER, type PersonaName } from '../../src/dev/personas.js';
+import {
+  PARTNER_PRINCIPAL,
+  PERSONA_PATRONS,
+  SEEDED_LEGAL_ORDER,
+  type PersonaName,
+} from '../../src/dev/personas.js';
 import { CARD_LOGIN_REFUSED } from '../../subgraphs/circulation/cardLogin.js';
 import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../support/graph.js';
 
@@ -11,11 +16,24 @@ import { codes, startTestGraph, type GraphResponse, type TestGraph } from '../su
 
 const { patron, minor, guardian } = PERSONA_PATRONS;
 const PERSONA_IDS = [patron.id, minor.id, guardian.id];
-const NOT_CUSTODIAN: PersonaName[] = ['anonymous', 'patron', 'minor', 'guardian', 'circulation-staff', 'events-staff', 'partner', 'analytics'];
+const NOT_CUSTODIAN: PersonaName[] = [
+  'anonymous',
+  'patron',
+  'minor',
+  'guardian',
+  'circulation-staff',
+  'events-staff',
+  'partner',
+  'analytics',
+];
 
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
 const aMinuteAgo = () => new Date(Date.now() - 60_000).toISOString();
-const REDACTED = { message: 'Redacted: confidential patron information', path: ['patron'], extensions: { code: 'PRIVACY_REDACTED' } };
+const REDACTED = {
+  message: 'Redacted: confidential patron information',
+  path: ['patron'],
+  extensions: { code: 'PRIVACY_REDACTED' },
+};
 
 const RECORD_CONSENT = `mutation($input: RecordConsentInput!) {
   recordConsent(input: $input) { id grantee scope documentRef validFrom validUntil revokedAt } }`;
@@ -46,21 +64,43 @@ beforeAll(async () => {
       .where('id', 'not in', db.selectFrom('consents').select('patron_id'))
       .where('id', 'not in', db.selectFrom('legal_order_patrons').select('patron_id'))
       .where('id', 'not in', db.selectFrom('guardianships').select('minor_id'));
-  strangers = await unregistered(db).select(['id', 'name']).where('birth_date', '<', adultBorn).orderBy('id').limit(3).execute();
+  strangers = await unregistered(db)
+    .select(['id', 'name'])
+    .where('birth_date', '<', adultBorn)
+    .orderBy('id')
+    .limit(3)
+    .execute();
   const withLoans = await unregistered(db)
     .select('id')
     .where('birth_date', '<', adultBorn)
-    .where('id', 'in', db.selectFrom('loans').select('patron_id').where('returned_at', 'is', null).where('patron_id', 'is not', null).$narrowType<{ patron_id: string }>())
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('loans')
+        .select('patron_id')
+        .where('returned_at', 'is', null)
+        .where('patron_id', 'is not', null)
+        .$narrowType<{ patron_id: string }>(),
+    )
     .orderBy('id', 'desc')
     .executeTakeFirstOrThrow();
   borrower = withLoans.id;
-  unguardedMinor = await unregistered(db).select(['id', 'name']).where('birth_date', '>', minorBorn).orderBy('id').executeTakeFirstOrThrow();
+  unguardedMinor = await unregistered(db)
+    .select(['id', 'name'])
+    .where('birth_date', '>', minorBorn)
+    .orderBy('id')
+    .executeTakeFirstOrThrow();
   expect(strangers).toHaveLength(3);
 });
 afterAll(async () => t?.stop());
 
 /** Runs an operation with a raw bearer token. */
-async function asBearer(token: string, query: string, variables?: Record<string, unknown>): Promise<GraphResponse> {
+async function asBearer(
+  token: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphResponse> {
   const response = await fetch(t.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -76,8 +116,12 @@ describe('only the records custodian writes the registers', () => {
       query: RECORD_CONSENT,
       variables: {
         input: {
-          patronId: strangers[0]!.id, grantee: PARTNER_PRINCIPAL, scope: ['IDENTITY'], documentRef: 'forged-consent',
-          validFrom: aMinuteAgo(), validUntil: inAYear(),
+          patronId: strangers[0]!.id,
+          grantee: PARTNER_PRINCIPAL,
+          scope: ['IDENTITY'],
+          documentRef: 'forged-consent',
+          validFrom: aMinuteAgo(),
+          validUntil: inAYear(),
         },
       },
     },
@@ -87,50 +131,84 @@ describe('only the records custodian writes the registers', () => {
       query: REGISTER_ORDER,
       variables: {
         input: {
-          reference: 'FORGED-ORDER', kind: 'SUBPOENA', authority: 'Nobody', patronIds: [strangers[0]!.id], scope: ['IDENTITY'],
+          reference: 'FORGED-ORDER',
+          kind: 'SUBPOENA',
+          authority: 'Nobody',
+          patronIds: [strangers[0]!.id],
+          scope: ['IDENTITY'],
           validUntil: inAYear(),
         },
       },
     },
-    { name: 'approveLegalOrder', query: `mutation { approveLegalOrder(orderId: "1") { id } }`, variables: {} },
-    { name: 'linkGuardian', query: LINK_GUARDIAN, variables: { input: { guardianId: patron.id, minorId: minor.id, evidenceRef: 'forged' } } },
+    {
+      name: 'approveLegalOrder',
+      query: `mutation { approveLegalOrder(orderId: "1") { id } }`,
+      variables: {},
+    },
+    {
+      name: 'linkGuardian',
+      query: LINK_GUARDIAN,
+      variables: { input: { guardianId: patron.id, minorId: minor.id, evidenceRef: 'forged' } },
+    },
   ];
 
-  it.each(NOT_CUSTODIAN)('%s gets FORBIDDEN on every register mutation, and nothing is written', async (persona) => {
-    const db = t.graph.databases!.circulation.db;
-    const count = async () =>
-      Promise.all((['consents', 'legal_orders', 'legal_order_patrons', 'guardianships'] as const).map(async (table) =>
-        (await db.selectFrom(table).selectAll().execute()).length));
-    const revoked = await db.selectFrom('consents').select('revoked_at').where('id', '=', 1).executeTakeFirst();
-    const before = await count();
-    for (const attempt of attempts()) {
-      const res = await t.query(persona, attempt.query, attempt.variables);
-      expect.soft(res.status, attempt.name).toBe(200);
-      expect.soft(codes(res), attempt.name).toEqual(['FORBIDDEN']);
-      expect.soft(res.data ?? null, attempt.name).toBeNull();
-    }
-    expect(await count()).toEqual(before);
-    expect(await db.selectFrom('consents').select('revoked_at').where('id', '=', 1).executeTakeFirst()).toEqual(revoked);
-  });
+  it.each(NOT_CUSTODIAN)(
+    '%s gets FORBIDDEN on every register mutation, and nothing is written',
+    async (persona) => {
+      const db = t.graph.databases!.circulation.db;
+      const count = async () =>
+        Promise.all(
+          (['consents', 'legal_orders', 'legal_order_patrons', 'guardianships'] as const).map(
+            async (table) => (await db.selectFrom(table).selectAll().execute()).length,
+          ),
+        );
+      const revoked = await db
+        .selectFrom('consents')
+        .select('revoked_at')
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      const before = await count();
+      for (const attempt of attempts()) {
+        const res = await t.query(persona, attempt.query, attempt.variables);
+        expect.soft(res.status, attempt.name).toBe(200);
+        expect.soft(codes(res), attempt.name).toEqual(['FORBIDDEN']);
+        expect.soft(res.data ?? null, attempt.name).toBeNull();
+      }
+      expect(await count()).toEqual(before);
+      expect(
+        await db.selectFrom('consents').select('revoked_at').where('id', '=', 1).executeTakeFirst(),
+      ).toEqual(revoked);
+    },
+  );
 });
 
 describe('consent (b)', () => {
   it('a recorded consent discloses to the partner on the next request; a revoked one stops on the next', async () => {
     const subject = strangers[0]!;
-    const ask = () => t.query('partner', `query($id: ID!) { patron(id: $id) { name } }`, { id: subject.id });
+    const ask = () =>
+      t.query('partner', `query($id: ID!) { patron(id: $id) { name } }`, { id: subject.id });
     const before = await ask();
     expect(before.data).toEqual({ patron: null });
     expect(before.errors).toEqual([REDACTED]);
 
     const recorded = await t.query('records-custodian', RECORD_CONSENT, {
       input: {
-        patronId: subject.id, grantee: PARTNER_PRINCIPAL, scope: ['IDENTITY'], documentRef: 'consent-form-e2e-0001',
-        validFrom: aMinuteAgo(), validUntil: inAYear(),
+        patronId: subject.id,
+        grantee: PARTNER_PRINCIPAL,
+        scope: ['IDENTITY'],
+        documentRef: 'consent-form-e2e-0001',
+        validFrom: aMinuteAgo(),
+        validUntil: inAYear(),
       },
     });
     expect(recorded.errors).toBeUndefined();
     const consent = recorded.data!.recordConsent as Record<string, unknown>;
-    expect(consent).toMatchObject({ grantee: PARTNER_PRINCIPAL, scope: ['IDENTITY'], documentRef: 'consent-form-e2e-0001', revokedAt: null });
+    expect(consent).toMatchObject({
+      grantee: PARTNER_PRINCIPAL,
+      scope: ['IDENTITY'],
+      documentRef: 'consent-form-e2e-0001',
+      revokedAt: null,
+    });
     expect(JSON.stringify(recorded)).not.toContain(subject.id);
     expect(JSON.stringify(recorded)).not.toContain(subject.name);
 
@@ -138,7 +216,9 @@ describe('consent (b)', () => {
     expect(granted.errors).toBeUndefined();
     expect(granted.data).toEqual({ patron: { name: subject.name } });
     // The scope is IDENTITY only: contact data stays redacted.
-    const contact = await t.query('partner', `query($id: ID!) { patron(id: $id) { email } }`, { id: subject.id });
+    const contact = await t.query('partner', `query($id: ID!) { patron(id: $id) { email } }`, {
+      id: subject.id,
+    });
     expect(codes(contact)).toEqual(['PRIVACY_REDACTED']);
 
     const revoked = await t.query('records-custodian', REVOKE_CONSENT, { id: consent.id });
@@ -157,16 +237,24 @@ describe('consent (b)', () => {
   it('refuses bad input with a message naming the field, never the patron', async () => {
     const res = await t.query('records-custodian', RECORD_CONSENT, {
       input: {
-        patronId: 'pat_000000000000', grantee: PARTNER_PRINCIPAL, scope: ['IDENTITY'], documentRef: 'x',
-        validFrom: aMinuteAgo(), validUntil: inAYear(),
+        patronId: 'pat_000000000000',
+        grantee: PARTNER_PRINCIPAL,
+        scope: ['IDENTITY'],
+        documentRef: 'x',
+        validFrom: aMinuteAgo(),
+        validUntil: inAYear(),
       },
     });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors?.[0]?.message).toBe('patronId: no such patron');
     const dates = await t.query('records-custodian', RECORD_CONSENT, {
       input: {
-        patronId: strangers[1]!.id, grantee: PARTNER_PRINCIPAL, scope: ['IDENTITY', 'IDENTITY'], documentRef: 'x',
-        validFrom: aMinuteAgo(), validUntil: inAYear(),
+        patronId: strangers[1]!.id,
+        grantee: PARTNER_PRINCIPAL,
+        scope: ['IDENTITY', 'IDENTITY'],
+        documentRef: 'x',
+        validFrom: aMinuteAgo(),
+        validUntil: inAYear(),
       },
     });
     expect(dates.errors?.[0]?.message).toBe('scope: names a category twice');
@@ -177,21 +265,39 @@ describe('legal process (c)', () => {
   it('a registered order unlocks its patron for the custodian who names it in X-Legal-Process', async () => {
     const reference = 'JEFFCO-2026-CR-E2E1';
     const ask = (headers: Record<string, string>) =>
-      t.query('records-custodian', `query($id: ID!) { patron(id: $id) { loans { id } } }`, { id: borrower }, headers);
+      t.query(
+        'records-custodian',
+        `query($id: ID!) { patron(id: $id) { loans { id } } }`,
+        { id: borrower },
+        headers,
+      );
     expect((await ask({ 'x-legal-process': reference })).errors).toEqual([REDACTED]);
 
     const registered = await t.query('records-custodian', REGISTER_ORDER, {
       input: {
-        reference, kind: 'COURT_ORDER', authority: 'Jefferson County District Court', patronIds: [borrower, strangers[2]!.id],
-        scope: ['IDENTITY', 'CIRCULATION'], validUntil: inAYear(),
+        reference,
+        kind: 'COURT_ORDER',
+        authority: 'Jefferson County District Court',
+        patronIds: [borrower, strangers[2]!.id],
+        scope: ['IDENTITY', 'CIRCULATION'],
+        validUntil: inAYear(),
       },
     });
     expect(registered.errors).toBeUndefined();
-    expect(registered.data!.registerLegalOrder).toMatchObject({ reference, kind: 'COURT_ORDER', patronCount: 2, scope: ['IDENTITY', 'CIRCULATION'] });
+    expect(registered.data!.registerLegalOrder).toMatchObject({
+      reference,
+      kind: 'COURT_ORDER',
+      patronCount: 2,
+      scope: ['IDENTITY', 'CIRCULATION'],
+    });
     expect(JSON.stringify(registered)).not.toContain(borrower);
     // Two-person rule: nothing until a second custodian approves.
     expect((await ask({ 'x-legal-process': reference })).errors).toEqual([REDACTED]);
-    const approved = await t.query('records-custodian-2', `mutation($id: ID!) { approveLegalOrder(orderId: $id) { status } }`, { id: (registered.data!.registerLegalOrder as { id: string }).id });
+    const approved = await t.query(
+      'records-custodian-2',
+      `mutation($id: ID!) { approveLegalOrder(orderId: $id) { status } }`,
+      { id: (registered.data!.registerLegalOrder as { id: string }).id },
+    );
     expect(approved.data).toEqual({ approveLegalOrder: { status: 'APPROVED' } });
 
     const unlocked = await ask({ 'x-legal-process': reference });
@@ -208,40 +314,72 @@ describe('legal process (c)', () => {
     const db = t.graph.databases!.circulation.db;
     const orders = (await db.selectFrom('legal_orders').select('id').execute()).length;
     const input = {
-      reference: SEEDED_LEGAL_ORDER, kind: 'SUBPOENA', authority: 'Court', patronIds: [strangers[1]!.id],
-      scope: ['IDENTITY'], validUntil: inAYear(),
+      reference: SEEDED_LEGAL_ORDER,
+      kind: 'SUBPOENA',
+      authority: 'Court',
+      patronIds: [strangers[1]!.id],
+      scope: ['IDENTITY'],
+      validUntil: inAYear(),
     };
     const duplicate = await t.query('records-custodian', REGISTER_ORDER, { input });
-    expect(duplicate.errors?.[0]).toMatchObject({ message: 'reference: an order with this reference is already registered', extensions: { code: 'BAD_USER_INPUT' } });
-    const unknown = await t.query('records-custodian', REGISTER_ORDER, {
-      input: { ...input, reference: 'NEW-REF-1', patronIds: [strangers[1]!.id, 'pat_000000000000'] },
+    expect(duplicate.errors?.[0]).toMatchObject({
+      message: 'reference: an order with this reference is already registered',
+      extensions: { code: 'BAD_USER_INPUT' },
     });
-    expect(unknown.errors?.[0]).toMatchObject({ message: 'patronIds[1]: no such patron', extensions: { code: 'BAD_USER_INPUT' } });
+    const unknown = await t.query('records-custodian', REGISTER_ORDER, {
+      input: {
+        ...input,
+        reference: 'NEW-REF-1',
+        patronIds: [strangers[1]!.id, 'pat_000000000000'],
+      },
+    });
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: 'patronIds[1]: no such patron',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     expect((await db.selectFrom('legal_orders').select('id').execute()).length).toBe(orders);
   });
 });
 
 describe('guardianship (d)', () => {
   it('refuses an adult as the minor', async () => {
-    const res = await t.query('records-custodian', LINK_GUARDIAN, { input: { guardianId: guardian.id, minorId: patron.id, evidenceRef: 'court-decree-1' } });
+    const res = await t.query('records-custodian', LINK_GUARDIAN, {
+      input: { guardianId: guardian.id, minorId: patron.id, evidenceRef: 'court-decree-1' },
+    });
     expect(res.data ?? null).toBeNull();
-    expect(res.errors?.[0]).toMatchObject({ message: 'minorId: the patron is not under 18 today', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'minorId: the patron is not under 18 today',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('refuses a link that already exists', async () => {
-    const res = await t.query('records-custodian', LINK_GUARDIAN, { input: { guardianId: guardian.id, minorId: minor.id, evidenceRef: 'again' } });
+    const res = await t.query('records-custodian', LINK_GUARDIAN, {
+      input: { guardianId: guardian.id, minorId: minor.id, evidenceRef: 'again' },
+    });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors?.[0]?.message).toMatch(/already linked/);
   });
 
   it('a new link lets the guardian see the minor on the next request', async () => {
-    const ask = () => t.query('guardian', `query($id: ID!) { patron(id: $id) { name } }`, { id: unguardedMinor.id });
+    const ask = () =>
+      t.query('guardian', `query($id: ID!) { patron(id: $id) { name } }`, {
+        id: unguardedMinor.id,
+      });
     expect((await ask()).errors).toEqual([REDACTED]);
     const linked = await t.query('records-custodian', LINK_GUARDIAN, {
-      input: { guardianId: guardian.id, minorId: unguardedMinor.id, evidenceRef: 'birth-certificate-e2e' },
+      input: {
+        guardianId: guardian.id,
+        minorId: unguardedMinor.id,
+        evidenceRef: 'birth-certificate-e2e',
+      },
     });
     expect(linked.errors).toBeUndefined();
-    expect(Object.keys(linked.data!.linkGuardian as object).sort()).toEqual(['createdAt', 'evidenceRef', 'id']);
+    expect(Object.keys(linked.data!.linkGuardian as object).sort()).toEqual([
+      'createdAt',
+      'evidenceRef',
+      'id',
+    ]);
     expect((await ask()).data).toEqual({ patron: { name: unguardedMinor.name } });
   });
 });
@@ -251,7 +389,13 @@ describe('card login (d)', () => {
     const unknown = await t.query('anonymous', CARD_LOGIN, { card: '29019999999999', pin: '1234' });
     const wrong = await t.query('anonymous', CARD_LOGIN, { card: patron.cardNumber, pin: '0000' });
     expect(unknown.data ?? null).toBeNull();
-    expect(unknown.errors).toEqual([{ message: CARD_LOGIN_REFUSED, path: ['authenticateWithCard'], extensions: { code: 'BAD_USER_INPUT' } }]);
+    expect(unknown.errors).toEqual([
+      {
+        message: CARD_LOGIN_REFUSED,
+        path: ['authenticateWithCard'],
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
     expect(wrong.errors).toEqual(unknown.errors);
     expect(wrong.data ?? null).toEqual(unknown.data ?? null);
   });

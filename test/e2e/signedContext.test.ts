@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphName } from '../../src/config/env.js';
 import { PERSONAS } from '../../src/dev/personas.js';
-import { encodeContext, type DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
+import {
+  encodeContext,
+  type DisclosureContext,
+} from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId } from '../../src/privacy/context/ids.js';
-import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../src/privacy/sign/signature.js';
+import {
+  audienceKey,
+  CONTEXT_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+} from '../../src/privacy/sign/signature.js';
 import { startTestGraph, type TestGraph } from '../support/graph.js';
 
 /**
@@ -26,11 +34,19 @@ const staff: DisclosureContext = {
   purpose: null,
   requestId: 'test',
 };
-const anonymousPatron: DisclosureContext = { ...staff, principal: principalId('patron:x'), roles: ['patron'], duties: [], patronId: patronId('pat_x') };
+const anonymousPatron: DisclosureContext = {
+  ...staff,
+  principal: principalId('patron:x'),
+  roles: ['patron'],
+  duties: [],
+  patronId: patronId('pat_x'),
+};
 
 const QUERIES: Record<SubgraphName, string> = {
-  catalog: '{ _entities(representations: [{ __typename: "Branch", id: "br_01" }]) { ... on Branch { name } } }',
-  circulation: '{ _entities(representations: [{ __typename: "Patron", id: "pat_4c2e9a71d05b" }]) { ... on Patron { name email } } }',
+  catalog:
+    '{ _entities(representations: [{ __typename: "Branch", id: "br_01" }]) { ... on Branch { name } } }',
+  circulation:
+    '{ _entities(representations: [{ __typename: "Patron", id: "pat_4c2e9a71d05b" }]) { ... on Patron { name email } } }',
   events: '{ __schema { queryType { name } } _service { sdl } }',
 };
 
@@ -50,15 +66,39 @@ async function send(name: SubgraphName, { context, signature, body }: Send) {
     },
     body,
   });
-  return { status: response.status, json: (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    json: (await response.json()) as {
+      data?: unknown;
+      errors?: { extensions?: { code?: string } }[];
+    },
+  };
 }
 
-function signed(name: SubgraphName, options: { context?: DisclosureContext; body?: string; secret?: string; now?: number } = {}): Send {
+function signed(
+  name: SubgraphName,
+  options: { context?: DisclosureContext; body?: string; secret?: string; now?: number } = {},
+): Send {
   const context = encodeContext(options.context ?? staff);
   const body = options.body ?? JSON.stringify({ query: QUERIES[name] });
   const key = audienceKey(options.secret ?? t.config.contextSecret, name);
-  const request = { method: 'POST', target: '/graphql', contentType: 'application/json', context, body };
-  return { context, body, signature: signRequest({ key, audience: name, ...request, ...(options.now ? { now: options.now } : {}) }) };
+  const request = {
+    method: 'POST',
+    target: '/graphql',
+    contentType: 'application/json',
+    context,
+    body,
+  };
+  return {
+    context,
+    body,
+    signature: signRequest({
+      key,
+      audience: name,
+      ...request,
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  };
 }
 
 const expectRefused = (result: Awaited<ReturnType<typeof send>>) => {
@@ -81,7 +121,9 @@ describe.each(['catalog', 'circulation', 'events'] as const)('the %s subgraph', 
   });
 
   it('refuses a signature made with the wrong key', async () => {
-    expectRefused(await send(name, signed(name, { secret: 'some-other-secret-that-is-long-enough-to-pass' })));
+    expectRefused(
+      await send(name, signed(name, { secret: 'some-other-secret-that-is-long-enough-to-pass' })),
+    );
   });
 
   it('refuses an edited context under a valid signature', async () => {
@@ -91,7 +133,9 @@ describe.each(['catalog', 'circulation', 'events'] as const)('the %s subgraph', 
 
   it('refuses a swapped body under a valid signature', async () => {
     const original = signed(name);
-    expectRefused(await send(name, { ...original, body: JSON.stringify({ query: '{ __typename }' }) }));
+    expectRefused(
+      await send(name, { ...original, body: JSON.stringify({ query: '{ __typename }' }) }),
+    );
   });
 
   it('refuses a captured valid request replayed', async () => {

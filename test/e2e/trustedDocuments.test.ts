@@ -28,7 +28,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trusted-documents-'));
 const AVERY = PERSONA_PATRONS.patron.id;
 const BRANCHES = 'query Branches {\n  branches {\n    id\n    name\n  }\n}';
 const PATRON = 'query PatronById($id: ID!) {\n  patron(id: $id) {\n    name\n    email\n  }\n}';
-const CATALOG = 'query Catalog($n: Int) {\n  works(first: $n) {\n    nodes {\n      title\n      items {\n        availability\n      }\n    }\n  }\n}';
+const CATALOG =
+  'query Catalog($n: Int) {\n  works(first: $n) {\n    nodes {\n      title\n      items {\n        availability\n      }\n    }\n  }\n}';
 const MANIFEST = {
   format: 'apollo-persisted-query-manifest',
   version: 1,
@@ -50,10 +51,14 @@ const gatewayWith = async (env: Record<string, string>) =>
 
 beforeAll(async () => {
   t = await startTestGraph();
-  for (const name of ['catalog', 'circulation', 'events'] as const) proxies[name] = await startProxy(t.graph.urls[name]!);
+  for (const name of ['catalog', 'circulation', 'events'] as const)
+    proxies[name] = await startProxy(t.graph.urls[name]!);
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(MANIFEST));
   open = await gatewayWith({});
-  strict = await gatewayWith({ TRUSTED_DOCUMENTS: path.join(dir, 'manifest.json'), TRUSTED_DOCUMENTS_MODE: 'require' });
+  strict = await gatewayWith({
+    TRUSTED_DOCUMENTS: path.join(dir, 'manifest.json'),
+    TRUSTED_DOCUMENTS_MODE: 'require',
+  });
 });
 afterAll(async () => {
   await open?.stop();
@@ -65,26 +70,42 @@ afterAll(async () => {
 
 interface Answer {
   status: number;
-  json: { data?: Record<string, unknown> | null; errors?: { message: string; path?: unknown[]; extensions?: { code?: string } }[] };
+  json: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; path?: unknown[]; extensions?: { code?: string } }[];
+  };
 }
 
-async function post(gateway: RunningServer, body: Record<string, unknown>, persona: PersonaName = 'anonymous'): Promise<Answer> {
+async function post(
+  gateway: RunningServer,
+  body: Record<string, unknown>,
+  persona: PersonaName = 'anonymous',
+): Promise<Answer> {
   const token = await t.token(persona);
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   return { status: response.status, json: (await response.json()) as Answer['json'] };
 }
 
 async function get(gateway: RunningServer, params: Record<string, unknown>): Promise<Answer> {
-  const search = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-  const response = await fetch(`${gateway.url}?${search}`, { headers: { 'apollo-require-preflight': 'true' } });
+  const search = new URLSearchParams(
+    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+  const response = await fetch(`${gateway.url}?${search}`, {
+    headers: { 'apollo-require-preflight': 'true' },
+  });
   return { status: response.status, json: (await response.json()) as Answer['json'] };
 }
 
-const persisted = (query: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } });
+const persisted = (query: string) => ({
+  persistedQuery: { version: 1, sha256Hash: sha256Hex(query) },
+});
 const code = (answer: Answer) => answer.json.errors?.[0]?.extensions?.code;
 
 describe('automatic persisted queries (default mode)', () => {
@@ -92,8 +113,15 @@ describe('automatic persisted queries (default mode)', () => {
     const query = 'query Shelf($n: Int) { works(first: $n) { nodes { title } } }';
     const miss = await post(open, { variables: { n: 2 }, extensions: persisted(query) });
     expect(miss.status).toBe(200);
-    expect(miss.json).toEqual({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
-    const missByGet = await fetch(`${open.url}?${new URLSearchParams({ extensions: JSON.stringify(persisted(query)) })}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(miss.json).toEqual({
+      errors: [
+        { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
+      ],
+    });
+    const missByGet = await fetch(
+      `${open.url}?${new URLSearchParams({ extensions: JSON.stringify(persisted(query)) })}`,
+      { headers: { 'apollo-require-preflight': 'true' } },
+    );
     expect(missByGet.headers.get('cache-control')).toBe('private, no-cache, must-revalidate');
     const sent = await post(open, { query, variables: { n: 2 }, extensions: persisted(query) });
     expect(sent.json.errors).toBeUndefined();
@@ -108,23 +136,37 @@ describe('automatic persisted queries (default mode)', () => {
     await post(open, { query, variables: { id: AVERY }, extensions: persisted(query) });
     for (const persona of ['anonymous', 'circulation-staff', 'events-staff'] as const) {
       const sent = await post(open, { query, variables: { id: AVERY } }, persona);
-      const replayed = await post(open, { variables: { id: AVERY }, extensions: persisted(query) }, persona);
+      const replayed = await post(
+        open,
+        { variables: { id: AVERY }, extensions: persisted(query) },
+        persona,
+      );
       expect(replayed).toEqual(sent);
     }
     const anonymous = await post(open, { variables: { id: AVERY }, extensions: persisted(query) });
     expect(anonymous.json.data).toEqual({ patron: null });
     expect(code(anonymous)).toBe('PRIVACY_REDACTED');
     expect(JSON.stringify(anonymous.json)).not.toContain(PERSONA_PATRONS.patron.name);
-    const staff = await post(open, { variables: { id: AVERY }, extensions: persisted(query) }, 'circulation-staff');
+    const staff = await post(
+      open,
+      { variables: { id: AVERY }, extensions: persisted(query) },
+      'circulation-staff',
+    );
     expect((staff.json.data!.patron as { name: string }).name).toBe(PERSONA_PATRONS.patron.name);
   });
 
   it('an over-cost query is refused with OPERATION_TOO_COMPLEX when registered and when replayed by hash, and reaches no subgraph', async () => {
-    const query = 'query Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }';
+    const query =
+      'query Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }';
     const before = calls();
     const registered = await post(open, { query, extensions: persisted(query) });
     expect(registered.status).toBe(400);
-    expect(registered.json.errors).toEqual([{ message: expect.stringMatching(/cost 122,102 is over the limit of 20,000 \(LIMIT_COST\)/), extensions: { code: 'OPERATION_TOO_COMPLEX' } }]);
+    expect(registered.json.errors).toEqual([
+      {
+        message: expect.stringMatching(/cost 122,102 is over the limit of 20,000 \(LIMIT_COST\)/),
+        extensions: { code: 'OPERATION_TOO_COMPLEX' },
+      },
+    ]);
     const replayed = await post(open, { extensions: persisted(query) });
     expect(replayed).toEqual(registered);
     const viaGet = await get(open, { extensions: persisted(query) });
@@ -134,29 +176,40 @@ describe('automatic persisted queries (default mode)', () => {
 
   it('a query registered with a small page is measured again with the variables of each replay', async () => {
     const query = 'query Page($n: Int) { works(first: $n) { nodes { id } } }';
-    expect((await post(open, { query, variables: { n: 1 }, extensions: persisted(query) })).status).toBe(200);
+    expect(
+      (await post(open, { query, variables: { n: 1 }, extensions: persisted(query) })).status,
+    ).toBe(200);
     const before = calls();
-    const replayed = await post(open, { variables: { n: 1_000_000 }, extensions: persisted(query) });
+    const replayed = await post(open, {
+      variables: { n: 1_000_000 },
+      extensions: persisted(query),
+    });
     expect(replayed.status).toBe(400);
     expect(replayed.json.errors![0]!.message).toMatch(/cost 1,000,002 is over the limit of 20,000/);
-    expect(code(await get(open, { variables: { n: 1_000_000 }, extensions: persisted(query) }))).toBe('OPERATION_TOO_COMPLEX');
+    expect(
+      code(await get(open, { variables: { n: 1_000_000 }, extensions: persisted(query) })),
+    ).toBe('OPERATION_TOO_COMPLEX');
     expect(calls()).toBe(before);
   });
 
   it('a hash that does not match the query is refused with a clear error, and registers nothing', async () => {
     const query = '{ branches { id } }';
-    const forged = { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ branches { name } }') } };
+    const forged = {
+      persistedQuery: { version: 1, sha256Hash: sha256Hex('{ branches { name } }') },
+    };
     const answer = await post(open, { query, extensions: forged });
     expect(answer.status).toBe(400);
     expect(code(answer)).toBe('PERSISTED_QUERY_INVALID');
     expect(answer.json.errors![0]!.message).toMatch(/does not match the query sent/);
     expect(code(await post(open, { extensions: forged }))).toBe('PERSISTED_QUERY_NOT_FOUND');
-    const malformed = await post(open, { extensions: { persistedQuery: { version: 1, sha256Hash: 'not-a-hash' } } });
+    const malformed = await post(open, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'not-a-hash' } },
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.json.errors![0]!.message).toMatch(/64 lowercase hex digits, got "not-a-hash"/);
   });
 
-  it('keeps the playground\'s operations working: plain queries need no registration', async () => {
+  it("keeps the playground's operations working: plain queries need no registration", async () => {
     const answer = await post(open, { query: '{ branches { name } }' });
     expect(answer.status).toBe(200);
     expect(answer.json.errors).toBeUndefined();
@@ -166,42 +219,78 @@ describe('automatic persisted queries (default mode)', () => {
 describe('trusted documents (TRUSTED_DOCUMENTS_MODE=require)', () => {
   it.each([
     ['an unregistered query', { query: '{ branches { id address } }' }],
-    ['an unregistered mutation', { query: `mutation { placeHold(workId: "w", patronId: "${AVERY}") { id } }` }],
-    ['a registered operation with one field more', { query: BRANCHES.replace('name', 'name\n    address') }],
-    ['an unknown id', { extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v2' } } }],
-    ['an unregistered query with its hash', { query: '{ branches { id address } }', extensions: persisted('{ branches { id address } }') }],
+    [
+      'an unregistered mutation',
+      { query: `mutation { placeHold(workId: "w", patronId: "${AVERY}") { id } }` },
+    ],
+    [
+      'a registered operation with one field more',
+      { query: BRANCHES.replace('name', 'name\n    address') },
+    ],
+    [
+      'an unknown id',
+      { extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v2' } } },
+    ],
+    [
+      'an unregistered query with its hash',
+      {
+        query: '{ branches { id address } }',
+        extensions: persisted('{ branches { id address } }'),
+      },
+    ],
     ['introspection', { query: '{ __schema { types { name } } }' }],
-  ])('refuses %s with OPERATION_NOT_TRUSTED (403), and no subgraph hears of it', async (_name, body) => {
-    const before = calls();
-    const answer = await post(strict, body, 'circulation-staff');
-    expect(answer.status).toBe(403);
-    expect(answer.json.data).toBeUndefined();
-    expect(answer.json.errors).toHaveLength(1);
-    expect(code(answer)).toBe('OPERATION_NOT_TRUSTED');
-    expect(answer.json.errors![0]!.message).toMatch(/trusted-documents manifest \(TRUSTED_DOCUMENTS\)/);
-    expect(calls()).toBe(before);
-  });
+  ])(
+    'refuses %s with OPERATION_NOT_TRUSTED (403), and no subgraph hears of it',
+    async (_name, body) => {
+      const before = calls();
+      const answer = await post(strict, body, 'circulation-staff');
+      expect(answer.status).toBe(403);
+      expect(answer.json.data).toBeUndefined();
+      expect(answer.json.errors).toHaveLength(1);
+      expect(code(answer)).toBe('OPERATION_NOT_TRUSTED');
+      expect(answer.json.errors![0]!.message).toMatch(
+        /trusted-documents manifest \(TRUSTED_DOCUMENTS\)/,
+      );
+      expect(calls()).toBe(before);
+    },
+  );
 
   it('serves a registered operation by id, by GET, and by its text however it is spaced', async () => {
     const sent = await post(open, { query: BRANCHES });
     expect(sent.json.errors).toBeUndefined();
-    const byId = await post(strict, { extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v1' } } });
+    const byId = await post(strict, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v1' } },
+    });
     expect(byId).toEqual(sent);
-    expect(await get(strict, { extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v1' } } })).toEqual(sent);
-    expect(await post(strict, { query: '# the branch list\nquery Branches { branches { id, name } }' })).toEqual(sent);
+    expect(
+      await get(strict, {
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v1' } },
+      }),
+    ).toEqual(sent);
+    expect(
+      await post(strict, { query: '# the branch list\nquery Branches { branches { id, name } }' }),
+    ).toEqual(sent);
   });
 
   it('serves registered operations through the privacy pipeline as any other', async () => {
-    const byId = { variables: { id: AVERY }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(PATRON) } } };
+    const byId = {
+      variables: { id: AVERY },
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(PATRON) } },
+    };
     const anonymous = await post(strict, byId);
     expect(anonymous.json.data).toEqual({ patron: null });
     expect(code(anonymous)).toBe('PRIVACY_REDACTED');
     const staff = await post(strict, byId, 'circulation-staff');
-    expect(staff.json.data).toEqual({ patron: { name: PERSONA_PATRONS.patron.name, email: PERSONA_PATRONS.patron.email } });
+    expect(staff.json.data).toEqual({
+      patron: { name: PERSONA_PATRONS.patron.name, email: PERSONA_PATRONS.patron.email },
+    });
   });
 
-  it('holds registered operations to the limits with each request\'s variables', async () => {
-    const byId = (n: number) => ({ variables: { n }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(CATALOG) } } });
+  it("holds registered operations to the limits with each request's variables", async () => {
+    const byId = (n: number) => ({
+      variables: { n },
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(CATALOG) } },
+    });
     expect((await post(strict, byId(3))).json.errors).toBeUndefined();
     const before = calls();
     const huge = await post(strict, byId(1_000_000));
@@ -210,8 +299,12 @@ describe('trusted documents (TRUSTED_DOCUMENTS_MODE=require)', () => {
     expect(calls()).toBe(before);
   });
 
-  it('refuses an id sent with another operation\'s text', async () => {
-    const answer = await post(strict, { query: PATRON, variables: { id: AVERY }, extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v1' } } });
+  it("refuses an id sent with another operation's text", async () => {
+    const answer = await post(strict, {
+      query: PATRON,
+      variables: { id: AVERY },
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'branches-v1' } },
+    });
     expect(answer.status).toBe(400);
     expect(code(answer)).toBe('PERSISTED_QUERY_INVALID');
   });
@@ -220,20 +313,51 @@ describe('trusted documents (TRUSTED_DOCUMENTS_MODE=require)', () => {
 describe('start-up with a manifest', () => {
   it('fails with a message naming the manifest and the operation that cannot be served', async () => {
     const file = path.join(dir, 'bad.json');
-    fs.writeFileSync(file, JSON.stringify({ ...MANIFEST, operations: [...MANIFEST.operations, { id: 'typo', name: 'Typo', type: 'query', body: 'query Typo { branches { nme } }' }] }));
-    await expect(gatewayWith({ TRUSTED_DOCUMENTS: file })).rejects.toThrow(/bad\.json: 1 of 4 registered operation\(s\) cannot be served:\n {2}operation Typo \(id typo\): does not validate against the graph: Cannot query field "nme"/);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...MANIFEST,
+        operations: [
+          ...MANIFEST.operations,
+          { id: 'typo', name: 'Typo', type: 'query', body: 'query Typo { branches { nme } }' },
+        ],
+      }),
+    );
+    await expect(gatewayWith({ TRUSTED_DOCUMENTS: file })).rejects.toThrow(
+      /bad\.json: 1 of 4 registered operation\(s\) cannot be served:\n {2}operation Typo \(id typo\): does not validate against the graph: Cannot query field "nme"/,
+    );
     const over = path.join(dir, 'over.json');
-    const deep = 'query Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }';
-    fs.writeFileSync(over, JSON.stringify({ ...MANIFEST, operations: [{ id: 'deep', name: 'Deep', type: 'query', body: deep }] }));
-    await expect(gatewayWith({ TRUSTED_DOCUMENTS: over })).rejects.toThrow(/operation Deep \(id deep\): Operation too complex: cost 122,102/);
-    fs.writeFileSync(file, '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [');
+    const deep =
+      'query Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }';
+    fs.writeFileSync(
+      over,
+      JSON.stringify({
+        ...MANIFEST,
+        operations: [{ id: 'deep', name: 'Deep', type: 'query', body: deep }],
+      }),
+    );
+    await expect(gatewayWith({ TRUSTED_DOCUMENTS: over })).rejects.toThrow(
+      /operation Deep \(id deep\): Operation too complex: cost 122,102/,
+    );
+    fs.writeFileSync(
+      file,
+      '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [',
+    );
     await expect(gatewayWith({ TRUSTED_DOCUMENTS: file })).rejects.toThrow(/bad\.json: not JSON/);
-    await expect(gatewayWith({ TRUSTED_DOCUMENTS: path.join(dir, 'missing.json') })).rejects.toThrow(/TRUSTED_DOCUMENTS: cannot read .*missing\.json/);
+    await expect(
+      gatewayWith({ TRUSTED_DOCUMENTS: path.join(dir, 'missing.json') }),
+    ).rejects.toThrow(/TRUSTED_DOCUMENTS: cannot read .*missing\.json/);
   });
 
   it('refuses a mode that needs a manifest without one', () => {
-    expect(() => loadConfig({ NODE_ENV: 'test', TRUSTED_DOCUMENTS_MODE: 'require' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'test', TRUSTED_DOCUMENTS_MODE: 'require' })).toThrow(/TRUSTED_DOCUMENTS_MODE=require needs a manifest file/);
-    expect(loadConfig({ NODE_ENV: 'test', TRUSTED_DOCUMENTS: 'm.json' }).trustedDocuments.mode).toBe('require');
+    expect(() => loadConfig({ NODE_ENV: 'test', TRUSTED_DOCUMENTS_MODE: 'require' })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'test', TRUSTED_DOCUMENTS_MODE: 'require' })).toThrow(
+      /TRUSTED_DOCUMENTS_MODE=require needs a manifest file/,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'test', TRUSTED_DOCUMENTS: 'm.json' }).trustedDocuments.mode,
+    ).toBe('require');
   });
 });

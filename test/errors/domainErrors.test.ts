@@ -23,7 +23,11 @@ describe('domain errors at the GraphQL edge', () => {
     [new NotFound('No event ev_9.'), 'NOT_FOUND'],
     [new NotPermitted('card login is not configured on this deployment'), 'FORBIDDEN'],
   ])('%s -> %s, with its message and path', (error, code) => {
-    expect(asClientSees(error)).toEqual({ message: error.message, path: ['act'], extensions: { code } });
+    expect(asClientSees(error)).toEqual({
+      message: error.message,
+      path: ['act'],
+      extensions: { code },
+    });
   });
 
   it('any other error is still masked', () => {

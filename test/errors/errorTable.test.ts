@@ -23,7 +23,9 @@ describe("the README's error table", () => {
 
   it('replaces a stale table between its markers and leaves the rest alone', () => {
     const stale = `before\n${TABLE_START}\n| stale |\n${TABLE_END}\nafter\n`;
-    expect(withErrorTable(stale)).toBe(`before\n${TABLE_START}\n${errorTable()}\n${TABLE_END}\nafter\n`);
+    expect(withErrorTable(stale)).toBe(
+      `before\n${TABLE_START}\n${errorTable()}\n${TABLE_END}\nafter\n`,
+    );
     expect(() => withErrorTable('no markers')).toThrow(/markers/);
   });
 });

@@ -24,12 +24,17 @@ const METRICS_TOKEN = 'metrics-scraper-token-for-the-audit-fault-tests';
 
 async function auditFailures(g: SplitGraph): Promise<number> {
   const url = g.services.circulation.urls.circulation!.replace(/\/graphql$/, '/metrics');
-  const text = await (await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-  return Number(/library_privacy_audit_failures_total\{service="circulation"\} (\d+)/.exec(text)?.[1]);
+  const text = await (
+    await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
+  return Number(
+    /library_privacy_audit_failures_total\{service="circulation"\} (\d+)/.exec(text)?.[1],
+  );
 }
 
 /** Asks for the patron's name and email as circulation staff, under a request id. */
-const ask = (g: SplitGraph, requestId: string) => g.query('circulation-staff', NAME_AND_EMAIL, { 'x-request-id': requestId });
+const ask = (g: SplitGraph, requestId: string) =>
+  g.query('circulation-staff', NAME_AND_EMAIL, { 'x-request-id': requestId });
 
 /** Disclosed, or redacted with only the confidential part missing. */
 function expectDisclosed(res: Awaited<ReturnType<typeof ask>>): void {
@@ -47,11 +52,16 @@ function expectRedacted(res: Awaited<ReturnType<typeof ask>>): void {
 
 /** The request ids the audit recorded for the patron, read from the file, and whether the chain holds. */
 function audited(g: SplitGraph): { requestIds: string[]; intact: boolean } {
-  const store = new AuditStore(sqliteAudit(g.services.circulation.databases!.audit), g.config.audit.key);
+  const store = new AuditStore(
+    sqliteAudit(g.services.circulation.databases!.audit),
+    g.config.audit.key,
+  );
   const verdict = store.verify('circulation');
   const db = new SQLite(path.join(g.dataDir, 'audit.db'), { readonly: true });
   try {
-    const rows = db.prepare('select request_id from audit_batches').all() as { request_id: string }[];
+    const rows = db.prepare('select request_id from audit_batches').all() as {
+      request_id: string;
+    }[];
     return { requestIds: rows.map((r) => r.request_id), intact: verdict.broken === null };
   } finally {
     db.close();
@@ -83,7 +93,10 @@ describe.skipIf(!canMount())('audit database full (a 64 MB filesystem, filled)',
     // The signature nonces live on another disk here, so that only the audit's disk is full: a full
     // nonce store refuses every signed call instead (the caller then sees SERVICE_UNAVAILABLE).
     nonceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-full-nonces-'));
-    g = await startSplitGraph({ dataDir: fullDir, env: { METRICS_TOKEN, NONCE_STORE_FILE: path.join(nonceDir, 'nonces.db') } });
+    g = await startSplitGraph({
+      dataDir: fullDir,
+      env: { METRICS_TOKEN, NONCE_STORE_FILE: path.join(nonceDir, 'nonces.db') },
+    });
   });
   afterAll(async () => {
     await g?.stop();
@@ -126,7 +139,9 @@ describe('audit database read-only', () => {
   const isRoot = process.getuid?.() === 0;
   // Root writes through file modes; the immutable attribute stops it too.
   const protect = (file: string, on: boolean) =>
-    isRoot ? spawnSync('chattr', [on ? '+i' : '-i', file]).status === 0 : (fs.chmodSync(file, on ? 0o444 : 0o644), true);
+    isRoot
+      ? spawnSync('chattr', [on ? '+i' : '-i', file]).status === 0
+      : (fs.chmodSync(file, on ? 0o444 : 0o644), true);
   let auditFile = '';
   beforeAll(async () => {
     g = await startSplitGraph({
@@ -145,12 +160,17 @@ describe('audit database read-only', () => {
   it('redacts every disclosed value and counts each failure; SELF and public data are still served', async () => {
     for (const id of ['ro-1', 'ro-2']) expectRedacted(await ask(g, id));
     expect(await auditFailures(g)).toBe(2);
-    const listed = await g.query('circulation-staff', '{ loans(first: 10, status: OPEN) { nodes { id patron { name } } } }');
+    const listed = await g.query(
+      'circulation-staff',
+      '{ loans(first: 10, status: OPEN) { nodes { id patron { name } } } }',
+    );
     const nodes = (listed.data!.loans as { nodes: { id: string; patron: unknown }[] }).nodes;
     expect(nodes.length).toBe(10);
     expect(nodes.every((n) => n.patron === null)).toBe(true);
     expect(await auditFailures(g)).toBe(3);
-    expect((await g.query('patron', '{ me { name } }')).data).toEqual({ me: { name: patron.name } });
+    expect((await g.query('patron', '{ me { name } }')).data).toEqual({
+      me: { name: patron.name },
+    });
   });
 });
 
@@ -206,13 +226,26 @@ describe('circulation database busy', () => {
 
   it('a checkout that cannot get the write lock fails with a clear error and changes nothing; it succeeds once the lock is free', async () => {
     const checkout = `mutation { checkout(itemId: "it_42", cardNumber: "${patron.cardNumber}") { id dueAt } }`;
-    const availability = async () => ((await g.query('anonymous', '{ item(id: "it_42") { availability } }')).data!.item as { availability: string }).availability;
+    const availability = async () =>
+      (
+        (await g.query('anonymous', '{ item(id: "it_42") { availability } }')).data!.item as {
+          availability: string;
+        }
+      ).availability;
     const before = await availability();
     holder.exec('begin immediate');
-    const refused = await g.query('circulation-staff', checkout).finally(() => holder.exec('rollback'));
+    const refused = await g
+      .query('circulation-staff', checkout)
+      .finally(() => holder.exec('rollback'));
     expect(refused.status).toBe(200);
     expect(refused.data).toBeNull();
-    expect(refused.errors).toEqual([{ message: DATABASE_BUSY_MESSAGE, path: ['checkout'], extensions: { code: 'SERVICE_UNAVAILABLE' } }]);
+    expect(refused.errors).toEqual([
+      {
+        message: DATABASE_BUSY_MESSAGE,
+        path: ['checkout'],
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      },
+    ]);
     expect(await availability()).toBe(before);
 
     const done = await g.query('circulation-staff', checkout);

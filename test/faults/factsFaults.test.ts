@@ -18,13 +18,26 @@ beforeAll(async () => {
   const from = new Date(Date.now() - 60_000).toISOString();
   const until = new Date(Date.now() + 86_400_000).toISOString();
   await g.query('records-custodian', 'mutation { revokeConsent(consentId: "1") { revokedAt } }');
-  const consent = await g.query('records-custodian', `mutation { recordConsent(input: { patronId: "${patron.id}", grantee: "${PARTNER_PRINCIPAL}",
-    scope: [IDENTITY, CONTACT, EVENTS], documentRef: "consent-faults-1", validFrom: "${from}", validUntil: "${until}" }) { id } }`);
-  const order = await g.query('records-custodian', `mutation { registerLegalOrder(input: { reference: "${ORDER}", kind: SUBPOENA,
-    authority: "Jefferson County District Court", patronIds: ["${patron.id}"], scope: [IDENTITY, EVENTS], validUntil: "${until}" }) { id } }`);
+  const consent = await g.query(
+    'records-custodian',
+    `mutation { recordConsent(input: { patronId: "${patron.id}", grantee: "${PARTNER_PRINCIPAL}",
+    scope: [IDENTITY, CONTACT, EVENTS], documentRef: "consent-faults-1", validFrom: "${from}", validUntil: "${until}" }) { id } }`,
+  );
+  const order = await g.query(
+    'records-custodian',
+    `mutation { registerLegalOrder(input: { reference: "${ORDER}", kind: SUBPOENA,
+    authority: "Jefferson County District Court", patronIds: ["${patron.id}"], scope: [IDENTITY, EVENTS], validUntil: "${until}" }) { id } }`,
+  );
   // Two-person rule: a second custodian approves the order.
-  const approved = await g.query('records-custodian-2', `mutation { approveLegalOrder(orderId: "${(order.data?.registerLegalOrder as { id: string }).id}") { status } }`);
-  expect([consent.errors, order.errors, approved.errors]).toEqual([undefined, undefined, undefined]);
+  const approved = await g.query(
+    'records-custodian-2',
+    `mutation { approveLegalOrder(orderId: "${(order.data?.registerLegalOrder as { id: string }).id}") { status } }`,
+  );
+  expect([consent.errors, order.errors, approved.errors]).toEqual([
+    undefined,
+    undefined,
+    undefined,
+  ]);
 });
 afterAll(async () => g?.stop());
 afterEach(() => g.proxies.circulation.set('/internal/facts', { kind: 'pass' }));
@@ -36,37 +49,69 @@ const { minor, patron } = PERSONA_PATRONS;
  * disclosed while the facts are there; the patron's id in the query is theirs to send.
  */
 const DEPENDENT: [PersonaName, string, string, Record<string, string>][] = [
-  ['guardian', `{ patron(id: "${minor.id}") { registrations { registeredAt event { title } } } }`, 'patron.registrations', {}],
-  ['partner', `{ patron(id: "${patron.id}") { registrations { registeredAt } } }`, 'patron.registrations', {}],
-  ['records-custodian', `{ patron(id: "${patron.id}") { registrations { registeredAt } } }`, 'patron.registrations', { 'x-legal-process': ORDER }],
+  [
+    'guardian',
+    `{ patron(id: "${minor.id}") { registrations { registeredAt event { title } } } }`,
+    'patron.registrations',
+    {},
+  ],
+  [
+    'partner',
+    `{ patron(id: "${patron.id}") { registrations { registeredAt } } }`,
+    'patron.registrations',
+    {},
+  ],
+  [
+    'records-custodian',
+    `{ patron(id: "${patron.id}") { registrations { registeredAt } } }`,
+    'patron.registrations',
+    { 'x-legal-process': ORDER },
+  ],
 ];
 
 const FAULTS: [string, Fault][] = [
   ['unreachable', { kind: 'drop' }],
   ['answering 500', { kind: 'answer', status: 500, contentType: 'text/plain', body: 'oops' }],
-  ['answering non-JSON', { kind: 'answer', status: 200, contentType: 'application/json', body: '{"facts":[{"patr' }],
-  ['answering the wrong shape', { kind: 'answer', status: 200, contentType: 'application/json', body: '{"facts":[{"patronId":"x","exists":true}]}' }],
+  [
+    'answering non-JSON',
+    { kind: 'answer', status: 200, contentType: 'application/json', body: '{"facts":[{"patr' },
+  ],
+  [
+    'answering the wrong shape',
+    {
+      kind: 'answer',
+      status: 200,
+      contentType: 'application/json',
+      body: '{"facts":[{"patronId":"x","exists":true}]}',
+    },
+  ],
 ];
 
-const at = (data: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | null)?.[k], data);
+const at = (data: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | null)?.[k], data);
 /** Every patron id, a facts-dependent value events would otherwise return. */
 const PATRON_ID = /pat_[0-9a-f]{12}/g;
 
 describe.each(FAULTS)('circulation facts %s', (_, fault) => {
-  it.each(DEPENDENT)('%s: the dependent field is redacted', async (persona, query, path, headers) => {
-    const normal = await g.query(persona, query, headers);
-    expect(at(normal.data, path), 'disclosed while the facts are there').toBeTruthy();
+  it.each(DEPENDENT)(
+    '%s: the dependent field is redacted',
+    async (persona, query, path, headers) => {
+      const normal = await g.query(persona, query, headers);
+      expect(at(normal.data, path), 'disclosed while the facts are there').toBeTruthy();
 
-    g.proxies.circulation.set('/internal/facts', fault);
-    const faulted = await g.query(persona, query, headers);
-    expect(faulted.status).toBe(200);
-    expect(at(faulted.data, path)).toBeNull();
-    expect(faulted.errors?.length).toBeGreaterThan(0);
-    expect(new Set(faulted.errors!.map((e) => e.extensions?.code))).toEqual(new Set(['PRIVACY_REDACTED']));
-    // Events could not decide, so nothing it holds about a patron left it.
-    expect(faulted.text.match(PATRON_ID) ?? []).toEqual([]);
-    expect(g.proxies.circulation.seen('/internal/facts')).toBeGreaterThan(0);
-  });
+      g.proxies.circulation.set('/internal/facts', fault);
+      const faulted = await g.query(persona, query, headers);
+      expect(faulted.status).toBe(200);
+      expect(at(faulted.data, path)).toBeNull();
+      expect(faulted.errors?.length).toBeGreaterThan(0);
+      expect(new Set(faulted.errors!.map((e) => e.extensions?.code))).toEqual(
+        new Set(['PRIVACY_REDACTED']),
+      );
+      // Events could not decide, so nothing it holds about a patron left it.
+      expect(faulted.text.match(PATRON_ID) ?? []).toEqual([]);
+      expect(g.proxies.circulation.seen('/internal/facts')).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('circulation facts slow', () => {

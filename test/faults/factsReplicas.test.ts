@@ -15,9 +15,24 @@ import { RemoteFacts } from '../../src/privacy/facts/factsEndpoint.js';
  * count a refusal, is never asked twice. Fewer facts would mean redacted answers.
  */
 const { minor } = PERSONA_PATRONS;
-const FACTS = { facts: [{ patronId: minor.id, exists: true, birthDate: '2012-01-01', callerIsGuardian: true, consents: [], legalOrders: [] }] };
+const FACTS = {
+  facts: [
+    {
+      patronId: minor.id,
+      exists: true,
+      birthDate: '2012-01-01',
+      callerIsGuardian: true,
+      consents: [],
+      legalOrders: [],
+    },
+  ],
+};
 
-interface Replica { url: string; received: number; close(): Promise<void> }
+interface Replica {
+  url: string;
+  received: number;
+  close(): Promise<void>;
+}
 const opened: Replica[] = [];
 
 /** A facts replica that answers, or (`dies`) reads the first call and dies holding it. */
@@ -31,7 +46,11 @@ async function replica(dies = false): Promise<Replica> {
         server.close();
         return req.socket.destroy();
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.url === '/internal/facts' ? { ...FACTS, holders: [minor.id] } : {}));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify(req.url === '/internal/facts' ? { ...FACTS, holders: [minor.id] } : {}),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,7 +59,8 @@ async function replica(dies = false): Promise<Replica> {
     get received() {
       return state.received;
     },
-    close: () => new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+    close: () =>
+      new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
   };
   opened.push(r);
   return r;
@@ -58,12 +78,20 @@ const config = loadConfig({ NODE_ENV: 'test' });
 let caller: DisclosureContext;
 beforeAll(async () => {
   const authenticate = await createAuthenticator(config);
-  caller = await authenticate({ authorization: `Bearer ${await mintToken(PERSONAS.guardian, config)}`, legalProcess: undefined, purpose: undefined }, 'facts-replicas');
+  caller = await authenticate(
+    {
+      authorization: `Bearer ${await mintToken(PERSONAS.guardian, config)}`,
+      legalProcess: undefined,
+      purpose: undefined,
+    },
+    'facts-replicas',
+  );
 });
 afterAll(async () => {
   for (const r of opened) await r.close();
 });
-const factsOver = (...urls: string[]) => new RemoteFacts(() => urls.join(','), config.contextSecret, 5_000);
+const factsOver = (...urls: string[]) =>
+  new RemoteFacts(() => urls.join(','), config.contextSecret, 5_000);
 
 describe('circulation facts over several replicas', () => {
   it('asks the next replica when the first is gone, for facts and for card lookups', async () => {
@@ -76,13 +104,18 @@ describe('circulation facts over several replicas', () => {
 
   it('asks the next replica for facts a dying replica held', async () => {
     const [dying, live] = [await replica(true), await replica()];
-    expect((await factsOver(dying.url, live.url).load(caller, [patronId(minor.id)]))[0]!.callerIsGuardian).toBe(true);
+    expect(
+      (await factsOver(dying.url, live.url).load(caller, [patronId(minor.id)]))[0]!
+        .callerIsGuardian,
+    ).toBe(true);
     expect([dying.received, live.received]).toEqual([1, 1]);
   });
 
   it('never asks a card lookup a dying replica held again: it fails (and the action is refused)', async () => {
     const [dying, live] = [await replica(true), await replica()];
-    await expect(factsOver(dying.url, live.url).cardHolders(caller, ['29012000000099'])).rejects.toThrow();
+    await expect(
+      factsOver(dying.url, live.url).cardHolders(caller, ['29012000000099']),
+    ).rejects.toThrow();
     expect([dying.received, live.received]).toEqual([1, 0]);
   });
 });

@@ -12,7 +12,11 @@ import { SubgraphClient } from '../../src/gateway/subgraphClient.js';
  * is gone (nothing listening) costs no fetch, query or mutation; a replica that dies holding a
  * query costs nothing either; but a mutation it may have committed is never sent to another.
  */
-interface Replica { url: string; received: string[]; close(): Promise<void> }
+interface Replica {
+  url: string;
+  received: string[];
+  close(): Promise<void>;
+}
 
 /**
  * A replica that answers every request, or (`dies`) reads the first and dies holding it, as a
@@ -34,7 +38,12 @@ async function replica(dies = false): Promise<Replica> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/graphql`;
-  return { url, received, close: () => new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve())) };
+  return {
+    url,
+    received,
+    close: () =>
+      new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+  };
 }
 
 /** A URL nothing listens on: a replica that is gone. */
@@ -57,9 +66,14 @@ const open = async (dies = false) => {
   return r;
 };
 /** The gateway's layers below signing, over `urls`. */
-const fetcherOver = (...urls: string[]) => acrossReplicas(new ReplicaSet(urls), retryOnReset(client.fetcher));
+const fetcherOver = (...urls: string[]) =>
+  acrossReplicas(new ReplicaSet(urls), retryOnReset(client.fetcher));
 const post = (fetcher: ReturnType<typeof fetcherOver>, body: string) =>
-  fetcher('http://unused.invalid/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  fetcher('http://unused.invalid/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
 
 beforeAll(() => {
   client = new SubgraphClient({ deadlineMs: 10_000, maxResponseBytes: 1 << 20 });
@@ -71,9 +85,17 @@ afterAll(async () => {
 
 describe('a subgraph behind several replica URLs', () => {
   it('reads a comma-separated list from the environment', () => {
-    const config = loadConfig({ NODE_ENV: 'test', CIRCULATION_URL: 'http://a:4002/graphql, http://b:4002/graphql,' });
-    expect(replicaUrls(config.subgraphUrls.circulation!)).toEqual(['http://a:4002/graphql', 'http://b:4002/graphql']);
-    expect(() => loadConfig({ NODE_ENV: 'test', CIRCULATION_URL: 'http://a:4002/graphql,not a url' })).toThrow(/CIRCULATION_URL/);
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      CIRCULATION_URL: 'http://a:4002/graphql, http://b:4002/graphql,',
+    });
+    expect(replicaUrls(config.subgraphUrls.circulation!)).toEqual([
+      'http://a:4002/graphql',
+      'http://b:4002/graphql',
+    ]);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'test', CIRCULATION_URL: 'http://a:4002/graphql,not a url' }),
+    ).toThrow(/CIRCULATION_URL/);
   });
 
   it('sends fetches round-robin', async () => {
@@ -100,7 +122,9 @@ describe('a subgraph behind several replica URLs', () => {
 
   it('never sends a mutation the first replica may have committed to another: the caller gets the failure', async () => {
     const [dying, b] = [await open(true), await open()];
-    await expect(post(fetcherOver(dying.url, b.url), MUTATION)).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|UND_ERR_SOCKET/) });
+    await expect(post(fetcherOver(dying.url, b.url), MUTATION)).rejects.toMatchObject({
+      code: expect.stringMatching(/ECONNRESET|UND_ERR_SOCKET/),
+    });
     expect(dying.received.length).toBeGreaterThan(0);
     expect(b.received).toEqual([]);
   });

@@ -24,15 +24,31 @@ afterAll(async () => {
 });
 
 /** One request as a client sees it on the wire: status, Cache-Control and the body's exact text. */
-async function raw(persona: PersonaName, query: string, variables?: Record<string, unknown>, url = t.gatewayUrl) {
+async function raw(
+  persona: PersonaName,
+  query: string,
+  variables?: Record<string, unknown>,
+  url = t.gatewayUrl,
+) {
   const token = await t.token(persona);
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  return { status: response.status, cacheControl: response.headers.get('cache-control'), text, json: JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    cacheControl: response.headers.get('cache-control'),
+    text,
+    json: JSON.parse(text) as {
+      data?: Record<string, unknown> | null;
+      errors?: { extensions?: { code?: string } }[];
+    },
+  };
 }
 
 /** The gateway's cache counters. */
@@ -40,8 +56,17 @@ async function counters() {
   const response = await fetch(t.graph.metricsUrls[0]!);
   expect(response.status).toBe(200);
   const text = await response.text();
-  const read = (name: string) => Number(new RegExp(`^library_gateway_response_cache_${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return { hits: read('hits_total'), misses: read('misses_total'), stores: read('stores_total'), entries: read('entries') };
+  const read = (name: string) =>
+    Number(
+      new RegExp(`^library_gateway_response_cache_${name} (\\d+)$`, 'm').exec(text)?.[1] ??
+        Number.NaN,
+    );
+  return {
+    hits: read('hits_total'),
+    misses: read('misses_total'),
+    stores: read('stores_total'),
+    entries: read('entries'),
+  };
 }
 
 /** A query text no other test sends, so each test starts from an empty entry. */
@@ -50,7 +75,9 @@ const fresh = (body: string) => `query Fresh${++unique} ${body}`;
 
 describe('anonymous public queries', () => {
   it('the second answer comes from the cache, byte-equal to the first, with a public Cache-Control', async () => {
-    const query = fresh('{ works(first: 5) { nodes { id title creators format } totalCount } branches { id name } }');
+    const query = fresh(
+      '{ works(first: 5) { nodes { id title creators format } totalCount } branches { id name } }',
+    );
     const before = await counters();
     const first = await raw('anonymous', query);
     const second = await raw('anonymous', query);
@@ -66,14 +93,24 @@ describe('anonymous public queries', () => {
   });
 
   it('an answer with availability lives only as long as availability', async () => {
-    const first = await raw('anonymous', fresh('{ works(first: 2) { nodes { title items { barcode availability } } } }'));
+    const first = await raw(
+      'anonymous',
+      fresh('{ works(first: 2) { nodes { title items { barcode availability } } } }'),
+    );
     expect(first.json.errors).toBeUndefined();
     expect(first.cacheControl).toBe('public, max-age=5');
   });
 
   it('different variables are different entries; each answer is its own', async () => {
-    const listing = await raw('anonymous', '{ works(first: 3) { nodes { items { id barcode } } } }');
-    const items = (listing.json.data!.works as { nodes: { items: { id: string; barcode: string }[] }[] }).nodes.flatMap((w) => w.items).slice(0, 2);
+    const listing = await raw(
+      'anonymous',
+      '{ works(first: 3) { nodes { items { id barcode } } } }',
+    );
+    const items = (
+      listing.json.data!.works as { nodes: { items: { id: string; barcode: string }[] }[] }
+    ).nodes
+      .flatMap((w) => w.items)
+      .slice(0, 2);
     expect(items).toHaveLength(2);
     const query = fresh('($id: ID!) { item(id: $id) { id barcode } }');
     const before = await counters();
@@ -90,7 +127,8 @@ describe('anonymous public queries', () => {
 
   it('patron-activity timestamps are never cached, though the day is all an anonymous caller gets', async () => {
     const listing = await raw('anonymous', '{ works(first: 1) { nodes { items { id } } } }');
-    const id = (listing.json.data!.works as { nodes: { items: { id: string }[] }[] }).nodes[0]!.items[0]!.id;
+    const id = (listing.json.data!.works as { nodes: { items: { id: string }[] }[] }).nodes[0]!
+      .items[0]!.id;
     const query = fresh(`{ item(id: "${id}") { barcode dueAt } }`);
     const before = await counters();
     const answers = [await raw('anonymous', query), await raw('anonymous', query)];
@@ -127,7 +165,10 @@ describe('callers with a token bypass the cache', () => {
     const query = fresh('{ me { name cardNumber } branches { name } }');
     const before = await counters();
     const own = await raw('patron', query);
-    expect(own.json.data!.me).toEqual({ name: PERSONA_PATRONS.patron.name, cardNumber: PERSONA_PATRONS.patron.cardNumber });
+    expect(own.json.data!.me).toEqual({
+      name: PERSONA_PATRONS.patron.name,
+      cardNumber: PERSONA_PATRONS.patron.cardNumber,
+    });
     for (let i = 0; i < 2; i++) {
       const anonymous = await raw('anonymous', query);
       expect(anonymous.json.data!.me).toBeNull();
@@ -143,12 +184,16 @@ describe('callers with a token bypass the cache', () => {
   });
 
   it('an anonymous request for a confidential field is redacted and never kept, so no one is served that redaction', async () => {
-    const query = fresh(`{ patron(id: "${PERSONA_PATRONS.patron.id}") { name } works(first: 2) { nodes { title } } }`);
+    const query = fresh(
+      `{ patron(id: "${PERSONA_PATRONS.patron.id}") { name } works(first: 2) { nodes { title } } }`,
+    );
     const before = await counters();
     for (let i = 0; i < 2; i++) {
       const anonymous = await raw('anonymous', query);
       expect(anonymous.json.data!.patron).toBeNull();
-      expect(codes({ status: anonymous.status, ...anonymous.json } as never)).toContain('PRIVACY_REDACTED');
+      expect(codes({ status: anonymous.status, ...anonymous.json } as never)).toContain(
+        'PRIVACY_REDACTED',
+      );
       expect(anonymous.cacheControl).toBe('private, no-store');
     }
     const staff = await raw('circulation-staff', query);
@@ -161,31 +206,46 @@ describe('callers with a token bypass the cache', () => {
 
 describe('writes through the gateway', () => {
   it('after a checkout the anonymous availability read shows it at once, and after the return too', async () => {
-    const listing = await raw('anonymous', '{ works(first: 30) { nodes { items { id availability } } } }');
-    const item = (listing.json.data!.works as { nodes: { items: { id: string; availability: string }[] }[] }).nodes
+    const listing = await raw(
+      'anonymous',
+      '{ works(first: 30) { nodes { items { id availability } } } }',
+    );
+    const item = (
+      listing.json.data!.works as { nodes: { items: { id: string; availability: string }[] }[] }
+    ).nodes
       .flatMap((w) => w.items)
       .find((i) => i.availability === 'AVAILABLE');
     expect(item).toBeDefined();
-    const query = fresh(`{ item(id: "${item!.id}") { barcode availability work { title holdCount } } }`);
-    const availability = async () => ((await raw('anonymous', query)).json.data!.item as { availability: string }).availability;
+    const query = fresh(
+      `{ item(id: "${item!.id}") { barcode availability work { title holdCount } } }`,
+    );
+    const availability = async () =>
+      ((await raw('anonymous', query)).json.data!.item as { availability: string }).availability;
 
     expect(await availability()).toBe('AVAILABLE');
     const beforeHit = await counters();
     expect(await availability()).toBe('AVAILABLE');
     expect((await counters()).hits - beforeHit.hits).toBe(1);
 
-    const checkout = await raw('circulation-staff', `mutation { checkout(itemId: "${item!.id}", cardNumber: "${PERSONA_PATRONS.patron.cardNumber}") { id } }`);
+    const checkout = await raw(
+      'circulation-staff',
+      `mutation { checkout(itemId: "${item!.id}", cardNumber: "${PERSONA_PATRONS.patron.cardNumber}") { id } }`,
+    );
     expect(checkout.json.errors).toBeUndefined();
     expect(checkout.cacheControl).toBe('private, no-store');
     expect(await availability()).toBe('ON_LOAN');
 
-    const returned = await raw('circulation-staff', `mutation { returnItem(itemId: "${item!.id}") { id } }`);
+    const returned = await raw(
+      'circulation-staff',
+      `mutation { returnItem(itemId: "${item!.id}") { id } }`,
+    );
     expect(returned.json.errors).toBeUndefined();
     expect(await availability()).not.toBe('ON_LOAN');
   });
 
   it('a mutation is never answered from the cache nor stored', async () => {
-    const mutation = 'mutation { authenticateWithCard(cardNumber: "no-such-card-for-cache-test", pin: "0000") { token } }';
+    const mutation =
+      'mutation { authenticateWithCard(cardNumber: "no-such-card-for-cache-test", pin: "0000") { token } }';
     const before = await counters();
     const answers = [await raw('anonymous', mutation), await raw('anonymous', mutation)];
     const after = await counters();
@@ -206,7 +266,11 @@ describe('replicas, and the switch', () => {
       config: { ...t.config, responseCache: { ...t.config.responseCache, enabled } },
       logger: createLogger('test', 'silent'),
       supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
-      subgraphUrls: { catalog: t.graph.urls.catalog!, circulation: t.graph.urls.circulation!, events: t.graph.urls.events! },
+      subgraphUrls: {
+        catalog: t.graph.urls.catalog!,
+        circulation: t.graph.urls.circulation!,
+        events: t.graph.urls.events!,
+      },
       port: 0,
     });
     extra.push(server);
@@ -218,15 +282,28 @@ describe('replicas, and the switch', () => {
 
   it('a write through another replica is seen within the maxAge of availability', async () => {
     const other = await replica(true);
-    const listing = await raw('anonymous', '{ works(first: 40) { nodes { items { id availability } } } }');
-    const item = (listing.json.data!.works as { nodes: { items: { id: string; availability: string }[] }[] }).nodes
+    const listing = await raw(
+      'anonymous',
+      '{ works(first: 40) { nodes { items { id availability } } } }',
+    );
+    const item = (
+      listing.json.data!.works as { nodes: { items: { id: string; availability: string }[] }[] }
+    ).nodes
       .flatMap((w) => w.items)
       .filter((i) => i.availability === 'AVAILABLE')
       .at(-1)!;
     const query = fresh(`{ item(id: "${item.id}") { availability } }`);
-    const availability = async () => ((await raw('anonymous', query, undefined, other)).json.data!.item as { availability: string }).availability;
+    const availability = async () =>
+      (
+        (await raw('anonymous', query, undefined, other)).json.data!.item as {
+          availability: string;
+        }
+      ).availability;
     expect(await availability()).toBe('AVAILABLE');
-    const checkout = await raw('circulation-staff', `mutation { checkout(itemId: "${item.id}", cardNumber: "${PERSONA_PATRONS.guardian.cardNumber}") { id } }`);
+    const checkout = await raw(
+      'circulation-staff',
+      `mutation { checkout(itemId: "${item.id}", cardNumber: "${PERSONA_PATRONS.guardian.cardNumber}") { id } }`,
+    );
     expect(checkout.json.errors).toBeUndefined();
     // This replica did not see the write: it may answer from its cache until the entry expires.
     await new Promise((r) => setTimeout(r, VOLATILE_MAX_AGE * 1000 + 200));
@@ -237,7 +314,10 @@ describe('replicas, and the switch', () => {
   it('RESPONSE_CACHE=off: nothing is kept and nothing is declared public', async () => {
     const off = await replica(false);
     const query = fresh('{ branches { id name } }');
-    const answers = [await raw('anonymous', query, undefined, off), await raw('anonymous', query, undefined, off)];
+    const answers = [
+      await raw('anonymous', query, undefined, off),
+      await raw('anonymous', query, undefined, off),
+    ];
     expect(answers.map((a) => a.cacheControl)).toEqual(['no-store', 'no-store']);
     expect(answers[1]!.text).toBe(answers[0]!.text);
   });

@@ -40,7 +40,7 @@ async function flakyServer(resets: number): Promise<{ url: string; seen: string[
 /** The gateway's undici client, and @apollo/gateway's default (make-fetch-happen) for comparison. */
 const FETCHERS: [string, () => Fetcher][] = [
   [
-    'undici (the gateway\'s client)',
+    "undici (the gateway's client)",
     () => {
       const client = new SubgraphClient({ deadlineMs: 10_000, maxResponseBytes: 1024 * 1024 });
       clients.push(client);
@@ -82,7 +82,9 @@ describe.each(FETCHERS)('retryOnReset over %s', (_, plainFetcher) => {
       calls += 1;
       throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
     }) as unknown as Fetcher;
-    await expect(retryOnReset(failing)('http://x/', init)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(retryOnReset(failing)('http://x/', init)).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
     expect(calls).toBe(1);
 
     const controller = new AbortController();
@@ -92,7 +94,9 @@ describe.each(FETCHERS)('retryOnReset over %s', (_, plainFetcher) => {
       throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     }) as unknown as Fetcher;
     calls = 0;
-    await expect(retryOnReset(reset)('http://x/', { ...init, signal: controller.signal } as never)).rejects.toThrow('socket hang up');
+    await expect(
+      retryOnReset(reset)('http://x/', { ...init, signal: controller.signal } as never),
+    ).rejects.toThrow('socket hang up');
     expect(calls).toBe(1);
   });
 });

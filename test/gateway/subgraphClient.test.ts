@@ -35,7 +35,11 @@ const client = (maxResponseBytes = 1024 * 1024) => {
   clients.push(c);
   return c;
 };
-const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ ok }"}' };
+const init = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: '{"query":"{ ok }"}',
+};
 
 describe('SubgraphClient', () => {
   it('answers status, headers (any case) and the body once, as text or JSON', async () => {
@@ -67,6 +71,8 @@ describe('SubgraphClient', () => {
 
   it('refuses an answer over its size cap', async () => {
     const { url } = await serve(JSON.stringify({ data: { big: 'x'.repeat(5_000) } }));
-    await expect(client(1_000).fetcher(url, init)).rejects.toMatchObject({ code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
+    await expect(client(1_000).fetcher(url, init)).rejects.toMatchObject({
+      code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE',
+    });
   });
 });

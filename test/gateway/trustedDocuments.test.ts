@@ -13,9 +13,16 @@ import { BoundedCache } from '../../src/gateway/trustedDocuments/boundedCache.js
 import { buildManifest } from '../../src/gateway/trustedDocuments/buildManifest.js';
 import { DocumentResolver } from '../../src/gateway/trustedDocuments/documentResolver.js';
 import { TrustedDocumentStore } from '../../src/gateway/trustedDocuments/documentStore.js';
-import { ManifestError, parseManifest, type PersistedQueryManifest } from '../../src/gateway/trustedDocuments/manifest.js';
+import {
+  ManifestError,
+  parseManifest,
+  type PersistedQueryManifest,
+} from '../../src/gateway/trustedDocuments/manifest.js';
 import { apiSchemaOf, limitsOf } from '../../src/gateway/trustedDocuments/setup.js';
-import { sha256Hex, TrustedDocuments } from '../../src/gateway/trustedDocuments/trustedDocuments.js';
+import {
+  sha256Hex,
+  TrustedDocuments,
+} from '../../src/gateway/trustedDocuments/trustedDocuments.js';
 import { COMPARE_EXAMPLE, EXAMPLES } from '../../src/playground/examples.js';
 
 /**
@@ -26,18 +33,35 @@ import { COMPARE_EXAMPLE, EXAMPLES } from '../../src/playground/examples.js';
 const sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
 const apiSchema = apiSchemaOf(sdl);
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-const checker = () => new OperationChecker(buildASTSchema(parse(sdl), { assumeValidSDL: true }), config.limits.operation);
-const manifestOf = (operations: { name: string; body: string; type?: 'query' | 'mutation'; id?: string }[]): PersistedQueryManifest => ({
+const checker = () =>
+  new OperationChecker(
+    buildASTSchema(parse(sdl), { assumeValidSDL: true }),
+    config.limits.operation,
+  );
+const manifestOf = (
+  operations: { name: string; body: string; type?: 'query' | 'mutation'; id?: string }[],
+): PersistedQueryManifest => ({
   format: 'apollo-persisted-query-manifest',
   version: 1,
-  operations: operations.map((o) => ({ id: o.id ?? sha256Hex(o.body), name: o.name, type: o.type ?? 'query', body: o.body })),
+  operations: operations.map((o) => ({
+    id: o.id ?? sha256Hex(o.body),
+    name: o.name,
+    type: o.type ?? 'query',
+    body: o.body,
+  })),
 });
-const load = (manifest: PersistedQueryManifest, introspection = true) => TrustedDocuments.load(manifest, 'manifest.json', { apiSchema, introspection, limits: limitsOf(checker()) });
+const load = (manifest: PersistedQueryManifest, introspection = true) =>
+  TrustedDocuments.load(manifest, 'manifest.json', {
+    apiSchema,
+    introspection,
+    limits: limitsOf(checker()),
+  });
 const refusalOf = (run: () => unknown): { status: number; code: string; message: string } => {
   try {
     run();
   } catch (error) {
-    if (error instanceof HttpRefusal) return { status: error.status, code: error.code, message: error.message };
+    if (error instanceof HttpRefusal)
+      return { status: error.status, code: error.code, message: error.message };
     throw error;
   }
   throw new Error('not refused');
@@ -45,14 +69,36 @@ const refusalOf = (run: () => unknown): { status: number; code: string; message:
 
 const BRANCHES = 'query Branches { branches { id name } }';
 const CATALOG = 'query Catalog($n: Int) { works(first: $n) { nodes { title } } }';
-const OVER_COST = 'query Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }';
+const OVER_COST =
+  'query Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }';
 
 describe('a manifest is checked whole at load, and a bad one names each operation at fault', () => {
   it.each([
     ['not JSON', '{"format":', /manifest\.json: not JSON/],
-    ['another format', JSON.stringify({ format: 'persisted-documents', version: 1, operations: [] }), /format: .*apollo-persisted-query-manifest/],
-    ['an operation without a body', JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'a', name: 'Branches', type: 'query' }] }), /operations\.0\.body \(operation Branches\)/],
-    ['two operations under one id', JSON.stringify(manifestOf([{ name: 'A', body: BRANCHES, id: 'x' }, { name: 'B', body: CATALOG, id: 'x' }])), /operations A and B have the same id x/],
+    [
+      'another format',
+      JSON.stringify({ format: 'persisted-documents', version: 1, operations: [] }),
+      /format: .*apollo-persisted-query-manifest/,
+    ],
+    [
+      'an operation without a body',
+      JSON.stringify({
+        format: 'apollo-persisted-query-manifest',
+        version: 1,
+        operations: [{ id: 'a', name: 'Branches', type: 'query' }],
+      }),
+      /operations\.0\.body \(operation Branches\)/,
+    ],
+    [
+      'two operations under one id',
+      JSON.stringify(
+        manifestOf([
+          { name: 'A', body: BRANCHES, id: 'x' },
+          { name: 'B', body: CATALOG, id: 'x' },
+        ]),
+      ),
+      /operations A and B have the same id x/,
+    ],
   ])('%s', (_name, text, message) => {
     expect(() => parseManifest(text, 'manifest.json')).toThrow(ManifestError);
     expect(() => parseManifest(text, 'manifest.json')).toThrow(message);
@@ -74,15 +120,23 @@ describe('a manifest is checked whole at load, and a bad one names each operatio
       message = (error as Error).message;
     }
     expect(message).toMatch(/^manifest\.json: 4 of 5 registered operation\(s\) cannot be served:/);
-    expect(message).toMatch(/operation Typo \(id [0-9a-f]{64}\): does not validate against the graph: Cannot query field "nme" on type "Branch"/);
+    expect(message).toMatch(
+      /operation Typo \(id [0-9a-f]{64}\): does not validate against the graph: Cannot query field "nme" on type "Branch"/,
+    );
     expect(message).toMatch(/operation Broken .*: does not parse: Syntax Error/);
-    expect(message).toMatch(/operation Deep .*: Operation too complex: cost 122,102 is over the limit of 20,000 \(LIMIT_COST\)/);
-    expect(message).toMatch(/operation Renamed .*: the body is query Branches, the manifest says query Renamed/);
+    expect(message).toMatch(
+      /operation Deep .*: Operation too complex: cost 122,102 is over the limit of 20,000 \(LIMIT_COST\)/,
+    );
+    expect(message).toMatch(
+      /operation Renamed .*: the body is query Branches, the manifest says query Renamed/,
+    );
     expect(message).not.toMatch(/operation Branches/);
   });
 
   it('refuses introspection in a manifest for a gateway that does not answer it (production)', () => {
-    const manifest = manifestOf([{ name: 'Schema', body: 'query Schema { __schema { queryType { name } } }' }]);
+    const manifest = manifestOf([
+      { name: 'Schema', body: 'query Schema { __schema { queryType { name } } }' },
+    ]);
     expect(() => load(manifest, true)).not.toThrow();
     expect(() => load(manifest, false)).toThrow(/operation Schema .*introspection is not allowed/);
   });
@@ -105,7 +159,14 @@ describe('Apollo Server with the trusted document store', () => {
     const server = new ApolloServer({
       schema: apiSchema,
       documentStore: new TrustedDocumentStore(trusted),
-      plugins: [{ requestDidStart: async () => ({ parsingDidStart: async () => void seen.parsed++, validationDidStart: async () => void seen.validated++ }) }],
+      plugins: [
+        {
+          requestDidStart: async () => ({
+            parsingDidStart: async () => void seen.parsed++,
+            validationDidStart: async () => void seen.validated++,
+          }),
+        },
+      ],
     });
     await server.start();
     try {
@@ -122,24 +183,61 @@ describe('Apollo Server with the trusted document store', () => {
 });
 
 describe('the resolver: each request becomes the text it stands for, or a clear refusal', () => {
-  const settings = (mode: 'off' | 'allow' | 'require', enabled = true) => ({ manifest: 'manifest.json', mode, persistedQueries: { enabled, maxEntries: 100, maxBytes: 100_000 } });
-  const pq = (hash: string, version: unknown = 1) => ({ persistedQuery: { version, sha256Hash: hash } });
+  const settings = (mode: 'off' | 'allow' | 'require', enabled = true) => ({
+    manifest: 'manifest.json',
+    mode,
+    persistedQueries: { enabled, maxEntries: 100, maxBytes: 100_000 },
+  });
+  const pq = (hash: string, version: unknown = 1) => ({
+    persistedQuery: { version, sha256Hash: hash },
+  });
 
   it('registers a query under its verified hash and replays it by hash; an unknown hash is PERSISTED_QUERY_NOT_FOUND', () => {
     const resolver = new DocumentResolver(settings('off'), null);
     const hash = sha256Hex(CATALOG);
-    expect(refusalOf(() => resolver.resolve({ extensions: pq(hash) }))).toMatchObject({ status: 200, code: 'PERSISTED_QUERY_NOT_FOUND' });
-    expect(resolver.resolve({ query: CATALOG, variables: { n: 2 }, extensions: pq(hash) })).toEqual({ query: CATALOG, variables: { n: 2 } });
-    expect(resolver.resolve({ variables: { n: 3 }, extensions: { ...pq(hash), other: true } })).toEqual({ query: CATALOG, variables: { n: 3 }, extensions: { other: true } });
+    expect(refusalOf(() => resolver.resolve({ extensions: pq(hash) }))).toMatchObject({
+      status: 200,
+      code: 'PERSISTED_QUERY_NOT_FOUND',
+    });
+    expect(resolver.resolve({ query: CATALOG, variables: { n: 2 }, extensions: pq(hash) })).toEqual(
+      { query: CATALOG, variables: { n: 2 } },
+    );
+    expect(
+      resolver.resolve({ variables: { n: 3 }, extensions: { ...pq(hash), other: true } }),
+    ).toEqual({ query: CATALOG, variables: { n: 3 }, extensions: { other: true } });
   });
 
   it.each([
-    ['a hash that is not the query\'s', { query: CATALOG, extensions: pq(sha256Hex(BRANCHES)) }, /does not match the query sent, whose SHA-256 is [0-9a-f]{64}/],
-    ['a hash that is no SHA-256', { extensions: pq('abc') }, /must be the SHA-256 of the query in 64 lowercase hex digits, got "abc"/],
-    ['an upper-case hash', { extensions: pq(sha256Hex(CATALOG).toUpperCase()) }, /64 lowercase hex digits/],
-    ['version 2', { extensions: pq(sha256Hex(CATALOG), 2) }, /Unsupported persisted query version 2/],
-    ['a persistedQuery that is not an object', { extensions: { persistedQuery: 'x' } }, /must be an object/],
-    ['a missing hash', { extensions: { persistedQuery: { version: 1 } } }, /sha256Hash must be a non-empty string/],
+    [
+      "a hash that is not the query's",
+      { query: CATALOG, extensions: pq(sha256Hex(BRANCHES)) },
+      /does not match the query sent, whose SHA-256 is [0-9a-f]{64}/,
+    ],
+    [
+      'a hash that is no SHA-256',
+      { extensions: pq('abc') },
+      /must be the SHA-256 of the query in 64 lowercase hex digits, got "abc"/,
+    ],
+    [
+      'an upper-case hash',
+      { extensions: pq(sha256Hex(CATALOG).toUpperCase()) },
+      /64 lowercase hex digits/,
+    ],
+    [
+      'version 2',
+      { extensions: pq(sha256Hex(CATALOG), 2) },
+      /Unsupported persisted query version 2/,
+    ],
+    [
+      'a persistedQuery that is not an object',
+      { extensions: { persistedQuery: 'x' } },
+      /must be an object/,
+    ],
+    [
+      'a missing hash',
+      { extensions: { persistedQuery: { version: 1 } } },
+      /sha256Hash must be a non-empty string/,
+    ],
   ])('refuses %s with PERSISTED_QUERY_INVALID (400)', (_name, request, message) => {
     const resolver = new DocumentResolver(settings('off'), null);
     const refused = refusalOf(() => resolver.resolve(request));
@@ -149,13 +247,18 @@ describe('the resolver: each request becomes the text it stands for, or a clear 
 
   it('answers PERSISTED_QUERY_NOT_SUPPORTED when automatic persisted queries are off, and leaves plain requests alone', () => {
     const resolver = new DocumentResolver(settings('off', false), null);
-    expect(refusalOf(() => resolver.resolve({ query: CATALOG, extensions: pq(sha256Hex(CATALOG)) }))).toMatchObject({ code: 'PERSISTED_QUERY_NOT_SUPPORTED' });
+    expect(
+      refusalOf(() => resolver.resolve({ query: CATALOG, extensions: pq(sha256Hex(CATALOG)) })),
+    ).toMatchObject({ code: 'PERSISTED_QUERY_NOT_SUPPORTED' });
     const plain = { query: CATALOG };
     expect(resolver.resolve(plain)).toBe(plain);
   });
 
   it('holds its cache to its entries and bytes whatever hashes a client registers', () => {
-    const resolver = new DocumentResolver({ ...settings('off'), persistedQueries: { enabled: true, maxEntries: 50, maxBytes: 20_000 } }, null);
+    const resolver = new DocumentResolver(
+      { ...settings('off'), persistedQueries: { enabled: true, maxEntries: 50, maxBytes: 20_000 } },
+      null,
+    );
     for (let i = 0; i < 5000; i++) {
       const query = `query Q${i} { branches { id ${'name '.repeat(i % 200)}} }`;
       resolver.resolve({ query, extensions: pq(sha256Hex(query)) });
@@ -164,23 +267,54 @@ describe('the resolver: each request becomes the text it stands for, or a clear 
     }
     const huge = `query Huge { branches { id ${'name '.repeat(10_000)}} }`;
     resolver.resolve({ query: huge, extensions: pq(sha256Hex(huge)) });
-    expect(refusalOf(() => resolver.resolve({ extensions: pq(sha256Hex(huge)) })).code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(refusalOf(() => resolver.resolve({ extensions: pq(sha256Hex(huge)) })).code).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
   });
 
   it('in require mode: a registered id or text becomes the manifest body; anything else is OPERATION_NOT_TRUSTED (403)', () => {
-    const trusted = load(manifestOf([{ name: 'Branches', body: BRANCHES, id: 'branches-v1' }, { name: 'Catalog', body: CATALOG }]));
+    const trusted = load(
+      manifestOf([
+        { name: 'Branches', body: BRANCHES, id: 'branches-v1' },
+        { name: 'Catalog', body: CATALOG },
+      ]),
+    );
     const resolver = new DocumentResolver(settings('require'), trusted);
     expect(resolver.resolve({ extensions: pq('branches-v1') })).toEqual({ query: BRANCHES });
-    expect(resolver.resolve({ query: '# the catalog page\nquery Catalog($n: Int) {\n  works(first: $n) {\n    nodes { title }\n  }\n}\n', variables: { n: 1 } })).toEqual({ query: CATALOG, variables: { n: 1 } });
-    expect(resolver.resolve({ query: CATALOG, extensions: pq(sha256Hex(CATALOG)) })).toEqual({ query: CATALOG });
-    const unregistered = refusalOf(() => resolver.resolve({ query: '{ branches { id address } }' }));
+    expect(
+      resolver.resolve({
+        query:
+          '# the catalog page\nquery Catalog($n: Int) {\n  works(first: $n) {\n    nodes { title }\n  }\n}\n',
+        variables: { n: 1 },
+      }),
+    ).toEqual({ query: CATALOG, variables: { n: 1 } });
+    expect(resolver.resolve({ query: CATALOG, extensions: pq(sha256Hex(CATALOG)) })).toEqual({
+      query: CATALOG,
+    });
+    const unregistered = refusalOf(() =>
+      resolver.resolve({ query: '{ branches { id address } }' }),
+    );
     expect(unregistered).toMatchObject({ status: 403, code: 'OPERATION_NOT_TRUSTED' });
-    expect(unregistered.message).toMatch(/runs only the operations of its trusted-documents manifest \(TRUSTED_DOCUMENTS\)/);
-    expect(refusalOf(() => resolver.resolve({ extensions: pq('no-such-id') }))).toMatchObject({ code: 'OPERATION_NOT_TRUSTED', message: expect.stringMatching(/no operation is registered under id "no-such-id"/) });
+    expect(unregistered.message).toMatch(
+      /runs only the operations of its trusted-documents manifest \(TRUSTED_DOCUMENTS\)/,
+    );
+    expect(refusalOf(() => resolver.resolve({ extensions: pq('no-such-id') }))).toMatchObject({
+      code: 'OPERATION_NOT_TRUSTED',
+      message: expect.stringMatching(/no operation is registered under id "no-such-id"/),
+    });
     // An unregistered text cannot be registered by hash either: require mode keeps no cache.
     const other = '{ branches { id address } }';
-    expect(refusalOf(() => resolver.resolve({ query: other, extensions: pq(sha256Hex(other)) })).code).toBe('OPERATION_NOT_TRUSTED');
-    expect(refusalOf(() => resolver.resolve({ query: other, extensions: pq('branches-v1') }))).toMatchObject({ code: 'PERSISTED_QUERY_INVALID', message: expect.stringMatching(/not the operation registered under id "branches-v1" \(Branches\)/) });
+    expect(
+      refusalOf(() => resolver.resolve({ query: other, extensions: pq(sha256Hex(other)) })).code,
+    ).toBe('OPERATION_NOT_TRUSTED');
+    expect(
+      refusalOf(() => resolver.resolve({ query: other, extensions: pq('branches-v1') })),
+    ).toMatchObject({
+      code: 'PERSISTED_QUERY_INVALID',
+      message: expect.stringMatching(
+        /not the operation registered under id "branches-v1" \(Branches\)/,
+      ),
+    });
     expect(refusalOf(() => resolver.resolve({}))).toMatchObject({ code: 'OPERATION_NOT_TRUSTED' });
   });
 
@@ -217,14 +351,23 @@ describe('npm run trusted-documents -- build', () => {
   it('registers each named operation with the fragments it uses, under the SHA-256 of its body', () => {
     const result = buildManifest(
       [
-        { path: 'ops/catalog.graphql', text: 'query Catalog($n: Int) { works(first: $n) { nodes { ...Card } } }\nquery Branches { branches { id } }' },
-        { path: 'ops/fragments.graphql', text: 'fragment Card on Work { title creators }\nfragment Unused on Branch { name }' },
+        {
+          path: 'ops/catalog.graphql',
+          text: 'query Catalog($n: Int) { works(first: $n) { nodes { ...Card } } }\nquery Branches { branches { id } }',
+        },
+        {
+          path: 'ops/fragments.graphql',
+          text: 'fragment Card on Work { title creators }\nfragment Unused on Branch { name }',
+        },
       ],
       { apiSchema, limits: limits() },
     );
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.manifest.operations.map((o) => [o.name, o.type])).toEqual([['Branches', 'query'], ['Catalog', 'query']]);
+    expect(result.manifest.operations.map((o) => [o.name, o.type])).toEqual([
+      ['Branches', 'query'],
+      ['Catalog', 'query'],
+    ]);
     const catalog = result.manifest.operations[1]!;
     expect(catalog.body).toContain('fragment Card on Work');
     expect(catalog.body).not.toContain('Unused');
@@ -236,7 +379,10 @@ describe('npm run trusted-documents -- build', () => {
   it('prints every problem with its file, line and column, and builds nothing', () => {
     const result = buildManifest(
       [
-        { path: 'a.graphql', text: 'query Catalog { works(first: 3) { nodes { titel } } }\nquery { branches { id } }\nquery Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }' },
+        {
+          path: 'a.graphql',
+          text: 'query Catalog { works(first: 3) { nodes { titel } } }\nquery { branches { id } }\nquery Deep { works(first: 100) { nodes { items { work { items { work { items { id } } } } } } } }',
+        },
         { path: 'b.graphql', text: 'query Broken { branches { id }' },
         { path: 'c.graphql', text: 'type Extra { id: ID }\nquery Catalog { branches { id } }' },
       ],
@@ -258,25 +404,49 @@ describe('npm run trusted-documents -- build', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trusted-build-'));
     try {
       fs.mkdirSync(path.join(dir, 'ops'));
-      fs.writeFileSync(path.join(dir, 'ops', 'desk.graphql'), 'query Branches { branches { id name } }\n');
+      fs.writeFileSync(
+        path.join(dir, 'ops', 'desk.graphql'),
+        'query Branches { branches { id name } }\n',
+      );
       fs.writeFileSync(path.join(dir, 'bad.graphql'), 'query Typo { branches { nme } }\n');
-      const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/trustedDocuments.ts', 'build', ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'test' } });
+      const run = (...args: string[]) =>
+        spawnSync(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/trustedDocuments.ts', 'build', ...args],
+          { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'test' } },
+        );
       const out = path.join(dir, 'manifest.json');
       const good = run(path.join(dir, 'ops'), '--out', out);
       expect(good.stderr).toBe('');
       expect(good.status).toBe(0);
-      expect(good.stdout).toMatch(/^wrote 1 operation\(s\) from 1 file\(s\) to .*manifest\.json: Branches$/m);
-      expect(parseManifest(fs.readFileSync(out, 'utf8'), out).operations.map((o) => o.name)).toEqual(['Branches']);
+      expect(good.stdout).toMatch(
+        /^wrote 1 operation\(s\) from 1 file\(s\) to .*manifest\.json: Branches$/m,
+      );
+      expect(
+        parseManifest(fs.readFileSync(out, 'utf8'), out).operations.map((o) => o.name),
+      ).toEqual(['Branches']);
       // With the playground's examples: each one, sent as GraphiQL sends it, runs in require mode.
       const withExamples = run(path.join(dir, 'ops'), '--playground-examples', '--out', out);
       expect(withExamples.status).toBe(0);
-      const resolver = new DocumentResolver({ manifest: out, mode: 'require', persistedQueries: { enabled: true, maxEntries: 10, maxBytes: 10_000 } }, load(parseManifest(fs.readFileSync(out, 'utf8'), out)));
+      const resolver = new DocumentResolver(
+        {
+          manifest: out,
+          mode: 'require',
+          persistedQueries: { enabled: true, maxEntries: 10, maxBytes: 10_000 },
+        },
+        load(parseManifest(fs.readFileSync(out, 'utf8'), out)),
+      );
       const examples = [COMPARE_EXAMPLE, ...Object.values(EXAMPLES).flat()];
-      for (const example of examples) expect(resolver.resolve({ query: example.query }).query).toBe(print(parse(example.query)));
-      expect(refusalOf(() => resolver.resolve({ query: '{ branches { id address } }' })).code).toBe('OPERATION_NOT_TRUSTED');
+      for (const example of examples)
+        expect(resolver.resolve({ query: example.query }).query).toBe(print(parse(example.query)));
+      expect(refusalOf(() => resolver.resolve({ query: '{ branches { id address } }' })).code).toBe(
+        'OPERATION_NOT_TRUSTED',
+      );
       const bad = run(path.join(dir, 'bad.graphql'), '--out', path.join(dir, 'bad.json'));
       expect(bad.status).toBe(1);
-      expect(bad.stderr).toMatch(/1 problem\(s\); no manifest written:\n {2}.*bad\.graphql:1:25: Typo: Cannot query field "nme" on type "Branch"/);
+      expect(bad.stderr).toMatch(
+        /1 problem\(s\); no manifest written:\n {2}.*bad\.graphql:1:25: Typo: Cannot query field "nme" on type "Branch"/,
+      );
       expect(fs.existsSync(path.join(dir, 'bad.json'))).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -21,8 +21,16 @@ const proxies = {} as Record<SubgraphName, SubgraphProxy>;
 
 beforeAll(async () => {
   t = await startTestGraph();
-  for (const name of ['catalog', 'circulation', 'events'] as const) proxies[name] = await startProxy(t.graph.urls[name]!);
-  const config = loadConfig({ NODE_ENV: 'test', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', REQUEST_DEADLINE_MS: '2000', LIMIT_RESPONSE_BYTES: '20000', RESPONSE_CACHE: 'off' });
+  for (const name of ['catalog', 'circulation', 'events'] as const)
+    proxies[name] = await startProxy(t.graph.urls[name]!);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: 'silent',
+    REQUEST_DEADLINE_MS: '2000',
+    LIMIT_RESPONSE_BYTES: '20000',
+    RESPONSE_CACHE: 'off',
+  });
   gateway = await startGateway({
     config,
     logger: createLogger('test', 'silent'),
@@ -38,11 +46,27 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function ask(query: string, headers: Record<string, string> = {}, variables?: Record<string, unknown>) {
+async function ask(
+  query: string,
+  headers: Record<string, string> = {},
+  variables?: Record<string, unknown>,
+) {
   const started = performance.now();
-  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   const text = await response.text();
-  return { status: response.status, ms: performance.now() - started, text, json: JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    ms: performance.now() - started,
+    text,
+    json: JSON.parse(text) as {
+      data?: Record<string, unknown> | null;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    },
+  };
 }
 
 describe('the request deadline', () => {
@@ -57,7 +81,8 @@ describe('the request deadline', () => {
       expect(answer.json.data?.event).toBeNull();
       expect(answer.json.errors).toEqual([
         {
-          message: "The request's deadline of 2,000 ms passed (REQUEST_DEADLINE_MS): fields still being fetched are null; what was ready is served.",
+          message:
+            "The request's deadline of 2,000 ms passed (REQUEST_DEADLINE_MS): fields still being fetched are null; what was ready is served.",
           extensions: { code: 'TIMEOUT' },
         },
       ]);
@@ -69,8 +94,8 @@ describe('the request deadline', () => {
   });
 
   it('lets a mutation fetch finish past the deadline: it may commit, so the caller gets its outcome', async () => {
-    const event = await t.graph.databases!.events.db
-      .selectFrom('events')
+    const event = await t.graph
+      .databases!.events.db.selectFrom('events')
       .select('id')
       .where('starts_at', '>', new Date(Date.now() + 86_400_000).toISOString())
       .orderBy('starts_at', 'desc')
@@ -78,7 +103,11 @@ describe('the request deadline', () => {
     proxies.events.delayMs = 3000;
     try {
       const aborted = proxies.events.aborted;
-      const answer = await ask('mutation($e: ID!) { registerForEvent(eventId: $e) { id } }', { authorization: `Bearer ${await t.token('patron')}` }, { e: event.id });
+      const answer = await ask(
+        'mutation($e: ID!) { registerForEvent(eventId: $e) { id } }',
+        { authorization: `Bearer ${await t.token('patron')}` },
+        { e: event.id },
+      );
       expect(answer.ms).toBeGreaterThanOrEqual(3000);
       expect(answer.json.errors).toBeUndefined();
       expect((answer.json.data?.registerForEvent as { id: string }).id).toBeTruthy();
@@ -101,7 +130,12 @@ describe('the response size cap', () => {
     expect(answer.status).toBe(400);
     expect(answer.json.data).toBeUndefined();
     expect(answer.json.errors).toEqual([
-      { message: expect.stringMatching(/^Response too large: [\d,]+ bytes is over the limit of 20,000 \(LIMIT_RESPONSE_BYTES\); ask for fewer fields or smaller pages\.$/), extensions: { code: 'OPERATION_TOO_COMPLEX' } },
+      {
+        message: expect.stringMatching(
+          /^Response too large: [\d,]+ bytes is over the limit of 20,000 \(LIMIT_RESPONSE_BYTES\); ask for fewer fields or smaller pages\.$/,
+        ),
+        extensions: { code: 'OPERATION_TOO_COMPLEX' },
+      },
     ]);
     const small = await ask('{ works(first: 5) { nodes { title } } }');
     expect(small.status).toBe(200);

@@ -31,12 +31,16 @@ export async function startProxy(target: string): Promise<SubgraphProxy> {
       setTimeout(() => {
         if (res.destroyed) return;
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k))
+            headers[k] = v;
         void fetch(target, { method: req.method, headers, body: Buffer.concat(chunks) })
           .then(async (r) => {
             const body = Buffer.from(await r.arrayBuffer());
             answered = true;
-            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+            res.writeHead(r.status, {
+              'content-type': r.headers.get('content-type') ?? 'application/json',
+            });
             res.end(body);
           })
           .catch(() => res.destroy());

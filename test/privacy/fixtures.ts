@@ -42,11 +42,26 @@ export const P = {
   patron: ctx({ principal: principalId('patron:avery'), roles: ['patron'], patronId: AVERY }),
   minor: ctx({ principal: principalId('patron:milo'), roles: ['patron'], patronId: MILO }),
   guardian: ctx({ principal: principalId('patron:ingrid'), roles: ['patron'], patronId: INGRID }),
-  circulationStaff: ctx({ principal: principalId('staff:desk-lakewood'), roles: ['staff'], duties: ['circulation'] }),
-  eventsStaff: ctx({ principal: principalId('staff:programs-lakewood'), roles: ['staff'], duties: ['events'] }),
+  circulationStaff: ctx({
+    principal: principalId('staff:desk-lakewood'),
+    roles: ['staff'],
+    duties: ['circulation'],
+  }),
+  eventsStaff: ctx({
+    principal: principalId('staff:programs-lakewood'),
+    roles: ['staff'],
+    duties: ['events'],
+  }),
   partner: ctx({ principal: PARTNER, roles: ['partner'] }),
-  custodian: ctx({ principal: principalId('custodian:records-office'), roles: ['custodian'], legalOrder: ORDER }),
-  custodianNoHeader: ctx({ principal: principalId('custodian:records-office'), roles: ['custodian'] }),
+  custodian: ctx({
+    principal: principalId('custodian:records-office'),
+    roles: ['custodian'],
+    legalOrder: ORDER,
+  }),
+  custodianNoHeader: ctx({
+    principal: principalId('custodian:records-office'),
+    roles: ['custodian'],
+  }),
   analytics: ctx({ principal: principalId('analytics:planning'), roles: ['analytics'] }),
 } as const;
 
@@ -66,7 +81,11 @@ export const rule = (over: Partial<FieldRule> = {}): FieldRule => ({
 /** The rules of subgraphs/*\/schema.graphql, as collectRules would read them. */
 export const R = {
   patronName: rule(),
-  patronCardNumber: rule({ coordinate: 'Patron.cardNumber', exceptions: ['SELF', 'OPERATIONS', 'LEGAL_PROCESS', 'GUARDIAN'], duties: ['circulation'] }),
+  patronCardNumber: rule({
+    coordinate: 'Patron.cardNumber',
+    exceptions: ['SELF', 'OPERATIONS', 'LEGAL_PROCESS', 'GUARDIAN'],
+    duties: ['circulation'],
+  }),
   patronEmail: rule({ coordinate: 'Patron.email', category: 'CONTACT', duties: ['circulation'] }),
   patronBirthDate: rule({
     coordinate: 'Patron.birthDate',
@@ -74,18 +93,45 @@ export const R = {
     exceptions: ['SELF', 'OPERATIONS', 'LEGAL_PROCESS', 'GUARDIAN'],
     duties: ['circulation'],
   }),
-  patronPinSet: rule({ coordinate: 'Patron.pinSet', exceptions: ['SELF', 'OPERATIONS'], duties: ['circulation'] }),
-  patronLoans: rule({ coordinate: 'Patron.loans', category: 'CIRCULATION', duties: ['circulation'] }),
-  readingHistory: rule({ coordinate: 'Patron.readingHistory', category: 'READING_HISTORY', exceptions: ['SELF', 'LEGAL_PROCESS'], duties: [] }),
-  loanPatron: rule({ coordinate: 'Loan.patron', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'CIRCULATION', duties: ['circulation'] }),
+  patronPinSet: rule({
+    coordinate: 'Patron.pinSet',
+    exceptions: ['SELF', 'OPERATIONS'],
+    duties: ['circulation'],
+  }),
+  patronLoans: rule({
+    coordinate: 'Patron.loans',
+    category: 'CIRCULATION',
+    duties: ['circulation'],
+  }),
+  readingHistory: rule({
+    coordinate: 'Patron.readingHistory',
+    category: 'READING_HISTORY',
+    exceptions: ['SELF', 'LEGAL_PROCESS'],
+    duties: [],
+  }),
+  loanPatron: rule({
+    coordinate: 'Loan.patron',
+    subject: { source: 'PARENT_FIELD', field: 'patronId' },
+    category: 'CIRCULATION',
+    duties: ['circulation'],
+  }),
   registrationAttendee: rule({
     coordinate: 'Registration.attendee',
     subject: { source: 'PARENT_FIELD', field: 'patronId' },
     category: 'EVENTS',
     duties: ['events'],
   }),
-  me: rule({ coordinate: 'Query.me', subject: { source: 'CALLER' }, exceptions: ['SELF'], duties: [] }),
-  registerPatron: rule({ coordinate: 'Mutation.registerPatron', exceptions: ['OPERATIONS'], duties: ['circulation'] }),
+  me: rule({
+    coordinate: 'Query.me',
+    subject: { source: 'CALLER' },
+    exceptions: ['SELF'],
+    duties: [],
+  }),
+  registerPatron: rule({
+    coordinate: 'Mutation.registerPatron',
+    exceptions: ['OPERATIONS'],
+    duties: ['circulation'],
+  }),
   /** Not in the schema today: a pseudonymous loan borrower for analytics. */
   loanPatronPseudonym: rule({
     coordinate: 'Loan.patron',

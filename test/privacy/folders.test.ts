@@ -11,7 +11,10 @@ function pipeline(): { step: string; folder: string }[] {
   const rows = table.split('\n').slice(2);
   const end = rows.findIndex((line) => !line.startsWith('|'));
   return rows.slice(0, end).map((line) => {
-    const [step, folder] = line.split('|').slice(1, 3).map((cell) => cell.trim());
+    const [step, folder] = line
+      .split('|')
+      .slice(1, 3)
+      .map((cell) => cell.trim());
     return { step: step!, folder: folder! };
   });
 }
@@ -21,15 +24,26 @@ const pathsOf = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map
 
 describe("docs/privacy.md's table of folders", () => {
   it('names every folder of src/privacy/', () => {
-    const named = new Set(pipeline().flatMap((row) => pathsOf(row.folder)).map((p) => p.split('/')[0]));
-    const folders = fs.readdirSync(PRIVACY, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    for (const folder of folders) expect(named, `src/privacy/${folder}/ is missing from the table`).toContain(folder);
+    const named = new Set(
+      pipeline()
+        .flatMap((row) => pathsOf(row.folder))
+        .map((p) => p.split('/')[0]),
+    );
+    const folders = fs
+      .readdirSync(PRIVACY, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    for (const folder of folders)
+      expect(named, `src/privacy/${folder}/ is missing from the table`).toContain(folder);
   });
 
   it('names only places that exist', () => {
     for (const row of pipeline()) {
       for (const place of pathsOf(row.folder)) {
-        expect(fs.existsSync(path.join(PRIVACY, place)), `${row.step}: src/privacy/${place} does not exist`).toBe(true);
+        expect(
+          fs.existsSync(path.join(PRIVACY, place)),
+          `${row.step}: src/privacy/${place} does not exist`,
+        ).toBe(true);
       }
     }
   });

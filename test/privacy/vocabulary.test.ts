@@ -5,10 +5,20 @@
  * refused by composition.
  */
 import fs from 'node:fs';
-import { Kind, parse, type DirectiveDefinitionNode, type EnumTypeDefinitionNode, type TypeNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  type DirectiveDefinitionNode,
+  type EnumTypeDefinitionNode,
+  type TypeNode,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/subgraph/service.js';
-import { decodeContext, encodeContext, anonymousContext } from '../../src/privacy/context/disclosureContext.js';
+import {
+  decodeContext,
+  encodeContext,
+  anonymousContext,
+} from '../../src/privacy/context/disclosureContext.js';
 import {
   CUSTODIAN_DUTY,
   DEIDENTIFICATIONS,
@@ -26,9 +36,12 @@ const enums = new Map(
     .filter((d): d is EnumTypeDefinitionNode => d.kind === Kind.ENUM_TYPE_DEFINITION)
     .map((d) => [d.name.value, (d.values ?? []).map((v) => v.name.value)]),
 );
-const directives = document.definitions.filter((d): d is DirectiveDefinitionNode => d.kind === Kind.DIRECTIVE_DEFINITION);
+const directives = document.definitions.filter(
+  (d): d is DirectiveDefinitionNode => d.kind === Kind.DIRECTIVE_DEFINITION,
+);
 
-const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
+const namedType = (type: TypeNode): string =>
+  type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 
 describe('the privacy vocabulary matches schema/privacy.graphql', () => {
   it.each([
@@ -43,24 +56,40 @@ describe('the privacy vocabulary matches schema/privacy.graphql', () => {
 
   it('every enum the directives take as an argument has its list here, and no list names another enum', () => {
     const argumentEnums = new Set(
-      directives.flatMap((d) => (d.arguments ?? []).map((a) => namedType(a.type))).filter((type) => enums.has(type)),
+      directives
+        .flatMap((d) => (d.arguments ?? []).map((a) => namedType(a.type)))
+        .filter((type) => enums.has(type)),
     );
-    expect([...argumentEnums].sort()).toEqual(['Deidentification', 'PatronDataCategory', 'StaffDuty', 'StatutoryException', 'SubjectSource']);
+    expect([...argumentEnums].sort()).toEqual([
+      'Deidentification',
+      'PatronDataCategory',
+      'StaffDuty',
+      'StatutoryException',
+      'SubjectSource',
+    ]);
     expect([...enums.keys()].sort()).toEqual([...argumentEnums].sort());
   });
 });
 
 describe('duties', () => {
-  it('rules name every SDL duty in lower case; tokens may claim all but the custodian\'s', () => {
+  it("rules name every SDL duty in lower case; tokens may claim all but the custodian's", () => {
     expect(RULE_DUTIES).toEqual(STAFF_DUTIES.map((d) => d.toLowerCase()));
     expect(RULE_DUTIES).toContain(CUSTODIAN_DUTY);
     expect(DUTIES).toEqual(RULE_DUTIES.filter((d) => d !== CUSTODIAN_DUTY));
   });
 
-  it('a context that claims the custodian\'s duty is refused on the wire, so no staff caller can unlock the audit', () => {
-    const forged = encodeContext({ ...anonymousContext('r1'), roles: ['staff'], duties: [CUSTODIAN_DUTY as never] });
+  it("a context that claims the custodian's duty is refused on the wire, so no staff caller can unlock the audit", () => {
+    const forged = encodeContext({
+      ...anonymousContext('r1'),
+      roles: ['staff'],
+      duties: [CUSTODIAN_DUTY as never],
+    });
     expect(() => decodeContext(forged)).toThrow();
-    const honest = encodeContext({ ...anonymousContext('r1'), roles: ['staff'], duties: [...DUTIES] });
+    const honest = encodeContext({
+      ...anonymousContext('r1'),
+      roles: ['staff'],
+      duties: [...DUTIES],
+    });
     expect(decodeContext(honest).duties).toEqual(DUTIES);
   });
 });

@@ -4,7 +4,14 @@ import { canaryProfile, needlesOf, type Canary } from '../support/fuzz/canary.js
 import { ALLOWED, canaryKindsIn, findCanary } from '../support/fuzz/oracle.js';
 import { generateOperation, loadApiSchema, targetsFor } from '../support/fuzz/operations.js';
 import { Random } from '../support/fuzz/random.js';
-import { describeFailure, formatReport, prepareFuzz, runFuzz, type FuzzEnvironment, type FuzzReport } from '../support/fuzz/run.js';
+import {
+  describeFailure,
+  formatReport,
+  prepareFuzz,
+  runFuzz,
+  type FuzzEnvironment,
+  type FuzzReport,
+} from '../support/fuzz/run.js';
 
 /**
  * The privacy fuzz of `npm run fuzz:privacy`, 500 operations of it (FUZZ_OPERATIONS, FUZZ_SEED):
@@ -18,12 +25,20 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const profile = canaryProfile(SEED);
 const fakeCanary = {
   profile,
-  values: { id: 'pat_c0ffee123456', name: profile.name, cardNumber: '29019876543210', email: profile.email, phone: profile.phone, address: profile.address, birthDate: profile.birthDate },
+  values: {
+    id: 'pat_c0ffee123456',
+    name: profile.name,
+    cardNumber: '29019876543210',
+    email: profile.email,
+    phone: profile.phone,
+    address: profile.address,
+    birthDate: profile.birthDate,
+  },
 } satisfies Pick<Canary, 'profile' | 'values'>;
 const needles = needlesOf(fakeCanary);
 
 describe('the oracle', () => {
-  it('finds the canary\'s name in a response to anonymous, and allows it to circulation staff', () => {
+  it("finds the canary's name in a response to anonymous, and allows it to circulation staff", () => {
     const body = JSON.stringify({ data: { patron: { name: profile.name } } });
     expect(findCanary(body, needles, ALLOWED.anonymous.kinds).map((f) => f.kind)).toContain('name');
     expect(findCanary(body, needles, ALLOWED['circulation-staff'].kinds)).toEqual([]);
@@ -31,7 +46,9 @@ describe('the oracle', () => {
 
   it('finds contact data for the custodian whose order covers identity only, but not the name', () => {
     const body = JSON.stringify({ data: { patron: { name: profile.name, email: profile.email } } });
-    expect(findCanary(body, needles, ALLOWED['records-custodian+canary-order'].kinds).map((f) => f.kind)).toEqual(['email', 'email']);
+    expect(
+      findCanary(body, needles, ALLOWED['records-custodian+canary-order'].kinds).map((f) => f.kind),
+    ).toEqual(['email', 'email']);
   });
 
   it('finds a value in an error message, in another case, in parts and encoded', () => {
@@ -41,16 +58,30 @@ describe('the oracle', () => {
       `{"data":{"cursor":"${Buffer.from(fakeCanary.values.id).toString('base64url')}"}}`,
       `{"data":{"digits":"${profile.phone.replace(/\D/g, '')}"}}`,
     ];
-    for (const text of cases) expect(findCanary(text, needles, ALLOWED.partner.kinds), text).not.toEqual([]);
+    for (const text of cases)
+      expect(findCanary(text, needles, ALLOWED.partner.kinds), text).not.toEqual([]);
   });
 
   it('finds any canary value in a log line, even one of a caller allowed to see it', () => {
-    const line = JSON.stringify({ level: 30, requestId: 'r1', msg: 'request', card: fakeCanary.values.cardNumber });
+    const line = JSON.stringify({
+      level: 30,
+      requestId: 'r1',
+      msg: 'request',
+      card: fakeCanary.values.cardNumber,
+    });
     expect(findCanary(line, needles, []).map((f) => f.kind)).toEqual(['cardNumber']);
   });
 
   it('finds nothing in an answer without the canary', () => {
-    const body = JSON.stringify({ data: { patron: null }, errors: [{ message: 'Redacted: confidential patron information', extensions: { code: 'PRIVACY_REDACTED' } }] });
+    const body = JSON.stringify({
+      data: { patron: null },
+      errors: [
+        {
+          message: 'Redacted: confidential patron information',
+          extensions: { code: 'PRIVACY_REDACTED' },
+        },
+      ],
+    });
     expect(findCanary(body, needles, [])).toEqual([]);
   });
 });
@@ -58,15 +89,30 @@ describe('the oracle', () => {
 describe('the generator', () => {
   const schema = loadApiSchema();
   const canary = {
-    ...fakeCanary, patronId: fakeCanary.values.id, homeBranchId: 'br_01', loanId: '20001', itemId: 'it_42', loanWorkId: 'wk_7',
-    holdId: '601', holdWorkId: 'wk_8', registrationId: '3816', eventId: 'ev_150', eventBranchId: 'br_02', legalOrder: 'FUZZ-X',
+    ...fakeCanary,
+    patronId: fakeCanary.values.id,
+    homeBranchId: 'br_01',
+    loanId: '20001',
+    itemId: 'it_42',
+    loanWorkId: 'wk_7',
+    holdId: '601',
+    holdWorkId: 'wk_8',
+    registrationId: '3816',
+    eventId: 'ev_150',
+    eventBranchId: 'br_02',
+    legalOrder: 'FUZZ-X',
   } satisfies Canary;
-  const operations = Array.from({ length: 1000 }, (_, i) => generateOperation(schema, Random.forOperation(SEED, i), targetsFor(canary), i));
+  const operations = Array.from({ length: 1000 }, (_, i) =>
+    generateOperation(schema, Random.forOperation(SEED, i), targetsFor(canary), i),
+  );
 
   it('writes only operations the API schema accepts, with every feature the fuzz promises', () => {
-    const invalid = operations.flatMap((op) => validate(schema, parse(op.query)).map((e) => `${e.message}\n${op.query}`));
+    const invalid = operations.flatMap((op) =>
+      validate(schema, parse(op.query)).map((e) => `${e.message}\n${op.query}`),
+    );
     expect(invalid.slice(0, 3)).toEqual([]);
-    const share = (test: (text: string) => boolean) => operations.filter((op) => test(`${op.query}\n${JSON.stringify(op.variables)}`)).length;
+    const share = (test: (text: string) => boolean) =>
+      operations.filter((op) => test(`${op.query}\n${JSON.stringify(op.variables)}`)).length;
     expect(share((q) => /^fragment /m.test(q))).toBeGreaterThan(300);
     expect(share((q) => /\.\.\. on /.test(q))).toBeGreaterThan(200);
     expect(share((q) => /\.\.\. @(include|skip)/.test(q))).toBeGreaterThan(200);
@@ -79,7 +125,9 @@ describe('the generator', () => {
   it('writes the same operation for the same seed and index, and another for another seed', () => {
     const again = generateOperation(schema, Random.forOperation(SEED, 7), targetsFor(canary), 7);
     expect(again).toEqual(operations[7]);
-    expect(generateOperation(schema, Random.forOperation(SEED + 1, 7), targetsFor(canary), 7)).not.toEqual(operations[7]);
+    expect(
+      generateOperation(schema, Random.forOperation(SEED + 1, 7), targetsFor(canary), 7),
+    ).not.toEqual(operations[7]);
   });
 });
 
@@ -94,9 +142,15 @@ describe(`${OPERATIONS} generated operations against a canary made through the A
 
   it('catches a real disclosure when it is judged for the wrong caller', async () => {
     const staff = env.callers.find((c) => c.name === 'circulation-staff')!;
-    const reply = await env.client.send(staff, { query: `{ patron(id: "${env.canary.patronId}") { name email } }` }, 'oracle-check');
+    const reply = await env.client.send(
+      staff,
+      { query: `{ patron(id: "${env.canary.patronId}") { name email } }` },
+      'oracle-check',
+    );
     expect(findCanary(reply.body, env.needles, staff.allowed)).toEqual([]);
-    expect(findCanary(reply.body, env.needles, ALLOWED.anonymous.kinds).map((f) => f.kind)).toEqual(expect.arrayContaining(['name', 'email']));
+    expect(findCanary(reply.body, env.needles, ALLOWED.anonymous.kinds).map((f) => f.kind)).toEqual(
+      expect.arrayContaining(['name', 'email']),
+    );
   });
 
   // The oracle is neither stricter nor laxer than the law on one plain question: what each caller
@@ -112,16 +166,26 @@ describe(`${OPERATIONS} generated operations against a canary made through the A
     };
     const seen: Record<string, string[]> = {};
     for (const caller of env.callers) {
-      const reply = await env.client.send(caller, { query: question, variables: { p: env.canary.patronId, e: env.canary.eventId } }, `table-${caller.name}`);
+      const reply = await env.client.send(
+        caller,
+        { query: question, variables: { p: env.canary.patronId, e: env.canary.eventId } },
+        `table-${caller.name}`,
+      );
       const kinds = [...canaryKindsIn(reply.body, env.needles)].sort();
       if (kinds.length > 0) seen[caller.name] = kinds;
-      for (const kind of kinds) expect(caller.allowed, `${caller.name} received ${kind}`).toContain(kind);
+      for (const kind of kinds)
+        expect(caller.allowed, `${caller.name} received ${kind}`).toContain(kind);
     }
-    expect(seen).toEqual(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, [...v].sort()])));
+    expect(seen).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, [...v].sort()])),
+    );
   });
 
   it('never discloses a canary value to a caller without an exception, nor to a log line', () => {
-    const failures = [...env.setupFindings.map((f) => `making the canary, a log line: ${f.excerpt}`), ...report.findings.map((f) => describeFailure(f, SEED))];
+    const failures = [
+      ...env.setupFindings.map((f) => `making the canary, a log line: ${f.excerpt}`),
+      ...report.findings.map((f) => describeFailure(f, SEED)),
+    ];
     expect(failures, `${formatReport(report)}\n${failures.slice(0, 5).join('\n')}`).toEqual([]);
   });
 
@@ -131,13 +195,20 @@ describe(`${OPERATIONS} generated operations against a canary made through the A
   // docs/benchmarks/soak-and-fuzz.md and counted by the script; here every other surprise fails.
   it('answers every generated operation as a correct graph would (no 5xx, internal or validation error)', () => {
     const unexpected = report.anomalies.filter((a) => !a.connectionReset);
-    expect(unexpected.map((a) => describeFailure(a, SEED)).slice(0, 5), formatReport(report)).toEqual([]);
+    expect(
+      unexpected.map((a) => describeFailure(a, SEED)).slice(0, 5),
+      formatReport(report),
+    ).toEqual([]);
   });
 
   it('reached the canary: its values came back to the callers allowed them', () => {
     expect(report.operations).toBe(OPERATIONS);
-    expect(report.perCaller['circulation-staff']!.kinds, formatReport(report)).toEqual(expect.arrayContaining(['id', 'name']));
-    expect(report.perCaller.canary!.kinds, formatReport(report)).toEqual(expect.arrayContaining(['id', 'name']));
+    expect(report.perCaller['circulation-staff']!.kinds, formatReport(report)).toEqual(
+      expect.arrayContaining(['id', 'name']),
+    );
+    expect(report.perCaller.canary!.kinds, formatReport(report)).toEqual(
+      expect.arrayContaining(['id', 'name']),
+    );
     expect(report.logLines).toBeGreaterThanOrEqual(OPERATIONS);
   });
 });

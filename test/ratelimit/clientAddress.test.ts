@@ -1,10 +1,18 @@
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { addressGroup, ClientAddresses, parseProxyList, type ProxyEntry } from '../../src/ratelimit/clientAddress.js';
+import {
+  addressGroup,
+  ClientAddresses,
+  parseProxyList,
+  type ProxyEntry,
+} from '../../src/ratelimit/clientAddress.js';
 
 /** The two fields of a request the address is read from. */
 const request = (remoteAddress: string | undefined, forwardedFor?: string | string[]) =>
-  ({ socket: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } }) as unknown as http.IncomingMessage;
+  ({
+    socket: { remoteAddress },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+  }) as unknown as http.IncomingMessage;
 
 const proxies = (text: string): ProxyEntry[] => {
   const parsed = parseProxyList(text);
@@ -29,7 +37,9 @@ describe('the client address', () => {
     const addresses = new ClientAddresses(proxies('10.0.0.0/8, 192.0.2.1'));
     expect(addresses.of(request('10.1.2.3', '203.0.113.9'))).toBe('203.0.113.9');
     // The client wrote the left entry itself; the proxies appended the rest.
-    expect(addresses.of(request('10.1.2.3', 'spoofed, 1.1.1.1, 203.0.113.9, 192.0.2.1'))).toBe('203.0.113.9');
+    expect(addresses.of(request('10.1.2.3', 'spoofed, 1.1.1.1, 203.0.113.9, 192.0.2.1'))).toBe(
+      '203.0.113.9',
+    );
     expect(addresses.of(request('10.1.2.3', ['1.1.1.1', '203.0.113.9:5123']))).toBe('203.0.113.9');
     expect(addresses.of(request('10.1.2.3', '[2001:db8::7]:443'))).toBe('2001:db8::7');
   });
@@ -53,9 +63,20 @@ describe('the client address', () => {
     expect(parseProxyList('')).toEqual({ ok: true, entries: [] });
     expect(parseProxyList(' 10.0.0.0/8 ,::1,2001:db8::/32')).toEqual({
       ok: true,
-      entries: [{ address: '10.0.0.0', prefix: 8 }, { address: '::1' }, { address: '2001:db8::', prefix: 32 }],
+      entries: [
+        { address: '10.0.0.0', prefix: 8 },
+        { address: '::1' },
+        { address: '2001:db8::', prefix: 32 },
+      ],
     });
-    for (const bad of ['localhost', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/1', '2001:db8::/129', '10.0.0.0/x']) {
+    for (const bad of [
+      'localhost',
+      '10.0.0.0/33',
+      '10.0.0.0/',
+      '10.0.0.0/8/1',
+      '2001:db8::/129',
+      '10.0.0.0/x',
+    ]) {
       expect(parseProxyList(bad)).toMatchObject({ ok: false });
     }
   });

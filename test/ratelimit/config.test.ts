@@ -4,8 +4,14 @@ import { RATE_LIMIT_DEFAULTS } from '../../src/ratelimit/config.js';
 
 describe('rate-limit configuration', () => {
   it('defaults to limits a busy branch never reaches, and trusts no proxy', () => {
-    expect(loadConfig({ NODE_ENV: 'test' }).rateLimit).toEqual({ ...RATE_LIMIT_DEFAULTS, trustedProxies: [] });
-    expect(RATE_LIMIT_DEFAULTS).toEqual({ principal: { perMinute: 600, burst: 300 }, anonymous: { perMinute: 1200, burst: 600 } });
+    expect(loadConfig({ NODE_ENV: 'test' }).rateLimit).toEqual({
+      ...RATE_LIMIT_DEFAULTS,
+      trustedProxies: [],
+    });
+    expect(RATE_LIMIT_DEFAULTS).toEqual({
+      principal: { perMinute: 600, burst: 300 },
+      anonymous: { perMinute: 1200, burst: 600 },
+    });
   });
 
   it('reads every variable', () => {
@@ -31,6 +37,8 @@ describe('rate-limit configuration', () => {
     ['RATE_LIMIT_ANONYMOUS_BURST', '2.5'],
     ['TRUSTED_PROXIES', 'proxy.internal'],
   ])('stops on a bad %s, naming it', (variable, value) => {
-    expect(() => loadConfig({ NODE_ENV: 'test', [variable]: value })).toThrow(new RegExp(`${variable}: `));
+    expect(() => loadConfig({ NODE_ENV: 'test', [variable]: value })).toThrow(
+      new RegExp(`${variable}: `),
+    );
   });
 });

@@ -52,10 +52,20 @@ afterAll(async () => {
 interface Answer {
   status: number;
   retryAfter: string | null;
-  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
 }
 
-const post = async (options: { url?: string; from?: string; token?: string; query?: string; variables?: object; raw?: string }): Promise<Answer> => {
+const post = async (options: {
+  url?: string;
+  from?: string;
+  token?: string;
+  query?: string;
+  variables?: object;
+  raw?: string;
+}): Promise<Answer> => {
   const response = await fetch(options.url ?? t.gatewayUrl, {
     method: 'POST',
     headers: {
@@ -63,9 +73,15 @@ const post = async (options: { url?: string; from?: string; token?: string; quer
       ...(options.from ? { 'x-forwarded-for': options.from } : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     },
-    body: options.raw ?? JSON.stringify({ query: options.query ?? '{ __typename }', variables: options.variables }),
+    body:
+      options.raw ??
+      JSON.stringify({ query: options.query ?? '{ __typename }', variables: options.variables }),
   });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Answer['body'] };
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Answer['body'],
+  };
 };
 
 /** Sends `count` requests and returns their statuses. */
@@ -75,7 +91,8 @@ const statuses = async (count: number, options: Parameters<typeof post>[0]) => {
   return seen;
 };
 
-const staffToken = (sub: string) => mintToken({ sub, roles: ['staff'], duties: ['circulation'] }, t.config);
+const staffToken = (sub: string) =>
+  mintToken({ sub, roles: ['staff'], duties: ['circulation'] }, t.config);
 
 describe('rate limits at the gateway', () => {
   it('an anonymous address gets its burst, then HTTP 429 with Retry-After and one RATE_LIMITED error', async () => {
@@ -97,7 +114,10 @@ describe('rate limits at the gateway', () => {
   });
 
   it('a signed-in caller has a bucket of its own, by token subject', async () => {
-    const [first, second] = await Promise.all([staffToken('staff:rate-a'), staffToken('staff:rate-b')]);
+    const [first, second] = await Promise.all([
+      staffToken('staff:rate-a'),
+      staffToken('staff:rate-b'),
+    ]);
     expect(await statuses(5, { from: '203.0.113.3', token: first })).toEqual(Array(5).fill(200));
     const refused = await post({ from: '203.0.113.3', token: first });
     expect(refused.status).toBe(429);
@@ -109,8 +129,14 @@ describe('rate limits at the gateway', () => {
 
   it('a patron is counted by patron id, whatever subject each card login gave the token', async () => {
     const claims = { roles: ['patron' as const], patronId: PERSONA_PATRONS.guardian.id };
-    const [one, two] = await Promise.all([mintToken({ sub: 'card:one', ...claims }, t.config), mintToken({ sub: 'card:two', ...claims }, t.config)]);
-    expect([...(await statuses(3, { token: one })), ...(await statuses(2, { token: two }))]).toEqual(Array(5).fill(200));
+    const [one, two] = await Promise.all([
+      mintToken({ sub: 'card:one', ...claims }, t.config),
+      mintToken({ sub: 'card:two', ...claims }, t.config),
+    ]);
+    expect([
+      ...(await statuses(3, { token: one })),
+      ...(await statuses(2, { token: two })),
+    ]).toEqual(Array(5).fill(200));
     expect((await post({ token: two })).status).toBe(429);
   });
 
@@ -121,7 +147,17 @@ describe('rate limits at the gateway', () => {
     const url = new URL(t.gatewayUrl);
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 1024 * 1024, 'x-forwarded-for': '203.0.113.4' } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': 1024 * 1024,
+            'x-forwarded-for': '203.0.113.4',
+          },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -144,42 +180,81 @@ describe('rate limits at the gateway', () => {
   it('X-Forwarded-For from a peer that is not a trusted proxy changes nothing', async () => {
     const burst = 30;
     const seen: number[] = [];
-    for (let i = 0; i <= burst; i++) seen.push((await post({ url: untrusting.url, from: `192.0.2.${i}` })).status);
+    for (let i = 0; i <= burst; i++)
+      seen.push((await post({ url: untrusting.url, from: `192.0.2.${i}` })).status);
     expect(seen).toEqual([...Array(burst).fill(200), 429]);
   });
 
   it('/health is never limited', async () => {
-    for (let i = 0; i < 40; i++) expect((await fetch(new URL('/health', t.gatewayUrl), { headers: { 'x-forwarded-for': '203.0.113.1' } })).status).toBe(200);
+    for (let i = 0; i < 40; i++)
+      expect(
+        (
+          await fetch(new URL('/health', t.gatewayUrl), {
+            headers: { 'x-forwarded-for': '203.0.113.1' },
+          })
+        ).status,
+      ).toBe(200);
   });
 });
 
 describe('card login throttled per client address, as the gateway saw it', () => {
-  const LOGIN = 'mutation($card: String!, $pin: String!) { authenticateWithCard(cardNumber: $card, pin: $pin) { token } }';
+  const LOGIN =
+    'mutation($card: String!, $pin: String!) { authenticateWithCard(cardNumber: $card, pin: $pin) { token } }';
   const minor = PERSONA_PATRONS.minor;
   /** `count` failed logins on unknown cards, a different PIN each, so only the address adds up. */
   const failFrom = async (count: number, from: string, url?: string) => {
     for (let i = 0; i < count; i++) {
-      const res = await post({ url, from, query: LOGIN, variables: { card: `2901900000${String(i).padStart(4, '0')}`, pin: String(5000 + i) } });
-      expect(res.body.errors).toEqual([expect.objectContaining({ message: CARD_LOGIN_REFUSED, extensions: { code: 'BAD_USER_INPUT' } })]);
+      const res = await post({
+        url,
+        from,
+        query: LOGIN,
+        variables: { card: `2901900000${String(i).padStart(4, '0')}`, pin: String(5000 + i) },
+      });
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: CARD_LOGIN_REFUSED,
+          extensions: { code: 'BAD_USER_INPUT' },
+        }),
+      ]);
     }
   };
-  const login = (from: string, url?: string) => post({ url, from, query: LOGIN, variables: { card: minor.cardNumber, pin: minor.pin } });
+  const login = (from: string, url?: string) =>
+    post({ url, from, query: LOGIN, variables: { card: minor.cardNumber, pin: minor.pin } });
 
   it('an address that failed too often gets the wrong-PIN answer even for the right PIN; another address logs in', async () => {
     await failFrom(MAX_CLIENT_FAILURES, '198.51.100.7');
     const refused = await login('198.51.100.7');
-    const wrongPin = await post({ from: '198.51.100.9', query: LOGIN, variables: { card: minor.cardNumber, pin: '0000' } });
-    expect(refused.body.errors).toEqual([{ message: CARD_LOGIN_REFUSED, path: ['authenticateWithCard'], extensions: { code: 'BAD_USER_INPUT' } }]);
+    const wrongPin = await post({
+      from: '198.51.100.9',
+      query: LOGIN,
+      variables: { card: minor.cardNumber, pin: '0000' },
+    });
+    expect(refused.body.errors).toEqual([
+      {
+        message: CARD_LOGIN_REFUSED,
+        path: ['authenticateWithCard'],
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
     expect(refused).toEqual(wrongPin);
     const other = await login('198.51.100.8');
-    expect((other.body.data?.authenticateWithCard as { token?: string } | null)?.token).toBeTruthy();
+    expect(
+      (other.body.data?.authenticateWithCard as { token?: string } | null)?.token,
+    ).toBeTruthy();
   });
 
   it('a forged X-Forwarded-For does not make another client where no proxy is trusted', async () => {
     for (let i = 0; i < MAX_CLIENT_FAILURES; i++) {
-      const res = await post({ url: untrustingLogins.url, from: `192.0.2.${100 + i}`, query: LOGIN, variables: { card: `2901800000${String(i).padStart(4, '0')}`, pin: String(6000 + i) } });
+      const res = await post({
+        url: untrustingLogins.url,
+        from: `192.0.2.${100 + i}`,
+        query: LOGIN,
+        variables: { card: `2901800000${String(i).padStart(4, '0')}`, pin: String(6000 + i) },
+      });
       expect(res.body.errors?.[0]?.message).toBe(CARD_LOGIN_REFUSED);
     }
-    expect((await login('192.0.2.250', untrustingLogins.url)).body.errors?.[0]?.message).toBe(CARD_LOGIN_REFUSED);
+    expect((await login('192.0.2.250', untrustingLogins.url)).body.errors?.[0]?.message).toBe(
+      CARD_LOGIN_REFUSED,
+    );
   });
 });

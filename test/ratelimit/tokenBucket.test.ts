@@ -23,7 +23,9 @@ describe('TokenBucket', () => {
 
   it('holds no more than the burst however long it was quiet', () => {
     const bucket = new TokenBucket(rule, 0);
-    const admitted = Array.from({ length: 20 }, () => bucket.take(3_600_000)).filter((a) => a.kind === 'admitted');
+    const admitted = Array.from({ length: 20 }, () => bucket.take(3_600_000)).filter(
+      (a) => a.kind === 'admitted',
+    );
     expect(admitted).toHaveLength(5);
   });
 

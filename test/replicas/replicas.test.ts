@@ -7,9 +7,18 @@ import { PERSONA_PATRONS, PERSONAS, type PersonaName } from '../../src/dev/perso
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createAuthenticator, mintToken } from '../../src/privacy/authenticate/token.js';
 import { encodeContext } from '../../src/privacy/context/disclosureContext.js';
-import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../src/privacy/sign/signature.js';
+import {
+  audienceKey,
+  CONTEXT_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+} from '../../src/privacy/sign/signature.js';
 import { REPO_ROOT } from '../../src/subgraph/service.js';
-import { createSeededTestPostgresDatabase, TEST_ON_POSTGRES, TEST_POSTGRES_ADMIN_URL } from '../support/database.js';
+import {
+  createSeededTestPostgresDatabase,
+  TEST_ON_POSTGRES,
+  TEST_POSTGRES_ADMIN_URL,
+} from '../support/database.js';
 import { Hosts } from '../support/hosts.js';
 import { ReplicaCluster } from '../support/replicaCluster.js';
 
@@ -31,14 +40,31 @@ let config: Config;
 let databaseUrl: string;
 const tokens = new Map<PersonaName, string>();
 
-interface Answer { status: number; text: string; body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] } }
+interface Answer {
+  status: number;
+  text: string;
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+}
 
-async function ask(gateway: string, persona: PersonaName, query: string, headers: Record<string, string> = {}): Promise<Answer> {
-  if (persona !== 'anonymous' && !tokens.has(persona)) tokens.set(persona, await mintToken(PERSONAS[persona], config));
+async function ask(
+  gateway: string,
+  persona: PersonaName,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  if (persona !== 'anonymous' && !tokens.has(persona))
+    tokens.set(persona, await mintToken(PERSONAS[persona], config));
   const token = tokens.get(persona);
   const response = await fetch(gateway, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
     body: JSON.stringify({ query }),
     signal: AbortSignal.timeout(30_000),
   });
@@ -87,7 +113,8 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     } else {
       console.warn(`replicas: on loopback (${hosts.mode.reason})`);
     }
-    const joined = '{ me { name loans { item { work { title } } } registrations { event { title } } } }';
+    const joined =
+      '{ me { name loans { item { work { title } } } registrations { event { title } } } }';
     const [first, second] = await Promise.all(gateways().map((g) => ask(g, 'patron', joined)));
     expect(first!.body.errors).toBeUndefined();
     expect((first!.body.data?.me as { name: string }).name).toBe(patron.name);
@@ -114,13 +141,28 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
   it('refuses a signed call to circulation replayed to the other replica', async () => {
     // What a gateway sends: the caller's verified context, signed for circulation with a fresh nonce.
     const authenticate = await createAuthenticator(config);
-    const caller = await authenticate({ authorization: `Bearer ${await mintToken(PERSONAS['circulation-staff'], config)}`, legalProcess: undefined, purpose: undefined }, 'replay-1');
+    const caller = await authenticate(
+      {
+        authorization: `Bearer ${await mintToken(PERSONAS['circulation-staff'], config)}`,
+        legalProcess: undefined,
+        purpose: undefined,
+      },
+      'replay-1',
+    );
     const context = encodeContext(caller);
     const body = JSON.stringify({ query: `{ patron(id: "${patron.id}") { name email } }` });
     const headers = {
       'content-type': 'application/json',
       [CONTEXT_HEADER]: context,
-      [SIGNATURE_HEADER]: signRequest({ key: audienceKey(config.contextSecret, 'circulation'), audience: 'circulation', method: 'POST', target: '/graphql', contentType: 'application/json', context, body }),
+      [SIGNATURE_HEADER]: signRequest({
+        key: audienceKey(config.contextSecret, 'circulation'),
+        audience: 'circulation',
+        method: 'POST',
+        target: '/graphql',
+        contentType: 'application/json',
+        context,
+        body,
+      }),
     };
     const send = async (url: string) => {
       const response = await fetch(url, { method: 'POST', headers, body });
@@ -138,35 +180,84 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     const replayed = await send(two!.url);
     expect(replayed.status, 'replayed to the other replica').toBe(401);
     expect(replayed.text).not.toContain(patron.name);
-    expect((JSON.parse(replayed.text) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(
+      (JSON.parse(replayed.text) as { errors: { extensions: { code: string } }[] }).errors[0]!
+        .extensions.code,
+    ).toBe('UNAUTHENTICATED');
   });
 
   /**
    * The load: callers whose answers need circulation (and events' facts from it), and one
    * mutation. `disclosed`: the answer holds patron data circulation disclosed, so it is audited.
    */
-  interface Mix { label: string; persona: PersonaName; query: (requestId: string) => string; full: (a: Answer, requestId: string) => boolean; disclosed: boolean; mutation?: boolean }
+  interface Mix {
+    label: string;
+    persona: PersonaName;
+    query: (requestId: string) => string;
+    full: (a: Answer, requestId: string) => boolean;
+    disclosed: boolean;
+    mutation?: boolean;
+  }
   const MIX: Mix[] = [
     // OPERATIONS: disclosed by circulation, and recorded in its audit chain.
-    { label: 'staff', persona: 'circulation-staff', query: () => `{ branches { name } patron(id: "${patron.id}") { name email } }`, full: (a) => a.text.includes(patron.email), disclosed: true },
+    {
+      label: 'staff',
+      persona: 'circulation-staff',
+      query: () => `{ branches { name } patron(id: "${patron.id}") { name email } }`,
+      full: (a) => a.text.includes(patron.email),
+      disclosed: true,
+    },
     // GUARDIAN: circulation's own answer, and events' registrations, which events decides on circulation's facts.
-    { label: 'guardian', persona: 'guardian', query: () => `{ patron(id: "${minor.id}") { name registrations { registeredAt } } }`, full: (a) => a.text.includes(minor.name), disclosed: true },
+    {
+      label: 'guardian',
+      persona: 'guardian',
+      query: () => `{ patron(id: "${minor.id}") { name registrations { registeredAt } } }`,
+      full: (a) => a.text.includes(minor.name),
+      disclosed: true,
+    },
     // SELF, across all three subgraphs.
-    { label: 'self', persona: 'patron', query: () => '{ me { name loans { item { work { title } } } registrations { event { title } } } }', full: (a) => a.text.includes(patron.name), disclosed: false },
+    {
+      label: 'self',
+      persona: 'patron',
+      query: () =>
+        '{ me { name loans { item { work { title } } } registrations { event { title } } } }',
+      full: (a) => a.text.includes(patron.name),
+      disclosed: false,
+    },
     // Anonymous, public data only, and a patron it must not see.
-    { label: 'anonymous', persona: 'anonymous', query: () => `{ works(first: 3) { nodes { title } } patron(id: "${guardian.id}") { name } }`, full: (a) => (a.body.data?.works as { nodes: unknown[] }).nodes.length === 3, disclosed: false },
+    {
+      label: 'anonymous',
+      persona: 'anonymous',
+      query: () => `{ works(first: 3) { nodes { title } } patron(id: "${guardian.id}") { name } }`,
+      full: (a) => (a.body.data?.works as { nodes: unknown[] }).nodes.length === 3,
+      disclosed: false,
+    },
     // A write: registers a patron named after the request, so the database shows whether it happened once.
     {
-      label: 'register', persona: 'circulation-staff', mutation: true, disclosed: false,
-      query: (id) => `mutation { registerPatron(input: { name: "Load ${id}", birthDate: "1990-04-01", homeBranchId: "${branchId}", pin: "4821" }) { name } }`,
-      full: (a, id) => (a.body.data?.registerPatron as { name?: string } | null)?.name === `Load ${id}`,
+      label: 'register',
+      persona: 'circulation-staff',
+      mutation: true,
+      disclosed: false,
+      query: (id) =>
+        `mutation { registerPatron(input: { name: "Load ${id}", birthDate: "1990-04-01", homeBranchId: "${branchId}", pin: "4821" }) { name } }`,
+      full: (a, id) =>
+        (a.body.data?.registerPatron as { name?: string } | null)?.name === `Load ${id}`,
     },
   ];
   let branchId = '';
-  const answered: { mix: Mix; requestId: string; sentAt: number; answeredAt: number; answer: Answer }[] = [];
+  const answered: {
+    mix: Mix;
+    requestId: string;
+    sentAt: number;
+    answeredAt: number;
+    answer: Answer;
+  }[] = [];
 
   it('loses no request when a circulation replica is killed under load, and does no write twice', async () => {
-    branchId = ((await ask(gateways()[0]!, 'circulation-staff', '{ branches { id } }')).body.data?.branches as { id: string }[])[0]!.id;
+    branchId = (
+      (await ask(gateways()[0]!, 'circulation-staff', '{ branches { id } }')).body.data
+        ?.branches as { id: string }[]
+    )[0]!.id;
     const killed = cluster.get('circulation-1');
     let sent = 0;
     let killedAt = 0;
@@ -180,7 +271,9 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
         const requestId = `replicas-load-${(sent += 1)}`;
         const gateway = gateways()[i % 2]!;
         const sentAt = Date.now();
-        const answer = await ask(gateway, mix.persona, mix.query(requestId), { 'x-request-id': requestId });
+        const answer = await ask(gateway, mix.persona, mix.query(requestId), {
+          'x-request-id': requestId,
+        });
         answered.push({ mix, requestId, sentAt, answeredAt: Date.now(), answer });
       }
     };
@@ -188,7 +281,8 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     const load = Promise.all([0, 1, 2, 3, 4, 5].map(worker));
     load.catch(() => undefined); // awaited below; a worker's failure must not count as unhandled meanwhile
     // The kill lands once the load runs steadily (12 answers), whatever the machine's speed.
-    while (answered.length < 12 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+    while (answered.length < 12 && Date.now() - started < 30_000)
+      await new Promise((r) => setTimeout(r, 50));
     before = answered.length;
     const killing = Date.now();
     await killed.kill('SIGKILL');
@@ -198,14 +292,27 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     expect(answered.length - before, 'answers after the kill').toBeGreaterThanOrEqual(12);
     // Every request answered in full, but a write the killed replica held: it may have committed
     // it, so it is not sent again; its caller is told the service failed.
-    const heldAtKill = (a: (typeof answered)[number]) => a.mix.mutation === true && a.sentAt <= killedAt && a.answeredAt >= killing;
-    const unavailable = (a: Answer) => a.status === 200 && (a.body.errors ?? []).length > 0 && (a.body.errors ?? []).every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE') && (a.body.data?.registerPatron ?? null) === null;
-    const short = answered.filter((a) => a.answer.status !== 200 || !a.mix.full(a.answer, a.requestId)).filter((a) => !(heldAtKill(a) && unavailable(a.answer)));
-    expect(short.map((s) => `${s.requestId} ${s.mix.label} ${s.answer.text.slice(0, 300)}`)).toEqual([]);
+    const heldAtKill = (a: (typeof answered)[number]) =>
+      a.mix.mutation === true && a.sentAt <= killedAt && a.answeredAt >= killing;
+    const unavailable = (a: Answer) =>
+      a.status === 200 &&
+      (a.body.errors ?? []).length > 0 &&
+      (a.body.errors ?? []).every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE') &&
+      (a.body.data?.registerPatron ?? null) === null;
+    const short = answered
+      .filter((a) => a.answer.status !== 200 || !a.mix.full(a.answer, a.requestId))
+      .filter((a) => !(heldAtKill(a) && unavailable(a.answer)));
+    expect(
+      short.map((s) => `${s.requestId} ${s.mix.label} ${s.answer.text.slice(0, 300)}`),
+    ).toEqual([]);
     // No errors but the anonymous caller's redaction (and a held write's failure).
     for (const a of answered) {
-      if (a.mix.label === 'anonymous') expect((a.answer.body.errors ?? []).map((e) => e.extensions?.code)).toEqual(['PRIVACY_REDACTED']);
-      else if (!heldAtKill(a)) expect(a.answer.body.errors, `${a.requestId} ${a.mix.label}`).toBeUndefined();
+      if (a.mix.label === 'anonymous')
+        expect((a.answer.body.errors ?? []).map((e) => e.extensions?.code)).toEqual([
+          'PRIVACY_REDACTED',
+        ]);
+      else if (!heldAtKill(a))
+        expect(a.answer.body.errors, `${a.requestId} ${a.mix.label}`).toBeUndefined();
     }
     // Every write happened once at most, and every one its caller was told of, once.
     const writes = answered.filter((a) => a.mix.mutation);
@@ -213,11 +320,18 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     const pg = (await import('pg')).default;
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
-    const rows = await client.query<{ name: string; n: string }>(`SELECT name, count(*) AS n FROM circulation.patrons WHERE name LIKE 'Load replicas-load-%' GROUP BY name`);
+    const rows = await client.query<{ name: string; n: string }>(
+      `SELECT name, count(*) AS n FROM circulation.patrons WHERE name LIKE 'Load replicas-load-%' GROUP BY name`,
+    );
     await client.end();
     const stored = new Map(rows.rows.map((r) => [r.name, Number(r.n)]));
-    expect([...stored.values()].filter((n) => n > 1), 'writes done twice').toEqual([]);
-    for (const w of writes) if (w.mix.full(w.answer, w.requestId)) expect(stored.get(`Load ${w.requestId}`), w.requestId).toBe(1);
+    expect(
+      [...stored.values()].filter((n) => n > 1),
+      'writes done twice',
+    ).toEqual([]);
+    for (const w of writes)
+      if (w.mix.full(w.answer, w.requestId))
+        expect(stored.get(`Load ${w.requestId}`), w.requestId).toBe(1);
   }, 60_000);
 
   it('has every disclosure answered under that load in the audit', async () => {
@@ -233,7 +347,13 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     const anchors = path.join(cluster.get('circulation-2').host.dataDir, 'audit-anchors.jsonl');
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, DATA_DIR: verifierDir, AUDIT_ANCHOR_FILE: anchors },
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: verifierDir,
+        AUDIT_ANCHOR_FILE: anchors,
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -242,7 +362,9 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
     expect(result.status, output).toBe(0);
     expect(output).not.toMatch(/BROKEN/);
     // Every request that disclosed through circulation added at least one record to its chain.
-    const records = Number(/chain circulation: (\d+) records, intact/.exec(result.stdout)?.[1] ?? 0);
+    const records = Number(
+      /chain circulation: (\d+) records, intact/.exec(result.stdout)?.[1] ?? 0,
+    );
     const disclosing = answered.filter((a) => a.mix.disclosed).length;
     expect(records, output).toBeGreaterThanOrEqual(disclosing);
   }, 70_000);
@@ -254,10 +376,14 @@ async function auditedRequestIds(url: string): Promise<Set<string>> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tables = await client.query<{ schema: string }>(`SELECT table_schema AS schema FROM information_schema.columns WHERE table_name = 'audit_batches' AND column_name = 'request_id'`);
+    const tables = await client.query<{ schema: string }>(
+      `SELECT table_schema AS schema FROM information_schema.columns WHERE table_name = 'audit_batches' AND column_name = 'request_id'`,
+    );
     const ids = new Set<string>();
     for (const { schema } of tables.rows) {
-      const rows = await client.query<{ request_id: string }>(`SELECT request_id FROM "${schema}".audit_batches`);
+      const rows = await client.query<{ request_id: string }>(
+        `SELECT request_id FROM "${schema}".audit_batches`,
+      );
       for (const row of rows.rows) ids.add(row.request_id);
     }
     return ids;

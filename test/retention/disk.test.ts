@@ -22,7 +22,11 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const CLI = [path.join(REPO_ROOT, 'src/cli/purge.ts')];
 const cliEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
 const runCli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', ...CLI, '--data-dir', dir, ...args], { env: cliEnv, encoding: 'utf8', cwd: REPO_ROOT });
+  spawnSync(process.execPath, ['--import', 'tsx', ...CLI, '--data-dir', dir, ...args], {
+    env: cliEnv,
+    encoding: 'utf8',
+    cwd: REPO_ROOT,
+  });
 
 describe('a raw read of the file after the purge', () => {
   it('finds none of the former patrons of anonymized registrations, in any page, the WAL included', async () => {
@@ -32,12 +36,20 @@ describe('a raw read of the file after the purge', () => {
     // a few ids behind. The purge's VACUUM is what makes it hold.)
     // Patrons of upcoming events, registered in between, stay: their rows keep the pages live.
     const f = await retentionFixture(dir);
-    const insertEvent = sqliteOf(f.events).prepare(`INSERT INTO events VALUES (?, 'Talk', 'A talk.', 'br_01', ?, ?, 5000)`);
+    const insertEvent = sqliteOf(f.events).prepare(
+      `INSERT INTO events VALUES (?, 'Talk', 'A talk.', 'br_01', ?, ?, 5000)`,
+    );
     for (let e = 0; e < 20; e++) {
       const ends = Date.now() + (e % 2 === 0 ? -1 : 1) * (e + 1) * DAY;
-      insertEvent.run(`ev_${e}`, new Date(ends - 3_600_000).toISOString(), new Date(ends).toISOString());
+      insertEvent.run(
+        `ev_${e}`,
+        new Date(ends - 3_600_000).toISOString(),
+        new Date(ends).toISOString(),
+      );
     }
-    const insertSeat = sqliteOf(f.events).prepare(`INSERT INTO registrations (event_id, patron_id, registered_at, attended) VALUES (?, ?, '2026-01-02T13:14:15.000Z', 0)`);
+    const insertSeat = sqliteOf(f.events).prepare(
+      `INSERT INTO registrations (event_id, patron_id, registered_at, attended) VALUES (?, ?, '2026-01-02T13:14:15.000Z', 0)`,
+    );
     const past: string[] = [];
     sqliteOf(f.events).transaction(() => {
       for (let i = 0; i < 6_000; i++) {
@@ -48,9 +60,17 @@ describe('a raw read of the file after the purge', () => {
       }
     })();
     const report = await purge({ events: f.events.db }, { rules: DEFAULT_RETENTION_RULES });
-    expect(report).toMatchObject({ anonymized: { registrations: past.length }, vacuumed: true, checkpointed: true });
+    expect(report).toMatchObject({
+      anonymized: { registrations: past.length },
+      vacuumed: true,
+      checkpointed: true,
+    });
     await f.close();
-    const bytes = Buffer.concat(['events.db', 'events.db-wal'].filter((n) => fs.existsSync(path.join(dir, n))).map((n) => fs.readFileSync(path.join(dir, n))));
+    const bytes = Buffer.concat(
+      ['events.db', 'events.db-wal']
+        .filter((n) => fs.existsSync(path.join(dir, n)))
+        .map((n) => fs.readFileSync(path.join(dir, n))),
+    );
     expect(past.filter((id) => bytes.includes(id))).toEqual([]);
   });
 });
@@ -74,13 +94,28 @@ describe('npm run purge, killed mid-run', () => {
 
   it('leaves a consistent database holding whole batches only, and a rerun finishes the job', async () => {
     await library();
-    const child = spawn(process.execPath, ['--import', 'tsx', ...CLI, '--data-dir', dir, '--batch', String(BATCH), '--pause', '300'], {
-      env: cliEnv, cwd: REPO_ROOT, stdio: 'ignore',
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_, signal) => resolve(signal)));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', ...CLI, '--data-dir', dir, '--batch', String(BATCH), '--pause', '300'],
+      {
+        env: cliEnv,
+        cwd: REPO_ROOT,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_, signal) => resolve(signal)),
+    );
     const watcher = new Database(path.join(dir, 'circulation.db'));
     watcher.pragma('busy_timeout = 5000');
-    const anonymized = () => Number((watcher.prepare('SELECT count(*) AS n FROM loans WHERE patron_id IS NULL').get() as { n: number }).n);
+    const anonymized = () =>
+      Number(
+        (
+          watcher.prepare('SELECT count(*) AS n FROM loans WHERE patron_id IS NULL').get() as {
+            n: number;
+          }
+        ).n,
+      );
     const deadline = Date.now() + 30_000;
     while (anonymized() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGKILL');
@@ -89,7 +124,14 @@ describe('npm run purge, killed mid-run', () => {
 
     const db = new Database(path.join(dir, 'circulation.db'));
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    const loans = db.prepare('SELECT id, patron_id, checked_out_at, returned_at FROM loans ORDER BY id').all() as { id: number; patron_id: string | null; checked_out_at: string; returned_at: string }[];
+    const loans = db
+      .prepare('SELECT id, patron_id, checked_out_at, returned_at FROM loans ORDER BY id')
+      .all() as {
+      id: number;
+      patron_id: string | null;
+      checked_out_at: string;
+      returned_at: string;
+    }[];
     const done = loans.filter((l) => l.patron_id === null).length;
     expect(done).toBeGreaterThan(0);
     expect(done).toBeLessThan(LOANS);
@@ -101,17 +143,27 @@ describe('npm run purge, killed mid-run', () => {
       expect(l.returned_at).toBe(isDone ? '2026-01-20T00:00:00.000Z' : '2026-01-20T09:08:07.000Z');
     }
     // A batch takes its loans' paid fines with it.
-    const fines = db.prepare('SELECT f.patron_id AS fine, l.patron_id AS loan FROM fines f JOIN loans l ON l.id = f.loan_id').all() as { fine: string | null; loan: string | null }[];
+    const fines = db
+      .prepare(
+        'SELECT f.patron_id AS fine, l.patron_id AS loan FROM fines f JOIN loans l ON l.id = f.loan_id',
+      )
+      .all() as { fine: string | null; loan: string | null }[];
     expect(fines.every((x) => x.fine === x.loan)).toBe(true);
     db.close();
 
     const rerun = runCli('--batch', String(BATCH));
     expect(rerun.status, rerun.stderr).toBe(0);
-    expect(rerun.stdout).toMatch(new RegExp(`loans\\s+${(LOANS - done).toLocaleString('en-US')} anonymized`));
+    expect(rerun.stdout).toMatch(
+      new RegExp(`loans\\s+${(LOANS - done).toLocaleString('en-US')} anonymized`),
+    );
     expect(rerun.stdout).toContain('files rebuilt (VACUUM)');
     const after = new Database(path.join(dir, 'circulation.db'), { readonly: true });
-    expect(after.prepare('SELECT count(*) AS n FROM loans WHERE patron_id IS NOT NULL').get()).toEqual({ n: 0 });
-    expect(after.prepare('SELECT count(*) AS n FROM fines WHERE patron_id IS NOT NULL').get()).toEqual({ n: 0 });
+    expect(
+      after.prepare('SELECT count(*) AS n FROM loans WHERE patron_id IS NOT NULL').get(),
+    ).toEqual({ n: 0 });
+    expect(
+      after.prepare('SELECT count(*) AS n FROM fines WHERE patron_id IS NOT NULL').get(),
+    ).toEqual({ n: 0 });
     after.close();
 
     const third = runCli();
@@ -123,16 +175,30 @@ describe('npm run purge, killed mid-run', () => {
     await library();
     const dry = runCli('--dry-run');
     expect(dry.status, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(new RegExp(`loans\\s+${LOANS.toLocaleString('en-US')} would be anonymized`));
-    expect(dry.stdout).toMatch(new RegExp(`fines\\s+${(LOANS / 10).toLocaleString('en-US')} would be anonymized`));
+    expect(dry.stdout).toMatch(
+      new RegExp(`loans\\s+${LOANS.toLocaleString('en-US')} would be anonymized`),
+    );
+    expect(dry.stdout).toMatch(
+      new RegExp(`fines\\s+${(LOANS / 10).toLocaleString('en-US')} would be anonymized`),
+    );
     const db = new Database(path.join(dir, 'circulation.db'), { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM loans WHERE patron_id IS NULL').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM loans WHERE patron_id IS NULL').get()).toEqual({
+      n: 0,
+    });
     db.close();
     expect(runCli('--batch', '0').status).toBe(2);
-    const missing = spawnSync(process.execPath, ['--import', 'tsx', ...CLI, '--data-dir', path.join(dir, 'nope')], { env: cliEnv, encoding: 'utf8', cwd: REPO_ROOT });
+    const missing = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', ...CLI, '--data-dir', path.join(dir, 'nope')],
+      { env: cliEnv, encoding: 'utf8', cwd: REPO_ROOT },
+    );
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('nothing to purge');
-    const badRule = spawnSync(process.execPath, ['--import', 'tsx', ...CLI, '--data-dir', dir], { env: { ...cliEnv, RETENTION_CLOSED_LOANS: 'soon' }, encoding: 'utf8', cwd: REPO_ROOT });
+    const badRule = spawnSync(process.execPath, ['--import', 'tsx', ...CLI, '--data-dir', dir], {
+      env: { ...cliEnv, RETENTION_CLOSED_LOANS: 'soon' },
+      encoding: 'utf8',
+      cwd: REPO_ROOT,
+    });
     expect(badRule.status).toBe(2);
     expect(badRule.stderr).toContain('RETENTION_CLOSED_LOANS');
   });

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dueHoldIds, dueLoanIds, dueRegistrationIds } from '../../src/retention/anonymize.js';
 import type { FeeRule, RetentionRule, RetentionRules } from '../../src/config/retention.js';
-import { closedRecordDue, cutoff, loanCutoffs, loanDisposition } from '../../src/retention/rules.js';
+import {
+  closedRecordDue,
+  cutoff,
+  loanCutoffs,
+  loanDisposition,
+} from '../../src/retention/rules.js';
 import { DAY, retentionFixture } from './fixture.js';
 import { TEST_ON_POSTGRES } from '../support/database.js';
 
@@ -22,13 +27,21 @@ const rule: fc.Arbitrary<RetentionRule> = fc.oneof(
   fc.integer({ min: 1, max: 6 }).map((days) => ({ kind: 'after', days }) as const),
 );
 const feeRule: fc.Arbitrary<FeeRule> = fc.oneof(fc.constant({ kind: 'until-paid' } as const), rule);
-const rules: fc.Arbitrary<RetentionRules> = fc.record({ closedLoans: rule, loansWithFees: feeRule, holds: rule, registrations: rule });
+const rules: fc.Arbitrary<RetentionRules> = fc.record({
+  closedLoans: rule,
+  loansWithFees: feeRule,
+  holds: rule,
+  registrations: rule,
+});
 const loan = fc.record({
   patron: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 5 }),
   returnedAt: fc.option(instant, { freq: 6 }),
   fines: fc.array(fc.option(instant, { freq: 3 }), { maxLength: 2 }),
 });
-const hold = fc.record({ status: fc.constantFrom('WAITING', 'READY', 'FILLED', 'CANCELLED'), closedAt: instant });
+const hold = fc.record({
+  status: fc.constantFrom('WAITING', 'READY', 'FILLED', 'CANCELLED'),
+  closedAt: instant,
+});
 const scenario = fc.record({
   rules,
   now: fc.integer({ min: -2, max: 6 }).map((days) => new Date(NOW + days * DAY)),
@@ -39,46 +52,60 @@ const scenario = fc.record({
 });
 
 describe('the purge SQL equals the rules', () => {
-  it('for loans (with fines and reading history), holds and registrations', { timeout: TEST_ON_POSTGRES ? 240_000 : 60_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
-        const f = await retentionFixture();
-        try {
-          const patrons = s.readers.map((_, i) => `pat_${i}`);
-          for (const [i, reader] of s.readers.entries()) await f.patron(patrons[i]!, { readingHistory: reader });
-          const expectedLoans: number[] = [];
-          for (const l of s.loans) {
-            const patronId = l.patron === null ? null : patrons[l.patron]!;
-            const id = await f.loan(patronId, l.returnedAt);
-            for (const paidAt of l.fines) await f.fine(id, patronId ?? 'pat_0', paidAt);
-            const facts = {
-              patronId,
-              returnedAt: l.returnedAt,
-              readingHistory: l.patron !== null && s.readers[l.patron] === true,
-              fines: l.fines.map((paidAt) => ({ paidAt })),
-            };
-            if (loanDisposition(facts, s.rules, s.now).kind === 'anonymize') expectedLoans.push(id);
+  it(
+    'for loans (with fines and reading history), holds and registrations',
+    { timeout: TEST_ON_POSTGRES ? 240_000 : 60_000 },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenario, async (s) => {
+          const f = await retentionFixture();
+          try {
+            const patrons = s.readers.map((_, i) => `pat_${i}`);
+            for (const [i, reader] of s.readers.entries())
+              await f.patron(patrons[i]!, { readingHistory: reader });
+            const expectedLoans: number[] = [];
+            for (const l of s.loans) {
+              const patronId = l.patron === null ? null : patrons[l.patron]!;
+              const id = await f.loan(patronId, l.returnedAt);
+              for (const paidAt of l.fines) await f.fine(id, patronId ?? 'pat_0', paidAt);
+              const facts = {
+                patronId,
+                returnedAt: l.returnedAt,
+                readingHistory: l.patron !== null && s.readers[l.patron] === true,
+                fines: l.fines.map((paidAt) => ({ paidAt })),
+              };
+              if (loanDisposition(facts, s.rules, s.now).kind === 'anonymize')
+                expectedLoans.push(id);
+            }
+            const expectedHolds: number[] = [];
+            for (const h of s.holds) {
+              const closed = h.status === 'FILLED' || h.status === 'CANCELLED';
+              const id = await f.hold('pat_1', h.status as 'WAITING', closed ? h.closedAt : null);
+              if (closed && closedRecordDue(s.rules.holds, h.closedAt, s.now))
+                expectedHolds.push(id);
+            }
+            const expectedRegistrations: number[] = [];
+            for (const endsAt of s.registrations) {
+              const id = await f.registration('pat_2', endsAt);
+              if (closedRecordDue(s.rules.registrations, endsAt, s.now))
+                expectedRegistrations.push(id);
+            }
+            const all = { after: 0, limit: 1000 };
+            expect(await dueLoanIds(f.circulation.db, loanCutoffs(s.rules, s.now), all)).toEqual(
+              expectedLoans,
+            );
+            expect(await dueHoldIds(f.circulation.db, cutoff(s.rules.holds, s.now), all)).toEqual(
+              expectedHolds,
+            );
+            expect(
+              await dueRegistrationIds(f.events.db, cutoff(s.rules.registrations, s.now), 0, 1000),
+            ).toEqual(expectedRegistrations);
+          } finally {
+            await f.close();
           }
-          const expectedHolds: number[] = [];
-          for (const h of s.holds) {
-            const closed = h.status === 'FILLED' || h.status === 'CANCELLED';
-            const id = await f.hold('pat_1', h.status as 'WAITING', closed ? h.closedAt : null);
-            if (closed && closedRecordDue(s.rules.holds, h.closedAt, s.now)) expectedHolds.push(id);
-          }
-          const expectedRegistrations: number[] = [];
-          for (const endsAt of s.registrations) {
-            const id = await f.registration('pat_2', endsAt);
-            if (closedRecordDue(s.rules.registrations, endsAt, s.now)) expectedRegistrations.push(id);
-          }
-          const all = { after: 0, limit: 1000 };
-          expect(await dueLoanIds(f.circulation.db, loanCutoffs(s.rules, s.now), all)).toEqual(expectedLoans);
-          expect(await dueHoldIds(f.circulation.db, cutoff(s.rules.holds, s.now), all)).toEqual(expectedHolds);
-          expect(await dueRegistrationIds(f.events.db, cutoff(s.rules.registrations, s.now), 0, 1000)).toEqual(expectedRegistrations);
-        } finally {
-          await f.close();
-        }
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 });

@@ -19,10 +19,13 @@ beforeEach(async () => {
   await f.patron('pat_ann');
   await f.patron('pat_bob');
   await f.patron('pat_reader', { readingHistory: true });
-  await f.circulation.db.insertInto('items').values([
-    { id: 'book-1', work_id: 'w-book', format: 'BOOK', branch_id: 'br_01' },
-    { id: 'book-2', work_id: 'w-book', format: 'BOOK', branch_id: 'br_02' },
-  ]).execute();
+  await f.circulation.db
+    .insertInto('items')
+    .values([
+      { id: 'book-1', work_id: 'w-book', format: 'BOOK', branch_id: 'br_01' },
+      { id: 'book-2', work_id: 'w-book', format: 'BOOK', branch_id: 'br_02' },
+    ])
+    .execute();
 });
 afterEach(() => f.close());
 
@@ -31,19 +34,28 @@ describe('returnItem', () => {
     await store().checkout('book-1', 'pat_ann');
     clock = new Date(clock.getTime() + 3 * DAY);
     const returned = await store().returnItem('book-1');
-    expect(returned).toMatchObject({ patron_id: null, patronId: null, returned_at: '2026-11-05T00:00:00.000Z' });
-    expect(await loanOf('book-1')).toMatchObject({ patron_id: null, checked_out_at: '2026-11-02T00:00:00.000Z', patron_age_band: '25-44', patron_home_branch_id: 'br_02' });
+    expect(returned).toMatchObject({
+      patron_id: null,
+      patronId: null,
+      returned_at: '2026-11-05T00:00:00.000Z',
+    });
+    expect(await loanOf('book-1')).toMatchObject({
+      patron_id: null,
+      checked_out_at: '2026-11-02T00:00:00.000Z',
+      patron_age_band: '25-44',
+      patron_home_branch_id: 'br_02',
+    });
   });
 
   it('an overdue return keeps the link while its fine is unpaid; paid, the purge removes both', async () => {
     await store().checkout('book-1', 'pat_ann');
     clock = new Date(clock.getTime() + 25 * DAY);
     expect((await store().returnItem('book-1')).patronId).toBe('pat_ann');
-    expect((await f.rows('fines'))).toMatchObject([{ patron_id: 'pat_ann', paid_at: null }]);
+    expect(await f.rows('fines')).toMatchObject([{ patron_id: 'pat_ann', paid_at: null }]);
     await f.circulation.db.updateTable('fines').set({ paid_at: clock.toISOString() }).execute();
     await purge({ circulation: f.circulation.db }, { rules: DEFAULT_RETENTION_RULES, now: clock });
     expect((await loanOf('book-1')).patron_id).toBeNull();
-    expect((await f.rows('fines'))).toMatchObject([{ patron_id: null, amount_cents: 100 }]);
+    expect(await f.rows('fines')).toMatchObject([{ patron_id: null, amount_cents: 100 }]);
   });
 
   it('a grace period keeps the link until it has passed', async () => {
@@ -51,24 +63,38 @@ describe('returnItem', () => {
     await store(rules).checkout('book-1', 'pat_ann');
     expect((await store(rules).returnItem('book-1')).patronId).toBe('pat_ann');
     const later = (days: number) => new Date(clock.getTime() + days * DAY);
-    await purge({ circulation: f.circulation.db }, { rules: { ...DEFAULT_RETENTION_RULES, ...rules }, now: later(13) });
+    await purge(
+      { circulation: f.circulation.db },
+      { rules: { ...DEFAULT_RETENTION_RULES, ...rules }, now: later(13) },
+    );
     expect((await loanOf('book-1')).patron_id).toBe('pat_ann');
-    await purge({ circulation: f.circulation.db }, { rules: { ...DEFAULT_RETENTION_RULES, ...rules }, now: later(14) });
+    await purge(
+      { circulation: f.circulation.db },
+      { rules: { ...DEFAULT_RETENTION_RULES, ...rules }, now: later(14) },
+    );
     expect((await loanOf('book-1')).patron_id).toBeNull();
   });
 
   it('never: the link stays', async () => {
     await store({ closedLoans: { kind: 'never' } }).checkout('book-1', 'pat_ann');
-    expect((await store({ closedLoans: { kind: 'never' } }).returnItem('book-1')).patronId).toBe('pat_ann');
+    expect((await store({ closedLoans: { kind: 'never' } }).returnItem('book-1')).patronId).toBe(
+      'pat_ann',
+    );
   });
 
   it("a reading-history patron's loan is kept for their own view, and shown to no other read", async () => {
     const loan = await store().checkout('book-1', 'pat_reader');
     expect((await store().returnItem('book-1')).patronId).toBeNull();
     expect((await loanOf('book-1')).patron_id).toBe('pat_reader');
-    expect((await store().readingHistories(['pat_reader']))[0]).toMatchObject([{ id: loan.id, patronId: 'pat_reader' }]);
-    expect(await store().loansByIds([loan.id])).toMatchObject([{ id: loan.id, patron_id: null, patronId: null }]);
-    expect(await store().listLoans({ status: 'RETURNED', first: 10, after: null })).toMatchObject([{ id: loan.id, patronId: null }]);
+    expect((await store().readingHistories(['pat_reader']))[0]).toMatchObject([
+      { id: loan.id, patronId: 'pat_reader' },
+    ]);
+    expect(await store().loansByIds([loan.id])).toMatchObject([
+      { id: loan.id, patron_id: null, patronId: null },
+    ]);
+    expect(await store().listLoans({ status: 'RETURNED', first: 10, after: null })).toMatchObject([
+      { id: loan.id, patronId: null },
+    ]);
   });
 
   it('with reading history, a paid fine shows no loan; an unpaid one, and its loan, are shown as they are', async () => {
@@ -76,9 +102,13 @@ describe('returnItem', () => {
     clock = new Date(clock.getTime() + 25 * DAY);
     const fined = await store().returnItem('book-1');
     expect(fined.patronId).toBe('pat_reader');
-    expect((await store().finesByPatrons(['pat_reader']))[0]).toMatchObject([{ loan_id: fined.id, paid_at: null }]);
+    expect((await store().finesByPatrons(['pat_reader']))[0]).toMatchObject([
+      { loan_id: fined.id, paid_at: null },
+    ]);
     await f.circulation.db.updateTable('fines').set({ paid_at: clock.toISOString() }).execute();
-    expect((await store().finesByPatrons(['pat_reader']))[0]).toMatchObject([{ loan_id: null, amount_cents: 100 }]);
+    expect((await store().finesByPatrons(['pat_reader']))[0]).toMatchObject([
+      { loan_id: null, amount_cents: 100 },
+    ]);
     expect((await store().loansByIds([fined.id]))[0]?.patronId).toBeNull();
     // Under a grace period the same loan is still kept for operations, so it shows.
     const grace = store({ closedLoans: { kind: 'after', days: 30 } });
@@ -124,7 +154,10 @@ describe('setReadingHistory', () => {
 
   it('off by default; turning it on keeps the next returns', async () => {
     expect((await f.rows('patrons')).find((p) => p.id === 'pat_ann')?.reading_history).toBe(0);
-    expect(await store().setReadingHistory('pat_ann', true)).toEqual({ enabled: true, loansAnonymized: 0 });
+    expect(await store().setReadingHistory('pat_ann', true)).toEqual({
+      enabled: true,
+      loansAnonymized: 0,
+    });
     await history('pat_ann');
     expect((await store().readingHistories(['pat_ann']))[0]).toHaveLength(2);
   });
@@ -132,12 +165,17 @@ describe('setReadingHistory', () => {
   it('turning it off anonymizes the returned loans at once, except one with an unpaid fine', async () => {
     await history('pat_reader');
     expect((await f.rows('loans')).map((r) => r.patron_id)).toEqual(['pat_reader', 'pat_reader']);
-    expect(await store().setReadingHistory('pat_reader', false)).toEqual({ enabled: false, loansAnonymized: 1 });
+    expect(await store().setReadingHistory('pat_reader', false)).toEqual({
+      enabled: false,
+      loansAnonymized: 1,
+    });
     expect((await f.rows('loans')).map((r) => r.patron_id)).toEqual([null, 'pat_reader']);
     expect((await store().readingHistories(['pat_reader']))[0]).toEqual([]);
   });
 
   it('refuses a patron that does not exist, changing nothing', async () => {
-    await expect(store().setReadingHistory('pat_ghost', false)).rejects.toBeInstanceOf(InvalidInput);
+    await expect(store().setReadingHistory('pat_ghost', false)).rejects.toBeInstanceOf(
+      InvalidInput,
+    );
   });
 });

@@ -7,12 +7,21 @@ import {
   retentionFromEnv,
   type RetentionRules,
 } from '../../src/config/retention.js';
-import { closedRecordDue, cutoff, loanDisposition, toDay, type LoanFacts } from '../../src/retention/rules.js';
+import {
+  closedRecordDue,
+  cutoff,
+  loanDisposition,
+  toDay,
+  type LoanFacts,
+} from '../../src/retention/rules.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-28T12:00:00.000Z');
 const ago = (days: number, ms = 0) => new Date(NOW.getTime() - days * DAY - ms).toISOString();
-const rules = (overrides: Partial<RetentionRules> = {}): RetentionRules => ({ ...DEFAULT_RETENTION_RULES, ...overrides });
+const rules = (overrides: Partial<RetentionRules> = {}): RetentionRules => ({
+  ...DEFAULT_RETENTION_RULES,
+  ...overrides,
+});
 const loan = (overrides: Partial<LoanFacts> = {}): LoanFacts => ({
   patronId: 'pat_a',
   returnedAt: ago(1),
@@ -31,9 +40,12 @@ describe('the rule grammar', () => {
     ['3650d', { kind: 'after', days: 3650 }],
   ])('%j parses', (text, rule) => expect(parseRule(text)).toEqual(rule));
 
-  it.each(['', 'soon', '30', 'd', '-1d', '3651d', '1.5d', '30 days', 'until-paid'])('%j is refused', (text) => {
-    expect(parseRule(text)).toBeNull();
-  });
+  it.each(['', 'soon', '30', 'd', '-1d', '3651d', '1.5d', '30 days', 'until-paid'])(
+    '%j is refused',
+    (text) => {
+      expect(parseRule(text)).toBeNull();
+    },
+  );
 
   it('the fee rule takes until-paid as well as any closed-record rule', () => {
     expect(parseFeeRule('until-paid')).toEqual({ kind: 'until-paid' });
@@ -79,8 +91,15 @@ describe('configuration from the environment', () => {
 
   it('names every bad variable', () => {
     expect(() =>
-      retentionFromEnv({ RETENTION_HOLDS: 'soon', PURGE_SCHEDULE: 'nightly', PURGE_TIMEZONE: 'Mars/Olympus', RETENTION_LOANS_WITH_FEES: '1y' }),
-    ).toThrow(/RETENTION_LOANS_WITH_FEES[\s\S]*RETENTION_HOLDS[\s\S]*PURGE_SCHEDULE[\s\S]*PURGE_TIMEZONE/);
+      retentionFromEnv({
+        RETENTION_HOLDS: 'soon',
+        PURGE_SCHEDULE: 'nightly',
+        PURGE_TIMEZONE: 'Mars/Olympus',
+        RETENTION_LOANS_WITH_FEES: '1y',
+      }),
+    ).toThrow(
+      /RETENTION_LOANS_WITH_FEES[\s\S]*RETENTION_HOLDS[\s\S]*PURGE_SCHEDULE[\s\S]*PURGE_TIMEZONE/,
+    );
   });
 });
 
@@ -109,19 +128,69 @@ describe('loanDisposition: the table the purge implements', () => {
     ['an open loan', { returnedAt: null }, {}, 'keep:open'],
     ['a returned loan, immediately', {}, {}, 'anonymize'],
     ['a returned loan, never', {}, { closedLoans: { kind: 'never' } }, 'keep:retained'],
-    ['inside a 30-day grace period', { returnedAt: ago(29) }, { closedLoans: { kind: 'after', days: 30 } }, 'keep:retained'],
-    ['after a 30-day grace period', { returnedAt: ago(31) }, { closedLoans: { kind: 'after', days: 30 } }, 'anonymize'],
+    [
+      'inside a 30-day grace period',
+      { returnedAt: ago(29) },
+      { closedLoans: { kind: 'after', days: 30 } },
+      'keep:retained',
+    ],
+    [
+      'after a 30-day grace period',
+      { returnedAt: ago(31) },
+      { closedLoans: { kind: 'after', days: 30 } },
+      'anonymize',
+    ],
     ['the borrower keeps reading history', { readingHistory: true }, {}, 'keep:reading-history'],
     ['an unpaid fine keeps the link', { fines: [{ paidAt: null }] }, {}, 'keep:unpaid-fee'],
-    ['one unpaid fine of two keeps it', { fines: [paid(1), { paidAt: null }] }, {}, 'keep:unpaid-fee'],
-    ['an unpaid fine wins over any fee rule', { fines: [{ paidAt: null }] }, { loansWithFees: { kind: 'immediately' } }, 'keep:unpaid-fee'],
+    [
+      'one unpaid fine of two keeps it',
+      { fines: [paid(1), { paidAt: null }] },
+      {},
+      'keep:unpaid-fee',
+    ],
+    [
+      'an unpaid fine wins over any fee rule',
+      { fines: [{ paidAt: null }] },
+      { loansWithFees: { kind: 'immediately' } },
+      'keep:unpaid-fee',
+    ],
     ['paid: until-paid applies the closed-loan rule', { fines: [paid(0)] }, {}, 'anonymize'],
-    ['paid: until-paid counts the grace from the payment', { returnedAt: ago(40), fines: [paid(10)] }, { closedLoans: { kind: 'after', days: 30 } }, 'keep:retained'],
-    ['paid: grace elapsed since the payment', { returnedAt: ago(40), fines: [paid(31)] }, { closedLoans: { kind: 'after', days: 30 } }, 'anonymize'],
-    ['paid: the last payment counts', { returnedAt: ago(40), fines: [paid(35), paid(5)] }, { closedLoans: { kind: 'after', days: 30 } }, 'keep:retained'],
-    ['paid: a fee rule of its own', { fines: [paid(3)] }, { loansWithFees: { kind: 'after', days: 7 } }, 'keep:retained'],
-    ['paid: fee rule never', { fines: [paid(300)] }, { loansWithFees: { kind: 'never' } }, 'keep:retained'],
-    ['paid: fee rule immediately although loans wait 30d', { returnedAt: ago(2), fines: [paid(1)] }, { closedLoans: { kind: 'after', days: 30 }, loansWithFees: { kind: 'immediately' } }, 'anonymize'],
+    [
+      'paid: until-paid counts the grace from the payment',
+      { returnedAt: ago(40), fines: [paid(10)] },
+      { closedLoans: { kind: 'after', days: 30 } },
+      'keep:retained',
+    ],
+    [
+      'paid: grace elapsed since the payment',
+      { returnedAt: ago(40), fines: [paid(31)] },
+      { closedLoans: { kind: 'after', days: 30 } },
+      'anonymize',
+    ],
+    [
+      'paid: the last payment counts',
+      { returnedAt: ago(40), fines: [paid(35), paid(5)] },
+      { closedLoans: { kind: 'after', days: 30 } },
+      'keep:retained',
+    ],
+    [
+      'paid: a fee rule of its own',
+      { fines: [paid(3)] },
+      { loansWithFees: { kind: 'after', days: 7 } },
+      'keep:retained',
+    ],
+    [
+      'paid: fee rule never',
+      { fines: [paid(300)] },
+      { loansWithFees: { kind: 'never' } },
+      'keep:retained',
+    ],
+    [
+      'paid: fee rule immediately although loans wait 30d',
+      { returnedAt: ago(2), fines: [paid(1)] },
+      { closedLoans: { kind: 'after', days: 30 }, loansWithFees: { kind: 'immediately' } },
+      'anonymize',
+    ],
     ['unfined loans ignore the fee rule', {}, { loansWithFees: { kind: 'never' } }, 'anonymize'],
   ])('%s', (_, facts, overrides, expected) => {
     const result = loanDisposition(loan(facts), rules(overrides), NOW);

@@ -30,7 +30,11 @@ it('a release that throws is logged, and the purge runs anyway', async () => {
   });
   const schedule = startPurgeSchedule(
     { circulation: f.circulation.db, events: f.events.db },
-    { rules: { ...DEFAULT_RETENTION_RULES, closedLoans: { kind: 'immediately' } }, schedule: { pattern: '0 0 1 1 *', timezone: 'UTC' }, release: { k: 5, dp: { epsilon: 1, contribution: 8 } } },
+    {
+      rules: { ...DEFAULT_RETENTION_RULES, closedLoans: { kind: 'immediately' } },
+      schedule: { pattern: '0 0 1 1 *', timezone: 'UTC' },
+      release: { k: 5, dp: { epsilon: 1, contribution: 8 } },
+    },
     createLogger('test', 'info', sink),
   );
   try {
@@ -39,8 +43,18 @@ it('a release that throws is logged, and the purge runs anyway', async () => {
     expect((await f.rows('loans')).find((r) => r.id === id)?.patron_id).toBeNull();
     expect(lines.some((l) => l.msg === 'statistics release failed')).toBe(true);
     // The month stays unreleased, and its loan, unlinked by the purge, was tallied first.
-    expect(await f.circulation.db.selectFrom('stats_releases').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()).toEqual({ n: 0 });
-    expect(await f.circulation.db.selectFrom('stats_tally').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()).toEqual({ n: 1 });
+    expect(
+      await f.circulation.db
+        .selectFrom('stats_releases')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst(),
+    ).toEqual({ n: 0 });
+    expect(
+      await f.circulation.db
+        .selectFrom('stats_tally')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst(),
+    ).toEqual({ n: 1 });
   } finally {
     await schedule.stop();
   }

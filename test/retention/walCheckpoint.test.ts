@@ -26,7 +26,8 @@ const walSize = () => {
 /** The big-endian two's-complement body of an SQLite record integer, as its serial type stores it. */
 function recordInteger(value: number): Buffer {
   for (const bytes of [1, 2, 3, 4, 6]) {
-    if (value < 2 ** (8 * bytes - 1)) return Buffer.from(value.toString(16).padStart(bytes * 2, '0'), 'hex');
+    if (value < 2 ** (8 * bytes - 1))
+      return Buffer.from(value.toString(16).padStart(bytes * 2, '0'), 'hex');
   }
   throw new Error('id too large for this test');
 }
@@ -44,18 +45,30 @@ describe('after a return anonymizes a loan', () => {
     );
     const patronId = registerPatron.id;
     const circulation = sqliteOf(t.graph.databases!.circulation);
-    const itemId = (circulation.prepare(`SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM loans WHERE returned_at IS NULL)
-      AND id NOT IN (SELECT item_id FROM holds WHERE item_id IS NOT NULL AND status = 'READY') ORDER BY id DESC LIMIT 1`).get() as { id: string }).id;
-    const { checkout } = await staff<{ checkout: { id: string } }>(`mutation { checkout(itemId: "${itemId}", cardNumber: "${registerPatron.cardNumber}") { id } }`);
+    const itemId = (
+      circulation
+        .prepare(
+          `SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM loans WHERE returned_at IS NULL)
+      AND id NOT IN (SELECT item_id FROM holds WHERE item_id IS NOT NULL AND status = 'READY') ORDER BY id DESC LIMIT 1`,
+        )
+        .get() as { id: string }
+    ).id;
+    const { checkout } = await staff<{ checkout: { id: string } }>(
+      `mutation { checkout(itemId: "${itemId}", cardNumber: "${registerPatron.cardNumber}") { id } }`,
+    );
     const loanId = Number(checkout.id);
-    const linked = circulation.prepare('SELECT patron_id, checked_out_at FROM loans WHERE id = ?').get(loanId) as { patron_id: string; checked_out_at: string };
+    const linked = circulation
+      .prepare('SELECT patron_id, checked_out_at FROM loans WHERE id = ?')
+      .get(loanId) as { patron_id: string; checked_out_at: string };
     expect(linked.patron_id).toBe(patronId);
     // A write that anonymizes nothing schedules no checkpoint: the WAL keeps its frames.
     await new Promise((r) => setTimeout(r, DELAY_MS * 4));
     expect(walSize()).toBeGreaterThan(0);
 
     await staff(`mutation { returnItem(itemId: "${itemId}") { returnedAt } }`);
-    expect(circulation.prepare('SELECT patron_id FROM loans WHERE id = ?').get(loanId)).toEqual({ patron_id: null });
+    expect(circulation.prepare('SELECT patron_id FROM loans WHERE id = ?').get(loanId)).toEqual({
+      patron_id: null,
+    });
 
     const deadline = Date.now() + DELAY_MS + 3_000;
     while (walSize() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -74,10 +87,13 @@ describe('after a return anonymizes a loan', () => {
       const file = path.join(t.dataDir, name);
       if (!fs.existsSync(file)) continue;
       const bytes = fs.readFileSync(file);
-      for (const [trace, needle] of Object.entries(traces)) if (bytes.includes(needle)) found.push(`${trace} in ${name}`);
+      for (const [trace, needle] of Object.entries(traces))
+        if (bytes.includes(needle)) found.push(`${trace} in ${name}`);
     }
     expect(found).toEqual([]);
     // The borrower is still a patron: their own record stays, only the loan lost them.
-    expect(fs.readFileSync(path.join(t.dataDir, 'circulation.db')).includes(Buffer.from(patronId))).toBe(true);
+    expect(
+      fs.readFileSync(path.join(t.dataDir, 'circulation.db')).includes(Buffer.from(patronId)),
+    ).toBe(true);
   });
 });

@@ -44,6 +44,9 @@ it("a month's release leaves no page of its tally in the WAL", async () => {
   for (let p = 0; p < 6; p++) await f.patron(`pat_${p}`);
   for (let p = 0; p < 6; p++) await f.loan(`pat_${p}`, '2026-10-20T10:00:00.000Z');
   sqliteOf(f.circulation).pragma('wal_checkpoint(TRUNCATE)');
-  await releaseMonth(releaseDb(f.circulation.db), CIRCULATION_SCOPE, '2026-10', { k: 5, now: new Date('2026-12-10T00:00:00Z') });
+  await releaseMonth(releaseDb(f.circulation.db), CIRCULATION_SCOPE, '2026-10', {
+    k: 5,
+    now: new Date('2026-12-10T00:00:00Z'),
+  });
   expect(walSize('circulation.db')).toBe(0);
 });

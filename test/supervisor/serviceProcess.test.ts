@@ -14,13 +14,35 @@ import { ServiceProcess } from '../../src/supervisor/serviceProcess.js';
 const SERVICE = fileURLToPath(new URL('./fixtures/service.ts', import.meta.url));
 const TSX = ['--import', import.meta.resolve('tsx')];
 
-interface LogLine { msg: string; service?: string; reason?: string; restartInMs?: number; attempt?: number }
+interface LogLine {
+  msg: string;
+  service?: string;
+  reason?: string;
+  restartInMs?: number;
+  attempt?: number;
+}
 
-function supervised(env: Record<string, string>, backoff = { initialDelayMs: 100, maxDelayMs: 400, resetAfterMs: 60_000 }, heapMb = 128) {
+function supervised(
+  env: Record<string, string>,
+  backoff = { initialDelayMs: 100, maxDelayMs: 400, resetAfterMs: 60_000 },
+  heapMb = 128,
+) {
   const lines: LogLine[] = [];
-  const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as LogLine), done()) });
+  const sink = new Writable({
+    write: (chunk: Buffer, _e, done) => (
+      lines.push(JSON.parse(chunk.toString()) as LogLine),
+      done()
+    ),
+  });
   const service = new ServiceProcess({
-    name: 'fixture', script: SERVICE, args: [], execArgv: TSX, env: { ...process.env, ...env }, portVariable: 'PORT', heapMb, backoff,
+    name: 'fixture',
+    script: SERVICE,
+    args: [],
+    execArgv: TSX,
+    env: { ...process.env, ...env },
+    portVariable: 'PORT',
+    heapMb,
+    backoff,
     logger: createLogger('test', 'info', sink),
   });
   return { service, lines, deaths: () => lines.filter((l) => / died: /.test(l.msg)) };
@@ -52,7 +74,9 @@ afterEach(async () => {
 describe('restart delay', () => {
   it('doubles from the first delay up to the ceiling', () => {
     const policy = { initialDelayMs: 500, maxDelayMs: 30_000, resetAfterMs: 60_000 };
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartDelay(n, policy))).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartDelay(n, policy))).toEqual([
+      500, 1000, 2000, 4000, 8000, 16000, 30000, 30000,
+    ]);
   });
 });
 
@@ -63,7 +87,11 @@ describe('a service that keeps dying', () => {
     const url = await service.start();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     await until(() => deaths().length >= 4, 30_000);
-    expect(deaths().slice(0, 4).map((d) => d.restartInMs)).toEqual([100, 200, 400, 400]);
+    expect(
+      deaths()
+        .slice(0, 4)
+        .map((d) => d.restartInMs),
+    ).toEqual([100, 200, 400, 400]);
     expect(deaths()[0]!.msg).toBe('fixture died: exited with code 3; restarting in 0.1 s');
     expect(service.restarts).toBeGreaterThanOrEqual(3);
   }, 40_000);
@@ -71,7 +99,10 @@ describe('a service that keeps dying', () => {
   it('starts again from the first delay once it stayed up long enough', async () => {
     // The test kills the service itself, each time well after the reset (ten times over), so no
     // race between the child's lifetime and the reset timer decides the outcome.
-    const { service, lines, deaths } = supervised({ FIXTURE_MODE: 'stay' }, { initialDelayMs: 100, maxDelayMs: 400, resetAfterMs: 200 });
+    const { service, lines, deaths } = supervised(
+      { FIXTURE_MODE: 'stay' },
+      { initialDelayMs: 100, maxDelayMs: 400, resetAfterMs: 200 },
+    );
     running.push(service);
     await service.start();
     for (let death = 1; death <= 3; death++) {
@@ -102,7 +133,9 @@ describe('a service that runs out of memory', () => {
     await service.start();
     await until(() => deaths().length >= 1, 30_000);
     expect(deaths()[0]).toMatchObject({ reason: 'out-of-memory', attempt: 1 });
-    expect(deaths()[0]!.msg).toMatch(/^fixture died: out of memory \(heap cap 64 MB; raise SERVICE_HEAP_MB if this is normal load\); restarting in 0\.1 s$/);
+    expect(deaths()[0]!.msg).toMatch(
+      /^fixture died: out of memory \(heap cap 64 MB; raise SERVICE_HEAP_MB if this is normal load\); restarting in 0\.1 s$/,
+    );
   }, 40_000);
 });
 
@@ -119,7 +152,11 @@ describe('stopping', () => {
   }, 20_000);
 
   it('a service never outlives its supervisor, even one killed with SIGKILL', async () => {
-    const supervisor = spawn(process.execPath, [...TSX, fileURLToPath(new URL('./fixtures/supervisor.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const supervisor = spawn(
+      process.execPath,
+      [...TSX, fileURLToPath(new URL('./fixtures/supervisor.ts', import.meta.url))],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     supervisor.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await until(() => /child \d+/.test(out), 20_000);

@@ -54,7 +54,10 @@ if (process.env.VITEST) {
  * A fresh, migrated store for one test: SQLite in memory, or on PostgreSQL a new schema (named
  * after `name`) in this test file's database, so tests never see each other's rows.
  */
-export async function openTestStore<Tables>(name: string, migrations: Migrations): Promise<Database<Tables>> {
+export async function openTestStore<Tables>(
+  name: string,
+  migrations: Migrations,
+): Promise<Database<Tables>> {
   if (!TEST_ON_POSTGRES) return openSqlite<Tables>(':memory:', migrations);
   fileDatabase ??= createTestPostgresDatabase();
   schemas += 1;

@@ -6,7 +6,12 @@ import { createLogger } from '../../src/log/logger.js';
 import { startGraph, type RunningGraph, type StartOptions } from '../../src/app/graph.js';
 import { PERSONAS, type PersonaName } from '../../src/dev/personas.js';
 import { mintToken } from '../../src/privacy/authenticate/token.js';
-import { createSeededTestPostgresDatabase, createTestPostgresDatabase, dropTestPostgresDatabase, TEST_ON_POSTGRES } from './database.js';
+import {
+  createSeededTestPostgresDatabase,
+  createTestPostgresDatabase,
+  dropTestPostgresDatabase,
+  TEST_ON_POSTGRES,
+} from './database.js';
 
 /** A GraphQL response as a client sees it. */
 export interface GraphResponse {
@@ -22,7 +27,12 @@ export interface TestGraph {
   gatewayUrl: string;
   dataDir: string;
   /** Runs an operation through the gateway as a persona. */
-  query(persona: PersonaName, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphResponse>;
+  query(
+    persona: PersonaName,
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphResponse>;
   token(persona: PersonaName): Promise<string | null>;
   stop(): Promise<void>;
 }
@@ -41,20 +51,23 @@ export async function startTestGraph(
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'library-graph-test-'));
   // A copy of the demo seed when the graph would seed it (the default in tests), else an empty database.
   const seeded = (env.SEED_ON_START ?? 'on') === 'on';
-  const postgresUrl = TEST_ON_POSTGRES && env.DATABASE_URL === undefined
-    ? await (seeded ? createSeededTestPostgresDatabase() : createTestPostgresDatabase())
-    : null;
-  const config = configure(loadConfig({
-    ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    GATEWAY_PORT: '0',
-    CATALOG_PORT: '0',
-    CIRCULATION_PORT: '0',
-    EVENTS_PORT: '0',
-    LOG_LEVEL: logSink ? 'info' : 'silent',
-    ...env,
-  }));
+  const postgresUrl =
+    TEST_ON_POSTGRES && env.DATABASE_URL === undefined
+      ? await (seeded ? createSeededTestPostgresDatabase() : createTestPostgresDatabase())
+      : null;
+  const config = configure(
+    loadConfig({
+      ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      GATEWAY_PORT: '0',
+      CATALOG_PORT: '0',
+      CIRCULATION_PORT: '0',
+      EVENTS_PORT: '0',
+      LOG_LEVEL: logSink ? 'info' : 'silent',
+      ...env,
+    }),
+  );
   const logger = createLogger('test', config.logLevel, logSink);
   let graph: RunningGraph;
   try {
@@ -81,7 +94,11 @@ export async function startTestGraph(
       const bearer = await token(persona);
       const response = await fetch(gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...((await response.json()) as object) };
@@ -95,7 +112,8 @@ export async function startTestGraph(
 }
 
 /** The codes of a response's errors. */
-export const codes = (response: GraphResponse): string[] => (response.errors ?? []).map((e) => e.extensions?.code ?? '?');
+export const codes = (response: GraphResponse): string[] =>
+  (response.errors ?? []).map((e) => e.extensions?.code ?? '?');
 
 /** The errors at one path (joined with dots). */
 export const errorsAt = (response: GraphResponse, pathText: string) =>

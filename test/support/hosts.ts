@@ -26,7 +26,10 @@ export interface Host {
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 
 /** Forwards connections from `listen` to `target`: how the hosts reach the PostgreSQL server on this machine's loopback. */
-async function forwarder(host: string, target: { host: string; port: number }): Promise<{ port: number; close(): Promise<void> }> {
+async function forwarder(
+  host: string,
+  target: { host: string; port: number },
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((inbound) => {
     const outbound = net.connect(target);
@@ -37,7 +40,9 @@ async function forwarder(host: string, target: { host: string; port: number }): 
     }
     inbound.pipe(outbound).pipe(inbound);
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
+  await new Promise<void>((resolve, reject) =>
+    server.once('error', reject).listen(0, host, resolve),
+  );
   return {
     port: (server.address() as net.AddressInfo).port,
     close: () =>
@@ -61,9 +66,16 @@ export class Hosts {
    * Makes `count` hosts named `prefix-1..n` (namespaces `<prefix><id>-<n>`, unique per call), and a
    * forwarder on the bridge for each server of this machine the hosts must reach.
    */
-  static create(prefix: string, count: number, log: (line: string) => void = console.warn, options: { namespaces?: boolean } = {}): Hosts {
+  static create(
+    prefix: string,
+    count: number,
+    log: (line: string) => void = console.warn,
+    options: { namespaces?: boolean } = {},
+  ): Hosts {
     const id = randomBytes(2).toString('hex');
-    const dataDirs = Array.from({ length: count }, (_, i) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-host${i + 1}-`)));
+    const dataDirs = Array.from({ length: count }, (_, i) =>
+      fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-host${i + 1}-`)),
+    );
     const removeDirs = () => {
       for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
     };
@@ -105,8 +117,13 @@ export class Hosts {
       }
     } catch (error) {
       undoNamespaces();
-      const reason = error instanceof Error ? (error as Error & { stderr?: Buffer }).stderr?.toString().trim() || error.message : String(error);
-      log(`hosts: network namespaces not available (${reason}); every host is this machine's loopback`);
+      const reason =
+        error instanceof Error
+          ? (error as Error & { stderr?: Buffer }).stderr?.toString().trim() || error.message
+          : String(error);
+      log(
+        `hosts: network namespaces not available (${reason}); every host is this machine's loopback`,
+      );
       const hosts = dataDirs.map((dataDir, i): Host => ({
         name: `${prefix}-${i + 1}`,
         address: '127.0.0.1',
@@ -123,7 +140,10 @@ export class Hosts {
       dataDir,
       command: (file, args) => ({ file: 'ip', args: ['netns', 'exec', netns(i), file, ...args] }),
     }));
-    return new Hosts(hosts, { kind: 'netns', subnet: `${subnet}.0/24` }, [undoNamespaces, removeDirs]);
+    return new Hosts(hosts, { kind: 'netns', subnet: `${subnet}.0/24` }, [
+      undoNamespaces,
+      removeDirs,
+    ]);
   }
 
   /** The address and port at which every host reaches `target` on this machine (a forwarder on the bridge in netns mode). */

@@ -3,11 +3,15 @@ import pg from 'pg';
 import { openPostgres } from '../../src/db/open.js';
 import { seed } from '../../src/dev/seed/seed.js';
 import { catalogMigrations, type CatalogTables } from '../../subgraphs/catalog/migrations.js';
-import { circulationMigrations, type CirculationTables } from '../../subgraphs/circulation/migrations.js';
+import {
+  circulationMigrations,
+  type CirculationTables,
+} from '../../subgraphs/circulation/migrations.js';
 import { eventsMigrations, type EventsTables } from '../../subgraphs/events/migrations.js';
 
 /** The server's maintenance database, from which the tests' own are created and dropped. */
-export const TEST_POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_POSTGRES_ADMIN_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Runs `work` on a connection to the maintenance database. */
 export async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -37,7 +41,13 @@ export const urlOf = (database: string): string => {
  */
 export async function seededTemplate(): Promise<string> {
   const version = createHash('sha256')
-    .update(JSON.stringify([Object.keys(catalogMigrations), Object.keys(circulationMigrations), Object.keys(eventsMigrations)]))
+    .update(
+      JSON.stringify([
+        Object.keys(catalogMigrations),
+        Object.keys(circulationMigrations),
+        Object.keys(eventsMigrations),
+      ]),
+    )
     .digest('hex')
     .slice(0, 8);
   const name = `t_tpl_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}_${version}`;
@@ -46,15 +56,26 @@ export async function seededTemplate(): Promise<string> {
     try {
       const found = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
       if (found.rowCount) return name;
-      const stale = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE left(datname, 6) = 't_tpl_' AND datname <> $1`, [name]);
-      for (const { datname } of stale.rows) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      const stale = await client.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE left(datname, 6) = 't_tpl_' AND datname <> $1`,
+        [name],
+      );
+      for (const { datname } of stale.rows)
+        await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
       await client.query(`CREATE DATABASE ${name}`);
       const url = urlOf(name);
       const catalog = await openPostgres<CatalogTables>(url, 'catalog', catalogMigrations);
-      const circulation = await openPostgres<CirculationTables>(url, 'circulation', circulationMigrations);
+      const circulation = await openPostgres<CirculationTables>(
+        url,
+        'circulation',
+        circulationMigrations,
+      );
       const events = await openPostgres<EventsTables>(url, 'events', eventsMigrations);
       try {
-        await seed({ catalog: catalog.db, circulation: circulation.db, events: events.db }, { scale: 'demo' });
+        await seed(
+          { catalog: catalog.db, circulation: circulation.db, events: events.db },
+          { scale: 'demo' },
+        );
       } catch (error) {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         throw error;

@@ -8,9 +8,23 @@ import type { Host } from './hosts.js';
 export type ServiceKind = SubgraphName | 'gateway';
 
 /** The port each service takes on a host of its own (a namespace has its own ports). */
-const NAMESPACE_PORTS: Record<ServiceKind, number> = { gateway: 4000, catalog: 4001, circulation: 4002, events: 4003 };
-const PORT_VARIABLE: Record<ServiceKind, string> = { gateway: 'GATEWAY_PORT', catalog: 'CATALOG_PORT', circulation: 'CIRCULATION_PORT', events: 'EVENTS_PORT' };
-const URL_VARIABLE: Record<SubgraphName, string> = { catalog: 'CATALOG_URL', circulation: 'CIRCULATION_URL', events: 'EVENTS_URL' };
+const NAMESPACE_PORTS: Record<ServiceKind, number> = {
+  gateway: 4000,
+  catalog: 4001,
+  circulation: 4002,
+  events: 4003,
+};
+const PORT_VARIABLE: Record<ServiceKind, string> = {
+  gateway: 'GATEWAY_PORT',
+  catalog: 'CATALOG_PORT',
+  circulation: 'CIRCULATION_PORT',
+  events: 'EVENTS_PORT',
+};
+const URL_VARIABLE: Record<SubgraphName, string> = {
+  catalog: 'CATALOG_URL',
+  circulation: 'CIRCULATION_URL',
+  events: 'EVENTS_URL',
+};
 
 /** A port free on this machine's loopback now (for loopback hosts, where services share one port space). */
 function freePort(): Promise<number> {
@@ -37,14 +51,22 @@ export class ServiceProcess {
     readonly url: string,
     env: NodeJS.ProcessEnv,
   ) {
-    const { file, args } = host.command(process.execPath, ['--import', 'tsx', 'src/cli/start.ts', '--only', kind]);
+    const { file, args } = host.command(process.execPath, [
+      '--import',
+      'tsx',
+      'src/cli/start.ts',
+      '--only',
+      kind,
+    ]);
     this.#child = spawn(file, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       this.#output = (this.#output + chunk.toString()).slice(-8_000);
     };
     this.#child.stdout!.on('data', keep);
     this.#child.stderr!.on('data', keep);
-    this.exited = new Promise((resolve) => this.#child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.#child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   /** The process id (on `ip netns exec`, which execs the command, the service's own). */
@@ -122,9 +144,23 @@ export class ReplicaCluster {
         return { ...p, port, url: `http://${p.host.address}:${port}/graphql` };
       }),
     );
-    const urls = (kind: SubgraphName) => located.filter((p) => p.kind === kind).map((p) => p.url).join(',');
+    const urls = (kind: SubgraphName) =>
+      located
+        .filter((p) => p.kind === kind)
+        .map((p) => p.url)
+        .join(',');
     const base: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of ['DATABASE_URL', 'CATALOG_DATABASE_URL', 'CIRCULATION_DATABASE_URL', 'EVENTS_DATABASE_URL', 'AUDIT_DATABASE_URL', 'DATA_DIR', 'NONCE_STORE_FILE', 'AUDIT_ANCHOR_FILE']) delete base[name];
+    for (const name of [
+      'DATABASE_URL',
+      'CATALOG_DATABASE_URL',
+      'CIRCULATION_DATABASE_URL',
+      'EVENTS_DATABASE_URL',
+      'AUDIT_DATABASE_URL',
+      'DATA_DIR',
+      'NONCE_STORE_FILE',
+      'AUDIT_ANCHOR_FILE',
+    ])
+      delete base[name];
     const processes = located.map((p) => {
       const env: NodeJS.ProcessEnv = {
         ...base,
@@ -141,7 +177,11 @@ export class ReplicaCluster {
         DATA_DIR: p.host.dataDir,
         HOST: p.host.address,
         [PORT_VARIABLE[p.kind]]: String(p.port),
-        ...Object.fromEntries((['catalog', 'circulation', 'events'] as const).map((kind) => [URL_VARIABLE[kind], urls(kind)]).filter(([, v]) => v)),
+        ...Object.fromEntries(
+          (['catalog', 'circulation', 'events'] as const)
+            .map((kind) => [URL_VARIABLE[kind], urls(kind)])
+            .filter(([, v]) => v),
+        ),
         ...plan.env,
       };
       return new ServiceProcess(p.name, p.kind, p.host, p.url, env);

@@ -17,26 +17,41 @@ import { seededTemplate, TEST_POSTGRES_ADMIN_URL } from './postgresTemplate.js';
  */
 export const SQLITE_ONLY: Record<string, string> = {
   'test/retention/walCheckpoint.test.ts': 'WAL checkpoints and the size of SQLite -wal files',
-  'test/retention/walCheckpointer.test.ts': 'the WAL checkpointer over a SQLite file and a second reader',
+  'test/retention/walCheckpointer.test.ts':
+    'the WAL checkpointer over a SQLite file and a second reader',
   'test/retention/walRelease.test.ts': 'what a SQLite -wal file still holds until a checkpoint',
-  'test/retention/disk.test.ts': 'raw scans of the SQLite files after a purge, and a purge killed mid-run over them',
-  'test/retention/unlinkable.test.ts': 'raw scans of the SQLite database and -wal files for a patron id',
-  'test/faults/auditFaults.test.ts': 'the SQLite audit file full, read-only or write-locked by another connection',
-  'test/faults/killedSubgraph.test.ts': 'processes killed over a SQLite data dir; reads their audit.db after',
-  'test/privacy/audit/anchors.test.ts': 'the SQLite audit file (AUDIT_DATABASE_URL on PostgreSQL: test/privacy/audit/postgres*.test.ts)',
-  'test/privacy/audit/batches.test.ts': 'the SQLite audit batches and the sorted-runs subject index (audit_subject_runs)',
-  'test/privacy/audit/chain.test.ts': 'tampering with the SQLite audit file by hand (PostgreSQL: test/privacy/audit/postgres.test.ts)',
-  'test/privacy/audit/forPatrons.test.ts': 'paging a patron\'s log from the SQLite audit file and its sorted-runs index',
-  'test/privacy/audit/subjects.test.ts': 'the sorted-runs subject index of the SQLite audit and the AuditWriter over a file',
+  'test/retention/disk.test.ts':
+    'raw scans of the SQLite files after a purge, and a purge killed mid-run over them',
+  'test/retention/unlinkable.test.ts':
+    'raw scans of the SQLite database and -wal files for a patron id',
+  'test/faults/auditFaults.test.ts':
+    'the SQLite audit file full, read-only or write-locked by another connection',
+  'test/faults/killedSubgraph.test.ts':
+    'processes killed over a SQLite data dir; reads their audit.db after',
+  'test/privacy/audit/anchors.test.ts':
+    'the SQLite audit file (AUDIT_DATABASE_URL on PostgreSQL: test/privacy/audit/postgres*.test.ts)',
+  'test/privacy/audit/batches.test.ts':
+    'the SQLite audit batches and the sorted-runs subject index (audit_subject_runs)',
+  'test/privacy/audit/chain.test.ts':
+    'tampering with the SQLite audit file by hand (PostgreSQL: test/privacy/audit/postgres.test.ts)',
+  'test/privacy/audit/forPatrons.test.ts':
+    "paging a patron's log from the SQLite audit file and its sorted-runs index",
+  'test/privacy/audit/subjects.test.ts':
+    'the sorted-runs subject index of the SQLite audit and the AuditWriter over a file',
   'test/privacy/audit/anchorProcess.test.ts': 'the anchor process over a SQLite data dir',
-  'test/analytics/export.test.ts': 'the export over SQLite files of a data dir, one made by VACUUM INTO',
-  'test/analytics/exportSnapshot.test.ts': 'a second SQLite connection writing to the file while the export reads',
+  'test/analytics/export.test.ts':
+    'the export over SQLite files of a data dir, one made by VACUUM INTO',
+  'test/analytics/exportSnapshot.test.ts':
+    'a second SQLite connection writing to the file while the export reads',
   'test/e2e/startCommand.test.ts': '`npm start` over SQLite files as a user runs it',
   'test/observability/supervised.test.ts': 'the supervised services over a SQLite data dir',
   'test/privacy/sign/rotation.test.ts': 'services started over a SQLite data dir to rotate keys',
-  'test/privacy/sign/signature.test.ts': 'the shared nonce store as a SQLite file (PostgreSQL: test/db/nonceStore.test.ts)',
-  'test/dev/seed.test.ts': 'raw SQLite reads of a seeded store (the PostgreSQL seed runs for every graph\'s template)',
-  'test/supervisor/config.test.ts': 'configuration refused before any store opens (DATA_DIR names no directory)',
+  'test/privacy/sign/signature.test.ts':
+    'the shared nonce store as a SQLite file (PostgreSQL: test/db/nonceStore.test.ts)',
+  'test/dev/seed.test.ts':
+    "raw SQLite reads of a seeded store (the PostgreSQL seed runs for every graph's template)",
+  'test/supervisor/config.test.ts':
+    'configuration refused before any store opens (DATA_DIR names no directory)',
 };
 
 /** What a test file that opens SQLite by itself contains. */
@@ -47,7 +62,9 @@ const OPENS_SQLITE = /better-sqlite3|sqliteOf|openSqlite|\bDATA_DIR\b/;
  * reaches them (directly or through other test/ modules) is a pure unit test or opens SQLite
  * files itself, and would run the same twice.
  */
-const ENGINE_HELPERS = ['test/support/database.ts', 'test/support/graph.ts'].map((file) => path.resolve(file));
+const ENGINE_HELPERS = ['test/support/database.ts', 'test/support/graph.ts'].map((file) =>
+  path.resolve(file),
+);
 
 /** The test/ modules a file imports by relative path, `.js` specifiers mapped to their `.ts` sources. */
 function relativeImports(file: string): string[] {
@@ -55,7 +72,8 @@ function relativeImports(file: string): string[] {
   const found: string[] = [];
   for (const match of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
     const target = path.resolve(path.dirname(file), match[1]!).replace(/\.js$/, '.ts');
-    if (target.startsWith(path.resolve('test') + path.sep) && fs.existsSync(target)) found.push(target);
+    if (target.startsWith(path.resolve('test') + path.sep) && fs.existsSync(target))
+      found.push(target);
   }
   return found;
 }
@@ -78,9 +96,19 @@ export function postgresSuites(): string[] {
     .map((name) => path.join('test', name))
     .filter((name) => name.endsWith('.test.ts'))
     .sort();
-  const suites = files.filter((name) => !(name in SQLITE_ONLY) && reachesEngineHelpers(path.resolve(name)));
-  const unlisted = files.filter((name) => !(name in SQLITE_ONLY) && !suites.includes(name) && OPENS_SQLITE.test(fs.readFileSync(name, 'utf8')));
-  if (unlisted.length) throw new Error(`open SQLite but neither follow TEST_DATABASE nor are in SQLITE_ONLY (test/support/runPostgres.ts): ${unlisted.join(', ')}`);
+  const suites = files.filter(
+    (name) => !(name in SQLITE_ONLY) && reachesEngineHelpers(path.resolve(name)),
+  );
+  const unlisted = files.filter(
+    (name) =>
+      !(name in SQLITE_ONLY) &&
+      !suites.includes(name) &&
+      OPENS_SQLITE.test(fs.readFileSync(name, 'utf8')),
+  );
+  if (unlisted.length)
+    throw new Error(
+      `open SQLite but neither follow TEST_DATABASE nor are in SQLITE_ONLY (test/support/runPostgres.ts): ${unlisted.join(', ')}`,
+    );
   return suites;
 }
 
@@ -90,7 +118,10 @@ if (process.argv[2] === '--list') {
   process.exit(0);
 }
 
-const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5000 });
+const client = new pg.Client({
+  connectionString: TEST_POSTGRES_ADMIN_URL,
+  connectionTimeoutMillis: 5000,
+});
 try {
   await client.connect();
   await client.end();
@@ -101,7 +132,9 @@ try {
     console.error(`test:postgres: no PostgreSQL at ${where} (${reason}), and REQUIRE_POSTGRES=1`);
     process.exit(1);
   }
-  console.warn(`test:postgres: skipped, no PostgreSQL at ${where} (${reason}); REQUIRE_POSTGRES=1 makes this a failure`);
+  console.warn(
+    `test:postgres: skipped, no PostgreSQL at ${where} (${reason}); REQUIRE_POSTGRES=1 makes this a failure`,
+  );
   process.exit(0);
 }
 
@@ -114,7 +147,10 @@ const result = spawnSync('npx', ['vitest', 'run', ...(args.length ? args : postg
 // The seeded templates the graphs were copied from (test/support/database.ts) go with the run.
 const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
 await cleanup.connect();
-const templates = await cleanup.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE left(datname, 6) = 't_tpl_'`);
-for (const { datname } of templates.rows) await cleanup.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+const templates = await cleanup.query<{ datname: string }>(
+  `SELECT datname FROM pg_database WHERE left(datname, 6) = 't_tpl_'`,
+);
+for (const { datname } of templates.rows)
+  await cleanup.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
 await cleanup.end();
 process.exit(result.status ?? 1);

@@ -42,7 +42,8 @@ const answers = new WeakMap<object, Map<string, AnswerTable>>();
 const KEEP_ANSWERS = 64;
 const KEEP_GROUPS = 200_000;
 
-const groupsOf = (t: AnswerTable): number => t.cells.length + t.margins.reduce((n, m) => n + m.length, 0) + 1;
+const groupsOf = (t: AnswerTable): number =>
+  t.cells.length + t.margins.reduce((n, m) => n + m.length, 0) + 1;
 
 function keep(db: object, identity: string, table: AnswerTable): void {
   let kept = answers.get(db);
@@ -95,18 +96,31 @@ export async function answerFromReleases(
   const latest = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!latest.has(r.month)) latest.set(r.month, r);
   const releases = [...latest.values()];
-  const identity = identityOf({ scope: scope.name, protection, groupBy, from: range.from, to: range.to, releaseIds: releases.map((r) => r.id) });
+  const identity = identityOf({
+    scope: scope.name,
+    protection,
+    groupBy,
+    from: range.from,
+    to: range.to,
+    releaseIds: releases.map((r) => r.id),
+  });
   let table = answers.get(db)?.get(identity);
   if (table) {
     // Most recently used last.
     answers.get(db)!.delete(identity);
     answers.get(db)!.set(identity, table);
   } else {
-    const { index, releases: indexed } = await indexedReleases(db, scope, releases.map((r) => ({ id: r.id, month: r.month, mode: MODE[protection] })));
+    const { index, releases: indexed } = await indexedReleases(
+      db,
+      scope,
+      releases.map((r) => ({ id: r.id, month: r.month, mode: MODE[protection] })),
+    );
     // Under noise every cell of the domain is released, most of them empty; a cell whose noisy count
     // is within its margin of error of 0 is left out, as an empty one is (post-processing: no
     // privacy cost), so that fine groupings do not answer with thousands of noise-only cells.
-    table = index.combine(indexed, groupBy, { dropWithinMargin: protection === 'DIFFERENTIAL_PRIVACY' });
+    table = index.combine(indexed, groupBy, {
+      dropWithinMargin: protection === 'DIFFERENTIAL_PRIVACY',
+    });
     // Releases never change (a correction is a new id, so a new identity): the sums stay true.
     keep(db, identity, table);
   }
@@ -114,7 +128,14 @@ export async function answerFromReleases(
     table,
     identity,
     releases: releases.map((r) => ({
-      id: r.id, month: r.month, version: r.version, releasedAt: r.released_at, minGroupSize: r.k, protection, epsilon: r.epsilon, contributionBound: r.contribution,
+      id: r.id,
+      month: r.month,
+      version: r.version,
+      releasedAt: r.released_at,
+      minGroupSize: r.k,
+      protection,
+      epsilon: r.epsilon,
+      contributionBound: r.contribution,
     })),
     unreleasedMonths: months.filter((m) => !latest.has(m)),
   };

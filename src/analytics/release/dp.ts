@@ -71,7 +71,9 @@ export function boundContributions(rows: readonly TalliedRow[], bound: number): 
   // The tally is read in row order already (readTally): sort only rows that are not.
   let sorted = true;
   for (let i = 1; i < rows.length && sorted; i++) sorted = rows[i - 1]!.row <= rows[i]!.row;
-  for (const r of sorted ? rows : [...rows].sort((a, b) => (a.row < b.row ? -1 : a.row > b.row ? 1 : 0))) {
+  for (const r of sorted
+    ? rows
+    : [...rows].sort((a, b) => (a.row < b.row ? -1 : a.row > b.row ? 1 : 0))) {
     const n = kept.get(r.digest) ?? 0;
     if (n >= bound) continue;
     kept.set(r.digest, n + 1);
@@ -84,7 +86,12 @@ export function boundContributions(rows: readonly TalliedRow[], bound: number): 
  * The noisy cells of every grouping of a month. `domains[d]` lists every value dimension d can
  * take (the public domain); counts come from the bounded rows only.
  */
-export function noisyMonth(releaseId: string, domains: readonly (readonly string[])[], rows: readonly TalliedRow[], parameters: DpParameters): NoisyCell[] {
+export function noisyMonth(
+  releaseId: string,
+  domains: readonly (readonly string[])[],
+  rows: readonly TalliedRow[],
+  parameters: DpParameters,
+): NoisyCell[] {
   const n = domains.length;
   const bounded = boundContributions(rows, parameters.contribution);
   const all = groupings(n);
@@ -97,18 +104,33 @@ export function noisyMonth(releaseId: string, domains: readonly (readonly string
   const finest = [...perCell].map(([cell, count]) => ({ parts: cell.split(KEY_SEPARATOR), count }));
   for (const g of all) {
     const dims = dimensionsOf(g, n);
-    const t = laplaceScale(parameters.contribution, (parameters.epsilon * budgetWeight(dims.length)) / total);
+    const t = laplaceScale(
+      parameters.contribution,
+      (parameters.epsilon * budgetWeight(dims.length)) / total,
+    );
     const moe = marginOfError95(t);
     const counts = new Map<string, number>();
     for (const { parts, count } of finest) {
       const at = dims.map((d) => parts[d]).join(KEY_SEPARATOR);
       counts.set(at, (counts.get(at) ?? 0) + count);
     }
-    const keys = dims.reduce<string[][]>((acc, d) => acc.flatMap((k) => domains[d]!.map((v) => [...k, v])), [[]]);
+    const keys = dims.reduce<string[][]>(
+      (acc, d) => acc.flatMap((k) => domains[d]!.map((v) => [...k, v])),
+      [[]],
+    );
     for (const k of keys) {
       const at = k.join(KEY_SEPARATOR);
-      const bytes = createHmac('sha256', key).update(`${releaseId}\u0000${g}\u0000${at}\u00000`).digest();
-      out.push({ grouping: g, key: k, counts: [(counts.get(at) ?? 0) + discreteLaplace(t, bytes)], people: 0, suppressed: false, moe });
+      const bytes = createHmac('sha256', key)
+        .update(`${releaseId}\u0000${g}\u0000${at}\u00000`)
+        .digest();
+      out.push({
+        grouping: g,
+        key: k,
+        counts: [(counts.get(at) ?? 0) + discreteLaplace(t, bytes)],
+        people: 0,
+        suppressed: false,
+        moe,
+      });
     }
   }
   key.fill(0);

@@ -31,12 +31,15 @@ export interface AnswerIdentity {
 }
 
 /** The identity of an answer as one string (also the key of answers kept in memory). */
-export const identityOf = (a: AnswerIdentity): string => JSON.stringify([a.scope, a.protection, a.groupBy, a.from, a.to, a.releaseIds]);
+export const identityOf = (a: AnswerIdentity): string =>
+  JSON.stringify([a.scope, a.protection, a.groupBy, a.from, a.to, a.releaseIds]);
 
-const check = (identity: string, offset: number): string => createHash('sha256').update(`${identity}\u0000${offset}`).digest('base64url').slice(0, 16);
+const check = (identity: string, offset: number): string =>
+  createHash('sha256').update(`${identity}\u0000${offset}`).digest('base64url').slice(0, 16);
 
 /** The cursor after the first `offset` groups of the answer `identity`. */
-export const cursorAt = (identity: string, offset: number): string => Buffer.from(`${offset}.${check(identity, offset)}`).toString('base64url');
+export const cursorAt = (identity: string, offset: number): string =>
+  Buffer.from(`${offset}.${check(identity, offset)}`).toString('base64url');
 
 /** The page's place in the answer: groups [start, end) of `count`, and the cursor after it. */
 export interface Page {
@@ -46,21 +49,36 @@ export interface Page {
   pageInfo: { endCursor: string | null; hasNextPage: boolean };
 }
 
-const NOT_OURS = 'after is not a cursor of this answer: cursors hold for the same from, to, groupBy, protection and releases; ask again without after.';
+const NOT_OURS =
+  'after is not a cursor of this answer: cursors hold for the same from, to, groupBy, protection and releases; ask again without after.';
 
 /** Where the page `first` groups after `after` lies in an answer of `count` groups; BAD_USER_INPUT for a bad `first` or cursor. */
-export function pageOf(identity: string, count: number, first: number | null | undefined, after: string | null | undefined): Page {
+export function pageOf(
+  identity: string,
+  count: number,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Page {
   const size = first ?? STATS_PAGE_DEFAULT;
-  if (!Number.isInteger(size) || size < 1 || size > STATS_PAGE_MAX) throw graphError('BAD_USER_INPUT', `first must be between 1 and ${STATS_PAGE_MAX}.`);
+  if (!Number.isInteger(size) || size < 1 || size > STATS_PAGE_MAX)
+    throw graphError('BAD_USER_INPUT', `first must be between 1 and ${STATS_PAGE_MAX}.`);
   let start = 0;
   if (after !== null && after !== undefined) {
-    const match = /^(\d{1,9})\.([A-Za-z0-9_-]{16})$/.exec(Buffer.from(after, 'base64url').toString('latin1'));
+    const match = /^(\d{1,9})\.([A-Za-z0-9_-]{16})$/.exec(
+      Buffer.from(after, 'base64url').toString('latin1'),
+    );
     const offset = match ? Number(match[1]) : NaN;
-    if (!match || cursorAt(identity, offset) !== after || offset < 1 || offset > count) throw graphError('BAD_USER_INPUT', NOT_OURS);
+    if (!match || cursorAt(identity, offset) !== after || offset < 1 || offset > count)
+      throw graphError('BAD_USER_INPUT', NOT_OURS);
     start = offset;
   }
   const end = Math.min(count, start + size);
-  return { start, end, count, pageInfo: { endCursor: end > start ? cursorAt(identity, end) : null, hasNextPage: end < count } };
+  return {
+    start,
+    end,
+    count,
+    pageInfo: { endCursor: end > start ? cursorAt(identity, end) : null, hasNextPage: end < count },
+  };
 }
 
 const PAGED = Symbol('paged statistics');
@@ -98,6 +116,10 @@ export const STATS_PAGE_RESOLVERS = {
   },
   cellPage: (stats: PagedStats, args: { first?: number | null; after?: string | null }) => {
     const page = pageOf(stats[PAGED].identity, stats.cellCount, args.first, args.after);
-    return { nodes: stats[PAGED].shaper.cells(page.start, page.end), totalCount: page.count, pageInfo: page.pageInfo };
+    return {
+      nodes: stats[PAGED].shaper.cells(page.start, page.end),
+      totalCount: page.count,
+      pageInfo: page.pageInfo,
+    };
   },
 };

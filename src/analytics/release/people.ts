@@ -8,7 +8,10 @@ import { KEY_SEPARATOR } from './tables.js';
  * grouping cell counts a person the first time one of the person's entries falls in it. One pass
  * over the entries per grouping, integer arrays only; cells nobody is in are left out (0).
  */
-export function tallyPeople(rows: readonly { cell: string; digest: string }[], n: number): Map<string, number> {
+export function tallyPeople(
+  rows: readonly { cell: string; digest: string }[],
+  n: number,
+): Map<string, number> {
   const cellCodes = new Map<string, number>();
   const cellKeys: string[][] = [];
   const personCodes = new Map<string, number>();

@@ -61,7 +61,6 @@ export interface ReleasedCell {
 /** How many shifts are tried per primary cell. */
 const SEARCH_BUDGET = 640;
 
-
 /** Suppresses a month's cells in every grouping for threshold k; returns every grouping's cells. */
 export function protectMonth(month: MonthCells, k: number): ReleasedCell[] {
   return new MonthProtection(month, k).run();
@@ -71,7 +70,8 @@ export function protectMonth(month: MonthCells, k: number): ReleasedCell[] {
 export const groupings = (n: number): number[] => Array.from({ length: 1 << n }, (_, g) => g);
 
 /** The dimensions of grouping `g`, in order. */
-export const dimensionsOf = (g: number, n: number): number[] => Array.from({ length: n }, (_, d) => d).filter((d) => (g >> d) & 1);
+export const dimensionsOf = (g: number, n: number): number[] =>
+  Array.from({ length: n }, (_, d) => d).filter((d) => (g >> d) & 1);
 
 class MonthProtection {
   readonly n: number;
@@ -93,7 +93,9 @@ class MonthProtection {
   ) {
     this.n = month.dimensions;
     this.zero = new Array<number>(month.metrics).fill(0);
-    this.domain = Array.from({ length: this.n }, (_, d) => [...new Set(month.cells.map((c) => c.key[d]!))].sort());
+    this.domain = Array.from({ length: this.n }, (_, d) =>
+      [...new Set(month.cells.map((c) => c.key[d]!))].sort(),
+    );
     this.position = this.domain.map((values) => new Map(values.map((v, i) => [v, i])));
     this.stride = [];
     let stride = 1;
@@ -132,7 +134,9 @@ class MonthProtection {
   /** The id, within grouping g, of the cell that finest cell `id` falls in (non-g coordinates zeroed). */
   project(id: number, g: number): number {
     let at = 0;
-    for (let d = 0; d < this.n; d++) if ((g >> d) & 1) at += (Math.floor(id / this.stride[d]!) % this.domain[d]!.length) * this.stride[d]!;
+    for (let d = 0; d < this.n; d++)
+      if ((g >> d) & 1)
+        at += (Math.floor(id / this.stride[d]!) % this.domain[d]!.length) * this.stride[d]!;
     return at;
   }
 
@@ -200,7 +204,8 @@ class MonthProtection {
 
   cost(shift: Shift): number {
     let cost = 0;
-    for (const [g, at] of this.effects(shift)) if (!this.hidden[g]!.has(at)) cost += this.value(g, at) + 1 + (g === 0 ? 1e9 : 0);
+    for (const [g, at] of this.effects(shift))
+      if (!this.hidden[g]!.has(at)) cost += this.value(g, at) + 1 + (g === 0 ? 1e9 : 0);
     return cost;
   }
 
@@ -238,7 +243,8 @@ class MonthProtection {
         if (found) found.push(id);
         else cells.set(cell, [id]);
       }
-      for (const found of cells.values()) found.sort((a, b) => this.counts(b)[0]! - this.counts(a)[0]! || a - b);
+      for (const found of cells.values())
+        found.sort((a, b) => this.counts(b)[0]! - this.counts(a)[0]! || a - b);
     }
     return cells.get(at) ?? [];
   }
@@ -247,7 +253,10 @@ class MonthProtection {
   hypercube(g: number, at: number): Shift | null {
     const dims = dimensionsOf(g, this.n);
     const bases = this.inside(g, at).slice(0, 4);
-    const width = Math.max(1, Math.floor((SEARCH_BUDGET / Math.max(1, bases.length)) ** (1 / dims.length)));
+    const width = Math.max(
+      1,
+      Math.floor((SEARCH_BUDGET / Math.max(1, bases.length)) ** (1 / dims.length)),
+    );
     const shifts: Shift[] = [];
     for (const p of bases) {
       const alternatives = dims.map((d) => {
@@ -259,8 +268,7 @@ class MonthProtection {
           const n = this.counts(other)[0]!;
           return (n === 0 ? 1e6 : 0) + (this.hidden[(1 << this.n) - 1]!.has(other) ? 0 : n + 1);
         };
-        return this.domain[d]!
-          .map((_, to) => to)
+        return this.domain[d]!.map((_, to) => to)
           .filter((to) => to !== here)
           .sort((a, b) => rank(a) - rank(b) || a - b)
           .slice(0, width);
@@ -295,7 +303,11 @@ class MonthProtection {
       for (const d of dimensionsOf(g, this.n)) {
         const here = this.coordinate(p, d);
         for (let to = 0; to < this.domain[d]!.length; to++) {
-          if (to !== here) yield [{ cell: p, sign: 1 }, { cell: this.moved(p, d, to), sign: -1 }];
+          if (to !== here)
+            yield [
+              { cell: p, sign: 1 },
+              { cell: this.moved(p, d, to), sign: -1 },
+            ];
         }
       }
     }

@@ -26,7 +26,15 @@ function cacheOf(db: Kysely<ReleaseTables>, scope: ReleaseScope): ScopeCache {
   let scopes = caches.get(db);
   if (!scopes) caches.set(db, (scopes = new Map()));
   let cache = scopes.get(scope.name);
-  if (!cache) scopes.set(scope.name, (cache = { index: new ReleaseIndex(scope.dimensions, scope.metrics), held: new Map(), reading: new Map() }));
+  if (!cache)
+    scopes.set(
+      scope.name,
+      (cache = {
+        index: new ReleaseIndex(scope.dimensions, scope.metrics),
+        held: new Map(),
+        reading: new Map(),
+      }),
+    );
   return cache;
 }
 
@@ -36,7 +44,11 @@ function cacheOf(db: Kysely<ReleaseTables>, scope: ReleaseScope): ScopeCache {
  * held stays true; a correction is a new version with a new id, which replaces the one held for
  * its month when an answer first asks for it.
  */
-export async function indexedReleases(db: Kysely<ReleaseTables>, scope: ReleaseScope, rows: readonly ReleaseRow[]): Promise<{ index: ReleaseIndex; releases: IndexedRelease[] }> {
+export async function indexedReleases(
+  db: Kysely<ReleaseTables>,
+  scope: ReleaseScope,
+  rows: readonly ReleaseRow[],
+): Promise<{ index: ReleaseIndex; releases: IndexedRelease[] }> {
   const cache = cacheOf(db, scope);
   const releases = await Promise.all(
     rows.map((row) => {
@@ -50,7 +62,8 @@ export async function indexedReleases(db: Kysely<ReleaseTables>, scope: ReleaseS
             cache.reading.delete(row.id);
             // Keep the newest version asked for: ids of one month and mode differ by version only.
             const current = cache.held.get(slot);
-            if (!current || versionOf(current.id) <= versionOf(release.id)) cache.held.set(slot, release);
+            if (!current || versionOf(current.id) <= versionOf(release.id))
+              cache.held.set(slot, release);
             return release;
           },
           (error: unknown) => {
@@ -69,7 +82,11 @@ export async function indexedReleases(db: Kysely<ReleaseTables>, scope: ReleaseS
 /** The version of a release id, `<scope>:<month>:<mode>:v<version>`. */
 const versionOf = (id: string): number => Number(/:v(\d+)$/.exec(id)?.[1] ?? 0);
 
-async function readRelease(db: Kysely<ReleaseTables>, index: ReleaseIndex, row: ReleaseRow): Promise<IndexedRelease> {
+async function readRelease(
+  db: Kysely<ReleaseTables>,
+  index: ReleaseIndex,
+  row: ReleaseRow,
+): Promise<IndexedRelease> {
   const cells = await db
     .selectFrom('stats_release_cells')
     .select(['grouping', 'key', 'c0', 'c1', 'people', 'suppressed', 'moe0', 'moe1', 'moe_people'])
@@ -82,10 +99,19 @@ async function readRelease(db: Kysely<ReleaseTables>, index: ReleaseIndex, row: 
  * Reads the latest release of every month of `scope`, in every protection mode, into memory, so
  * that answers after it read nothing but the list of releases. Run after releasing at start.
  */
-export async function warmReleases(db: Kysely<ReleaseTables>, scope: ReleaseScope): Promise<number> {
-  const rows = await db.selectFrom('stats_releases').select(['id', 'month', 'mode', 'version']).where('scope', '=', scope.name).orderBy('version', 'desc').execute();
+export async function warmReleases(
+  db: Kysely<ReleaseTables>,
+  scope: ReleaseScope,
+): Promise<number> {
+  const rows = await db
+    .selectFrom('stats_releases')
+    .select(['id', 'month', 'mode', 'version'])
+    .where('scope', '=', scope.name)
+    .orderBy('version', 'desc')
+    .execute();
   const latest = new Map<string, ReleaseRow>();
-  for (const r of rows) if (!latest.has(`${r.mode}:${r.month}`)) latest.set(`${r.mode}:${r.month}`, r);
+  for (const r of rows)
+    if (!latest.has(`${r.mode}:${r.month}`)) latest.set(`${r.mode}:${r.month}`, r);
   const { releases } = await indexedReleases(db, scope, [...latest.values()]);
   return releases.length;
 }

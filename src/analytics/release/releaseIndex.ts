@@ -69,7 +69,11 @@ class Dictionary {
   /** Per code, the position of its value among all values in string order (code units, as `<`). */
   ranks(): Int32Array {
     if (this.#ranks) return this.#ranks;
-    const order = this.values.map((_, c) => c).sort((a, b) => (this.values[a]! < this.values[b]! ? -1 : this.values[a]! > this.values[b]! ? 1 : 0));
+    const order = this.values
+      .map((_, c) => c)
+      .sort((a, b) =>
+        this.values[a]! < this.values[b]! ? -1 : this.values[a]! > this.values[b]! ? 1 : 0,
+      );
     const ranks = new Int32Array(order.length);
     order.forEach((c, r) => (ranks[c] = r));
     return (this.#ranks = ranks);
@@ -100,7 +104,14 @@ export interface IndexedRelease {
   cells: number;
 }
 
-const EMPTY: GroupingColumns = { size: 0, codes: new Int32Array(0), counts: new Float64Array(0), people: new Float64Array(0), suppressed: new Uint8Array(0), moe: null };
+const EMPTY: GroupingColumns = {
+  size: 0,
+  codes: new Int32Array(0),
+  counts: new Float64Array(0),
+  people: new Float64Array(0),
+  suppressed: new Uint8Array(0),
+  moe: null,
+};
 
 /** Above this many possible groups, groups are found through a map instead of a dense table. */
 const DENSE_LIMIT = 1 << 20;
@@ -125,7 +136,8 @@ export class ReleaseIndex {
     const sizes = new Array<number>(1 << n).fill(0);
     let withMoe = false;
     for (const r of rows) {
-      if (r.grouping < 0 || r.grouping >= 1 << n) throw new Error(`release ${id}: grouping ${r.grouping} out of range`);
+      if (r.grouping < 0 || r.grouping >= 1 << n)
+        throw new Error(`release ${id}: grouping ${r.grouping} out of range`);
       sizes[r.grouping]! += 1;
       if (r.moe0 !== null) withMoe = true;
     }
@@ -147,12 +159,18 @@ export class ReleaseIndex {
       const w = width(r.grouping);
       if (w > 0) {
         const parts = r.key.split(KEY_SEPARATOR);
-        if (parts.length !== w) throw new Error(`release ${id}: key of grouping ${r.grouping} has ${parts.length} values, not ${w}`);
+        if (parts.length !== w)
+          throw new Error(
+            `release ${id}: key of grouping ${r.grouping} has ${parts.length} values, not ${w}`,
+          );
         let i = 0;
-        for (let d = 0; d < n; d++) if ((r.grouping >> d) & 1) columns.codes[j * w + i] = this.dictionaries[d]!.code(parts[i++]!);
+        for (let d = 0; d < n; d++)
+          if ((r.grouping >> d) & 1)
+            columns.codes[j * w + i] = this.dictionaries[d]!.code(parts[i++]!);
       }
       columns.counts[j * this.metrics] = r.c0;
-      for (let m = 1; m < this.metrics; m++) columns.counts[j * this.metrics + m] = m === 1 && r.c1 !== null ? r.c1 : NaN;
+      for (let m = 1; m < this.metrics; m++)
+        columns.counts[j * this.metrics + m] = m === 1 && r.c1 !== null ? r.c1 : NaN;
       columns.people[j] = r.people ?? NaN;
       columns.suppressed[j] = r.suppressed ? 1 : 0;
       if (columns.moe) {
@@ -175,14 +193,28 @@ export class ReleaseIndex {
    * the cells (not of the margins, not the total) whose first count is not above its margin of
    * error (0 without one) is left out.
    */
-  combine(releases: readonly IndexedRelease[], groupBy: readonly string[], options: { dropWithinMargin?: boolean } = {}): AnswerTable {
+  combine(
+    releases: readonly IndexedRelease[],
+    groupBy: readonly string[],
+    options: { dropWithinMargin?: boolean } = {},
+  ): AnswerTable {
     const months = [...new Set(releases.map((r) => r.month))].sort();
     const monthRank = new Map(months.map((m, i) => [m, i]));
     const totals = this.table(releases, [], months, monthRank);
     return {
-      cells: groupBy.length === 0 ? [] : this.table(releases, groupBy, months, monthRank, options.dropWithinMargin ?? false),
-      margins: groupBy.length >= 2 ? groupBy.map((d) => this.table(releases, [d], months, monthRank)) : [],
-      total: totals[0] ?? { key: [], counts: new Array<number>(this.metrics).fill(0), people: 0, suppressed: false, moe: null },
+      cells:
+        groupBy.length === 0
+          ? []
+          : this.table(releases, groupBy, months, monthRank, options.dropWithinMargin ?? false),
+      margins:
+        groupBy.length >= 2 ? groupBy.map((d) => this.table(releases, [d], months, monthRank)) : [],
+      total: totals[0] ?? {
+        key: [],
+        counts: new Array<number>(this.metrics).fill(0),
+        people: 0,
+        suppressed: false,
+        moe: null,
+      },
     };
   }
 
@@ -202,13 +234,19 @@ export class ReleaseIndex {
     for (let d = 0; d < n; d++) if ((g >> d) & 1) inRelease.push(d);
     // Per position of the answer's key: where its value sits in a cell's codes (-1: the month),
     // how its codes rank, how many values it can take, and its weight in the group's number.
-    const at = dims.map((d) => (d === MONTH_DIMENSION ? -1 : inRelease.indexOf(this.dimensions.indexOf(d))));
+    const at = dims.map((d) =>
+      d === MONTH_DIMENSION ? -1 : inRelease.indexOf(this.dimensions.indexOf(d)),
+    );
     const ranks = at.map((i) => (i === -1 ? null : this.dictionaries[inRelease[i]!]!.ranks()));
-    const radix = at.map((i) => (i === -1 ? months.length : this.dictionaries[inRelease[i]!]!.values.length));
+    const radix = at.map((i) =>
+      i === -1 ? months.length : this.dictionaries[inRelease[i]!]!.values.length,
+    );
     const weight = new Array<number>(at.length).fill(1);
-    for (let p = at.length - 2; p >= 0; p--) weight[p] = weight[p + 1]! * Math.max(1, radix[p + 1]!);
+    for (let p = at.length - 2; p >= 0; p--)
+      weight[p] = weight[p + 1]! * Math.max(1, radix[p + 1]!);
     const space = at.length === 0 ? 1 : weight[0]! * Math.max(1, radix[0]!);
-    if (!Number.isSafeInteger(space)) throw new Error(`grouping by ${dims.join(', ')} has too many possible groups`);
+    if (!Number.isSafeInteger(space))
+      throw new Error(`grouping by ${dims.join(', ')} has too many possible groups`);
 
     let capacity = 0;
     for (const r of releases) capacity += r.groupings[g]?.size ?? 0;
@@ -233,7 +271,8 @@ export class ReleaseIndex {
       const { codes, counts, moe } = columns;
       for (let j = 0; j < columns.size; j++) {
         let number = 0;
-        for (let p = 0; p < at.length; p++) number += (at[p] === -1 ? monthPart : ranks[p]![codes[j * w + at[p]!]!]!) * weight[p]!;
+        for (let p = 0; p < at.length; p++)
+          number += (at[p] === -1 ? monthPart : ranks[p]![codes[j * w + at[p]!]!]!) * weight[p]!;
         let slot = dense ? dense[number]! : (sparse!.get(number) ?? -1);
         const cellMoe = moe !== null && !Number.isNaN(moe[j * 3]!);
         if (slot === -1) {
@@ -256,7 +295,8 @@ export class ReleaseIndex {
         for (let m = 0; m < metrics; m++) sums[slot * metrics + m]! += counts[j * metrics + m]!;
         suppressed[slot]! |= columns.suppressed[j]!;
         spans[slot]! += 1;
-        if (hasVariance[slot] && cellMoe) for (let i = 0; i < 3; i++) variance[slot * 3 + i]! += moe[j * 3 + i]! * moe[j * 3 + i]!;
+        if (hasVariance[slot] && cellMoe)
+          for (let i = 0; i < 3; i++) variance[slot * 3 + i]! += moe[j * 3 + i]! * moe[j * 3 + i]!;
       }
     });
 
@@ -266,21 +306,29 @@ export class ReleaseIndex {
     if (dense) {
       order = new Int32Array(slots);
       let o = 0;
-      for (let number = 0; number < space && o < slots; number++) if (dense[number] !== -1) order[o++] = dense[number]!;
+      for (let number = 0; number < space && o < slots; number++)
+        if (dense[number] !== -1) order[o++] = dense[number]!;
     } else {
-      order = Int32Array.from({ length: slots }, (_, s) => s).sort((a, b) => numbers[a]! - numbers[b]!);
+      order = Int32Array.from({ length: slots }, (_, s) => s).sort(
+        (a, b) => numbers[a]! - numbers[b]!,
+      );
     }
     const values = at.map((i) => (i === -1 ? null : this.dictionaries[inRelease[i]!]!.values));
     const out: AnswerGroup[] = [];
     for (let o = 0; o < order.length; o++) {
       const slot = order[o]!;
       const withMoe = hasVariance[slot] === 1;
-      if (dropWithinMargin && !(sums[slot * metrics]! > (withMoe ? Math.sqrt(variance[slot * 3]!) : 0))) continue;
+      if (
+        dropWithinMargin &&
+        !(sums[slot * metrics]! > (withMoe ? Math.sqrt(variance[slot * 3]!) : 0))
+      )
+        continue;
       const release = releases[firstRelease[slot]!]!;
       const codes = release.groupings[g]!.codes;
       const j = firstCell[slot]!;
       const key = new Array<string>(at.length);
-      for (let p = 0; p < at.length; p++) key[p] = at[p] === -1 ? release.month : values[p]![codes[j * w + at[p]!]!]!;
+      for (let p = 0; p < at.length; p++)
+        key[p] = at[p] === -1 ? release.month : values[p]![codes[j * w + at[p]!]!]!;
       const counts: number[] = [];
       for (let m = 0; m < metrics; m++) {
         const value = sums[slot * metrics + m]!;
@@ -293,7 +341,13 @@ export class ReleaseIndex {
         counts,
         people: spans[slot]! > 1 || Number.isNaN(p) ? null : p,
         suppressed: suppressed[slot] === 1,
-        moe: withMoe ? [Math.sqrt(variance[slot * 3]!), Math.sqrt(variance[slot * 3 + 1]!), Math.sqrt(variance[slot * 3 + 2]!)] : null,
+        moe: withMoe
+          ? [
+              Math.sqrt(variance[slot * 3]!),
+              Math.sqrt(variance[slot * 3 + 1]!),
+              Math.sqrt(variance[slot * 3 + 2]!),
+            ]
+          : null,
       });
     }
     return out;

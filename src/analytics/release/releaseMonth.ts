@@ -63,26 +63,46 @@ async function latest(db: Kysely<ReleaseTables>, scope: string, month: string) {
  * previous version: they do not change when counts are corrected; every cell the previous version
  * hid stays hidden).
  */
-export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScope, month: string, options: ReleaseOptions): Promise<ReleaseSummary> {
+export async function releaseMonth(
+  db: Kysely<ReleaseTables>,
+  scope: ReleaseScope,
+  month: string,
+  options: ReleaseOptions,
+): Promise<ReleaseSummary> {
   if (!MONTH.test(month)) throw new Error(`Not a month (YYYY-MM): ${month}`);
   const now = options.now ?? new Date();
-  if (!isClosed(month, now)) throw new Error(`${month} is not closed yet: only months before ${monthOf(now)} are released.`);
+  if (!isClosed(month, now))
+    throw new Error(`${month} is not closed yet: only months before ${monthOf(now)} are released.`);
   const started = performance.now();
   const summary = await db.transaction().execute(async (trx) => {
     const previous = await latest(trx, scope.name, month);
     if (previous && !options.correction) {
       const counts = await trx
         .selectFrom('stats_release_cells')
-        .select((eb) => [eb.fn.countAll<number>().as('cells'), eb.fn.sum<number>('suppressed').as('suppressed')])
+        .select((eb) => [
+          eb.fn.countAll<number>().as('cells'),
+          eb.fn.sum<number>('suppressed').as('suppressed'),
+        ])
         .where('release_id', '=', previous.id)
         .executeTakeFirstOrThrow();
-      return { scope: scope.name, month, id: previous.id, version: previous.version, created: false, cells: Number(counts.cells), suppressed: Number(counts.suppressed ?? 0), seconds: 0 };
+      return {
+        scope: scope.name,
+        month,
+        id: previous.id,
+        version: previous.version,
+        created: false,
+        cells: Number(counts.cells),
+        suppressed: Number(counts.suppressed ?? 0),
+        seconds: 0,
+      };
     }
     if (!previous) await tallyLinked(trx, scope, { month });
     const cells = await scope.cells(trx, month);
     // The month's tally, read once: distinct people here, contributions of the DP release below.
     const tally = previous ? [] : await readTally(trx, month);
-    const people = previous ? await releasedPeople(trx, previous.id) : tallyPeople(tally, scope.dimensions.length);
+    const people = previous
+      ? await releasedPeople(trx, previous.id)
+      : tallyPeople(tally, scope.dimensions.length);
     // A correction only adds to what the earlier version hid (its recount may move secondary suppression).
     const hiddenBefore = previous ? await suppressedCells(trx, previous.id) : new Set<string>();
     const released = protectMonth(
@@ -99,7 +119,18 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
     const id = `${scope.name}:${month}:suppression:v${version}`;
     await trx
       .insertInto('stats_releases')
-      .values({ id, scope: scope.name, month, version, mode: 'suppression', k: options.k, epsilon: null, contribution: null, released_at: now.toISOString(), reason: options.correction ?? 'closed' })
+      .values({
+        id,
+        scope: scope.name,
+        month,
+        version,
+        mode: 'suppression',
+        k: options.k,
+        epsilon: null,
+        contribution: null,
+        released_at: now.toISOString(),
+        reason: options.correction ?? 'closed',
+      })
       .execute();
     await insertCells(trx, id, released);
     if (options.dp && !previous) {
@@ -107,7 +138,18 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
       const noisy = noisyMonth(dpId, await scope.domains(trx), tally, options.dp);
       await trx
         .insertInto('stats_releases')
-        .values({ id: dpId, scope: scope.name, month, version: 1, mode: 'dp', k: null, epsilon: options.dp.epsilon, contribution: options.dp.contribution, released_at: now.toISOString(), reason: 'closed' })
+        .values({
+          id: dpId,
+          scope: scope.name,
+          month,
+          version: 1,
+          mode: 'dp',
+          k: null,
+          epsilon: options.dp.epsilon,
+          contribution: options.dp.contribution,
+          released_at: now.toISOString(),
+          reason: 'closed',
+        })
         .execute();
       await insertCells(trx, dpId, noisy);
     }
@@ -125,12 +167,17 @@ export async function releaseMonth(db: Kysely<ReleaseTables>, scope: ReleaseScop
   });
   // The destroyed tally's pages are still in the WAL until it is checkpointed: checkpoint now (a
   // reader in another process may keep part of it; the next checkpoint, the purge's, finishes).
-  if (summary.created && dialectOf(db) === 'sqlite') await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+  if (summary.created && dialectOf(db) === 'sqlite')
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
   return summary;
 }
 
 /** Writes a release's cells. */
-export async function insertCells(db: Kysely<ReleaseTables>, id: string, cells: readonly (ReleasedCell | NoisyCell)[]): Promise<void> {
+export async function insertCells(
+  db: Kysely<ReleaseTables>,
+  id: string,
+  cells: readonly (ReleasedCell | NoisyCell)[],
+): Promise<void> {
   const rows = cells.map((c) => {
     const moe = 'moe' in c ? c.moe : null;
     return {
@@ -146,18 +193,31 @@ export async function insertCells(db: Kysely<ReleaseTables>, id: string, cells: 
       moe_people: null,
     };
   });
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('stats_release_cells').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('stats_release_cells')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /** The cells a previous version suppressed, keyed like tallyPeople. */
 async function suppressedCells(db: Kysely<ReleaseTables>, id: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('stats_release_cells').select(['grouping', 'key']).where('release_id', '=', id).where('suppressed', '=', 1).execute();
+  const rows = await db
+    .selectFrom('stats_release_cells')
+    .select(['grouping', 'key'])
+    .where('release_id', '=', id)
+    .where('suppressed', '=', 1)
+    .execute();
   return new Set(rows.map((r) => `${r.grouping}:${r.key}`));
 }
 
 /** The people of a previous version, keyed like tallyPeople. */
 async function releasedPeople(db: Kysely<ReleaseTables>, id: string): Promise<Map<string, number>> {
-  const rows = await db.selectFrom('stats_release_cells').select(['grouping', 'key', 'people']).where('release_id', '=', id).execute();
+  const rows = await db
+    .selectFrom('stats_release_cells')
+    .select(['grouping', 'key', 'people'])
+    .where('release_id', '=', id)
+    .execute();
   return new Map(rows.map((r) => [`${r.grouping}:${r.key}`, r.people ?? 0]));
 }
 
@@ -166,10 +226,22 @@ async function releasedPeople(db: Kysely<ReleaseTables>, id: string): Promise<Ma
  * the purge schedule runs before each purge (so a month is tallied before retention unlinks it)
  * and what a first start runs after seeding.
  */
-export async function releaseClosedMonths(db: Kysely<ReleaseTables>, scope: ReleaseScope, options: ReleaseOptions): Promise<ReleaseSummary[]> {
+export async function releaseClosedMonths(
+  db: Kysely<ReleaseTables>,
+  scope: ReleaseScope,
+  options: ReleaseOptions,
+): Promise<ReleaseSummary[]> {
   const now = options.now ?? new Date();
   const done = new Set(
-    (await db.selectFrom('stats_releases').select('month').distinct().where('scope', '=', scope.name).where('mode', '=', 'suppression').execute()).map((r) => r.month),
+    (
+      await db
+        .selectFrom('stats_releases')
+        .select('month')
+        .distinct()
+        .where('scope', '=', scope.name)
+        .where('mode', '=', 'suppression')
+        .execute()
+    ).map((r) => r.month),
   );
   const out: ReleaseSummary[] = [];
   for (const month of await scope.months(db)) {
@@ -186,9 +258,14 @@ export interface ReleaseTargets {
 }
 
 /** Releases the closed months of every target (circulation, then events). */
-export async function releaseAllClosed(targets: ReleaseTargets, options: ReleaseOptions): Promise<ReleaseSummary[]> {
+export async function releaseAllClosed(
+  targets: ReleaseTargets,
+  options: ReleaseOptions,
+): Promise<ReleaseSummary[]> {
   const out: ReleaseSummary[] = [];
-  if (targets.circulation) out.push(...(await releaseClosedMonths(targets.circulation, CIRCULATION_SCOPE, options)));
-  if (targets.events) out.push(...(await releaseClosedMonths(targets.events, EVENTS_SCOPE, options)));
+  if (targets.circulation)
+    out.push(...(await releaseClosedMonths(targets.circulation, CIRCULATION_SCOPE, options)));
+  if (targets.events)
+    out.push(...(await releaseClosedMonths(targets.events, EVENTS_SCOPE, options)));
   return out;
 }

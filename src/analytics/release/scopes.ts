@@ -34,15 +34,20 @@ export interface ReleaseScope {
   domains(db: Kysely<ReleaseTables>): Promise<string[][]>;
 }
 
-const distinct = async (db: Kysely<ReleaseTables>, query: ReturnType<typeof sql<{ v: string | null }>>): Promise<string[]> =>
-  (await query.execute(db)).rows.map((r) => r.v ?? '').sort();
+const distinct = async (
+  db: Kysely<ReleaseTables>,
+  query: ReturnType<typeof sql<{ v: string | null }>>,
+): Promise<string[]> => (await query.execute(db)).rows.map((r) => r.v ?? '').sort();
 
 /** The value of a dimension a row does not know. */
 export const UNKNOWN_VALUE = '';
 
 const monthBounds = (month: string) => {
   const [y, m] = month.split('-').map(Number) as [number, number];
-  return { start: new Date(Date.UTC(y, m - 1, 1)).toISOString(), end: new Date(Date.UTC(y, m, 1)).toISOString() };
+  return {
+    start: new Date(Date.UTC(y, m - 1, 1)).toISOString(),
+    end: new Date(Date.UTC(y, m, 1)).toISOString(),
+  };
 };
 
 const ids = (list: readonly number[]) => sql.join(list.map((id) => sql`${id}`));
@@ -69,23 +74,43 @@ export const CIRCULATION_SCOPE: ReleaseScope = {
         : filter.ids.length === 0
           ? sql`1 = 0`
           : sql`l.id IN (${ids(filter.ids)})`;
-    const { rows } = await sql<{ id: number; month: string; b: string; f: string; a: string; h: string; p: string }>`
+    const { rows } = await sql<{
+      id: number;
+      month: string;
+      b: string;
+      f: string;
+      a: string;
+      h: string;
+      p: string;
+    }>`
       SELECT l.id AS id, substr(l.checked_out_at, 1, 7) AS month, l.branch_id AS b, coalesce(i.format, '') AS f,
              coalesce(l.patron_age_band, '') AS a, coalesce(l.patron_home_branch_id, '') AS h, l.patron_id AS p
       FROM loans l LEFT JOIN items i ON i.id = l.item_id
       WHERE l.patron_id IS NOT NULL AND ${where}
         AND NOT EXISTS (SELECT 1 FROM stats_tallied t WHERE t.row_id = l.id)`.execute(db);
-    return rows.map((r) => ({ rowId: r.id, month: r.month, cell: [r.b, r.f, r.a, r.h].join(KEY_SEPARATOR), patronId: r.p }));
+    return rows.map((r) => ({
+      rowId: r.id,
+      month: r.month,
+      cell: [r.b, r.f, r.a, r.h].join(KEY_SEPARATOR),
+      patronId: r.p,
+    }));
   },
   async months(db) {
-    const { rows } = await sql<{ month: string }>`SELECT DISTINCT substr(checked_out_at, 1, 7) AS month FROM loans ORDER BY 1`.execute(db);
+    const { rows } = await sql<{
+      month: string;
+    }>`SELECT DISTINCT substr(checked_out_at, 1, 7) AS month FROM loans ORDER BY 1`.execute(db);
     return rows.map((r) => r.month);
   },
   async domains(db) {
     // One pass over loans and one over items (the tables are large), each value set in JS.
     const { rows: lent } = await sql<{ b: string | null; a: string; h: string }>`
-      SELECT DISTINCT branch_id AS b, coalesce(patron_age_band, '') AS a, coalesce(patron_home_branch_id, '') AS h FROM loans`.execute(db);
-    const { rows: held } = await sql<{ b: string | null; f: string | null }>`SELECT DISTINCT branch_id AS b, format AS f FROM items`.execute(db);
+      SELECT DISTINCT branch_id AS b, coalesce(patron_age_band, '') AS a, coalesce(patron_home_branch_id, '') AS h FROM loans`.execute(
+      db,
+    );
+    const { rows: held } = await sql<{
+      b: string | null;
+      f: string | null;
+    }>`SELECT DISTINCT branch_id AS b, format AS f FROM items`.execute(db);
     const values = (list: (string | null)[]) => [...new Set(list.map((v) => v ?? ''))].sort();
     return [
       values([...lent.map((r) => r.b), ...held.map((r) => r.b)]),
@@ -126,10 +151,14 @@ export const EVENTS_SCOPE: ReleaseScope = {
   },
   async months(db) {
     const { rows } = await sql<{ month: string }>`
-      SELECT DISTINCT substr(e.starts_at, 1, 7) AS month FROM registrations r JOIN events e ON e.id = r.event_id ORDER BY 1`.execute(db);
+      SELECT DISTINCT substr(e.starts_at, 1, 7) AS month FROM registrations r JOIN events e ON e.id = r.event_id ORDER BY 1`.execute(
+      db,
+    );
     return rows.map((r) => r.month);
   },
   async domains(db) {
-    return [await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT branch_id AS v FROM events`)];
+    return [
+      await distinct(db, sql<{ v: string | null }>`SELECT DISTINCT branch_id AS v FROM events`),
+    ];
   },
 };

@@ -78,7 +78,10 @@ export async function unlinkTally(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('stats_tally_pk', ['month', 'row']);
   // PostgreSQL has no clustered tables: its heap keeps the order rows were written in (README, "PostgreSQL").
   await (sqlite ? tally.modifyEnd(sql`WITHOUT ROWID`) : tally).execute();
-  await db.schema.createTable('stats_tallied').addColumn('row_id', 'integer', (c) => c.primaryKey()).execute();
+  await db.schema
+    .createTable('stats_tallied')
+    .addColumn('row_id', 'integer', (c) => c.primaryKey())
+    .execute();
 }
 
 /** Creates the release tables (a migration step of each subgraph that releases statistics). */

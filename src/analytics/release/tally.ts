@@ -16,11 +16,20 @@ import type { ReleaseTables } from './tables.js';
  */
 
 /** A subgraph's database as the release code sees it (both hold the release tables). */
-export const releaseDb = (db: { executeQuery: unknown }): Kysely<ReleaseTables> => db as unknown as Kysely<ReleaseTables>;
+export const releaseDb = (db: { executeQuery: unknown }): Kysely<ReleaseTables> =>
+  db as unknown as Kysely<ReleaseTables>;
 
 /** The months of `scope` already released (their tallies are gone and never start again). */
-export async function releasedMonths(db: Kysely<ReleaseTables>, scope: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('stats_releases').select('month').distinct().where('scope', '=', scope).execute();
+export async function releasedMonths(
+  db: Kysely<ReleaseTables>,
+  scope: string,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('stats_releases')
+    .select('month')
+    .distinct()
+    .where('scope', '=', scope)
+    .execute();
   return new Set(rows.map((r) => r.month));
 }
 
@@ -28,7 +37,11 @@ export async function releasedMonths(db: Kysely<ReleaseTables>, scope: string): 
  * Adds linked rows not tallied before to the tally of their months (those not yet released);
  * a row already marked tallied is skipped, so tallying twice changes nothing.
  */
-export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: readonly LinkedRow[]): Promise<number> {
+export async function tallyRows(
+  db: Kysely<ReleaseTables>,
+  scope: string,
+  rows: readonly LinkedRow[],
+): Promise<number> {
   if (rows.length === 0) return 0;
   const released = await releasedMonths(db, scope);
   const open = rows.filter((row) => !released.has(row.month));
@@ -48,7 +61,10 @@ export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: 
     if (fresh.delete(row.rowId)) values.push(tallyEntry(keys, row));
   }
   for (let i = 0; i < values.length; i += 500) {
-    await db.insertInto('stats_tally').values(values.slice(i, i + 500)).execute();
+    await db
+      .insertInto('stats_tally')
+      .values(values.slice(i, i + 500))
+      .execute();
   }
   return values.length;
 }
@@ -57,10 +73,16 @@ export async function tallyRows(db: Kysely<ReleaseTables>, scope: string, rows: 
  * The tally entry of one linked row: a random id, the row's cell, and the person's digest under
  * the month's key (kept in `keys` per month, so a batch derives each month's key once).
  */
-export function tallyEntry(keys: Map<string, Buffer>, row: LinkedRow): ReleaseTables['stats_tally'] {
+export function tallyEntry(
+  keys: Map<string, Buffer>,
+  row: LinkedRow,
+): ReleaseTables['stats_tally'] {
   let key = keys.get(row.month);
   if (key === undefined) keys.set(row.month, (key = tallyMonthKey(row.month)));
-  const digest = createHmac('sha256', key).update(`person\u0000${row.patronId}`).digest('base64url').slice(0, 22);
+  const digest = createHmac('sha256', key)
+    .update(`person\u0000${row.patronId}`)
+    .digest('base64url')
+    .slice(0, 22);
   return { month: row.month, row: randomBytes(16).toString('base64url'), cell: row.cell, digest };
 }
 
@@ -94,13 +116,25 @@ export class Tally {
 }
 
 /** Tallies the rows of `scope` matching `filter` that still name their patron. */
-export async function tallyLinked(db: Kysely<ReleaseTables>, scope: ReleaseScope, filter: RowFilter): Promise<number> {
+export async function tallyLinked(
+  db: Kysely<ReleaseTables>,
+  scope: ReleaseScope,
+  filter: RowFilter,
+): Promise<number> {
   return tallyRows(db, scope.name, await scope.linked(db, filter));
 }
 
 /** The tally of `month`: one entry per tallied row, its finest cell (joined key) and person digest. */
-export async function readTally(db: Kysely<ReleaseTables>, month: string): Promise<{ row: string; cell: string; digest: string }[]> {
-  return db.selectFrom('stats_tally').select(['row', 'cell', 'digest']).where('month', '=', month).orderBy('row').execute();
+export async function readTally(
+  db: Kysely<ReleaseTables>,
+  month: string,
+): Promise<{ row: string; cell: string; digest: string }[]> {
+  return db
+    .selectFrom('stats_tally')
+    .select(['row', 'cell', 'digest'])
+    .where('month', '=', month)
+    .orderBy('row')
+    .execute();
 }
 
 /** Destroys `month`'s digests (inside the release's transaction; the caller checkpoints the WAL after). */

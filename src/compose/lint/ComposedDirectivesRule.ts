@@ -27,7 +27,10 @@ export const ComposedDirectivesRule: LintRule = ({ name, typeDefs }) => {
     const first = directiveUses(typeDefs).find((u) => u.directive.name.value === directive);
     if (!first) return [];
     const problems: string[] = [];
-    if (!composed.has(`@${directive}`)) problems.push(`without @composeDirective(name: "@${directive}"), so composition would drop it`);
+    if (!composed.has(`@${directive}`))
+      problems.push(
+        `without @composeDirective(name: "@${directive}"), so composition would drop it`,
+      );
     if (!imported.includes(`"@${directive}"`)) problems.push(`without importing it through @link`);
     return problems.map((problem) => ({
       rule: 'ComposedDirectivesRule',

@@ -14,23 +14,32 @@ export const ConfidentialListRule: LintRule = ({ name, typeDefs }, { confidentia
     .filter((c) => c.endsWith('.*'))
     .map((c) => c.slice(0, -2));
   const typeErrors = all
-    .filter((s) => wholeTypes.includes(s.typeName) && s.field.name.value !== 'id' && !isConfidential(s))
+    .filter(
+      (s) => wholeTypes.includes(s.typeName) && s.field.name.value !== 'id' && !isConfidential(s),
+    )
     .map((s) => ({
       rule: 'ConfidentialListRule',
       subgraph: name,
       coordinate: `${s.typeName}.${s.field.name.value}`,
       message: `lacks @confidential, and every field of ${s.typeName} but id must have it (schema/confidential-fields.yaml)`,
     }));
-  return [...typeErrors, ...(confidentialList[name] ?? []).filter((c) => !c.endsWith('.*')).flatMap((coordinate) => {
-    const site = sites.get(coordinate);
-    if (site && isConfidential(site)) return [];
-    return [{
-      rule: 'ConfidentialListRule',
-      subgraph: name,
-      coordinate,
-      message: site
-        ? 'is on schema/confidential-fields.yaml but lacks @confidential'
-        : 'is on schema/confidential-fields.yaml but not in this subgraph; update the list only with the records custodian',
-    }];
-  })];
+  return [
+    ...typeErrors,
+    ...(confidentialList[name] ?? [])
+      .filter((c) => !c.endsWith('.*'))
+      .flatMap((coordinate) => {
+        const site = sites.get(coordinate);
+        if (site && isConfidential(site)) return [];
+        return [
+          {
+            rule: 'ConfidentialListRule',
+            subgraph: name,
+            coordinate,
+            message: site
+              ? 'is on schema/confidential-fields.yaml but lacks @confidential'
+              : 'is on schema/confidential-fields.yaml but not in this subgraph; update the list only with the records custodian',
+          },
+        ];
+      }),
+  ];
 };

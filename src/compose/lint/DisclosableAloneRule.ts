@@ -8,9 +8,23 @@ import type { LintRule } from './types.js';
 export const DisclosableAloneRule: LintRule = ({ name, typeDefs }) => {
   const sites = fieldSites(typeDefs);
   const onFields = sites
-    .filter((site) => directiveNamed(site.field.directives, 'disclosableUnder') && !directiveNamed(site.field.directives, 'confidential'))
+    .filter(
+      (site) =>
+        directiveNamed(site.field.directives, 'disclosableUnder') &&
+        !directiveNamed(site.field.directives, 'confidential'),
+    )
     .map((site) => `${site.typeName}.${site.field.name.value}`);
-  const onTypes = [...new Set(sites.filter((s) => directiveNamed(s.typeDirectives, 'disclosableUnder') && !directiveNamed(s.typeDirectives, 'confidential')).map((s) => s.typeName))];
+  const onTypes = [
+    ...new Set(
+      sites
+        .filter(
+          (s) =>
+            directiveNamed(s.typeDirectives, 'disclosableUnder') &&
+            !directiveNamed(s.typeDirectives, 'confidential'),
+        )
+        .map((s) => s.typeName),
+    ),
+  ];
   return [...onFields, ...onTypes].map((coordinate) => ({
     rule: 'DisclosableAloneRule',
     subgraph: name,

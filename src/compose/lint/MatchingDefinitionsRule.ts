@@ -14,13 +14,16 @@ export const MatchingDefinitionsRule: LintRule = ({ name, typeDefs }, { privacyS
     const copy = own.get(definition);
     if (copy === print(canonical)) return [];
     const label = canonical.kind === 'DirectiveDefinition' ? `@${definition}` : definition;
-    return [{
-      rule: 'MatchingDefinitionsRule',
-      subgraph: name,
-      coordinate: label,
-      message: copy === undefined
-        ? `does not define ${label}; run npm run compose to copy schema/privacy.graphql`
-        : `defines ${label} differently from schema/privacy.graphql; run npm run compose to copy it`,
-    }];
+    return [
+      {
+        rule: 'MatchingDefinitionsRule',
+        subgraph: name,
+        coordinate: label,
+        message:
+          copy === undefined
+            ? `does not define ${label}; run npm run compose to copy schema/privacy.graphql`
+            : `defines ${label} differently from schema/privacy.graphql; run npm run compose to copy it`,
+      },
+    ];
   });
 };

@@ -8,7 +8,12 @@ import type { LintRule } from './types.js';
  */
 export const NullableConfidentialRule: LintRule = ({ name, typeDefs }) =>
   fieldSites(typeDefs)
-    .filter((site) => isConfidential(site) && site.field.type.kind === Kind.NON_NULL_TYPE && site.field.name.value !== 'id')
+    .filter(
+      (site) =>
+        isConfidential(site) &&
+        site.field.type.kind === Kind.NON_NULL_TYPE &&
+        site.field.name.value !== 'id',
+    )
     .map((site) => ({
       rule: 'NullableConfidentialRule',
       subgraph: name,

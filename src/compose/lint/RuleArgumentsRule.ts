@@ -19,7 +19,11 @@ const ARGUMENT_ENUMS: Record<string, string> = {
 };
 
 const enumsIn = (value: ConstValueNode): string[] =>
-  value.kind === Kind.ENUM ? [value.value] : value.kind === Kind.LIST ? value.values.flatMap(enumsIn) : [];
+  value.kind === Kind.ENUM
+    ? [value.value]
+    : value.kind === Kind.LIST
+      ? value.values.flatMap(enumsIn)
+      : [];
 
 /**
  * Every privacy directive's arguments must name known exceptions, duties, categories and
@@ -30,7 +34,8 @@ export const RuleArgumentsRule: LintRule = ({ name, typeDefs, schema }, { privac
   const enums = enumValues(privacySdl);
   const errors: LintError[] = [];
   for (const { coordinate, directive } of directiveUses(typeDefs)) {
-    if (directive.name.value !== 'confidential' && directive.name.value !== 'disclosableUnder') continue;
+    if (directive.name.value !== 'confidential' && directive.name.value !== 'disclosableUnder')
+      continue;
     for (const argument of directive.arguments ?? []) {
       const allowed = enums.get(ARGUMENT_ENUMS[argument.name.value] ?? '');
       for (const value of allowed ? enumsIn(argument.value) : []) {
@@ -51,7 +56,12 @@ export const RuleArgumentsRule: LintRule = ({ name, typeDefs, schema }, { privac
   } catch (error) {
     if (!(error instanceof PrivacyRuleError)) throw error;
     const [coordinate, ...rest] = error.message.split(': ');
-    errors.push({ rule: 'RuleArgumentsRule', subgraph: name, coordinate: coordinate ?? null, message: rest.join(': ') });
+    errors.push({
+      rule: 'RuleArgumentsRule',
+      subgraph: name,
+      coordinate: coordinate ?? null,
+      message: rest.join(': '),
+    });
   }
   return errors;
 };

@@ -18,7 +18,9 @@ export const PRIVACY_LINT_RULES: readonly LintRule[] = [
 
 /** Runs every rule over every subgraph. */
 export function lintPrivacy(subgraphs: readonly LintSubgraph[], input: LintInput): LintError[] {
-  return subgraphs.flatMap((subgraph) => PRIVACY_LINT_RULES.flatMap((rule) => rule(subgraph, input)));
+  return subgraphs.flatMap((subgraph) =>
+    PRIVACY_LINT_RULES.flatMap((rule) => rule(subgraph, input)),
+  );
 }
 
 /** One finding as a line: `subgraph Type.field: message [Rule]`. */

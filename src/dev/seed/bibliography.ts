@@ -11,9 +11,20 @@ interface Subject {
 }
 
 const FICTION: readonly Subject[] = [
-  'Mystery fiction', 'Science fiction', 'Fantasy fiction', 'Romance fiction', 'Historical fiction',
-  'Thrillers (Fiction)', 'Western stories', 'Humorous fiction', 'Domestic fiction', 'Graphic novels',
-  "Children's stories", 'Young adult fiction', 'Short stories', 'Colorado -- Fiction',
+  'Mystery fiction',
+  'Science fiction',
+  'Fantasy fiction',
+  'Romance fiction',
+  'Historical fiction',
+  'Thrillers (Fiction)',
+  'Western stories',
+  'Humorous fiction',
+  'Domestic fiction',
+  'Graphic novels',
+  "Children's stories",
+  'Young adult fiction',
+  'Short stories',
+  'Colorado -- Fiction',
 ].map((heading) => ({ heading }));
 
 const NONFICTION: readonly Subject[] = [
@@ -43,16 +54,53 @@ const NONFICTION: readonly Subject[] = [
   { heading: 'Skiing -- Colorado', dewey: '796.93', topic: 'Skiing' },
 ];
 
-const FILM: readonly string[] = ['Feature films', 'Documentary films', "Children's films", 'Television series', 'Comedy films'];
-const GAME: readonly string[] = ['Video games', 'Adventure games', 'Sports video games', 'Puzzle games'];
+const FILM: readonly string[] = [
+  'Feature films',
+  'Documentary films',
+  "Children's films",
+  'Television series',
+  'Comedy films',
+];
+const GAME: readonly string[] = [
+  'Video games',
+  'Adventure games',
+  'Sports video games',
+  'Puzzle games',
+];
 const PLATFORMS: readonly string[] = ['SWITCH', 'PS5', 'XBOX'];
 const MAGAZINES: readonly string[] = [
-  'Colorado Country Life', 'Consumer Reports', 'National Geographic', 'The New Yorker', 'Backpacker',
-  'Cook\'s Illustrated', 'Popular Science', 'Sunset', 'Outside', 'Ranger Rick', 'The Atlantic',
-  'Scientific American', 'Birds & Blooms', 'Runner\'s World', '5280', 'Smithsonian',
+  'Colorado Country Life',
+  'Consumer Reports',
+  'National Geographic',
+  'The New Yorker',
+  'Backpacker',
+  "Cook's Illustrated",
+  'Popular Science',
+  'Sunset',
+  'Outside',
+  'Ranger Rick',
+  'The Atlantic',
+  'Scientific American',
+  'Birds & Blooms',
+  "Runner's World",
+  '5280',
+  'Smithsonian',
 ];
 const ARTICLES = new Set(['the', 'a', 'an']);
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** The bibliographic record of one work, and the call number its copies share. */
 export interface Bibliographic {
@@ -99,13 +147,23 @@ export class Bibliographer {
     if (r.chance(0.12)) creators.push(this.#author());
     const lead = fiction ? r.pick(FICTION) : r.pick(NONFICTION);
     const subjects = [lead.heading];
-    if (r.chance(0.4)) subjects.push(fiction ? r.pick(FICTION).heading : r.pick(NONFICTION).heading);
+    if (r.chance(0.4))
+      subjects.push(fiction ? r.pick(FICTION).heading : r.pick(NONFICTION).heading);
     const title = fiction ? this.#novelTitle() : this.#topicTitle(lead.topic ?? 'Everything');
     const cutter = this.#cutter(creators[0] ?? title);
     const prefix = format === 'LARGE_PRINT' ? 'LP ' : format === 'AUDIOBOOK' ? 'CD ' : '';
-    const callNumber = fiction ? `${prefix}FIC ${cutter}` : `${prefix}${lead.dewey ?? '000'} ${cutter}`;
+    const callNumber = fiction
+      ? `${prefix}FIC ${cutter}`
+      : `${prefix}${lead.dewey ?? '000'} ${cutter}`;
     const earliest = format === 'AUDIOBOOK' ? 1985 : format === 'LARGE_PRINT' ? 1970 : 1900;
-    return { title, creators, subjects: unique(subjects), isbn: this.#isbn(), year: this.#year(earliest), callNumber };
+    return {
+      title,
+      creators,
+      subjects: unique(subjects),
+      isbn: this.#isbn(),
+      year: this.#year(earliest),
+      callNumber,
+    };
   }
 
   #film(): Bibliographic {
@@ -199,7 +257,10 @@ export class Bibliographer {
 
   /** An author from the pool, growing it until it is full. */
   #author(): string {
-    if (this.#authors.length < this.authorPool && (this.#authors.length < 50 || this.rng.chance(0.5))) {
+    if (
+      this.#authors.length < this.authorPool &&
+      (this.#authors.length < 50 || this.rng.chance(0.5))
+    ) {
       const name = `${this.faker.person.firstName()} ${this.faker.person.lastName()}`;
       this.#authors.push(name);
       return name;
@@ -209,14 +270,20 @@ export class Bibliographer {
 
   /** The first three letters of a name's last word, upper case: the 'SMI' of 'FIC SMI'. */
   #cutter(name: string): string {
-    const words = name.replace(/[^A-Za-z ]/g, '').trim().split(/\s+/);
+    const words = name
+      .replace(/[^A-Za-z ]/g, '')
+      .trim()
+      .split(/\s+/);
     const last = words[words.length - 1] ?? 'XXX';
     return (last.toUpperCase() + 'XXX').slice(0, 3);
   }
 
   /** The first three letters of a title's first word after any article: the 'GRE' of 'DVD GRE'. */
   #titleCutter(title: string): string {
-    const words = title.replace(/[^A-Za-z ]/g, '').trim().split(/\s+/);
+    const words = title
+      .replace(/[^A-Za-z ]/g, '')
+      .trim()
+      .split(/\s+/);
     const first = words.find((w) => !ARTICLES.has(w.toLowerCase())) ?? words[0] ?? 'XXX';
     return (first.toUpperCase() + 'XXX').slice(0, 3);
   }

@@ -19,7 +19,12 @@ export const BRANCH_WEIGHTS = cumulative(BRANCHES.map((b) => b.weight));
 
 /** Writes the ten branches. */
 export async function seedBranches(ctx: SeedContext): Promise<void> {
-  const rows = BRANCHES.slice(0, ctx.plan.branches).map(({ id, code, name, address }) => ({ id, code, name, address }));
+  const rows = BRANCHES.slice(0, ctx.plan.branches).map(({ id, code, name, address }) => ({
+    id,
+    code,
+    name,
+    address,
+  }));
   ctx.progress('branches', 0, rows.length);
   await ctx.db.catalog.insertInto('branches').values(rows).execute();
   ctx.count('catalog.branches', rows.length);
@@ -27,12 +32,19 @@ export async function seedBranches(ctx: SeedContext): Promise<void> {
 }
 
 /** Writes the works; returns each work's format and the call number its copies will carry. */
-export async function seedWorks(ctx: SeedContext): Promise<{ workFormat: Uint8Array; callNumbers: string[] }> {
+export async function seedWorks(
+  ctx: SeedContext,
+): Promise<{ workFormat: Uint8Array; callNumbers: string[] }> {
   const total = ctx.plan.works;
   const rng = new Random(ctx.seed, STREAMS.works);
   const faker = seededFaker(ctx.seed, STREAMS.works);
   const currentYear = new Date(ctx.clock.anchor).getUTCFullYear();
-  const bibliographer = new Bibliographer(faker, rng, currentYear, Math.max(50, Math.floor(total / 3)));
+  const bibliographer = new Bibliographer(
+    faker,
+    rng,
+    currentYear,
+    Math.max(50, Math.floor(total / 3)),
+  );
   const formatWeights = cumulative(FORMAT_WEIGHTS);
   const workFormat = new Uint8Array(total);
   const callNumbers: string[] = new Array<string>(total);
@@ -59,10 +71,15 @@ export async function seedWorks(ctx: SeedContext): Promise<{ workFormat: Uint8Ar
   ctx.progress('works', 0, total);
   const onRows = (done: number) => ctx.progress('works', done, total);
   const written = copies(ctx.db.catalog)
-    ? await withIndexesDeferred(ctx.db.catalog as Kysely<unknown>, 'works', () => copyRows(ctx.db.catalog, 'works', works(), onRows))
+    ? await withIndexesDeferred(ctx.db.catalog as Kysely<unknown>, 'works', () =>
+        copyRows(ctx.db.catalog, 'works', works(), onRows),
+      )
     : await writeInChunks(
         works(),
-        (chunk) => insertChunk(ctx.db.catalog, chunk, (trx, rows) => trx.insertInto('works').values(rows).execute()),
+        (chunk) =>
+          insertChunk(ctx.db.catalog, chunk, (trx, rows) =>
+            trx.insertInto('works').values(rows).execute(),
+          ),
         onRows,
       );
   ctx.count('catalog.works', written);
@@ -124,20 +141,27 @@ export async function seedItems(
   }
 
   ctx.progress('items', 0, total);
-  const written = copies(ctx.db.catalog) && copies(ctx.db.circulation)
-    ? await copyItems(ctx, items(), total)
-    : await writeInChunks(
-    items(),
-    async (chunk) => {
-      await insertChunk(ctx.db.catalog, chunk, (trx, rows) =>
-        trx.insertInto('items').values(rows.map((r) => r.item)).execute(),
-      );
-      await insertChunk(ctx.db.circulation, chunk, (trx, rows) =>
-        trx.insertInto('items').values(rows.map((r) => r.projection)).execute(),
-      );
-    },
-    (done) => ctx.progress('items', done, total),
-  );
+  const written =
+    copies(ctx.db.catalog) && copies(ctx.db.circulation)
+      ? await copyItems(ctx, items(), total)
+      : await writeInChunks(
+          items(),
+          async (chunk) => {
+            await insertChunk(ctx.db.catalog, chunk, (trx, rows) =>
+              trx
+                .insertInto('items')
+                .values(rows.map((r) => r.item))
+                .execute(),
+            );
+            await insertChunk(ctx.db.circulation, chunk, (trx, rows) =>
+              trx
+                .insertInto('items')
+                .values(rows.map((r) => r.projection))
+                .execute(),
+            );
+          },
+          (done) => ctx.progress('items', done, total),
+        );
   ctx.count('catalog.items', written);
   ctx.count('circulation.items', written);
   return state;
@@ -153,8 +177,20 @@ async function copyItems(
   const circulation = ctx.db.circulation as Kysely<unknown>;
   return withIndexesDeferred(catalog, 'items', () =>
     withIndexesDeferred(circulation, 'items', async () => {
-      const items = await CopyWriter.open<ItemRow>(catalog, 'items', ['id', 'work_id', 'barcode', 'branch_id', 'call_number', 'status']);
-      const projections = await CopyWriter.open<CirculationItemRow>(circulation, 'items', ['id', 'work_id', 'format', 'branch_id']);
+      const items = await CopyWriter.open<ItemRow>(catalog, 'items', [
+        'id',
+        'work_id',
+        'barcode',
+        'branch_id',
+        'call_number',
+        'status',
+      ]);
+      const projections = await CopyWriter.open<CirculationItemRow>(circulation, 'items', [
+        'id',
+        'work_id',
+        'format',
+        'branch_id',
+      ]);
       try {
         for (const { item, projection } of rows) {
           items.write(item);

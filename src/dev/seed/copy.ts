@@ -13,7 +13,12 @@ const FLUSH_AT = 1 << 17;
 /** One value in COPY's text format: \N for null, and a backslash before the characters that delimit. */
 export function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value as number);
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value as number);
   return text.replace(SPECIAL, (c) => ESCAPES[c] ?? c);
 }
 
@@ -44,14 +49,20 @@ export class CopyWriter<Row extends object> {
   }
 
   /** Opens a COPY into `table` of the store behind `db` (a PostgreSQL store's Kysely handle). */
-  static async open<Row extends object>(db: object, table: string, columns: ReadonlyArray<keyof Row & string>): Promise<CopyWriter<Row>> {
+  static async open<Row extends object>(
+    db: object,
+    table: string,
+    columns: ReadonlyArray<keyof Row & string>,
+  ): Promise<CopyWriter<Row>> {
     const pool = postgresPoolOf(db);
     if (!pool) throw new Error(`COPY into ${table}: not a PostgreSQL store`);
     const client = await pool.connect();
     try {
       await client.query('SET synchronous_commit = off');
       const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
-      const stream = client.query(copyFrom(`COPY ${quoted(table)} (${columns.map(quoted).join(', ')}) FROM STDIN`));
+      const stream = client.query(
+        copyFrom(`COPY ${quoted(table)} (${columns.map(quoted).join(', ')}) FROM STDIN`),
+      );
       return new CopyWriter<Row>(client, stream, columns, quoted(table));
     } catch (error) {
       client.release(true);
@@ -132,7 +143,11 @@ export async function copyRows<Row extends object>(
   let writer: CopyWriter<Row> | undefined;
   try {
     for await (const row of rows) {
-      writer ??= await CopyWriter.open<Row>(db, table, Object.keys(row) as Array<keyof Row & string>);
+      writer ??= await CopyWriter.open<Row>(
+        db,
+        table,
+        Object.keys(row) as Array<keyof Row & string>,
+      );
       writer.write(row);
       if (writer.rows % REPORT_EVERY === 0) {
         await writer.drained();

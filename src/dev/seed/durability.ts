@@ -6,7 +6,9 @@ import { dialectOf } from '../../db/dialect.js';
  * each database's previous setting. A crash mid-seed loses only the seed, which is rerun with
  * --reset anyway. PostgreSQL's durability is the server's setting: nothing is changed there.
  */
-export async function relaxDurability(dbs: ReadonlyArray<Kysely<unknown>>): Promise<() => Promise<void>> {
+export async function relaxDurability(
+  dbs: ReadonlyArray<Kysely<unknown>>,
+): Promise<() => Promise<void>> {
   const restores: Array<() => Promise<void>> = [];
   for (const db of dbs) {
     if (dialectOf(db) !== 'sqlite') continue;
@@ -30,10 +32,16 @@ export async function relaxDurability(dbs: ReadonlyArray<Kysely<unknown>>): Prom
  * of rows. Recreated even when the load fails. On SQLite indexes behind a constraint (keys) stay;
  * on PostgreSQL keys are deferred too (withKeysDeferred).
  */
-export async function withIndexesDeferred<T>(db: Kysely<unknown>, table: string, load: () => Promise<T>): Promise<T> {
+export async function withIndexesDeferred<T>(
+  db: Kysely<unknown>,
+  table: string,
+  load: () => Promise<T>,
+): Promise<T> {
   if (dialectOf(db) === 'postgres') return withKeysDeferred(db, [table], load);
   const found = await sql<{ name: string; sql: string | null }>`
-    SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ${table} AND sql IS NOT NULL`.execute(db);
+    SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ${table} AND sql IS NOT NULL`.execute(
+    db,
+  );
   const indexes = found.rows.filter((r): r is { name: string; sql: string } => r.sql !== null);
   for (const index of indexes) await sql`DROP INDEX ${sql.id(index.name)}`.execute(db);
   try {
@@ -49,7 +57,11 @@ export async function withIndexesDeferred<T>(db: Kysely<unknown>, table: string,
  * for it (sorting each key once instead of updating it row by row). Keys a foreign key points at stay. Restored even when the load fails (then a violated key fails
  * the restore, which reports it).
  */
-export async function withKeysDeferred<T>(db: Kysely<unknown>, tables: readonly string[], load: () => Promise<T>): Promise<T> {
+export async function withKeysDeferred<T>(
+  db: Kysely<unknown>,
+  tables: readonly string[],
+  load: () => Promise<T>,
+): Promise<T> {
   const list = [...tables];
   const constraints = (
     await sql<{ table: string; name: string; def: string }>`
@@ -67,14 +79,18 @@ export async function withKeysDeferred<T>(db: Kysely<unknown>, tables: readonly 
       ORDER BY i.indexname`.execute(db)
   ).rows;
   for (const index of indexes) await sql`DROP INDEX ${sql.id(index.name)}`.execute(db);
-  for (const c of constraints) await sql`ALTER TABLE ${sql.table(c.table)} DROP CONSTRAINT ${sql.id(c.name)}`.execute(db);
+  for (const c of constraints)
+    await sql`ALTER TABLE ${sql.table(c.table)} DROP CONSTRAINT ${sql.id(c.name)}`.execute(db);
   try {
     return await load();
   } finally {
     // One connection, with room to sort each key in memory.
     await db.connection().execute(async (conn) => {
       await sql`SET maintenance_work_mem = '256MB'`.execute(conn);
-      for (const c of constraints) await sql`ALTER TABLE ${sql.table(c.table)} ADD CONSTRAINT ${sql.id(c.name)} ${sql.raw(c.def)}`.execute(conn);
+      for (const c of constraints)
+        await sql`ALTER TABLE ${sql.table(c.table)} ADD CONSTRAINT ${sql.id(c.name)} ${sql.raw(c.def)}`.execute(
+          conn,
+        );
       for (const index of indexes) await sql.raw(index.def).execute(conn);
       await sql`RESET maintenance_work_mem`.execute(conn);
     });

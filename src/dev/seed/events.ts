@@ -38,7 +38,9 @@ export async function seedEvents(ctx: SeedContext): Promise<SeededEvent[]> {
     const program = rng.pick(PROGRAMS);
     const day = rng.chance(PAST_SHARE) ? -rng.int(2, 365) : rng.int(1, 90);
     const start =
-      ctx.clock.days(day) + (rng.pick(program.hours) + DENVER_UTC_OFFSET_HOURS) * HOUR + rng.pick([0, 30]) * MINUTE;
+      ctx.clock.days(day) +
+      (rng.pick(program.hours) + DENVER_UTC_OFFSET_HOURS) * HOUR +
+      rng.pick([0, 30]) * MINUTE;
     const branch = BRANCHES[rng.weighted(BRANCH_WEIGHTS.subarray(0, branchCount))] ?? BRANCHES[0]!;
     drafts.push({
       audience: program.audience,
@@ -61,7 +63,10 @@ export async function seedEvents(ctx: SeedContext): Promise<SeededEvent[]> {
   ctx.progress('events', 0, events.length);
   const written = await writeInChunks(
     events.map((e) => e.row),
-    (chunk) => insertChunk(ctx.db.events, chunk, (trx, rows) => trx.insertInto('events').values(rows).execute()),
+    (chunk) =>
+      insertChunk(ctx.db.events, chunk, (trx, rows) =>
+        trx.insertInto('events').values(rows).execute(),
+      ),
     (done) => ctx.progress('events', done, events.length),
   );
   ctx.count('events.events', written);
@@ -76,7 +81,11 @@ export async function seedEvents(ctx: SeedContext): Promise<SeededEvent[]> {
  * (`SeededEvent.personas`) are written linked, the patron's past one included: a fixture the
  * tests name, which the first purge run anonymizes like any other.
  */
-export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[], patrons: PatronState): Promise<number> {
+export async function seedRegistrations(
+  ctx: SeedContext,
+  events: SeededEvent[],
+  patrons: PatronState,
+): Promise<number> {
   const rng = new Random(ctx.seed, STREAMS.registrations);
   const anchor = ctx.clock.anchor;
   const minors: number[] = [];
@@ -84,30 +93,48 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
   patrons.adult.forEach((a, i) => (a ? adults : minors).push(i));
 
   /** Who registered for each row and where, for the statistics tally (the row itself may be anonymized). */
-  const tallied = new WeakMap<RegistrationRow, { patronId: string; month: string; branch: string }>();
+  const tallied = new WeakMap<
+    RegistrationRow,
+    { patronId: string; month: string; branch: string }
+  >();
 
   function* registrations(): Generator<RegistrationRow> {
     for (const event of events) {
       const past = event.start < anchor;
       const seats = event.row.capacity - event.personas.length;
-      const fill = past ? 0.4 + 0.6 * rng.float() : rng.float() * Math.max(0.1, 1 - (event.start - anchor) / (100 * DAY));
+      const fill = past
+        ? 0.4 + 0.6 * rng.float()
+        : rng.float() * Math.max(0.1, 1 - (event.start - anchor) / (100 * DAY));
       const wanted = Math.min(seats, Math.round(seats * fill), patrons.ids.length);
       const kids = event.audience === 'children' || event.audience === 'teens';
       const anonymous = Date.parse(event.row.ends_at) < anchor;
       const chosen = new Set<number>();
       for (let a = 0; chosen.size < wanted && a < wanted * 20; a++) {
-        const pool = kids && minors.length > 0 && rng.chance(0.7) ? minors : adults.length > 0 ? adults : minors;
+        const pool =
+          kids && minors.length > 0 && rng.chance(0.7)
+            ? minors
+            : adults.length > 0
+              ? adults
+              : minors;
         chosen.add(rng.pick(pool));
       }
       for (const p of chosen) {
-        const registered = Math.min(event.start - rng.int(60, 30 * 24 * 60) * MINUTE, anchor - rng.int(60, 10 * 24 * 60) * MINUTE);
+        const registered = Math.min(
+          event.start - rng.int(60, 30 * 24 * 60) * MINUTE,
+          anchor - rng.int(60, 10 * 24 * 60) * MINUTE,
+        );
         const row: RegistrationRow = {
           event_id: event.row.id,
           patron_id: anonymous ? null : (patrons.ids[p] ?? null),
           registered_at: anonymous ? toDay(iso(registered)) : iso(registered),
           attended: past && rng.chance(0.8) ? 1 : 0,
         };
-        if (patrons.ids[p]) tallied.set(row, { patronId: patrons.ids[p], month: event.row.starts_at.slice(0, 7), branch: event.row.branch_id });
+        if (patrons.ids[p])
+          tallied.set(row, {
+            patronId: patrons.ids[p],
+            month: event.row.starts_at.slice(0, 7),
+            branch: event.row.branch_id,
+          });
         yield row;
       }
       for (const patronId of event.personas) {
@@ -131,7 +158,9 @@ export async function seedRegistrations(ctx: SeedContext, events: SeededEvent[],
         const ids = await trx.insertInto('registrations').values(rows).returning('id').execute();
         const linked = rows.flatMap((row, i) => {
           const t = tallied.get(row);
-          return t ? [{ rowId: ids[i]!.id, month: t.month, cell: t.branch, patronId: t.patronId }] : [];
+          return t
+            ? [{ rowId: ids[i]!.id, month: t.month, cell: t.branch, patronId: t.patronId }]
+            : [];
         });
         await tally.add(releaseDb(trx), linked);
       }),

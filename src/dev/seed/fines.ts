@@ -32,7 +32,10 @@ export async function seedFines(ctx: SeedContext): Promise<number> {
   const rng = new Random(ctx.seed, STREAMS.fines);
   const anchor = ctx.clock.anchor;
   const personaIds = Object.values(PERSONA_PATRONS).map((p) => p.id);
-  const maxRow = await db.selectFrom('loans').select(sql<number>`coalesce(max(id), 0)`.as('max')).executeTakeFirst();
+  const maxRow = await db
+    .selectFrom('loans')
+    .select(sql<number>`coalesce(max(id), 0)`.as('max'))
+    .executeTakeFirst();
   const maxId = Number(maxRow?.max ?? 0);
 
   async function* pages(): AsyncGenerator<FineRow[]> {
@@ -50,7 +53,8 @@ export async function seedFines(ctx: SeedContext): Promise<number> {
         .execute();
       const fines: FineRow[] = [];
       for (const loan of late) {
-        if (!rng.chance(CHARGED_SHARE) || loan.patron_id === null || loan.returned_at === null) continue;
+        if (!rng.chance(CHARGED_SHARE) || loan.patron_id === null || loan.returned_at === null)
+          continue;
         const returned = Date.parse(loan.returned_at);
         const paidAt = rng.chance(PAID_SHARE)
           ? Math.min(anchor - MINUTE, returned + rng.int(10, 40 * 24 * 60) * MINUTE)
@@ -72,9 +76,13 @@ export async function seedFines(ctx: SeedContext): Promise<number> {
   ctx.progress('fines', 0, maxId);
   let written = 0;
   if (copies(db)) {
-    written = await copyRows(db, 'fines', (async function* () {
-      for await (const fines of pages()) yield* fines;
-    })());
+    written = await copyRows(
+      db,
+      'fines',
+      (async function* () {
+        for await (const fines of pages()) yield* fines;
+      })(),
+    );
   } else {
     for await (const fines of pages()) {
       written += await writeInChunks(fines, (chunk) =>

@@ -1,7 +1,14 @@
 import { LOAN_DAYS } from '../../../subgraphs/circulation/lending.js';
 
 /** The catalog formats (the `Format` enum of the catalog schema), in a fixed order for typed arrays. */
-export const FORMATS = ['BOOK', 'LARGE_PRINT', 'AUDIOBOOK', 'DVD', 'MAGAZINE', 'VIDEO_GAME'] as const;
+export const FORMATS = [
+  'BOOK',
+  'LARGE_PRINT',
+  'AUDIOBOOK',
+  'DVD',
+  'MAGAZINE',
+  'VIDEO_GAME',
+] as const;
 /** One catalog format. */
 export type Format = (typeof FORMATS)[number];
 

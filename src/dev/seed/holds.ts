@@ -4,7 +4,14 @@ import { copyRows, copies } from './copy.js';
 import { BRANCHES } from './branches.js';
 import { BRANCH_WEIGHTS } from './catalog.js';
 import { MINUTE, iso } from './clock.js';
-import { type CatalogState, type PatronState, type SeedContext, STREAMS, itemId, workId } from './context.js';
+import {
+  type CatalogState,
+  type PatronState,
+  type SeedContext,
+  STREAMS,
+  itemId,
+  workId,
+} from './context.js';
 import { IN_SERVICE } from './formats.js';
 import { pickPatron } from './loans.js';
 import { Random } from './random.js';
@@ -39,7 +46,12 @@ export async function seedHolds(
   const freeCopy = (): number | undefined => {
     for (let a = 0; a < ATTEMPTS; a++) {
       const n = rng.int(0, itemCount - 1);
-      if (catalog.itemStatus[n] === IN_SERVICE && !catalog.itemOnLoan[n] && !catalog.itemOnHoldShelf[n] && !persona.has(n)) {
+      if (
+        catalog.itemStatus[n] === IN_SERVICE &&
+        !catalog.itemOnLoan[n] &&
+        !catalog.itemOnHoldShelf[n] &&
+        !persona.has(n)
+      ) {
         return n;
       }
     }
@@ -79,7 +91,8 @@ export async function seedHolds(
           yield {
             work_id: workId(work),
             patron_id: patronId,
-            pickup_branch_id: BRANCHES[rng.weighted(BRANCH_WEIGHTS.subarray(0, branchCount))]?.id ?? 'br_01',
+            pickup_branch_id:
+              BRANCHES[rng.weighted(BRANCH_WEIGHTS.subarray(0, branchCount))]?.id ?? 'br_01',
             placed_at: iso(anchor - rng.int(60, 60 * 24 * 60) * MINUTE),
             status: 'WAITING',
             item_id: null,
@@ -97,7 +110,10 @@ export async function seedHolds(
     ? await copyRows(ctx.db.circulation, 'holds', holds(), onRows)
     : await writeInChunks(
         holds(),
-        (chunk) => insertChunk(ctx.db.circulation, chunk, (trx, rows) => trx.insertInto('holds').values(rows).execute()),
+        (chunk) =>
+          insertChunk(ctx.db.circulation, chunk, (trx, rows) =>
+            trx.insertInto('holds').values(rows).execute(),
+          ),
         onRows,
       );
   ctx.count('circulation.holds', written);

@@ -2,7 +2,13 @@ import type { CirculationTables } from '../../../subgraphs/circulation/migration
 import { writeInChunks } from './batches.js';
 import { BRANCHES } from './branches.js';
 import { DAY, MINUTE, iso } from './clock.js';
-import { type CatalogState, type PatronState, type SeedContext, STREAMS, itemId } from './context.js';
+import {
+  type CatalogState,
+  type PatronState,
+  type SeedContext,
+  STREAMS,
+  itemId,
+} from './context.js';
 import { IN_SERVICE, LOAN_DAYS_BY_INDEX } from './formats.js';
 import { Random, drawShare } from './random.js';
 import { ageBandOfAge } from '../../privacy/enforce/deidentify.js';
@@ -23,7 +29,16 @@ type LoanRow = Omit<CirculationTables['loans'], 'id'>;
 
 /** The loan columns COPY writes, the id first. */
 const LOAN_COLUMNS = [
-  'id', 'item_id', 'patron_id', 'branch_id', 'checked_out_at', 'due_at', 'returned_at', 'renewals', 'patron_age_band', 'patron_home_branch_id',
+  'id',
+  'item_id',
+  'patron_id',
+  'branch_id',
+  'checked_out_at',
+  'due_at',
+  'returned_at',
+  'renewals',
+  'patron_age_band',
+  'patron_home_branch_id',
 ] as const;
 
 /** Share of in-service items with loan history that are out right now. */
@@ -45,7 +60,9 @@ function renewals(rng: Random): number {
 
 /** A patron index: most loans spread evenly, a third go to the busiest tenth of patrons. */
 export function pickPatron(rng: Random, patrons: number): number {
-  return rng.chance(0.3) ? rng.int(0, Math.max(0, Math.floor(patrons / 10) - 1)) : rng.int(0, patrons - 1);
+  return rng.chance(0.3)
+    ? rng.int(0, Math.max(0, Math.floor(patrons / 10) - 1))
+    : rng.int(0, patrons - 1);
 }
 
 /**
@@ -75,7 +92,9 @@ export async function seedLoans(
   const mins = (lo: number, hi: number): number => rng.int(lo, hi) * MINUTE;
   /** What every loan keeps of its borrower: the age band at checkout and the home branch. */
   const borrower = (p: number, checkedOut: number) => ({
-    patron_age_band: ageBandOfAge((patrons.age[p] ?? 30) - Math.floor((anchor - checkedOut) / (365.25 * DAY))),
+    patron_age_band: ageBandOfAge(
+      (patrons.age[p] ?? 30) - Math.floor((anchor - checkedOut) / (365.25 * DAY)),
+    ),
     patron_home_branch_id: BRANCHES[patrons.homeBranch[p] ?? 0]?.id ?? null,
   });
 
@@ -84,7 +103,12 @@ export async function seedLoans(
   const linkOf = (row: LoanRow, id: number): LinkedRow | undefined => {
     const t = tallied.get(row);
     if (!t) return undefined;
-    const cell = [row.branch_id, t.format, row.patron_age_band ?? '', row.patron_home_branch_id ?? ''].join(KEY_SEPARATOR);
+    const cell = [
+      row.branch_id,
+      t.format,
+      row.patron_age_band ?? '',
+      row.patron_home_branch_id ?? '',
+    ].join(KEY_SEPARATOR);
     return { rowId: id, month: row.checked_out_at.slice(0, 7), cell, patronId: t.patronId };
   };
   const tallyOf = (rows: LoanRow[], ids: readonly number[]) =>
@@ -139,7 +163,9 @@ export async function seedLoans(
         const r = renewals(rng);
         const span = period * (1 + r);
         const late = rng.chance(LATE_SHARE);
-        const checkedOut = late ? returned - span - rng.int(2, 30) * DAY : returned - mins(24 * 60, span / MINUTE);
+        const checkedOut = late
+          ? returned - span - rng.int(2, 30) * DAY
+          : returned - mins(24 * 60, span / MINUTE);
         if (checkedOut < historyStart) break;
         const p = pickPatron(rng, patronCount);
         const keep = late || patrons.readingHistory[p] === 1;
@@ -154,7 +180,8 @@ export async function seedLoans(
           renewals: r,
           ...borrower(p, checkedOut),
         };
-        if (patrons.ids[p]) tallied.set(returnedLoan, { patronId: patrons.ids[p], format: formatName });
+        if (patrons.ids[p])
+          tallied.set(returnedLoan, { patronId: patrons.ids[p], format: formatName });
         perItem.push(returnedLoan);
         cursor = checkedOut;
       }
@@ -166,7 +193,9 @@ export async function seedLoans(
 
   ctx.progress('loans', 0, target);
   if (copies(ctx.db.circulation)) {
-    const written = await copyLoans(ctx, loans(), linkOf, (done) => ctx.progress('loans', Math.min(done, target), target));
+    const written = await copyLoans(ctx, loans(), linkOf, (done) =>
+      ctx.progress('loans', Math.min(done, target), target),
+    );
     ctx.count('circulation.loans', written);
     return written;
   }
@@ -174,7 +203,9 @@ export async function seedLoans(
   const tally = new Tally('circulation', 250_000);
   // The tally's primary key takes random digests: a page cache that holds it keeps inserts off the disk.
   const sqlite = dialectOf(ctx.db.circulation) === 'sqlite';
-  const cache = sqlite ? (await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(ctx.db.circulation)).rows[0] : undefined;
+  const cache = sqlite
+    ? (await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(ctx.db.circulation)).rows[0]
+    : undefined;
   if (sqlite) await sql`PRAGMA cache_size = -262144`.execute(ctx.db.circulation);
   const written = await writeInChunks(
     loans(),
@@ -183,7 +214,12 @@ export async function seedLoans(
         const linked: ReturnType<typeof tallyOf> = [];
         for (const rows of chunk) {
           const ids = await trx.insertInto('loans').values(rows).returning('id').execute();
-          linked.push(...tallyOf(rows, ids.map((r) => r.id)));
+          linked.push(
+            ...tallyOf(
+              rows,
+              ids.map((r) => r.id),
+            ),
+          );
         }
         // The tally statistics count distinct borrowers from, taken while the seed still knows them.
         await tally.add(releaseDb(trx), linked);
@@ -191,7 +227,10 @@ export async function seedLoans(
     (done) => ctx.progress('loans', Math.min(done, target), target),
   );
   await ctx.db.circulation.transaction().execute((trx) => tally.flush(releaseDb(trx)));
-  if (sqlite) await sql.raw(`PRAGMA cache_size = ${Math.trunc(Number(cache?.cache_size ?? -2000))}`).execute(ctx.db.circulation);
+  if (sqlite)
+    await sql
+      .raw(`PRAGMA cache_size = ${Math.trunc(Number(cache?.cache_size ?? -2000))}`)
+      .execute(ctx.db.circulation);
   ctx.count('circulation.loans', written);
   return written;
 }
@@ -208,38 +247,53 @@ async function copyLoans(
   onRows: (written: number) => void,
 ): Promise<number> {
   const db = ctx.db.circulation;
-  const top = await db.selectFrom('loans').select(sql<number>`coalesce(max(id), 0)`.as('max')).executeTakeFirstOrThrow();
+  const top = await db
+    .selectFrom('loans')
+    .select(sql<number>`coalesce(max(id), 0)`.as('max'))
+    .executeTakeFirstOrThrow();
   const first = Number(top.max) + 1;
   const released = await releasedMonths(releaseDb(db), 'circulation');
-  const written = await withKeysDeferred(db as Kysely<unknown>, ['stats_tally', 'stats_tallied'], async () => {
-    const loans = await CopyWriter.open<LoanRow & { id: number }>(db, 'loans', LOAN_COLUMNS);
-    const marks = await CopyWriter.open<{ row_id: number }>(db, 'stats_tallied', ['row_id']);
-    const tally = await CopyWriter.open<ReleaseTables['stats_tally']>(db, 'stats_tally', ['month', 'row', 'cell', 'digest']);
-    const writers = [loans, marks, tally];
-    const keys = new Map<string, Buffer>();
-    try {
-      let id = first;
-      for (const row of rows) {
-        loans.write({ id, ...row });
-        const link = linkOf(row, id);
-        if (link && !released.has(link.month)) {
-          marks.write({ row_id: id });
-          tally.write(tallyEntry(keys, link));
+  const written = await withKeysDeferred(
+    db as Kysely<unknown>,
+    ['stats_tally', 'stats_tallied'],
+    async () => {
+      const loans = await CopyWriter.open<LoanRow & { id: number }>(db, 'loans', LOAN_COLUMNS);
+      const marks = await CopyWriter.open<{ row_id: number }>(db, 'stats_tallied', ['row_id']);
+      const tally = await CopyWriter.open<ReleaseTables['stats_tally']>(db, 'stats_tally', [
+        'month',
+        'row',
+        'cell',
+        'digest',
+      ]);
+      const writers = [loans, marks, tally];
+      const keys = new Map<string, Buffer>();
+      try {
+        let id = first;
+        for (const row of rows) {
+          loans.write({ id, ...row });
+          const link = linkOf(row, id);
+          if (link && !released.has(link.month)) {
+            marks.write({ row_id: id });
+            tally.write(tallyEntry(keys, link));
+          }
+          id += 1;
+          if (loans.rows % 5_000 === 0) {
+            await Promise.all(writers.map((w) => w.drained()));
+            onRows(loans.rows);
+          }
         }
-        id += 1;
-        if (loans.rows % 5_000 === 0) {
-          await Promise.all(writers.map((w) => w.drained()));
-          onRows(loans.rows);
-        }
+        const [count] = await Promise.all(writers.map((w) => w.end()));
+        onRows(count ?? 0);
+        return count ?? 0;
+      } catch (error) {
+        for (const w of writers) w.abort(error);
+        throw error;
       }
-      const [count] = await Promise.all(writers.map((w) => w.end()));
-      onRows(count ?? 0);
-      return count ?? 0;
-    } catch (error) {
-      for (const w of writers) w.abort(error);
-      throw error;
-    }
-  });
-  if (written > 0) await sql`SELECT setval(pg_get_serial_sequence('loans', 'id'), ${first + written - 1})`.execute(db);
+    },
+  );
+  if (written > 0)
+    await sql`SELECT setval(pg_get_serial_sequence('loans', 'id'), ${first + written - 1})`.execute(
+      db,
+    );
   return written;
 }

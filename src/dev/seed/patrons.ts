@@ -59,8 +59,12 @@ export async function seedPatrons(ctx: SeedContext): Promise<PatronState> {
         id,
         card_number: withCheckDigit(`29013${String(i + 1).padStart(8, '0')}`),
         name: `${first} ${last}`,
-        email: rng.chance(0.88) ? `${handle}${rng.chance(0.5) ? rng.int(1, 99) : ''}@${rng.pick(EMAIL_DOMAINS)}` : null,
-        phone: rng.chance(0.9) ? `${rng.chance(0.6) ? '303' : '720'}-555-${String(rng.int(0, 9999)).padStart(4, '0')}` : null,
+        email: rng.chance(0.88)
+          ? `${handle}${rng.chance(0.5) ? rng.int(1, 99) : ''}@${rng.pick(EMAIL_DOMAINS)}`
+          : null,
+        phone: rng.chance(0.9)
+          ? `${rng.chance(0.6) ? '303' : '720'}-555-${String(rng.int(0, 9999)).padStart(4, '0')}`
+          : null,
         address: rng.chance(0.95)
           ? `${faker.location.streetAddress()}, ${branch.city}, CO ${rng.pick(branch.zips)}`
           : null,
@@ -68,7 +72,9 @@ export async function seedPatrons(ctx: SeedContext): Promise<PatronState> {
         home_branch_id: branch.id,
         pin_hash: null,
         reading_history: reading,
-        created_at: iso(toMinute(ctx.clock.anchor - memberDays * DAY + rng.int(9 * 60, 20 * 60) * 60_000)),
+        created_at: iso(
+          toMinute(ctx.clock.anchor - memberDays * DAY + rng.int(9 * 60, 20 * 60) * 60_000),
+        ),
       };
     }
   }
@@ -77,10 +83,15 @@ export async function seedPatrons(ctx: SeedContext): Promise<PatronState> {
   const onRows = (done: number) => ctx.progress('patrons', done, total);
   const circulation = ctx.db.circulation;
   const written = copies(circulation)
-    ? await withIndexesDeferred(circulation as Kysely<unknown>, 'patrons', () => copyRows(circulation, 'patrons', patrons(), onRows))
+    ? await withIndexesDeferred(circulation as Kysely<unknown>, 'patrons', () =>
+        copyRows(circulation, 'patrons', patrons(), onRows),
+      )
     : await writeInChunks(
         patrons(),
-        (chunk) => insertChunk(circulation, chunk, (trx, rows) => trx.insertInto('patrons').values(rows).execute()),
+        (chunk) =>
+          insertChunk(circulation, chunk, (trx, rows) =>
+            trx.insertInto('patrons').values(rows).execute(),
+          ),
         onRows,
       );
   ctx.count('circulation.patrons', written);

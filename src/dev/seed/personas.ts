@@ -24,7 +24,12 @@ const { patron, minor, guardian } = PERSONA_PATRONS;
  * Retention: the patron's returned loans stay linked because reading history is on (and one has an
  * unpaid fine); the past registration is written linked and the first purge anonymizes it.
  */
-const PERSONA_LOANS: ReadonlyArray<{ patronId: string; out: number; returnedAfter?: number; fined?: true }> = [
+const PERSONA_LOANS: ReadonlyArray<{
+  patronId: string;
+  out: number;
+  returnedAfter?: number;
+  fined?: true;
+}> = [
   { patronId: patron.id, out: -10 },
   { patronId: patron.id, out: -5 },
   { patronId: patron.id, out: -30 },
@@ -37,8 +42,12 @@ const PERSONA_LOANS: ReadonlyArray<{ patronId: string; out: number; returnedAfte
   { patronId: minor.id, out: -12 },
   { patronId: guardian.id, out: -2 },
 ];
-const PERSONA_AGE: Record<string, number> = Object.fromEntries([patron, minor, guardian].map((p) => [p.id, p.age]));
-const PERSONA_HOME: Record<string, string> = Object.fromEntries([patron, minor, guardian].map((p) => [p.id, p.homeBranchId]));
+const PERSONA_AGE: Record<string, number> = Object.fromEntries(
+  [patron, minor, guardian].map((p) => [p.id, p.age]),
+);
+const PERSONA_HOME: Record<string, string> = Object.fromEntries(
+  [patron, minor, guardian].map((p) => [p.id, p.homeBranchId]),
+);
 /** Copies reserved: one per persona loan, plus the copy on the minor's READY hold. */
 const PERSONA_ITEMS = PERSONA_LOANS.length + 1;
 
@@ -70,11 +79,17 @@ export function reservePersonaItems(ctx: SeedContext, catalog: CatalogState): vo
   for (let a = 0; catalog.personaItems.length < PERSONA_ITEMS && a < count * 4; a++) {
     const n = rng.int(0, count - 1);
     const work = catalog.itemWork[n] ?? 0;
-    if (catalog.itemStatus[n] !== IN_SERVICE || FORMATS[catalog.workFormat[work] ?? 0] !== 'BOOK' || works.has(work)) continue;
+    if (
+      catalog.itemStatus[n] !== IN_SERVICE ||
+      FORMATS[catalog.workFormat[work] ?? 0] !== 'BOOK' ||
+      works.has(work)
+    )
+      continue;
     works.add(work);
     catalog.personaItems.push(n);
   }
-  if (catalog.personaItems.length < PERSONA_ITEMS) throw new Error('seed: too few book copies for the personas');
+  if (catalog.personaItems.length < PERSONA_ITEMS)
+    throw new Error('seed: too few book copies for the personas');
 }
 
 /** Writes the persona loans; returns the id of the patron persona's fined (late) loan. */
@@ -82,9 +97,11 @@ export async function seedPersonaLoans(ctx: SeedContext, catalog: CatalogState):
   let finedLoanId = 0;
   for (const [i, plan] of PERSONA_LOANS.entries()) {
     const n = catalog.personaItems[i] ?? 0;
-    const period = (LOAN_DAYS_BY_INDEX[catalog.workFormat[catalog.itemWork[n] ?? 0] ?? 0] ?? 21) * DAY;
+    const period =
+      (LOAN_DAYS_BY_INDEX[catalog.workFormat[catalog.itemWork[n] ?? 0] ?? 0] ?? 21) * DAY;
     const out = ctx.clock.days(plan.out) + 17 * HOUR;
-    const returned = plan.returnedAfter === undefined ? null : out + plan.returnedAfter * DAY + 2 * HOUR;
+    const returned =
+      plan.returnedAfter === undefined ? null : out + plan.returnedAfter * DAY + 2 * HOUR;
     const row = await ctx.db.circulation
       .insertInto('loans')
       .values({
@@ -167,11 +184,14 @@ export function assignPersonaSeats(ctx: SeedContext, events: SeededEvent[]): voi
   const upcoming = events.filter((e) => e.start > ctx.clock.anchor + DAY);
   const past = events.filter((e) => Date.parse(e.row.ends_at) < ctx.clock.anchor);
   const soonest = (list: SeededEvent[]): SeededEvent | undefined => list[0];
-  const patronFuture = soonest(upcoming.filter((e) => e.row.branch_id === patron.homeBranchId)) ?? soonest(upcoming);
+  const patronFuture =
+    soonest(upcoming.filter((e) => e.row.branch_id === patron.homeBranchId)) ?? soonest(upcoming);
   const minorFuture =
-    soonest(upcoming.filter((e) => e.audience === 'children' || e.audience === 'teens')) ?? soonest(upcoming);
+    soonest(upcoming.filter((e) => e.audience === 'children' || e.audience === 'teens')) ??
+    soonest(upcoming);
   const patronPast = past[past.length - 1];
-  if (!patronFuture || !minorFuture || !patronPast) throw new Error('seed: too few events for the personas');
+  if (!patronFuture || !minorFuture || !patronPast)
+    throw new Error('seed: too few events for the personas');
   patronFuture.personas.push(patron.id);
   patronPast.personas.push(patron.id);
   minorFuture.personas.push(minor.id);

@@ -17,7 +17,15 @@ export interface ScalePlan {
 
 /** The two scales: a demo that seeds in about a second, and a county-sized benchmark data set. */
 export const PLANS: Record<SeedScale, ScalePlan> = {
-  demo: { branches: 10, works: 5_000, items: 15_000, patrons: 2_000, loans: 20_000, holds: 600, events: 200 },
+  demo: {
+    branches: 10,
+    works: 5_000,
+    items: 15_000,
+    patrons: 2_000,
+    loans: 20_000,
+    holds: 600,
+    events: 200,
+  },
   county: {
     branches: 10,
     works: 250_000,

@@ -103,7 +103,13 @@ export function seededFaker(seed: number, stream: number): Faker {
  * How many of `remaining` things the next of `slotsLeft` slots gets: uniform around the running
  * mean (so the total lands on target without storing a plan), at least `min`, at most `max`.
  */
-export function drawShare(rng: Random, remaining: number, slotsLeft: number, min = 0, max = Infinity): number {
+export function drawShare(
+  rng: Random,
+  remaining: number,
+  slotsLeft: number,
+  min = 0,
+  max = Infinity,
+): number {
   if (slotsLeft <= 1) return Math.min(Math.max(min, remaining), max);
   const mean = remaining / slotsLeft;
   const spread = Math.max(0, 2 * (mean - min));

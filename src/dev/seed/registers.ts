@@ -98,7 +98,12 @@ export async function seedRegisters(ctx: SeedContext, patrons: PatronState): Pro
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('legal_order_patrons')
-      .values([PERSONA_PATRONS.patron.id, orderPatronA, orderPatronB].map((patron_id) => ({ order_id: order.id, patron_id })))
+      .values(
+        [PERSONA_PATRONS.patron.id, orderPatronA, orderPatronB].map((patron_id) => ({
+          order_id: order.id,
+          patron_id,
+        })),
+      )
       .execute();
   });
   ctx.count('circulation.guardianships', 1);

@@ -61,7 +61,17 @@ export interface SeedOptions {
 
 /** The order phases run and report in. */
 export const SEED_PHASES = [
-  'branches', 'works', 'items', 'patrons', 'loans', 'holds', 'fines', 'retention', 'events', 'registrations', 'registers',
+  'branches',
+  'works',
+  'items',
+  'patrons',
+  'loans',
+  'holds',
+  'fines',
+  'retention',
+  'events',
+  'registrations',
+  'registers',
 ] as const;
 
 /**
@@ -75,14 +85,20 @@ export const SEED_PHASES = [
 export async function seed(targets: SeedTargets, options: SeedOptions): Promise<SeedReport> {
   const started = performance.now();
   const plan = PLANS[options.scale];
-  if (!plan) throw new Error(`seed: unknown scale '${String(options.scale)}' (expected demo or county)`);
+  if (!plan)
+    throw new Error(`seed: unknown scale '${String(options.scale)}' (expected demo or county)`);
   const seedValue = options.seed ?? DEFAULT_SEED;
-  if (!Number.isSafeInteger(seedValue) || seedValue < 0) throw new Error('seed: `seed` must be a non-negative integer');
+  if (!Number.isSafeInteger(seedValue) || seedValue < 0)
+    throw new Error('seed: `seed` must be a non-negative integer');
   if (await isSeeded(targets.circulation)) {
-    throw new Error('seed: the circulation database already holds patrons; reset the data directory to seed again');
+    throw new Error(
+      'seed: the circulation database already holds patrons; reset the data directory to seed again',
+    );
   }
   if (await targets.catalog.selectFrom('branches').select('id').limit(1).executeTakeFirst()) {
-    throw new Error('seed: the catalog database is not empty (an interrupted seed?); reset the data directory');
+    throw new Error(
+      'seed: the catalog database is not empty (an interrupted seed?); reset the data directory',
+    );
   }
 
   const counts: Record<string, number> = {};
@@ -97,7 +113,11 @@ export async function seed(targets: SeedTargets, options: SeedOptions): Promise<
     },
   };
 
-  const restore = await relaxDurability([targets.catalog, targets.circulation, targets.events] as Kysely<unknown>[]);
+  const restore = await relaxDurability([
+    targets.catalog,
+    targets.circulation,
+    targets.events,
+  ] as Kysely<unknown>[]);
   try {
     await seedBranches(ctx);
     const { workFormat, callNumbers } = await seedWorks(ctx);

@@ -4,13 +4,31 @@ import type { ResponseCache } from './responseCache.js';
 /** The cache's counters, each read from `ResponseCache.counts` when Prometheus scrapes. */
 const COUNTERS: Record<keyof ResponseCache['counts'], { name: string; help: string }> = {
   hits: { name: 'hits', help: 'Anonymous public answers served from the response cache.' },
-  misses: { name: 'misses', help: 'Cacheable requests not found in the response cache (computed, then stored).' },
-  bypasses: { name: 'bypasses', help: 'Requests the response cache did not judge cacheable (a caller with credentials, a confidential field, a mutation).' },
+  misses: {
+    name: 'misses',
+    help: 'Cacheable requests not found in the response cache (computed, then stored).',
+  },
+  bypasses: {
+    name: 'bypasses',
+    help: 'Requests the response cache did not judge cacheable (a caller with credentials, a confidential field, a mutation).',
+  },
   stores: { name: 'stores', help: 'Answers stored in the response cache.' },
-  evictions: { name: 'evictions', help: 'Entries dropped to keep the response cache within its budget.' },
-  invalidated: { name: 'invalidated', help: 'Entries dropped because a mutation may have changed what they hold.' },
-  tooLarge: { name: 'too_large', help: 'Answers not stored because one alone would take more than a sixteenth of the budget.' },
-  raced: { name: 'raced', help: 'Answers not stored because a write went through while they were computed.' },
+  evictions: {
+    name: 'evictions',
+    help: 'Entries dropped to keep the response cache within its budget.',
+  },
+  invalidated: {
+    name: 'invalidated',
+    help: 'Entries dropped because a mutation may have changed what they hold.',
+  },
+  tooLarge: {
+    name: 'too_large',
+    help: 'Answers not stored because one alone would take more than a sixteenth of the budget.',
+  },
+  raced: {
+    name: 'raced',
+    help: 'Answers not stored because a write went through while they were computed.',
+  },
 };
 
 /**
@@ -23,7 +41,10 @@ export function registerCacheMetrics(registry: Registry, cache: ResponseCache): 
     if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     return name;
   };
-  for (const [key, { name, help }] of Object.entries(COUNTERS) as [keyof ResponseCache['counts'], { name: string; help: string }][]) {
+  for (const [key, { name, help }] of Object.entries(COUNTERS) as [
+    keyof ResponseCache['counts'],
+    { name: string; help: string },
+  ][]) {
     new Counter({
       name: replace(`library_gateway_response_cache_${name}_total`),
       help,

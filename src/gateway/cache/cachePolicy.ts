@@ -41,24 +41,35 @@ const WRITTEN: ReadonlySet<string> = new Set(Object.values(PUBLIC_WRITES).flat()
  * type of the supergraph without a type-wide @confidential, every field must exist and be neither
  * confidential (per the supergraph's directives) nor a patron-activity timestamp.
  */
-export function checkHints(schema: GraphQLSchema, rules: ReadonlyMap<string, FieldRule>, hints: CacheHints): void {
+export function checkHints(
+  schema: GraphQLSchema,
+  rules: ReadonlyMap<string, FieldRule>,
+  hints: CacheHints,
+): void {
   const problems: string[] = [];
   const badAge = (age: number) => !Number.isInteger(age) || age <= 0;
   for (const [name, age] of Object.entries(hints.types)) {
     const type = schema.getType(name);
     if (!isObjectType(type)) problems.push(`${name}: not an object type of the supergraph`);
-    else if (type.astNode?.directives?.some((d) => d.name.value === 'confidential')) problems.push(`${name}: the type is @confidential`);
+    else if (type.astNode?.directives?.some((d) => d.name.value === 'confidential'))
+      problems.push(`${name}: the type is @confidential`);
     if (badAge(age)) problems.push(`${name}: maxAge must be a positive whole number of seconds`);
   }
   for (const [coordinate, age] of Object.entries(hints.fields)) {
     const [typeName, fieldName] = coordinate.split('.') as [string, string | undefined];
     const type = schema.getType(typeName);
-    if (!isObjectType(type) || !fieldName || !type.getFields()[fieldName]) problems.push(`${coordinate}: no such field in the supergraph`);
+    if (!isObjectType(type) || !fieldName || !type.getFields()[fieldName])
+      problems.push(`${coordinate}: no such field in the supergraph`);
     if (rules.has(coordinate)) problems.push(`${coordinate}: the field is @confidential`);
-    if (ACTIVITY_TIME_FIELDS.has(coordinate)) problems.push(`${coordinate}: a patron-activity timestamp`);
-    if (badAge(age)) problems.push(`${coordinate}: maxAge must be a positive whole number of seconds`);
+    if (ACTIVITY_TIME_FIELDS.has(coordinate))
+      problems.push(`${coordinate}: a patron-activity timestamp`);
+    if (badAge(age))
+      problems.push(`${coordinate}: maxAge must be a positive whole number of seconds`);
   }
-  if (problems.length) throw new CacheHintError(`Response cache hints name what may not be cached:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length)
+    throw new CacheHintError(
+      `Response cache hints name what may not be cached:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
 }
 
 /**
@@ -74,7 +85,11 @@ export class CachePolicy {
   /** Analyses per operation of a parsed document (Apollo reuses one document per query text). */
   readonly #memo = new WeakMap<OperationDefinitionNode, Cacheability>();
 
-  constructor(schema: GraphQLSchema, rules: ReadonlyMap<string, FieldRule>, hints: CacheHints = CACHE_HINTS) {
+  constructor(
+    schema: GraphQLSchema,
+    rules: ReadonlyMap<string, FieldRule>,
+    hints: CacheHints = CACHE_HINTS,
+  ) {
     checkHints(schema, rules, hints);
     this.#schema = schema;
     this.#rules = rules;
@@ -94,12 +109,22 @@ export class CachePolicy {
     const root = this.#schema.getQueryType();
     if (!root) return uncacheable('no query type');
     const fragments = new Map(
-      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((d) => [d.name.value, d]),
     );
     const state = { maxAge: Number.POSITIVE_INFINITY, volatile: new Set<string>() };
-    const refusal = this.#walk(operation.selectionSet, root, fragments, new Set(), new Set(), state);
+    const refusal = this.#walk(
+      operation.selectionSet,
+      root,
+      fragments,
+      new Set(),
+      new Set(),
+      state,
+    );
     if (refusal) return uncacheable(refusal);
-    if (!Number.isFinite(state.maxAge) || state.maxAge <= 0) return uncacheable('no field with a maxAge');
+    if (!Number.isFinite(state.maxAge) || state.maxAge <= 0)
+      return uncacheable('no field with a maxAge');
     return { kind: 'cacheable', maxAge: state.maxAge, volatile: [...state.volatile].sort() };
   }
 
@@ -114,7 +139,8 @@ export class CachePolicy {
   ): string | null {
     const { types, fields } = this.#hints;
     for (const selection of selectionSet.selections) {
-      if (selection.directives?.some((d) => !KEYED_DIRECTIVES.has(d.name.value))) return 'a directive other than @include/@skip';
+      if (selection.directives?.some((d) => !KEYED_DIRECTIVES.has(d.name.value)))
+        return 'a directive other than @include/@skip';
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (name === '__typename') continue;
@@ -123,31 +149,51 @@ export class CachePolicy {
         const field = parent.getFields()[name];
         if (!field) return `unknown field ${coordinate}`;
         if (this.#rules.has(coordinate)) return `${coordinate} is confidential`;
-        if (ACTIVITY_TIME_FIELDS.has(coordinate)) return `${coordinate} is a patron-activity timestamp`;
+        if (ACTIVITY_TIME_FIELDS.has(coordinate))
+          return `${coordinate} is a patron-activity timestamp`;
         const returned = getNamedType(field.type);
         const composite = isCompositeType(returned);
         // A root field is cached only if listed itself: a new one must not become cacheable by its type.
-        const age = parent === this.#schema.getQueryType() ? fields[coordinate] : fields[coordinate] ?? (composite ? types[returned.name] : types[parent.name]);
+        const age =
+          parent === this.#schema.getQueryType()
+            ? fields[coordinate]
+            : (fields[coordinate] ?? (composite ? types[returned.name] : types[parent.name]));
         if (age === undefined) return `no cache hint for ${coordinate}`;
         state.maxAge = Math.min(state.maxAge, age);
         if (WRITTEN.has(coordinate)) state.volatile.add(coordinate);
         if (composite) {
-          if (!isObjectType(returned) || types[returned.name] === undefined) return `${returned.name} is not a public type`;
+          if (!isObjectType(returned) || types[returned.name] === undefined)
+            return `${returned.name} is not a public type`;
           if (!selection.selectionSet) return `no selection on ${coordinate}`;
-          const refusal = this.#walk(selection.selectionSet, returned, fragments, spreading, walked, state);
+          const refusal = this.#walk(
+            selection.selectionSet,
+            returned,
+            fragments,
+            spreading,
+            walked,
+            state,
+          );
           if (refusal) return refusal;
         }
       } else {
-        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+        const fragment =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
         if (!fragment) return 'unknown fragment';
-        if (selection.kind === Kind.FRAGMENT_SPREAD && spreading.has(selection.name.value)) return 'fragment cycle';
+        if (selection.kind === Kind.FRAGMENT_SPREAD && spreading.has(selection.name.value))
+          return 'fragment cycle';
         // A named fragment sits on its own type only, so walking it again changes nothing: each is
         // walked once per operation (else fragments spreading each other twice take exponential time).
         if (selection.kind === Kind.FRAGMENT_SPREAD && walked.has(selection.name.value)) continue;
-        const condition = fragment.typeCondition ? this.#schema.getType(fragment.typeCondition.name.value) : parent;
+        const condition = fragment.typeCondition
+          ? this.#schema.getType(fragment.typeCondition.name.value)
+          : parent;
         if (condition !== parent) return 'a fragment on another type';
-        const next = selection.kind === Kind.FRAGMENT_SPREAD ? new Set([...spreading, selection.name.value]) : spreading;
-        if (fragment.directives?.some((d) => !KEYED_DIRECTIVES.has(d.name.value))) return 'a directive other than @include/@skip';
+        const next =
+          selection.kind === Kind.FRAGMENT_SPREAD
+            ? new Set([...spreading, selection.name.value])
+            : spreading;
+        if (fragment.directives?.some((d) => !KEYED_DIRECTIVES.has(d.name.value)))
+          return 'a directive other than @include/@skip';
         const refusal = this.#walk(fragment.selectionSet, parent, fragments, next, walked, state);
         if (refusal) return refusal;
         if (selection.kind === Kind.FRAGMENT_SPREAD) walked.add(selection.name.value);

@@ -15,7 +15,10 @@ export interface PublicResponseCache {
  * Builds the cache from the supergraph SDL, where the privacy directives survive (the gateway's
  * API schema has them stripped); throws at start when the hints would cache anything confidential.
  */
-export function createPublicResponseCache(supergraphSdl: string, maxBytes: number): PublicResponseCache {
+export function createPublicResponseCache(
+  supergraphSdl: string,
+  maxBytes: number,
+): PublicResponseCache {
   const { schema, rules } = rulesFromSupergraph(supergraphSdl);
   const cache = new ResponseCache({ maxBytes, maxEntries: MAX_ENTRIES });
   return { plugin: responseCachePlugin(new CachePolicy(schema, rules), cache), cache };

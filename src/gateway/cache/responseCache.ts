@@ -38,7 +38,16 @@ export class ResponseCache {
   readonly #limits: ResponseCacheLimits;
   readonly #now: () => number;
   /** What happened to requests and entries since start, for /metrics. */
-  readonly counts = { hits: 0, misses: 0, bypasses: 0, stores: 0, evictions: 0, invalidated: 0, tooLarge: 0, raced: 0 };
+  readonly counts = {
+    hits: 0,
+    misses: 0,
+    bypasses: 0,
+    stores: 0,
+    evictions: 0,
+    invalidated: 0,
+    tooLarge: 0,
+    raced: 0,
+  };
 
   constructor(limits: ResponseCacheLimits, now: () => number = Date.now) {
     this.#limits = limits;
@@ -67,7 +76,10 @@ export class ResponseCache {
       this.#entries.delete(key);
       this.#entries.set(key, entry);
       this.counts.hits += 1;
-      return { body: entry.body, remainingSeconds: Math.max(0, Math.floor((entry.expiresAt - this.#now()) / 1000)) };
+      return {
+        body: entry.body,
+        remainingSeconds: Math.max(0, Math.floor((entry.expiresAt - this.#now()) / 1000)),
+      };
     }
     if (entry) this.#delete(key, entry);
     this.counts.misses += 1;
@@ -94,7 +106,8 @@ export class ResponseCache {
     this.#bytes += bytes;
     this.counts.stores += 1;
     for (const [oldest, entry] of this.#entries) {
-      if (this.#bytes <= this.#limits.maxBytes && this.#entries.size <= this.#limits.maxEntries) break;
+      if (this.#bytes <= this.#limits.maxBytes && this.#entries.size <= this.#limits.maxEntries)
+        break;
       this.#delete(oldest, entry);
       this.counts.evictions += 1;
     }

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  HeaderMap,
+  type ApolloServerPlugin,
+  type GraphQLRequestContextWillSendResponse,
+} from '@apollo/server';
+import {
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { DisclosureContext } from '../../privacy/context/disclosureContext.js';
 import type { GatewayContext } from '../context.js';
 import { PUBLIC_WRITES } from './cacheHints.js';
@@ -17,7 +27,14 @@ const VARY = 'authorization, x-legal-process, x-disclosure-purpose';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
 /** Error codes of a mutation refused before it changed anything: no need to invalidate for them. */
-const REFUSALS = new Set(['FORBIDDEN', 'UNAUTHENTICATED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_TOO_COMPLEX', 'RATE_LIMITED']);
+const REFUSALS = new Set([
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_TOO_COMPLEX',
+  'RATE_LIMITED',
+]);
 
 /** A caller with no token and nothing else that could change an answer: the only one the cache serves. */
 const isAnonymous = (caller: DisclosureContext): boolean =>
@@ -32,20 +49,37 @@ const isAnonymous = (caller: DisclosureContext): boolean =>
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    const entries = Object.entries(value as Record<string, unknown>).filter(
+      ([, v]) => v !== undefined,
+    );
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
 /** The cache key: the query text's hash, the operation chosen, and the variables' values. */
-const cacheKey = (queryHash: string, operationName: string | null | undefined, variables: unknown): string =>
-  createHash('sha256').update(queryHash).update('\0').update(operationName ?? '').update('\0').update(canonicalJson(variables ?? {})).digest('base64url');
+const cacheKey = (
+  queryHash: string,
+  operationName: string | null | undefined,
+  variables: unknown,
+): string =>
+  createHash('sha256')
+    .update(queryHash)
+    .update('\0')
+    .update(operationName ?? '')
+    .update('\0')
+    .update(canonicalJson(variables ?? {}))
+    .digest('base64url');
 
 /** The root fields a mutation calls, or null when one hides behind a fragment that cannot be read. */
 function rootFields(operation: OperationDefinitionNode, document: DocumentNode): string[] | null {
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
   const names: string[] = [];
   const seen = new Set<string>();
@@ -62,7 +96,9 @@ function rootFields(operation: OperationDefinitionNode, document: DocumentNode):
 }
 
 /** What a mutation's response says about what it did: it may have changed data unless all it got were refusals. */
-function mayHaveChanged({ response }: GraphQLRequestContextWillSendResponse<GatewayContext>): boolean {
+function mayHaveChanged({
+  response,
+}: GraphQLRequestContextWillSendResponse<GatewayContext>): boolean {
   if (response.body.kind !== 'single') return true;
   const { data, errors } = response.body.singleResult;
   if (data && Object.values(data).some((value) => value !== null)) return true;
@@ -71,7 +107,8 @@ function mayHaveChanged({ response }: GraphQLRequestContextWillSendResponse<Gate
 
 /** Invalidates what the mutation's root fields can change (everything, for one not in PUBLIC_WRITES). */
 function invalidateFor(cache: ResponseCache, fields: string[] | null): void {
-  if (fields === null || fields.some((f) => !Object.hasOwn(PUBLIC_WRITES, f))) return cache.invalidate('all');
+  if (fields === null || fields.some((f) => !Object.hasOwn(PUBLIC_WRITES, f)))
+    return cache.invalidate('all');
   const changed = new Set(fields.flatMap((f) => PUBLIC_WRITES[f]!));
   if (changed.size) cache.invalidate(changed);
 }
@@ -86,11 +123,20 @@ function invalidateFor(cache: ResponseCache, fields: string[] | null): void {
  * Install it before the pre-filter plugin: it judges the document the client sent, and stores
  * nothing for a request whose document another plugin replaced.
  */
-export function responseCachePlugin(policy: CachePolicy, cache: ResponseCache): ApolloServerPlugin<GatewayContext> {
+export function responseCachePlugin(
+  policy: CachePolicy,
+  cache: ResponseCache,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       const anonymous = isAnonymous(contextValue.caller);
-      let plan: { key: string; maxAge: number; volatile: readonly string[]; epoch: number; document: DocumentNode } | null = null;
+      let plan: {
+        key: string;
+        maxAge: number;
+        volatile: readonly string[];
+        epoch: number;
+        document: DocumentNode;
+      } | null = null;
       let mutation: { operation: OperationDefinitionNode; document: DocumentNode } | null = null;
       let hitSeconds: number | null = null;
       return {
@@ -105,14 +151,26 @@ export function responseCachePlugin(policy: CachePolicy, cache: ResponseCache): 
             cache.counts.bypasses += 1;
             return;
           }
-          plan = { key: cacheKey(queryHash, operationName, request.variables), maxAge: analysis.maxAge, volatile: analysis.volatile, epoch: cache.epoch, document };
+          plan = {
+            key: cacheKey(queryHash, operationName, request.variables),
+            maxAge: analysis.maxAge,
+            volatile: analysis.volatile,
+            epoch: cache.epoch,
+            document,
+          };
         },
         async responseForOperation() {
           if (!plan) return null;
           const hit = cache.get(plan.key);
           if (!hit) return null;
           hitSeconds = hit.remainingSeconds;
-          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: JSON.parse(hit.body) as Record<string, unknown> } } };
+          return {
+            http: { status: undefined, headers: new HeaderMap() },
+            body: {
+              kind: 'single',
+              singleResult: { data: JSON.parse(hit.body) as Record<string, unknown> },
+            },
+          };
         },
         async willSendResponse(requestContext) {
           // Set before any await, so Apollo's own cache-control plugin (installed after this one)
@@ -120,17 +178,31 @@ export function responseCachePlugin(policy: CachePolicy, cache: ResponseCache): 
           const { response, document } = requestContext;
           response.http.headers.set('cache-control', PRIVATE_CACHE_CONTROL);
           if (mutation) {
-            if (mayHaveChanged(requestContext)) invalidateFor(cache, rootFields(mutation.operation, mutation.document));
+            if (mayHaveChanged(requestContext))
+              invalidateFor(cache, rootFields(mutation.operation, mutation.document));
             return;
           }
           if (!plan || response.body.kind !== 'single' || document !== plan.document) return;
           const result = response.body.singleResult;
-          if (result.errors || result.extensions || !result.data || (response.http.status ?? 200) !== 200) return;
+          if (
+            result.errors ||
+            result.extensions ||
+            !result.data ||
+            (response.http.status ?? 200) !== 200
+          )
+            return;
           response.http.headers.set('cache-control', publicCacheControl(hitSeconds ?? plan.maxAge));
           // A shared cache (CDN) must not give this anonymous answer to a caller with credentials.
           const vary = response.http.headers.get('vary');
           response.http.headers.set('vary', vary ? `${vary}, ${VARY}` : VARY);
-          if (hitSeconds === null) cache.set(plan.key, JSON.stringify(result.data), plan.maxAge, plan.volatile, plan.epoch);
+          if (hitSeconds === null)
+            cache.set(
+              plan.key,
+              JSON.stringify(result.data),
+              plan.maxAge,
+              plan.volatile,
+              plan.epoch,
+            );
         },
       };
     },

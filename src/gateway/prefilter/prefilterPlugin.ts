@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { buildASTSchema, getOperationAST, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  buildASTSchema,
+  getOperationAST,
+  parse,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
 import type { FieldRule } from '../../privacy/decide/rule.js';
 import { collectRules } from '../../privacy/schema/rules.js';
 import type { GatewayContext } from '../context.js';
@@ -11,7 +17,10 @@ import { restoreRedactions } from './restoreRedactions.js';
  * Reads the privacy rules from the supergraph SDL: the gateway's API schema has the composed
  * directives stripped, so the SDL is the only place they survive.
  */
-export function rulesFromSupergraph(supergraphSdl: string): { schema: GraphQLSchema; rules: Map<string, FieldRule> } {
+export function rulesFromSupergraph(supergraphSdl: string): {
+  schema: GraphQLSchema;
+  rules: Map<string, FieldRule>;
+} {
   const schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
   return { schema, rules: collectRules(schema) };
 }
@@ -25,23 +34,44 @@ export function prefilterPlugin(supergraphSdl: string): ApolloServerPlugin<Gatew
   const { schema, rules } = rulesFromSupergraph(supergraphSdl);
   return {
     async requestDidStart() {
-      let original: { document: DocumentNode; pruned: ReturnType<typeof pruneOperation> } | null = null;
+      let original: { document: DocumentNode; pruned: ReturnType<typeof pruneOperation> } | null =
+        null;
       return {
         async didResolveOperation(requestContext) {
-          const pruned = pruneOperation(requestContext.document, schema, rules, requestContext.contextValue.caller);
+          const pruned = pruneOperation(
+            requestContext.document,
+            schema,
+            rules,
+            requestContext.contextValue.caller,
+          );
           if (pruned.dropped.size === 0) return;
           original = { document: requestContext.document, pruned };
           // The gateway caches query plans by queryHash: key the pruned plan by what was dropped.
-          const mutable = requestContext as { document: DocumentNode; queryHash: string; operation: unknown };
-          mutable.queryHash = createHash('sha256').update(requestContext.queryHash).update(`\0${pruned.signature}`).digest('hex');
+          const mutable = requestContext as {
+            document: DocumentNode;
+            queryHash: string;
+            operation: unknown;
+          };
+          mutable.queryHash = createHash('sha256')
+            .update(requestContext.queryHash)
+            .update(`\0${pruned.signature}`)
+            .digest('hex');
           mutable.document = pruned.document;
-          mutable.operation = getOperationAST(pruned.document, requestContext.operationName ?? undefined);
+          mutable.operation = getOperationAST(
+            pruned.document,
+            requestContext.operationName ?? undefined,
+          );
         },
         async willSendResponse({ response, operationName }) {
           if (!original || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (!result.data) return;
-          const restored = restoreRedactions(original.document, operationName, original.pruned.dropped, result.data as never);
+          const restored = restoreRedactions(
+            original.document,
+            operationName,
+            original.pruned.dropped,
+            result.data as never,
+          );
           result.data = restored.data;
           result.errors = [...restored.errors, ...(result.errors ?? [])];
         },

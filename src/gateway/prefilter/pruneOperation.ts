@@ -63,5 +63,9 @@ export function pruneOperation(
       },
     }),
   );
-  return { document: dropped.size ? pruned : document, dropped, signature: [...coordinates].sort().join(',') };
+  return {
+    document: dropped.size ? pruned : document,
+    dropped,
+    signature: [...coordinates].sort().join(','),
+  };
 }

@@ -30,13 +30,15 @@ export function restoreRedactions(
       .map((d) => [d.name.value, d]),
   );
   const operation = document.definitions.find(
-    (d) => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+    (d) =>
+      d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
   const errors: GraphQLFormattedError[] = [];
   if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return { data, errors };
 
   const walkValue = (selectionSet: SelectionSetNode, value: Json, path: Path): Json => {
-    if (Array.isArray(value)) return value.map((item, i) => walkValue(selectionSet, item, [...path, i]));
+    if (Array.isArray(value))
+      return value.map((item, i) => walkValue(selectionSet, item, [...path, i]));
     if (value === null || typeof value !== 'object') return value;
     return walkObject(selectionSet, value, path);
   };
@@ -60,14 +62,17 @@ export function restoreRedactions(
           errors.push(formattedRedaction([...path, key]));
         } else if (key in object) {
           const value = object[key]!;
-          into[key] = selection.selectionSet ? walkValue(selection.selectionSet, value, [...path, key]) : value;
+          into[key] = selection.selectionSet
+            ? walkValue(selection.selectionSet, value, [...path, key])
+            : value;
         }
       } else {
         if (selection.kind === Kind.FRAGMENT_SPREAD) {
           if (spread.has(selection.name.value)) continue;
           spread.add(selection.name.value);
         }
-        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+        const fragment =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
         if (fragment) walkObject(fragment.selectionSet, object, path, into, spread);
       }
     }

@@ -12,7 +12,11 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { MANIFEST_FORMAT, type ManifestOperation, type PersistedQueryManifest } from './manifest.js';
+import {
+  MANIFEST_FORMAT,
+  type ManifestOperation,
+  type PersistedQueryManifest,
+} from './manifest.js';
 import { sha256Hex } from './trustedDocuments.js';
 
 /** One file of operations an app sends: its path (for messages) and text. */
@@ -22,7 +26,8 @@ export interface OperationFile {
 }
 
 /** A manifest, or every reason there is none, each as `file:line:column: message`. */
-export type BuildResult = { ok: true; manifest: PersistedQueryManifest } | { ok: false; errors: string[] };
+export type BuildResult =
+  { ok: true; manifest: PersistedQueryManifest } | { ok: false; errors: string[] };
 
 /** Where a GraphQL error points, as `file:line:column`, from its first location. */
 function at(error: GraphQLError, fallback: string): string {
@@ -32,14 +37,20 @@ function at(error: GraphQLError, fallback: string): string {
 }
 
 /** Where a definition starts, as `file:line:column`. */
-function where(node: { loc?: { source: Source; start: number } | undefined }, fallback: string): string {
+function where(
+  node: { loc?: { source: Source; start: number } | undefined },
+  fallback: string,
+): string {
   if (!node.loc) return fallback;
   const { line, column } = getLocation(node.loc.source, node.loc.start);
   return `${node.loc.source.name}:${line}:${column}`;
 }
 
 /** The fragments an operation uses, directly or through other fragments, by name. */
-function usedFragments(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+function usedFragments(
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): FragmentDefinitionNode[] {
   const used = new Map<string, FragmentDefinitionNode>();
   const pending: (OperationDefinitionNode | FragmentDefinitionNode)[] = [operation];
   while (pending.length) {
@@ -62,7 +73,10 @@ function usedFragments(operation: OperationDefinitionNode, fragments: ReadonlyMa
  * schema, held to the operation limits, and registered under the SHA-256 of its body (the id
  * Apollo's tools give, which Apollo Client sends as `persistedQuery.sha256Hash`).
  */
-export function buildManifest(files: readonly OperationFile[], options: { apiSchema: GraphQLSchema; limits?: (body: string) => string | null }): BuildResult {
+export function buildManifest(
+  files: readonly OperationFile[],
+  options: { apiSchema: GraphQLSchema; limits?: (body: string) => string | null },
+): BuildResult {
   const errors: string[] = [];
   const operations = new Map<string, OperationDefinitionNode>();
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -71,33 +85,48 @@ export function buildManifest(files: readonly OperationFile[], options: { apiSch
     try {
       document = parse(new Source(file.text, file.path));
     } catch (error) {
-      errors.push(`${error instanceof GraphQLError ? at(error, file.path) : file.path}: ${(error as Error).message.split('\n')[0]}`);
+      errors.push(
+        `${error instanceof GraphQLError ? at(error, file.path) : file.path}: ${(error as Error).message.split('\n')[0]}`,
+      );
       continue;
     }
     for (const definition of document.definitions) {
       if (definition.kind === Kind.OPERATION_DEFINITION) {
         if (!definition.name) {
-          errors.push(`${where(definition, file.path)}: an anonymous ${definition.operation}: name it, the manifest registers operations by name`);
+          errors.push(
+            `${where(definition, file.path)}: an anonymous ${definition.operation}: name it, the manifest registers operations by name`,
+          );
         } else if (operations.has(definition.name.value)) {
-          errors.push(`${where(definition, file.path)}: a second operation named ${definition.name.value} (the first is at ${where(operations.get(definition.name.value)!, '?')})`);
+          errors.push(
+            `${where(definition, file.path)}: a second operation named ${definition.name.value} (the first is at ${where(operations.get(definition.name.value)!, '?')})`,
+          );
         } else {
           operations.set(definition.name.value, definition);
         }
       } else if (definition.kind === Kind.FRAGMENT_DEFINITION) {
         const other = fragments.get(definition.name.value);
-        if (other && print(other) !== print(definition)) errors.push(`${where(definition, file.path)}: a second, different fragment named ${definition.name.value} (the first is at ${where(other, '?')})`);
+        if (other && print(other) !== print(definition))
+          errors.push(
+            `${where(definition, file.path)}: a second, different fragment named ${definition.name.value} (the first is at ${where(other, '?')})`,
+          );
         else fragments.set(definition.name.value, definition);
       } else {
-        errors.push(`${where(definition, file.path)}: only operations and fragments belong in operation files, not a ${definition.kind}`);
+        errors.push(
+          `${where(definition, file.path)}: only operations and fragments belong in operation files, not a ${definition.kind}`,
+        );
       }
     }
   }
   const registered: ManifestOperation[] = [];
   for (const [name, operation] of [...operations].sort(([a], [b]) => a.localeCompare(b))) {
-    const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...usedFragments(operation, fragments)] };
+    const document: DocumentNode = {
+      kind: Kind.DOCUMENT,
+      definitions: [operation, ...usedFragments(operation, fragments)],
+    };
     const invalid = validate(options.apiSchema, document);
     if (invalid.length) {
-      for (const error of invalid) errors.push(`${at(error, where(operation, '?'))}: ${name}: ${error.message}`);
+      for (const error of invalid)
+        errors.push(`${at(error, where(operation, '?'))}: ${name}: ${error.message}`);
       continue;
     }
     const body = print(document);

@@ -14,13 +14,19 @@ const RUNTIME_SOURCE_CHARS = 2 * 1024 * 1024;
  * least-recently-used cache (sized by their source text, which a parsed document grows with).
  */
 export class TrustedDocumentStore implements DocumentStore {
-  private readonly runtime = new BoundedCache<DocumentNode>(RUNTIME_ENTRIES, RUNTIME_SOURCE_CHARS, (key, document) => key.length + (document.loc?.end ?? 1000));
+  private readonly runtime = new BoundedCache<DocumentNode>(
+    RUNTIME_ENTRIES,
+    RUNTIME_SOURCE_CHARS,
+    (key, document) => key.length + (document.loc?.end ?? 1000),
+  );
 
   constructor(private readonly trusted: TrustedDocuments | null) {}
 
   async get(key: string): Promise<DocumentNode | undefined> {
     // The key's last part is the query's SHA-256; the manifest was validated against the one schema the gateway serves.
-    return this.trusted?.documentByHash(key.slice(key.lastIndexOf(':') + 1)) ?? this.runtime.get(key);
+    return (
+      this.trusted?.documentByHash(key.slice(key.lastIndexOf(':') + 1)) ?? this.runtime.get(key)
+    );
   }
 
   async set(key: string, value: DocumentNode): Promise<void> {

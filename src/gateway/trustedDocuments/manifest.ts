@@ -49,16 +49,25 @@ export function parseManifest(text: string, source: string): PersistedQueryManif
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => {
       const at = issue.path.join('.') || '(top level)';
-      const index = issue.path[0] === 'operations' && typeof issue.path[1] === 'number' ? issue.path[1] : null;
-      const name = index === null ? null : (json as { operations: { name?: unknown }[] }).operations[index]?.name;
+      const index =
+        issue.path[0] === 'operations' && typeof issue.path[1] === 'number' ? issue.path[1] : null;
+      const name =
+        index === null
+          ? null
+          : (json as { operations: { name?: unknown }[] }).operations[index]?.name;
       return `  ${at}${typeof name === 'string' ? ` (operation ${name})` : ''}: ${issue.message}`;
     });
-    throw new ManifestError(`${source}: not a persisted-query manifest ({"format":"${MANIFEST_FORMAT}","version":1,"operations":[{"id","name","type","body"}]}):\n${issues.join('\n')}`);
+    throw new ManifestError(
+      `${source}: not a persisted-query manifest ({"format":"${MANIFEST_FORMAT}","version":1,"operations":[{"id","name","type","body"}]}):\n${issues.join('\n')}`,
+    );
   }
   const seen = new Map<string, string>();
   for (const operation of parsed.data.operations) {
     const other = seen.get(operation.id);
-    if (other !== undefined) throw new ManifestError(`${source}: operations ${other} and ${operation.name} have the same id ${operation.id}`);
+    if (other !== undefined)
+      throw new ManifestError(
+        `${source}: operations ${other} and ${operation.name} have the same id ${operation.id}`,
+      );
     seen.set(operation.id, operation.name);
   }
   return parsed.data;

@@ -20,18 +20,29 @@ export const limitsOf =
   (checker: OperationChecker) =>
   (body: string): string | null => {
     const refusal = checker.pin(body);
-    return refusal === null ? null : refusal === 'unparsable' ? 'does not parse' : refusalError(refusal).message;
+    return refusal === null
+      ? null
+      : refusal === 'unparsable'
+        ? 'does not parse'
+        : refusalError(refusal).message;
   };
 
 /** Reads, checks and pre-parses the manifest at `file`; throws a ManifestError that names the file and each bad operation. */
-export function loadTrustedDocuments(file: string, options: { apiSchema: GraphQLSchema; introspection: boolean; checker: OperationChecker }): TrustedDocuments {
+export function loadTrustedDocuments(
+  file: string,
+  options: { apiSchema: GraphQLSchema; introspection: boolean; checker: OperationChecker },
+): TrustedDocuments {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new ManifestError(`TRUSTED_DOCUMENTS: cannot read ${file}: ${(error as Error).message}`);
   }
-  return TrustedDocuments.load(parseManifest(text, file), file, { apiSchema: options.apiSchema, introspection: options.introspection, limits: limitsOf(options.checker) });
+  return TrustedDocuments.load(parseManifest(text, file), file, {
+    apiSchema: options.apiSchema,
+    introspection: options.introspection,
+    limits: limitsOf(options.checker),
+  });
 }
 
 /** What the gateway wires in: the step that resolves each request's document, and Apollo's document store. */
@@ -46,7 +57,12 @@ export interface TrustedDocumentsSetup {
  * operations held to the limits of `checker`, and builds the resolver of persisted queries and
  * registered operations. A manifest that cannot be served stops the start.
  */
-export function setUpTrustedDocuments(options: { config: Config; supergraphSdl: string; checker: OperationChecker; logger: Logger }): TrustedDocumentsSetup {
+export function setUpTrustedDocuments(options: {
+  config: Config;
+  supergraphSdl: string;
+  checker: OperationChecker;
+  logger: Logger;
+}): TrustedDocumentsSetup {
   const { config, logger } = options;
   const settings = config.trustedDocuments;
   let trusted: TrustedDocuments | null = null;
@@ -56,11 +72,21 @@ export function setUpTrustedDocuments(options: { config: Config; supergraphSdl: 
       introspection: config.env !== 'production',
       checker: options.checker,
     });
-    logger.info({ manifest: settings.manifest, mode: settings.mode, operations: trusted.size }, 'trusted documents loaded');
+    logger.info(
+      { manifest: settings.manifest, mode: settings.mode, operations: trusted.size },
+      'trusted documents loaded',
+    );
     if (settings.mode === 'require' && config.playground !== 'off') {
-      logger.warn({ playground: config.playground }, 'TRUSTED_DOCUMENTS_MODE=require refuses the playground\'s operations unless the manifest holds them: turn PLAYGROUND off in production');
+      logger.warn(
+        { playground: config.playground },
+        "TRUSTED_DOCUMENTS_MODE=require refuses the playground's operations unless the manifest holds them: turn PLAYGROUND off in production",
+      );
     }
   }
   const resolver = new DocumentResolver(settings, trusted, logger);
-  return { resolveOperation: (operation) => resolver.resolve(operation), documentStore: new TrustedDocumentStore(trusted), trusted };
+  return {
+    resolveOperation: (operation) => resolver.resolve(operation),
+    documentStore: new TrustedDocumentStore(trusted),
+    trusted,
+  };
 }

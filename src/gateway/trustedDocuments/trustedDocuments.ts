@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError, Kind, parse, specifiedRules, stripIgnoredCharacters, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  stripIgnoredCharacters,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { ManifestError, type ManifestOperation, type PersistedQueryManifest } from './manifest.js';
 
 /** The lowercase hex SHA-256 of a text, as automatic persisted queries and Apollo's document store key it. */
@@ -26,7 +36,12 @@ export interface TrustOptions {
 const NoIntrospectionRule: ValidationRule = (context) => ({
   Field(node) {
     if (node.name.value === '__schema' || node.name.value === '__type') {
-      context.reportError(new GraphQLError('GraphQL introspection is not allowed, but the operation contained __schema or __type', { nodes: [node] }));
+      context.reportError(
+        new GraphQLError(
+          'GraphQL introspection is not allowed, but the operation contained __schema or __type',
+          { nodes: [node] },
+        ),
+      );
     }
   },
 });
@@ -72,12 +87,17 @@ export class TrustedDocuments {
   }
 
   /** Checks and pre-parses every operation of `manifest` (read from `source`); throws a ManifestError naming each bad one. */
-  static load(manifest: PersistedQueryManifest, source: string, options: TrustOptions): TrustedDocuments {
+  static load(
+    manifest: PersistedQueryManifest,
+    source: string,
+    options: TrustOptions,
+  ): TrustedDocuments {
     const rules = options.introspection ? specifiedRules : [...specifiedRules, NoIntrospectionRule];
     const problems: string[] = [];
     const documents: TrustedDocument[] = [];
     for (const operation of manifest.operations) {
-      const problem = (text: string) => problems.push(`  operation ${operation.name} (id ${operation.id}): ${text}`);
+      const problem = (text: string) =>
+        problems.push(`  operation ${operation.name} (id ${operation.id}): ${text}`);
       let document: DocumentNode;
       try {
         document = parse(operation.body);
@@ -92,7 +112,9 @@ export class TrustedDocuments {
         continue;
       }
       if (only.name?.value !== operation.name || only.operation !== operation.type) {
-        problem(`the body is ${only.operation} ${only.name?.value ?? '(anonymous)'}, the manifest says ${operation.type} ${operation.name}`);
+        problem(
+          `the body is ${only.operation} ${only.name?.value ?? '(anonymous)'}, the manifest says ${operation.type} ${operation.name}`,
+        );
         continue;
       }
       const errors = validate(options.apiSchema, document, rules);
@@ -108,7 +130,9 @@ export class TrustedDocuments {
       documents.push({ ...operation, document, hash: sha256Hex(operation.body) });
     }
     if (problems.length) {
-      throw new ManifestError(`${source}: ${problems.length} of ${manifest.operations.length} registered operation(s) cannot be served:\n${problems.join('\n')}`);
+      throw new ManifestError(
+        `${source}: ${problems.length} of ${manifest.operations.length} registered operation(s) cannot be served:\n${problems.join('\n')}`,
+      );
     }
     return new TrustedDocuments(documents);
   }

@@ -28,7 +28,8 @@ function nullAt(data: Json, path: (string | number)[]): boolean {
     node = (node as Record<string | number, unknown>)[key];
   }
   const last = path[path.length - 1];
-  if (node === null || typeof node !== 'object' || last === undefined || !(last in node)) return false;
+  if (node === null || typeof node !== 'object' || last === undefined || !(last in node))
+    return false;
   (node as Record<string | number, unknown>)[last] = null;
   return true;
 }
@@ -46,7 +47,10 @@ function redactDisclosed(result: ResultBody, failure: Failure): void {
 function reportFailure(logger: Logger, onFailure: () => void, failure: Failure): void {
   onFailure();
   const err = failure.error instanceof Error ? failure.error.message : 'unknown';
-  logger.error({ err, fields: failure.paths.length }, 'audit write failed; disclosed values redacted');
+  logger.error(
+    { err, fields: failure.paths.length },
+    'audit write failed; disclosed values redacted',
+  );
 }
 
 /**
@@ -59,7 +63,10 @@ function reportFailure(logger: Logger, onFailure: () => void, failure: Failure):
  * write fails, every disclosed value is replaced by the contract's redaction: nothing is
  * disclosed unaudited.
  */
-export function auditPlugin<Ctx extends AuditedContext>(logger: Logger, onFailure: () => void): ApolloServerPlugin<Ctx> {
+export function auditPlugin<Ctx extends AuditedContext>(
+  logger: Logger,
+  onFailure: () => void,
+): ApolloServerPlugin<Ctx> {
   return {
     async requestDidStart() {
       return {
@@ -91,7 +98,10 @@ export function auditPlugin<Ctx extends AuditedContext>(logger: Logger, onFailur
  * check, with the redaction alone.
  */
 export function auditSettler(logger: Logger, onFailure: () => void) {
-  return async (audit: AuditRecorder | null | undefined, response: HTTPGraphQLResponse): Promise<HTTPGraphQLResponse> => {
+  return async (
+    audit: AuditRecorder | null | undefined,
+    response: HTTPGraphQLResponse,
+  ): Promise<HTTPGraphQLResponse> => {
     if (!audit) return response;
     const result = await audit.written();
     if (result.ok) return response;

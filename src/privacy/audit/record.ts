@@ -59,8 +59,26 @@ export interface StoredRecord extends DisclosureEntry {
 export const GENESIS = '0'.repeat(64);
 
 /** The hash of one record: its content, its place, and the hash of the record before it. */
-export function recordHash(chain: string, seq: number, prevHash: string, h: DisclosureHeader, s: DisclosedSubject): string {
-  const content = JSON.stringify([chain, seq, h.at, h.requestId, h.principal, h.roles, h.exception, s.patronId, s.fields, h.reference, h.purpose]);
+export function recordHash(
+  chain: string,
+  seq: number,
+  prevHash: string,
+  h: DisclosureHeader,
+  s: DisclosedSubject,
+): string {
+  const content = JSON.stringify([
+    chain,
+    seq,
+    h.at,
+    h.requestId,
+    h.principal,
+    h.roles,
+    h.exception,
+    s.patronId,
+    s.fields,
+    h.reference,
+    h.purpose,
+  ]);
   return sha256Hex(`${prevHash}\n${content}`);
 }
 
@@ -77,7 +95,10 @@ export interface EncodedRecord {
  * pieces assemble into exactly the content `recordHash` hashes (a property test holds the two
  * together).
  */
-export function batchEncoder(chain: string, h: DisclosureHeader): (seq: number, prevHash: string, patronId: string, fieldsJson: string) => EncodedRecord {
+export function batchEncoder(
+  chain: string,
+  h: DisclosureHeader,
+): (seq: number, prevHash: string, patronId: string, fieldsJson: string) => EncodedRecord {
   const head = `,${JSON.stringify([h.at, h.requestId, h.principal, h.roles, h.exception]).slice(1, -1)},`;
   const tail = `,${JSON.stringify([h.reference, h.purpose]).slice(1, -1)}]`;
   const prefix = `[${JSON.stringify(chain)},`;
@@ -91,8 +112,14 @@ export function batchEncoder(chain: string, h: DisclosureHeader): (seq: number, 
 const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 const sameHeader = (a: DisclosureHeader, b: DisclosureHeader): boolean =>
-  a.at === b.at && a.requestId === b.requestId && a.principal === b.principal && a.exception === b.exception &&
-  a.reference === b.reference && a.purpose === b.purpose && a.roles.length === b.roles.length && a.roles.every((r, i) => r === b.roles[i]);
+  a.at === b.at &&
+  a.requestId === b.requestId &&
+  a.principal === b.principal &&
+  a.exception === b.exception &&
+  a.reference === b.reference &&
+  a.purpose === b.purpose &&
+  a.roles.length === b.roles.length &&
+  a.roles.every((r, i) => r === b.roles[i]);
 
 /** Groups records, in order, into batches of neighbours that share their header. */
 export function batchesOf(entries: readonly DisclosureEntry[]): DisclosureBatch[] {
@@ -104,6 +131,13 @@ export function batchesOf(entries: readonly DisclosureEntry[]): DisclosureBatch[
     else batches.push({ header: entry, subjects: [subject] });
   }
   return batches.map(({ header: h, subjects }) => ({
-    at: h.at, requestId: h.requestId, principal: h.principal, roles: h.roles, exception: h.exception, reference: h.reference, purpose: h.purpose, subjects,
+    at: h.at,
+    requestId: h.requestId,
+    principal: h.principal,
+    roles: h.roles,
+    exception: h.exception,
+    reference: h.reference,
+    purpose: h.purpose,
+    subjects,
   }));
 }

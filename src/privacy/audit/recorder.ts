@@ -9,7 +9,8 @@ import type { WireBatch } from './record.js';
 export type AuditSink = (batches: readonly WireBatch[]) => Promise<void>;
 
 /** The outcome of writing a request's records: on failure, where the disclosed values sit. */
-export type FlushResult = { ok: true; records: number } | { ok: false; paths: (string | number)[][]; error: unknown };
+export type FlushResult =
+  { ok: true; records: number } | { ok: false; paths: (string | number)[][]; error: unknown };
 
 type Path = GraphQLResolveInfo['path'];
 
@@ -25,7 +26,10 @@ export class AuditRecorder {
   #written: Promise<FlushResult> | null = null;
 
   /** Fields noted per exception, reference and subject: the key of one record, with no key to build. */
-  readonly #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, Set<string>>>>();
+  readonly #pending = new Map<
+    Disclosure['exception'],
+    Map<string | null, Map<PatronId, Set<string>>>
+  >();
   readonly #paths: Path[] = [];
   /** The last subject noted: a list notes several fields of one subject in a row. */
   #last: { decision: Disclosure; subject: PatronId; fields: Set<string> } | null = null;
@@ -45,7 +49,12 @@ export class AuditRecorder {
   note(rule: FieldRule, subject: PatronId, decision: Disclosure, path: Path): void {
     this.#paths.push(path);
     const last = this.#last;
-    if (last && last.subject === subject && last.decision.exception === decision.exception && last.decision.reference === decision.reference) {
+    if (
+      last &&
+      last.subject === subject &&
+      last.decision.exception === decision.exception &&
+      last.decision.reference === decision.reference
+    ) {
       last.fields.add(rule.coordinate);
       return;
     }
@@ -82,7 +91,17 @@ export class AuditRecorder {
           fields.push(json);
         }
         records += patrons.length;
-        batches.push({ at, requestId: c.requestId, principal: c.principal, roles: c.roles, exception, reference, purpose: c.purpose, patrons, fields });
+        batches.push({
+          at,
+          requestId: c.requestId,
+          principal: c.principal,
+          roles: c.roles,
+          exception,
+          reference,
+          purpose: c.purpose,
+          patrons,
+          fields,
+        });
       }
     }
     return { batches, records };

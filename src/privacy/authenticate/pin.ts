@@ -1,7 +1,12 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const scrypt = promisify(scryptCb) as (pin: string, salt: Buffer, keylen: number, opts: object) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  pin: string,
+  salt: Buffer,
+  keylen: number,
+  opts: object,
+) => Promise<Buffer>;
 
 /** scrypt cost: ~50 ms per hash here, slow enough to make guessing a 4-digit PIN offline costly. */
 const PARAMS = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -21,7 +26,10 @@ export async function verifyPin(pin: string, stored: string | null): Promise<boo
   const [, n, r, p, salt, expected] = parts as [string, string, string, string, string, string];
   const want = Buffer.from(expected, 'base64');
   const key = await scrypt(pin, Buffer.from(salt, 'base64'), want.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem,
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: PARAMS.maxmem,
   });
   return key.length === want.length && timingSafeEqual(key, want);
 }

@@ -41,7 +41,10 @@ export interface CallerHeaders {
 }
 
 /** Turns request headers into a disclosure context, or refuses with 401. */
-export type Authenticator = (headers: CallerHeaders, requestId: string) => Promise<DisclosureContext>;
+export type Authenticator = (
+  headers: CallerHeaders,
+  requestId: string,
+) => Promise<DisclosureContext>;
 
 type VerifyOptions = Parameters<typeof jwtVerify>[2];
 type Verify = (token: string, options: VerifyOptions) => Promise<{ payload: unknown }>;
@@ -53,18 +56,27 @@ export interface JwksTiming {
 }
 
 /** The RFC 7638 thumbprint of a PEM public key: the `kid` its tokens carry unless JWT_KEY_ID says otherwise. */
-async function thumbprintOf(publicKey: string | ReturnType<typeof createPublicKey>): Promise<string> {
-  return calculateJwkThumbprint(await exportJWK(typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey));
+async function thumbprintOf(
+  publicKey: string | ReturnType<typeof createPublicKey>,
+): Promise<string> {
+  return calculateJwkThumbprint(
+    await exportJWK(typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey),
+  );
 }
 
-const isSignatureFailure = (error: unknown) => error instanceof joseErrors.JWSSignatureVerificationFailed;
+const isSignatureFailure = (error: unknown) =>
+  error instanceof joseErrors.JWSSignatureVerificationFailed;
 
 /**
  * Verifies against several candidate keys: the first that verifies the token wins. A failure
  * other than a wrong signature (expired, wrong audience...) is the token's own, and is reported
  * as soon as a key verified its signature; when none did, the token is wrongly signed.
  */
-async function verifyWithAny(token: string, keys: readonly CryptoKey[], options: VerifyOptions): Promise<{ payload: unknown }> {
+async function verifyWithAny(
+  token: string,
+  keys: readonly CryptoKey[],
+  options: VerifyOptions,
+): Promise<{ payload: unknown }> {
   for (const key of keys) {
     try {
       return await jwtVerify(token, key, options);
@@ -82,7 +94,10 @@ async function verifyWithAny(token: string, keys: readonly CryptoKey[], options:
  * kids) is tried against both. With a JWKS, jose picks the key by kid and refetches the set when
  * the kid is new; a token without a kid among several keys is tried against each.
  */
-async function verifierFor(jwt: JwtConfig, timing: JwksTiming = {}): Promise<{ verify: Verify; algorithms: string[] }> {
+async function verifierFor(
+  jwt: JwtConfig,
+  timing: JwksTiming = {},
+): Promise<{ verify: Verify; algorithms: string[] }> {
   switch (jwt.mode) {
     case 'shared-secret': {
       const key = new TextEncoder().encode(jwt.secret);
@@ -119,7 +134,8 @@ async function verifierFor(jwt: JwtConfig, timing: JwksTiming = {}): Promise<{ v
           } catch (error) {
             if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
             const candidates: CryptoKey[] = [];
-            for await (const key of error as unknown as AsyncIterable<CryptoKey>) candidates.push(key);
+            for await (const key of error as unknown as AsyncIterable<CryptoKey>)
+              candidates.push(key);
             return verifyWithAny(token, candidates, options);
           }
         },
@@ -135,7 +151,10 @@ async function verifierFor(jwt: JwtConfig, timing: JwksTiming = {}): Promise<{ v
  * audience, wrongly signed, `alg: none`, an algorithm other than the configured one): HTTP 401
  * UNAUTHENTICATED, never a silent downgrade to anonymous.
  */
-export async function createAuthenticator(config: Config, timing: { jwks?: JwksTiming } = {}): Promise<Authenticator> {
+export async function createAuthenticator(
+  config: Config,
+  timing: { jwks?: JwksTiming } = {},
+): Promise<Authenticator> {
   const { verify, algorithms } = await verifierFor(config.jwt, timing.jwks);
   const options = {
     algorithms,
@@ -148,22 +167,27 @@ export async function createAuthenticator(config: Config, timing: { jwks?: JwksT
     const base = anonymousContext(requestId);
     const purpose = headers.purpose?.trim().slice(0, 500) || null;
     if (headers.authorization === undefined) return { ...base, purpose };
-    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(headers.authorization.trim());
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(
+      headers.authorization.trim(),
+    );
     if (!match) throw unauthenticated('Authorization must be "Bearer <JWT>"');
     let payload: unknown;
     try {
       ({ payload } = await verify(match[1]!, options));
     } catch (error) {
       const reason =
-        error instanceof joseErrors.JWTExpired ? 'Token expired'
-        : error instanceof joseErrors.JWTClaimValidationFailed ? `Token claim "${error.claim}" is not valid here`
-        : 'Token is invalid';
+        error instanceof joseErrors.JWTExpired
+          ? 'Token expired'
+          : error instanceof joseErrors.JWTClaimValidationFailed
+            ? `Token claim "${error.claim}" is not valid here`
+            : 'Token is invalid';
       throw unauthenticated(reason);
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw unauthenticated('Token claims are malformed');
     const legalOrder = headers.legalProcess?.trim() || null;
-    if (legalOrder !== null && legalOrder.length > 200) throw unauthenticated('X-Legal-Process is too long');
+    if (legalOrder !== null && legalOrder.length > 200)
+      throw unauthenticated('X-Legal-Process is too long');
     return {
       principal: principalId(claims.data.sub),
       roles: claims.data.roles,
@@ -186,7 +210,8 @@ export type TokenIssuer = (claims: TokenClaims, ttlSeconds?: number) => Promise<
 export async function createTokenIssuer(config: Config): Promise<TokenIssuer | null> {
   const jwt = config.jwt;
   let sign: { key: Uint8Array | CryptoKey; alg: string; kid?: string };
-  if (jwt.mode === 'shared-secret') sign = { key: new TextEncoder().encode(jwt.secret), alg: 'HS256' };
+  if (jwt.mode === 'shared-secret')
+    sign = { key: new TextEncoder().encode(jwt.secret), alg: 'HS256' };
   else if (jwt.privateKey) {
     // The kid names the signing key, so verifiers holding two keys during a rotation pick the right one.
     const kid = jwt.keyId ?? (await thumbprintOf(createPublicKey(jwt.privateKey)));
@@ -207,7 +232,11 @@ export async function createTokenIssuer(config: Config): Promise<TokenIssuer | n
 }
 
 /** Signs one development token (tests, `npm run token`); throws where this deployment cannot issue. */
-export async function mintToken(claims: TokenClaims, config: Config, ttlSeconds?: number): Promise<string> {
+export async function mintToken(
+  claims: TokenClaims,
+  config: Config,
+  ttlSeconds?: number,
+): Promise<string> {
   const issue = await createTokenIssuer(config);
   if (!issue) throw new Error('no private key is configured to issue tokens (JWT_PRIVATE_KEY)');
   return issue(claims, ttlSeconds);

@@ -33,7 +33,15 @@ export interface DisclosureContext {
 
 /** The context of a caller with no token: no roles, no exceptions. */
 export function anonymousContext(requestId: string): DisclosureContext {
-  return { principal: null, roles: [], duties: [], patronId: null, legalOrder: null, purpose: null, requestId };
+  return {
+    principal: null,
+    roles: [],
+    duties: [],
+    patronId: null,
+    legalOrder: null,
+    purpose: null,
+    requestId,
+  };
 }
 
 const WireSchema = z

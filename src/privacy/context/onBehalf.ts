@@ -44,16 +44,25 @@ const MAX_CARD = 40;
  * Anyone else is FORBIDDEN before any card is looked up. Every refusal of a card is the same
  * BAD_USER_INPUT (ON_BEHALF_REFUSED), after the same one lookup.
  */
-export async function actingForCard(caller: DisclosureContext, cardNumber: string | null | undefined, duty: Duty, directory: CardDirectory): Promise<PatronId> {
+export async function actingForCard(
+  caller: DisclosureContext,
+  cardNumber: string | null | undefined,
+  duty: Duty,
+  directory: CardDirectory,
+): Promise<PatronId> {
   const staff = isStaffWith(caller, duty);
   const patron = !staff && caller.roles.includes('patron') && caller.patronId !== null;
   if (!staff && !patron) throw ERRORS.FORBIDDEN.err('Your role may not perform this operation.');
   const card = normalizeCardNumber(cardNumber ?? '');
   if (card === '') {
-    if (staff) throw ERRORS.BAD_USER_INPUT.err('cardNumber is required when staff act for a patron: the number on the card the patron presents.');
+    if (staff)
+      throw ERRORS.BAD_USER_INPUT.err(
+        'cardNumber is required when staff act for a patron: the number on the card the patron presents.',
+      );
     return caller.patronId!;
   }
   const [holder] = await directory.cardHolders(caller, [card.length > MAX_CARD ? '' : card]);
-  if (!holder || !mayActForHolder(caller, holder)) throw ERRORS.BAD_USER_INPUT.err(ON_BEHALF_REFUSED);
+  if (!holder || !mayActForHolder(caller, holder))
+    throw ERRORS.BAD_USER_INPUT.err(ON_BEHALF_REFUSED);
   return holder;
 }

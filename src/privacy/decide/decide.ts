@@ -25,7 +25,10 @@ export function clockAt(date: Date): Clock {
  * no record can be disclosed to them: the gateway drops such fields before planning, and a subgraph
  * redacts them without loading a single fact.
  */
-export function candidateExceptions(rule: FieldRule, caller: DisclosureContext): StatutoryException[] {
+export function candidateExceptions(
+  rule: FieldRule,
+  caller: DisclosureContext,
+): StatutoryException[] {
   return rule.exceptions.filter((exception) => {
     switch (exception) {
       case 'SELF':
@@ -61,7 +64,9 @@ export function canEverReceive(rule: FieldRule, caller: DisclosureContext): bool
  */
 export function decisionForAnySubject(rule: FieldRule, caller: DisclosureContext): Decision | null {
   if (caller.roles.includes('analytics')) {
-    return rule.deidentify ? { kind: 'deidentify', strategy: rule.deidentify } : redact('no-exception-for-caller');
+    return rule.deidentify
+      ? { kind: 'deidentify', strategy: rule.deidentify }
+      : redact('no-exception-for-caller');
   }
   const candidates = candidateExceptions(rule, caller);
   if (candidates.length === 0) return redact('no-exception-for-caller');
@@ -112,7 +117,9 @@ export interface DecisionInput {
 export function decide({ rule, caller, subject, facts: given, clock }: DecisionInput): Decision {
   let facts = given;
   if (caller.roles.includes('analytics')) {
-    return rule.deidentify ? { kind: 'deidentify', strategy: rule.deidentify } : redact('no-exception-for-caller');
+    return rule.deidentify
+      ? { kind: 'deidentify', strategy: rule.deidentify }
+      : redact('no-exception-for-caller');
   }
   const candidates = candidateExceptions(rule, caller);
   if (candidates.length === 0) return redact('no-exception-for-caller');
@@ -151,7 +158,8 @@ export function decide({ rule, caller, subject, facts: given, clock }: DecisionI
       }
       case 'GUARDIAN': {
         if (!facts?.exists || facts.birthDate === null) break;
-        if (facts.callerIsGuardian && isMinorOn(facts.birthDate, clock.today)) return disclose('GUARDIAN');
+        if (facts.callerIsGuardian && isMinorOn(facts.birthDate, clock.today))
+          return disclose('GUARDIAN');
         break;
       }
     }

@@ -1,4 +1,10 @@
-import type { Deidentification, PatronDataCategory, RuleDuty, StatutoryException, SubjectSource } from '../vocabulary.js';
+import type {
+  Deidentification,
+  PatronDataCategory,
+  RuleDuty,
+  StatutoryException,
+  SubjectSource,
+} from '../vocabulary.js';
 
 /** Where the patron a field identifies is found. */
 export type SubjectLocator =

@@ -1,5 +1,10 @@
 import { patronId } from '../context/ids.js';
-import { candidateExceptions, decide, decisionForAnySubject, needsFacts } from '../decide/decide.js';
+import {
+  candidateExceptions,
+  decide,
+  decisionForAnySubject,
+  needsFacts,
+} from '../decide/decide.js';
 import type { FieldRule } from '../decide/rule.js';
 import { STATUTORY_EXCEPTIONS } from '../vocabulary.js';
 import type { PrivacyContext } from './privacyContext.js';
@@ -9,13 +14,23 @@ export const toDayStart = (at: string): string => `${at.slice(0, 10)}T00:00:00.0
 
 /** Who may see the exact times of a loan: whoever may see its borrower (`Loan.patron`). */
 export const LOAN_ACTIVITY: FieldRule = {
-  coordinate: 'Loan.patron', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'CIRCULATION', deidentify: null, exceptions: STATUTORY_EXCEPTIONS, duties: ['circulation'],
+  coordinate: 'Loan.patron',
+  subject: { source: 'PARENT_FIELD', field: 'patronId' },
+  category: 'CIRCULATION',
+  deidentify: null,
+  exceptions: STATUTORY_EXCEPTIONS,
+  duties: ['circulation'],
 };
 /** Who may see the exact times of a hold: whoever may see its patron (`Hold.patron`). */
 export const HOLD_ACTIVITY: FieldRule = { ...LOAN_ACTIVITY, coordinate: 'Hold.patron' };
 /** Who may see the exact time of a registration: whoever may see its attendee (`Registration.attendee`). */
 export const REGISTRATION_ACTIVITY: FieldRule = {
-  coordinate: 'Registration.attendee', subject: { source: 'PARENT_FIELD', field: 'patronId' }, category: 'EVENTS', deidentify: null, exceptions: STATUTORY_EXCEPTIONS, duties: ['events'],
+  coordinate: 'Registration.attendee',
+  subject: { source: 'PARENT_FIELD', field: 'patronId' },
+  category: 'EVENTS',
+  deidentify: null,
+  exceptions: STATUTORY_EXCEPTIONS,
+  duties: ['events'],
 };
 
 /**
@@ -26,7 +41,12 @@ export const REGISTRATION_ACTIVITY: FieldRule = {
  * a person seen at the desk, or give away the checkout time (due minus the loan period).
  * Fails closed: any error while deciding gives the day.
  */
-export function activityTime(privacy: PrivacyContext, rule: FieldRule, subject: string | null, at: string | null): string | null | Promise<string | null> {
+export function activityTime(
+  privacy: PrivacyContext,
+  rule: FieldRule,
+  subject: string | null,
+  at: string | null,
+): string | null | Promise<string | null> {
   if (at === null) return null;
   const day = toDayStart(at);
   if (subject === null) return day;
@@ -35,7 +55,10 @@ export function activityTime(privacy: PrivacyContext, rule: FieldRule, subject: 
   const settled = decisionForAnySubject(rule, caller);
   if (settled) return settled.kind === 'disclose' ? at : day;
   const decideWith = (facts: Parameters<typeof decide>[0]['facts']) =>
-    decide({ rule, caller, subject: patronId(subject), facts, clock: privacy.clock }).kind === 'disclose' ? at : day;
+    decide({ rule, caller, subject: patronId(subject), facts, clock: privacy.clock }).kind ===
+    'disclose'
+      ? at
+      : day;
   if (!needsFacts(candidateExceptions(rule, caller))) return decideWith(undefined);
   return privacy.facts.load(patronId(subject)).then(decideWith, () => day);
 }

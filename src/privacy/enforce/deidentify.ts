@@ -8,7 +8,10 @@ export const AGE_BANDS = ['0-12', '13-17', '18-24', '25-44', '45-64', '65+'] as 
 /** The age band of someone born on `birthDate` ('YYYY-MM-DD') on `today`. */
 export function ageBand(birthDateOrTime: string, today: string): string {
   const birthDate = birthDateOrTime.slice(0, 10);
-  const years = Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (today.slice(5, 10) < birthDate.slice(5) ? 1 : 0);
+  const years =
+    Number(today.slice(0, 4)) -
+    Number(birthDate.slice(0, 4)) -
+    (today.slice(5, 10) < birthDate.slice(5) ? 1 : 0);
   return ageBandOfAge(years);
 }
 
@@ -24,7 +27,10 @@ export function ageBandOfAge(years: number): string {
 
 /** A keyed pseudonym of a patron for one period: stable within it, unlinkable across periods. */
 export function pseudonym(subject: PatronId, key: string, period: string): string {
-  return createHmac('sha256', key).update(`${period}\u0000${subject}`).digest('base64url').slice(0, 22);
+  return createHmac('sha256', key)
+    .update(`${period}\u0000${subject}`)
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 /** A period label as periodOf writes it: '2026', '2026-Q1' or '2026-03'. */
@@ -44,10 +50,16 @@ export function deidentifyValue(
 ): string | null {
   switch (strategy) {
     case 'PSEUDONYM':
-      return subject === null || typeof value !== 'string' || !PERIOD_LABEL.test(value) ? null : pseudonym(subject, options.key, value);
+      return subject === null || typeof value !== 'string' || !PERIOD_LABEL.test(value)
+        ? null
+        : pseudonym(subject, options.key, value);
     case 'AGE_BAND':
-      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? ageBand(value, options.today) : null;
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)
+        ? ageBand(value, options.today)
+        : null;
     case 'DAY':
-      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)
+        ? value.slice(0, 10)
+        : null;
   }
 }

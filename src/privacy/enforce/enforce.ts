@@ -8,7 +8,12 @@ import {
 } from 'graphql';
 import { redactedError } from '../../errors/codes.js';
 import { patronId, type PatronId } from '../context/ids.js';
-import { candidateExceptions, decide, decisionForAnySubject, needsFacts } from '../decide/decide.js';
+import {
+  candidateExceptions,
+  decide,
+  decisionForAnySubject,
+  needsFacts,
+} from '../decide/decide.js';
 import { redact, type Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
 import { fieldRule } from '../schema/rules.js';
@@ -21,9 +26,14 @@ export interface EnforcedContext {
 }
 
 type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
-type Locate = (source: unknown, args: Record<string, unknown>, context: PrivacyContext) => PatronId | null;
+type Locate = (
+  source: unknown,
+  args: Record<string, unknown>,
+  context: PrivacyContext,
+) => PatronId | null;
 
-const asSubject = (value: unknown): PatronId | null => (typeof value === 'string' && value.length > 0 ? patronId(value) : null);
+const asSubject = (value: unknown): PatronId | null =>
+  typeof value === 'string' && value.length > 0 ? patronId(value) : null;
 
 /** How a field finds its data subject (null when there is none; deny then follows), fixed per field. */
 function subjectLocator(rule: FieldRule): Locate {
@@ -35,7 +45,10 @@ function subjectLocator(rule: FieldRule): Locate {
       return (_source, args) => asSubject(args[locator.field]);
     case 'OBJECT':
     case 'PARENT_FIELD':
-      return (source) => (source !== null && typeof source === 'object' ? asSubject((source as Record<string, unknown>)[locator.field]) : null);
+      return (source) =>
+        source !== null && typeof source === 'object'
+          ? asSubject((source as Record<string, unknown>)[locator.field])
+          : null;
   }
 }
 
@@ -43,7 +56,10 @@ const isPromise = (value: unknown): value is Promise<unknown> =>
   typeof (value as Promise<unknown> | null)?.then === 'function';
 
 function decisionFailed(rule: FieldRule, privacy: PrivacyContext, error: unknown): Decision {
-  privacy.logger.error({ field: rule.coordinate, err: error instanceof Error ? error.message : 'unknown' }, 'privacy decision failed; redacted');
+  privacy.logger.error(
+    { field: rule.coordinate, err: error instanceof Error ? error.message : 'unknown' },
+    'privacy decision failed; redacted',
+  );
   return observed(rule, privacy, redact('error'));
 }
 
@@ -69,7 +85,11 @@ export function reportDecisions(privacy: PrivacyContext): void {
  * exception at all, analytics) is made once per request and field; only exceptions that depend on
  * the subject (consent, legal order, guardianship) load facts, batched per request.
  */
-function decideOn(rule: FieldRule, subject: PatronId | null, privacy: PrivacyContext): Decision | Promise<Decision> {
+function decideOn(
+  rule: FieldRule,
+  subject: PatronId | null,
+  privacy: PrivacyContext,
+): Decision | Promise<Decision> {
   let memo = privacy.memo.get(rule);
   if (memo === undefined) {
     const decision = decisionForAnySubject(rule, privacy.caller);
@@ -83,7 +103,8 @@ function decideOn(rule: FieldRule, subject: PatronId | null, privacy: PrivacyCon
   const candidates = candidateExceptions(rule, caller);
   // A patron reading their own record: SELF comes first and needs no facts.
   const self = candidates[0] === 'SELF' && subject === caller.patronId;
-  if (subject === null || self || !needsFacts(candidates)) return observed(rule, privacy, decide({ rule, caller, subject, facts: undefined, clock }));
+  if (subject === null || self || !needsFacts(candidates))
+    return observed(rule, privacy, decide({ rule, caller, subject, facts: undefined, clock }));
   return privacy.facts.load(subject).then(
     (facts) => observed(rule, privacy, decide({ rule, caller, subject, facts, clock })),
     (error: unknown) => decisionFailed(rule, privacy, error),
@@ -128,7 +149,8 @@ function apply(
     }
     case 'disclose': {
       // Noted for the audit, which is written before the response leaves (or redacts it all).
-      if (decision.exception !== 'SELF' && privacy.audit && subject !== null) privacy.audit.note(rule, subject, decision, info.path);
+      if (decision.exception !== 'SELF' && privacy.audit && subject !== null)
+        privacy.audit.note(rule, subject, decision, info.path);
       const value = resolve(source, args, context, info);
       if (!field.redactAbsence) return value;
       return isPromise(value) ? value.then(absentAsRedacted) : absentAsRedacted(value);
@@ -144,7 +166,12 @@ function apply(
  * synchronous: a list of 1,000 rows costs no promises and no repeated policy work.
  */
 function guard(rule: FieldRule, onRoot: boolean, resolve: Resolver): Resolver {
-  const field: Guarded = { rule, locate: subjectLocator(rule), redactAbsence: onRoot && rule.subject.source !== 'OBJECT', resolve };
+  const field: Guarded = {
+    rule,
+    locate: subjectLocator(rule),
+    redactAbsence: onRoot && rule.subject.source !== 'OBJECT',
+    resolve,
+  };
   return (source, args, context, info) => {
     const privacy = context.privacy;
     let subject: PatronId | null = null;
@@ -167,10 +194,17 @@ function guard(rule: FieldRule, onRoot: boolean, resolve: Resolver): Resolver {
  * interface) guarded by the policy. With `enabled: false` (benchmarks only; production refuses it)
  * the schema is returned unchanged.
  */
-export function enforcePrivacy(schema: GraphQLSchema, options: { enabled: boolean } = { enabled: true }): GraphQLSchema {
+export function enforcePrivacy(
+  schema: GraphQLSchema,
+  options: { enabled: boolean } = { enabled: true },
+): GraphQLSchema {
   if (!options.enabled) return schema;
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (config: GraphQLFieldConfig<unknown, EnforcedContext>, fieldName, typeName) => {
+    [MapperKind.OBJECT_FIELD]: (
+      config: GraphQLFieldConfig<unknown, EnforcedContext>,
+      fieldName,
+      typeName,
+    ) => {
       const type = schema.getType(typeName);
       if (!type || !('getFields' in type)) return config;
       const field = (type as import('graphql').GraphQLObjectType).getFields()[fieldName];

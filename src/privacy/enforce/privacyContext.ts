@@ -68,10 +68,16 @@ export function createPrivacyContext(options: {
     caller,
     clock: { now, today: now.slice(0, 10) },
     facts,
-    pseudonym: { key: options.pseudonymKey, period: periodOf(now, options.pseudonymPeriod ?? 'month'), unit: options.pseudonymPeriod ?? 'month' },
+    pseudonym: {
+      key: options.pseudonymKey,
+      period: periodOf(now, options.pseudonymPeriod ?? 'month'),
+      unit: options.pseudonymPeriod ?? 'month',
+    },
     logger: options.logger,
     memo: new Map(),
-    audit: options.audit ? new AuditRecorder(caller, options.audit, options.auditHeldByTransport) : null,
+    audit: options.audit
+      ? new AuditRecorder(caller, options.audit, options.auditHeldByTransport)
+      : null,
     ...(options.observe ? { observe: options.observe } : {}),
   };
 }

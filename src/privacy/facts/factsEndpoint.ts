@@ -38,7 +38,14 @@ const FactsSchema = z.array(
         revokedAt: z.string().nullable(),
       }),
     ),
-    legalOrders: z.array(z.object({ reference: z.string(), scope: z.array(Category), validFrom: z.string(), validUntil: z.string() })),
+    legalOrders: z.array(
+      z.object({
+        reference: z.string(),
+        scope: z.array(Category),
+        validFrom: z.string(),
+        validUntil: z.string(),
+      }),
+    ),
   }),
 );
 
@@ -65,7 +72,8 @@ export class RemoteFacts implements FactsSource, CardDirectory {
   /** Circulation's replicas, read again if the URL the graph gives changed. */
   #circulation(): ReplicaSet {
     const from = this.circulationUrl();
-    if (this.#replicas?.from !== from) this.#replicas = { from, set: new ReplicaSet(replicaUrls(from)) };
+    if (this.#replicas?.from !== from)
+      this.#replicas = { from, set: new ReplicaSet(replicaUrls(from)) };
     return this.#replicas.set;
   }
 
@@ -87,14 +95,31 @@ export class RemoteFacts implements FactsSource, CardDirectory {
     throw first;
   }
 
-  async #postTo(base: string, caller: DisclosureContext, body: string, signal: AbortSignal): Promise<unknown> {
+  async #postTo(
+    base: string,
+    caller: DisclosureContext,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     const context = encodeContext(caller);
     const url = new URL(FACTS_PATH, base);
     const contentType = 'application/json';
-    const signature = signRequest({ key: this.#key, audience: FACTS_AUDIENCE, method: 'POST', target: url.pathname + url.search, contentType, context, body });
+    const signature = signRequest({
+      key: this.#key,
+      audience: FACTS_AUDIENCE,
+      method: 'POST',
+      target: url.pathname + url.search,
+      contentType,
+      context,
+      body,
+    });
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': contentType, [CONTEXT_HEADER]: context, [SIGNATURE_HEADER]: signature },
+      headers: {
+        'content-type': contentType,
+        [CONTEXT_HEADER]: context,
+        [SIGNATURE_HEADER]: signature,
+      },
       body,
       signal,
     });
@@ -103,9 +128,12 @@ export class RemoteFacts implements FactsSource, CardDirectory {
   }
 
   async load(caller: DisclosureContext, subjects: readonly PatronId[]): Promise<SubjectFacts[]> {
-    const answer = (await this.#post(caller, JSON.stringify({ subjects }), true)) as { facts?: unknown };
+    const answer = (await this.#post(caller, JSON.stringify({ subjects }), true)) as {
+      facts?: unknown;
+    };
     const parsed = FactsSchema.parse(answer.facts);
-    if (parsed.length !== subjects.length) throw new Error('facts endpoint answered the wrong number of subjects');
+    if (parsed.length !== subjects.length)
+      throw new Error('facts endpoint answered the wrong number of subjects');
     return parsed.map((f) => ({
       ...f,
       patronId: patronId(f.patronId),
@@ -114,10 +142,16 @@ export class RemoteFacts implements FactsSource, CardDirectory {
   }
 
   /** The holders of presented cards the caller may act for, from circulation; any failure throws. */
-  async cardHolders(caller: DisclosureContext, cards: readonly string[]): Promise<(PatronId | null)[]> {
-    const answer = (await this.#post(caller, JSON.stringify({ cards }), false)) as { holders?: unknown };
+  async cardHolders(
+    caller: DisclosureContext,
+    cards: readonly string[],
+  ): Promise<(PatronId | null)[]> {
+    const answer = (await this.#post(caller, JSON.stringify({ cards }), false)) as {
+      holders?: unknown;
+    };
     const holders = HoldersSchema.parse(answer.holders);
-    if (holders.length !== cards.length) throw new Error('facts endpoint answered the wrong number of cards');
+    if (holders.length !== cards.length)
+      throw new Error('facts endpoint answered the wrong number of cards');
     return holders.map((h) => (h === null ? null : patronId(h)));
   }
 }

@@ -24,8 +24,14 @@ export class PrivacyRuleError extends Error {
 
 type Args = Record<string, unknown>;
 
-const oneOf = <T extends string>(value: unknown, allowed: readonly T[], what: string, at: string): T => {
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+const oneOf = <T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  what: string,
+  at: string,
+): T => {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+    return value as T;
   throw new PrivacyRuleError(`${at}: unknown ${what} ${JSON.stringify(value)}`);
 };
 
@@ -33,7 +39,8 @@ function locator(args: Args, at: string): SubjectLocator {
   const source = oneOf(args.subject ?? 'OBJECT', SUBJECT_SOURCES, 'subject source', at);
   if (source === 'CALLER') return { source };
   const field = args.subjectField ?? 'id';
-  if (typeof field !== 'string' || field.length === 0) throw new PrivacyRuleError(`${at}: subjectField must name a field`);
+  if (typeof field !== 'string' || field.length === 0)
+    throw new PrivacyRuleError(`${at}: subjectField must name a field`);
   return { source, field };
 }
 
@@ -53,14 +60,18 @@ function ruleFrom(confidential: Args, disclosable: Args | undefined, at: string)
     coordinate: at,
     subject: locator(confidential, at),
     category: oneOf(confidential.category, PATRON_DATA_CATEGORIES, 'category', at),
-    deidentify: deidentify === null ? null : oneOf(deidentify, DEIDENTIFICATIONS, 'de-identification', at),
+    deidentify:
+      deidentify === null ? null : oneOf(deidentify, DEIDENTIFICATIONS, 'de-identification', at),
     exceptions,
     duties,
   };
 }
 
-const first = (schema: GraphQLSchema, node: Parameters<typeof getDirective>[1], name: string): Args | undefined =>
-  getDirective(schema, node, name)?.[0] as Args | undefined;
+const first = (
+  schema: GraphQLSchema,
+  node: Parameters<typeof getDirective>[1],
+  name: string,
+): Args | undefined => getDirective(schema, node, name)?.[0] as Args | undefined;
 
 /**
  * The rule of `type.field`, from the field's own directives, else its type's, else an interface's

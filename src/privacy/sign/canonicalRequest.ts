@@ -25,7 +25,10 @@ export interface SignedRequestParts {
 
 /** RFC 3986 encoding of one query component (AWS SigV4's UriEncode). */
 const uriEncode = (text: string): string =>
-  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 
 const decode = (text: string): string => {
   try {
@@ -56,7 +59,8 @@ export function canonicalQuery(query: string): string {
 }
 
 /** The base64url SHA-256 of the exact body bytes. */
-export const bodyDigest = (body: string | Uint8Array): string => createHash('sha256').update(body).digest('base64url');
+export const bodyDigest = (body: string | Uint8Array): string =>
+  createHash('sha256').update(body).digest('base64url');
 
 /**
  * The text that is signed: one line per part, in a fixed order. The path is taken byte for byte

@@ -14,7 +14,9 @@ export const SIGNATURE_WINDOW_MS = 30_000;
  * shared context secret, so a request signed for one service is worthless at another.
  */
 export function audienceKey(secret: string, audience: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'library-graph', `disclosure-context:${audience}`, 32));
+  return Buffer.from(
+    hkdfSync('sha256', secret, 'library-graph', `disclosure-context:${audience}`, 32),
+  );
 }
 
 /**
@@ -22,11 +24,16 @@ export function audienceKey(secret: string, audience: string): Buffer {
  * (CONTEXT_SECRET_PREVIOUS), so services can be moved to the new secret one by one. Signers use
  * the current secret only.
  */
-export function verificationSecrets(config: Pick<Config, 'contextSecret' | 'contextSecretPrevious'>): string[] {
-  return config.contextSecretPrevious ? [config.contextSecret, config.contextSecretPrevious] : [config.contextSecret];
+export function verificationSecrets(
+  config: Pick<Config, 'contextSecret' | 'contextSecretPrevious'>,
+): string[] {
+  return config.contextSecretPrevious
+    ? [config.contextSecret, config.contextSecretPrevious]
+    : [config.contextSecret];
 }
 
-const mac = (key: Buffer, parts: SignedRequestParts): Buffer => createHmac('sha256', key).update(canonicalRequest(parts)).digest();
+const mac = (key: Buffer, parts: SignedRequestParts): Buffer =>
+  createHmac('sha256', key).update(canonicalRequest(parts)).digest();
 
 /** The request as the signer sends it: everything of the canonical request but time and nonce. */
 export type RequestToSign = Omit<SignedRequestParts, 'time' | 'nonce'>;
@@ -35,7 +42,9 @@ export type RequestToSign = Omit<SignedRequestParts, 'time' | 'nonce'>;
  * Signs one request (method, target, content type, context, exact body bytes) for its audience,
  * with a timestamp and a fresh nonce; returns the signature header's value.
  */
-export function signRequest(options: RequestToSign & { key: Buffer; now?: number; nonce?: string }): string {
+export function signRequest(
+  options: RequestToSign & { key: Buffer; now?: number; nonce?: string },
+): string {
   const time = String(options.now ?? Date.now());
   const nonce = options.nonce ?? randomBytes(16).toString('base64url');
   const signature = mac(options.key, { ...options, time, nonce });
@@ -43,7 +52,14 @@ export function signRequest(options: RequestToSign & { key: Buffer; now?: number
 }
 
 /** Why a signed request was refused (logged; the client only sees 401). */
-export type VerifyFailure = 'wrong-request' | 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed' | 'nonce-store-failed';
+export type VerifyFailure =
+  | 'wrong-request'
+  | 'missing'
+  | 'malformed'
+  | 'bad-signature'
+  | 'stale'
+  | 'replayed'
+  | 'nonce-store-failed';
 
 /** A signature that checks out: the context it covers, and the nonce to claim until `expiresAt`. */
 export interface VerifiedSignature {
@@ -65,7 +81,10 @@ export type SignatureCheck = VerifiedSignature | { ok: false; reason: VerifyFail
  */
 export function verifySignature(
   key: Buffer | readonly Buffer[],
-  request: Omit<RequestToSign, 'context'> & { context: string | undefined; header: string | undefined },
+  request: Omit<RequestToSign, 'context'> & {
+    context: string | undefined;
+    header: string | undefined;
+  },
   now = Date.now(),
   windowMs = SIGNATURE_WINDOW_MS,
 ): SignatureCheck {
@@ -79,7 +98,8 @@ export function verifySignature(
     const expected = mac(candidate, { ...request, context, time, nonce });
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   };
-  if (!(Buffer.isBuffer(key) ? [key] : key).some(matches)) return { ok: false, reason: 'bad-signature' };
+  if (!(Buffer.isBuffer(key) ? [key] : key).some(matches))
+    return { ok: false, reason: 'bad-signature' };
   if (Math.abs(now - Number(time)) > windowMs) return { ok: false, reason: 'stale' };
   return { ok: true, context, nonce, expiresAt: Number(time) + windowMs + 1 };
 }

@@ -14,12 +14,17 @@ export interface NonceTables {
  * starting together over one file all run it at once. On SQLite the table is `WITHOUT ROWID`
  * (the key is the table), which halves what each claim writes.
  */
-export async function ensureNonceSchema(db: Kysely<NonceTables>, options: { sqlite: boolean }): Promise<void> {
+export async function ensureNonceSchema(
+  db: Kysely<NonceTables>,
+  options: { sqlite: boolean },
+): Promise<void> {
   if (!options.sqlite) {
     // PostgreSQL's IF NOT EXISTS is not atomic: two replicas creating the table at once can both
     // pass the check, and one fails on the catalog. One at a time, under a transaction lock.
     await db.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':signature_nonces schema'))`.execute(trx);
+      await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':signature_nonces schema'))`.execute(
+        trx,
+      );
       await createNonceTable(trx, false);
     });
     return;
@@ -36,7 +41,12 @@ async function createNonceTable(db: Kysely<NonceTables>, sqlite: boolean): Promi
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('signature_nonces_pk', ['audience', 'nonce']);
   await (sqlite ? table.modifyEnd(sql`without rowid`) : table).execute();
-  await db.schema.createIndex('signature_nonces_expiry').ifNotExists().on('signature_nonces').column('expires_at').execute();
+  await db.schema
+    .createIndex('signature_nonces_expiry')
+    .ifNotExists()
+    .on('signature_nonces')
+    .column('expires_at')
+    .execute();
 }
 
 /**
@@ -67,9 +77,15 @@ export class SharedNonceStore implements NonceStore {
       this.#lastPrune = now;
       // A nonce outlives its expiry by one more window: a replica whose clock runs ahead must not
       // forget it while a replica whose clock runs behind still accepts its signature.
-      await this.db.deleteFrom('signature_nonces').where('expires_at', '<=', now - SIGNATURE_WINDOW_MS).execute();
+      await this.db
+        .deleteFrom('signature_nonces')
+        .where('expires_at', '<=', now - SIGNATURE_WINDOW_MS)
+        .execute();
     }
-    const result = await this.db.executeQuery({ ...this.#insert, parameters: [audience, nonce, expiresAt] });
+    const result = await this.db.executeQuery({
+      ...this.#insert,
+      parameters: [audience, nonce, expiresAt],
+    });
     return Number(result.numAffectedRows ?? 0n) === 1;
   }
 
@@ -91,7 +107,9 @@ export async function openSharedNonceStore(file: string): Promise<SharedNonceSto
  */
 export async function openNonceStore(location: StoreLocation): Promise<SharedNonceStore> {
   const database: Database<NonceTables> =
-    typeof location === 'string' ? await openSqlite<NonceTables>(location, {}) : await openPostgres<NonceTables>(location.url, location.schema, {});
+    typeof location === 'string'
+      ? await openSqlite<NonceTables>(location, {})
+      : await openPostgres<NonceTables>(location.url, location.schema, {});
   try {
     await ensureNonceSchema(database.db, { sqlite: database.dialect === 'sqlite' });
   } catch (error) {

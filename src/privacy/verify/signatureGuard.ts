@@ -2,7 +2,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { refusal } from '../../errors/httpRefusal.js';
 import type { Logger } from '../../log/logger.js';
 import type { NonceStore } from './nonceStore.js';
-import { CONTEXT_HEADER, SIGNATURE_HEADER, SIGNATURE_WINDOW_MS, verifySignature, type VerifyFailure } from '../sign/signature.js';
+import {
+  CONTEXT_HEADER,
+  SIGNATURE_HEADER,
+  SIGNATURE_WINDOW_MS,
+  verifySignature,
+  type VerifyFailure,
+} from '../sign/signature.js';
 
 /** What the guard reads of a call: its request line, headers and the raw body bytes. */
 export interface SignedCall {
@@ -41,11 +47,17 @@ export class SignatureGuard {
   async check(request: SignedCall, now = Date.now()): Promise<string> {
     const result = await this.#verify(request, now);
     if (result.ok) return result.context;
-    this.options.logger.warn({ audience: this.options.audience, reason: result.reason }, 'refused unsigned or tampered request');
+    this.options.logger.warn(
+      { audience: this.options.audience, reason: result.reason },
+      'refused unsigned or tampered request',
+    );
     throw refusal('UNAUTHENTICATED', 'Missing or invalid disclosure-context signature');
   }
 
-  async #verify(request: SignedCall, now: number): Promise<{ ok: true; context: string } | { ok: false; reason: VerifyFailure }> {
+  async #verify(
+    request: SignedCall,
+    now: number,
+  ): Promise<{ ok: true; context: string } | { ok: false; reason: VerifyFailure }> {
     const { req, body } = request;
     const { key, audience, path, nonces } = this.options;
     const refuse = (reason: VerifyFailure) => ({ ok: false, reason }) as const;
@@ -66,9 +78,13 @@ export class SignatureGuard {
     );
     if (!verdict.ok) return verdict;
     try {
-      if (!(await nonces.claim(audience, verdict.nonce, verdict.expiresAt, now))) return refuse('replayed');
+      if (!(await nonces.claim(audience, verdict.nonce, verdict.expiresAt, now)))
+        return refuse('replayed');
     } catch (error) {
-      this.options.logger.error({ audience, err: error instanceof Error ? error.message : 'unknown' }, 'nonce store failed');
+      this.options.logger.error(
+        { audience, err: error instanceof Error ? error.message : 'unknown' },
+        'nonce store failed',
+      );
       return refuse('nonce-store-failed');
     }
     return { ok: true, context: verdict.context };

@@ -46,9 +46,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       }
       const forward = async () => {
         if (fault.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms));
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
-        const answer = await fetch(new URL(path, target), { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(
+            ([k, v]) =>
+              typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k),
+          ),
+        ) as Record<string, string>;
+        const answer = await fetch(new URL(path, target), {
+          method: req.method,
+          headers,
+          body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+        });
+        res.writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'application/json',
+        });
         res.end(Buffer.from(await answer.arrayBuffer()));
       };
       forward().catch(() => req.socket.destroy());
@@ -58,7 +69,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    set: (prefix, fault) => (fault.kind === 'pass' ? faults.delete(prefix) : faults.set(prefix, fault)),
+    set: (prefix, fault) =>
+      fault.kind === 'pass' ? faults.delete(prefix) : faults.set(prefix, fault),
     seen: (prefix) => counts.get(prefix) ?? 0,
     close: () =>
       new Promise<void>((resolve) => {

@@ -21,7 +21,11 @@ export interface SplitGraph {
   services: Record<SubgraphName | 'gateway', RunningGraph>;
   proxies: Record<SubgraphName, FaultProxy>;
   gatewayUrl: string;
-  query(persona: PersonaName, query: string, headers?: Record<string, string>): Promise<GraphResponse & { text: string }>;
+  query(
+    persona: PersonaName,
+    query: string,
+    headers?: Record<string, string>,
+  ): Promise<GraphResponse & { text: string }>;
   stop(): Promise<void>;
 }
 
@@ -40,19 +44,35 @@ export interface SplitGraphOptions {
 export async function startSplitGraph(options: SplitGraphOptions = {}): Promise<SplitGraph> {
   const logger = options.logger ?? createLogger('test', 'silent');
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'faults-'));
-  const base = { NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_PORT: '0', CATALOG_PORT: '0', CIRCULATION_PORT: '0', EVENTS_PORT: '0', LOG_LEVEL: 'silent', SEED_ON_START: 'off', ...options.env };
+  const base = {
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    GATEWAY_PORT: '0',
+    CATALOG_PORT: '0',
+    CIRCULATION_PORT: '0',
+    EVENTS_PORT: '0',
+    LOG_LEVEL: 'silent',
+    SEED_ON_START: 'off',
+    ...options.env,
+  };
   // Seeded once, as the supervisor does, so a test can change the files before a service opens them.
   const databases = await prepareDatabases(loadConfig({ ...base, SEED_ON_START: 'on' }), logger);
   for (const db of Object.values(databases)) await db.close();
   await options.beforeStart?.(dataDir);
   const circulation = await startGraph(loadConfig(base), logger, 'circulation');
-  const proxies = { circulation: await startFaultProxy(origin(circulation.urls.circulation!)) } as Record<SubgraphName, FaultProxy>;
+  const proxies = {
+    circulation: await startFaultProxy(origin(circulation.urls.circulation!)),
+  } as Record<SubgraphName, FaultProxy>;
   const withFacts = { ...base, CIRCULATION_URL: `${proxies.circulation.url}/graphql` };
   const catalog = await startGraph(loadConfig(withFacts), logger, 'catalog');
   const events = await startGraph(loadConfig(withFacts), logger, 'events');
   proxies.catalog = await startFaultProxy(origin(catalog.urls.catalog!));
   proxies.events = await startFaultProxy(origin(events.urls.events!));
-  const config = loadConfig({ ...withFacts, CATALOG_URL: `${proxies.catalog.url}/graphql`, EVENTS_URL: `${proxies.events.url}/graphql` });
+  const config = loadConfig({
+    ...withFacts,
+    CATALOG_URL: `${proxies.catalog.url}/graphql`,
+    EVENTS_URL: `${proxies.events.url}/graphql`,
+  });
   const gateway = await startGraph(config, logger, 'gateway');
   const gatewayUrl = gateway.urls.gateway!;
   return {
@@ -65,7 +85,11 @@ export async function startSplitGraph(options: SplitGraphOptions = {}): Promise<
       const token = persona === 'anonymous' ? null : await mintToken(PERSONAS[persona], config);
       const response = await fetch(gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
         body: JSON.stringify({ query }),
       });
       const text = await response.text();

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../src/db/open.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { Anchorer, checkAnchors, FileAnchorSink, readAnchors, startAnchoring } from '../../../src/privacy/audit/store/anchor.js';
+import {
+  Anchorer,
+  checkAnchors,
+  FileAnchorSink,
+  readAnchors,
+  startAnchoring,
+} from '../../../src/privacy/audit/store/anchor.js';
 import { AuditStore } from '../../../src/privacy/audit/store/auditStore.js';
 import { auditMigrations, type AuditTables } from '../../../src/privacy/audit/store/migrations.js';
 import type { DisclosureEntry } from '../../../src/privacy/audit/record.js';
@@ -25,15 +31,27 @@ let db: SqliteDatabase<AuditTables>;
 let store: AuditStore;
 let anchorer: Anchorer;
 
-const entry = (n: number, at = `2026-11-${String(1 + (n % 27)).padStart(2, '0')}T10:00:00.000Z`): DisclosureEntry => ({
-  at, requestId: `req-${n}`, principal: 'staff:desk', roles: ['staff'], exception: 'OPERATIONS',
-  patronId: `pat_${n}`, fields: ['Patron.name'], reference: null, purpose: null,
+const entry = (
+  n: number,
+  at = `2026-11-${String(1 + (n % 27)).padStart(2, '0')}T10:00:00.000Z`,
+): DisclosureEntry => ({
+  at,
+  requestId: `req-${n}`,
+  principal: 'staff:desk',
+  roles: ['staff'],
+  exception: 'OPERATIONS',
+  patronId: `pat_${n}`,
+  fields: ['Patron.name'],
+  reference: null,
+  purpose: null,
 });
 
 /** Deletes a chain's newest records as someone with write access to the file would: the triggers do not stop them. */
 const truncate = (chain: string, fromSeq: number) => {
   db.sqlite.exec('update audit_gate set open = 1');
-  db.sqlite.prepare('delete from audit_batches where chain = ? and first_seq >= ?').run(chain, fromSeq);
+  db.sqlite
+    .prepare('delete from audit_batches where chain = ? and first_seq >= ?')
+    .run(chain, fromSeq);
   db.sqlite.exec('update audit_gate set open = 0');
 };
 
@@ -53,7 +71,10 @@ afterEach(async () => {
 
 describe('anchoring the chain heads', () => {
   it('writes each chain head signed, and again only when it moved', async () => {
-    expect((await anchorer.anchor()).map((a) => [a.chain, a.seq])).toEqual([['circulation', 10], ['events', 2]]);
+    expect((await anchorer.anchor()).map((a) => [a.chain, a.seq])).toEqual([
+      ['circulation', 10],
+      ['events', 2],
+    ]);
     expect(await anchorer.anchor()).toEqual([]);
     store.append('circulation', [entry(11)]);
     expect((await anchorer.anchor()).map((a) => [a.chain, a.seq])).toEqual([['circulation', 11]]);
@@ -65,10 +86,22 @@ describe('anchoring the chain heads', () => {
   it('runs periodically and once more on stop', async () => {
     const running = startAnchoring(anchorer, 20, createLogger('test', 'silent'));
     store.append('events', [entry(102)]);
-    await expect.poll(() => readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq), { timeout: 15_000, interval: 20 }).toEqual([2, 3]);
+    await expect
+      .poll(
+        () =>
+          readAnchors(anchorFile, KEY)
+            .anchors.filter((a) => a.chain === 'events')
+            .map((a) => a.seq),
+        { timeout: 15_000, interval: 20 },
+      )
+      .toEqual([2, 3]);
     store.append('events', [entry(103)]);
     await running.stop();
-    expect(readAnchors(anchorFile, KEY).anchors.filter((a) => a.chain === 'events').map((a) => a.seq)).toEqual([2, 3, 4]);
+    expect(
+      readAnchors(anchorFile, KEY)
+        .anchors.filter((a) => a.chain === 'events')
+        .map((a) => a.seq),
+    ).toEqual([2, 3, 4]);
   });
 });
 
@@ -77,19 +110,28 @@ describe('verifying against the anchors', () => {
     await anchorer.anchor();
     truncate('circulation', 8);
     expect(store.verify('circulation')).toEqual({ chain: 'circulation', records: 7, broken: null });
-    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
-      chain: 'circulation',
-      problem: expect.stringMatching(/^truncated: the anchor of .* names record 10, but the chain ends at record 7/) as unknown,
-    }]);
+    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([
+      {
+        chain: 'circulation',
+        problem: expect.stringMatching(
+          /^truncated: the anchor of .* names record 10, but the chain ends at record 7/,
+        ) as unknown,
+      },
+    ]);
   });
 
   it('a chain deleted whole is truncated too; new records written over the cut do not hide it', async () => {
     await anchorer.anchor();
     truncate('events', 1);
-    expect((await checkAnchors(store, readAnchors(anchorFile, KEY).anchors))[0]?.problem).toMatch(/names record 2, but the chain ends at record 0/);
+    expect((await checkAnchors(store, readAnchors(anchorFile, KEY).anchors))[0]?.problem).toMatch(
+      /names record 2, but the chain ends at record 0/,
+    );
     truncate('circulation', 9);
     store.append('circulation', [entry(50), entry(51)]);
-    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toContainEqual({ chain: 'circulation', problem: expect.stringMatching(/^record 10 does not match its anchor/) as unknown });
+    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toContainEqual({
+      chain: 'circulation',
+      problem: expect.stringMatching(/^record 10 does not match its anchor/) as unknown,
+    });
   });
 
   it('passes on intact chains and after a retention purge (a signed cut)', async () => {
@@ -105,18 +147,29 @@ describe('verifying against the anchors', () => {
     const head = store.heads().find((h) => h.chain === 'circulation')!;
     truncate('circulation', 8);
     db.sqlite.exec('update audit_gate set open = 1');
-    db.sqlite.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)').run('circulation', 10, head.hash, '2026-11-30T00:00:00.000Z', 'not-a-signature');
+    db.sqlite
+      .prepare(
+        'insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)',
+      )
+      .run('circulation', 10, head.hash, '2026-11-30T00:00:00.000Z', 'not-a-signature');
     db.sqlite.exec('update audit_gate set open = 0');
-    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([{
-      chain: 'circulation', problem: expect.stringMatching(/^record 10 is covered by a retention cut whose signature does not verify/) as unknown,
-    }]);
+    expect(await checkAnchors(store, readAnchors(anchorFile, KEY).anchors)).toEqual([
+      {
+        chain: 'circulation',
+        problem: expect.stringMatching(
+          /^record 10 is covered by a retention cut whose signature does not verify/,
+        ) as unknown,
+      },
+    ]);
   });
 
   it('refuses an anchor line whose signature does not verify', async () => {
     await anchorer.anchor();
     const forged = fs.readFileSync(anchorFile, 'utf8').replace('"seq":10', '"seq":7');
     fs.writeFileSync(anchorFile, forged);
-    expect(readAnchors(anchorFile, KEY).problems).toEqual([{ chain: 'circulation', problem: 'anchor line 1: its signature does not verify' }]);
+    expect(readAnchors(anchorFile, KEY).problems).toEqual([
+      { chain: 'circulation', problem: 'anchor line 1: its signature does not verify' },
+    ]);
   });
 });
 
@@ -124,9 +177,28 @@ describe('npm run audit:verify -- --anchors', () => {
   /** Runs the CLI with the anchor file given as --anchors, or (`configured`) as AUDIT_ANCHOR_FILE. */
   const verify = (configured = false) => {
     const { AUDIT_KEY: _unset, ...env } = process.env;
-    const args = ['tsx', 'src/cli/audit.ts', 'verify', '--data-dir', dir, ...(configured ? [] : ['--anchors', anchorFile])];
+    const args = [
+      'tsx',
+      'src/cli/audit.ts',
+      'verify',
+      '--data-dir',
+      dir,
+      ...(configured ? [] : ['--anchors', anchorFile]),
+    ];
     try {
-      return { code: 0, out: execFileSync('npx', args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...env, NODE_ENV: 'test', JWT_SECRET: DEV_JWT_SECRET, AUDIT_ANCHOR_FILE: anchorFile } }) };
+      return {
+        code: 0,
+        out: execFileSync('npx', args, {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          env: {
+            ...env,
+            NODE_ENV: 'test',
+            JWT_SECRET: DEV_JWT_SECRET,
+            AUDIT_ANCHOR_FILE: anchorFile,
+          },
+        }),
+      };
     } catch (error) {
       const e = error as { status: number; stdout: string };
       return { code: e.status, out: e.stdout };
@@ -142,7 +214,9 @@ describe('npm run audit:verify -- --anchors', () => {
     const result = verify();
     expect(result.code).toBe(1);
     expect(result.out).toContain('chain circulation: 8 records, intact');
-    expect(result.out).toMatch(/chain circulation: BROKEN: truncated: the anchor of .* names record 10, but the chain ends at record 8/);
+    expect(result.out).toMatch(
+      /chain circulation: BROKEN: truncated: the anchor of .* names record 10, but the chain ends at record 8/,
+    );
   }, 60_000);
 
   it('attack: the configured anchor file deleted (or emptied) to hide a truncation is itself broken', async () => {
@@ -152,7 +226,9 @@ describe('npm run audit:verify -- --anchors', () => {
     fs.rmSync(anchorFile);
     const deleted = verify(true);
     expect(deleted.code).toBe(1);
-    expect(deleted.out).toMatch(/anchors .*anchors\.jsonl: BROKEN: the anchor file is missing or empty/);
+    expect(deleted.out).toMatch(
+      /anchors .*anchors\.jsonl: BROKEN: the anchor file is missing or empty/,
+    );
     fs.writeFileSync(anchorFile, '');
     expect(verify(true).code).toBe(1);
   }, 60_000);

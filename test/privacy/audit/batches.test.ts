@@ -6,7 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../src/db/open.js';
 import { AuditStore } from '../../../src/privacy/audit/store/auditStore.js';
 import { auditMigrations, type AuditTables } from '../../../src/privacy/audit/store/migrations.js';
-import { batchEncoder, GENESIS, recordHash, type DisclosureEntry } from '../../../src/privacy/audit/record.js';
+import {
+  batchEncoder,
+  GENESIS,
+  recordHash,
+  type DisclosureEntry,
+} from '../../../src/privacy/audit/record.js';
 
 /**
  * The audit stores a request's records as one batch row (migration 0003) and files them under
@@ -30,11 +35,21 @@ afterEach(async () => {
 
 let requests = 0;
 /** One request's records: one per patron, sharing the request's header. */
-const request = (patrons: readonly string[], at = new Date(Date.UTC(2026, 10, 1) + requests * 60_000).toISOString()): DisclosureEntry[] => {
+const request = (
+  patrons: readonly string[],
+  at = new Date(Date.UTC(2026, 10, 1) + requests * 60_000).toISOString(),
+): DisclosureEntry[] => {
   requests += 1;
   return patrons.map((patronId) => ({
-    at, requestId: `req-${requests}`, principal: 'staff:desk', roles: ['staff'], exception: 'OPERATIONS',
-    patronId, fields: ['Patron.email', 'Patron.name'], reference: null, purpose: 'desk',
+    at,
+    requestId: `req-${requests}`,
+    principal: 'staff:desk',
+    roles: ['staff'],
+    exception: 'OPERATIONS',
+    patronId,
+    fields: ['Patron.email', 'Patron.name'],
+    reference: null,
+    purpose: 'desk',
   }));
 };
 
@@ -43,35 +58,57 @@ const asAttacker = (statement: string, ...params: unknown[]) => {
   db.sqlite.prepare(statement).run(...params);
 };
 
-const rowCount = (table: string) => (db.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+const rowCount = (table: string) =>
+  (db.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
 
 describe('one row per request', () => {
-  it('stores a request\'s records as one row, and reads each record back with its own place and hash', async () => {
+  it("stores a request's records as one row, and reads each record back with its own place and hash", async () => {
     store.append('circulation', request(['pat_a', 'pat_b', 'pat_c']));
     store.append('circulation', request(['pat_b']));
     expect(rowCount('audit_batches')).toBe(2);
     const records = (await store.query({}, 10, null)).records;
-    expect(records.map((r) => [r.seq, r.patronId])).toEqual([[4, 'pat_b'], [3, 'pat_c'], [2, 'pat_b'], [1, 'pat_a']]);
+    expect(records.map((r) => [r.seq, r.patronId])).toEqual([
+      [4, 'pat_b'],
+      [3, 'pat_c'],
+      [2, 'pat_b'],
+      [1, 'pat_a'],
+    ]);
     expect(records[3]!.prevHash).toBe(GENESIS);
     for (let i = 0; i < 3; i++) expect(records[i]!.prevHash).toBe(records[i + 1]!.hash);
-    expect(records[1]!.hash).toBe(recordHash('circulation', 3, records[2]!.hash, records[1]!, records[1]!));
+    expect(records[1]!.hash).toBe(
+      recordHash('circulation', 3, records[2]!.hash, records[1]!, records[1]!),
+    );
   });
 
-  it('hashes as recordHash does, whatever the text (the writer\'s encoder and the verifier agree)', () => {
+  it("hashes as recordHash does, whatever the text (the writer's encoder and the verifier agree)", () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 12 });
     fc.assert(
       fc.property(
         fc.record({
-          chain: text, at: text, requestId: text, principal: fc.option(text), roles: fc.array(text, { maxLength: 3 }), exception: text,
-          reference: fc.option(text), purpose: fc.option(text),
+          chain: text,
+          at: text,
+          requestId: text,
+          principal: fc.option(text),
+          roles: fc.array(text, { maxLength: 3 }),
+          exception: text,
+          reference: fc.option(text),
+          purpose: fc.option(text),
         }),
-        fc.array(fc.record({ patronId: text, fields: fc.array(text, { maxLength: 3 }) }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.record({ patronId: text, fields: fc.array(text, { maxLength: 3 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         fc.nat(),
         ({ chain, ...header }, subjects, first) => {
           const encode = batchEncoder(chain, header);
           let prev = GENESIS;
           subjects.forEach((subject, i) => {
-            const { hash, json } = encode(first + i, prev, subject.patronId, JSON.stringify(subject.fields));
+            const { hash, json } = encode(
+              first + i,
+              prev,
+              subject.patronId,
+              JSON.stringify(subject.fields),
+            );
             expect(hash).toBe(recordHash(chain, first + i, prev, header, subject));
             expect(JSON.parse(json)).toEqual([subject.patronId, subject.fields, hash]);
             prev = hash;
@@ -85,16 +122,31 @@ describe('one row per request', () => {
   it('names the record edited inside a batch, and a batch whose records were reordered or mangled', () => {
     store.append('circulation', request(['pat_a', 'pat_b', 'pat_c']));
     store.append('circulation', request(['pat_d', 'pat_e']));
-    asAttacker(`update audit_batches set records = json_replace(records, '$[1][1]', json('["Patron.name"]')) where first_seq = 1`);
-    expect(store.verify('circulation').broken).toEqual({ seq: 2, problem: 'its content does not match its hash' });
+    asAttacker(
+      `update audit_batches set records = json_replace(records, '$[1][1]', json('["Patron.name"]')) where first_seq = 1`,
+    );
+    expect(store.verify('circulation').broken).toEqual({
+      seq: 2,
+      problem: 'its content does not match its hash',
+    });
 
-    asAttacker(`update audit_batches set records = json_replace(records, '$[1][1]', json('["Patron.email","Patron.name"]')) where first_seq = 1`);
+    asAttacker(
+      `update audit_batches set records = json_replace(records, '$[1][1]', json('["Patron.email","Patron.name"]')) where first_seq = 1`,
+    );
     expect(store.verify('circulation').broken).toBeNull();
-    asAttacker(`update audit_batches set records = json_array(records -> '$[1]', records -> '$[0]') where first_seq = 4`);
-    expect(store.verify('circulation').broken).toEqual({ seq: 4, problem: 'its content does not match its hash' });
+    asAttacker(
+      `update audit_batches set records = json_array(records -> '$[1]', records -> '$[0]') where first_seq = 4`,
+    );
+    expect(store.verify('circulation').broken).toEqual({
+      seq: 4,
+      problem: 'its content does not match its hash',
+    });
 
     asAttacker(`update audit_batches set records = 'not json' where first_seq = 4`);
-    expect(store.verify('circulation').broken).toEqual({ seq: 4, problem: 'its batch of records cannot be read' });
+    expect(store.verify('circulation').broken).toEqual({
+      seq: 4,
+      problem: 'its batch of records cannot be read',
+    });
   });
 
   it('pages through the records of one batch and across batches without a gap or a repeat', async () => {
@@ -144,7 +196,9 @@ describe('the patron index, in runs', () => {
     expect(store.mergeRuns()).toBe(false);
     file(40);
     // Never quiet: each filing that brings level 0 to 32 runs merges the oldest eight.
-    expect(db.sqlite.prepare('select count(*) as n from audit_subject_runs where level = 0').get()).toEqual({ n: 24 });
+    expect(
+      db.sqlite.prepare('select count(*) as n from audit_subject_runs where level = 0').get(),
+    ).toEqual({ n: 24 });
     expect(store.verify('circulation').broken).toBeNull();
   });
 
@@ -156,17 +210,26 @@ describe('the patron index, in runs', () => {
     }
     while (store.mergeRuns());
     // Runs of 3 merge by eight into runs of 24; eight of those (192 entries) would exceed 40.
-    const runs = db.sqlite.prepare<[], { level: number; entries: number }>('select level, entries from audit_subject_runs order by run').all();
+    const runs = db.sqlite
+      .prepare<[], { level: number; entries: number }>(
+        'select level, entries from audit_subject_runs order by run',
+      )
+      .all();
     expect(runs).toEqual(Array.from({ length: 8 }, () => ({ level: 1, entries: 24 })));
     expect((await store.forPatrons(['pat_a'], 100))[0]).toHaveLength(64);
     expect(store.verify('circulation').broken).toBeNull();
   });
 
-  it('audit:verify names an index entry that points at another patron\'s record, and lookups do not follow it', async () => {
+  it("audit:verify names an index entry that points at another patron's record, and lookups do not follow it", async () => {
     store.append('circulation', request(['pat_a', 'pat_b']));
     store.fileSubjects();
-    db.sqlite.prepare("update audit_subjects set patron_id = 'pat_z' where patron_id = 'pat_b'").run();
-    expect(store.verify('circulation').broken).toEqual({ seq: 2, problem: 'it is missing from the patron index, so its patron would not see it' });
+    db.sqlite
+      .prepare("update audit_subjects set patron_id = 'pat_z' where patron_id = 'pat_b'")
+      .run();
+    expect(store.verify('circulation').broken).toEqual({
+      seq: 2,
+      problem: 'it is missing from the patron index, so its patron would not see it',
+    });
     expect((await store.forPatrons(['pat_z'], 10))[0]).toEqual([]);
   });
 
@@ -181,10 +244,15 @@ describe('the patron index, in runs', () => {
     store.fileSubjects();
     const results = store.purge('2021-01-01T00:00:00.000Z');
     expect(results).toEqual([{ chain: 'circulation', deleted: 19 }]);
-    const left = db.sqlite.prepare<[], { patron_id: string }>('select patron_id from audit_subjects').all().map((r) => r.patron_id);
+    const left = db.sqlite
+      .prepare<[], { patron_id: string }>('select patron_id from audit_subjects')
+      .all()
+      .map((r) => r.patron_id);
     expect(left).toEqual(['pat_new']);
     expect(store.verify('circulation')).toEqual({ chain: 'circulation', records: 1, broken: null });
-    expect((await store.forPatrons(['pat_old', 'pat_new'], 10)).map((list) => list.length)).toEqual([0, 1]);
+    expect((await store.forPatrons(['pat_old', 'pat_new'], 10)).map((list) => list.length)).toEqual(
+      [0, 1],
+    );
   });
 });
 
@@ -192,20 +260,42 @@ describe('an audit written before batches (migration 0003)', () => {
   it('carries every record over with its hash, verifies, and is refiled under its patrons', async () => {
     await db.close();
     fs.rmSync(path.join(dir, 'audit.db'));
-    const before = Object.fromEntries(Object.entries(auditMigrations).filter(([name]) => name < '0003'));
+    const before = Object.fromEntries(
+      Object.entries(auditMigrations).filter(([name]) => name < '0003'),
+    );
     const old = await openSqlite<Record<string, never>>(path.join(dir, 'audit.db'), before);
     const insert = old.sqlite.prepare(
       `insert into audit_records (chain, seq, at, request_id, principal, roles, exception, patron_id, fields, reference, purpose, prev_hash, hash)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     let prev = GENESIS;
-    const entries = [...request(['pat_a', 'pat_b']), ...request(['pat_a']), ...request(['pat_c', 'pat_a', 'pat_d'])];
+    const entries = [
+      ...request(['pat_a', 'pat_b']),
+      ...request(['pat_a']),
+      ...request(['pat_c', 'pat_a', 'pat_d']),
+    ];
     entries.forEach((e, i) => {
       const hash = recordHash('circulation', i + 1, prev, e, e);
-      insert.run('circulation', i + 1, e.at, e.requestId, e.principal, JSON.stringify(e.roles), e.exception, e.patronId, JSON.stringify(e.fields), e.reference, e.purpose, prev, hash);
+      insert.run(
+        'circulation',
+        i + 1,
+        e.at,
+        e.requestId,
+        e.principal,
+        JSON.stringify(e.roles),
+        e.exception,
+        e.patronId,
+        JSON.stringify(e.fields),
+        e.reference,
+        e.purpose,
+        prev,
+        hash,
+      );
       prev = hash;
     });
-    old.sqlite.exec("insert into audit_subjects select patron_id, chain, seq from audit_records; insert into audit_subjects_upto values ('circulation', 6)");
+    old.sqlite.exec(
+      "insert into audit_subjects select patron_id, chain, seq from audit_records; insert into audit_subjects_upto values ('circulation', 6)",
+    );
     await old.close();
 
     db = await openSqlite<AuditTables>(path.join(dir, 'audit.db'), auditMigrations);

@@ -13,15 +13,23 @@ let db: SqliteDatabase<AuditTables>;
 let store: AuditStore;
 
 const entry = (n: number, patronId = 'pat_1'): DisclosureEntry => ({
-  at: new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString(), requestId: `req-${n}`, principal: 'staff:desk', roles: ['staff'],
-  exception: 'OPERATIONS', patronId, fields: ['Patron.name'], reference: null, purpose: null,
+  at: new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString(),
+  requestId: `req-${n}`,
+  principal: 'staff:desk',
+  roles: ['staff'],
+  exception: 'OPERATIONS',
+  patronId,
+  fields: ['Patron.name'],
+  reference: null,
+  purpose: null,
 });
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'for-patrons-'));
   db = await openSqlite<AuditTables>(path.join(dir, 'audit.db'), auditMigrations);
   store = new AuditStore(db, 'test-key');
-  for (let n = 1; n <= 600; n++) store.append(n % 2 === 0 ? 'registers' : 'circulation', [entry(n)]);
+  for (let n = 1; n <= 600; n++)
+    store.append(n % 2 === 0 ? 'registers' : 'circulation', [entry(n)]);
   store.append('circulation', [entry(601, 'pat_2')]);
 });
 afterAll(async () => {

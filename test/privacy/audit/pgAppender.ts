@@ -5,7 +5,10 @@
  */
 import { loadConfig } from '../../../src/config/env.js';
 import { openPostgres } from '../../../src/db/open.js';
-import { auditMigrations, type PostgresAuditTables } from '../../../src/privacy/audit/store/migrations.js';
+import {
+  auditMigrations,
+  type PostgresAuditTables,
+} from '../../../src/privacy/audit/store/migrations.js';
 import { PostgresAuditStore } from '../../../src/privacy/audit/store/postgresAuditStore.js';
 import { PostgresAuditWriter } from '../../../src/privacy/audit/store/postgresAuditWriter.js';
 import { batchesOf, toWire } from '../../../src/privacy/audit/record.js';
@@ -23,8 +26,15 @@ await Promise.all(
     const patrons = Array.from({ length: 1 + (n % 4) }, (_, i) => `pat_${replica}_${(n + i) % 7}`);
     records += patrons.length;
     const entries = patrons.map((patronId) => ({
-      at: new Date().toISOString(), requestId: `${replica}-${n}`, principal: `staff:${replica}`, roles: ['staff'], exception: 'OPERATIONS',
-      reference: null, purpose: null, patronId, fields: ['Patron.name'],
+      at: new Date().toISOString(),
+      requestId: `${replica}-${n}`,
+      principal: `staff:${replica}`,
+      roles: ['staff'],
+      exception: 'OPERATIONS',
+      reference: null,
+      purpose: null,
+      patronId,
+      fields: ['Patron.name'],
     }));
     return writer.append(n % 3 === 0 ? 'registers' : 'circulation', batchesOf(entries).map(toWire));
   }),

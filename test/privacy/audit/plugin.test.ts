@@ -1,4 +1,9 @@
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type HTTPGraphQLResponse } from '@apollo/server';
+import {
+  HeaderMap,
+  type ApolloServerPlugin,
+  type GraphQLRequestListener,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { describe, expect, it } from 'vitest';
 import { auditPlugin, auditSettler } from '../../../src/privacy/audit/auditPlugin.js';
 import { AuditRecorder, type FlushResult } from '../../../src/privacy/audit/recorder.js';
@@ -7,13 +12,26 @@ import type { EnforcedContext } from '../../../src/privacy/enforce/enforce.js';
 import { createLogger } from '../../../src/log/logger.js';
 
 /** The audit's last line: what leaves when the records of a disclosure cannot be written. */
-const failed: FlushResult = { ok: false, paths: [['patron', 'name']], error: new Error('disk full') };
+const failed: FlushResult = {
+  ok: false,
+  paths: [['patron', 'name']],
+  error: new Error('disk full'),
+};
 
-async function send(body: unknown, flush: FlushResult, heldByTransport = false): Promise<{ body: unknown; failures: number; writes: number }> {
+async function send(
+  body: unknown,
+  flush: FlushResult,
+  heldByTransport = false,
+): Promise<{ body: unknown; failures: number; writes: number }> {
   let failures = 0;
   let writes = 0;
-  const plugin = auditPlugin(createLogger('test', 'silent'), () => (failures += 1)) as ApolloServerPlugin<EnforcedContext>;
-  const listener = (await plugin.requestDidStart!({} as never)) as GraphQLRequestListener<EnforcedContext>;
+  const plugin = auditPlugin(
+    createLogger('test', 'silent'),
+    () => (failures += 1),
+  ) as ApolloServerPlugin<EnforcedContext>;
+  const listener = (await plugin.requestDidStart!(
+    {} as never,
+  )) as GraphQLRequestListener<EnforcedContext>;
   const response = { body };
   const audit = { heldByTransport, written: async () => ((writes += 1), flush) };
   await listener.willSendResponse!({ contextValue: { privacy: { audit } }, response } as never);
@@ -23,12 +41,25 @@ async function send(body: unknown, flush: FlushResult, heldByTransport = false):
 /** A recorder with one disclosure noted, whose write succeeds or fails; `writes` counts the attempts. */
 function recorderWith(write: 'succeeds' | 'fails') {
   const attempts = { writes: 0 };
-  const recorder = new AuditRecorder(anonymousContext('req-1'), async () => {
-    attempts.writes += 1;
-    if (write === 'fails') throw new Error('disk full');
-  }, true);
-  const path = { prev: { prev: undefined, key: 'patron', typename: 'Query' }, key: 'name', typename: 'Patron' };
-  recorder.note({ coordinate: 'Patron.name' } as never, 'pat_1' as never, { kind: 'disclose', exception: 'OPERATIONS', reference: null } as never, path);
+  const recorder = new AuditRecorder(
+    anonymousContext('req-1'),
+    async () => {
+      attempts.writes += 1;
+      if (write === 'fails') throw new Error('disk full');
+    },
+    true,
+  );
+  const path = {
+    prev: { prev: undefined, key: 'patron', typename: 'Query' },
+    key: 'name',
+    typename: 'Patron',
+  };
+  recorder.note(
+    { coordinate: 'Patron.name' } as never,
+    'pat_1' as never,
+    { kind: 'disclose', exception: 'OPERATIONS', reference: null } as never,
+    path,
+  );
   return { recorder, attempts };
 }
 
@@ -40,12 +71,24 @@ const complete = (data: unknown): HTTPGraphQLResponse => ({
 
 describe('a failed audit write', () => {
   it('nulls each disclosed value of a single response, with a redaction error at its path, and keeps the rest', async () => {
-    const { body, failures } = await send({ kind: 'single', singleResult: { data: { patron: { name: 'Ada Reader', id: 'pat_1' }, branches: [] } } }, failed);
+    const { body, failures } = await send(
+      {
+        kind: 'single',
+        singleResult: { data: { patron: { name: 'Ada Reader', id: 'pat_1' }, branches: [] } },
+      },
+      failed,
+    );
     expect(body).toEqual({
       kind: 'single',
       singleResult: {
         data: { patron: { name: null, id: 'pat_1' }, branches: [] },
-        errors: [{ message: expect.any(String), path: ['patron', 'name'], extensions: { code: 'PRIVACY_REDACTED' } }],
+        errors: [
+          {
+            message: expect.any(String),
+            path: ['patron', 'name'],
+            extensions: { code: 'PRIVACY_REDACTED' },
+          },
+        ],
       },
     });
     expect(failures).toBe(1);
@@ -53,10 +96,26 @@ describe('a failed audit write', () => {
 
   it('sends nothing of an incremental response, whose later parts it could not check', async () => {
     async function* later() {
-      yield { hasNext: false, incremental: [{ data: { email: 'ada@example.org' }, path: ['patron'] }] };
+      yield {
+        hasNext: false,
+        incremental: [{ data: { email: 'ada@example.org' }, path: ['patron'] }],
+      };
     }
-    const { body } = await send({ kind: 'incremental', initialResult: { data: { patron: { name: 'Ada Reader' } }, hasNext: true }, subsequentResults: later() }, failed);
-    expect(body).toEqual({ kind: 'single', singleResult: { data: null, errors: [{ message: expect.any(String), extensions: { code: 'PRIVACY_REDACTED' } }] } });
+    const { body } = await send(
+      {
+        kind: 'incremental',
+        initialResult: { data: { patron: { name: 'Ada Reader' } }, hasNext: true },
+        subsequentResults: later(),
+      },
+      failed,
+    );
+    expect(body).toEqual({
+      kind: 'single',
+      singleResult: {
+        data: null,
+        errors: [{ message: expect.any(String), extensions: { code: 'PRIVACY_REDACTED' } }],
+      },
+    });
     expect(JSON.stringify(body)).not.toMatch(/Ada|ada@/);
   });
 
@@ -75,17 +134,29 @@ describe('a failed audit write', () => {
 });
 
 describe('the transport holding a serialized response until its audit is written', () => {
-  const settle = (failures: { n: number }) => auditSettler(createLogger('test', 'silent'), () => (failures.n += 1));
+  const settle = (failures: { n: number }) =>
+    auditSettler(createLogger('test', 'silent'), () => (failures.n += 1));
 
   it('redacts each disclosed value of the serialized response when the write fails, keeping the rest and the headers', async () => {
     const failures = { n: 0 };
     const { recorder } = recorderWith('fails');
-    const sent = await settle(failures)(recorder, complete({ patron: { name: 'Ada Reader', id: 'pat_1' }, branches: [] }));
+    const sent = await settle(failures)(
+      recorder,
+      complete({ patron: { name: 'Ada Reader', id: 'pat_1' }, branches: [] }),
+    );
     expect(sent.body.kind === 'complete' && JSON.parse(sent.body.string)).toEqual({
       data: { patron: { name: null, id: 'pat_1' }, branches: [] },
-      errors: [{ message: expect.any(String), path: ['patron', 'name'], extensions: { code: 'PRIVACY_REDACTED' } }],
+      errors: [
+        {
+          message: expect.any(String),
+          path: ['patron', 'name'],
+          extensions: { code: 'PRIVACY_REDACTED' },
+        },
+      ],
     });
-    expect(sent.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
+    expect(sent.headers.get('content-type')).toBe(
+      'application/graphql-response+json; charset=utf-8',
+    );
     expect(failures.n).toBe(1);
   });
 
@@ -94,9 +165,15 @@ describe('the transport holding a serialized response until its audit is written
     async function* parts() {
       yield JSON.stringify({ data: { patron: { name: 'Ada Reader' } }, hasNext: false });
     }
-    const sent = await settle({ n: 0 })(recorder, { headers: new HeaderMap([['content-type', 'multipart/mixed']]), body: { kind: 'chunked', asyncIterator: parts() } });
+    const sent = await settle({ n: 0 })(recorder, {
+      headers: new HeaderMap([['content-type', 'multipart/mixed']]),
+      body: { kind: 'chunked', asyncIterator: parts() },
+    });
     expect(sent.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(sent.body.kind === 'complete' && JSON.parse(sent.body.string)).toEqual({ data: null, errors: [{ message: expect.any(String), extensions: { code: 'PRIVACY_REDACTED' } }] });
+    expect(sent.body.kind === 'complete' && JSON.parse(sent.body.string)).toEqual({
+      data: null,
+      errors: [{ message: expect.any(String), extensions: { code: 'PRIVACY_REDACTED' } }],
+    });
   });
 
   it('starts the write itself when nothing did, waits for it, and sends the response unchanged once written', async () => {

@@ -33,16 +33,24 @@ afterEach(async () => {
 
 let counter = 0;
 const entry = (patronId: string, principal = 'staff:desk'): DisclosureEntry => ({
-  at: new Date(Date.UTC(2026, 10, 1) + counter * 1000).toISOString(), requestId: `req-${++counter}`, principal, roles: ['staff'],
-  exception: 'OPERATIONS', patronId, fields: ['Patron.name'], reference: null, purpose: null,
+  at: new Date(Date.UTC(2026, 10, 1) + counter * 1000).toISOString(),
+  requestId: `req-${++counter}`,
+  principal,
+  roles: ['staff'],
+  exception: 'OPERATIONS',
+  patronId,
+  fields: ['Patron.name'],
+  reference: null,
+  purpose: null,
 });
 
 /** Records as the audit thread receives them. */
 const wire = (entries: readonly DisclosureEntry[]) => batchesOf(entries).map(toWire);
 
-const requestIdsOf = async (patronId: string) => (await store.forPatrons([patronId], 1000))[0]!.map((r) => r.requestId);
+const requestIdsOf = async (patronId: string) =>
+  (await store.forPatrons([patronId], 1000))[0]!.map((r) => r.requestId);
 
-describe('finding a patron\'s records', () => {
+describe("finding a patron's records", () => {
   it('finds them before filing, after filing and across the two, newest first and once each', async () => {
     store.append('circulation', [entry('pat_a'), entry('pat_b')]);
     store.append('events', [entry('pat_a')]);
@@ -60,10 +68,11 @@ describe('finding a patron\'s records', () => {
     expect(await requestIdsOf('pat_nobody')).toEqual([]);
   });
 
-  it('pages the custodian\'s query by patron across filed and unfiled records', async () => {
+  it("pages the custodian's query by patron across filed and unfiled records", async () => {
     for (let i = 0; i < 5; i++) store.append('circulation', [entry('pat_a'), entry('pat_b')]);
     store.fileSubjects();
-    for (let i = 0; i < 4; i++) store.append('circulation', [entry('pat_a', i % 2 ? 'staff:desk' : 'staff:other')]);
+    for (let i = 0; i < 4; i++)
+      store.append('circulation', [entry('pat_a', i % 2 ? 'staff:desk' : 'staff:other')]);
     const seen: string[] = [];
     let after: AuditCursor | null = null;
     for (;;) {
@@ -86,29 +95,46 @@ describe('finding a patron\'s records', () => {
       by: fc.constantFrom('this writer', 'another'),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(step, fc.constant('file' as const)), { maxLength: 30 }), async (steps) => {
-        db.sqlite.exec('delete from audit_subjects; delete from audit_subject_runs; delete from audit_subjects_upto; drop trigger audit_no_delete; delete from audit_batches;');
-        db.sqlite.exec(`create trigger audit_no_delete before delete on audit_batches when (select open from audit_gate) = 0
+      fc.asyncProperty(
+        fc.array(fc.oneof(step, fc.constant('file' as const)), { maxLength: 30 }),
+        async (steps) => {
+          db.sqlite.exec(
+            'delete from audit_subjects; delete from audit_subject_runs; delete from audit_subjects_upto; drop trigger audit_no_delete; delete from audit_batches;',
+          );
+          db.sqlite
+            .exec(`create trigger audit_no_delete before delete on audit_batches when (select open from audit_gate) = 0
           begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`);
-        const fresh = new FreshRecords();
-        for (const s of steps) {
-          if (s === 'file') {
-            store.fileSubjects(fresh);
-            fresh.clear();
-          } else if (s.by === 'another') store.append(s.chain, s.patrons.map((p) => entry(p)));
-          else store.appendAll([{ chain: s.chain, batches: wire(s.patrons.map((p) => entry(p))) }], fresh);
-        }
-        const all = db.sqlite
-          .prepare<[], { patron_id: string; request_id: string }>(
-            'select r.value ->> 0 as patron_id, b.request_id from audit_batches b, json_each(b.records) r order by b.id desc, r.key desc',
-          )
-          .all();
-        for (const patron of ['pat_1', 'pat_2', 'pat_3']) {
-          expect(await requestIdsOf(patron)).toEqual(all.filter((r) => r.patron_id === patron).map((r) => r.request_id));
-        }
-        // Every filed record is in the index under its own patron, and nothing else is.
-        for (const chain of ['circulation', 'events']) expect(store.verify(chain).broken).toBeNull();
-      }),
+          const fresh = new FreshRecords();
+          for (const s of steps) {
+            if (s === 'file') {
+              store.fileSubjects(fresh);
+              fresh.clear();
+            } else if (s.by === 'another')
+              store.append(
+                s.chain,
+                s.patrons.map((p) => entry(p)),
+              );
+            else
+              store.appendAll(
+                [{ chain: s.chain, batches: wire(s.patrons.map((p) => entry(p))) }],
+                fresh,
+              );
+          }
+          const all = db.sqlite
+            .prepare<[], { patron_id: string; request_id: string }>(
+              'select r.value ->> 0 as patron_id, b.request_id from audit_batches b, json_each(b.records) r order by b.id desc, r.key desc',
+            )
+            .all();
+          for (const patron of ['pat_1', 'pat_2', 'pat_3']) {
+            expect(await requestIdsOf(patron)).toEqual(
+              all.filter((r) => r.patron_id === patron).map((r) => r.request_id),
+            );
+          }
+          // Every filed record is in the index under its own patron, and nothing else is.
+          for (const chain of ['circulation', 'events'])
+            expect(store.verify(chain).broken).toBeNull();
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -117,7 +143,11 @@ describe('finding a patron\'s records', () => {
     const fresh = new FreshRecords();
     fresh.add('circulation', 5, ['pat_b', 'pat_a']);
     fresh.add('circulation', 7, ['pat_a']);
-    expect(fresh.entries('circulation', 5, 7)).toEqual([['pat_a', 6], ['pat_a', 7], ['pat_b', 5]]);
+    expect(fresh.entries('circulation', 5, 7)).toEqual([
+      ['pat_a', 6],
+      ['pat_a', 7],
+      ['pat_b', 5],
+    ]);
     // Not exactly the records asked for, or a gap: filed from the batches instead.
     expect(fresh.entries('circulation', 4, 7)).toBeNull();
     expect(fresh.entries('circulation', 5, 8)).toBeNull();
@@ -134,15 +164,21 @@ describe('the patron index is checked and purged with the chain', () => {
     store.fileSubjects();
     expect(store.verify('circulation').broken).toBeNull();
     db.sqlite.prepare("delete from audit_subjects where patron_id = 'pat_b'").run();
-    expect(store.verify('circulation').broken).toEqual({ seq: 2, problem: 'it is missing from the patron index, so its patron would not see it' });
+    expect(store.verify('circulation').broken).toEqual({
+      seq: 2,
+      problem: 'it is missing from the patron index, so its patron would not see it',
+    });
   });
 
-  it('a retention purge removes the purged records\' index entries too', () => {
+  it("a retention purge removes the purged records' index entries too", () => {
     store.append('circulation', [{ ...entry('pat_old'), at: '2020-01-01T00:00:00.000Z' }]);
     store.append('circulation', [entry('pat_new')]);
     store.fileSubjects();
     store.purge('2021-01-01T00:00:00.000Z');
-    const left = db.sqlite.prepare<[], { patron_id: string }>('select patron_id from audit_subjects').all().map((r) => r.patron_id);
+    const left = db.sqlite
+      .prepare<[], { patron_id: string }>('select patron_id from audit_subjects')
+      .all()
+      .map((r) => r.patron_id);
     expect(left).toEqual(['pat_new']);
     expect(store.verify('circulation').broken).toBeNull();
   });
@@ -150,14 +186,25 @@ describe('the patron index is checked and purged with the chain', () => {
 
 describe('the writer thread', () => {
   it('answers once the records are committed, and fails (for redaction) when they cannot be', async () => {
-    const writer = new AuditWriter({ file: path.join(dir, 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
+    const writer = new AuditWriter({
+      file: path.join(dir, 'audit.db'),
+      key: KEY,
+      logger: createLogger('test', 'silent'),
+    });
     try {
       expect(writer.state).toBe('starting');
-      await Promise.all([writer.append('circulation', wire([entry('pat_a')])), writer.append('events', wire([entry('pat_a'), entry('pat_b')]))]);
+      await Promise.all([
+        writer.append('circulation', wire([entry('pat_a')])),
+        writer.append('events', wire([entry('pat_a'), entry('pat_b')])),
+      ]);
       expect(writer.state).toBe('ready');
       expect(await requestIdsOf('pat_a')).toHaveLength(2);
-      db.sqlite.exec(`create trigger outage before insert on audit_batches begin select raise(abort, 'disk full'); end`);
-      await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(/disk full/);
+      db.sqlite.exec(
+        `create trigger outage before insert on audit_batches begin select raise(abort, 'disk full'); end`,
+      );
+      await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(
+        /disk full/,
+      );
       db.sqlite.exec('drop trigger outage');
       await writer.append('circulation', wire([entry('pat_c')]));
       expect(store.verify('circulation').broken).toBeNull();
@@ -172,12 +219,20 @@ describe('the writer thread', () => {
   it('fails the writes of a thread that cannot start, so their disclosures are redacted', async () => {
     // A directory that is a file: the thread cannot create its database.
     fs.writeFileSync(path.join(dir, 'not-a-dir'), '');
-    const writer = new AuditWriter({ file: path.join(dir, 'not-a-dir', 'audit.db'), key: KEY, logger: createLogger('test', 'silent') });
+    const writer = new AuditWriter({
+      file: path.join(dir, 'not-a-dir', 'audit.db'),
+      key: KEY,
+      logger: createLogger('test', 'silent'),
+    });
     try {
-      await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(/EEXIST|ENOTDIR/);
+      await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(
+        /EEXIST|ENOTDIR/,
+      );
       expect(writer.state).toBe('failed');
       // The next write starts a new thread, which fails the same way: never a silent success.
-      await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(/EEXIST|ENOTDIR/);
+      await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(
+        /EEXIST|ENOTDIR/,
+      );
     } finally {
       await writer.close();
     }

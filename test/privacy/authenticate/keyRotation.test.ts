@@ -39,7 +39,11 @@ const token = (config: Config, key: KeyObject, kid?: string) =>
     .setExpirationTime('1h')
     .sign(key);
 
-async function outcome(config: Config, jwt: string, options?: Parameters<typeof createAuthenticator>[1]): Promise<string> {
+async function outcome(
+  config: Config,
+  jwt: string,
+  options?: Parameters<typeof createAuthenticator>[1],
+): Promise<string> {
   const authenticate = await createAuthenticator(config, options);
   try {
     const context = await authenticate({ authorization: `Bearer ${jwt}` }, 'r');
@@ -55,43 +59,94 @@ async function outcome(config: Config, jwt: string, options?: Parameters<typeof 
 const thumbprint = async (key: KeyObject) => calculateJwkThumbprint(await exportJWK(key));
 
 describe('JWT_PUBLIC_KEY with JWT_PUBLIC_KEY_PREVIOUS', () => {
-  const during = loadConfig({ ...base, JWT_PUBLIC_KEY: newKey.publicPem, JWT_PUBLIC_KEY_PREVIOUS: oldKey.publicPem, JWT_PRIVATE_KEY: newKey.privatePem });
-  const after = loadConfig({ ...base, JWT_PUBLIC_KEY: newKey.publicPem, JWT_PRIVATE_KEY: newKey.privatePem });
+  const during = loadConfig({
+    ...base,
+    JWT_PUBLIC_KEY: newKey.publicPem,
+    JWT_PUBLIC_KEY_PREVIOUS: oldKey.publicPem,
+    JWT_PRIVATE_KEY: newKey.privatePem,
+  });
+  const after = loadConfig({
+    ...base,
+    JWT_PUBLIC_KEY: newKey.publicPem,
+    JWT_PRIVATE_KEY: newKey.privatePem,
+  });
 
   it('during a rotation, tokens of the previous key are accepted, with or without a kid', async () => {
-    expect(await outcome(during, await token(during, oldKey.privateKey))).toBe('accepted staff:rotation');
-    expect(await outcome(during, await token(during, oldKey.privateKey, await thumbprint(oldKey.publicKey)))).toBe('accepted staff:rotation');
-    expect(await outcome(during, await token(during, newKey.privateKey))).toBe('accepted staff:rotation');
+    expect(await outcome(during, await token(during, oldKey.privateKey))).toBe(
+      'accepted staff:rotation',
+    );
+    expect(
+      await outcome(
+        during,
+        await token(during, oldKey.privateKey, await thumbprint(oldKey.publicKey)),
+      ),
+    ).toBe('accepted staff:rotation');
+    expect(await outcome(during, await token(during, newKey.privateKey))).toBe(
+      'accepted staff:rotation',
+    );
   });
 
   it('tokens issued here carry the kid of the signing key, and are accepted during and after', async () => {
-    const issued = await (await createTokenIssuer(during))!({ sub: 'staff:card', roles: ['staff'] });
+    const issued = await (await createTokenIssuer(during))!({
+      sub: 'staff:card',
+      roles: ['staff'],
+    });
     expect(decodeProtectedHeader(issued).kid).toBe(await thumbprint(newKey.publicKey));
     expect(await outcome(during, issued)).toBe('accepted staff:card');
     expect(await outcome(after, issued)).toBe('accepted staff:card');
-    const named = loadConfig({ ...base, JWT_PUBLIC_KEY: newKey.publicPem, JWT_PRIVATE_KEY: newKey.privatePem, JWT_KEY_ID: 'library-2026-12' });
-    expect(decodeProtectedHeader(await (await createTokenIssuer(named))!({ sub: 'staff:card', roles: ['staff'] })).kid).toBe('library-2026-12');
+    const named = loadConfig({
+      ...base,
+      JWT_PUBLIC_KEY: newKey.publicPem,
+      JWT_PRIVATE_KEY: newKey.privatePem,
+      JWT_KEY_ID: 'library-2026-12',
+    });
+    expect(
+      decodeProtectedHeader(
+        await (await createTokenIssuer(named))!({ sub: 'staff:card', roles: ['staff'] }),
+      ).kid,
+    ).toBe('library-2026-12');
   });
 
   it('once the previous key is removed, its tokens are refused as invalid', async () => {
-    expect(await outcome(after, await token(after, oldKey.privateKey))).toBe('refused: Token is invalid');
-    expect(await outcome(after, await token(after, oldKey.privateKey, await thumbprint(oldKey.publicKey)))).toBe('refused: Token is invalid');
+    expect(await outcome(after, await token(after, oldKey.privateKey))).toBe(
+      'refused: Token is invalid',
+    );
+    expect(
+      await outcome(
+        after,
+        await token(after, oldKey.privateKey, await thumbprint(oldKey.publicKey)),
+      ),
+    ).toBe('refused: Token is invalid');
   });
 
   it('a key that is neither is refused, whatever kid the token claims', async () => {
-    for (const kid of [undefined, 'unknown', await thumbprint(newKey.publicKey), await thumbprint(oldKey.publicKey)]) {
-      expect(await outcome(during, await token(during, strangerKey.privateKey, kid))).toBe('refused: Token is invalid');
+    for (const kid of [
+      undefined,
+      'unknown',
+      await thumbprint(newKey.publicKey),
+      await thumbprint(oldKey.publicKey),
+    ]) {
+      expect(await outcome(during, await token(during, strangerKey.privateKey, kid))).toBe(
+        'refused: Token is invalid',
+      );
     }
   });
 
   it('an expired token of the previous key says it expired', async () => {
-    const expired = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject('s').setIssuer(during.jwt.issuer)
-      .setAudience(during.jwt.audience).setExpirationTime(Math.floor(Date.now() / 1000) - 600).sign(oldKey.privateKey);
+    const expired = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('s')
+      .setIssuer(during.jwt.issuer)
+      .setAudience(during.jwt.audience)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 600)
+      .sign(oldKey.privateKey);
     expect(await outcome(during, expired)).toBe('refused: Token expired');
   });
 
   it('JWT_PUBLIC_KEY_PREVIOUS must be a PEM public key', () => {
-    expect(() => loadConfig({ ...base, JWT_PUBLIC_KEY: newKey.publicPem, JWT_PUBLIC_KEY_PREVIOUS: 'nope' })).toThrow(/JWT_PUBLIC_KEY_PREVIOUS/);
+    expect(() =>
+      loadConfig({ ...base, JWT_PUBLIC_KEY: newKey.publicPem, JWT_PUBLIC_KEY_PREVIOUS: 'nope' }),
+    ).toThrow(/JWT_PUBLIC_KEY_PREVIOUS/);
   });
 });
 
@@ -100,7 +155,12 @@ describe('JWT_JWKS_URL, rotated at the key server', () => {
   let keys: JWK[] = [];
   let fetches = 0;
   let config: Config;
-  const jwk = async (key: KeyObject): Promise<JWK> => ({ ...(await exportJWK(key)), kid: await thumbprint(key), alg: 'RS256', use: 'sig' });
+  const jwk = async (key: KeyObject): Promise<JWK> => ({
+    ...(await exportJWK(key)),
+    kid: await thumbprint(key),
+    alg: 'RS256',
+    use: 'sig',
+  });
   // jose's defaults (a refetch at most every 30 s, keys cached 10 min) made short for the test.
   const timing = { jwks: { cooldownMs: 0, cacheMaxAgeMs: 300 } };
 
@@ -110,7 +170,11 @@ describe('JWT_JWKS_URL, rotated at the key server', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    config = loadConfig({ ...base, JWT_JWKS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, JWT_PRIVATE_KEY: newKey.privatePem });
+    config = loadConfig({
+      ...base,
+      JWT_JWKS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+      JWT_PRIVATE_KEY: newKey.privatePem,
+    });
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -118,13 +182,19 @@ describe('JWT_JWKS_URL, rotated at the key server', () => {
     keys = [await jwk(oldKey.publicKey)];
     const authenticate = await createAuthenticator(config, timing);
     const check = async (jwt: string) =>
-      authenticate({ authorization: `Bearer ${jwt}` }, 'r').then((c) => `accepted ${c.principal}`, (e: HttpRefusal) => `refused ${e.status} ${e.code}: ${e.message}`);
+      authenticate({ authorization: `Bearer ${jwt}` }, 'r').then(
+        (c) => `accepted ${c.principal}`,
+        (e: HttpRefusal) => `refused ${e.status} ${e.code}: ${e.message}`,
+      );
     const oldToken = await token(config, oldKey.privateKey, await thumbprint(oldKey.publicKey));
     expect(await check(oldToken)).toBe('accepted staff:rotation');
     // The new key is published beside the old one, and this deployment starts issuing with it.
     keys = [await jwk(newKey.publicKey), await jwk(oldKey.publicKey)];
     const before = fetches;
-    const issued = await (await createTokenIssuer(config))!({ sub: 'staff:card', roles: ['staff'] });
+    const issued = await (await createTokenIssuer(config))!({
+      sub: 'staff:card',
+      roles: ['staff'],
+    });
     expect(await check(issued)).toBe('accepted staff:card');
     expect(fetches).toBe(before + 1);
     expect(await check(oldToken)).toBe('accepted staff:rotation');
@@ -134,8 +204,12 @@ describe('JWT_JWKS_URL, rotated at the key server', () => {
     keys = [await jwk(newKey.publicKey)];
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await check(oldToken)).toBe('refused 401 UNAUTHENTICATED: Token is invalid');
-    expect(await check(await token(config, oldKey.privateKey))).toBe('refused 401 UNAUTHENTICATED: Token is invalid');
+    expect(await check(await token(config, oldKey.privateKey))).toBe(
+      'refused 401 UNAUTHENTICATED: Token is invalid',
+    );
     expect(await check(issued)).toBe('accepted staff:card');
-    expect(await check(await token(config, strangerKey.privateKey, 'unknown'))).toBe('refused 401 UNAUTHENTICATED: Token is invalid');
+    expect(await check(await token(config, strangerKey.privateKey, 'unknown'))).toBe(
+      'refused 401 UNAUTHENTICATED: Token is invalid',
+    );
   });
 });

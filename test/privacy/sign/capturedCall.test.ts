@@ -17,7 +17,12 @@ import { mintToken } from '../../../src/privacy/authenticate/token.js';
 import { encodeContext } from '../../../src/privacy/context/disclosureContext.js';
 import { principalId } from '../../../src/privacy/context/ids.js';
 import { FACTS_AUDIENCE, FACTS_PATH } from '../../../src/privacy/facts/factsEndpoint.js';
-import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../../src/privacy/sign/signature.js';
+import {
+  audienceKey,
+  CONTEXT_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+} from '../../../src/privacy/sign/signature.js';
 import { startTestGraph, type TestGraph } from '../../support/graph.js';
 
 const AVERY = PERSONAS.patron.patronId!;
@@ -44,7 +49,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      captured.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      captured.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
       res.writeHead(502).end();
     });
   });
@@ -54,7 +64,11 @@ beforeAll(async () => {
     config: t.config,
     logger: createLogger('test', 'silent'),
     supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
-    subgraphUrls: { catalog: t.graph.urls.catalog!, events: t.graph.urls.events!, circulation: proxyUrl },
+    subgraphUrls: {
+      catalog: t.graph.urls.catalog!,
+      events: t.graph.urls.events!,
+      circulation: proxyUrl,
+    },
     port: 0,
   });
 });
@@ -80,15 +94,27 @@ async function capture(): Promise<Captured> {
 }
 
 /** Sends raw HTTP (a GET may carry a body here, as an attacker's client allows). */
-function send(base: string, request: { method: string; path: string; headers: http.IncomingHttpHeaders; body: Buffer }) {
+function send(
+  base: string,
+  request: { method: string; path: string; headers: http.IncomingHttpHeaders; body: Buffer },
+) {
   const url = new URL(base);
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const headers = { ...request.headers, host: url.host, 'content-length': String(request.body.length) };
-    const req = http.request({ host: url.hostname, port: url.port, method: request.method, path: request.path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const headers = {
+      ...request.headers,
+      host: url.host,
+      'content-length': String(request.body.length),
+    };
+    const req = http.request(
+      { host: url.hostname, port: url.port, method: request.method, path: request.path, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(request.body);
   });
@@ -96,7 +122,10 @@ function send(base: string, request: { method: string; path: string; headers: ht
 
 const refused = (result: { status: number; text: string }) => {
   expect(result.status).toBe(401);
-  const json = JSON.parse(result.text) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+  const json = JSON.parse(result.text) as {
+    data?: unknown;
+    errors?: { extensions?: { code?: string } }[];
+  };
   expect(json.data).toBeUndefined();
   expect(json.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   expect(result.text).not.toMatch(/Avery|avery|29012000000011/);
@@ -116,18 +145,43 @@ describe('a captured signed call to circulation', () => {
 
   it('cannot be re-sent as GET without its body', async () => {
     const call = await capture();
-    refused(await send(t.graph.urls.circulation!, { method: 'GET', path: `/graphql?query=${encodeURIComponent(ATTACK)}`, headers: call.headers, body: Buffer.alloc(0) }));
+    refused(
+      await send(t.graph.urls.circulation!, {
+        method: 'GET',
+        path: `/graphql?query=${encodeURIComponent(ATTACK)}`,
+        headers: call.headers,
+        body: Buffer.alloc(0),
+      }),
+    );
   });
 
   it('cannot be re-sent as POST with a query string', async () => {
     const call = await capture();
-    refused(await send(t.graph.urls.circulation!, { method: 'POST', path: `/graphql?query=${encodeURIComponent(ATTACK)}`, headers: call.headers, body: call.body }));
+    refused(
+      await send(t.graph.urls.circulation!, {
+        method: 'POST',
+        path: `/graphql?query=${encodeURIComponent(ATTACK)}`,
+        headers: call.headers,
+        body: call.body,
+      }),
+    );
   });
 
   it('cannot be re-sent to another spelling of the path', async () => {
-    for (const path of ['/internal/../graphql', '/graphql?', `${new URL(t.graph.urls.circulation!).origin}/graphql`]) {
+    for (const path of [
+      '/internal/../graphql',
+      '/graphql?',
+      `${new URL(t.graph.urls.circulation!).origin}/graphql`,
+    ]) {
       const call = await capture();
-      refused(await send(t.graph.urls.circulation!, { method: 'POST', path, headers: call.headers, body: call.body }));
+      refused(
+        await send(t.graph.urls.circulation!, {
+          method: 'POST',
+          path,
+          headers: call.headers,
+          body: call.body,
+        }),
+      );
     }
   });
 
@@ -136,16 +190,50 @@ describe('a captured signed call to circulation', () => {
     try {
       // The replica is up before the call is captured, so the replay reaches it well within the
       // signature's 30 s window: it is refused as a replay, not as a stale signature.
-      replica = await startGraph({ ...t.config, ports: { ...t.config.ports, circulation: 0 } }, createLogger('test', 'silent'), 'circulation');
+      replica = await startGraph(
+        { ...t.config, ports: { ...t.config.ports, circulation: 0 } },
+        createLogger('test', 'silent'),
+        'circulation',
+      );
       const call = await capture();
-      const first = await send(t.graph.urls.circulation!, { method: 'POST', path: '/graphql', headers: call.headers, body: call.body });
+      const first = await send(t.graph.urls.circulation!, {
+        method: 'POST',
+        path: '/graphql',
+        headers: call.headers,
+        body: call.body,
+      });
       expect(first.status).toBe(200);
-      expect(JSON.parse(first.text)).toMatchObject({ data: { loans: { nodes: [{ id: expect.any(String) }] } } });
-      refused(await send(replica.urls.circulation!, { method: 'POST', path: '/graphql', headers: call.headers, body: call.body }));
+      expect(JSON.parse(first.text)).toMatchObject({
+        data: { loans: { nodes: [{ id: expect.any(String) }] } },
+      });
+      refused(
+        await send(replica.urls.circulation!, {
+          method: 'POST',
+          path: '/graphql',
+          headers: call.headers,
+          body: call.body,
+        }),
+      );
       // And the other way round: a call first delivered to the replica is refused by the first instance.
       const next = await capture();
-      expect((await send(replica.urls.circulation!, { method: 'POST', path: '/graphql', headers: next.headers, body: next.body })).status).toBe(200);
-      refused(await send(t.graph.urls.circulation!, { method: 'POST', path: '/graphql', headers: next.headers, body: next.body }));
+      expect(
+        (
+          await send(replica.urls.circulation!, {
+            method: 'POST',
+            path: '/graphql',
+            headers: next.headers,
+            body: next.body,
+          })
+        ).status,
+      ).toBe(200);
+      refused(
+        await send(t.graph.urls.circulation!, {
+          method: 'POST',
+          path: '/graphql',
+          headers: next.headers,
+          body: next.body,
+        }),
+      );
     } finally {
       await replica?.stop();
     }
@@ -154,16 +242,45 @@ describe('a captured signed call to circulation', () => {
 
 describe('a captured signed call to the facts endpoint', () => {
   const factsCall = () => {
-    const context = encodeContext({ principal: principalId(PERSONAS.partner.sub), roles: ['partner'], duties: [], patronId: null, legalOrder: null, purpose: null, requestId: 'test' });
+    const context = encodeContext({
+      principal: principalId(PERSONAS.partner.sub),
+      roles: ['partner'],
+      duties: [],
+      patronId: null,
+      legalOrder: null,
+      purpose: null,
+      requestId: 'test',
+    });
     const body = Buffer.from(JSON.stringify({ subjects: [AVERY] }));
-    const request = { method: 'POST', target: FACTS_PATH, contentType: 'application/json', context, body };
-    const signature = signRequest({ key: audienceKey(t.config.contextSecret, FACTS_AUDIENCE), audience: FACTS_AUDIENCE, ...request });
-    return { headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: context, [SIGNATURE_HEADER]: signature }, body };
+    const request = {
+      method: 'POST',
+      target: FACTS_PATH,
+      contentType: 'application/json',
+      context,
+      body,
+    };
+    const signature = signRequest({
+      key: audienceKey(t.config.contextSecret, FACTS_AUDIENCE),
+      audience: FACTS_AUDIENCE,
+      ...request,
+    });
+    return {
+      headers: {
+        'content-type': 'application/json',
+        [CONTEXT_HEADER]: context,
+        [SIGNATURE_HEADER]: signature,
+      },
+      body,
+    };
   };
 
   it('is answered once as sent, then refused: replayed, with a query string, or as GET', async () => {
     const call = factsCall();
-    const first = await send(t.graph.urls.circulation!, { method: 'POST', path: FACTS_PATH, ...call });
+    const first = await send(t.graph.urls.circulation!, {
+      method: 'POST',
+      path: FACTS_PATH,
+      ...call,
+    });
     expect(first.status).toBe(200);
     expect(JSON.parse(first.text)).toMatchObject({ facts: [{ patronId: AVERY, exists: true }] });
     const attempts = [

@@ -13,7 +13,12 @@ import { loadConfig } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { anonymousContext, encodeContext } from '../../../src/privacy/context/disclosureContext.js';
 import { FACTS_AUDIENCE, FACTS_PATH } from '../../../src/privacy/facts/factsEndpoint.js';
-import { audienceKey, CONTEXT_HEADER, SIGNATURE_HEADER, signRequest } from '../../../src/privacy/sign/signature.js';
+import {
+  audienceKey,
+  CONTEXT_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+} from '../../../src/privacy/sign/signature.js';
 
 const OLD = 'o'.repeat(40);
 const NEW = 'n'.repeat(40);
@@ -38,14 +43,32 @@ const start = (only: 'circulation' | 'catalog' | 'gateway', env: Record<string, 
 const circulation = (env: Record<string, string>) => start('circulation', env);
 
 /** Sends one call to `target` of `base`, signed under `secret` as a gateway (or a subgraph's facts client) would. */
-async function call(base: string, target: '/graphql' | typeof FACTS_PATH, secret: string): Promise<{ status: number; code?: string | undefined }> {
+async function call(
+  base: string,
+  target: '/graphql' | typeof FACTS_PATH,
+  secret: string,
+): Promise<{ status: number; code?: string | undefined }> {
   const audience = target === '/graphql' ? 'circulation' : FACTS_AUDIENCE;
   const context = encodeContext(anonymousContext('r'));
-  const body = Buffer.from(JSON.stringify(target === '/graphql' ? { query: '{ __typename }' } : { subjects: ['pat_x'] }));
-  const signature = signRequest({ key: audienceKey(secret, audience), audience, method: 'POST', target, contentType: 'application/json', context, body });
+  const body = Buffer.from(
+    JSON.stringify(target === '/graphql' ? { query: '{ __typename }' } : { subjects: ['pat_x'] }),
+  );
+  const signature = signRequest({
+    key: audienceKey(secret, audience),
+    audience,
+    method: 'POST',
+    target,
+    contentType: 'application/json',
+    context,
+    body,
+  });
   const response = await fetch(new URL(target, base), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: context, [SIGNATURE_HEADER]: signature },
+    headers: {
+      'content-type': 'application/json',
+      [CONTEXT_HEADER]: context,
+      [SIGNATURE_HEADER]: signature,
+    },
     body,
   });
   const json = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
@@ -64,22 +87,39 @@ describe('a context-secret rotation', () => {
     await after?.stop();
   });
 
-  it.each(['/graphql', FACTS_PATH] as const)('%s: during the rotation, calls signed under the new or the previous secret are served', async (target) => {
-    expect((await call(during.urls.circulation!, target, NEW)).status).toBe(200);
-    expect((await call(during.urls.circulation!, target, OLD)).status).toBe(200);
-  });
+  it.each(['/graphql', FACTS_PATH] as const)(
+    '%s: during the rotation, calls signed under the new or the previous secret are served',
+    async (target) => {
+      expect((await call(during.urls.circulation!, target, NEW)).status).toBe(200);
+      expect((await call(during.urls.circulation!, target, OLD)).status).toBe(200);
+    },
+  );
 
-  it.each(['/graphql', FACTS_PATH] as const)('%s: a secret that is neither is refused', async (target) => {
-    expect(await call(during.urls.circulation!, target, STRANGER)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
-  });
+  it.each(['/graphql', FACTS_PATH] as const)(
+    '%s: a secret that is neither is refused',
+    async (target) => {
+      expect(await call(during.urls.circulation!, target, STRANGER)).toEqual({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
+    },
+  );
 
-  it.each(['/graphql', FACTS_PATH] as const)('%s: once the previous secret is removed, calls signed under it are refused', async (target) => {
-    expect((await call(after.urls.circulation!, target, NEW)).status).toBe(200);
-    expect(await call(after.urls.circulation!, target, OLD)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
-  });
+  it.each(['/graphql', FACTS_PATH] as const)(
+    '%s: once the previous secret is removed, calls signed under it are refused',
+    async (target) => {
+      expect((await call(after.urls.circulation!, target, NEW)).status).toBe(200);
+      expect(await call(after.urls.circulation!, target, OLD)).toEqual({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
+    },
+  );
 
   it('CONTEXT_SECRET_PREVIOUS must be as long as a secret', () => {
-    expect(() => loadConfig({ NODE_ENV: 'test', CONTEXT_SECRET: NEW, CONTEXT_SECRET_PREVIOUS: 'short' })).toThrow(/CONTEXT_SECRET_PREVIOUS/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'test', CONTEXT_SECRET: NEW, CONTEXT_SECRET_PREVIOUS: 'short' }),
+    ).toThrow(/CONTEXT_SECRET_PREVIOUS/);
   });
 });
 
@@ -102,8 +142,15 @@ describe('gateways and subgraphs moved to the new secret one by one', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ works(first: 1) { nodes { id } } }' }),
     });
-    const json = (await response.json()) as { data?: { works?: unknown } | null; errors?: { extensions?: { code?: string } }[] };
-    return json.errors?.length ? `failed: ${json.errors[0]?.extensions?.code}` : json.data?.works ? 'answered' : 'no data';
+    const json = (await response.json()) as {
+      data?: { works?: unknown } | null;
+      errors?: { extensions?: { code?: string } }[];
+    };
+    return json.errors?.length
+      ? `failed: ${json.errors[0]?.extensions?.code}`
+      : json.data?.works
+        ? 'answered'
+        : 'no data';
   };
 
   it('step 1 and 2: old and new gateways are answered by subgraphs accepting both; step 3: only the new', async () => {
@@ -111,7 +158,9 @@ describe('gateways and subgraphs moved to the new secret one by one', () => {
     const newOnly = await catalog({ CONTEXT_SECRET: NEW });
     expect(await through(both, { CONTEXT_SECRET: OLD })).toBe('answered');
     // A gateway in step 2 signs with its current secret: a subgraph that knows only the new one answers it.
-    expect(await through(newOnly, { CONTEXT_SECRET: NEW, CONTEXT_SECRET_PREVIOUS: OLD })).toBe('answered');
+    expect(await through(newOnly, { CONTEXT_SECRET: NEW, CONTEXT_SECRET_PREVIOUS: OLD })).toBe(
+      'answered',
+    );
     expect(await through(newOnly, { CONTEXT_SECRET: OLD })).toBe('failed: SERVICE_UNAVAILABLE');
   });
 });

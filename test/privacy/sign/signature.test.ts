@@ -14,8 +14,16 @@ import { createLogger } from '../../../src/log/logger.js';
 import { encodeContext } from '../../../src/privacy/context/disclosureContext.js';
 import { canonicalQuery, canonicalRequest } from '../../../src/privacy/sign/canonicalRequest.js';
 import { MemoryNonceStore, type NonceStore } from '../../../src/privacy/verify/nonceStore.js';
-import { openSharedNonceStore, type SharedNonceStore } from '../../../src/privacy/verify/sharedNonceStore.js';
-import { audienceKey, signRequest, verifySignature, type SignatureCheck } from '../../../src/privacy/sign/signature.js';
+import {
+  openSharedNonceStore,
+  type SharedNonceStore,
+} from '../../../src/privacy/verify/sharedNonceStore.js';
+import {
+  audienceKey,
+  signRequest,
+  verifySignature,
+  type SignatureCheck,
+} from '../../../src/privacy/sign/signature.js';
 import { SignatureGuard } from '../../../src/privacy/verify/signatureGuard.js';
 import { P, ctx } from '../fixtures.js';
 
@@ -26,20 +34,38 @@ const T0 = Date.parse('2026-03-15T12:00:00.000Z');
 const CONTEXT = encodeContext(P.patron);
 const BODY = JSON.stringify({ query: '{ me { name loans { id } } }' });
 const NONCE = 'nonce-aaaaaaaaaaaaaaaa';
-const REQUEST = { audience: AUDIENCE, method: 'POST', target: '/graphql', contentType: 'application/json', context: CONTEXT, body: BODY };
+const REQUEST = {
+  audience: AUDIENCE,
+  method: 'POST',
+  target: '/graphql',
+  contentType: 'application/json',
+  context: CONTEXT,
+  body: BODY,
+};
 
-const sign = (over: Partial<Parameters<typeof signRequest>[0]> = {}): string => signRequest({ key: KEY, ...REQUEST, now: T0, ...over });
-const check = (header: string | undefined, over: Partial<typeof REQUEST> & { context?: string | undefined } = {}, now = T0): SignatureCheck =>
-  verifySignature(KEY, { ...REQUEST, ...over, header }, now);
+const sign = (over: Partial<Parameters<typeof signRequest>[0]> = {}): string =>
+  signRequest({ key: KEY, ...REQUEST, now: T0, ...over });
+const check = (
+  header: string | undefined,
+  over: Partial<typeof REQUEST> & { context?: string | undefined } = {},
+  now = T0,
+): SignatureCheck => verifySignature(KEY, { ...REQUEST, ...over, header }, now);
 const refused = (reason: string) => ({ ok: false, reason });
 
 describe('verifySignature', () => {
   it('accepts the request as signed, and names its nonce and when it leaves the window', () => {
-    expect(check(sign({ nonce: NONCE }))).toEqual({ ok: true, context: CONTEXT, nonce: NONCE, expiresAt: T0 + 30_001 });
+    expect(check(sign({ nonce: NONCE }))).toEqual({
+      ok: true,
+      context: CONTEXT,
+      nonce: NONCE,
+      expiresAt: T0 + 30_001,
+    });
   });
 
   it('accepts the same body bytes as a Uint8Array', () => {
-    expect(check(sign(), { body: new TextEncoder().encode(BODY) as unknown as string }).ok).toBe(true);
+    expect(check(sign(), { body: new TextEncoder().encode(BODY) as unknown as string }).ok).toBe(
+      true,
+    );
   });
 
   it.each([
@@ -56,16 +82,32 @@ describe('verifySignature', () => {
   // Each row: the request as received differs from the one signed in exactly one part.
   it.each([
     { name: 'method POST re-sent as GET', over: { method: 'GET' } },
-    { name: 'a query string added', over: { target: '/graphql?query=%7B%20patron(id%3A%22pat_x%22)%20%7B%20name%20%7D%20%7D' } },
+    {
+      name: 'a query string added',
+      over: { target: '/graphql?query=%7B%20patron(id%3A%22pat_x%22)%20%7B%20name%20%7D%20%7D' },
+    },
     { name: 'an empty query string added', over: { target: '/graphql?x' } },
     { name: 'another path', over: { target: '/internal/facts' } },
     { name: 'the same path spelled with a dot segment', over: { target: '/x/../graphql' } },
     { name: 'the path with a trailing slash', over: { target: '/graphql/' } },
     { name: 'another content type', over: { contentType: 'text/plain' } },
     { name: 'the content type dropped', over: { contentType: '' } },
-    { name: 'context edited to another caller', over: { context: encodeContext(P.circulationStaff) } },
-    { name: 'context edited to add a role', over: { context: encodeContext(ctx({ ...P.patron, roles: ['patron', 'staff'], duties: ['circulation'] })) } },
-    { name: 'body swapped', over: { body: JSON.stringify({ query: '{ patron(id: "pat_x") { name } }' }) } },
+    {
+      name: 'context edited to another caller',
+      over: { context: encodeContext(P.circulationStaff) },
+    },
+    {
+      name: 'context edited to add a role',
+      over: {
+        context: encodeContext(
+          ctx({ ...P.patron, roles: ['patron', 'staff'], duties: ['circulation'] }),
+        ),
+      },
+    },
+    {
+      name: 'body swapped',
+      over: { body: JSON.stringify({ query: '{ patron(id: "pat_x") { name } }' }) },
+    },
     { name: 'body with one extra space', over: { body: `${BODY} ` } },
     { name: 'another audience', over: { audience: 'events' } },
   ])('$name -> bad-signature', ({ over }) => {
@@ -73,11 +115,26 @@ describe('verifySignature', () => {
   });
 
   it.each([
-    { name: 'signed with a key from another secret', header: () => sign({ key: audienceKey('another-secret', AUDIENCE) }) },
-    { name: 'signed with the events audience key', header: () => sign({ key: audienceKey(SECRET, 'events') }) },
-    { name: 'timestamp edited after signing', header: () => sign().replace(`t=${T0}`, `t=${T0 + 1}`) },
-    { name: 'nonce edited after signing', header: () => sign({ nonce: NONCE }).replace(NONCE, 'nonce-bbbbbbbbbbbbbbbb') },
-    { name: 'signature of a valid length but all zeros', header: () => sign().replace(/s=[A-Za-z0-9_-]{43}$/, `s=${'A'.repeat(43)}`) },
+    {
+      name: 'signed with a key from another secret',
+      header: () => sign({ key: audienceKey('another-secret', AUDIENCE) }),
+    },
+    {
+      name: 'signed with the events audience key',
+      header: () => sign({ key: audienceKey(SECRET, 'events') }),
+    },
+    {
+      name: 'timestamp edited after signing',
+      header: () => sign().replace(`t=${T0}`, `t=${T0 + 1}`),
+    },
+    {
+      name: 'nonce edited after signing',
+      header: () => sign({ nonce: NONCE }).replace(NONCE, 'nonce-bbbbbbbbbbbbbbbb'),
+    },
+    {
+      name: 'signature of a valid length but all zeros',
+      header: () => sign().replace(/s=[A-Za-z0-9_-]{43}$/, `s=${'A'.repeat(43)}`),
+    },
   ])('$name -> bad-signature', ({ header }) => {
     expect(check(header())).toEqual(refused('bad-signature'));
   });
@@ -108,8 +165,25 @@ describe('verifySignature', () => {
 
 describe('the canonical request', () => {
   it('has one line per bound part, in a fixed order', () => {
-    const text = canonicalRequest({ ...REQUEST, target: '/graphql?b=2&a=1', contentType: ' Application/JSON ', time: '1', nonce: NONCE });
-    expect(text.split('\n')).toEqual(['LIBRARY-CONTEXT-V2', AUDIENCE, '1', NONCE, 'POST', '/graphql', 'a=1&b=2', 'application/json', CONTEXT, expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
+    const text = canonicalRequest({
+      ...REQUEST,
+      target: '/graphql?b=2&a=1',
+      contentType: ' Application/JSON ',
+      time: '1',
+      nonce: NONCE,
+    });
+    expect(text.split('\n')).toEqual([
+      'LIBRARY-CONTEXT-V2',
+      AUDIENCE,
+      '1',
+      NONCE,
+      'POST',
+      '/graphql',
+      'a=1&b=2',
+      'application/json',
+      CONTEXT,
+      expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    ]);
   });
 
   it.each([
@@ -166,21 +240,27 @@ describe('the nonce stores', () => {
     expect(await store.claim('events', NONCE, T0 + 30_001, T0 + 30_000)).toBe(true);
   });
 
-  it('shared: replicas over the same data directory see each other\'s nonces; exactly one of many claims wins', async () => {
+  it("shared: replicas over the same data directory see each other's nonces; exactly one of many claims wins", async () => {
     const replicas = await Promise.all([shared(), shared(), shared()]);
     expect(await replicas[0]!.claim(AUDIENCE, NONCE, T0 + 30_001, T0)).toBe(true);
     expect(await replicas[1]!.claim(AUDIENCE, NONCE, T0 + 30_001, T0)).toBe(false);
-    const wins = await Promise.all(replicas.flatMap((r) => [r, r].map((s) => s.claim(AUDIENCE, 'nonce-cccccccccccccccc', T0 + 30_001, T0))));
+    const wins = await Promise.all(
+      replicas.flatMap((r) =>
+        [r, r].map((s) => s.claim(AUDIENCE, 'nonce-cccccccccccccccc', T0 + 30_001, T0)),
+      ),
+    );
     expect(wins.filter(Boolean)).toHaveLength(1);
   });
 
   it('shared: expired nonces are pruned from the file', async () => {
     const store = await shared();
-    for (let i = 0; i < 50; i++) await store.claim(AUDIENCE, `nonce-${String(i).padStart(16, '0')}`, T0 + 30_001, T0);
+    for (let i = 0; i < 50; i++)
+      await store.claim(AUDIENCE, `nonce-${String(i).padStart(16, '0')}`, T0 + 30_001, T0);
     const count = () => {
       const file = new Database(path.join(dir, 'nonces.db'), { readonly: true });
       try {
-        return (file.prepare('SELECT count(*) AS n FROM signature_nonces').get() as { n: number }).n;
+        return (file.prepare('SELECT count(*) AS n FROM signature_nonces').get() as { n: number })
+          .n;
       } finally {
         file.close();
       }
@@ -206,16 +286,24 @@ describe('the nonce stores', () => {
 
 describe('SignatureGuard', () => {
   const logger = createLogger('test', 'silent');
-  const raw = (over: { method?: string; url?: string; headers?: Record<string, string>; body?: string } = {}) => ({
+  const raw = (
+    over: { method?: string; url?: string; headers?: Record<string, string>; body?: string } = {},
+  ) => ({
     req: {
       method: over.method ?? 'POST',
       url: over.url ?? '/graphql',
-      headers: over.headers ?? { 'content-type': 'application/json', 'x-disclosure-context': CONTEXT, 'x-disclosure-signature': sign() },
+      headers: over.headers ?? {
+        'content-type': 'application/json',
+        'x-disclosure-context': CONTEXT,
+        'x-disclosure-signature': sign(),
+      },
     } as unknown as http.IncomingMessage,
     body: Buffer.from(over.body ?? BODY),
   });
-  const guardWith = (nonces: NonceStore) => new SignatureGuard({ key: KEY, audience: AUDIENCE, path: '/graphql', nonces, logger });
-  const isRefusal = (error: unknown) => error instanceof HttpRefusal && error.status === 401 && error.code === 'UNAUTHENTICATED';
+  const guardWith = (nonces: NonceStore) =>
+    new SignatureGuard({ key: KEY, audience: AUDIENCE, path: '/graphql', nonces, logger });
+  const isRefusal = (error: unknown) =>
+    error instanceof HttpRefusal && error.status === 401 && error.code === 'UNAUTHENTICATED';
 
   it('serves a signed POST to its exact path once', async () => {
     const guard = guardWith(new MemoryNonceStore());
@@ -231,19 +319,30 @@ describe('SignatureGuard', () => {
     { name: 'a dot segment', method: 'POST', url: '/a/../graphql' },
     { name: 'the absolute form', method: 'POST', url: 'http://localhost/graphql' },
   ])('refuses $name even when correctly signed for it', async ({ method, url }) => {
-    const headers = { 'content-type': 'application/json', 'x-disclosure-context': CONTEXT, 'x-disclosure-signature': sign({ method, target: url }) };
-    await expect(guardWith(new MemoryNonceStore()).check(raw({ method, url, headers }), T0)).rejects.toSatisfy(isRefusal);
+    const headers = {
+      'content-type': 'application/json',
+      'x-disclosure-context': CONTEXT,
+      'x-disclosure-signature': sign({ method, target: url }),
+    };
+    await expect(
+      guardWith(new MemoryNonceStore()).check(raw({ method, url, headers }), T0),
+    ).rejects.toSatisfy(isRefusal);
   });
 
   it('a forged request does not burn the nonce of the genuine one', async () => {
     const guard = guardWith(new MemoryNonceStore());
     const genuine = raw();
-    await expect(guard.check({ ...genuine, body: Buffer.from(`${BODY} `) }, T0)).rejects.toSatisfy(isRefusal);
+    await expect(guard.check({ ...genuine, body: Buffer.from(`${BODY} `) }, T0)).rejects.toSatisfy(
+      isRefusal,
+    );
     expect(await guard.check(genuine, T0)).toBe(CONTEXT);
   });
 
   it('refuses when the nonce store cannot answer (fail closed)', async () => {
-    const broken: NonceStore = { claim: () => Promise.reject(new Error('database is locked')), close: async () => {} };
+    const broken: NonceStore = {
+      claim: () => Promise.reject(new Error('database is locked')),
+      close: async () => {},
+    };
     await expect(guardWith(broken).check(raw(), T0)).rejects.toSatisfy(isRefusal);
   });
 });

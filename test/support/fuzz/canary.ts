@@ -3,7 +3,15 @@ import { Random } from './random.js';
 import { PERSONAS } from '../../../src/dev/personas.js';
 
 /** The kinds of canary value the oracle tells apart: what each persona may or may not receive. */
-export const CANARY_KINDS = ['id', 'name', 'cardNumber', 'email', 'phone', 'address', 'birthDate'] as const;
+export const CANARY_KINDS = [
+  'id',
+  'name',
+  'cardNumber',
+  'email',
+  'phone',
+  'address',
+  'birthDate',
+] as const;
 /** One kind of canary value. */
 export type CanaryKind = (typeof CANARY_KINDS)[number];
 
@@ -92,14 +100,28 @@ export function needlesOf(canary: Pick<Canary, 'values' | 'profile'>): Needle[] 
     ['address', 'Marmalade Gulch'],
     ['birthDate', values.birthDate],
   ];
-  return list.filter(([, text]) => text.length >= 6).map(([kind, text]) => ({ kind, text: text.toLowerCase() }));
+  return list
+    .filter(([, text]) => text.length >= 6)
+    .map(([kind, text]) => ({ kind, text: text.toLowerCase() }));
 }
 
 /** The personas that make the canary, as senders. */
-const staff: Sender = { name: 'circulation-staff', claims: PERSONAS['circulation-staff'], headers: {} };
+const staff: Sender = {
+  name: 'circulation-staff',
+  claims: PERSONAS['circulation-staff'],
+  headers: {},
+};
 const eventsStaff: Sender = { name: 'events-staff', claims: PERSONAS['events-staff'], headers: {} };
-const custodian: Sender = { name: 'records-custodian', claims: PERSONAS['records-custodian'], headers: {} };
-const secondCustodian: Sender = { name: 'records-custodian-2', claims: PERSONAS['records-custodian-2'], headers: {} };
+const custodian: Sender = {
+  name: 'records-custodian',
+  claims: PERSONAS['records-custodian'],
+  headers: {},
+};
+const secondCustodian: Sender = {
+  name: 'records-custodian-2',
+  claims: PERSONAS['records-custodian-2'],
+  headers: {},
+};
 
 /**
  * Makes the canary through the API, as the library would: circulation staff register the patron,
@@ -109,41 +131,63 @@ const secondCustodian: Sender = { name: 'records-custodian-2', claims: PERSONAS[
  */
 export async function createCanary(client: GraphClient, seed: number): Promise<Canary> {
   const profile = canaryProfile(seed);
-  const { branches } = await client.must<{ branches: { id: string }[] }>(staff, { query: '{ branches { id } }' }, 'branches');
+  const { branches } = await client.must<{ branches: { id: string }[] }>(
+    staff,
+    { query: '{ branches { id } }' },
+    'branches',
+  );
   const homeBranchId = branches[0]!.id;
-  const { registerPatron: patron } = await client.must<{ registerPatron: { id: string; cardNumber: string } }>(
+  const { registerPatron: patron } = await client.must<{
+    registerPatron: { id: string; cardNumber: string };
+  }>(
     staff,
     {
-      query: 'mutation($input: RegisterPatronInput!) { registerPatron(input: $input) { id cardNumber } }',
-      variables: { input: { name: profile.name, email: profile.email, phone: profile.phone, address: profile.address, birthDate: profile.birthDate, homeBranchId, pin: profile.pin } },
+      query:
+        'mutation($input: RegisterPatronInput!) { registerPatron(input: $input) { id cardNumber } }',
+      variables: {
+        input: {
+          name: profile.name,
+          email: profile.email,
+          phone: profile.phone,
+          address: profile.address,
+          birthDate: profile.birthDate,
+          homeBranchId,
+          pin: profile.pin,
+        },
+      },
     },
     'registerPatron',
   );
 
-  const { works } = await client.must<{ works: { nodes: { id: string; items: { id: string; availability: string }[] }[] } }>(
-    staff,
-    { query: '{ works(first: 60) { nodes { id items { id availability } } } }' },
-    'works',
-  );
+  const { works } = await client.must<{
+    works: { nodes: { id: string; items: { id: string; availability: string }[] }[] };
+  }>(staff, { query: '{ works(first: 60) { nodes { id items { id availability } } } }' }, 'works');
   const lendable = works.nodes.find((w) => w.items.some((i) => i.availability === 'AVAILABLE'));
   if (!lendable) throw new Error('no available item to lend the canary');
   const item = lendable.items.find((i) => i.availability === 'AVAILABLE')!;
   const { checkout } = await client.must<{ checkout: { id: string } }>(
     staff,
-    { query: 'mutation($item: ID!, $card: String) { checkout(itemId: $item, cardNumber: $card) { id } }', variables: { item: item.id, card: patron.cardNumber } },
+    {
+      query:
+        'mutation($item: ID!, $card: String) { checkout(itemId: $item, cardNumber: $card) { id } }',
+      variables: { item: item.id, card: patron.cardNumber },
+    },
     'checkout',
   );
   const holdWork = works.nodes.find((w) => w.id !== lendable.id && w.items.length > 0)!;
   const { placeHold } = await client.must<{ placeHold: { id: string } }>(
     staff,
     {
-      query: 'mutation($work: ID!, $branch: ID!, $card: String) { placeHold(workId: $work, pickupBranchId: $branch, cardNumber: $card) { id } }',
+      query:
+        'mutation($work: ID!, $branch: ID!, $card: String) { placeHold(workId: $work, pickupBranchId: $branch, cardNumber: $card) { id } }',
       variables: { work: holdWork.id, branch: homeBranchId, card: patron.cardNumber },
     },
     'placeHold',
   );
 
-  const { events } = await client.must<{ events: { id: string; capacity: number; registrationCount: number; branch: { id: string } }[] }>(
+  const { events } = await client.must<{
+    events: { id: string; capacity: number; registrationCount: number; branch: { id: string } }[];
+  }>(
     eventsStaff,
     { query: '{ events(first: 50) { id capacity registrationCount branch { id } } }' },
     'events',
@@ -152,7 +196,11 @@ export async function createCanary(client: GraphClient, seed: number): Promise<C
   if (!event) throw new Error('no upcoming event with a free seat for the canary');
   const { registerForEvent } = await client.must<{ registerForEvent: { id: string } }>(
     eventsStaff,
-    { query: 'mutation($event: ID!, $card: String) { registerForEvent(eventId: $event, cardNumber: $card) { id } }', variables: { event: event.id, card: patron.cardNumber } },
+    {
+      query:
+        'mutation($event: ID!, $card: String) { registerForEvent(eventId: $event, cardNumber: $card) { id } }',
+      variables: { event: event.id, card: patron.cardNumber },
+    },
     'registerForEvent',
   );
 
@@ -160,10 +208,15 @@ export async function createCanary(client: GraphClient, seed: number): Promise<C
   const { registerLegalOrder: order } = await client.must<{ registerLegalOrder: { id: string } }>(
     custodian,
     {
-      query: 'mutation($input: RegisterLegalOrderInput!) { registerLegalOrder(input: $input) { id } }',
+      query:
+        'mutation($input: RegisterLegalOrderInput!) { registerLegalOrder(input: $input) { id } }',
       variables: {
         input: {
-          reference: legalOrder, kind: 'SUBPOENA', authority: 'Fuzz County Court', patronIds: [patron.id], scope: ['IDENTITY'],
+          reference: legalOrder,
+          kind: 'SUBPOENA',
+          authority: 'Fuzz County Court',
+          patronIds: [patron.id],
+          scope: ['IDENTITY'],
           validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
         },
       },
@@ -172,15 +225,23 @@ export async function createCanary(client: GraphClient, seed: number): Promise<C
   );
   await client.must(
     secondCustodian,
-    { query: 'mutation($id: ID!) { approveLegalOrder(orderId: $id) { status } }', variables: { id: order.id } },
+    {
+      query: 'mutation($id: ID!) { approveLegalOrder(orderId: $id) { status } }',
+      variables: { id: order.id },
+    },
     'approveLegalOrder',
   );
 
   return {
     profile,
     values: {
-      id: patron.id, name: profile.name, cardNumber: patron.cardNumber, email: profile.email,
-      phone: profile.phone, address: profile.address, birthDate: profile.birthDate,
+      id: patron.id,
+      name: profile.name,
+      cardNumber: patron.cardNumber,
+      email: profile.email,
+      phone: profile.phone,
+      address: profile.address,
+      birthDate: profile.birthDate,
     },
     patronId: patron.id,
     homeBranchId,

@@ -37,9 +37,17 @@ export class GraphClient {
 
   /** Sends one operation and returns the reply, whatever its status. */
   async send(sender: Sender, request: GraphRequest, requestId: string): Promise<GraphReply> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId, ...sender.headers };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+      ...sender.headers,
+    };
     if (sender.claims) headers.authorization = `Bearer ${await this.token(sender)}`;
-    const response = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify(request) });
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(request),
+    });
     const body = await response.text();
     let json: GraphReply['json'];
     try {
@@ -47,14 +55,21 @@ export class GraphClient {
     } catch {
       json = null;
     }
-    return { status: response.status, body, headers: [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n'), json };
+    return {
+      status: response.status,
+      body,
+      headers: [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n'),
+      json,
+    };
   }
 
   /** Sends one operation and throws unless it answered 200 without errors: for setting up the canary. */
   async must<T>(sender: Sender, request: GraphRequest, what: string): Promise<T> {
     const reply = await this.send(sender, request, `fuzz-setup-${what}`);
     if (reply.status !== 200 || !reply.json?.data || reply.json.errors?.length) {
-      throw new Error(`${what} as ${sender.name} failed: HTTP ${reply.status} ${reply.body.slice(0, 500)}`);
+      throw new Error(
+        `${what} as ${sender.name} failed: HTTP ${reply.status} ${reply.body.slice(0, 500)}`,
+      );
     }
     return reply.json.data as T;
   }

@@ -56,7 +56,14 @@ export interface Targets {
 export function targetsFor(canary: Canary): Targets {
   const c = canary;
   return {
-    patronIds: [c.patronId, c.patronId, c.patronId, PERSONA_PATRONS.patron.id, PERSONA_PATRONS.minor.id, 'pat_000000000000'],
+    patronIds: [
+      c.patronId,
+      c.patronId,
+      c.patronId,
+      PERSONA_PATRONS.patron.id,
+      PERSONA_PATRONS.minor.id,
+      'pat_000000000000',
+    ],
     loanIds: [c.loanId, c.loanId, '1', '999999999'],
     holdIds: [c.holdId, '1'],
     registrationIds: [c.registrationId, '1'],
@@ -64,7 +71,12 @@ export function targetsFor(canary: Canary): Targets {
     workIds: [c.loanWorkId, c.holdWorkId, 'wk_1', 'wk_nope'],
     eventIds: [c.eventId, c.eventId, 'ev_1', 'ev_nope'],
     branchIds: [c.eventBranchId, c.homeBranchId, 'br_01', 'br_nope'],
-    cardNumbers: [c.values.cardNumber, c.values.cardNumber, PERSONA_PATRONS.minor.cardNumber, '29010000000000'],
+    cardNumbers: [
+      c.values.cardNumber,
+      c.values.cardNumber,
+      PERSONA_PATRONS.minor.cardNumber,
+      '29010000000000',
+    ],
   };
 }
 
@@ -81,18 +93,35 @@ export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = { maxDepth: 4, mutati
 
 /** Weights of the root fields: the ones that reach a patron are drawn more often. */
 const QUERY_WEIGHTS: Record<string, number> = {
-  patron: 8, me: 3, loans: 4, event: 6, events: 2, disclosures: 3, work: 1, works: 1, item: 1,
-  branches: 0.5, circulationStats: 0.5, eventStats: 0.5,
+  patron: 8,
+  me: 3,
+  loans: 4,
+  event: 6,
+  events: 2,
+  disclosures: 3,
+  work: 1,
+  works: 1,
+  item: 1,
+  branches: 0.5,
+  circulationStats: 0.5,
+  eventStats: 0.5,
 };
 /**
  * The mutations the fuzz sends: ones that answer about the canary's loan and card without taking
  * the canary's activity away (the canary's item is on loan, so a checkout of it fails; renewals
  * stop at the limit; a wrong PIN only counts towards the card's lock).
  */
-const MUTATION_WEIGHTS: Record<string, number> = { renewLoan: 2, checkout: 2, authenticateWithCard: 1 };
+const MUTATION_WEIGHTS: Record<string, number> = {
+  renewLoan: 2,
+  checkout: 2,
+  authenticateWithCard: 1,
+};
 
 type ArgumentChoice = (rng: Random, t: Targets) => unknown;
-const optional = (p: number, choose: ArgumentChoice): ArgumentChoice => (rng, t) => (rng.chance(p) ? choose(rng, t) : undefined);
+const optional =
+  (p: number, choose: ArgumentChoice): ArgumentChoice =>
+  (rng, t) =>
+    rng.chance(p) ? choose(rng, t) : undefined;
 const months = ['2026-01', '2026-06', '2026-09', '2026-10', '2026-11'];
 
 /** Argument values by coordinate; any other argument is drawn from its type (see `fromType`). */
@@ -133,8 +162,21 @@ const ARGUMENTS: Record<string, ArgumentChoice> = {
  * drawn more often (every other field weighs 1), so random selections keep meeting the canary.
  */
 const FIELD_WEIGHTS: Record<string, number> = {
-  patron: 5, attendee: 5, nodes: 5, registrations: 5, loans: 2, holds: 2, disclosures: 2, readingHistory: 1.5,
-  id: 3, name: 3, cardNumber: 2, email: 2, phone: 2, address: 2, birthDate: 2,
+  patron: 5,
+  attendee: 5,
+  nodes: 5,
+  registrations: 5,
+  loans: 2,
+  holds: 2,
+  disclosures: 2,
+  readingHistory: 1.5,
+  id: 3,
+  name: 3,
+  cardNumber: 2,
+  email: 2,
+  phone: 2,
+  address: 2,
+  birthDate: 2,
 };
 
 const NO_VALUE = Symbol('no value');
@@ -172,11 +214,22 @@ class OperationBuilder {
 
   build(index: number): GraphRequest {
     const mutationType = this.schema.getMutationType();
-    const mutation = mutationType !== null && mutationType !== undefined && this.rng.chance(this.options.mutationShare);
+    const mutation =
+      mutationType !== null &&
+      mutationType !== undefined &&
+      this.rng.chance(this.options.mutationShare);
     const root: GraphQLObjectType = mutation ? mutationType : this.schema.getQueryType()!;
     const weights = mutation ? MUTATION_WEIGHTS : QUERY_WEIGHTS;
-    const candidates = Object.values(root.getFields()).filter((f) => !f.name.startsWith('_') && (!mutation || f.name in weights));
-    const rootCount = mutation ? 1 : this.rng.weighted([[1, 5], [2, 3], [3, 2]] as const);
+    const candidates = Object.values(root.getFields()).filter(
+      (f) => !f.name.startsWith('_') && (!mutation || f.name in weights),
+    );
+    const rootCount = mutation
+      ? 1
+      : this.rng.weighted([
+          [1, 5],
+          [2, 3],
+          [3, 2],
+        ] as const);
     const parts: string[] = [];
     for (let i = 0; i < rootCount * 3 && parts.length < rootCount; i++) {
       const field = this.rng.weighted(candidates.map((f) => [f, weights[f.name] ?? 0.5] as const));
@@ -186,7 +239,9 @@ class OperationBuilder {
     if (parts.length === 0) parts.push('__typename');
     const declared = this.variables.map((v) => `$${v.name}: ${v.type}`).join(', ');
     const kind = mutation ? 'mutation' : 'query';
-    const fragments = this.fragments.map((f) => `\nfragment ${f.name} on ${f.type} { ${f.body} }`).join('');
+    const fragments = this.fragments
+      .map((f) => `\nfragment ${f.name} on ${f.type} { ${f.body} }`)
+      .join('');
     return {
       query: `${kind} Fuzz${index}${declared ? `(${declared})` : ''} { ${parts.join(' ')} }${fragments}`,
       variables: Object.fromEntries(this.variables.map((v) => [v.name, v.value])),
@@ -194,7 +249,12 @@ class OperationBuilder {
   }
 
   /** One field with its alias, arguments, directives and selection; null when it cannot be asked here. */
-  private field(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, depth: number, inFragment: boolean): string | null {
+  private field(
+    parent: GraphQLObjectType,
+    field: GraphQLField<unknown, unknown>,
+    depth: number,
+    inFragment: boolean,
+  ): string | null {
     const named = getNamedType(field.type);
     if (!isLeafType(named) && (depth <= 0 || !isObjectType(named))) return null;
     const args: string[] = [];
@@ -208,7 +268,9 @@ class OperationBuilder {
     const alias = args.length > 0 || this.rng.chance(0.25) ? `a${this.aliases++}: ` : '';
     const argText = args.length ? `(${args.join(', ')})` : '';
     const directive = this.rng.chance(0.08) ? ` ${this.directive()}` : '';
-    const selection = isObjectType(named) ? ` { ${this.selection(named, depth - 1, inFragment)} }` : '';
+    const selection = isObjectType(named)
+      ? ` { ${this.selection(named, depth - 1, inFragment)} }`
+      : '';
     return `${alias}${field.name}${argText}${directive}${selection}`;
   }
 
@@ -230,12 +292,16 @@ class OperationBuilder {
       const spread = this.fragmentOn(type, depth);
       if (spread) parts.push(`...${spread}`);
     }
-    if (parts.length === 0) parts.push(this.rng.chance(0.5) && 'id' in type.getFields() ? 'id' : '__typename');
+    if (parts.length === 0)
+      parts.push(this.rng.chance(0.5) && 'id' in type.getFields() ? 'id' : '__typename');
     return parts.join(' ');
   }
 
   /** `count` distinct fields, drawn by their weights. */
-  private pickFields(fields: GraphQLField<unknown, unknown>[], count: number): GraphQLField<unknown, unknown>[] {
+  private pickFields(
+    fields: GraphQLField<unknown, unknown>[],
+    count: number,
+  ): GraphQLField<unknown, unknown>[] {
     const left = [...fields];
     const picked: GraphQLField<unknown, unknown>[] = [];
     while (picked.length < count && left.length > 0) {
@@ -261,14 +327,28 @@ class OperationBuilder {
   /** `@include` or `@skip`, with a literal or a Boolean variable. */
   private directive(): string {
     const which = this.rng.pick(['include', 'skip']);
-    const condition = this.rng.chance(0.5) ? this.variable('Boolean!', this.rng.chance(0.7) === (which === 'include')) : String(which === 'include');
+    const condition = this.rng.chance(0.5)
+      ? this.variable('Boolean!', this.rng.chance(0.7) === (which === 'include'))
+      : String(which === 'include');
     return `@${which}(if: ${condition})`;
   }
 
-  private argumentValue(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, arg: GraphQLArgument): unknown {
+  private argumentValue(
+    parent: GraphQLObjectType,
+    field: GraphQLField<unknown, unknown>,
+    arg: GraphQLArgument,
+  ): unknown {
     const choose = ARGUMENTS[`${parent.name}.${field.name}.${arg.name}`];
-    const value = choose ? choose(this.rng, this.targets) : fromType(arg.type, this.rng, this.targets, isNonNullType(arg.type) && arg.defaultValue === undefined);
-    if (value === undefined && isNonNullType(arg.type) && arg.defaultValue === undefined) return NO_VALUE;
+    const value = choose
+      ? choose(this.rng, this.targets)
+      : fromType(
+          arg.type,
+          this.rng,
+          this.targets,
+          isNonNullType(arg.type) && arg.defaultValue === undefined,
+        );
+    if (value === undefined && isNonNullType(arg.type) && arg.defaultValue === undefined)
+      return NO_VALUE;
     return value;
   }
 

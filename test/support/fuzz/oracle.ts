@@ -11,8 +11,19 @@ import type { Sender } from './client.js';
 
 /** Every caller the fuzz sends operations as: the personas, the custodian three ways, and the canary. */
 export const CALLER_NAMES = [
-  'anonymous', 'patron', 'minor', 'guardian', 'circulation-staff', 'events-staff', 'partner',
-  'records-custodian', 'records-custodian+seeded-order', 'records-custodian+canary-order', 'records-custodian-2', 'analytics', 'canary',
+  'anonymous',
+  'patron',
+  'minor',
+  'guardian',
+  'circulation-staff',
+  'events-staff',
+  'partner',
+  'records-custodian',
+  'records-custodian+seeded-order',
+  'records-custodian+canary-order',
+  'records-custodian-2',
+  'analytics',
+  'canary',
 ] as const;
 /** One caller of the fuzz. */
 export type CallerName = (typeof CALLER_NAMES)[number];
@@ -29,12 +40,27 @@ export const ALLOWED: Record<CallerName, { kinds: readonly CanaryKind[]; why: st
   minor: { kinds: [], why: 'SELF covers only their own record' },
   guardian: { kinds: [], why: 'GUARDIAN covers only their own minor' },
   'circulation-staff': { kinds: ALL, why: 'OPERATIONS (circulation): contact data, loans, holds' },
-  'events-staff': { kinds: ['id', 'name'], why: 'OPERATIONS (events): attendees\' names; nothing of circulation' },
+  'events-staff': {
+    kinds: ['id', 'name'],
+    why: "OPERATIONS (events): attendees' names; nothing of circulation",
+  },
   partner: { kinds: [], why: 'the canary consented to no one' },
-  'records-custodian': { kinds: ['id'], why: 'OPERATIONS (records): the disclosure audit names the patrons disclosed' },
-  'records-custodian+seeded-order': { kinds: ['id'], why: 'the seeded order does not name the canary; the audit as above' },
-  'records-custodian+canary-order': { kinds: ['id', 'name', 'cardNumber', 'birthDate'], why: 'LEGAL_PROCESS, the order\'s scope is IDENTITY only' },
-  'records-custodian-2': { kinds: ['id'], why: 'the second custodian approved the order but invokes none; the audit as above' },
+  'records-custodian': {
+    kinds: ['id'],
+    why: 'OPERATIONS (records): the disclosure audit names the patrons disclosed',
+  },
+  'records-custodian+seeded-order': {
+    kinds: ['id'],
+    why: 'the seeded order does not name the canary; the audit as above',
+  },
+  'records-custodian+canary-order': {
+    kinds: ['id', 'name', 'cardNumber', 'birthDate'],
+    why: "LEGAL_PROCESS, the order's scope is IDENTITY only",
+  },
+  'records-custodian-2': {
+    kinds: ['id'],
+    why: 'the second custodian approved the order but invokes none; the audit as above',
+  },
   analytics: { kinds: [], why: 'de-identified data only: pseudonyms, age bands, days' },
   canary: { kinds: ALL, why: 'SELF: their own record' },
 };
@@ -49,16 +75,36 @@ export interface Caller extends Sender {
 /** The fuzz's callers against this canary (the legal-order headers and the canary's own token need it). */
 export function fuzzCallers(canary: Pick<Canary, 'patronId' | 'legalOrder'>): Caller[] {
   const custodian = PERSONAS['records-custodian'];
-  const make = (name: CallerName, persona: PersonaName | 'canary', claims: Sender['claims'], headers: Record<string, string> = {}): Caller => ({
-    name, persona, claims, headers, allowed: ALLOWED[name].kinds,
+  const make = (
+    name: CallerName,
+    persona: PersonaName | 'canary',
+    claims: Sender['claims'],
+    headers: Record<string, string> = {},
+  ): Caller => ({
+    name,
+    persona,
+    claims,
+    headers,
+    allowed: ALLOWED[name].kinds,
   });
   return CALLER_NAMES.map((name) => {
     switch (name) {
-      case 'anonymous': return make(name, 'anonymous', null);
-      case 'records-custodian+seeded-order': return make(name, 'records-custodian', custodian, { 'x-legal-process': SEEDED_LEGAL_ORDER });
-      case 'records-custodian+canary-order': return make(name, 'records-custodian', custodian, { 'x-legal-process': canary.legalOrder });
-      case 'canary': return make(name, 'canary', { sub: 'patron:fuzz-canary', roles: ['patron'], patronId: canary.patronId });
-      default: return make(name, name, PERSONAS[name]);
+      case 'anonymous':
+        return make(name, 'anonymous', null);
+      case 'records-custodian+seeded-order':
+        return make(name, 'records-custodian', custodian, {
+          'x-legal-process': SEEDED_LEGAL_ORDER,
+        });
+      case 'records-custodian+canary-order':
+        return make(name, 'records-custodian', custodian, { 'x-legal-process': canary.legalOrder });
+      case 'canary':
+        return make(name, 'canary', {
+          sub: 'patron:fuzz-canary',
+          roles: ['patron'],
+          patronId: canary.patronId,
+        });
+      default:
+        return make(name, name, PERSONAS[name]);
     }
   });
 }
@@ -76,14 +122,22 @@ export interface Finding {
  * Searches `text` (case-insensitively) for every needle whose kind is not in `allowed`. For a log
  * line pass `allowed = []`: no canary value belongs in a log.
  */
-export function findCanary(text: string, needles: readonly Needle[], allowed: readonly CanaryKind[]): Finding[] {
+export function findCanary(
+  text: string,
+  needles: readonly Needle[],
+  allowed: readonly CanaryKind[],
+): Finding[] {
   const lower = text.toLowerCase();
   const findings: Finding[] = [];
   for (const needle of needles) {
     if (allowed.includes(needle.kind)) continue;
     const at = lower.indexOf(needle.text);
     if (at < 0) continue;
-    findings.push({ kind: needle.kind, needle: needle.text, excerpt: text.slice(Math.max(0, at - 80), at + needle.text.length + 80) });
+    findings.push({
+      kind: needle.kind,
+      needle: needle.text,
+      excerpt: text.slice(Math.max(0, at - 80), at + needle.text.length + 80),
+    });
   }
   return findings;
 }

@@ -22,7 +22,8 @@ export interface Anchor {
   signature: string;
 }
 
-const message = (a: Omit<Anchor, 'signature'>): string => ['audit-anchor-v1', a.chain, a.seq, a.hash, a.at].join('\n');
+const message = (a: Omit<Anchor, 'signature'>): string =>
+  ['audit-anchor-v1', a.chain, a.seq, a.hash, a.at].join('\n');
 
 /** Signs a chain head: the anchor cannot be forged or moved without the audit key. */
 export function signAnchor(a: Omit<Anchor, 'signature'>, key: string): Anchor {
@@ -80,8 +81,12 @@ export class Anchorer {
   /** Anchors every chain whose head moved; returns the anchors written. */
   async anchor(): Promise<Anchor[]> {
     const at = this.now().toISOString();
-    const fresh = (await this.store.heads()).filter((h) => this.#written.get(h.chain) !== `${h.seq}:${h.hash}`);
-    const anchors = fresh.map((h) => signAnchor({ chain: h.chain, seq: h.seq, hash: h.hash, at }, this.key));
+    const fresh = (await this.store.heads()).filter(
+      (h) => this.#written.get(h.chain) !== `${h.seq}:${h.hash}`,
+    );
+    const anchors = fresh.map((h) =>
+      signAnchor({ chain: h.chain, seq: h.seq, hash: h.hash, at }, this.key),
+    );
     this.sink.append(anchors);
     for (const a of anchors) this.#written.set(a.chain, `${a.seq}:${a.hash}`);
     return anchors;
@@ -101,7 +106,8 @@ export function startAnchoring(anchorer: Anchorer, intervalMs: number, logger: L
   const run = (): Promise<void> => {
     const current = anchorer.anchor().then(
       () => undefined,
-      (error: unknown) => logger.error({ err: (error as Error).message }, 'could not write the audit anchors'),
+      (error: unknown) =>
+        logger.error({ err: (error as Error).message }, 'could not write the audit anchors'),
     );
     inFlight = current;
     void current.then(() => {
@@ -130,25 +136,38 @@ export interface AnchorProblem {
 }
 
 /** Reads an anchor file: the anchors, and a problem for each line that is not a well-signed anchor. */
-export function readAnchors(file: string, key: string): { anchors: Anchor[]; problems: AnchorProblem[] } {
+export function readAnchors(
+  file: string,
+  key: string,
+): { anchors: Anchor[]; problems: AnchorProblem[] } {
   const anchors: Anchor[] = [];
   const problems: AnchorProblem[] = [];
-  fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let parsed: Anchor;
-    try {
-      parsed = JSON.parse(line) as Anchor;
-    } catch {
-      problems.push({ chain: '?', problem: `anchor line ${i + 1} is not JSON` });
-      return;
-    }
-    const wellFormed = typeof parsed.chain === 'string' && Number.isInteger(parsed.seq) && typeof parsed.hash === 'string' && typeof parsed.at === 'string' && typeof parsed.signature === 'string';
-    if (!wellFormed || !anchorValid(parsed, key)) {
-      problems.push({ chain: typeof parsed.chain === 'string' ? parsed.chain : '?', problem: `anchor line ${i + 1}: its signature does not verify` });
-      return;
-    }
-    anchors.push(parsed);
-  });
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let parsed: Anchor;
+      try {
+        parsed = JSON.parse(line) as Anchor;
+      } catch {
+        problems.push({ chain: '?', problem: `anchor line ${i + 1} is not JSON` });
+        return;
+      }
+      const wellFormed =
+        typeof parsed.chain === 'string' &&
+        Number.isInteger(parsed.seq) &&
+        typeof parsed.hash === 'string' &&
+        typeof parsed.at === 'string' &&
+        typeof parsed.signature === 'string';
+      if (!wellFormed || !anchorValid(parsed, key)) {
+        problems.push({
+          chain: typeof parsed.chain === 'string' ? parsed.chain : '?',
+          problem: `anchor line ${i + 1}: its signature does not verify`,
+        });
+        return;
+      }
+      anchors.push(parsed);
+    });
   return { anchors, problems };
 }
 
@@ -157,7 +176,10 @@ export function readAnchors(file: string, key: string): { anchors: Anchor[]; pro
  * hash, unless a retention cut whose signature verifies removed it. The newest anchor of each chain is the one that
  * catches truncation; older ones catch a rewritten history.
  */
-export async function checkAnchors(store: AuditLog, anchors: readonly Anchor[]): Promise<AnchorProblem[]> {
+export async function checkAnchors(
+  store: AuditLog,
+  anchors: readonly Anchor[],
+): Promise<AnchorProblem[]> {
   const problems: AnchorProblem[] = [];
   const heads = new Map((await store.heads()).map((h) => [h.chain, h]));
   const newest = new Map<string, Anchor>();
@@ -167,7 +189,10 @@ export async function checkAnchors(store: AuditLog, anchors: readonly Anchor[]):
     if (found.kind === 'record' && found.hash === a.hash) continue;
     if (found.kind === 'purged' && (found.hash === null || found.hash === a.hash)) continue;
     if (found.kind === 'forged') {
-      problems.push({ chain: a.chain, problem: `record ${a.seq} is covered by a retention cut whose signature does not verify (the cut at record ${found.cutSeq})` });
+      problems.push({
+        chain: a.chain,
+        problem: `record ${a.seq} is covered by a retention cut whose signature does not verify (the cut at record ${found.cutSeq})`,
+      });
       continue;
     }
     if (found.kind === 'absent') {
@@ -179,7 +204,10 @@ export async function checkAnchors(store: AuditLog, anchors: readonly Anchor[]):
       });
       continue;
     }
-    problems.push({ chain: a.chain, problem: `record ${a.seq} does not match its anchor of ${a.at} (its hash changed)` });
+    problems.push({
+      chain: a.chain,
+      problem: `record ${a.seq} does not match its anchor of ${a.at} (its hash changed)`,
+    });
   }
   return problems;
 }

@@ -3,7 +3,17 @@ import type { SqliteDatabase } from '../../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
 import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
-import { batchEncoder, batchesOf, GENESIS, recordHash, toWire, type DisclosureEntry, type DisclosureHeader, type StoredRecord, type WireBatch } from '../record.js';
+import {
+  batchEncoder,
+  batchesOf,
+  GENESIS,
+  recordHash,
+  toWire,
+  type DisclosureEntry,
+  type DisclosureHeader,
+  type StoredRecord,
+  type WireBatch,
+} from '../record.js';
 
 /** Filters of the custodian's audit query. */
 export interface AuditFilter {
@@ -52,17 +62,35 @@ interface Found {
 }
 
 export const headerOf = (row: BatchRow): DisclosureHeader => ({
-  at: row.at, requestId: row.request_id, principal: row.principal, roles: JSON.parse(row.roles) as string[],
-  exception: row.exception, reference: row.reference, purpose: row.purpose,
+  at: row.at,
+  requestId: row.request_id,
+  principal: row.principal,
+  roles: JSON.parse(row.roles) as string[],
+  exception: row.exception,
+  reference: row.reference,
+  purpose: row.purpose,
 });
 
 /** One record of a batch row, given its stored form and the hash before it. */
-export const recordOf = (row: BatchRow, header: DisclosureHeader, index: number, [patronId, fields, hash]: StoredSubject, prevHash: string): StoredRecord => ({
-  ...header, patronId, fields, chain: row.chain, seq: row.first_seq + index, prevHash, hash,
+export const recordOf = (
+  row: BatchRow,
+  header: DisclosureHeader,
+  index: number,
+  [patronId, fields, hash]: StoredSubject,
+  prevHash: string,
+): StoredRecord => ({
+  ...header,
+  patronId,
+  fields,
+  chain: row.chain,
+  seq: row.first_seq + index,
+  prevHash,
+  hash,
 });
 
 /** `a` comes after `b` in newest-first order (it is older). */
-export const older = (a: AuditCursor, b: AuditCursor): boolean => a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
+export const older = (a: AuditCursor, b: AuditCursor): boolean =>
+  a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
 
 /** Each chain's head: its newest record's place and hash (or its last cut's). */
 export interface ChainHead {
@@ -72,7 +100,11 @@ export interface ChainHead {
 }
 
 /** What the store holds at one place of a chain (AuditStore.at). */
-export type ChainPlace = { kind: 'record'; hash: string } | { kind: 'purged'; hash: string | null } | { kind: 'forged'; cutSeq: number } | { kind: 'absent' };
+export type ChainPlace =
+  | { kind: 'record'; hash: string }
+  | { kind: 'purged'; hash: string | null }
+  | { kind: 'forged'; cutSeq: number }
+  | { kind: 'absent' };
 
 /**
  * The disclosure audit as its readers and the CLI use it, on either engine: AuditStore (SQLite,
@@ -80,13 +112,24 @@ export type ChainPlace = { kind: 'record'; hash: string } | { kind: 'purged'; ha
  */
 export interface AuditLog {
   append(chain: string, entries: readonly DisclosureEntry[]): void | Promise<void>;
-  query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }>;
-  forPatrons(ids: readonly string[], limit: number, keep?: (record: StoredRecord) => boolean): Promise<StoredRecord[][]>;
+  query(
+    filter: AuditFilter,
+    first: number,
+    after: AuditCursor | null,
+  ): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }>;
+  forPatrons(
+    ids: readonly string[],
+    limit: number,
+    keep?: (record: StoredRecord) => boolean,
+  ): Promise<StoredRecord[][]>;
   heads(): ChainHead[] | Promise<ChainHead[]>;
   at(chain: string, seq: number): ChainPlace | Promise<ChainPlace>;
   chains(): string[] | Promise<string[]>;
   verify(chain: string): ChainVerdict | Promise<ChainVerdict>;
-  purge(before: string, now?: Date): { chain: string; deleted: number }[] | Promise<{ chain: string; deleted: number }[]>;
+  purge(
+    before: string,
+    now?: Date,
+  ): { chain: string; deleted: number }[] | Promise<{ chain: string; deleted: number }[]>;
 }
 
 /**
@@ -103,7 +146,9 @@ export class AuditStore implements AuditLog {
   constructor(
     database: SqliteDatabase<AuditTables>,
     private readonly key: string,
-    options: { /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number } = {},
+    options: {
+      /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number;
+    } = {},
   ) {
     this.#sqlite = database.sqlite;
     const db = this.#sqlite;
@@ -118,13 +163,17 @@ export class AuditStore implements AuditLog {
       `insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const tracked = db.prepare('insert or ignore into audit_subjects_upto (chain, seq) values (?, 0)');
+    const tracked = db.prepare(
+      'insert or ignore into audit_subjects_upto (chain, seq) values (?, 0)',
+    );
     const append = db.transaction((appends: readonly ChainAppend[]) => {
       const appended: Appended[] = [];
       const heads = new Map<string, { seq: number; hash: string }>();
       for (const { chain, batches } of appends) {
         if (!heads.has(chain)) tracked.run(chain);
-        let { seq, hash } = heads.get(chain) ?? last.get(chain) ?? lastCut.get(chain) ?? { seq: 0, hash: GENESIS };
+        let { seq, hash } = heads.get(chain) ??
+          last.get(chain) ??
+          lastCut.get(chain) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
           const { patrons, fields } = batch;
           if (patrons.length === 0) continue;
@@ -139,8 +188,19 @@ export class AuditStore implements AuditLog {
             records.push(record.json);
           }
           insert.run(
-            chain, firstSeq, seq, batch.at, batch.requestId, batch.principal, JSON.stringify(batch.roles), batch.exception,
-            batch.reference, batch.purpose, `[${records.join(',')}]`, prevHash, hash,
+            chain,
+            firstSeq,
+            seq,
+            batch.at,
+            batch.requestId,
+            batch.principal,
+            JSON.stringify(batch.roles),
+            batch.exception,
+            batch.reference,
+            batch.purpose,
+            `[${records.join(',')}]`,
+            prevHash,
+            hash,
           );
           appended.push({ chain, firstSeq, patrons });
         }
@@ -163,7 +223,8 @@ export class AuditStore implements AuditLog {
    */
   appendAll(appends: readonly ChainAppend[], fresh?: FreshRecords): void {
     if (!appends.some((a) => a.batches.some((b) => b.patrons.length > 0))) return;
-    for (const { chain, firstSeq, patrons } of this.#append(appends)) fresh?.add(chain, firstSeq, patrons);
+    for (const { chain, firstSeq, patrons } of this.#append(appends))
+      fresh?.add(chain, firstSeq, patrons);
   }
 
   /**
@@ -185,7 +246,10 @@ export class AuditStore implements AuditLog {
   }
 
   /** SQL conditions on batch rows (alias `b`) for a filter and a cursor, with their parameters. */
-  #conditions(filter: AuditFilter, after: AuditCursor | null): { where: string; params: unknown[] } {
+  #conditions(
+    filter: AuditFilter,
+    after: AuditCursor | null,
+  ): { where: string; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, value: unknown) => {
@@ -204,14 +268,27 @@ export class AuditStore implements AuditLog {
   #scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
     const { where, params } = this.#conditions(filter, after);
     const found: Found[] = [];
-    const rows = this.#sqlite.prepare<unknown[], BatchRow>(`select * from audit_batches b where ${where} order by b.id desc`).iterate(...params);
+    const rows = this.#sqlite
+      .prepare<unknown[], BatchRow>(
+        `select * from audit_batches b where ${where} order by b.id desc`,
+      )
+      .iterate(...params);
     for (const row of rows) {
       const header = headerOf(row);
       const subjects = JSON.parse(row.records) as StoredSubject[];
       for (let index = subjects.length - 1; index >= 0; index--) {
         const cursor = { batch: row.id, index };
         if (after && !older(cursor, after)) continue;
-        found.push({ record: recordOf(row, header, index, subjects[index]!, index === 0 ? row.prev_hash : subjects[index - 1]![2]), cursor });
+        found.push({
+          record: recordOf(
+            row,
+            header,
+            index,
+            subjects[index]!,
+            index === 0 ? row.prev_hash : subjects[index - 1]![2],
+          ),
+          cursor,
+        });
         if (found.length === limit) {
           rows.return?.();
           return found;
@@ -226,32 +303,53 @@ export class AuditStore implements AuditLog {
    * under them, plus the chains' unfiled tails. The filing point is read first, so a record filed
    * meanwhile is found twice (and kept once) rather than missed.
    */
-  #ofPatrons(ids: readonly string[], filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
+  #ofPatrons(
+    ids: readonly string[],
+    filter: AuditFilter,
+    limit: number,
+    after: AuditCursor | null,
+  ): Found[] {
     if (ids.length === 0) return [];
-    const uptos = this.#sqlite.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto').all();
+    const uptos = this.#sqlite
+      .prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto')
+      .all();
     const { where, params } = this.#conditions(filter, after);
     const marks = ids.map(() => '?').join(', ');
     const found = new Map<string, Found>();
     const wanted = new Set(ids);
     // An index entry filed under the wrong patron must not show them someone else's record.
     const keep = (f: Found) => {
-      if (wanted.has(f.record.patronId) && (!after || older(f.cursor, after))) found.set(`${f.record.chain}:${f.record.seq}`, f);
+      if (wanted.has(f.record.patronId) && (!after || older(f.cursor, after)))
+        found.set(`${f.record.chain}:${f.record.seq}`, f);
     };
 
     // Filed: one seek per run, chain and patron; each entry points into the batch that holds its
     // seq, and only that record is read.
-    const filed = this.#sqlite.prepare<unknown[], BatchRow & { item: string; before: string; index: number }>(
-      filedRecordsSql(marks, where),
-    ).all(...ids, ...params, limit + 1);
+    const filed = this.#sqlite
+      .prepare<unknown[], BatchRow & { item: string; before: string; index: number }>(
+        filedRecordsSql(marks, where),
+      )
+      .all(...ids, ...params, limit + 1);
     for (const row of filed) {
-      keep({ record: recordOf(row, headerOf(row), row.index, JSON.parse(row.item) as StoredSubject, row.before), cursor: { batch: row.id, index: row.index } });
+      keep({
+        record: recordOf(
+          row,
+          headerOf(row),
+          row.index,
+          JSON.parse(row.item) as StoredSubject,
+          row.before,
+        ),
+        cursor: { batch: row.id, index: row.index },
+      });
     }
 
     // Unfiled: every batch from the one holding each chain's first unfiled record on.
     for (const { chain, seq: filedUpTo } of uptos) {
       const start = this.#index.unfiledFrom(chain, filedUpTo);
       const rows = this.#sqlite
-        .prepare<unknown[], BatchRow>(`select * from audit_batches b where b.chain = ? and b.first_seq >= ? and ${where}`)
+        .prepare<unknown[], BatchRow>(
+          `select * from audit_batches b where b.chain = ? and b.first_seq >= ? and ${where}`,
+        )
         .all(chain, start, ...params);
       for (const row of rows) {
         const subjects = JSON.parse(row.records) as StoredSubject[];
@@ -259,7 +357,16 @@ export class AuditStore implements AuditLog {
         subjects.forEach((subject, index) => {
           if (row.first_seq + index <= filedUpTo || !wanted.has(subject[0])) return;
           header ??= headerOf(row);
-          keep({ record: recordOf(row, header, index, subject, index === 0 ? row.prev_hash : subjects[index - 1]![2]), cursor: { batch: row.id, index } });
+          keep({
+            record: recordOf(
+              row,
+              header,
+              index,
+              subject,
+              index === 0 ? row.prev_hash : subjects[index - 1]![2],
+            ),
+            cursor: { batch: row.id, index },
+          });
         });
       }
     }
@@ -267,10 +374,20 @@ export class AuditStore implements AuditLog {
   }
 
   /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
-  async query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
-    const found = filter.patronId ? this.#ofPatrons([filter.patronId], filter, first + 1, after) : this.#scan(filter, first + 1, after);
+  async query(
+    filter: AuditFilter,
+    first: number,
+    after: AuditCursor | null,
+  ): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
+    const found = filter.patronId
+      ? this.#ofPatrons([filter.patronId], filter, first + 1, after)
+      : this.#scan(filter, first + 1, after);
     const page = found.slice(0, first);
-    return { records: page.map((f) => f.record), cursors: page.map((f) => f.cursor), more: found.length > first };
+    return {
+      records: page.map((f) => f.record),
+      cursors: page.map((f) => f.cursor),
+      more: found.length > first,
+    };
   }
 
   /**
@@ -278,7 +395,11 @@ export class AuditStore implements AuditLog {
    * at most `limit` each. Read in pages, newest first, and stopped once every patron has `limit`, so
    * a patron with a long log costs a page, not the whole log.
    */
-  async forPatrons(ids: readonly string[], limit: number, keep: (record: StoredRecord) => boolean = () => true): Promise<StoredRecord[][]> {
+  async forPatrons(
+    ids: readonly string[],
+    limit: number,
+    keep: (record: StoredRecord) => boolean = () => true,
+  ): Promise<StoredRecord[][]> {
     const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
     const pageSize = Math.max(limit * ids.length, 100);
     let full = 0;
@@ -302,8 +423,12 @@ export class AuditStore implements AuditLog {
    * last cut's). What the anchors sign and write out (anchor.ts).
    */
   heads(): ChainHead[] {
-    const last = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1');
-    const cut = this.#sqlite.prepare<[string], { seq: number; hash: string }>('select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1');
+    const last = this.#sqlite.prepare<[string], { seq: number; hash: string }>(
+      'select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1',
+    );
+    const cut = this.#sqlite.prepare<[string], { seq: number; hash: string }>(
+      'select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1',
+    );
     return this.#sqlite.transaction(() =>
       this.chains().flatMap((chain) => {
         const head = last.get(chain) ?? cut.get(chain);
@@ -319,16 +444,23 @@ export class AuditStore implements AuditLog {
    */
   at(chain: string, seq: number): ChainPlace {
     const row = this.#sqlite
-      .prepare<[string, number, number], { first_seq: number; records: string }>('select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?')
+      .prepare<[string, number, number], { first_seq: number; records: string }>(
+        'select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?',
+      )
       .get(chain, seq, seq);
     if (row) {
       const subjects = JSON.parse(row.records) as StoredSubject[];
       const hash = subjects[seq - row.first_seq]?.[2];
       if (typeof hash === 'string') return { kind: 'record', hash };
     }
-    const cut = this.#sqlite.prepare<[string, number], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1').get(chain, seq);
+    const cut = this.#sqlite
+      .prepare<[string, number], Checkpoint & { signature: string }>(
+        'select * from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1',
+      )
+      .get(chain, seq);
     // Only a cut signed with the audit key vouches for records gone; a fake one is itself a finding.
-    if (cut && !checkpointValid(cut, cut.signature, this.key)) return { kind: 'forged', cutSeq: cut.seq };
+    if (cut && !checkpointValid(cut, cut.signature, this.key))
+      return { kind: 'forged', cutSeq: cut.seq };
     if (cut) return { kind: 'purged', hash: cut.seq === seq ? cut.hash : null };
     return { kind: 'absent' };
   }
@@ -340,12 +472,20 @@ export class AuditStore implements AuditLog {
 
   /** Every signed retention cut (for copying the audit to PostgreSQL). */
   checkpoints(): (Checkpoint & { signature: string })[] {
-    return this.#sqlite.prepare<[], Checkpoint & { signature: string }>('select chain, seq, hash, at, signature from audit_checkpoints order by chain, seq').all();
+    return this.#sqlite
+      .prepare<[], Checkpoint & { signature: string }>(
+        'select chain, seq, hash, at, signature from audit_checkpoints order by chain, seq',
+      )
+      .all();
   }
 
   /** The chains present in the store. */
   chains(): string[] {
-    const rows = this.#sqlite.prepare<[], { chain: string }>('select distinct chain from audit_batches union select distinct chain from audit_checkpoints').all();
+    const rows = this.#sqlite
+      .prepare<[], { chain: string }>(
+        'select distinct chain from audit_batches union select distinct chain from audit_checkpoints',
+      )
+      .all();
     return rows.map((r) => r.chain).sort();
   }
 
@@ -361,18 +501,36 @@ export class AuditStore implements AuditLog {
 
   #verify(chain: string): ChainVerdict {
     const db = this.#sqlite;
-    const cuts = db.prepare<[string], Checkpoint & { signature: string }>('select * from audit_checkpoints where chain = ? order by seq').all(chain);
+    const cuts = db
+      .prepare<[string], Checkpoint & { signature: string }>(
+        'select * from audit_checkpoints where chain = ? order by seq',
+      )
+      .all(chain);
     for (const cut of cuts) {
-      if (!checkpointValid(cut, cut.signature, this.key)) return { chain, records: 0, broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' } };
+      if (!checkpointValid(cut, cut.signature, this.key))
+        return {
+          chain,
+          records: 0,
+          broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' },
+        };
     }
     const cut = cuts[cuts.length - 1];
     let expectedSeq = (cut?.seq ?? 0) + 1;
     let expectedPrev = cut?.hash ?? GENESIS;
     let records = 0;
-    const filedUpTo = db.prepare<[string], { seq: number }>('select seq from audit_subjects_upto where chain = ?').get(chain)?.seq ?? 0;
-    const rows = db.prepare<[string, number], BatchRow>('select * from audit_batches where chain = ? and last_seq > ? order by first_seq').iterate(chain, cut?.seq ?? 0);
+    const filedUpTo =
+      db
+        .prepare<[string], { seq: number }>('select seq from audit_subjects_upto where chain = ?')
+        .get(chain)?.seq ?? 0;
+    const rows = db
+      .prepare<[string, number], BatchRow>(
+        'select * from audit_batches where chain = ? and last_seq > ? order by first_seq',
+      )
+      .iterate(chain, cut?.seq ?? 0);
     const index = db
-      .prepare<[string, number], { seq: number; patron_id: string }>('select seq, patron_id from audit_subjects where chain = ? and seq > ? order by seq, patron_id')
+      .prepare<[string, number], { seq: number; patron_id: string }>(
+        'select seq, patron_id from audit_subjects where chain = ? and seq > ? order by seq, patron_id',
+      )
       .iterate(chain, cut?.seq ?? 0);
     let entry = index.next();
     const broken = (seq: number, problem: string): ChainVerdict => {
@@ -381,26 +539,36 @@ export class AuditStore implements AuditLog {
       return { chain, records, broken: { seq, problem } };
     };
     for (const row of rows) {
-      if (row.first_seq !== expectedSeq) return broken(row.first_seq, `record ${expectedSeq} is missing (next is ${row.first_seq})`);
-      if (row.prev_hash !== expectedPrev) return broken(row.first_seq, 'its previous-hash does not match the record before it');
+      if (row.first_seq !== expectedSeq)
+        return broken(row.first_seq, `record ${expectedSeq} is missing (next is ${row.first_seq})`);
+      if (row.prev_hash !== expectedPrev)
+        return broken(row.first_seq, 'its previous-hash does not match the record before it');
       const subjects = readSubjects(row);
       if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
       const header = headerOf(row);
       for (const [patronId, fields, hash] of subjects) {
         const seq = expectedSeq;
         records += 1;
-        if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash) return broken(seq, 'its content does not match its hash');
+        if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash)
+          return broken(seq, 'its content does not match its hash');
         if (seq <= filedUpTo) {
-          if (!entry.done && entry.value.seq < seq) return broken(entry.value.seq, 'the patron index files it under another patron');
-          if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId) return broken(seq, 'it is missing from the patron index, so its patron would not see it');
+          if (!entry.done && entry.value.seq < seq)
+            return broken(entry.value.seq, 'the patron index files it under another patron');
+          if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId)
+            return broken(
+              seq,
+              'it is missing from the patron index, so its patron would not see it',
+            );
           entry = index.next();
         }
         expectedSeq += 1;
         expectedPrev = hash;
       }
-      if (row.hash !== expectedPrev) return broken(row.last_seq, 'its batch\'s last hash does not match the record');
+      if (row.hash !== expectedPrev)
+        return broken(row.last_seq, "its batch's last hash does not match the record");
     }
-    if (!entry.done) return broken(entry.value.seq, 'the patron index files a record that is not in the chain');
+    if (!entry.done)
+      return broken(entry.value.seq, 'the patron index files a record that is not in the chain');
     return { chain, records, broken: null };
   }
 
@@ -418,11 +586,14 @@ export class AuditStore implements AuditLog {
       const cut = cutAt.get(chain, before);
       if (!cut) return 0;
       const checkpoint: Checkpoint = { chain, seq: cut.seq, hash: cut.hash, at: now.toISOString() };
-      db.prepare('insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)')
-        .run(chain, cut.seq, cut.hash, checkpoint.at, signCheckpoint(checkpoint, this.key));
+      db.prepare(
+        'insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)',
+      ).run(chain, cut.seq, cut.hash, checkpoint.at, signCheckpoint(checkpoint, this.key));
       this.#index.unfile(chain, cut.seq);
       const { deleted } = db
-        .prepare<[string, number], { deleted: number }>('select coalesce(sum(last_seq - first_seq + 1), 0) as deleted from audit_batches where chain = ? and last_seq <= ?')
+        .prepare<[string, number], { deleted: number }>(
+          'select coalesce(sum(last_seq - first_seq + 1), 0) as deleted from audit_batches where chain = ? and last_seq <= ?',
+        )
         .get(chain, cut.seq)!;
       db.prepare('update audit_gate set open = 1').run();
       db.prepare('delete from audit_batches where chain = ? and last_seq <= ?').run(chain, cut.seq);
@@ -442,7 +613,15 @@ export function readSubjects(row: BatchRow): StoredSubject[] | null {
     return null;
   }
   const wellFormed =
-    Array.isArray(subjects) && subjects.length === row.last_seq - row.first_seq + 1 &&
-    subjects.every((s) => Array.isArray(s) && s.length === 3 && typeof s[0] === 'string' && Array.isArray(s[1]) && typeof s[2] === 'string');
+    Array.isArray(subjects) &&
+    subjects.length === row.last_seq - row.first_seq + 1 &&
+    subjects.every(
+      (s) =>
+        Array.isArray(s) &&
+        s.length === 3 &&
+        typeof s[0] === 'string' &&
+        Array.isArray(s[1]) &&
+        typeof s[2] === 'string',
+    );
   return wellFormed ? (subjects as StoredSubject[]) : null;
 }

@@ -91,7 +91,8 @@ fileSubjects();
 mergeWhenQuiet();
 port.postMessage({ ready: true } satisfies ReadyReply);
 
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const message = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 /** Appends all queued writes in one transaction; if that fails, each alone, so one bad write fails only itself. */
 function drain(): void {

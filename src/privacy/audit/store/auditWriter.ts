@@ -72,9 +72,18 @@ export class AuditWriter implements AuditAppender {
   #state: AuditWriterState = 'starting';
 
   constructor(
-    private readonly options: { file: string; key: string; logger: Logger; timeoutMs?: number; timerScale?: number },
+    private readonly options: {
+      file: string;
+      key: string;
+      logger: Logger;
+      timeoutMs?: number;
+      timerScale?: number;
+    },
   ) {
-    if (options.file === ':memory:') throw new Error('the audit writer needs a database file; an in-memory audit cannot be shared with its thread');
+    if (options.file === ':memory:')
+      throw new Error(
+        'the audit writer needs a database file; an in-memory audit cannot be shared with its thread',
+      );
     // Started now, so the first disclosure does not wait for the thread to load.
     this.#thread = this.#start();
   }
@@ -125,7 +134,11 @@ export class AuditWriter implements AuditAppender {
   #start(): Thread {
     const worker = new Worker(threadScript(), {
       eval: true,
-      workerData: { file: this.options.file, key: this.options.key, timerScale: this.options.timerScale ?? 1 } satisfies AuditThreadData,
+      workerData: {
+        file: this.options.file,
+        key: this.options.key,
+        timerScale: this.options.timerScale ?? 1,
+      } satisfies AuditThreadData,
     });
     worker.unref();
     const thread: Thread = { worker, waiting: new Map() };

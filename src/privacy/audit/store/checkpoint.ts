@@ -8,7 +8,8 @@ export interface Checkpoint {
   at: string;
 }
 
-const message = (c: Checkpoint): string => ['audit-checkpoint-v1', c.chain, c.seq, c.hash, c.at].join('\n');
+const message = (c: Checkpoint): string =>
+  ['audit-checkpoint-v1', c.chain, c.seq, c.hash, c.at].join('\n');
 
 /** Signs a checkpoint, so a cut cannot be moved or forged without the audit key. */
 export function signCheckpoint(c: Checkpoint, key: string): string {

@@ -49,7 +49,11 @@ export const auditMigrations: Migrations = {
         .addColumn('hash', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('audit_records_pk', ['chain', 'seq'])
         .execute();
-      await db.schema.createIndex('audit_patron').on('audit_records').columns(['patron_id', 'at']).execute();
+      await db.schema
+        .createIndex('audit_patron')
+        .on('audit_records')
+        .columns(['patron_id', 'at'])
+        .execute();
       await db.schema.createIndex('audit_at').on('audit_records').column('at').execute();
       await db.schema
         .createTable('audit_checkpoints')
@@ -60,13 +64,18 @@ export const auditMigrations: Migrations = {
         .addColumn('signature', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('audit_checkpoints_pk', ['chain', 'seq'])
         .execute();
-      await db.schema.createTable('audit_gate').addColumn('open', 'integer', (c) => c.notNull()).execute();
+      await db.schema
+        .createTable('audit_gate')
+        .addColumn('open', 'integer', (c) => c.notNull())
+        .execute();
       await sql`insert into audit_gate (open) values (0)`.execute(db);
       await sql`create trigger audit_no_update before update on audit_records
         begin select raise(abort, 'the disclosure audit is append-only'); end`.execute(db);
       await sql`create trigger audit_no_delete before delete on audit_records
         when (select open from audit_gate) = 0
-        begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`.execute(db);
+        begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`.execute(
+        db,
+      );
       await sql`create trigger audit_checkpoints_no_update before update on audit_checkpoints
         begin select raise(abort, 'audit checkpoints are append-only'); end`.execute(db);
     },
@@ -81,9 +90,15 @@ export const auditMigrations: Migrations = {
       await sql`create table audit_subjects (
         patron_id text not null, chain text not null, seq integer not null,
         primary key (patron_id, chain, seq)) without rowid`.execute(db);
-      await sql`create table audit_subjects_upto (chain text primary key, seq integer not null)`.execute(db);
-      await sql`insert into audit_subjects select patron_id, chain, seq from audit_records order by patron_id`.execute(db);
-      await sql`insert into audit_subjects_upto select chain, max(seq) from audit_records group by chain`.execute(db);
+      await sql`create table audit_subjects_upto (chain text primary key, seq integer not null)`.execute(
+        db,
+      );
+      await sql`insert into audit_subjects select patron_id, chain, seq from audit_records order by patron_id`.execute(
+        db,
+      );
+      await sql`insert into audit_subjects_upto select chain, max(seq) from audit_records group by chain`.execute(
+        db,
+      );
       await db.schema.dropIndex('audit_patron').execute();
     },
   },
@@ -118,7 +133,8 @@ export const auditMigrations: Migrations = {
       await sql`create index audit_batches_at on audit_batches (at)`.execute(db);
       let after = { chain: '', seq: 0 };
       for (;;) {
-        const { rows } = await sql<RecordRow>`select * from audit_records where (chain, seq) > (${after.chain}, ${after.seq})
+        const { rows } =
+          await sql<RecordRow>`select * from audit_records where (chain, seq) > (${after.chain}, ${after.seq})
           order by chain, seq limit ${MOVE_CHUNK}`.execute(db);
         if (rows.length === 0) break;
         for (const run of runsOf(rows)) await moveRun(db, run);
@@ -130,14 +146,18 @@ export const auditMigrations: Migrations = {
         begin select raise(abort, 'the disclosure audit is append-only'); end`.execute(db);
       await sql`create trigger audit_no_delete before delete on audit_batches
         when (select open from audit_gate) = 0
-        begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`.execute(db);
+        begin select raise(abort, 'the disclosure audit is append-only; use the retention purge'); end`.execute(
+        db,
+      );
 
       await sql`drop table audit_subjects`.execute(db);
       await sql`create table audit_subjects (
         run integer not null, chain text not null, patron_id text not null, seq integer not null,
         primary key (run, chain, patron_id, seq)) without rowid`.execute(db);
       await sql`create table audit_subject_runs (
-        run integer primary key, level integer not null, entries integer not null, ranges text not null)`.execute(db);
+        run integer primary key, level integer not null, entries integer not null, ranges text not null)`.execute(
+        db,
+      );
       await sql`update audit_subjects_upto set seq = 0`.execute(db);
     },
   },
@@ -187,13 +207,19 @@ async function postgresAudit(db: Kysely<unknown>): Promise<void> {
     end $$`.execute(db);
   await sql`create trigger audit_no_update before update on audit_batches
     for each row execute function audit_refuse('the disclosure audit is append-only')`.execute(db);
-  await sql`create trigger audit_no_delete before delete on audit_batches for each row execute function audit_delete_gate()`.execute(db);
+  await sql`create trigger audit_no_delete before delete on audit_batches for each row execute function audit_delete_gate()`.execute(
+    db,
+  );
   await sql`create trigger audit_no_truncate before truncate on audit_batches
-    for each statement execute function audit_refuse('the disclosure audit is append-only; use the retention purge')`.execute(db);
+    for each statement execute function audit_refuse('the disclosure audit is append-only; use the retention purge')`.execute(
+    db,
+  );
   await sql`create trigger audit_checkpoints_no_update before update on audit_checkpoints
     for each row execute function audit_refuse('audit checkpoints are append-only')`.execute(db);
   await sql`create trigger audit_checkpoints_no_truncate before truncate on audit_checkpoints
-    for each statement execute function audit_refuse('audit checkpoints are append-only')`.execute(db);
+    for each statement execute function audit_refuse('audit checkpoints are append-only')`.execute(
+    db,
+  );
 }
 
 /** Consecutive rows of one chain, in order. */
@@ -210,8 +236,15 @@ function runsOf(rows: readonly RecordRow[]): RecordRow[][] {
 /** Moves one chain's consecutive records into batch rows, keeping every record's seq and hash. */
 async function moveRun(db: Kysely<unknown>, rows: readonly RecordRow[]): Promise<void> {
   const entries: DisclosureEntry[] = rows.map((r) => ({
-    at: r.at, requestId: r.request_id, principal: r.principal, roles: JSON.parse(r.roles) as string[], exception: r.exception,
-    reference: r.reference, purpose: r.purpose, patronId: r.patron_id, fields: JSON.parse(r.fields) as string[],
+    at: r.at,
+    requestId: r.request_id,
+    principal: r.principal,
+    roles: JSON.parse(r.roles) as string[],
+    exception: r.exception,
+    reference: r.reference,
+    purpose: r.purpose,
+    patronId: r.patron_id,
+    fields: JSON.parse(r.fields) as string[],
   }));
   let i = 0;
   for (const batch of batchesOf(entries)) {
@@ -219,10 +252,14 @@ async function moveRun(db: Kysely<unknown>, rows: readonly RecordRow[]): Promise
     i += batch.subjects.length;
     const first = part[0]!;
     const last = part[part.length - 1]!;
-    const records = JSON.stringify(batch.subjects.map((s, k) => [s.patronId, s.fields, part[k]!.hash]));
+    const records = JSON.stringify(
+      batch.subjects.map((s, k) => [s.patronId, s.fields, part[k]!.hash]),
+    );
     await sql`insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
       values (${first.chain}, ${first.seq}, ${last.seq}, ${batch.at}, ${batch.requestId}, ${batch.principal}, ${first.roles}, ${batch.exception},
-        ${batch.reference}, ${batch.purpose}, ${records}, ${first.prev_hash}, ${last.hash})`.execute(db);
+        ${batch.reference}, ${batch.purpose}, ${records}, ${first.prev_hash}, ${last.hash})`.execute(
+      db,
+    );
   }
 }
 
@@ -231,7 +268,10 @@ export type AuditDatabase = SqliteDatabase<AuditTables> | PostgresDatabase<Postg
 
 /** The audit's SQLite database (tests and SQLite maintenance); throws for an audit on PostgreSQL. */
 export function sqliteAudit(database: AuditDatabase): SqliteDatabase<AuditTables> {
-  if (database.dialect !== 'sqlite') throw new Error('this needs the audit in its SQLite file; it is on PostgreSQL (AUDIT_DATABASE_URL)');
+  if (database.dialect !== 'sqlite')
+    throw new Error(
+      'this needs the audit in its SQLite file; it is on PostgreSQL (AUDIT_DATABASE_URL)',
+    );
   return database;
 }
 

@@ -3,10 +3,30 @@ import type { PostgresDatabase } from '../../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { PostgresAuditTables } from './migrations.js';
 import {
-  headerOf, older, readSubjects, recordOf, type AuditStore,
-  type AuditCursor, type AuditFilter, type AuditLog, type BatchRow, type ChainAppend, type ChainHead, type ChainPlace, type ChainVerdict, type StoredSubject,
+  headerOf,
+  older,
+  readSubjects,
+  recordOf,
+  type AuditStore,
+  type AuditCursor,
+  type AuditFilter,
+  type AuditLog,
+  type BatchRow,
+  type ChainAppend,
+  type ChainHead,
+  type ChainPlace,
+  type ChainVerdict,
+  type StoredSubject,
 } from './auditStore.js';
-import { batchEncoder, batchesOf, GENESIS, recordHash, toWire, type DisclosureEntry, type StoredRecord } from '../record.js';
+import {
+  batchEncoder,
+  batchesOf,
+  GENESIS,
+  recordHash,
+  toWire,
+  type DisclosureEntry,
+  type StoredRecord,
+} from '../record.js';
 
 type Db = Kysely<PostgresAuditTables>;
 type Trx = Transaction<PostgresAuditTables>;
@@ -28,7 +48,9 @@ const PAGE = 500;
  * wait on each other.
  */
 async function lockChain(trx: Trx, chain: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext('library-graph:audit-chain'), hashtext(${chain}::text))`.execute(trx);
+  await sql`select pg_advisory_xact_lock(hashtext('library-graph:audit-chain'), hashtext(${chain}::text))`.execute(
+    trx,
+  );
 }
 
 /** SQL conditions on batch rows (alias `b`) for a filter; `true` for none. */
@@ -76,10 +98,12 @@ export class PostgresAuditStore implements AuditLog {
   async appendAll(appends: readonly ChainAppend[]): Promise<void> {
     if (!appends.some((a) => a.batches.some((b) => b.patrons.length > 0))) return;
     await this.#db.transaction().execute(async (trx) => {
-      for (const chain of [...new Set(appends.map((a) => a.chain))].sort()) await lockChain(trx, chain);
+      for (const chain of [...new Set(appends.map((a) => a.chain))].sort())
+        await lockChain(trx, chain);
       const heads = new Map<string, { seq: number; hash: string }>();
       for (const { chain, batches } of appends) {
-        let { seq, hash } = heads.get(chain) ?? (await this.#head(trx, chain)) ?? { seq: 0, hash: GENESIS };
+        let { seq, hash } = heads.get(chain) ??
+          (await this.#head(trx, chain)) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
           const { patrons, fields } = batch;
           if (patrons.length === 0) continue;
@@ -101,7 +125,9 @@ export class PostgresAuditStore implements AuditLog {
               returning id)
             insert into audit_subjects (patron_id, batch_id, idx, chain, seq)
             select u.patron, batch.id, u.n - 1, ${chain}, ${firstSeq}::integer + u.n - 1
-            from batch, unnest(${[...patrons]}::text[]) with ordinality as u(patron, n)`.execute(trx);
+            from batch, unnest(${[...patrons]}::text[]) with ordinality as u(patron, n)`.execute(
+            trx,
+          );
         }
         heads.set(chain, { seq, hash });
       }
@@ -118,13 +144,19 @@ export class PostgresAuditStore implements AuditLog {
     return this.#db.transaction().execute(async (trx) => {
       const chains = source.chains();
       for (const chain of chains) await lockChain(trx, chain);
-      if ((await this.chains(trx)).length > 0) throw new Error('the audit on PostgreSQL already holds records; copy only into an empty one');
+      if ((await this.chains(trx)).length > 0)
+        throw new Error(
+          'the audit on PostgreSQL already holds records; copy only into an empty one',
+        );
       const cuts = source.checkpoints();
       if (cuts.length > 0) await trx.insertInto('audit_checkpoints').values(cuts).execute();
       const counts = new Map<string, number>(chains.map((c) => [c, 0]));
       for (const row of source.batches()) {
         const subjects = readSubjects(row);
-        if (!subjects) throw new Error(`batch ${row.id} of chain ${row.chain} cannot be read; run audit:verify on the SQLite audit first`);
+        if (!subjects)
+          throw new Error(
+            `batch ${row.id} of chain ${row.chain} cannot be read; run audit:verify on the SQLite audit first`,
+          );
         await sql`with batch as (
             insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
             values (${row.chain}, ${row.first_seq}, ${row.last_seq}, ${row.at}, ${row.request_id}, ${row.principal}, ${row.roles}, ${row.exception},
@@ -132,7 +164,9 @@ export class PostgresAuditStore implements AuditLog {
             returning id)
           insert into audit_subjects (patron_id, batch_id, idx, chain, seq)
           select u.patron, batch.id, u.n - 1, ${row.chain}, ${row.first_seq}::integer + u.n - 1
-          from batch, unnest(${subjects.map((s) => s[0])}::text[]) with ordinality as u(patron, n)`.execute(trx);
+          from batch, unnest(${subjects.map((s) => s[0])}::text[]) with ordinality as u(patron, n)`.execute(
+          trx,
+        );
         counts.set(row.chain, (counts.get(row.chain) ?? 0) + subjects.length);
       }
       return [...counts].map(([chain, records]) => ({ chain, records }));
@@ -141,8 +175,23 @@ export class PostgresAuditStore implements AuditLog {
 
   /** The chain's head as stored: its newest batch's, else its last cut's. */
   async #head(db: Db | Trx, chain: string): Promise<{ seq: number; hash: string } | undefined> {
-    const last = await db.selectFrom('audit_batches').select(['last_seq as seq', 'hash']).where('chain', '=', chain).orderBy('first_seq', 'desc').limit(1).executeTakeFirst();
-    return last ?? (await db.selectFrom('audit_checkpoints').select(['seq', 'hash']).where('chain', '=', chain).orderBy('seq', 'desc').limit(1).executeTakeFirst());
+    const last = await db
+      .selectFrom('audit_batches')
+      .select(['last_seq as seq', 'hash'])
+      .where('chain', '=', chain)
+      .orderBy('first_seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return (
+      last ??
+      (await db
+        .selectFrom('audit_checkpoints')
+        .select(['seq', 'hash'])
+        .where('chain', '=', chain)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst())
+    );
   }
 
   /** Up to `limit` records of matching batches, newest first, after the cursor. */
@@ -151,14 +200,25 @@ export class PostgresAuditStore implements AuditLog {
     let upTo = after?.batch ?? null;
     for (;;) {
       const { rows } = await sql<BatchRow>`select * from audit_batches b where ${conditions(filter)}
-        ${upTo === null ? sql`` : sql`and b.id <= ${upTo}`} order by b.id desc limit ${PAGE}`.execute(this.#db);
+        ${upTo === null ? sql`` : sql`and b.id <= ${upTo}`} order by b.id desc limit ${PAGE}`.execute(
+        this.#db,
+      );
       for (const row of rows) {
         const header = headerOf(row);
         const subjects = JSON.parse(row.records) as StoredSubject[];
         for (let index = subjects.length - 1; index >= 0; index--) {
           const cursor = { batch: row.id, index };
           if (after && !older(cursor, after)) continue;
-          found.push({ record: recordOf(row, header, index, subjects[index]!, index === 0 ? row.prev_hash : subjects[index - 1]![2]), cursor });
+          found.push({
+            record: recordOf(
+              row,
+              header,
+              index,
+              subjects[index]!,
+              index === 0 ? row.prev_hash : subjects[index - 1]![2],
+            ),
+            cursor,
+          });
           if (found.length === limit) return found;
         }
       }
@@ -172,9 +232,16 @@ export class PostgresAuditStore implements AuditLog {
    * backward scan of the B-tree on (patron_id, batch_id, idx), its first `limit` entries, then the
    * newest `limit` of them all. Only the record an entry names is read out of its batch.
    */
-  async #ofPatrons(ids: readonly string[], filter: AuditFilter, limit: number, after: AuditCursor | null): Promise<Found[]> {
+  async #ofPatrons(
+    ids: readonly string[],
+    filter: AuditFilter,
+    limit: number,
+    after: AuditCursor | null,
+  ): Promise<Found[]> {
     if (ids.length === 0) return [];
-    const { rows } = await sql<Omit<BatchRow, 'records'> & { idx: number; item: string; before: string }>`
+    const { rows } = await sql<
+      Omit<BatchRow, 'records'> & { idx: number; item: string; before: string }
+    >`
       select b.id, b.chain, b.first_seq, b.last_seq, b.at, b.request_id, b.principal, b.roles, b.exception, b.reference, b.purpose, b.prev_hash, b.hash,
         s.idx, (b.records::json -> s.idx)::text as item,
         case when s.idx = 0 then b.prev_hash else (b.records::json -> (s.idx - 1)) ->> 2 end as before
@@ -189,22 +256,43 @@ export class PostgresAuditStore implements AuditLog {
     const wanted = new Set(ids);
     const found: Found[] = [];
     for (const row of rows) {
-      const record = recordOf({ ...row, records: '' }, headerOf({ ...row, records: '' }), row.idx, JSON.parse(row.item) as StoredSubject, row.before);
+      const record = recordOf(
+        { ...row, records: '' },
+        headerOf({ ...row, records: '' }),
+        row.idx,
+        JSON.parse(row.item) as StoredSubject,
+        row.before,
+      );
       // An index entry filed under the wrong patron must not show them someone else's record.
-      if (wanted.has(record.patronId)) found.push({ record, cursor: { batch: row.id, index: row.idx } });
+      if (wanted.has(record.patronId))
+        found.push({ record, cursor: { batch: row.id, index: row.idx } });
     }
     return found;
   }
 
   /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
-  async query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
-    const found = filter.patronId ? await this.#ofPatrons([filter.patronId], filter, first + 1, after) : await this.#scan(filter, first + 1, after);
+  async query(
+    filter: AuditFilter,
+    first: number,
+    after: AuditCursor | null,
+  ): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
+    const found = filter.patronId
+      ? await this.#ofPatrons([filter.patronId], filter, first + 1, after)
+      : await this.#scan(filter, first + 1, after);
     const page = found.slice(0, first);
-    return { records: page.map((f) => f.record), cursors: page.map((f) => f.cursor), more: found.length > first };
+    return {
+      records: page.map((f) => f.record),
+      cursors: page.map((f) => f.cursor),
+      more: found.length > first,
+    };
   }
 
   /** Each patron's most recent records that `keep` accepts, newest first, at most `limit` each (as AuditStore.forPatrons). */
-  async forPatrons(ids: readonly string[], limit: number, keep: (record: StoredRecord) => boolean = () => true): Promise<StoredRecord[][]> {
+  async forPatrons(
+    ids: readonly string[],
+    limit: number,
+    keep: (record: StoredRecord) => boolean = () => true,
+  ): Promise<StoredRecord[][]> {
     const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
     const pageSize = Math.max(limit * ids.length, 100);
     let full = 0;
@@ -232,34 +320,53 @@ export class PostgresAuditStore implements AuditLog {
       c(chain) as (
         select min(chain) from audit_checkpoints
         union all select (select min(chain) from audit_checkpoints where chain > c.chain) from c where c.chain is not null)
-      select chain from b where chain is not null union select chain from c where chain is not null`.execute(db);
+      select chain from b where chain is not null union select chain from c where chain is not null`.execute(
+      db,
+    );
     return rows.map((r) => r.chain).sort();
   }
 
   /** Each chain's head (see AuditStore.heads), read from one snapshot. */
   async heads(): Promise<ChainHead[]> {
-    return this.#db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-      const heads: ChainHead[] = [];
-      for (const chain of await this.chains(trx)) {
-        const head = await this.#head(trx, chain);
-        if (head) heads.push({ chain, ...head });
-      }
-      return heads;
-    });
+    return this.#db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const heads: ChainHead[] = [];
+        for (const chain of await this.chains(trx)) {
+          const head = await this.#head(trx, chain);
+          if (head) heads.push({ chain, ...head });
+        }
+        return heads;
+      });
   }
 
   /** What the store holds at one place of a chain (see AuditStore.at). */
   async at(chain: string, seq: number): Promise<ChainPlace> {
-    const row = await this.#db.selectFrom('audit_batches').select(['first_seq', 'last_seq', 'records'])
-      .where('chain', '=', chain).where('first_seq', '<=', seq).orderBy('first_seq', 'desc').limit(1).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('audit_batches')
+      .select(['first_seq', 'last_seq', 'records'])
+      .where('chain', '=', chain)
+      .where('first_seq', '<=', seq)
+      .orderBy('first_seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (row && row.last_seq >= seq) {
       const subjects = JSON.parse(row.records) as StoredSubject[];
       const hash = subjects[seq - row.first_seq]?.[2];
       if (typeof hash === 'string') return { kind: 'record', hash };
     }
-    const cut = await this.#db.selectFrom('audit_checkpoints').selectAll().where('chain', '=', chain).where('seq', '>=', seq).orderBy('seq').limit(1).executeTakeFirst();
+    const cut = await this.#db
+      .selectFrom('audit_checkpoints')
+      .selectAll()
+      .where('chain', '=', chain)
+      .where('seq', '>=', seq)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
     // Only a cut signed with the audit key vouches for records gone; a fake one is itself a finding.
-    if (cut && !checkpointValid(cut, cut.signature, this.key)) return { kind: 'forged', cutSeq: cut.seq };
+    if (cut && !checkpointValid(cut, cut.signature, this.key))
+      return { kind: 'forged', cutSeq: cut.seq };
     if (cut) return { kind: 'purged', hash: cut.seq === seq ? cut.hash : null };
     return { kind: 'absent' };
   }
@@ -270,52 +377,108 @@ export class PostgresAuditStore implements AuditLog {
    * place, under its own patron. One snapshot (REPEATABLE READ): appends meanwhile do not disturb it.
    */
   async verify(chain: string): Promise<ChainVerdict> {
-    return this.#db.transaction().setIsolationLevel('repeatable read').execute((trx) => this.#verify(trx, chain));
+    return this.#db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute((trx) => this.#verify(trx, chain));
   }
 
   async #verify(trx: Trx, chain: string): Promise<ChainVerdict> {
-    const cuts = await trx.selectFrom('audit_checkpoints').selectAll().where('chain', '=', chain).orderBy('seq').execute();
+    const cuts = await trx
+      .selectFrom('audit_checkpoints')
+      .selectAll()
+      .where('chain', '=', chain)
+      .orderBy('seq')
+      .execute();
     for (const cut of cuts) {
-      if (!checkpointValid(cut, cut.signature, this.key)) return { chain, records: 0, broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' } };
+      if (!checkpointValid(cut, cut.signature, this.key))
+        return {
+          chain,
+          records: 0,
+          broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' },
+        };
     }
     const cut = cuts[cuts.length - 1];
     let expectedSeq = (cut?.seq ?? 0) + 1;
     let expectedPrev = cut?.hash ?? GENESIS;
     let records = 0;
-    const broken = (seq: number, problem: string): ChainVerdict => ({ chain, records, broken: { seq, problem } });
+    const broken = (seq: number, problem: string): ChainVerdict => ({
+      chain,
+      records,
+      broken: { seq, problem },
+    });
     let lastFirst = -1;
     for (;;) {
-      const rows = (await trx.selectFrom('audit_batches').selectAll().where('chain', '=', chain).where('last_seq', '>', cut?.seq ?? 0)
-        .where('first_seq', '>', lastFirst).orderBy('first_seq').limit(PAGE).execute()) as BatchRow[];
+      const rows = (await trx
+        .selectFrom('audit_batches')
+        .selectAll()
+        .where('chain', '=', chain)
+        .where('last_seq', '>', cut?.seq ?? 0)
+        .where('first_seq', '>', lastFirst)
+        .orderBy('first_seq')
+        .limit(PAGE)
+        .execute()) as BatchRow[];
       if (rows.length === 0) break;
-      const entries = await trx.selectFrom('audit_subjects').select(['seq', 'patron_id', 'batch_id', 'idx']).where('chain', '=', chain)
-        .where('seq', '>=', expectedSeq).where('seq', '<=', rows[rows.length - 1]!.last_seq).orderBy('seq').orderBy('patron_id').execute();
+      const entries = await trx
+        .selectFrom('audit_subjects')
+        .select(['seq', 'patron_id', 'batch_id', 'idx'])
+        .where('chain', '=', chain)
+        .where('seq', '>=', expectedSeq)
+        .where('seq', '<=', rows[rows.length - 1]!.last_seq)
+        .orderBy('seq')
+        .orderBy('patron_id')
+        .execute();
       let e = 0;
       for (const row of rows) {
-        if (row.first_seq !== expectedSeq) return broken(row.first_seq, `record ${expectedSeq} is missing (next is ${row.first_seq})`);
-        if (row.prev_hash !== expectedPrev) return broken(row.first_seq, 'its previous-hash does not match the record before it');
+        if (row.first_seq !== expectedSeq)
+          return broken(
+            row.first_seq,
+            `record ${expectedSeq} is missing (next is ${row.first_seq})`,
+          );
+        if (row.prev_hash !== expectedPrev)
+          return broken(row.first_seq, 'its previous-hash does not match the record before it');
         const subjects = readSubjects(row);
         if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
         const header = headerOf(row);
         for (const [index, [patronId, fields, hash]] of subjects.entries()) {
           const seq = expectedSeq;
           records += 1;
-          if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash) return broken(seq, 'its content does not match its hash');
+          if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash)
+            return broken(seq, 'its content does not match its hash');
           const entry = entries[e];
-          if (entry && entry.seq < seq) return broken(entry.seq, 'the patron index files it under another patron');
-          if (!entry || entry.seq !== seq || entry.patron_id !== patronId || entry.batch_id !== row.id || entry.idx !== index) {
-            return broken(seq, 'it is missing from the patron index, so its patron would not see it');
+          if (entry && entry.seq < seq)
+            return broken(entry.seq, 'the patron index files it under another patron');
+          if (
+            !entry ||
+            entry.seq !== seq ||
+            entry.patron_id !== patronId ||
+            entry.batch_id !== row.id ||
+            entry.idx !== index
+          ) {
+            return broken(
+              seq,
+              'it is missing from the patron index, so its patron would not see it',
+            );
           }
           e += 1;
           expectedSeq += 1;
           expectedPrev = hash;
         }
-        if (row.hash !== expectedPrev) return broken(row.last_seq, 'its batch\'s last hash does not match the record');
+        if (row.hash !== expectedPrev)
+          return broken(row.last_seq, "its batch's last hash does not match the record");
       }
-      if (e < entries.length) return broken(entries[e]!.seq, 'the patron index files it under another patron');
+      if (e < entries.length)
+        return broken(entries[e]!.seq, 'the patron index files it under another patron');
       lastFirst = rows[rows.length - 1]!.first_seq;
     }
-    const stray = await trx.selectFrom('audit_subjects').select('seq').where('chain', '=', chain).where('seq', '>=', expectedSeq).orderBy('seq').limit(1).executeTakeFirst();
+    const stray = await trx
+      .selectFrom('audit_subjects')
+      .select('seq')
+      .where('chain', '=', chain)
+      .where('seq', '>=', expectedSeq)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
     if (stray) return broken(stray.seq, 'the patron index files a record that is not in the chain');
     return { chain, records, broken: null };
   }
@@ -330,14 +493,37 @@ export class PostgresAuditStore implements AuditLog {
     for (const chain of await this.chains()) {
       const deleted = await this.#db.transaction().execute(async (trx) => {
         await lockChain(trx, chain);
-        const cut = await trx.selectFrom('audit_batches').select(['last_seq as seq', 'hash']).where('chain', '=', chain).where('at', '<', before)
-          .orderBy('first_seq', 'desc').limit(1).executeTakeFirst();
+        const cut = await trx
+          .selectFrom('audit_batches')
+          .select(['last_seq as seq', 'hash'])
+          .where('chain', '=', chain)
+          .where('at', '<', before)
+          .orderBy('first_seq', 'desc')
+          .limit(1)
+          .executeTakeFirst();
         if (!cut) return 0;
-        const checkpoint: Checkpoint = { chain, seq: cut.seq, hash: cut.hash, at: now.toISOString() };
-        await trx.insertInto('audit_checkpoints').values({ ...checkpoint, signature: signCheckpoint(checkpoint, this.key) }).execute();
-        await trx.deleteFrom('audit_subjects').where('chain', '=', chain).where('seq', '<=', cut.seq).execute();
+        const checkpoint: Checkpoint = {
+          chain,
+          seq: cut.seq,
+          hash: cut.hash,
+          at: now.toISOString(),
+        };
+        await trx
+          .insertInto('audit_checkpoints')
+          .values({ ...checkpoint, signature: signCheckpoint(checkpoint, this.key) })
+          .execute();
+        await trx
+          .deleteFrom('audit_subjects')
+          .where('chain', '=', chain)
+          .where('seq', '<=', cut.seq)
+          .execute();
         await trx.updateTable('audit_gate').set({ open: 1 }).execute();
-        const gone = await trx.deleteFrom('audit_batches').where('chain', '=', chain).where('last_seq', '<=', cut.seq).returning(['first_seq', 'last_seq']).execute();
+        const gone = await trx
+          .deleteFrom('audit_batches')
+          .where('chain', '=', chain)
+          .where('last_seq', '<=', cut.seq)
+          .returning(['first_seq', 'last_seq'])
+          .execute();
         await trx.updateTable('audit_gate').set({ open: 0 }).execute();
         return gone.reduce((n, b) => n + b.last_seq - b.first_seq + 1, 0);
       });

@@ -8,7 +8,8 @@ interface Queued extends ChainAppend {
   reject(error: Error): void;
 }
 
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(String(error));
 
 /**
  * Appends disclosure records to the audit on PostgreSQL, from the request thread: the database
@@ -48,11 +49,21 @@ export class PostgresAuditWriter implements AuditAppender {
     if (this.#closed) return Promise.reject(new Error('the audit writer is closed'));
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the audit write did not finish within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`the audit write did not finish within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.#queue.push({
-        chain, batches,
-        resolve: () => { clearTimeout(timer); resolve(); },
-        reject: (error) => { clearTimeout(timer); reject(error); },
+        chain,
+        batches,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       if (!this.#running) {
         this.#running = true;

@@ -34,7 +34,8 @@ const BASE_RUN = 5000;
 export const MAX_MERGE = 400_000;
 
 /** The level a run of this many entries belongs to. */
-const levelOf = (entries: number): number => Math.max(0, Math.floor(Math.log(entries / BASE_RUN) / Math.log(FANOUT)));
+const levelOf = (entries: number): number =>
+  Math.max(0, Math.floor(Math.log(entries / BASE_RUN) / Math.log(FANOUT)));
 
 /**
  * The oldest FANOUT runs of the lowest level that has `waiting` runs and may still merge, if any.
@@ -49,7 +50,12 @@ function mergeable(runs: readonly RunRow[], maxMerge: number, waiting: number): 
   }
   for (const all of byLevel.values()) {
     const oldest = all.slice(0, FANOUT);
-    if (all.length >= waiting && oldest.length === FANOUT && oldest.reduce((n, r) => n + r.entries, 0) <= maxMerge) return oldest;
+    if (
+      all.length >= waiting &&
+      oldest.length === FANOUT &&
+      oldest.reduce((n, r) => n + r.entries, 0) <= maxMerge
+    )
+      return oldest;
   }
   return null;
 }
@@ -67,7 +73,8 @@ function mergedRanges(runs: readonly RunRow[]): Ranges {
 }
 
 /** SQL (parameters: chain, seq) for the `first_seq` of the batch of a chain that holds a seq, 0 when none does. */
-const BATCH_AT = 'select coalesce(max(first_seq), 0) as seq from audit_batches where chain = ? and first_seq <= ?';
+const BATCH_AT =
+  'select coalesce(max(first_seq), 0) as seq from audit_batches where chain = ? and first_seq <= ?';
 
 /**
  * SQL for the filed records of some patrons (`?` list given as `${patrons}`): the batch row that
@@ -107,8 +114,11 @@ export class FreshRecords {
   /** The entries of a chain's records `from..to`, sorted as the index keeps them; null unless exactly those are known. */
   entries(chain: string, from: number, to: number): Entry[] | null {
     const known = this.#chains.get(chain);
-    if (!known || known.first !== from || known.first + known.patrons.length - 1 !== to) return null;
-    return known.patrons.map((patron, i): Entry => [patron, from + i]).sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x - y));
+    if (!known || known.first !== from || known.first + known.patrons.length - 1 !== to)
+      return null;
+    return known.patrons
+      .map((patron, i): Entry => [patron, from + i])
+      .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x - y));
   }
 
   clear(): void {
@@ -124,13 +134,23 @@ export class SubjectIndex {
   readonly #batchAt: SQLite.Statement<[string, number], { seq: number }>;
 
   constructor(db: SQLite.Database, options: { maxMerge?: number } = {}) {
-    const uptos = db.prepare<[], { chain: string; seq: number }>('select chain, seq from audit_subjects_upto');
-    const head = db.prepare<[string], { seq: number }>('select last_seq as seq from audit_batches where chain = ? order by first_seq desc limit 1');
+    const uptos = db.prepare<[], { chain: string; seq: number }>(
+      'select chain, seq from audit_subjects_upto',
+    );
+    const head = db.prepare<[string], { seq: number }>(
+      'select last_seq as seq from audit_batches where chain = ? order by first_seq desc limit 1',
+    );
     const batchAt = (this.#batchAt = db.prepare<[string, number], { seq: number }>(BATCH_AT));
     const runs = db.prepare<[], RunRow>('select * from audit_subject_runs order by level, run');
-    const nextRun = db.prepare<[], { run: number }>('select coalesce(max(run), 0) + 1 as run from audit_subject_runs');
-    const addRun = db.prepare<[number, number, number, string]>('insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)');
-    const advance = db.prepare<[number, string]>('update audit_subjects_upto set seq = ? where chain = ?');
+    const nextRun = db.prepare<[], { run: number }>(
+      'select coalesce(max(run), 0) + 1 as run from audit_subject_runs',
+    );
+    const addRun = db.prepare<[number, number, number, string]>(
+      'insert into audit_subject_runs (run, level, entries, ranges) values (?, ?, ?, ?)',
+    );
+    const advance = db.prepare<[number, string]>(
+      'update audit_subjects_upto set seq = ? where chain = ?',
+    );
     const file = db.prepare<[number, string, number, number, number]>(
       `insert or ignore into audit_subjects (run, chain, patron_id, seq)
        select ?, b.chain, r.value ->> 0, b.first_seq + r.key from audit_batches b, json_each(b.records) r
@@ -144,8 +164,12 @@ export class SubjectIndex {
       `insert into audit_subjects (run, chain, patron_id, seq)
        select ?, chain, patron_id, seq from audit_subjects where run in (select value from json_each(?)) order by chain, patron_id, seq`,
     );
-    const drop = db.prepare<[string]>('delete from audit_subjects where run in (select value from json_each(?))');
-    const forget = db.prepare<[string]>('delete from audit_subject_runs where run in (select value from json_each(?))');
+    const drop = db.prepare<[string]>(
+      'delete from audit_subjects where run in (select value from json_each(?))',
+    );
+    const forget = db.prepare<[string]>(
+      'delete from audit_subject_runs where run in (select value from json_each(?))',
+    );
 
     /** Merges the oldest FANOUT runs of the lowest level with at least `waiting` runs; false when none has. */
     const merge = (waiting: number): boolean => {
@@ -157,7 +181,12 @@ export class SubjectIndex {
       copy.run(run, ids);
       drop.run(ids);
       forget.run(ids);
-      addRun.run(run, Math.max(merged[0]!.level + 1, levelOf(entries)), entries, JSON.stringify(mergedRanges(merged)));
+      addRun.run(
+        run,
+        Math.max(merged[0]!.level + 1, levelOf(entries)),
+        entries,
+        JSON.stringify(mergedRanges(merged)),
+      );
       return true;
     };
 
@@ -186,9 +215,15 @@ export class SubjectIndex {
     const mergeOnce = db.transaction(() => merge(FANOUT));
     this.#mergeOnce = () => mergeOnce.immediate();
 
-    const unfileAll = db.prepare<[number, string]>('delete from audit_subjects where run = ? and chain = ?');
-    const unfileUpTo = db.prepare<[number, string, number]>('delete from audit_subjects where run = ? and chain = ? and seq <= ?');
-    const shrink = db.prepare<[number, string, number]>('update audit_subject_runs set entries = entries - ?, ranges = ? where run = ?');
+    const unfileAll = db.prepare<[number, string]>(
+      'delete from audit_subjects where run = ? and chain = ?',
+    );
+    const unfileUpTo = db.prepare<[number, string, number]>(
+      'delete from audit_subjects where run = ? and chain = ? and seq <= ?',
+    );
+    const shrink = db.prepare<[number, string, number]>(
+      'update audit_subject_runs set entries = entries - ?, ranges = ? where run = ?',
+    );
     const emptied = db.prepare('delete from audit_subject_runs where entries <= 0');
     this.#unfile = (chain, upTo) => {
       for (const r of runs.all()) {
@@ -196,7 +231,9 @@ export class SubjectIndex {
         const range = ranges[chain];
         if (!range || range[0] > upTo) continue;
         const whole = range[1] <= upTo;
-        const { changes } = whole ? unfileAll.run(r.run, chain) : unfileUpTo.run(r.run, chain, upTo);
+        const { changes } = whole
+          ? unfileAll.run(r.run, chain)
+          : unfileUpTo.run(r.run, chain, upTo);
         if (whole) delete ranges[chain];
         else ranges[chain] = [upTo + 1, range[1]];
         shrink.run(changes, JSON.stringify(ranges), r.run);
