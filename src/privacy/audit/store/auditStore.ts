@@ -56,9 +56,39 @@ export type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number }
 export type StoredSubject = [patronId: string, fields: string[], hash: string];
 
 /** A record found by a query, with its cursor. */
-interface Found {
+export interface Found {
   record: StoredRecord;
   cursor: AuditCursor;
+}
+
+/**
+ * Each patron's most recent records that `keep` accepts (for `Patron.disclosures`), newest first,
+ * at most `limit` each, on either engine: `pageOf` reads the patrons' records newest first after
+ * a cursor, and reading stops once every patron has `limit`, so a patron with a long log costs a
+ * page, not the whole log.
+ */
+export async function newestPerPatron(
+  ids: readonly string[],
+  limit: number,
+  keep: (record: StoredRecord) => boolean,
+  pageOf: (size: number, after: AuditCursor | null) => Found[] | Promise<Found[]>,
+): Promise<StoredRecord[][]> {
+  const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
+  const pageSize = Math.max(limit * ids.length, 100);
+  let full = 0;
+  let after: AuditCursor | null = null;
+  for (;;) {
+    const page = await pageOf(pageSize, after);
+    for (const { record } of page) {
+      const list = byPatron.get(record.patronId);
+      if (!list || list.length >= limit || !keep(record)) continue;
+      list.push(record);
+      if (list.length === limit) full += 1;
+    }
+    if (page.length < pageSize || full === byPatron.size) break;
+    after = page[page.length - 1]!.cursor;
+  }
+  return ids.map((id) => byPatron.get(id) ?? []);
 }
 
 export const headerOf = (row: BatchRow): DisclosureHeader => ({
@@ -390,32 +420,15 @@ export class AuditStore implements AuditLog {
     };
   }
 
-  /**
-   * Each patron's most recent records that `keep` accepts (for `Patron.disclosures`), newest first,
-   * at most `limit` each. Read in pages, newest first, and stopped once every patron has `limit`, so
-   * a patron with a long log costs a page, not the whole log.
-   */
+  /** Each patron's most recent records that `keep` accepts, newest first (newestPerPatron). */
   async forPatrons(
     ids: readonly string[],
     limit: number,
     keep: (record: StoredRecord) => boolean = () => true,
   ): Promise<StoredRecord[][]> {
-    const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
-    const pageSize = Math.max(limit * ids.length, 100);
-    let full = 0;
-    let after: AuditCursor | null = null;
-    for (;;) {
-      const page = this.#ofPatrons(ids, {}, pageSize, after);
-      for (const { record } of page) {
-        const list = byPatron.get(record.patronId);
-        if (!list || list.length >= limit || !keep(record)) continue;
-        list.push(record);
-        if (list.length === limit) full += 1;
-      }
-      if (page.length < pageSize || full === byPatron.size) break;
-      after = page[page.length - 1]!.cursor;
-    }
-    return ids.map((id) => byPatron.get(id) ?? []);
+    return newestPerPatron(ids, limit, keep, (size, after) =>
+      this.#ofPatrons(ids, {}, size, after),
+    );
   }
 
   /**

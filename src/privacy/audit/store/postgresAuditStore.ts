@@ -4,6 +4,7 @@ import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.j
 import type { PostgresAuditTables } from './migrations.js';
 import {
   headerOf,
+  newestPerPatron,
   older,
   readSubjects,
   recordOf,
@@ -16,6 +17,7 @@ import {
   type ChainHead,
   type ChainPlace,
   type ChainVerdict,
+  type Found,
   type StoredSubject,
 } from './auditStore.js';
 import {
@@ -30,12 +32,6 @@ import {
 
 type Db = Kysely<PostgresAuditTables>;
 type Trx = Transaction<PostgresAuditTables>;
-
-/** A record found by a query, with its cursor. */
-interface Found {
-  record: StoredRecord;
-  cursor: AuditCursor;
-}
 
 /** Batch rows read per page by a scan or a verify. */
 const PAGE = 500;
@@ -293,22 +289,9 @@ export class PostgresAuditStore implements AuditLog {
     limit: number,
     keep: (record: StoredRecord) => boolean = () => true,
   ): Promise<StoredRecord[][]> {
-    const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
-    const pageSize = Math.max(limit * ids.length, 100);
-    let full = 0;
-    let after: AuditCursor | null = null;
-    for (;;) {
-      const page = await this.#ofPatrons(ids, {}, pageSize, after);
-      for (const { record } of page) {
-        const list = byPatron.get(record.patronId);
-        if (!list || list.length >= limit || !keep(record)) continue;
-        list.push(record);
-        if (list.length === limit) full += 1;
-      }
-      if (page.length < pageSize || full === byPatron.size) break;
-      after = page[page.length - 1]!.cursor;
-    }
-    return ids.map((id) => byPatron.get(id) ?? []);
+    return newestPerPatron(ids, limit, keep, (size, after) =>
+      this.#ofPatrons(ids, {}, size, after),
+    );
   }
 
   /** The chains present in the store, each found by one index probe (a loose index scan), not by reading every row. */
