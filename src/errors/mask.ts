@@ -9,7 +9,7 @@ export const DATABASE_BUSY_MESSAGE =
   'The database is busy with another writer; nothing was changed. Try again shortly.';
 
 /** SQLite's "another connection holds the lock" (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, ...). */
-const isDatabaseBusy = (error: unknown): boolean =>
+export const isDatabaseBusy = (error: unknown): boolean =>
   error instanceof Error &&
   /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
 

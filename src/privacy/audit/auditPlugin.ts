@@ -56,10 +56,10 @@ function reportFailure(logger: Logger, onFailure: () => void, failure: Failure):
 /**
  * Starts writing the request's disclosure records once its response is final. Nothing leaves
  * before they are committed. Where the HTTP transport holds the response (a subgraph served over
- * HTTP), it waits for the write after serializing the response, with `auditSettler`: while the
- * writer thread commits, only the response's text stays alive, not its objects, which the
- * collector would otherwise copy and promote (measured per 1,000-loan listing: 0.94 MB promoted
- * when the objects were held, 0.70 MB now, 0.59 MB with the audit off). Otherwise (a server run in-process) this plugin waits here. When the
+ * HTTP), it waits for the write after serializing the response, with `auditSettler`: while a
+ * write waits (for SQLite's lock, or for PostgreSQL), only the response's text stays alive, not its
+ * objects, which the collector would otherwise copy and promote. Otherwise (a server run
+ * in-process) this plugin waits here. When the
  * write fails, every disclosed value is replaced by the contract's redaction: nothing is
  * disclosed unaudited.
  */

@@ -30,10 +30,9 @@ export interface DisclosureBatch extends DisclosureHeader {
 }
 
 /**
- * A batch as it crosses to the audit thread: the header, each record's patron, and each record's
+ * A batch as the audit writer appends it: the header, each record's patron, and each record's
  * field list already as JSON (`["Patron.email","Patron.name"]`), as the record stores and hashes
- * it. Two arrays of strings cross a thread with a fraction of the work of an object per record
- * (structured clone looks up every property of every object).
+ * it. Two arrays of strings are cheap to hold while a write waits, and to pass to the filing thread.
  */
 export interface WireBatch extends DisclosureHeader {
   patrons: readonly string[];

@@ -184,7 +184,7 @@ describe('the patron index is checked and purged with the chain', () => {
   });
 });
 
-describe('the writer thread', () => {
+describe('the audit writer', () => {
   it('answers once the records are committed, and fails (for redaction) when they cannot be', async () => {
     const writer = new AuditWriter({
       file: path.join(dir, 'audit.db'),
@@ -216,7 +216,61 @@ describe('the writer thread', () => {
     await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(/closed/);
   });
 
-  it('fails the writes of a thread that cannot start, so their disclosures are redacted', async () => {
+  it('commits at once, without waiting for the event loop to come round', async () => {
+    const writer = new AuditWriter({
+      file: path.join(dir, 'audit.db'),
+      key: KEY,
+      logger: createLogger('test', 'silent'),
+    });
+    try {
+      await writer.append('circulation', wire([entry('pat_a')]));
+      // A response waiting for its record must not wait behind the next request's work: the
+      // record is committed before append returns, while this turn of the loop still runs.
+      void writer.append('circulation', wire([entry('pat_b')]));
+      expect(await requestIdsOf('pat_b')).toHaveLength(1);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('waits for a lock held by another writer without stalling the thread, and gives up in time', async () => {
+    const writer = new AuditWriter({
+      file: path.join(dir, 'audit.db'),
+      key: KEY,
+      logger: createLogger('test', 'silent'),
+      timeoutMs: 400,
+    });
+    try {
+      await writer.append('circulation', wire([entry('pat_a')]));
+      // Another connection (the filing thread, another process) holds SQLite's write lock.
+      db.sqlite.exec('begin immediate');
+      let settled = false;
+      const waiting = writer.append('circulation', wire([entry('pat_b')])).finally(() => {
+        settled = true;
+      });
+      const ticks = Date.now();
+      await new Promise((r) => setTimeout(r, 50));
+      // The event loop went on (a blocked thread would have slept in SQLite's busy handler).
+      expect(Date.now() - ticks).toBeLessThan(300);
+      expect(settled).toBe(false);
+      db.sqlite.exec('commit');
+      await waiting;
+      expect(await requestIdsOf('pat_b')).toHaveLength(1);
+
+      // A lock that is never freed fails the write (so the caller redacts), within the timeout.
+      db.sqlite.exec('begin immediate');
+      const started = Date.now();
+      await expect(writer.append('circulation', wire([entry('pat_c')]))).rejects.toThrow(/locked/);
+      expect(Date.now() - started).toBeLessThan(2000);
+      db.sqlite.exec('rollback');
+      expect(await requestIdsOf('pat_c')).toHaveLength(0);
+      expect(store.verify('circulation').broken).toBeNull();
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('fails the writes of an audit that cannot be opened, so their disclosures are redacted', async () => {
     // A directory that is a file: the thread cannot create its database.
     fs.writeFileSync(path.join(dir, 'not-a-dir'), '');
     const writer = new AuditWriter({
@@ -229,7 +283,7 @@ describe('the writer thread', () => {
         /EEXIST|ENOTDIR/,
       );
       expect(writer.state).toBe('failed');
-      // The next write starts a new thread, which fails the same way: never a silent success.
+      // The next write tries to open it again, and fails the same way: never a silent success.
       await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(
         /EEXIST|ENOTDIR/,
       );

@@ -251,7 +251,7 @@ export class AuditStore implements AuditLog {
    * or none. This is the audit writer's group commit, one transaction for the requests that
    * arrived together. Once committed, they are noted in `fresh`, for filing (fileSubjects).
    */
-  appendAll(appends: readonly ChainAppend[], fresh?: FreshRecords): void {
+  appendAll(appends: readonly ChainAppend[], fresh?: Pick<FreshRecords, 'add'>): void {
     if (!appends.some((a) => a.batches.some((b) => b.patrons.length > 0))) return;
     for (const { chain, firstSeq, patrons } of this.#append(appends))
       fresh?.add(chain, firstSeq, patrons);

@@ -1,17 +1,21 @@
 import { once } from 'node:events';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { openSqlite, type SqliteDatabase } from '../../../db/open.js';
+import { isDatabaseBusy } from '../../../errors/mask.js';
 import type { Logger } from '../../../log/logger.js';
-import type { AppendMessage, AppendReply, AuditThreadData, ReadyReply } from './auditThread.js';
+import { AuditStore, type ChainAppend } from './auditStore.js';
+import { auditMigrations, type AuditTables } from './migrations.js';
+import type { FilingThreadData, FiledMessage, Committed } from './auditThread.js';
 import type { WireBatch } from '../record.js';
 
-/** Whether the writer takes writes: its thread is loading, running, or could not start. */
+/** Whether the writer takes writes: its database is opening, open, or could not be opened. */
 export type AuditWriterState = 'starting' | 'ready' | 'failed';
 
 /**
- * What a subgraph writes its disclosures through, on either engine: AuditWriter (a thread over the
- * SQLite file) or PostgresAuditWriter. `append` resolves once the records are committed and
- * rejects otherwise (then the caller redacts).
+ * What a subgraph writes its disclosures through, on either engine: AuditWriter (over the SQLite
+ * file) or PostgresAuditWriter. `append` resolves once the records are committed and rejects
+ * otherwise (then the caller redacts).
  */
 export interface AuditAppender {
   readonly state: AuditWriterState;
@@ -21,29 +25,27 @@ export interface AuditAppender {
   close(): Promise<void>;
 }
 
-/** What a thread that cannot start sends before it ends. */
-interface FatalReply {
-  fatal: string;
-}
-
-interface Waiting {
+/** One request's write, waiting for its transaction. */
+interface Pending extends ChainAppend {
   resolve(): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-/** A running thread and the writes it has not answered yet. */
-interface Thread {
-  worker: Worker;
-  waiting: Map<number, Waiting>;
+  /** Date.now() past which it is refused rather than tried again. */
+  deadline: number;
 }
 
 /** This module's own extension: `.ts` when run from source (tsx, vitest), `.js` when compiled. */
 const OWN_EXTENSION = path.extname(new URL(import.meta.url).pathname);
 
+/** How long a write waits before trying again while another connection holds SQLite's write lock. */
+const BUSY_RETRY_MS = 2;
+
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(String(error));
+
 /**
- * The script a thread starts with. From source (tsx, vitest) it first registers tsx's loader in the
- * thread: Node 20 applies neither the parent's `--import` hooks nor its loader to a worker's modules.
+ * The script the filing thread starts with. From source (tsx, vitest) it first registers tsx's
+ * loader in the thread: Node 20 applies neither the parent's `--import` hooks nor its loader to a
+ * worker's modules.
  */
 function threadScript(): string {
   const thread = JSON.stringify(new URL(`./auditThread${OWN_EXTENSION}`, import.meta.url).href);
@@ -52,24 +54,38 @@ function threadScript(): string {
     OWN_EXTENSION === '.ts'
       ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${thread}); })`
       : `import(${thread})`;
-  // A thread that cannot start (no database, say) says why and ends, failing what it was sent.
-  const fatal = '{ fatal: String((error && error.message) || error) }';
-  return `${load}.catch((error) => { require('node:worker_threads').parentPort.postMessage(${fatal}); process.exit(1); });`;
+  return `${load}.catch((error) => { console.error(error); process.exit(1); });`;
 }
 
 /**
- * Appends disclosure records from a dedicated thread. SQLite writes are synchronous: on the request
- * thread, the write of a 1,000-loan listing's records (about 140 patrons) would stall every other
- * request. Here a request hands its records over and awaits the commit before its response leaves,
- * while other requests go on; requests that finish together share one transaction (group commit).
- * Nothing is disclosed unaudited: a failed write, a dead thread or no answer within `timeoutMs`
- * rejects, and the caller redacts.
+ * Appends disclosure records to the SQLite audit from the request thread, at once: a response that
+ * waits for its record waits for the commit only, not for another thread to be scheduled, nor for
+ * its turn behind other requests' work in the event loop. With the write-ahead log and
+ * synchronous=NORMAL a commit writes to the log without waiting for the disk; the hashes and the
+ * insert of a 1,000-loan listing's records are about a millisecond of this thread's time. Writes
+ * that wait for the lock are committed together when it is free (group commit).
+ *
+ * The request thread never blocks on SQLite's lock: its connection does not wait for the lock
+ * (busy_timeout 0) and does not checkpoint, and a write that finds the lock taken (by the filing
+ * thread, or another process writing the same audit) is tried again a moment later. What takes
+ * long runs on a thread of its own (auditThread.ts): filing new records under their patrons,
+ * merging the patron index, and checkpointing the write-ahead log.
+ *
+ * Nothing is disclosed unaudited: a failed write, an audit that cannot be opened, or no commit
+ * within `timeoutMs` rejects, and the caller redacts.
  */
 export class AuditWriter implements AuditAppender {
-  #thread: Thread | null = null;
-  #nextId = 1;
-  #closed = false;
+  #store: AuditStore | null = null;
+  #database: SqliteDatabase<AuditTables> | null = null;
+  #opening: Promise<AuditStore> | null = null;
   #state: AuditWriterState = 'starting';
+  #queue: Pending[] = [];
+  /** Whether a flush is scheduled or running; appends meanwhile join the next transaction. */
+  #running = false;
+  #closed = false;
+  #idle: Promise<void> = Promise.resolve();
+  #markIdle: () => void = () => undefined;
+  #filing: Worker | null = null;
 
   constructor(
     private readonly options: {
@@ -82,24 +98,24 @@ export class AuditWriter implements AuditAppender {
   ) {
     if (options.file === ':memory:')
       throw new Error(
-        'the audit writer needs a database file; an in-memory audit cannot be shared with its thread',
+        'the audit writer needs a database file; an in-memory audit cannot be shared with its filing thread',
       );
-    // Started now, so the first disclosure does not wait for the thread to load.
-    this.#thread = this.#start();
+    // Opened now, so the first disclosure does not wait for the migrations.
+    this.#open().catch(() => undefined);
   }
 
-  /** Whether the thread takes writes: shown on the subgraphs' /health. */
+  /** Whether writes are taken: shown on the subgraphs' /health. */
   get state(): AuditWriterState {
     return this.#state;
   }
 
   /**
-   * For `/ready`: throws unless the thread takes writes. A thread that died is started again here,
-   * so a replica taken out of rotation by its readiness probe comes back without a request.
+   * For `/ready`: throws unless writes are taken. An audit that could not be opened is tried again
+   * here, so a replica taken out of rotation by its readiness probe comes back without a request.
    */
   ensureReady(): void {
     if (this.#closed) throw new Error('the audit writer is closed');
-    this.#thread ??= this.#start();
+    if (this.#state === 'failed') this.#open().catch(() => undefined);
     if (this.#state !== 'ready') throw new Error(`the audit writer is ${this.#state}`);
   }
 
@@ -107,75 +123,148 @@ export class AuditWriter implements AuditAppender {
   append(chain: string, batches: readonly WireBatch[]): Promise<void> {
     if (batches.every((b) => b.patrons.length === 0)) return Promise.resolve();
     if (this.#closed) return Promise.reject(new Error('the audit writer is closed'));
-    const thread = (this.#thread ??= this.#start());
-    const id = this.#nextId++;
-    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const deadline = Date.now() + (this.options.timeoutMs ?? 10_000);
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        thread.waiting.delete(id);
-        reject(new Error(`the audit write did not finish within ${timeoutMs} ms`));
-      }, timeoutMs);
-      thread.waiting.set(id, { resolve, reject, timer });
-      thread.worker.postMessage({ id, chain, batches } satisfies AppendMessage);
+      this.#queue.push({ chain, batches, resolve, reject, deadline });
+      if (this.#running) return;
+      this.#running = true;
+      this.#idle = new Promise((done) => (this.#markIdle = done));
+      // With the audit open, this commits now, before append returns.
+      void this.#flush();
     });
   }
 
-  /** Lets queued writes finish, then stops the thread. */
+  /** Lets queued writes finish, files what is unfiled, then closes the database. */
   async close(): Promise<void> {
     this.#closed = true;
-    const thread = this.#thread;
-    if (!thread) return;
-    const exited = once(thread.worker, 'exit');
-    thread.worker.ref();
-    thread.worker.postMessage('close');
-    await exited;
+    await this.#idle;
+    await this.#opening?.catch(() => undefined);
+    const filing = this.#filing;
+    this.#filing = null;
+    if (filing) {
+      const exited = once(filing, 'exit');
+      filing.ref();
+      filing.postMessage('close');
+      await exited;
+    }
+    await this.#database?.close();
+    this.#database = null;
+    this.#store = null;
   }
 
-  #start(): Thread {
+  /** Opens the audit (once at a time); a failure is reported to the writes waiting for it. */
+  #open(): Promise<AuditStore> {
+    this.#opening ??= (async () => {
+      this.#state = 'starting';
+      try {
+        const database = await openSqlite<AuditTables>(this.options.file, auditMigrations);
+        database.sqlite.pragma('busy_timeout = 0');
+        database.sqlite.pragma('wal_autocheckpoint = 0');
+        this.#database = database;
+        this.#store = new AuditStore(database, this.options.key);
+        this.#state = 'ready';
+        this.#startFiling();
+        return this.#store;
+      } catch (error) {
+        this.#state = 'failed';
+        this.#opening = null;
+        this.options.logger.error({ err: asError(error).message }, 'audit could not be opened');
+        throw error;
+      }
+    })();
+    return this.#opening;
+  }
+
+  /**
+   * Appends what is queued in one transaction: at once (synchronously) when the audit is open,
+   * else once it is. If the lock is taken, tries again shortly, with whatever was queued meanwhile
+   * (group commit); if the transaction fails otherwise, appends each write alone, so one bad write
+   * fails only itself.
+   */
+  async #flush(): Promise<void> {
+    let store = this.#store;
+    if (!store) {
+      try {
+        store = await this.#open();
+      } catch (error) {
+        for (const w of this.#take()) w.reject(asError(error));
+        return this.#next();
+      }
+    }
+    const writes = this.#take();
+    const committed: Committed[] = [];
+    const note = {
+      add: (chain: string, firstSeq: number, patrons: readonly string[]) => {
+        committed.push({ chain, firstSeq, patrons: [...patrons] });
+      },
+    };
+    const busy: Pending[] = [];
+    try {
+      store.appendAll(writes, note);
+      for (const w of writes) w.resolve();
+    } catch (error) {
+      if (isDatabaseBusy(error)) busy.push(...writes);
+      else
+        for (const w of writes) {
+          try {
+            store.appendAll([w], note);
+            w.resolve();
+          } catch (alone) {
+            if (isDatabaseBusy(alone)) busy.push(w);
+            else w.reject(asError(alone));
+          }
+        }
+    }
+    if (committed.length > 0) this.#file(committed);
+    const now = Date.now();
+    for (const w of busy) {
+      if (now < w.deadline) this.#queue.unshift(w);
+      else w.reject(new Error('the audit write did not finish in time: the audit stayed locked'));
+    }
+    this.#next();
+  }
+
+  #take(): Pending[] {
+    const writes = this.#queue;
+    this.#queue = [];
+    return writes;
+  }
+
+  /** Tries again shortly if writes are waiting (the lock was taken), else marks the writer idle. */
+  #next(): void {
+    if (this.#queue.length > 0) {
+      setTimeout(() => void this.#flush(), BUSY_RETRY_MS);
+      return;
+    }
+    this.#running = false;
+    this.#markIdle();
+  }
+
+  /** Tells the filing thread what was committed, starting it again if it died. */
+  #file(committed: Committed[]): void {
+    if (!this.#filing && !this.#closed) this.#startFiling();
+    this.#filing?.postMessage({ committed } satisfies FiledMessage);
+  }
+
+  #startFiling(): void {
+    if (this.#filing || this.#closed) return;
     const worker = new Worker(threadScript(), {
       eval: true,
       workerData: {
         file: this.options.file,
         key: this.options.key,
         timerScale: this.options.timerScale ?? 1,
-      } satisfies AuditThreadData,
+      } satisfies FilingThreadData,
     });
     worker.unref();
-    const thread: Thread = { worker, waiting: new Map() };
-    this.#state = 'starting';
-    // A thread that dies fails what it was sent; the next append starts a new one.
-    const fail = (error: Error) => {
-      if (this.#thread === thread) {
-        this.#thread = null;
-        this.#state = 'failed';
-      }
-      for (const waiting of thread.waiting.values()) {
-        clearTimeout(waiting.timer);
-        waiting.reject(error);
-      }
-      thread.waiting.clear();
-    };
-    worker.on('message', (reply: AppendReply | FatalReply | ReadyReply) => {
-      if ('ready' in reply) {
-        if (this.#thread === thread) this.#state = 'ready';
-        return;
-      }
-      if ('fatal' in reply) {
-        this.options.logger.error({ err: reply.fatal }, 'audit writer thread could not start');
-        return fail(new Error(reply.fatal));
-      }
-      const waiting = thread.waiting.get(reply.id);
-      if (!waiting) return;
-      thread.waiting.delete(reply.id);
-      clearTimeout(waiting.timer);
-      if (reply.ok) waiting.resolve();
-      else waiting.reject(new Error(reply.error));
-    });
     worker.on('error', (error) => {
-      this.options.logger.error({ err: error.message }, 'audit writer thread failed');
-      fail(error);
+      this.options.logger.error({ err: error.message }, 'audit filing thread failed');
     });
-    worker.on('exit', (code) => fail(new Error(`the audit writer thread exited (${code})`)));
-    return thread;
+    // Filing only speeds up lookups by patron (they read unfiled records from the chains): a thread
+    // that dies is started again with the next commit.
+    worker.on('exit', () => {
+      if (this.#filing === worker) this.#filing = null;
+    });
+    this.#filing = worker;
   }
 }

@@ -22,7 +22,7 @@ const FANOUT = 8;
 /** Runs of one level that a filing merges at once rather than waiting for a quiet moment. */
 const PILED_UP = 4 * FANOUT;
 
-/** The size of a level-0 run: what the writer thread files at a time (FILE_EVERY_RECORDS). */
+/** The size of a level-0 run: what the filing thread files at a time (FILE_EVERY_RECORDS). */
 const BASE_RUN = 5000;
 
 /**
@@ -258,8 +258,8 @@ export class SubjectIndex {
 
   /**
    * Merges one set of runs that is due, if any, in one transaction; returns whether it did. The
-   * writer thread calls it when no write has come for a while: a merge holds the writer (up to
-   * about a second), and busy moments are better spent appending.
+   * filing thread calls it when no write has come for a while: a merge holds SQLite's write lock
+   * (up to about a second), and busy moments are better spent appending.
    */
   mergeOnce(): boolean {
     return this.#mergeOnce();
