@@ -18,6 +18,7 @@ export function createCatalogService(
   const schema = enforcePrivacy(
     buildSubgraphSchema({
       typeDefs: loadTypeDefs('catalog'),
+      // The typed map, as the resolver map buildSubgraphSchema takes (the one adapter, no cast).
       resolvers: mergeResolvers(catalogResolvers),
     }),
     {
