@@ -1,53 +1,8 @@
-import DataLoader from 'dataloader';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
-import { graphError } from '../../src/errors/codes.js';
-import type { EnforcedContext } from '../../src/privacy/enforce/enforce.js';
-import type { BranchRow, CatalogStore, ItemRow, WorkRow } from './store.js';
-
-/** Catalog's per-request loaders. */
-export interface CatalogLoaders {
-  work: DataLoader<string, WorkRow | null>;
-  item: DataLoader<string, ItemRow | null>;
-  branch: DataLoader<string, BranchRow | null>;
-  itemsOfWork: DataLoader<string, ItemRow[]>;
-}
-
-/**
- * Rows a request has already read, by id: a field whose row is here resolves at once, without a
- * promise (a page of works asks for hundreds of items and their branches).
- */
-export interface CatalogRows {
-  branches: Map<string, BranchRow>;
-  itemsOfWork: Map<string, ItemRow[]>;
-}
-
-/** Builds fresh loaders for one request; the branch loader keeps what it reads in `rows`. */
-export function createCatalogLoaders(
-  store: CatalogStore,
-  rows: CatalogRows = newCatalogRows(),
-): CatalogLoaders {
-  return {
-    work: new DataLoader((ids) => store.worksByIds(ids)),
-    item: new DataLoader((ids) => store.itemsByIds(ids)),
-    branch: new DataLoader(async (ids) => {
-      const found = await store.branchesByIds(ids);
-      for (const branch of found) if (branch) rows.branches.set(branch.id, branch);
-      return found;
-    }),
-    itemsOfWork: new DataLoader((ids) => store.itemsOfWorks(ids)),
-  };
-}
-
-/** An empty set of read rows, for one request. */
-export const newCatalogRows = (): CatalogRows => ({ branches: new Map(), itemsOfWork: new Map() });
-
-/** Catalog's request context. */
-export interface CatalogContext extends EnforcedContext {
-  store: CatalogStore;
-  loaders: CatalogLoaders;
-  rows: CatalogRows;
-}
+import { ERRORS } from '../../src/errors/codes.js';
+import type { CatalogContext } from './context.js';
+import type { Resolvers } from './generated/resolvers.js';
+import type { WorkRow } from './store.js';
 
 /** What a leaf field selects below it. */
 const LEAF: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: [] };
@@ -110,7 +65,7 @@ const cursorOf = (id: string): string => Buffer.from(id, 'utf8').toString('base6
 function idOfCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!/^wk_\d+$/.test(id))
-    throw graphError('BAD_USER_INPUT', 'after is not a cursor this API returned.');
+    throw ERRORS.BAD_USER_INPUT.err('after is not a cursor this API returned.');
   return id;
 }
 
@@ -119,26 +74,23 @@ const parseJsonList = (text: string): string[] => {
   return Array.isArray(value) ? value.map(String) : [];
 };
 
+/** A row a foreign key guarantees: a missing one is a broken database (masked), not a client's error. */
+async function mustExist<T>(row: Promise<T | null>, what: string): Promise<T> {
+  const found = await row;
+  if (!found) throw new Error(what);
+  return found;
+}
+
 /** Catalog's resolvers: public data only. */
 export const catalogResolvers = {
   Query: {
-    works: async (
-      _: unknown,
-      args: {
-        search?: string | null;
-        format?: string | null;
-        first?: number;
-        after?: string | null;
-      },
-      ctx: CatalogContext,
-      info: GraphQLResolveInfo,
-    ) => {
+    works: async (_, args, ctx, info) => {
       const first = args.first ?? 20;
       if (first < 1 || first > 200)
-        throw graphError('BAD_USER_INPUT', 'first must be between 1 and 200.');
+        throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 200.');
       const search = args.search?.trim() || null;
       if (search && search.length > 200)
-        throw graphError('BAD_USER_INPUT', 'search is longer than 200 characters.');
+        throw ERRORS.BAD_USER_INPUT.err('search is longer than 200 characters.');
       const after = args.after ? idOfCursor(args.after) : null;
       const page = await ctx.store.searchWorks({
         search,
@@ -156,34 +108,29 @@ export const catalogResolvers = {
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.id) : null },
       };
     },
-    work: (_: unknown, { id }: { id: string }, ctx: CatalogContext) => ctx.loaders.work.load(id),
-    item: async (
-      _: unknown,
-      args: { id?: string | null; barcode?: string | null },
-      ctx: CatalogContext,
-    ) => {
+    work: (_, { id }, ctx) => ctx.loaders.work.load(id),
+    item: async (_, args, ctx) => {
       if (!args.id === !args.barcode)
-        throw graphError('BAD_USER_INPUT', 'Give exactly one of id or barcode.');
+        throw ERRORS.BAD_USER_INPUT.err('Give exactly one of id or barcode.');
       return args.id ? ctx.loaders.item.load(args.id) : ctx.store.itemByBarcode(args.barcode!);
     },
-    branches: (_: unknown, __: unknown, ctx: CatalogContext) => ctx.store.allBranches(),
+    branches: (_, __, ctx) => ctx.store.allBranches(),
   },
   Work: {
-    __resolveReference: (ref: { id: string }, ctx: CatalogContext) => ctx.loaders.work.load(ref.id),
-    creators: (w: WorkRow) => parseJsonList(w.creators),
-    subjects: (w: WorkRow) => parseJsonList(w.subjects),
-    items: (w: WorkRow, _: unknown, ctx: CatalogContext) =>
-      ctx.rows.itemsOfWork.get(w.id) ?? ctx.loaders.itemsOfWork.load(w.id),
+    __resolveReference: (ref, ctx) => ctx.loaders.work.load(ref.id),
+    creators: (w) => parseJsonList(w.creators),
+    subjects: (w) => parseJsonList(w.subjects),
+    items: (w, _, ctx) => ctx.rows.itemsOfWork.get(w.id) ?? ctx.loaders.itemsOfWork.load(w.id),
   },
   Item: {
-    __resolveReference: (ref: { id: string }, ctx: CatalogContext) => ctx.loaders.item.load(ref.id),
-    work: async (i: ItemRow, _: unknown, ctx: CatalogContext) => ctx.loaders.work.load(i.work_id),
-    branch: (i: ItemRow, _: unknown, ctx: CatalogContext) =>
-      ctx.rows.branches.get(i.branch_id) ?? ctx.loaders.branch.load(i.branch_id),
-    callNumber: (i: ItemRow) => i.call_number,
+    __resolveReference: (ref, ctx) => ctx.loaders.item.load(ref.id),
+    work: (i, _, ctx) => mustExist(ctx.loaders.work.load(i.work_id), `item ${i.id} names no work`),
+    branch: (i, _, ctx) =>
+      ctx.rows.branches.get(i.branch_id) ??
+      mustExist(ctx.loaders.branch.load(i.branch_id), `item ${i.id} names no branch`),
+    callNumber: (i) => i.call_number,
   },
   Branch: {
-    __resolveReference: (ref: { id: string }, ctx: CatalogContext) =>
-      ctx.loaders.branch.load(ref.id),
+    __resolveReference: (ref, ctx) => ctx.loaders.branch.load(ref.id),
   },
-} as unknown as GraphQLResolverMap;
+} satisfies Resolvers;

@@ -3,14 +3,10 @@ import type { Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/open.js';
 import type { FactsSource } from '../../src/privacy/enforce/privacyContext.js';
 import { enforcePrivacy } from '../../src/privacy/enforce/enforce.js';
-import { loadTypeDefs, type SubgraphService } from '../../src/subgraph/service.js';
+import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
+import { createCatalogLoaders, newCatalogRows, type CatalogContext } from './context.js';
 import type { CatalogTables } from './migrations.js';
-import {
-  catalogResolvers,
-  createCatalogLoaders,
-  newCatalogRows,
-  type CatalogContext,
-} from './resolvers.js';
+import { catalogResolvers } from './resolvers.js';
 import { CatalogStore } from './store.js';
 
 /** Builds the catalog subgraph over an open database. */
@@ -20,7 +16,11 @@ export function createCatalogService(
 ): SubgraphService<CatalogContext> {
   const store = new CatalogStore(database.db);
   const schema = enforcePrivacy(
-    buildSubgraphSchema({ typeDefs: loadTypeDefs('catalog'), resolvers: catalogResolvers }),
+    buildSubgraphSchema({
+      typeDefs: loadTypeDefs('catalog'),
+      // The typed map, as the resolver map buildSubgraphSchema takes (the one adapter, no cast).
+      resolvers: mergeResolvers(catalogResolvers),
+    }),
     {
       enabled: options.config.privacyEnforcement,
     },

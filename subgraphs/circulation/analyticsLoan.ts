@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import type { GraphQLResolveInfo } from 'graphql';
 import { ERRORS } from '../../src/errors/codes.js';
 import {
   activityTime,
@@ -7,25 +6,12 @@ import {
   LOAN_ACTIVITY,
 } from '../../src/privacy/enforce/activityTime.js';
 import { periodOf, type PseudonymPeriod } from '../../src/privacy/enforce/pseudonymPeriod.js';
-import { circulationResolvers, type CirculationContext } from './resolvers.js';
+import type { CirculationContext } from './context.js';
+import type { QueryResolvers } from './generated/resolvers.js';
+import { circulationResolvers } from './resolvers.js';
 import type { HoldRow, LoanRow } from './store.js';
 
-interface LoansArgs {
-  status?: 'OPEN' | 'RETURNED' | null;
-  first?: number;
-  after?: string | null;
-}
-interface LoanPage {
-  nodes: LoanRow[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-type Resolve = (
-  source: unknown,
-  args: LoansArgs,
-  ctx: CirculationContext,
-  info: GraphQLResolveInfo,
-) => unknown;
-const listLoans = (circulationResolvers.Query as unknown as { loans: Resolve }).loans;
+const listLoans = circulationResolvers.Query.loans;
 
 const isAnalytics = (ctx: CirculationContext): boolean =>
   ctx.privacy.caller.roles.includes('analytics');
@@ -85,15 +71,10 @@ function openCursor(sealed: string, key: string): string {
  */
 export const analyticsLoanResolvers = {
   Query: {
-    loans: async (
-      source: unknown,
-      args: LoansArgs,
-      ctx: CirculationContext,
-      info: GraphQLResolveInfo,
-    ) => {
-      if (!isAnalytics(ctx)) return listLoans(source, args, ctx, info);
+    loans: async (source, args, ctx) => {
+      if (!isAnalytics(ctx)) return listLoans(source, args, ctx);
       const after = args.after ? openCursor(args.after, ctx.privacy.pseudonym.key) : null;
-      const page = (await listLoans(source, { ...args, after }, ctx, info)) as LoanPage;
+      const page = await listLoans(source, { ...args, after }, ctx);
       const last = page.pageInfo.endCursor;
       return {
         ...page,
@@ -103,7 +84,7 @@ export const analyticsLoanResolvers = {
         },
       };
     },
-  },
+  } satisfies QueryResolvers,
   Loan: {
     id: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
       isAnalytics(ctx) ? loanKey(l, ctx) : String(l.id),

@@ -1,46 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { GraphQLResolverMap } from '../../src/subgraph/service.js';
 import { hashPin } from '../../src/privacy/authenticate/pin.js';
-import { graphError } from '../../src/errors/codes.js';
+import { ERRORS } from '../../src/errors/codes.js';
 import { parseInput } from '../../src/subgraph/parseInput.js';
 import { isStaffWith, requireRole } from '../../src/privacy/context/roles.js';
-import { actingForCard, type CardDirectory } from '../../src/privacy/context/onBehalf.js';
+import { actingForCard } from '../../src/privacy/context/onBehalf.js';
 import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
-import type { EnforcedContext } from '../../src/privacy/enforce/enforce.js';
-import type { CardLogin } from './cardLogin.js';
-import type { CirculationLoaders } from './loaders.js';
-import type { Registers } from './registers.js';
-import type { CirculationStore, HoldRow, LoanRow, PatronRow } from './store.js';
-
-/** Circulation's request context. */
-export interface CirculationContext extends EnforcedContext {
-  store: CirculationStore;
-  loaders: CirculationLoaders;
-  /** Resolves the card a patron presents for on-behalf actions (src/privacy/context/onBehalf.ts). */
-  cards: CardDirectory;
-}
-
-type Resolver<S = unknown, A = Record<string, unknown>> = (
-  source: S,
-  args: A,
-  context: CirculationContext,
-) => unknown;
-
-/** The context of the register and card-login mutations: service.ts adds these to every request. */
-export type RegistersContext = CirculationContext & { registers: Registers; cardLogin: CardLogin };
-type RegisterResolver<A = Record<string, unknown>> = (
-  source: unknown,
-  args: A,
-  context: RegistersContext,
-) => unknown;
+import type { LoanResolvers, Resolvers } from './generated/resolvers.js';
+import type { LoanRow } from './store.js';
 
 const loanId = (id: string): number => {
-  if (!/^\d{1,15}$/.test(id)) throw graphError('BAD_USER_INPUT', `"${id}" is not a loan id.`);
+  if (!/^\d{1,15}$/.test(id)) throw ERRORS.BAD_USER_INPUT.err(`"${id}" is not a loan id.`);
   return Number(id);
 };
 const holdId = (id: string): number => {
-  if (!/^\d{1,15}$/.test(id)) throw graphError('BAD_USER_INPUT', `"${id}" is not a hold id.`);
+  if (!/^\d{1,15}$/.test(id)) throw ERRORS.BAD_USER_INPUT.err(`"${id}" is not a hold id.`);
   return Number(id);
 };
 
@@ -71,16 +45,15 @@ const cardNumber = (): string =>
     .slice(-10)}`;
 
 const loanFields = {
-  id: (l: LoanRow) => String(l.id),
-  item: (l: LoanRow) => ({ __typename: 'Item', id: l.item_id }),
-  patron: (l: LoanRow, _: unknown, ctx: CirculationContext) =>
-    l.patron_id ? ctx.loaders.patron.load(l.patron_id) : null,
-  branch: (l: LoanRow) => ({ __typename: 'Branch', id: l.branch_id }),
-  checkedOutAt: (l: LoanRow) => l.checked_out_at,
-  dueAt: (l: LoanRow) => l.due_at,
-  returnedAt: (l: LoanRow) => l.returned_at,
-  status: (l: LoanRow) => (l.returned_at ? 'RETURNED' : 'OPEN'),
-};
+  id: (l) => String(l.id),
+  item: (l) => ({ __typename: 'Item', id: l.item_id }),
+  patron: (l, _, ctx) => (l.patron_id ? ctx.loaders.patron.load(l.patron_id) : null),
+  branch: (l) => ({ __typename: 'Branch', id: l.branch_id }),
+  checkedOutAt: (l) => l.checked_out_at,
+  dueAt: (l) => l.due_at,
+  returnedAt: (l) => l.returned_at,
+  status: (l) => (l.returned_at ? 'RETURNED' : 'OPEN'),
+} satisfies LoanResolvers;
 
 const dayOf = (at: string): string => `${at.slice(0, 10)}T00:00:00.000Z`;
 
@@ -106,20 +79,14 @@ function asCustodianSees(caller: DisclosureContext, row: LoanRow): LoanRow {
 /** Circulation's resolvers; every read of a patron goes through a field the privacy guard wraps. */
 export const circulationResolvers = {
   Query: {
-    patron: ((_, { id }: { id: string }, ctx) => ctx.loaders.patron.load(id)) as Resolver,
-    me: ((_, __, ctx) =>
-      ctx.privacy.caller.patronId
-        ? ctx.loaders.patron.load(ctx.privacy.caller.patronId)
-        : null) as Resolver,
-    loans: (async (
-      _,
-      args: { status?: 'OPEN' | 'RETURNED' | null; first?: number; after?: string | null },
-      ctx,
-    ) => {
+    patron: (_, { id }, ctx) => ctx.loaders.patron.load(id),
+    me: (_, __, ctx) =>
+      ctx.privacy.caller.patronId ? ctx.loaders.patron.load(ctx.privacy.caller.patronId) : null,
+    loans: async (_, args, ctx) => {
       requireRole(ctx.privacy.caller, ['staff', 'custodian', 'analytics'], ['circulation']);
       const first = args.first ?? 100;
       if (first < 1 || first > 1000)
-        throw graphError('BAD_USER_INPUT', 'first must be between 1 and 1000.');
+        throw ERRORS.BAD_USER_INPUT.err('first must be between 1 and 1000.');
       const after = args.after ? loanId(args.after) : null;
       const rows = await ctx.store.listLoans({
         status: args.status ?? null,
@@ -134,10 +101,10 @@ export const circulationResolvers = {
           endCursor: nodes.length ? String(nodes[nodes.length - 1]!.id) : null,
         },
       };
-    }) as Resolver,
+    },
   },
   Mutation: {
-    registerPatron: (async (_, { input }: { input: unknown }, ctx) => {
+    registerPatron: async (_, { input }, ctx) => {
       requireRole(ctx.privacy.caller, ['staff'], ['circulation']);
       const data = parseInput(NewPatronInput, input);
       return ctx.store.registerPatron({
@@ -151,137 +118,118 @@ export const circulationResolvers = {
         homeBranchId: data.homeBranchId,
         pinHash: await hashPin(data.pin),
       });
-    }) as Resolver,
-    checkout: (async (_, args: { itemId: string; cardNumber?: string | null }, ctx) =>
+    },
+    checkout: async (_, args, ctx) =>
       ctx.store.checkout(
         args.itemId,
         await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards),
-      )) as Resolver,
-    returnItem: ((_, args: { itemId: string }, ctx) => {
+      ),
+    returnItem: (_, args, ctx) => {
       requireRole(ctx.privacy.caller, ['staff'], ['circulation']);
       return ctx.store.returnItem(args.itemId);
-    }) as Resolver,
-    renewLoan: ((_, args: { loanId: string }, ctx) => {
+    },
+    renewLoan: (_, args, ctx) => {
       const caller = ctx.privacy.caller;
       const staff = caller.roles.includes('staff') && caller.duties.includes('circulation');
       if (!staff) requireRole(caller, ['patron']);
       return ctx.store.renewLoan(loanId(args.loanId), staff ? null : caller.patronId);
-    }) as Resolver,
-    placeHold: (async (
-      _,
-      args: { workId: string; pickupBranchId: string; cardNumber?: string | null },
-      ctx,
-    ) =>
+    },
+    placeHold: async (_, args, ctx) =>
       ctx.store.placeHold(
         args.workId,
         await actingForCard(ctx.privacy.caller, args.cardNumber, 'circulation', ctx.cards),
         args.pickupBranchId,
-      )) as Resolver,
-    cancelHold: ((_, args: { holdId: string }, ctx) => {
+      ),
+    cancelHold: (_, args, ctx) => {
       const caller = ctx.privacy.caller;
       const staff = caller.roles.includes('staff') && caller.duties.includes('circulation');
       if (!staff) requireRole(caller, ['patron']);
       return ctx.store.cancelHold(holdId(args.holdId), staff ? null : caller.patronId);
-    }) as Resolver,
+    },
     // Reading history is the patron's own choice: no staff, guardian or custodian sets it for them.
-    setReadingHistory: ((_, args: { enabled: boolean }, ctx) => {
+    setReadingHistory: (_, args, ctx) => {
       const caller = ctx.privacy.caller;
       requireRole(caller, ['patron']);
-      if (!caller.patronId)
-        throw graphError('FORBIDDEN', 'Your role may not perform this operation.');
+      if (!caller.patronId) throw ERRORS.FORBIDDEN.err('Your role may not perform this operation.');
       return ctx.store.setReadingHistory(caller.patronId, args.enabled);
-    }) as Resolver,
+    },
     // The registers of the statute's exceptions (b), (c), (d): the records custodian writes them.
-    recordConsent: ((_, { input }: { input: unknown }, ctx) => {
+    recordConsent: (_, { input }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);
       return ctx.registers.recordConsent(input);
-    }) as RegisterResolver,
-    revokeConsent: ((_, { consentId }: { consentId: unknown }, ctx) => {
+    },
+    revokeConsent: (_, { consentId }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);
       return ctx.registers.revokeConsent(consentId);
-    }) as RegisterResolver,
-    registerLegalOrder: ((_, { input }: { input: unknown }, ctx) => {
+    },
+    registerLegalOrder: (_, { input }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);
       return ctx.registers.registerLegalOrder(input, ctx.privacy.caller);
-    }) as RegisterResolver,
+    },
     // The second person of the two-person rule: a different custodian (registers.ts).
-    approveLegalOrder: ((_, { orderId }: { orderId: unknown }, ctx) => {
+    approveLegalOrder: (_, { orderId }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);
       return ctx.registers.approveLegalOrder(orderId, ctx.privacy.caller);
-    }) as RegisterResolver,
-    linkGuardian: ((_, { input }: { input: unknown }, ctx) => {
+    },
+    linkGuardian: (_, { input }, ctx) => {
       requireRole(ctx.privacy.caller, ['custodian']);
       return ctx.registers.linkGuardian(input);
-    }) as RegisterResolver,
+    },
     /**
      * Anyone may try a card and PIN (anonymous callers above all); cardLogin refuses uniformly, and
      * throttles by the client key the gateway signed into the context.
      */
-    authenticateWithCard: ((_, args: { cardNumber: string; pin: string }, ctx) =>
-      ctx.cardLogin.authenticate(
-        args.cardNumber,
-        args.pin,
-        ctx.privacy.caller.clientKey ?? null,
-      )) as RegisterResolver,
+    authenticateWithCard: (_, args, ctx) =>
+      ctx.cardLogin.authenticate(args.cardNumber, args.pin, ctx.privacy.caller.clientKey ?? null),
   },
   Patron: {
-    __resolveReference: async (ref: { id: string }, ctx: CirculationContext) =>
+    __resolveReference: async (ref, ctx) =>
       (await ctx.loaders.patron.load(ref.id)) ?? { id: ref.id },
-    name: (p: Partial<PatronRow>) => p.name ?? null,
-    cardNumber: (p: Partial<PatronRow>) => p.card_number ?? null,
-    email: (p: Partial<PatronRow>) => p.email ?? null,
-    phone: (p: Partial<PatronRow>) => p.phone ?? null,
-    address: (p: Partial<PatronRow>) => p.address ?? null,
-    birthDate: (p: Partial<PatronRow>) => p.birth_date ?? null,
-    homeBranch: (p: Partial<PatronRow>) =>
-      p.home_branch_id ? { __typename: 'Branch', id: p.home_branch_id } : null,
-    pinSet: (p: Partial<PatronRow>) => (p.card_number === undefined ? null : p.pin_hash != null),
-    loans: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
-      ctx.loaders.loansOfPatron.load(p.id),
-    holds: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
-      ctx.loaders.holdsOfPatron.load(p.id),
-    fines: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
-      ctx.loaders.finesOfPatron.load(p.id),
-    readingHistory: (p: PatronRow, _: unknown, ctx: CirculationContext) =>
-      ctx.loaders.historyOfPatron.load(p.id),
+    name: (p) => p.name ?? null,
+    cardNumber: (p) => p.card_number ?? null,
+    email: (p) => p.email ?? null,
+    phone: (p) => p.phone ?? null,
+    address: (p) => p.address ?? null,
+    birthDate: (p) => p.birth_date ?? null,
+    homeBranch: (p) => (p.home_branch_id ? { __typename: 'Branch', id: p.home_branch_id } : null),
+    pinSet: (p) => (p.card_number === undefined ? null : p.pin_hash != null),
+    loans: (p, _, ctx) => ctx.loaders.loansOfPatron.load(p.id),
+    holds: (p, _, ctx) => ctx.loaders.holdsOfPatron.load(p.id),
+    fines: (p, _, ctx) => ctx.loaders.finesOfPatron.load(p.id),
+    readingHistory: (p, _, ctx) => ctx.loaders.historyOfPatron.load(p.id),
   },
   Loan: {
-    __resolveReference: (ref: { id: string }, ctx: CirculationContext) =>
-      ctx.loaders.loan.load(loanId(ref.id)),
+    __resolveReference: (ref, ctx) => ctx.loaders.loan.load(loanId(ref.id)),
     ...loanFields,
   },
   Hold: {
-    __resolveReference: async (ref: { id: string }, ctx: CirculationContext) => {
+    __resolveReference: async (ref, ctx) => {
       return ctx.store.holdById(holdId(ref.id));
     },
-    id: (h: HoldRow) => String(h.id),
-    work: (h: HoldRow) => ({ __typename: 'Work', id: h.work_id }),
-    patron: (h: HoldRow, _: unknown, ctx: CirculationContext) =>
-      h.patron_id ? ctx.loaders.patron.load(h.patron_id) : null,
-    pickupBranch: (h: HoldRow) => ({ __typename: 'Branch', id: h.pickup_branch_id }),
-    placedAt: (h: HoldRow) => h.placed_at,
-    item: (h: HoldRow) => (h.item_id ? { __typename: 'Item', id: h.item_id } : null),
+    id: (h) => String(h.id),
+    work: (h) => ({ __typename: 'Work', id: h.work_id }),
+    patron: (h, _, ctx) => (h.patron_id ? ctx.loaders.patron.load(h.patron_id) : null),
+    pickupBranch: (h) => ({ __typename: 'Branch', id: h.pickup_branch_id }),
+    placedAt: (h) => h.placed_at,
+    item: (h) => (h.item_id ? { __typename: 'Item', id: h.item_id } : null),
   },
   Fine: {
-    id: (f: { id: number }) => String(f.id),
-    amountCents: (f: { amount_cents: number }) => f.amount_cents,
-    createdAt: (f: { created_at: string }) => f.created_at,
-    paidAt: (f: { paid_at: string | null }) => f.paid_at,
-    loan: (f: { loan_id: number | null }, _: unknown, ctx: CirculationContext) =>
-      f.loan_id ? ctx.loaders.loan.load(f.loan_id) : null,
+    id: (f) => String(f.id),
+    amountCents: (f) => f.amount_cents,
+    createdAt: (f) => f.created_at,
+    paidAt: (f) => f.paid_at,
+    loan: (f, _, ctx) => (f.loan_id ? ctx.loaders.loan.load(f.loan_id) : null),
   },
   Item: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    availability: async (i: { id: string }, _: unknown, ctx: CirculationContext) => {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    availability: async (i, _, ctx) => {
       if (await ctx.loaders.openLoanOfItem.load(i.id)) return 'ON_LOAN';
       return (await ctx.loaders.readyHoldOfItem.load(i.id)) ? 'ON_HOLD_SHELF' : 'AVAILABLE';
     },
-    dueAt: async (i: { id: string }, _: unknown, ctx: CirculationContext) =>
-      (await ctx.loaders.openLoanOfItem.load(i.id))?.due_at ?? null,
+    dueAt: async (i, _, ctx) => (await ctx.loaders.openLoanOfItem.load(i.id))?.due_at ?? null,
   },
   Work: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    holdCount: (w: { id: string }, _: unknown, ctx: CirculationContext) =>
-      ctx.loaders.waitingHoldsOfWork.load(w.id),
+    __resolveReference: (ref) => ({ id: ref.id }),
+    holdCount: (w, _, ctx) => ctx.loaders.waitingHoldsOfWork.load(w.id),
   },
-} as unknown as GraphQLResolverMap;
+} satisfies Resolvers;

@@ -10,14 +10,15 @@ import { removalFlushFor } from '../../src/db/walCheckpoint.js';
 import { enforcePrivacy } from '../../src/privacy/enforce/enforce.js';
 import { loadTypeDefs, mergeResolvers, type SubgraphService } from '../../src/subgraph/service.js';
 import type { AuditLog } from '../../src/privacy/audit/store/auditStore.js';
-import { disclosureResolvers, disclosuresLoader, type DisclosuresContext } from './disclosures.js';
+import { disclosureResolvers, disclosuresLoader } from './disclosures.js';
 import { analyticsLoanResolvers } from './analyticsLoan.js';
 import { CardLogin } from './cardLogin.js';
+import type { CirculationContext } from './context.js';
 import { RegisterFacts } from './facts.js';
 import { createCirculationLoaders } from './loaders.js';
 import type { CirculationTables } from './migrations.js';
 import { REGISTER_CHAIN, Registers } from './registers.js';
-import { circulationResolvers, type RegistersContext } from './resolvers.js';
+import { circulationResolvers } from './resolvers.js';
 import { circulationStatsResolvers } from './stats.js';
 import { CirculationStore } from './store.js';
 
@@ -31,7 +32,7 @@ export function createCirculationService(
     audit: AuditLog | null;
     nonces?: NonceStore;
   },
-): SubgraphService<RegistersContext & DisclosuresContext> {
+): SubgraphService<CirculationContext> {
   // A return or cancel anonymizes at once; the WAL's older pages with the link go within the delay.
   const checkpoints = removalFlushFor(database, {
     delayMs: options.config.walCheckpointDelayMs,

@@ -3,7 +3,7 @@ import { releaseDb } from '../../src/analytics/release/tally.js';
 import { STATS_PAGE_RESOLVERS } from '../../src/analytics/release/page.js';
 import { statsAnswer, type StatsArgs } from '../../src/analytics/release/statsQuery.js';
 import { requireRole } from '../../src/privacy/context/roles.js';
-import type { CirculationContext } from './resolvers.js';
+import type { CirculationContext } from './context.js';
 
 /** What circulation statistics can be grouped by (the schema's `CirculationDimension`). */
 export const CIRCULATION_DIMENSIONS = [
