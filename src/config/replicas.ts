@@ -46,9 +46,15 @@ export class ReplicaSet {
     ];
   }
 
-  /** Notes that replica `index` refused a connection: it goes last until the cooldown passes. */
-  markDown(index: number): void {
-    this.#downUntil[index] = this.now() + this.cooldownMs;
+  /**
+   * Notes that replica `index` refused a connection: it goes last until the cooldown passes.
+   * Returns whether it was in the rotation until now (false while an earlier refusal still holds).
+   */
+  markDown(index: number): boolean {
+    const now = this.now();
+    const wasUp = this.#downUntil[index]! <= now;
+    this.#downUntil[index] = now + this.cooldownMs;
+    return wasUp;
   }
 }
 

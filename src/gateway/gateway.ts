@@ -80,6 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
               secret: config.contextSigning ? config.contextSecret : null,
               client,
               shared,
+              logger,
             }),
             name,
             logger,

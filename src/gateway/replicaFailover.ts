@@ -3,6 +3,15 @@ import { replicaFailure, type ReplicaSet } from '../config/replicas.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
+/**
+ * A replica that failed a fetch which then went to the next one: `refused` (no connection was
+ * made; the replica goes last in the order for a while) or `reset` (a query's connection broke
+ * after it went out). `newlyDown` is true for the refusal that took a replica out of the
+ * rotation, false for those that found it out already.
+ */
+export type FailoverEvent =
+  { url: string; kind: 'refused'; newlyDown: boolean } | { url: string; kind: 'reset' };
+
 /** Whether a subgraph fetch's body is a mutation (the planner writes `mutation ...` first). */
 export function isMutationBody(body: unknown): boolean {
   if (typeof body !== 'string') return true;
@@ -24,7 +33,11 @@ export function isMutationBody(body: unknown): boolean {
  * and died has served nothing, and the query is served by the next. Anything else (an answer of
  * any status, the deadline) is the caller's to see, from the first replica that gave it.
  */
-export function acrossReplicas(replicas: ReplicaSet, fetcher: Fetcher): Fetcher {
+export function acrossReplicas(
+  replicas: ReplicaSet,
+  fetcher: Fetcher,
+  onFailover: (event: FailoverEvent) => void = () => undefined,
+): Fetcher {
   if (replicas.urls.length === 1) return fetcher;
   return (async (_url, init) => {
     let first: unknown = undefined;
@@ -35,8 +48,11 @@ export function acrossReplicas(replicas: ReplicaSet, fetcher: Fetcher): Fetcher 
         first ??= error;
         if (init?.signal?.aborted) throw first;
         const failure = replicaFailure(error);
-        if (failure === 'not-sent') replicas.markDown(index);
+        const url = replicas.urls[index]!;
+        if (failure === 'not-sent')
+          onFailover({ url, kind: 'refused', newlyDown: replicas.markDown(index) });
         else if (failure === 'other' || isMutationBody(init?.body)) throw error;
+        else onFailover({ url, kind: 'reset' });
       }
     }
     throw first;

@@ -10,7 +10,8 @@ import {
 import { abortAtDeadline, underDeadline } from '../limits/deadline.js';
 import type { GatewayContext } from './context.js';
 import { retryOnReset } from './retryOnReset.js';
-import { acrossReplicas } from './replicaFailover.js';
+import { acrossReplicas, type FailoverEvent } from './replicaFailover.js';
+import type { Logger } from '../log/logger.js';
 import { ReplicaSet, replicaUrls } from '../config/replicas.js';
 import { injectTraceContext } from '../observability/tracing.js';
 import type { SharedFetches } from './sharedFetches.js';
@@ -39,6 +40,25 @@ export interface SignedDataSourceOptions {
   client?: SubgraphClient;
   /** Identical shareable query fetches in flight are sent once (SUBGRAPH_DEDUP). */
   shared?: SharedFetches;
+  /** Where a replica's dropping out of the rotation is reported. */
+  logger?: Logger;
+}
+
+/** Logs a fetch moved to the next replica: a refusal once per outage, each broken query. */
+function failoverLog(logger: Logger | undefined, subgraph: string) {
+  return (event: FailoverEvent): void => {
+    if (!logger) return;
+    if (event.kind === 'refused' && event.newlyDown)
+      logger.warn(
+        { subgraph, replica: event.url },
+        'subgraph replica refused a connection; fetches go to the other replicas first for a while',
+      );
+    else if (event.kind === 'reset')
+      logger.warn(
+        { subgraph, replica: event.url },
+        "subgraph replica broke a query's connection; the query went to the next replica",
+      );
+  };
 }
 
 /** Signs each fetch that carries a disclosure context for `audience`, under its key. */
@@ -89,7 +109,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       options.secret === null
         ? sent
         : signing(sent, audienceKey(options.secret, options.name), options.name);
-    const spread = acrossReplicas(replicas, signed);
+    const spread = acrossReplicas(replicas, signed, failoverLog(options.logger, options.name));
     this.fetcher = abortAtDeadline(options.shared ? options.shared.share(spread) : spread);
   }
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { ReplicaSet, replicaUrls } from '../../src/config/replicas.js';
-import { acrossReplicas } from '../../src/gateway/replicaFailover.js';
+import { acrossReplicas, type FailoverEvent } from '../../src/gateway/replicaFailover.js';
 import { retryOnReset } from '../../src/gateway/retryOnReset.js';
 import { SubgraphClient } from '../../src/gateway/subgraphClient.js';
 
@@ -118,6 +118,30 @@ describe('a subgraph behind several replica URLs', () => {
     const answer = await post(fetcherOver(dying.url, b.url), QUERY);
     expect(answer.status).toBe(200);
     expect(b.received).toEqual([QUERY]);
+  });
+
+  it('reports a replica that drops out: a refusal once per outage, each broken query', async () => {
+    const [b, dying, c] = [await open(), await open(true), await open()];
+    const down = await gone();
+    const events: FailoverEvent[] = [];
+    const refusing = acrossReplicas(
+      new ReplicaSet([down, b.url]),
+      retryOnReset(client.fetcher),
+      (e) => events.push(e),
+    );
+    // Round-robin starts at the gone replica, then at b; after the first refusal the gone replica
+    // is tried last, so it is refused once more only when its turn comes again: still down.
+    for (let i = 0; i < 4; i++) expect((await post(refusing, QUERY)).status).toBe(200);
+    expect(events).toEqual([{ url: down, kind: 'refused', newlyDown: true }]);
+
+    const resets: FailoverEvent[] = [];
+    const breaking = acrossReplicas(
+      new ReplicaSet([dying.url, c.url]),
+      retryOnReset(client.fetcher),
+      (e) => resets.push(e),
+    );
+    expect((await post(breaking, QUERY)).status).toBe(200);
+    expect(resets[0]).toEqual({ url: dying.url, kind: 'reset' });
   });
 
   it('never sends a mutation the first replica may have committed to another: the caller gets the failure', async () => {
