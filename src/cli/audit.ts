@@ -5,7 +5,12 @@ import { ConfigError, loadConfig } from '../config/env.js';
 import { openPostgres, openSqlite } from '../db/open.js';
 import { databaseFile } from '../app/databases.js';
 import { AuditStore, type AuditLog } from '../privacy/audit/store/auditStore.js';
-import { checkAnchors, readAnchors } from '../privacy/audit/store/anchor.js';
+import {
+  checkAnchors,
+  readAnchors,
+  type Anchor,
+  type AnchorProblem,
+} from '../privacy/audit/store/anchor.js';
 import {
   auditMigrations,
   type AuditTables,
@@ -46,28 +51,39 @@ program
   )
   .option('--data-dir <dir>', 'data directory', process.env.DATA_DIR ?? 'data')
   .option(
-    '--anchors <file>',
-    'the anchor file (default: AUDIT_ANCHOR_FILE); missing or empty while the audit holds records is broken',
+    '--anchors <files...>',
+    "the anchor files (default: AUDIT_ANCHOR_FILE): one per process that anchors, e.g. each circulation replica's; missing or empty while the audit holds records is broken",
   )
-  .action(async (options: { dataDir: string; anchors?: string }) => {
+  .action(async (options: { dataDir: string; anchors?: string[] }) => {
     const { config, database, store } = await openAudit(options.dataDir);
     const chains = await store.chains();
     if (chains.length === 0) console.log('The audit holds no records yet; nothing to verify.');
     let broken = 0;
-    if (options.anchors && !fs.existsSync(options.anchors)) {
-      console.error(`audit verify: no anchor file at ${options.anchors}`);
+    const missing = options.anchors?.find((file) => !fs.existsSync(file));
+    if (missing) {
+      console.error(`audit verify: no anchor file at ${missing}`);
       await database.close();
       process.exit(2);
     }
-    const anchorFile = options.anchors ?? config.audit.anchorFile;
-    if (anchorFile) {
+    const anchorFiles =
+      options.anchors ?? (config.audit.anchorFile ? [config.audit.anchorFile] : []);
+    if (anchorFiles.length > 0) {
+      // Every file's anchors are checked together: the newest anchor of a chain, whichever
+      // replica wrote it, tells whether the chain was truncated.
+      const anchors: Anchor[] = [];
+      const problems: AnchorProblem[] = [];
+      for (const file of anchorFiles) {
+        const read = fs.existsSync(file)
+          ? readAnchors(file, config.audit.key)
+          : { anchors: [], problems: [] };
+        anchors.push(...read.anchors);
+        problems.push(...read.problems);
+      }
+      const named = anchorFiles.join(', ');
       // A deleted or emptied anchor file would hide a truncation: with records to anchor, that is broken.
-      const { anchors, problems } = fs.existsSync(anchorFile)
-        ? readAnchors(anchorFile, config.audit.key)
-        : { anchors: [], problems: [] };
       if (anchors.length === 0 && problems.length === 0 && chains.length > 0) {
         console.log(
-          `anchors ${anchorFile}: BROKEN: the anchor file is missing or empty, but the audit holds records; it may have been deleted to hide a truncation`,
+          `anchors ${named}: BROKEN: the anchor file is missing or empty, but the audit holds records; it may have been deleted to hide a truncation`,
         );
         broken += 1;
       } else {
@@ -76,7 +92,7 @@ program
         broken += problems.length;
         if (problems.length === 0)
           console.log(
-            `anchors ${anchorFile}: ${anchors.length} anchors, all records they name are present`,
+            `anchors ${named}: ${anchors.length} anchors, all records they name are present`,
           );
       }
     } else {

@@ -344,15 +344,18 @@ describe.skipIf(!TEST_ON_POSTGRES)('replicas on separate hosts over one PostgreS
   it('keeps audit chains written by both replicas at once that `audit:verify` passes', () => {
     // A verifier on a host of its own: the database, and the surviving circulation replica's anchors.
     const verifierDir = fs.mkdtempSync(path.join(os.tmpdir(), 'replicas-verifier-'));
-    const anchors = path.join(cluster.get('circulation-2').host.dataDir, 'audit-anchors.jsonl');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], {
+    // Both circulation replicas' anchor files, checked together (the killed one's, if it wrote any).
+    const anchors = ['circulation-1', 'circulation-2']
+      .map((name) => path.join(cluster.get(name).host.dataDir, 'audit-anchors.jsonl'))
+      .filter((file) => fs.existsSync(file));
+    const verify = ['--import', 'tsx', 'src/cli/audit.ts', 'verify', '--anchors', ...anchors];
+    const result = spawnSync(process.execPath, verify, {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
         NODE_ENV: 'test',
         DATABASE_URL: databaseUrl,
         DATA_DIR: verifierDir,
-        AUDIT_ANCHOR_FILE: anchors,
       },
       encoding: 'utf8',
       timeout: 60_000,

@@ -174,8 +174,8 @@ describe('verifying against the anchors', () => {
 });
 
 describe('npm run audit:verify -- --anchors', () => {
-  /** Runs the CLI with the anchor file given as --anchors, or (`configured`) as AUDIT_ANCHOR_FILE. */
-  const verify = (configured = false) => {
+  /** Runs the CLI with the anchor files given as --anchors, or (`configured`) as AUDIT_ANCHOR_FILE. */
+  const verify = (configured = false, files = [anchorFile]) => {
     const { AUDIT_KEY: _unset, ...env } = process.env;
     const args = [
       'tsx',
@@ -183,7 +183,7 @@ describe('npm run audit:verify -- --anchors', () => {
       'verify',
       '--data-dir',
       dir,
-      ...(configured ? [] : ['--anchors', anchorFile]),
+      ...(configured ? [] : ['--anchors', ...files]),
     ];
     try {
       return {
@@ -217,6 +217,25 @@ describe('npm run audit:verify -- --anchors', () => {
     expect(result.out).toMatch(
       /chain circulation: BROKEN: truncated: the anchor of .* names record 10, but the chain ends at record 8/,
     );
+  }, 60_000);
+
+  it("checks every replica's anchor file together: the newest anchor of a chain, whoever wrote it, names a truncation", async () => {
+    // Two circulation replicas on two hosts, each anchoring to a file of its own; the second
+    // anchored after two more records.
+    await anchorer.anchor();
+    const otherFile = path.join(dir, 'other-host', 'anchors.jsonl');
+    for (let n = 11; n <= 12; n++) store.append('circulation', [entry(n)]);
+    await new Anchorer(store, new FileAnchorSink(otherFile), KEY).anchor();
+    expect(verify(false, [anchorFile, otherFile]).code).toBe(0);
+    truncate('circulation', 11);
+    // The first replica's file alone cannot see it: its newest anchor names record 10.
+    expect(verify(false, [anchorFile]).code).toBe(0);
+    const both = verify(false, [anchorFile, otherFile]);
+    expect(both.code).toBe(1);
+    expect(both.out).toMatch(
+      /chain circulation: BROKEN: truncated: the anchor of .* names record 12, but the chain ends at record 10/,
+    );
+    expect(verify(false, [anchorFile, path.join(dir, 'no-such.jsonl')]).code).toBe(2);
   }, 60_000);
 
   it('attack: the configured anchor file deleted (or emptied) to hide a truncation is itself broken', async () => {
