@@ -21,6 +21,7 @@ import {
   borrowers as readBorrowers,
   lastLoanId,
   loanPages,
+  type LoanTuple,
   type LoanWindow,
 } from './loanRecords.js';
 
@@ -109,10 +110,12 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
   const progress = options.onProgress ?? (() => {});
 
   const counts = new GroupCounts();
+  /** A loan's group of quasi-identifiers as recorded (age band x home branch x format). */
+  const groupOf = ([, , , , , ageBand, homeBranch, format]: LoanTuple): number =>
+    counts.indexOf(ageBand, homeBranch, format);
   let read = 0;
   for (const page of loanPages(database, window, borrowers, pageSize, total)) {
-    for (const [, patron, , , , ageBand, homeBranch, itemFormat] of page)
-      counts.add(counts.indexOf(ageBand, homeBranch, itemFormat), patron);
+    for (const loan of page) counts.add(groupOf(loan), loan[1]);
     read += page.length;
     progress('count', page[page.length - 1]![0], total);
   }
@@ -122,6 +125,11 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
   /** The quasi-identifiers a row publishes on rung `level` of the dates ladder (the top one generalizes them too). */
   const quasiAt = (level: number, q: QuasiIdentifiers): QuasiIdentifiers =>
     level >= DATES_TOP ? atLevel(q, TOP) : q;
+  /** A loan's group of every column it publishes on rung `level` of the dates ladder. */
+  const groupAt = (level: number, q: QuasiIdentifiers, loan: LoanTuple): string => {
+    const [, , branch, checkedOutAt, returnedAt] = loan;
+    return fullKey(keyOf(quasiAt(level, q)), datesAt(level, branch, checkedOutAt, returnedAt));
+  };
   // The dates ladder, one counting pass per rung over the rows still climbing: a row settles on
   // the first rung where its group of all published columns stands for at least k patrons.
   const settled = new Int8Array(total + 1).fill(-1);
@@ -130,35 +138,16 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
   for (let level = 0; level <= DATES_TOP + 1; level++) {
     const people = new Map<string, Set<number>>();
     for (const page of loanPages(database, window, borrowers, pageSize, total)) {
-      for (const [
-        id,
-        patron,
-        branch,
-        checkedOutAt,
-        returnedAt,
-        ageBand,
-        homeBranch,
-        itemFormat,
-      ] of page) {
-        const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
+      for (const loan of page) {
+        const [id, patron] = loan;
+        const target = targets[groupOf(loan)];
         if (!target || settled[id] !== -1) continue;
-        if (
-          previous &&
-          (previous.get(
-            fullKey(
-              keyOf(quasiAt(level - 1, target.q)),
-              datesAt(level - 1, branch, checkedOutAt, returnedAt),
-            ),
-          )?.size ?? 0) >= k
-        ) {
+        if (previous && (previous.get(groupAt(level - 1, target.q, loan))?.size ?? 0) >= k) {
           settled[id] = level - 1;
           continue;
         }
         if (level > DATES_TOP) continue;
-        const group = fullKey(
-          keyOf(quasiAt(level, target.q)),
-          datesAt(level, branch, checkedOutAt, returnedAt),
-        );
+        const group = groupAt(level, target.q, loan);
         let members = people.get(group);
         if (!members) people.set(group, (members = new Set()));
         if (patron !== null) {
@@ -194,17 +183,9 @@ async function exportInSnapshot(options: ExportOptions, started: number): Promis
     await write(header(format));
     for (const page of loanPages(database, window, borrowers, pageSize, total)) {
       let chunk = '';
-      for (const [
-        id,
-        patron,
-        branch,
-        checkedOutAt,
-        returnedAt,
-        ageBand,
-        homeBranch,
-        itemFormat,
-      ] of page) {
-        const target = targets[counts.indexOf(ageBand, homeBranch, itemFormat)];
+      for (const loan of page) {
+        const [id, patron, branch, checkedOutAt, returnedAt, ageBand, homeBranch] = loan;
+        const target = targets[groupOf(loan)];
         // Only a row a counting pass settled is written (an id past `total` was never counted).
         const level = settled[id];
         if (!target || level === undefined || level < 0) {

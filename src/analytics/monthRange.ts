@@ -1,4 +1,4 @@
-import { graphError } from '../errors/codes.js';
+import { ERRORS } from '../errors/codes.js';
 
 /**
  * The period of a statistics query, in whole months. Statistics take no finer bounds: two
@@ -27,14 +27,14 @@ const monthStart = (year: number, month: number): string =>
 /** Parses `from` and `to` ('YYYY-MM', inclusive); BAD_USER_INPUT names the argument at fault. */
 export function monthRange(from: string, to: string): MonthRange {
   const a = MONTH.exec(from);
-  if (!a) throw graphError('BAD_USER_INPUT', 'from must be a month, YYYY-MM.');
+  if (!a) throw ERRORS.BAD_USER_INPUT.err('from must be a month, YYYY-MM.');
   const b = MONTH.exec(to);
-  if (!b) throw graphError('BAD_USER_INPUT', 'to must be a month, YYYY-MM.');
+  if (!b) throw ERRORS.BAD_USER_INPUT.err('to must be a month, YYYY-MM.');
   const first = Number(a[1]) * 12 + Number(a[2]) - 1;
   const last = Number(b[1]) * 12 + Number(b[2]) - 1;
-  if (last < first) throw graphError('BAD_USER_INPUT', 'to must not be before from.');
+  if (last < first) throw ERRORS.BAD_USER_INPUT.err('to must not be before from.');
   if (last - first + 1 > MAX_MONTHS)
-    throw graphError('BAD_USER_INPUT', `A range covers at most ${MAX_MONTHS} months.`);
+    throw ERRORS.BAD_USER_INPUT.err(`A range covers at most ${MAX_MONTHS} months.`);
   return {
     from,
     to,

@@ -22,3 +22,22 @@ export function isFeasible(
   }
   return true;
 }
+
+/**
+ * The feasible shift of `shifts` that costs the least (the first of equals), or null; a shift that
+ * costs nothing ends the search.
+ */
+export function cheapest(
+  shifts: Iterable<Shift>,
+  feasible: (shift: Shift) => boolean,
+  cost: (shift: Shift) => number,
+): Shift | null {
+  let best: { shift: Shift; cost: number } | null = null;
+  for (const shift of shifts) {
+    if (!feasible(shift)) continue;
+    const c = cost(shift);
+    if (best === null || c < best.cost) best = { shift, cost: c };
+    if (c === 0) break;
+  }
+  return best?.shift ?? null;
+}

@@ -30,7 +30,8 @@
  * suppressed together with the counts and are not part of the argument above.
  */
 
-import { isFeasible, type Shift } from './shift.js';
+import { CellGrid } from './cellGrid.js';
+import { cheapest, isFeasible, type Shift } from './shift.js';
 
 /** One group of a table: its value on each grouped dimension, its additive counts, its distinct people. */
 export interface StatsGroup {
@@ -79,17 +80,11 @@ export function suppress(table: StatsTable, k: number): PublishedTable {
   return new Suppression(table, k).run();
 }
 
-/**
- * The search, over cells numbered by their coordinates (mixed radix over each dimension's
- * values), so that the millions of corners a large table can try cost no strings.
- */
+/** The search, over the table's cells numbered by their coordinates (CellGrid). */
 class Suppression {
   readonly n: number;
   readonly metrics: number;
-  /** Each dimension's values, sorted, and the number of each. */
-  readonly domain: string[][];
-  readonly position: Map<string, number>[];
-  readonly stride: number[];
+  readonly grid: CellGrid;
   readonly cells = new Map<number, StatsGroup>();
   readonly zero: number[];
   readonly margins: Map<string, StatsGroup>[];
@@ -106,17 +101,11 @@ class Suppression {
     this.n = table.dimensions;
     this.metrics = table.total.counts.length;
     this.zero = new Array<number>(this.metrics).fill(0);
-    this.domain = Array.from({ length: this.n }, (_, d) =>
-      [...new Set(table.cells.map((c) => c.key[d]!))].sort(),
+    this.grid = new CellGrid(
+      this.n,
+      table.cells.map((c) => c.key),
     );
-    this.position = this.domain.map((values) => new Map(values.map((v, i) => [v, i])));
-    this.stride = [];
-    let stride = 1;
-    for (let d = 0; d < this.n; d++) {
-      this.stride.push(stride);
-      stride *= this.domain[d]!.length;
-    }
-    for (const cell of table.cells) this.cells.set(this.number(cell.key), cell);
+    for (const cell of table.cells) this.cells.set(this.grid.number(cell.key), cell);
     this.margins = Array.from(
       { length: this.n },
       (_, d) => new Map((table.margins[d] ?? []).map((g) => [g.key[0]!, g])),
@@ -125,26 +114,9 @@ class Suppression {
     this.coveredMargins = Array.from({ length: this.n }, () => new Set<string>());
   }
 
-  /** The number of the cell at `key`. */
-  number(key: readonly string[]): number {
-    let id = 0;
-    for (let d = 0; d < this.n; d++) id += this.position[d]!.get(key[d]!)! * this.stride[d]!;
-    return id;
-  }
-
-  /** The position of cell `id` on dimension `d`. */
-  coordinate(id: number, d: number): number {
-    return Math.floor(id / this.stride[d]!) % this.domain[d]!.length;
-  }
-
   /** The key of cell `id`. */
   key(id: number): string[] {
-    return this.domain.map((values, d) => values[this.coordinate(id, d)]!);
-  }
-
-  /** Cell `id` moved to position `to` on dimension `d`. */
-  moved(id: number, d: number, to: number): number {
-    return id + (to - this.coordinate(id, d)) * this.stride[d]!;
+    return this.grid.domain.map((values, d) => values[this.grid.coordinate(id, d)]!);
   }
 
   counts(id: number): readonly number[] {
@@ -159,7 +131,7 @@ class Suppression {
     const primaries = table.cells
       .filter((c) => c.people < k)
       .sort(byKey)
-      .map((c) => this.number(c.key));
+      .map((c) => this.grid.number(c.key));
     for (const id of primaries) this.hiddenCells.add(id);
     const marginsPublished = n >= 2;
     if (marginsPublished) {
@@ -174,8 +146,10 @@ class Suppression {
     for (let d = 0; d < n && marginsPublished; d++) {
       for (const value of [...this.hiddenMargins[d]!].sort()) {
         if (this.coveredMargins[d]!.has(value)) continue;
-        const slice = table.cells.filter((c) => c.key[d] === value).map((c) => this.number(c.key));
-        const pairs = slice.flatMap((id) => [...this.pairs(id, d)]);
+        const slice = table.cells
+          .filter((c) => c.key[d] === value)
+          .map((c) => this.grid.number(c.key));
+        const pairs = slice.flatMap((id) => [...this.grid.pairsAlong(id, d)]);
         this.apply(this.cheapest(pairs) ?? [{ cell: slice[0]!, sign: 1 }]);
       }
     }
@@ -188,9 +162,11 @@ class Suppression {
     if (this.n >= 2) {
       for (let d = 0; d < this.n; d++) {
         const net = new Map<number, number>();
-        for (const { cell, sign } of shift)
-          net.set(this.coordinate(cell, d), (net.get(this.coordinate(cell, d)) ?? 0) + sign);
-        for (const [at, sum] of net) if (sum !== 0) margins.push([d, this.domain[d]![at]!]);
+        for (const { cell, sign } of shift) {
+          const at = this.grid.coordinate(cell, d);
+          net.set(at, (net.get(at) ?? 0) + sign);
+        }
+        for (const [at, sum] of net) if (sum !== 0) margins.push([d, this.grid.domain[d]![at]!]);
       }
     }
     return { margins, total: shift.reduce((sum, s) => sum + s.sign, 0) !== 0 };
@@ -221,14 +197,11 @@ class Suppression {
 
   /** The feasible shift that hides the least, or null. `balanced` shifts change no total. */
   cheapest(shifts: Iterable<Shift>, balanced = false): Shift | null {
-    let best: { shift: Shift; cost: number } | null = null;
-    for (const shift of shifts) {
-      if (!this.feasible(shift)) continue;
-      const cost = this.cost(shift, balanced);
-      if (best === null || cost < best.cost) best = { shift, cost };
-      if (cost === 0) break;
-    }
-    return best?.shift ?? null;
+    return cheapest(
+      shifts,
+      (shift) => this.feasible(shift),
+      (shift) => this.cost(shift, balanced),
+    );
   }
 
   /** Hides everything a shift changes, and records it as covered. */
@@ -249,10 +222,10 @@ class Suppression {
   hypercube(p: number): Shift | null {
     const { n } = this;
     const width = Math.max(1, Math.floor(SEARCH_BUDGET ** (1 / n)));
-    const alternatives = this.domain.map((values, d) => {
-      const here = this.coordinate(p, d);
+    const alternatives = this.grid.domain.map((values, d) => {
+      const here = this.grid.coordinate(p, d);
       const rank = (at: number) => {
-        const neighbour = this.moved(p, d, at);
+        const neighbour = this.grid.moved(p, d, at);
         return this.cellCost(neighbour) + (this.counts(neighbour)[0] === 0 ? 0.5 : 0);
       };
       return values
@@ -264,44 +237,13 @@ class Suppression {
         .map((a) => a.at);
     });
     if (alternatives.some((a) => a.length === 0)) return null;
-    const moved = (cell: number, d: number, to: number) => this.moved(cell, d, to);
-    function* cubes(): Generator<Shift> {
-      const choice = new Array<number>(n).fill(0);
-      for (;;) {
-        const shift: Shift = [];
-        for (let mask = 0; mask < 1 << n; mask++) {
-          let cell = p;
-          let odd = 0;
-          for (let d = 0; d < n; d++) {
-            if ((mask >> d) & 1) {
-              cell = moved(cell, d, alternatives[d]![choice[d]!]!);
-              odd ^= 1;
-            }
-          }
-          shift.push({ cell, sign: odd ? -1 : 1 });
-        }
-        yield shift;
-        let d = 0;
-        while (d < n && ++choice[d]! >= alternatives[d]!.length) choice[d++] = 0;
-        if (d === n) return;
-      }
-    }
-    return this.cheapest(cubes(), true);
+    const every = Array.from({ length: n }, (_, d) => d);
+    return this.cheapest(this.grid.hypercubes(p, every, alternatives), true);
   }
 
-  /** Every pair of `p` with another cell on one line through it (along `only`, or any dimension). */
-  *pairs(p: number, only?: number): Generator<Shift> {
-    for (let d = 0; d < this.n; d++) {
-      if (only !== undefined && d !== only) continue;
-      const here = this.coordinate(p, d);
-      for (let at = 0; at < this.domain[d]!.length; at++) {
-        if (at !== here)
-          yield [
-            { cell: p, sign: 1 },
-            { cell: this.moved(p, d, at), sign: -1 },
-          ];
-      }
-    }
+  /** Every pair of `p` with another cell on one line through it, along any dimension. */
+  *pairs(p: number): Generator<Shift> {
+    for (let d = 0; d < this.n; d++) yield* this.grid.pairsAlong(p, d);
   }
 
   /** The published table: as decided, or (`all`) with every number suppressed. */
@@ -313,7 +255,7 @@ class Suppression {
     }
     const cells = listed
       .sort(byKey)
-      .map((c) => ({ ...c, suppressed: all || this.hiddenCells.has(this.number(c.key)) }));
+      .map((c) => ({ ...c, suppressed: all || this.hiddenCells.has(this.grid.number(c.key)) }));
     const margins =
       this.n >= 2
         ? this.margins.map((m, d) =>

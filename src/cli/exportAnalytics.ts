@@ -12,6 +12,7 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { runCommand } from './command.js';
+import { kOption } from './kOption.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   circulationMigrations,
@@ -40,12 +41,6 @@ function day(value: string): string {
   return value;
 }
 
-function minimum(value: string): number {
-  if (!/^\d{1,4}$/.test(value) || Number(value) < 2)
-    throw new InvalidArgumentError('expected an integer of at least 2');
-  return Number(value);
-}
-
 function parseFlags(argv: string[]): Flags {
   const program = new Command('export:analytics')
     .description('Export de-identified loans for analytics, k-anonymous on every published column')
@@ -55,11 +50,7 @@ function parseFlags(argv: string[]): Flags {
       new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('csv'),
     )
     .requiredOption('--out <file>', 'the file to write')
-    .option(
-      '--k <n>',
-      'fewest distinct people per exported group (default: ANALYTICS_MIN_CELL)',
-      minimum,
-    )
+    .addOption(kOption('exported group'))
     .option(
       '--keys',
       'write patron keys (per checkout period) on rows published as recorded',

@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { runCommand } from './command.js';
+import { kOption } from './kOption.js';
 import { openDatabases } from '../app/databases.js';
 import { loadConfig } from '../config/env.js';
 import {
@@ -40,23 +41,13 @@ function month(value: string): string {
   return value;
 }
 
-function minimum(value: string): number {
-  if (!/^\d{1,4}$/.test(value) || Number(value) < 2)
-    throw new InvalidArgumentError('expected an integer of at least 2');
-  return Number(value);
-}
-
 function parseFlags(argv: string[]): Flags {
   const program = new Command('release:month')
     .description('Release the frozen, protected statistics of a closed month')
     .option('--month <month>', 'the month to release, YYYY-MM (before the current month)', month)
     .option('--closed', 'release every closed month not yet released', false)
     .option('--correct <reason>', 'write a new version of a released month, for this reason')
-    .option(
-      '--k <n>',
-      'fewest distinct people per published number (default: ANALYTICS_MIN_CELL)',
-      minimum,
-    )
+    .addOption(kOption('published number'))
     .option('--data-dir <dir>', 'directory of the SQLite files (default: DATA_DIR)')
     .option(
       '--wait',

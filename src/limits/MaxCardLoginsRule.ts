@@ -1,11 +1,6 @@
-import {
-  Kind,
-  type ASTVisitor,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql';
+import type { ASTVisitor, ValidationContext, ValidationRule } from 'graphql';
 import type { RefusalSink } from './refusal.js';
+import { rootFieldCounter } from './rootFieldCounter.js';
 
 /** The mutation that checks a card's PIN: each call is a deliberately slow key derivation. */
 const CARD_LOGIN_FIELD = 'authenticateWithCard';
@@ -20,25 +15,7 @@ export const MAX_CARD_LOGINS = 1;
  */
 export function MaxCardLoginsRule(report: RefusalSink): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
-    const walking = new Set<string>();
-
-    const count = (set: SelectionSetNode): number => {
-      let total = 0;
-      for (const selection of set.selections) {
-        if (selection.kind === Kind.FIELD)
-          total += selection.name.value === CARD_LOGIN_FIELD ? 1 : 0;
-        else if (selection.kind === Kind.INLINE_FRAGMENT) total += count(selection.selectionSet);
-        else {
-          const fragment = context.getFragment(selection.name.value);
-          if (!fragment || walking.has(fragment.name.value)) continue; // cycles are refused before this rule runs
-          walking.add(fragment.name.value);
-          total += count(fragment.selectionSet);
-          walking.delete(fragment.name.value);
-        }
-      }
-      return total;
-    };
-
+    const count = rootFieldCounter(context, (name) => name === CARD_LOGIN_FIELD);
     return {
       OperationDefinition(operation) {
         if (operation.operation !== 'mutation') return false;

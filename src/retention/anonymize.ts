@@ -30,6 +30,27 @@ const affected = (result: { numAffectedRows?: bigint }): number =>
   Number(result.numAffectedRows ?? 0n);
 
 /**
+ * Unlinks the rows of `table` that `which` picks and that are still linked: the patron goes, each
+ * column of `days` keeps only its day. Returns how many rows it changed.
+ */
+async function unlinkRows<DB>(
+  db: Kysely<DB>,
+  table: PurgeTable,
+  days: readonly string[],
+  which: RawBuilder<unknown>,
+): Promise<number> {
+  const set = sql.join([sql`patron_id = NULL`, ...days.map((c) => sql`${sql.ref(c)} = ${day(c)}`)]);
+  return affected(
+    await sql`UPDATE ${sql.table(table)} SET ${set} WHERE ${which} AND patron_id IS NOT NULL`.execute(
+      db,
+    ),
+  );
+}
+
+/** The timestamps of a fine, kept to the day once it is anonymized. */
+const FINE_DAYS = ['created_at', 'paid_at'] as const;
+
+/**
  * The loans due under the cutoffs: returned, still linked, the borrower not keeping reading
  * history, no fine unpaid; without fines, returned by the closed-loan cutoff; with fines (all
  * paid), returned and last paid by the fee cutoff. Null when no loan can ever be due.
@@ -108,16 +129,19 @@ export async function anonymizeLoans(
   if (ids.length === 0) return { loans: 0, fines: 0 };
   // Statistics count distinct borrowers of months not yet released from this tally (history survives).
   await tallyLinked(releaseDb(db), CIRCULATION_SCOPE, { ids });
-  const loans =
-    await sql`UPDATE loans SET patron_id = NULL, checked_out_at = ${day('checked_out_at')},
-      due_at = ${day('due_at')}, returned_at = ${day('returned_at')}
-    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
-  const fines =
-    await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
-    WHERE loan_id IN ${idList(db, ids)} AND patron_id IS NOT NULL AND paid_at IS NOT NULL`.execute(
-      db,
-    );
-  return { loans: affected(loans), fines: affected(fines) };
+  const loans = await unlinkRows(
+    db,
+    'loans',
+    ['checked_out_at', 'due_at', 'returned_at'],
+    sql`id IN ${idList(db, ids)}`,
+  );
+  const fines = await unlinkRows(
+    db,
+    'fines',
+    FINE_DAYS,
+    sql`loan_id IN ${idList(db, ids)} AND paid_at IS NOT NULL`,
+  );
+  return { loans, fines };
 }
 
 /** Anonymizes the loans in `scope` that the rules make due at `now`. */
@@ -155,10 +179,7 @@ export async function anonymizeHolds(
   ids: readonly number[],
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  const result =
-    await sql`UPDATE holds SET patron_id = NULL, placed_at = ${day('placed_at')}, closed_at = ${day('closed_at')}
-    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
-  return affected(result);
+  return unlinkRows(db, 'holds', ['placed_at', 'closed_at'], sql`id IN ${idList(db, ids)}`);
 }
 
 /** Anonymizes the holds `holdIds` if the rules make them due at `now` (a cancel or a fill). */
@@ -193,10 +214,7 @@ export async function anonymizeFines(
   ids: readonly number[],
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  const result =
-    await sql`UPDATE fines SET patron_id = NULL, created_at = ${day('created_at')}, paid_at = ${day('paid_at')}
-    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
-  return affected(result);
+  return unlinkRows(db, 'fines', FINE_DAYS, sql`id IN ${idList(db, ids)}`);
 }
 
 /** Ids of registrations, still linked, for events that ended by the cutoff (null cutoff: none). */
@@ -221,8 +239,5 @@ export async function anonymizeRegistrations(
 ): Promise<number> {
   if (ids.length === 0) return 0;
   await tallyLinked(releaseDb(db), EVENTS_SCOPE, { ids });
-  const result =
-    await sql`UPDATE registrations SET patron_id = NULL, registered_at = ${day('registered_at')}
-    WHERE id IN ${idList(db, ids)} AND patron_id IS NOT NULL`.execute(db);
-  return affected(result);
+  return unlinkRows(db, 'registrations', ['registered_at'], sql`id IN ${idList(db, ids)}`);
 }

@@ -9,6 +9,23 @@ import { runEachAlone } from '../db/singleRun.js';
 /** A scheduled run's report: the purge's, and the stores left to another replica running the same job. */
 export type ScheduledPurgeReport = PurgeReport & { skipped: (keyof PurgeTargets)[] };
 
+/** The fields of a purge report a scheduled run logs: counts and timing, never an id. */
+const LOGGED = [
+  'anonymized',
+  'seconds',
+  'rowsPerSecond',
+  'batches',
+  'interrupted',
+  'vacuumSeconds',
+  'checkpointed',
+] as const satisfies readonly (keyof PurgeReport)[];
+
+type LoggedCounts = Pick<PurgeReport, (typeof LOGGED)[number]>;
+
+/** The part of `report` a scheduled run logs (LOGGED), in that order. */
+const loggedCounts = (report: PurgeReport): LoggedCounts =>
+  Object.fromEntries(LOGGED.map((key) => [key, report[key]])) as LoggedCounts;
+
 /** The in-process purge: a cron job over the open databases. */
 export interface PurgeSchedule {
   /** When the next run starts, or null. */
@@ -86,28 +103,7 @@ export function startPurgeSchedule(
           if (skipped.length)
             logger.info({ stores: skipped }, 'retention purge skipped: another replica runs it');
           const report = { ...value, skipped };
-          const {
-            anonymized,
-            seconds,
-            rowsPerSecond,
-            batches,
-            interrupted,
-            vacuumSeconds,
-            checkpointed,
-          } = report;
-          logger.info(
-            {
-              anonymized,
-              seconds,
-              rowsPerSecond,
-              batches,
-              interrupted,
-              vacuumSeconds,
-              checkpointed,
-              rules,
-            },
-            'retention purge done',
-          );
+          logger.info({ ...loggedCounts(report), rules }, 'retention purge done');
           return report;
         },
         (error: unknown) => {

@@ -390,22 +390,7 @@ export class Registers {
         .executeTakeFirst();
       // Another custodian approved it between the read and the write.
       if (!approved) throw new InvalidInput('orderId: this order is already approved');
-      const patrons = await trx
-        .selectFrom('legal_order_patrons')
-        .select('patron_id')
-        .where('order_id', '=', idNumber)
-        .orderBy('patron_id')
-        .execute();
-      await audit(
-        actEntries(
-          by,
-          now,
-          order.reference,
-          'LegalOrder.approved',
-          patrons.map((p) => p.patron_id),
-        ),
-      );
-      return legalOrderRecord(approved, patrons.length);
+      return auditOrderAct(trx, audit, by, now, approved, 'LegalOrder.approved');
     });
   }
 
@@ -435,22 +420,7 @@ export class Registers {
       throw new InvalidInput(
         'orderId: this order was confirmed meanwhile; a different custodian may now approve it',
       );
-    const patrons = await trx
-      .selectFrom('legal_order_patrons')
-      .select('patron_id')
-      .where('order_id', '=', order.id)
-      .orderBy('patron_id')
-      .execute();
-    await audit(
-      actEntries(
-        by,
-        now,
-        order.reference,
-        'LegalOrder.confirmed',
-        patrons.map((p) => p.patron_id),
-      ),
-    );
-    return legalOrderRecord(confirmed, patrons.length);
+    return auditOrderAct(trx, audit, by, now, confirmed, 'LegalOrder.confirmed');
   }
 
   /**
@@ -568,6 +538,36 @@ function actEntries(
     patronId,
     fields: [act],
   }));
+}
+
+/**
+ * Audits an act on a stored order, one record per patron it names (read in the act's transaction),
+ * and returns the order as the custodian gets it back.
+ */
+async function auditOrderAct(
+  trx: Transaction<CirculationTables>,
+  audit: RegisterTrail,
+  by: RegisterActor,
+  now: string,
+  order: Selectable<CirculationTables['legal_orders']>,
+  act: string,
+): Promise<LegalOrderRecord> {
+  const patrons = await trx
+    .selectFrom('legal_order_patrons')
+    .select('patron_id')
+    .where('order_id', '=', order.id)
+    .orderBy('patron_id')
+    .execute();
+  await audit(
+    actEntries(
+      by,
+      now,
+      order.reference,
+      act,
+      patrons.map((p) => p.patron_id),
+    ),
+  );
+  return legalOrderRecord(order, patrons.length);
 }
 
 /** A stored order as the custodian gets it back. */

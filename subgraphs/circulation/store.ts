@@ -381,20 +381,7 @@ export class CirculationStore {
         .select('work_id')
         .where('id', '=', itemId)
         .executeTakeFirstOrThrow();
-      const next = await trx
-        .selectFrom('holds')
-        .select('id')
-        .where('work_id', '=', item.work_id)
-        .where('status', '=', 'WAITING')
-        .orderBy('placed_at')
-        .orderBy('id')
-        .executeTakeFirst();
-      if (next)
-        await trx
-          .updateTable('holds')
-          .set({ status: 'READY', item_id: itemId })
-          .where('id', '=', next.id)
-          .execute();
+      await readyNextHold(trx, item.work_id, itemId);
       return returned;
     });
   }
@@ -507,23 +494,9 @@ export class CirculationStore {
         .select(SUBJECT)
         .where('id', '=', holdId)
         .executeTakeFirstOrThrow();
-      if (hold.status === 'READY' && hold.item_id) {
-        // The copy set aside goes to the next patron waiting, if any.
-        const next = await trx
-          .selectFrom('holds')
-          .select('id')
-          .where('work_id', '=', hold.work_id)
-          .where('status', '=', 'WAITING')
-          .orderBy('placed_at')
-          .orderBy('id')
-          .executeTakeFirst();
-        if (next)
-          await trx
-            .updateTable('holds')
-            .set({ status: 'READY', item_id: hold.item_id })
-            .where('id', '=', next.id)
-            .execute();
-      }
+      // The copy set aside goes to the next patron waiting, if any.
+      if (hold.status === 'READY' && hold.item_id)
+        await readyNextHold(trx, hold.work_id, hold.item_id);
       return cancelled;
     });
   }
@@ -550,4 +523,29 @@ export class CirculationStore {
       return { enabled, loansAnonymized: loans };
     });
   }
+}
+
+/**
+ * Sets `itemId` aside for the oldest hold waiting on `workId`, if any: a copy that comes free
+ * (returned, or its hold cancelled) goes to the next patron in the queue.
+ */
+async function readyNextHold(
+  trx: Kysely<CirculationTables>,
+  workId: string,
+  itemId: string,
+): Promise<void> {
+  const next = await trx
+    .selectFrom('holds')
+    .select('id')
+    .where('work_id', '=', workId)
+    .where('status', '=', 'WAITING')
+    .orderBy('placed_at')
+    .orderBy('id')
+    .executeTakeFirst();
+  if (next)
+    await trx
+      .updateTable('holds')
+      .set({ status: 'READY', item_id: itemId })
+      .where('id', '=', next.id)
+      .execute();
 }

@@ -12,7 +12,7 @@
  * of something else. The cursor holds no secret: it only spares the client counting.
  */
 import { createHash } from 'node:crypto';
-import { graphError } from '../../errors/codes.js';
+import { ERRORS } from '../../errors/codes.js';
 import type { StatsShaper } from '../shape.js';
 
 /** Groups a page lists when the request does not say (`first`'s default), and all `cells` lists. */
@@ -61,7 +61,7 @@ export function pageOf(
 ): Page {
   const size = first ?? STATS_PAGE_DEFAULT;
   if (!Number.isInteger(size) || size < 1 || size > STATS_PAGE_MAX)
-    throw graphError('BAD_USER_INPUT', `first must be between 1 and ${STATS_PAGE_MAX}.`);
+    throw ERRORS.BAD_USER_INPUT.err(`first must be between 1 and ${STATS_PAGE_MAX}.`);
   let start = 0;
   if (after !== null && after !== undefined) {
     const match = /^(\d{1,9})\.([A-Za-z0-9_-]{16})$/.exec(
@@ -69,7 +69,7 @@ export function pageOf(
     );
     const offset = match ? Number(match[1]) : NaN;
     if (!match || cursorAt(identity, offset) !== after || offset < 1 || offset > count)
-      throw graphError('BAD_USER_INPUT', NOT_OURS);
+      throw ERRORS.BAD_USER_INPUT.err(NOT_OURS);
     start = offset;
   }
   const end = Math.min(count, start + size);
@@ -107,8 +107,7 @@ export const STATS_PAGE_RESOLVERS = {
    */
   cells: (stats: PagedStats) => {
     if (stats.cellCount > STATS_PAGE_MAX) {
-      throw graphError(
-        'BAD_USER_INPUT',
+      throw ERRORS.BAD_USER_INPUT.err(
         `This answer has ${stats.cellCount} groups, more than cells lists (${STATS_PAGE_MAX}): read them with cellPage(first, after), or group by fewer dimensions.`,
       );
     }

@@ -23,7 +23,8 @@
  * Distinct people are not additive; they are published and suppressed with the counts.
  */
 
-import { isFeasible, type Shift } from '../shift.js';
+import { CellGrid } from '../cellGrid.js';
+import { cheapest, isFeasible, type Shift } from '../shift.js';
 
 /** One finest cell of a month: its value on each dimension and its additive counts. */
 export interface FinestCell {
@@ -75,9 +76,8 @@ export const dimensionsOf = (g: number, n: number): number[] =>
 
 class MonthProtection {
   readonly n: number;
-  readonly domain: string[][];
-  readonly position: Map<string, number>[];
-  readonly stride: number[];
+  /** The month's finest cells, numbered by their coordinates. */
+  readonly grid: CellGrid;
   readonly finest = new Map<number, readonly number[]>();
   readonly zero: number[];
   /** Per grouping: projected cell id -> summed counts. */
@@ -93,18 +93,12 @@ class MonthProtection {
   ) {
     this.n = month.dimensions;
     this.zero = new Array<number>(month.metrics).fill(0);
-    this.domain = Array.from({ length: this.n }, (_, d) =>
-      [...new Set(month.cells.map((c) => c.key[d]!))].sort(),
+    this.grid = new CellGrid(
+      this.n,
+      month.cells.map((c) => c.key),
     );
-    this.position = this.domain.map((values) => new Map(values.map((v, i) => [v, i])));
-    this.stride = [];
-    let stride = 1;
-    for (let d = 0; d < this.n; d++) {
-      this.stride.push(stride);
-      stride *= Math.max(1, this.domain[d]!.length);
-    }
     for (const c of month.cells) {
-      const id = this.number(c.key);
+      const id = this.grid.number(c.key);
       const prior = this.finest.get(id);
       this.finest.set(id, prior ? prior.map((v, m) => v + c.counts[m]!) : c.counts);
     }
@@ -121,31 +115,17 @@ class MonthProtection {
     this.covered = groupings(this.n).map(() => new Set());
   }
 
-  number(key: readonly string[]): number {
-    let id = 0;
-    for (let d = 0; d < this.n; d++) id += this.position[d]!.get(key[d]!)! * this.stride[d]!;
-    return id;
-  }
-
-  coordinate(id: number, d: number): number {
-    return Math.floor(id / this.stride[d]!) % this.domain[d]!.length;
-  }
-
   /** The id, within grouping g, of the cell that finest cell `id` falls in (non-g coordinates zeroed). */
   project(id: number, g: number): number {
+    const { stride, domain } = this.grid;
     let at = 0;
     for (let d = 0; d < this.n; d++)
-      if ((g >> d) & 1)
-        at += (Math.floor(id / this.stride[d]!) % this.domain[d]!.length) * this.stride[d]!;
+      if ((g >> d) & 1) at += (Math.floor(id / stride[d]!) % domain[d]!.length) * stride[d]!;
     return at;
   }
 
   keyOf(at: number, g: number): string[] {
-    return dimensionsOf(g, this.n).map((d) => this.domain[d]![this.coordinate(at, d)]!);
-  }
-
-  moved(id: number, d: number, to: number): number {
-    return id + (to - this.coordinate(id, d)) * this.stride[d]!;
+    return dimensionsOf(g, this.n).map((d) => this.grid.domain[d]![this.grid.coordinate(at, d)]!);
   }
 
   counts(id: number): readonly number[] {
@@ -214,14 +194,11 @@ class MonthProtection {
   }
 
   cheapest(shifts: Iterable<Shift>): Shift | null {
-    let best: { shift: Shift; cost: number } | null = null;
-    for (const shift of shifts) {
-      if (!this.feasible(shift)) continue;
-      const cost = this.cost(shift);
-      if (best === null || cost < best.cost) best = { shift, cost };
-      if (cost === 0) break;
-    }
-    return best?.shift ?? null;
+    return cheapest(
+      shifts,
+      (shift) => this.feasible(shift),
+      (shift) => this.cost(shift),
+    );
   }
 
   apply(shift: Shift): void {
@@ -260,57 +237,29 @@ class MonthProtection {
     const shifts: Shift[] = [];
     for (const p of bases) {
       const alternatives = dims.map((d) => {
-        const here = this.coordinate(p, d);
+        const here = this.grid.coordinate(p, d);
         // Nonempty neighbours first (a hypercube is feasible only if the corners it lowers hold
         // something), then those hidden already, then the smallest.
         const rank = (to: number) => {
-          const other = this.moved(p, d, to);
+          const other = this.grid.moved(p, d, to);
           const n = this.counts(other)[0]!;
           return (n === 0 ? 1e6 : 0) + (this.hidden[(1 << this.n) - 1]!.has(other) ? 0 : n + 1);
         };
-        return this.domain[d]!.map((_, to) => to)
+        return this.grid.domain[d]!.map((_, to) => to)
           .filter((to) => to !== here)
           .sort((a, b) => rank(a) - rank(b) || a - b)
           .slice(0, width);
       });
       if (alternatives.some((a) => a.length === 0)) return null;
-      const choice = new Array<number>(dims.length).fill(0);
-      for (;;) {
-        const shift: Shift = [];
-        for (let mask = 0; mask < 1 << dims.length; mask++) {
-          let cell = p;
-          let odd = 0;
-          dims.forEach((d, i) => {
-            if ((mask >> i) & 1) {
-              cell = this.moved(cell, d, alternatives[i]![choice[i]!]!);
-              odd ^= 1;
-            }
-          });
-          shift.push({ cell, sign: odd ? -1 : 1 });
-        }
-        shifts.push(shift);
-        let i = 0;
-        while (i < dims.length && ++choice[i]! >= alternatives[i]!.length) choice[i++] = 0;
-        if (i === dims.length) break;
-      }
+      shifts.push(...this.grid.hypercubes(p, dims, alternatives));
     }
     return this.cheapest(shifts);
   }
 
   /** Pairs through a finest cell of (g, at) along one of g's dimensions. */
   *pairs(g: number, at: number): Generator<Shift> {
-    for (const p of this.inside(g, at).slice(0, 4)) {
-      for (const d of dimensionsOf(g, this.n)) {
-        const here = this.coordinate(p, d);
-        for (let to = 0; to < this.domain[d]!.length; to++) {
-          if (to !== here)
-            yield [
-              { cell: p, sign: 1 },
-              { cell: this.moved(p, d, to), sign: -1 },
-            ];
-        }
-      }
-    }
+    for (const p of this.inside(g, at).slice(0, 4))
+      for (const d of dimensionsOf(g, this.n)) yield* this.grid.pairsAlong(p, d);
   }
 
   /** The last resort: one finest cell of (g, at) alone (it changes the total too). */

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { FinestCell } from './protect.js';
 import { KEY_SEPARATOR, type ReleaseTables } from './tables.js';
 
@@ -52,28 +52,36 @@ const monthBounds = (month: string) => {
 
 const ids = (list: readonly number[]) => sql.join(list.map((id) => sql`${id}`));
 
+/** The rows whose instant `column` falls in `month`. */
+const inMonth = (column: string, month: string): RawBuilder<unknown> => {
+  const { start, end } = monthBounds(month);
+  return sql`${sql.ref(column)} >= ${start} AND ${sql.ref(column)} < ${end}`;
+};
+
+/** The rows `filter` picks: those whose `monthColumn` falls in its month, or whose `idColumn` is among its ids. */
+const picked = (filter: RowFilter, monthColumn: string, idColumn: string): RawBuilder<unknown> =>
+  'month' in filter
+    ? inMonth(monthColumn, filter.month)
+    : filter.ids.length === 0
+      ? sql`1 = 0`
+      : sql`${sql.ref(idColumn)} IN (${ids(filter.ids)})`;
+
 /** Circulation: loans by branch x format x age band x home branch, counting checkouts. */
 export const CIRCULATION_SCOPE: ReleaseScope = {
   name: 'circulation',
   dimensions: ['BRANCH', 'FORMAT', 'AGE_BAND', 'HOME_BRANCH'],
   metrics: 1,
   async cells(db, month) {
-    const { start, end } = monthBounds(month);
     const { rows } = await sql<{ b: string; f: string; a: string; h: string; n: number }>`
       SELECT l.branch_id AS b, coalesce(i.format, '') AS f, coalesce(l.patron_age_band, '') AS a,
              coalesce(l.patron_home_branch_id, '') AS h, count(*) AS n
       FROM loans l LEFT JOIN items i ON i.id = l.item_id
-      WHERE l.checked_out_at >= ${start} AND l.checked_out_at < ${end}
+      WHERE ${inMonth('l.checked_out_at', month)}
       GROUP BY 1, 2, 3, 4`.execute(db);
     return rows.map((r) => ({ key: [r.b, r.f, r.a, r.h], counts: [Number(r.n)] }));
   },
   async linked(db, filter) {
-    const where =
-      'month' in filter
-        ? sql`l.checked_out_at >= ${monthBounds(filter.month).start} AND l.checked_out_at < ${monthBounds(filter.month).end}`
-        : filter.ids.length === 0
-          ? sql`1 = 0`
-          : sql`l.id IN (${ids(filter.ids)})`;
+    const where = picked(filter, 'l.checked_out_at', 'l.id');
     const { rows } = await sql<{
       id: number;
       month: string;
@@ -127,21 +135,15 @@ export const EVENTS_SCOPE: ReleaseScope = {
   dimensions: ['BRANCH'],
   metrics: 2,
   async cells(db, month) {
-    const { start, end } = monthBounds(month);
     const { rows } = await sql<{ b: string; n: number; a: number }>`
       SELECT e.branch_id AS b, count(*) AS n, coalesce(sum(r.attended), 0) AS a
       FROM registrations r JOIN events e ON e.id = r.event_id
-      WHERE e.starts_at >= ${start} AND e.starts_at < ${end}
+      WHERE ${inMonth('e.starts_at', month)}
       GROUP BY 1`.execute(db);
     return rows.map((r) => ({ key: [r.b], counts: [Number(r.n), Number(r.a)] }));
   },
   async linked(db, filter) {
-    const where =
-      'month' in filter
-        ? sql`e.starts_at >= ${monthBounds(filter.month).start} AND e.starts_at < ${monthBounds(filter.month).end}`
-        : filter.ids.length === 0
-          ? sql`1 = 0`
-          : sql`r.id IN (${ids(filter.ids)})`;
+    const where = picked(filter, 'e.starts_at', 'r.id');
     const { rows } = await sql<{ id: number; month: string; b: string; p: string }>`
       SELECT r.id AS id, substr(e.starts_at, 1, 7) AS month, e.branch_id AS b, r.patron_id AS p
       FROM registrations r JOIN events e ON e.id = r.event_id
