@@ -18,7 +18,7 @@ import { redact, type Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
 import { fieldRule } from '../schema/rules.js';
 import { deidentifyValue } from './deidentify.js';
-import type { PrivacyContext } from './privacyContext.js';
+import type { PrivacyContext, Settled } from './privacyContext.js';
 
 /** The request context a privacy-enforcing subgraph must provide. */
 export interface EnforcedContext {
@@ -63,21 +63,39 @@ function decisionFailed(rule: FieldRule, privacy: PrivacyContext, error: unknown
   return observed(rule, privacy, redact('error'));
 }
 
-/** Reports a decision made for one subject to the observer (metrics), and returns it. */
+/** What the observer tells decisions apart by: their kind and exception, reason or strategy. */
+const observedAs = (decision: Decision): string =>
+  decision.kind === 'disclose'
+    ? `disclose:${decision.exception}`
+    : decision.kind === 'redact'
+      ? `redact:${decision.reason}`
+      : `deidentify:${decision.strategy}`;
+
+/** Counts a decision made for one subject, for the observer (metrics), and returns it. */
 function observed(rule: FieldRule, privacy: PrivacyContext, decision: Decision): Decision {
-  privacy.observe?.(rule, decision, 1);
+  if (!privacy.observe) return decision;
+  let byKind = privacy.tally.get(rule);
+  if (!byKind) privacy.tally.set(rule, (byKind = new Map()));
+  const key = observedAs(decision);
+  const counted = byKind.get(key);
+  if (counted) counted.uses += 1;
+  else byKind.set(key, { decision, uses: 1 });
   return decision;
 }
 
 /**
- * Reports the request's repeated decisions to the observer with their counts, once the response is
- * ready: a decision applied to 1,000 rows is counted with one call, not 1,000.
+ * Reports the request's decisions to the observer with their counts, once the response is ready:
+ * a decision applied to 1,000 rows is counted with one call, not 1,000, whether it held for every
+ * subject (the memo) or was made subject by subject (the tally).
  */
 export function reportDecisions(privacy: PrivacyContext): void {
-  for (const [rule, settled] of privacy.memo) {
-    if (settled && settled.uses > 0) privacy.observe?.(rule, settled.decision, settled.uses);
-    if (settled) settled.uses = 0;
-  }
+  const report = (rule: FieldRule, settled: Settled) => {
+    if (settled.uses > 0) privacy.observe?.(rule, settled.decision, settled.uses);
+    settled.uses = 0;
+  };
+  for (const [rule, settled] of privacy.memo) if (settled) report(rule, settled);
+  for (const [rule, byKind] of privacy.tally)
+    for (const settled of byKind.values()) report(rule, settled);
 }
 
 /**

@@ -40,6 +40,11 @@ export interface PrivacyContext {
   observe?: DecisionObserver;
   /** Per field, the decision that holds for any existing subject, once computed (see decisionForAnySubject). */
   memo: Map<FieldRule, Settled | null>;
+  /**
+   * Per field, the decisions made subject by subject, counted by what the observer tells apart
+   * (kind and exception, reason or strategy), for reportDecisions to report once per request.
+   */
+  tally: Map<FieldRule, Map<string, Settled>>;
   /** Notes disclosures for the audit written before the response leaves; null only where auditing is off (benchmarks). */
   audit: AuditRecorder | null;
 }
@@ -75,6 +80,7 @@ export function createPrivacyContext(options: {
     },
     logger: options.logger,
     memo: new Map(),
+    tally: new Map(),
     audit: options.audit
       ? new AuditRecorder(caller, options.audit, options.auditHeldByTransport)
       : null,
