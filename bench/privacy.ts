@@ -18,17 +18,7 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import {
-  copyDataDir,
-  machine,
-  measure,
-  median,
-  probe,
-  startVariant,
-  writeReport,
-  type Measurement,
-  type RunningVariant,
-} from './harness.js';
+import { machine, measure, median, probe, writeReport } from './harness.js';
 import {
   chooseScenarios,
   chooseVariants,
@@ -37,52 +27,42 @@ import {
   tokensFor,
   withSelection,
 } from './privacyScenarios.js';
+import { onFreshCopy, rotated, RoundFigures, withRounds, type RoundOptions } from './rounds.js';
 
-const options = withSelection(
-  new Command()
-    .option('--seconds <n>', 'seconds per measurement', '3')
-    .option('--rounds <n>', 'interleaved rounds', '6'),
-)
+const options = withSelection(withRounds(new Command(), { seconds: 3, rounds: 6 }))
   .parse()
-  .opts<{ seconds: string; rounds: string; only?: string; builds?: string }>();
-const seconds = Number(options.seconds);
-const rounds = Number(options.rounds);
+  .opts<RoundOptions & { only?: string; builds?: string }>();
+const { seconds, rounds } = options;
 
 const VARIANTS = chooseVariants('bench:privacy', options.builds);
 const chosen = chooseScenarios(options.only);
 const dataDir = await seedBenchData();
 createLogger('bench', 'silent');
-let running: RunningVariant | null = null;
 try {
   const tokens = await tokensFor(chosen);
-  const figures = new Map<string, Measurement[]>();
+  const figures = new RoundFigures();
   // Each round starts every build afresh: a process can run 30% slower than its twin for its whole
   // life (seen here), and one process per build for the whole run would carry that into every ratio.
   // Each also gets its own copy of the seeded data: no build files another's audit records.
   for (let round = 0; round < rounds; round++) {
-    for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
-      const runDir = copyDataDir(dataDir);
-      running = await startVariant(variant, runDir);
-      for (const scenario of chosen) {
-        const token = tokens.get(scenario.persona)!;
-        await probe(running, scenario, token);
-        await measure(running, scenario, token, 1); // warm-up: JIT and caches, not recorded
-        const m = await measure(running, scenario, token, seconds);
-        console.error(
-          `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(1)} req/s, ${m.cpuPerRequest.toFixed(1)} CPU ms/req`,
-        );
-        const key = `${scenario.name}|${variant.name}`;
-        figures.set(key, [...(figures.get(key) ?? []), m]);
-      }
-      await running.stop();
-      running = null;
-      fs.rmSync(runDir, { recursive: true, force: true });
+    for (const variant of rotated(VARIANTS, round)) {
+      await onFreshCopy(variant, dataDir, async (running) => {
+        for (const scenario of chosen) {
+          const token = tokens.get(scenario.persona)!;
+          await probe(running, scenario, token);
+          await measure(running, scenario, token, 1); // warm-up: JIT and caches, not recorded
+          const m = await measure(running, scenario, token, seconds);
+          console.error(
+            `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(1)} req/s, ${m.cpuPerRequest.toFixed(1)} CPU ms/req`,
+          );
+          figures.add(scenario.name, variant.name, m);
+        }
+      });
     }
   }
 
-  const list = (scenario: string, variant: string) => figures.get(`${scenario}|${variant}`)!;
   const get = (scenario: string, variant: string) => {
-    const l = list(scenario, variant);
+    const l = figures.of(scenario, variant);
     return {
       rps: median(l.map((m) => m.requestsPerSecond)),
       cpu: median(l.map((m) => m.cpuPerRequest)),
@@ -94,7 +74,7 @@ try {
   };
   /** Per round, a/b of throughput, and b/a of CPU per request (so that for both, 1.0 means "costs nothing"). */
   const paired = (scenario: string, a: string, b: string) => {
-    const [la, lb] = [list(scenario, a), list(scenario, b)];
+    const [la, lb] = [figures.of(scenario, a), figures.of(scenario, b)];
     const throughput = la.map((m, i) => m.requestsPerSecond / lb[i]!.requestsPerSecond);
     const cpu = la.map((m, i) => lb[i]!.cpuPerRequest / m.cpuPerRequest);
     return {
@@ -160,6 +140,5 @@ try {
   console.log(report);
   console.error(`written to ${writeReport('privacy', report)}`);
 } finally {
-  await running?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

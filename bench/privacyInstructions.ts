@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { copyDataDir, countInstructions, machine, startVariant, writeReport } from './harness.js';
+import { countInstructions, machine, writeReport } from './harness.js';
 import {
   chooseScenarios,
   chooseVariants,
@@ -26,6 +26,7 @@ import {
   tokensFor,
   withSelection,
 } from './privacyScenarios.js';
+import { onFreshCopy } from './rounds.js';
 
 const command = 'bench:privacy:instructions';
 const options = withSelection(
@@ -60,23 +61,23 @@ try {
   for (const scenario of chosen) {
     for (const variant of variants) {
       const callgrindOut = path.join(outDir, `${variant.name}.out`);
-      const runDir = copyDataDir(dataDir);
-      const running = await startVariant(variant, runDir, { callgrindOut });
-      try {
-        const perRequest = await countInstructions(
-          running,
-          scenario,
-          tokens.get(scenario.persona)!,
-          { warmup, requests, callgrindOut },
-        );
-        counts.set(`${scenario.name}|${variant.name}`, perRequest);
-        console.error(
-          `${scenario.name} on ${variant.name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request`,
-        );
-      } finally {
-        await running.stop();
-        fs.rmSync(runDir, { recursive: true, force: true });
-      }
+      await onFreshCopy(
+        variant,
+        dataDir,
+        async (running) => {
+          const perRequest = await countInstructions(
+            running,
+            scenario,
+            tokens.get(scenario.persona)!,
+            { warmup, requests, callgrindOut },
+          );
+          counts.set(`${scenario.name}|${variant.name}`, perRequest);
+          console.error(
+            `${scenario.name} on ${variant.name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request`,
+          );
+        },
+        { callgrindOut },
+      );
     }
   }
 
