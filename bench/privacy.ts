@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import { machine, measure, median, probe, writeReport } from './harness.js';
+import { machine, measure, median, probe, publishReport } from './harness.js';
 import {
   chooseScenarios,
   chooseVariants,
@@ -136,9 +136,7 @@ try {
     '  2 cores, CPU spent on any thread is CPU the request thread does not get, so throughput follows the',
     "  total; on a machine with idle cores, only the request thread's share limits it.",
   );
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  console.error(`written to ${writeReport('privacy', report)}`);
+  publishReport(lines, 'privacy');
 } finally {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

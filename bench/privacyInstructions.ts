@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { countInstructions, machine, writeReport } from './harness.js';
+import { countInstructions, machine, publishReport } from './harness.js';
 import {
   chooseScenarios,
   chooseVariants,
@@ -118,9 +118,7 @@ try {
     'build in (a) differed by 19 M instructions a listing; with it off, by 0.4 M. Counts still move',
     'a little with the moments V8 chooses to compile and collect.',
   );
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  console.error(`written to ${writeReport('privacy-instructions', report)}`);
+  publishReport(lines, 'privacy-instructions');
 } finally {
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(outDir, { recursive: true, force: true });

@@ -30,7 +30,7 @@ import {
   measure,
   median,
   probe,
-  writeReport,
+  publishReport,
   type RunningVariant,
   type Scenario,
   type Variant,
@@ -240,9 +240,7 @@ try {
       `| ${scenario.name} | ${median(rps).toFixed(2)} | ${Math.min(...rps).toFixed(2)}–${Math.max(...rps).toFixed(2)} | ${median(p95).toFixed(2)} |`,
     );
   }
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  if (options.write) console.error(`written to ${writeReport('production', report)}`);
+  publishReport(lines, options.write ? 'production' : undefined);
 } finally {
   await cleanUp();
 }

@@ -12,7 +12,7 @@ import {
   machine,
   measure,
   median,
-  writeReport,
+  publishReport,
   type RunningVariant,
   type Scenario,
   type Variant,
@@ -114,9 +114,7 @@ try {
     '  threads over fewer requests. Rounds are interleaved so both builds meet the same conditions;',
     "  the ratio's range shows how far single rounds strayed.",
   ];
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  console.error(`written to ${writeReport('response-cache', report)}`);
+  publishReport(lines, 'response-cache');
 } finally {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ import {
   measure,
   median,
   probe,
+  publishReport,
   type Measurement,
   type Scenario,
   type Variant,
@@ -103,8 +104,7 @@ try {
       `- ${s.name}: undici+dedup / undici ${ratio(s.name, 'undici+dedup', 'undici')}`,
     ]),
   ];
-  const report = lines.join('\n') + '\n';
-  console.log(report);
+  publishReport(lines);
 } finally {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
