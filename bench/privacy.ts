@@ -19,35 +19,26 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
 import { machine, measure, median, probe, publishReport } from './harness.js';
-import {
-  chooseScenarios,
-  chooseVariants,
-  seedBenchData,
-  TARGETS,
-  tokensFor,
-  withSelection,
-} from './privacyScenarios.js';
+import { parseSelection, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
 import { onFreshCopy, rotated, RoundFigures, withRounds, type RoundOptions } from './rounds.js';
 
-const options = withSelection(withRounds(new Command(), { seconds: 3, rounds: 6 }))
-  .parse()
-  .opts<RoundOptions & { only?: string; builds?: string }>();
+const { options, variants, scenarios } = parseSelection<RoundOptions>(
+  withRounds(new Command(), { seconds: 3, rounds: 6 }),
+  'bench:privacy',
+);
 const { seconds, rounds } = options;
-
-const VARIANTS = chooseVariants('bench:privacy', options.builds);
-const chosen = chooseScenarios(options.only);
 const dataDir = await seedBenchData();
 createLogger('bench', 'silent');
 try {
-  const tokens = await tokensFor(chosen);
+  const tokens = await tokensFor(scenarios);
   const figures = new RoundFigures();
   // Each round starts every build afresh: a process can run 30% slower than its twin for its whole
   // life (seen here), and one process per build for the whole run would carry that into every ratio.
   // Each also gets its own copy of the seeded data: no build files another's audit records.
   for (let round = 0; round < rounds; round++) {
-    for (const variant of rotated(VARIANTS, round)) {
+    for (const variant of rotated(variants, round)) {
       await onFreshCopy(variant, dataDir, async (running) => {
-        for (const scenario of chosen) {
+        for (const scenario of scenarios) {
           const token = tokens.get(scenario.persona)!;
           await probe(running, scenario, token);
           await measure(running, scenario, token, 1); // warm-up: JIT and caches, not recorded
@@ -93,8 +84,8 @@ try {
     `| scenario | build | req/s | CPU ms/req | of which request thread | p50 ms | p99 ms | non-2xx |`,
     `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ];
-  for (const s of chosen) {
-    for (const v of VARIANTS) {
+  for (const s of scenarios) {
+    for (const v of variants) {
       const f = get(s.name, v.name);
       lines.push(
         `| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.cpu.toFixed(1)} | ${f.requestCpu.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`,
@@ -109,9 +100,9 @@ try {
     '| scenario | comparison | throughput ratio | range | CPU ratio | target | met |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
   );
-  const built = (name: string) => VARIANTS.some((v) => v.name === name);
+  const built = (name: string) => variants.some((v) => v.name === name);
   for (const { scenario: s, a, b, label, target } of TARGETS.filter(
-    ({ scenario, a, b }) => chosen.some((c) => c.name === scenario) && built(a) && built(b),
+    ({ scenario, a, b }) => scenarios.some((c) => c.name === scenario) && built(a) && built(b),
   )) {
     const r = paired(s, a, b);
     lines.push(

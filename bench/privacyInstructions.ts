@@ -18,24 +18,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { countInstructions, machine, publishReport } from './harness.js';
-import {
-  chooseScenarios,
-  chooseVariants,
-  seedBenchData,
-  TARGETS,
-  tokensFor,
-  withSelection,
-} from './privacyScenarios.js';
+import { parseSelection, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
 import { onFreshCopy } from './rounds.js';
 
 const command = 'bench:privacy:instructions';
-const options = withSelection(
+const { options, variants, scenarios } = parseSelection<{ requests: string; warmup: string }>(
   new Command()
     .option('--requests <n>', 'counted requests per build and scenario', '80')
     .option('--warmup <n>', 'uncounted requests before them', '150'),
-)
-  .parse()
-  .opts<{ requests: string; warmup: string; only?: string; builds?: string }>();
+  command,
+);
 const requests = Number(options.requests);
 const warmup = Number(options.warmup);
 if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
@@ -51,14 +43,12 @@ try {
   process.exit(2);
 }
 
-const variants = chooseVariants(command, options.builds);
-const chosen = chooseScenarios(options.only);
 const dataDir = await seedBenchData();
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-callgrind-'));
 try {
-  const tokens = await tokensFor(chosen);
+  const tokens = await tokensFor(scenarios);
   const counts = new Map<string, number>();
-  for (const scenario of chosen) {
+  for (const scenario of scenarios) {
     for (const variant of variants) {
       const callgrindOut = path.join(outDir, `${variant.name}.out`);
       await onFreshCopy(
@@ -91,7 +81,7 @@ try {
     '| scenario | build | M instructions / request |',
     '| --- | --- | ---: |',
   ];
-  for (const s of chosen)
+  for (const s of scenarios)
     for (const v of variants)
       lines.push(`| ${s.name} | ${v.name} | ${(count(s.name, v.name)! / 1e6).toFixed(2)} |`);
   lines.push(

@@ -33,17 +33,29 @@ export const ALL_VARIANTS: Variant[] = [
   },
 ];
 
-/** Adds the options both privacy benchmarks take to pick what they run: `--only` and `--builds`. */
-export const withSelection = (command: Command): Command =>
-  command
+/**
+ * The command line both privacy benchmarks share: adds `--only` and `--builds` (what to run) to
+ * `command`'s own options, parses it, and returns those options with the builds and scenarios
+ * picked; exits 2 naming an unknown build, as `name`.
+ */
+export function parseSelection<Options>(command: Command, name: string) {
+  const options = command
     .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
     .option(
       '--builds <names>',
       'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)',
-    );
+    )
+    .parse()
+    .opts<Options & { only?: string; builds?: string }>();
+  return {
+    options,
+    variants: chooseVariants(name, options.builds),
+    scenarios: chooseScenarios(options.only),
+  };
+}
 
 /** The builds named by `--builds` (all when it is absent); exits 2 on an unknown name. */
-export function chooseVariants(command: string, builds: string | undefined): Variant[] {
+function chooseVariants(command: string, builds: string | undefined): Variant[] {
   const names = builds?.split(',').map((b) => b.trim());
   const unknown = names?.find((b) => !ALL_VARIANTS.some((v) => v.name === b));
   if (unknown) {
@@ -86,7 +98,7 @@ export const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
 ];
 
 /** The scenarios picked by `--only` letters (all when it is absent). */
-export const chooseScenarios = (only: string | undefined) =>
+const chooseScenarios = (only: string | undefined) =>
   SCENARIOS.filter((s) => !only || only.includes(s.name[1]!));
 
 /** One of the issue's targets: in `scenario`, build `a` against build `b` must reach `target`. */
