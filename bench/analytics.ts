@@ -202,9 +202,12 @@ async function main(): Promise<void> {
     // Wall time of each request, and the CPU time the process spent meanwhile: gateway, subgraphs
     // and client share this process and serve one request at a time, so the CPU time is about
     // what the request would take on a machine to itself, which wall time is not under load.
-    const ask = async (
+    // `timed` sends one query as the analytics persona and returns its one answer with those two
+    // times; a GraphQL error is thrown, named by `what`.
+    const timed = async <Answer>(
       query: string,
-    ): Promise<{ ms: number; cpu: number; cells: number; listed: number }> => {
+      what: string,
+    ): Promise<{ ms: number; cpu: number; answer: Answer | undefined }> => {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const response = await fetch(url, {
@@ -214,18 +217,28 @@ async function main(): Promise<void> {
       });
       const body = (await response.json()) as {
         errors?: { message: string }[];
-        data?: Record<
-          string,
-          { cellCount: number; cellPage: { nodes: unknown[] }; margins: unknown[] }
-        >;
+        data?: Record<string, Answer>;
       };
       const ms = performance.now() - t0;
       const used = process.cpuUsage(cpu0);
-      if (body.errors?.length) throw new Error(`${query.slice(0, 80)}: ${body.errors[0]!.message}`);
-      const answer = Object.values(body.data ?? {})[0];
+      if (body.errors?.length) throw new Error(`${what}: ${body.errors[0]!.message}`);
       return {
         ms,
         cpu: (used.user + used.system) / 1000,
+        answer: Object.values(body.data ?? {})[0],
+      };
+    };
+    const ask = async (
+      query: string,
+    ): Promise<{ ms: number; cpu: number; cells: number; listed: number }> => {
+      const { ms, cpu, answer } = await timed<{
+        cellCount: number;
+        cellPage: { nodes: unknown[] };
+        margins: unknown[];
+      }>(query, query.slice(0, 80));
+      return {
+        ms,
+        cpu,
         cells: answer?.cellCount ?? 0,
         listed: (answer?.cellPage.nodes.length ?? 0) + (answer?.margins.length ?? 0),
       };
@@ -247,6 +260,11 @@ async function main(): Promise<void> {
       cellPage { pageInfo { endCursor hasNextPage } nodes { branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed } }
       margins { dimension branch { id } month registrations registrationsMarginOfError attended distinctPatrons suppressed }
       total { registrations attended distinctPatrons suppressed } } }`;
+    /** Both statistics operations: name, query builder, and every dimension with MONTH. */
+    const operations = [
+      ['circulationStats', circulation, CIRCULATION_SCOPE.dimensions.concat('MONTH')],
+      ['eventStats', events, EVENTS_SCOPE.dimensions.concat('MONTH')],
+    ] as const;
     out('');
     out(
       `## Answers, 12 months (${range}), every groupBy, first page (cellPage, default 1000 groups), through the gateway (load average ${load()})`,
@@ -257,10 +275,7 @@ async function main(): Promise<void> {
       `${ms.length} | ${quantile(ms, 0.5).toFixed(0)} ms | ${quantile(ms, 0.95).toFixed(0)} ms | ${Math.max(...ms).toFixed(0)} ms | ${quantile(cpu, 0.5).toFixed(0)} ms | ${quantile(cpu, 0.95).toFixed(0)} ms |`;
     const slow: string[] = [];
     const cold: string[] = [];
-    for (const [name, build, dims] of [
-      ['circulationStats', circulation, CIRCULATION_SCOPE.dimensions.concat('MONTH')],
-      ['eventStats', events, EVENTS_SCOPE.dimensions.concat('MONTH')],
-    ] as const) {
+    for (const [name, build, dims] of operations) {
       for (const protection of ['SUPPRESSION', 'DIFFERENTIAL_PRIVACY']) {
         const groupBys = subsets(dims);
         // First time: each groupBy asked once, before any other request of its kind (nothing of
@@ -323,10 +338,7 @@ async function main(): Promise<void> {
       '| operation | protection | groups | pages | all pages, wall | all pages, CPU | slowest page |',
     );
     out('| --- | --- | --- | --- | --- | --- | --- |');
-    for (const [name, build, dims] of [
-      ['circulationStats', circulation, CIRCULATION_SCOPE.dimensions.concat('MONTH')],
-      ['eventStats', events, EVENTS_SCOPE.dimensions.concat('MONTH')],
-    ] as const) {
+    for (const [name, build, dims] of operations) {
       for (const protection of ['SUPPRESSION', 'DIFFERENTIAL_PRIVACY']) {
         let after: string | null = null;
         let pages = 0;
@@ -339,36 +351,19 @@ async function main(): Promise<void> {
             'cellPage {',
             after ? `cellPage(after: ${JSON.stringify(after)}) {` : 'cellPage {',
           );
-          const cpu0 = process.cpuUsage();
-          const t0 = performance.now();
-          const response = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body: JSON.stringify({ query }),
-          });
-          const body = (await response.json()) as {
-            errors?: { message: string }[];
-            data?: Record<
-              string,
-              {
-                cellCount: number;
-                cellPage: {
-                  nodes: unknown[];
-                  pageInfo: { endCursor: string | null; hasNextPage: boolean };
-                };
-              }
-            >;
-          };
-          const ms = performance.now() - t0;
-          const used = process.cpuUsage(cpu0);
-          if (body.errors?.length)
-            throw new Error(`${name} page ${pages + 1}: ${body.errors[0]!.message}`);
-          const answer = Object.values(body.data ?? {})[0]!;
+          const page = await timed<{
+            cellCount: number;
+            cellPage: {
+              nodes: unknown[];
+              pageInfo: { endCursor: string | null; hasNextPage: boolean };
+            };
+          }>(query, `${name} page ${pages + 1}`);
+          const answer = page.answer!;
           pages += 1;
           groups = answer.cellCount;
-          wall += ms;
-          cpu += (used.user + used.system) / 1000;
-          slowest = Math.max(slowest, ms);
+          wall += page.ms;
+          cpu += page.cpu;
+          slowest = Math.max(slowest, page.ms);
           after = answer.cellPage.pageInfo.hasNextPage ? answer.cellPage.pageInfo.endCursor : null;
         } while (after);
         out(

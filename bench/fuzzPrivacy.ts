@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { runCommand } from '../src/cli/command.js';
 import { describeFailure, formatReport, prepareFuzz, runFuzz } from '../test/support/fuzz/run.js';
 import { DEFAULT_GENERATOR_OPTIONS } from '../test/support/fuzz/operations.js';
+import { envPair } from './envPair.js';
 import { parseWithout, withSwitches, type PrivacySwitches } from './graphVariant.js';
 
 /**
@@ -22,11 +23,6 @@ const seedOf = (value: string) => {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
     throw new InvalidArgumentError('must be a whole number from 0 to 4294967295');
   return n;
-};
-const envPair = (value: string, previous: Record<string, string> = {}) => {
-  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(value);
-  if (!match) throw new InvalidArgumentError('must be NAME=value');
-  return { ...previous, [match[1]!]: match[2]! };
 };
 const indexes = (value: string) =>
   value.split(',').map((part) => {

@@ -445,3 +445,13 @@ export function writeReport(name: string, markdown: string): string {
   fs.writeFileSync(file, markdown);
   return file;
 }
+
+/**
+ * Prints a run's report, its lines, to stdout and, given `name`, writes it as
+ * docs/benchmarks/<name>.md and says where on stderr.
+ */
+export function publishReport(lines: readonly string[], name?: string): void {
+  const report = lines.join('\n') + '\n';
+  console.log(report);
+  if (name) console.error(`written to ${writeReport(name, report)}`);
+}

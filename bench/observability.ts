@@ -1,13 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { startGraph } from '../src/app/graph.js';
-import { PERSONA_PATRONS, PERSONAS } from '../src/dev/personas.js';
-import { loadConfig } from '../src/config/env.js';
-import { createLogger } from '../src/log/logger.js';
-import { mintToken } from '../src/privacy/authenticate/token.js';
+import { PERSONA_PATRONS } from '../src/dev/personas.js';
+import { startTestGraph } from '../test/support/graph.js';
 
 /**
  * `npx tsx bench/observability.ts [--requests 300]`: what observability costs a request. The same
@@ -35,35 +31,25 @@ const summary = (ms: number[]) => {
 async function variant(
   traced: boolean,
 ): Promise<{ request: number[]; scrape: number[]; spans: number }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-observability-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    GATEWAY_PORT: '0',
-    CATALOG_PORT: '0',
-    CIRCULATION_PORT: '0',
-    EVENTS_PORT: '0',
-    LOG_LEVEL: 'silent',
-    METRICS_PORT: '0',
-    RATE_LIMIT_PRINCIPAL_BURST: '100000',
-    RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000',
-  });
   const exporter = new InMemorySpanExporter();
-  const graph = await startGraph(
-    config,
-    createLogger('bench', 'silent'),
+  // The tests' graph: every service in this process on free ports, over freshly seeded data.
+  const test = await startTestGraph(
+    {
+      METRICS_PORT: '0',
+      RATE_LIMIT_PRINCIPAL_BURST: '100000',
+      RATE_LIMIT_PRINCIPAL_PER_MINUTE: '1000000',
+    },
     undefined,
     traced ? { spanExporter: exporter } : {},
   );
-  await graph.released;
   try {
-    const token = await mintToken(PERSONAS['circulation-staff'], config);
+    const token = await test.token('circulation-staff');
     const body = JSON.stringify({
       query: 'query($id: ID!) { patron(id: $id) { name email loans { id item { barcode } } } }',
       variables: { id: PERSONA_PATRONS.patron.id },
     });
     const ask = async () => {
-      const response = await fetch(graph.urls.gateway!, {
+      const response = await fetch(test.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body,
@@ -82,13 +68,12 @@ async function variant(
     const scrape: number[] = [];
     for (let i = 0; i < 50; i++) {
       const started = performance.now();
-      await (await fetch(graph.metricsUrls[0]!)).text();
+      await (await fetch(test.graph.metricsUrls[0]!)).text();
       scrape.push(performance.now() - started);
     }
     return { request, scrape, spans };
   } finally {
-    await graph.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await test.stop();
   }
 }
 

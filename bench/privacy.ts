@@ -18,71 +18,42 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import {
-  copyDataDir,
-  machine,
-  measure,
-  median,
-  probe,
-  startVariant,
-  writeReport,
-  type Measurement,
-  type RunningVariant,
-} from './harness.js';
-import {
-  chooseScenarios,
-  chooseVariants,
-  seedBenchData,
-  TARGETS,
-  tokensFor,
-  withSelection,
-} from './privacyScenarios.js';
+import { machine, measure, median, probe, publishReport } from './harness.js';
+import { parseSelection, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
+import { onFreshCopy, rotated, RoundFigures, withRounds, type RoundOptions } from './rounds.js';
 
-const options = withSelection(
-  new Command()
-    .option('--seconds <n>', 'seconds per measurement', '3')
-    .option('--rounds <n>', 'interleaved rounds', '6'),
-)
-  .parse()
-  .opts<{ seconds: string; rounds: string; only?: string; builds?: string }>();
-const seconds = Number(options.seconds);
-const rounds = Number(options.rounds);
-
-const VARIANTS = chooseVariants('bench:privacy', options.builds);
-const chosen = chooseScenarios(options.only);
+const { options, variants, scenarios } = parseSelection<RoundOptions>(
+  withRounds(new Command(), { seconds: 3, rounds: 6 }),
+  'bench:privacy',
+);
+const { seconds, rounds } = options;
 const dataDir = await seedBenchData();
 createLogger('bench', 'silent');
-let running: RunningVariant | null = null;
 try {
-  const tokens = await tokensFor(chosen);
-  const figures = new Map<string, Measurement[]>();
+  const tokens = await tokensFor(scenarios);
+  const figures = new RoundFigures();
   // Each round starts every build afresh: a process can run 30% slower than its twin for its whole
   // life (seen here), and one process per build for the whole run would carry that into every ratio.
   // Each also gets its own copy of the seeded data: no build files another's audit records.
   for (let round = 0; round < rounds; round++) {
-    for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
-      const runDir = copyDataDir(dataDir);
-      running = await startVariant(variant, runDir);
-      for (const scenario of chosen) {
-        const token = tokens.get(scenario.persona)!;
-        await probe(running, scenario, token);
-        await measure(running, scenario, token, 1); // warm-up: JIT and caches, not recorded
-        const m = await measure(running, scenario, token, seconds);
-        console.error(
-          `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(1)} req/s, ${m.cpuPerRequest.toFixed(1)} CPU ms/req`,
-        );
-        const key = `${scenario.name}|${variant.name}`;
-        figures.set(key, [...(figures.get(key) ?? []), m]);
-      }
-      await running.stop();
-      running = null;
-      fs.rmSync(runDir, { recursive: true, force: true });
+    for (const variant of rotated(variants, round)) {
+      await onFreshCopy(variant, dataDir, async (running) => {
+        for (const scenario of scenarios) {
+          const token = tokens.get(scenario.persona)!;
+          await probe(running, scenario, token);
+          await measure(running, scenario, token, 1); // warm-up: JIT and caches, not recorded
+          const m = await measure(running, scenario, token, seconds);
+          console.error(
+            `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(1)} req/s, ${m.cpuPerRequest.toFixed(1)} CPU ms/req`,
+          );
+          figures.add(scenario.name, variant.name, m);
+        }
+      });
     }
   }
 
-  const list = (scenario: string, variant: string) => figures.get(`${scenario}|${variant}`)!;
   const get = (scenario: string, variant: string) => {
-    const l = list(scenario, variant);
+    const l = figures.of(scenario, variant);
     return {
       rps: median(l.map((m) => m.requestsPerSecond)),
       cpu: median(l.map((m) => m.cpuPerRequest)),
@@ -94,7 +65,7 @@ try {
   };
   /** Per round, a/b of throughput, and b/a of CPU per request (so that for both, 1.0 means "costs nothing"). */
   const paired = (scenario: string, a: string, b: string) => {
-    const [la, lb] = [list(scenario, a), list(scenario, b)];
+    const [la, lb] = [figures.of(scenario, a), figures.of(scenario, b)];
     const throughput = la.map((m, i) => m.requestsPerSecond / lb[i]!.requestsPerSecond);
     const cpu = la.map((m, i) => lb[i]!.cpuPerRequest / m.cpuPerRequest);
     return {
@@ -113,8 +84,8 @@ try {
     `| scenario | build | req/s | CPU ms/req | of which request thread | p50 ms | p99 ms | non-2xx |`,
     `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ];
-  for (const s of chosen) {
-    for (const v of VARIANTS) {
+  for (const s of scenarios) {
+    for (const v of variants) {
       const f = get(s.name, v.name);
       lines.push(
         `| ${s.name} | ${v.name} | ${f.rps.toFixed(1)} | ${f.cpu.toFixed(1)} | ${f.requestCpu.toFixed(1)} | ${f.p50} | ${f.p99} | ${f.errors} |`,
@@ -129,9 +100,9 @@ try {
     '| scenario | comparison | throughput ratio | range | CPU ratio | target | met |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
   );
-  const built = (name: string) => VARIANTS.some((v) => v.name === name);
+  const built = (name: string) => variants.some((v) => v.name === name);
   for (const { scenario: s, a, b, label, target } of TARGETS.filter(
-    ({ scenario, a, b }) => chosen.some((c) => c.name === scenario) && built(a) && built(b),
+    ({ scenario, a, b }) => scenarios.some((c) => c.name === scenario) && built(a) && built(b),
   )) {
     const r = paired(s, a, b);
     lines.push(
@@ -156,10 +127,7 @@ try {
     '  2 cores, CPU spent on any thread is CPU the request thread does not get, so throughput follows the',
     "  total; on a machine with idle cores, only the request thread's share limits it.",
   );
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  console.error(`written to ${writeReport('privacy', report)}`);
+  publishReport(lines, 'privacy');
 } finally {
-  await running?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

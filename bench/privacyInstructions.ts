@@ -17,24 +17,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { copyDataDir, countInstructions, machine, startVariant, writeReport } from './harness.js';
-import {
-  chooseScenarios,
-  chooseVariants,
-  seedBenchData,
-  TARGETS,
-  tokensFor,
-  withSelection,
-} from './privacyScenarios.js';
+import { countInstructions, machine, publishReport } from './harness.js';
+import { parseSelection, seedBenchData, TARGETS, tokensFor } from './privacyScenarios.js';
+import { onFreshCopy } from './rounds.js';
 
 const command = 'bench:privacy:instructions';
-const options = withSelection(
+const { options, variants, scenarios } = parseSelection<{ requests: string; warmup: string }>(
   new Command()
     .option('--requests <n>', 'counted requests per build and scenario', '80')
     .option('--warmup <n>', 'uncounted requests before them', '150'),
-)
-  .parse()
-  .opts<{ requests: string; warmup: string; only?: string; builds?: string }>();
+  command,
+);
 const requests = Number(options.requests);
 const warmup = Number(options.warmup);
 if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
@@ -50,33 +43,31 @@ try {
   process.exit(2);
 }
 
-const variants = chooseVariants(command, options.builds);
-const chosen = chooseScenarios(options.only);
 const dataDir = await seedBenchData();
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-callgrind-'));
 try {
-  const tokens = await tokensFor(chosen);
+  const tokens = await tokensFor(scenarios);
   const counts = new Map<string, number>();
-  for (const scenario of chosen) {
+  for (const scenario of scenarios) {
     for (const variant of variants) {
       const callgrindOut = path.join(outDir, `${variant.name}.out`);
-      const runDir = copyDataDir(dataDir);
-      const running = await startVariant(variant, runDir, { callgrindOut });
-      try {
-        const perRequest = await countInstructions(
-          running,
-          scenario,
-          tokens.get(scenario.persona)!,
-          { warmup, requests, callgrindOut },
-        );
-        counts.set(`${scenario.name}|${variant.name}`, perRequest);
-        console.error(
-          `${scenario.name} on ${variant.name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request`,
-        );
-      } finally {
-        await running.stop();
-        fs.rmSync(runDir, { recursive: true, force: true });
-      }
+      await onFreshCopy(
+        variant,
+        dataDir,
+        async (running) => {
+          const perRequest = await countInstructions(
+            running,
+            scenario,
+            tokens.get(scenario.persona)!,
+            { warmup, requests, callgrindOut },
+          );
+          counts.set(`${scenario.name}|${variant.name}`, perRequest);
+          console.error(
+            `${scenario.name} on ${variant.name}: ${(perRequest / 1e6).toFixed(2)} M instructions per request`,
+          );
+        },
+        { callgrindOut },
+      );
     }
   }
 
@@ -90,7 +81,7 @@ try {
     '| scenario | build | M instructions / request |',
     '| --- | --- | ---: |',
   ];
-  for (const s of chosen)
+  for (const s of scenarios)
     for (const v of variants)
       lines.push(`| ${s.name} | ${v.name} | ${(count(s.name, v.name)! / 1e6).toFixed(2)} |`);
   lines.push(
@@ -117,9 +108,7 @@ try {
     'build in (a) differed by 19 M instructions a listing; with it off, by 0.4 M. Counts still move',
     'a little with the moments V8 chooses to compile and collect.',
   );
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  console.error(`written to ${writeReport('privacy-instructions', report)}`);
+  publishReport(lines, 'privacy-instructions');
 } finally {
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(outDir, { recursive: true, force: true });

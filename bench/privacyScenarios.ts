@@ -33,17 +33,29 @@ export const ALL_VARIANTS: Variant[] = [
   },
 ];
 
-/** Adds the options both privacy benchmarks take to pick what they run: `--only` and `--builds`. */
-export const withSelection = (command: Command): Command =>
-  command
+/**
+ * The command line both privacy benchmarks share: adds `--only` and `--builds` (what to run) to
+ * `command`'s own options, parses it, and returns those options with the builds and scenarios
+ * picked; exits 2 naming an unknown build, as `name`.
+ */
+export function parseSelection<Options>(command: Command, name: string) {
+  const options = command
     .option('--only <letters>', 'run only these scenarios, e.g. "ab"')
     .option(
       '--builds <names>',
       'run only these builds, e.g. "full,no-audit" (ratios need both of their builds)',
-    );
+    )
+    .parse()
+    .opts<Options & { only?: string; builds?: string }>();
+  return {
+    options,
+    variants: chooseVariants(name, options.builds),
+    scenarios: chooseScenarios(options.only),
+  };
+}
 
 /** The builds named by `--builds` (all when it is absent); exits 2 on an unknown name. */
-export function chooseVariants(command: string, builds: string | undefined): Variant[] {
+function chooseVariants(command: string, builds: string | undefined): Variant[] {
   const names = builds?.split(',').map((b) => b.trim());
   const unknown = names?.find((b) => !ALL_VARIANTS.some((v) => v.name === b));
   if (unknown) {
@@ -86,63 +98,38 @@ export const SCENARIOS: (Scenario & { persona: PersonaName })[] = [
 ];
 
 /** The scenarios picked by `--only` letters (all when it is absent). */
-export const chooseScenarios = (only: string | undefined) =>
+const chooseScenarios = (only: string | undefined) =>
   SCENARIOS.filter((s) => !only || only.includes(s.name[1]!));
 
-/** The issue's targets: in `scenario`, build `a` against build `b` must reach `target`. */
-export const TARGETS: { scenario: string; a: string; b: string; label: string; target: number }[] =
-  [
-    {
-      scenario: SCENARIOS[0]!.name,
-      a: 'full',
-      b: 'no-guard',
-      label: 'enforcement on/off',
-      target: 0.9,
-    },
-    {
-      scenario: SCENARIOS[1]!.name,
-      a: 'full',
-      b: 'no-guard',
-      label: 'enforcement on/off',
-      target: 0.97,
-    },
-    {
-      scenario: SCENARIOS[2]!.name,
-      a: 'full',
-      b: 'no-guard',
-      label: 'enforcement on/off',
-      target: 0.97,
-    },
-    {
-      scenario: SCENARIOS[0]!.name,
-      a: 'full',
-      b: 'no-trust',
-      label: 'signing + pre-filter on/off',
-      target: 0.97,
-    },
-    {
-      scenario: SCENARIOS[1]!.name,
-      a: 'full',
-      b: 'no-trust',
-      label: 'signing + pre-filter on/off',
-      target: 0.97,
-    },
-    {
-      scenario: SCENARIOS[2]!.name,
-      a: 'full',
-      b: 'no-trust',
-      label: 'signing + pre-filter on/off',
-      target: 0.97,
-    },
-    { scenario: SCENARIOS[0]!.name, a: 'full', b: 'no-audit', label: 'audit on/off', target: 0.95 },
-    {
-      scenario: SCENARIOS[3]!.name,
-      a: 'full',
-      b: 'bare',
-      label: 'privacy gateway vs bare gateway',
-      target: 1.0,
-    },
-  ];
+/** One of the issue's targets: in `scenario`, build `a` against build `b` must reach `target`. */
+export interface Target {
+  scenario: string;
+  a: string;
+  b: string;
+  label: string;
+  target: number;
+}
+
+/** The target for the full build against `b` in scenario `SCENARIOS[index]`. */
+const fullAgainst = (b: string, label: string, index: number, target: number): Target => ({
+  scenario: SCENARIOS[index]!.name,
+  a: 'full',
+  b,
+  label,
+  target,
+});
+
+/** The issue's targets, in the order the reports list them. */
+export const TARGETS: Target[] = [
+  fullAgainst('no-guard', 'enforcement on/off', 0, 0.9),
+  fullAgainst('no-guard', 'enforcement on/off', 1, 0.97),
+  fullAgainst('no-guard', 'enforcement on/off', 2, 0.97),
+  fullAgainst('no-trust', 'signing + pre-filter on/off', 0, 0.97),
+  fullAgainst('no-trust', 'signing + pre-filter on/off', 1, 0.97),
+  fullAgainst('no-trust', 'signing + pre-filter on/off', 2, 0.97),
+  fullAgainst('no-audit', 'audit on/off', 0, 0.95),
+  fullAgainst('bare', 'privacy gateway vs bare gateway', 3, 1.0),
+];
 
 /**
  * Seeds the demo library into a fresh directory, for every build to share; with `postgres`, those

@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import { copyDataDir, measure, median, probe, startVariant, type Variant } from './harness.js';
+import { measure, median, probe, type Variant } from './harness.js';
 import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
+import { onFreshCopy, rotated } from './rounds.js';
 
 const options = new Command()
   .option('--workload <key>', 'a4, a20, b or c', 'c')
@@ -124,77 +125,77 @@ function threadCpu(pid: number): Record<string, number> {
 const results = new Map<string, Record<string, number>[]>();
 try {
   for (let round = 0; round < Number(options.rounds); round++) {
-    for (const build of builds.map((_, i) => builds[(i + round) % builds.length]!)) {
-      const dir = copyDataDir(seeded);
-      const running = await startVariant(build, dir, { supervise: true });
-      try {
-        await probe(running, workload, token);
-        await measure(running, workload, token, 2);
-        const watch = {
-          gateway: running.services.gateway!,
-          catalog: running.services.catalog!,
-          circulation: running.services.circulation!,
-          events: running.services.events!,
-        };
-        const signal = () => Object.values(watch).forEach((pid) => process.kill(pid, 'SIGUSR2'));
-        if (options.cpuProf) signal();
-        const threadsOf = options.threads
-          ? watch[options.threads as keyof typeof watch]
-          : undefined;
-        const threadsBefore = threadsOf ? threadCpu(threadsOf) : {};
-        const m = await measure(running, workload, token, Number(options.seconds), watch);
-        if (threadsOf) {
-          const after = threadCpu(threadsOf);
-          const requests = m.requestsPerSecond * Number(options.seconds);
-          const parts = Object.entries(after)
-            .map(([name, ms]) => [name, (ms - (threadsBefore[name] ?? 0)) / requests] as const)
-            .filter(([, ms]) => ms >= 0.05)
-            .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+    for (const build of rotated(builds, round)) {
+      await onFreshCopy(
+        build,
+        seeded,
+        async (running) => {
+          await probe(running, workload, token);
+          await measure(running, workload, token, 2);
+          const watch = {
+            gateway: running.services.gateway!,
+            catalog: running.services.catalog!,
+            circulation: running.services.circulation!,
+            events: running.services.events!,
+          };
+          const signal = () => Object.values(watch).forEach((pid) => process.kill(pid, 'SIGUSR2'));
+          if (options.cpuProf) signal();
+          const threadsOf = options.threads
+            ? watch[options.threads as keyof typeof watch]
+            : undefined;
+          const threadsBefore = threadsOf ? threadCpu(threadsOf) : {};
+          const m = await measure(running, workload, token, Number(options.seconds), watch);
+          if (threadsOf) {
+            const after = threadCpu(threadsOf);
+            const requests = m.requestsPerSecond * Number(options.seconds);
+            const parts = Object.entries(after)
+              .map(([name, ms]) => [name, (ms - (threadsBefore[name] ?? 0)) / requests] as const)
+              .filter(([, ms]) => ms >= 0.05)
+              .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+            console.error(
+              `${build.name}: ${options.threads} threads, CPU ms/req: ${parts.join(', ')}`,
+            );
+          }
+          if (options.cpuProf) {
+            signal();
+            await new Promise((r) => setTimeout(r, 3000));
+          }
+          if (extra.METRICS_TOKEN) {
+            // The audit append's latency (hand-over to commit) over the run, from circulation's /metrics.
+            const text = await (
+              await fetch(running.subgraphUrls.circulation.replace('/graphql', '/metrics'), {
+                headers: { authorization: `Bearer ${extra.METRICS_TOKEN}` },
+              })
+            ).text();
+            const sum = Number(
+              /library_audit_write_duration_seconds_sum\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
+                text,
+              )?.[1],
+            );
+            const count = Number(
+              /library_audit_write_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
+                text,
+              )?.[1],
+            );
+            const buckets = [
+              ...text.matchAll(
+                /library_audit_write_duration_seconds_bucket\{le="([^"]+)",service="circulation",outcome="ok"\} (\S+)/g,
+              ),
+            ].map((m) => `${m[1]}:${m[2]}`);
+            console.error(
+              `${build.name}: audit appends ${count}, mean ${((sum / count) * 1000).toFixed(1)} ms; buckets ${buckets.join(' ')}`,
+            );
+          }
+          const row = { rps: m.requestsPerSecond, p50: m.p50, ...m.processCpuPerRequest };
+          results.set(build.name, [...(results.get(build.name) ?? []), row]);
           console.error(
-            `${build.name}: ${options.threads} threads, CPU ms/req: ${parts.join(', ')}`,
+            `${build.name}: ${Object.entries(row)
+              .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+              .join(', ')}`,
           );
-        }
-        if (options.cpuProf) {
-          signal();
-          await new Promise((r) => setTimeout(r, 3000));
-        }
-        if (extra.METRICS_TOKEN) {
-          // The audit append's latency (hand-over to commit) over the run, from circulation's /metrics.
-          const text = await (
-            await fetch(running.subgraphUrls.circulation.replace('/graphql', '/metrics'), {
-              headers: { authorization: `Bearer ${extra.METRICS_TOKEN}` },
-            })
-          ).text();
-          const sum = Number(
-            /library_audit_write_duration_seconds_sum\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
-              text,
-            )?.[1],
-          );
-          const count = Number(
-            /library_audit_write_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
-              text,
-            )?.[1],
-          );
-          const buckets = [
-            ...text.matchAll(
-              /library_audit_write_duration_seconds_bucket\{le="([^"]+)",service="circulation",outcome="ok"\} (\S+)/g,
-            ),
-          ].map((m) => `${m[1]}:${m[2]}`);
-          console.error(
-            `${build.name}: audit appends ${count}, mean ${((sum / count) * 1000).toFixed(1)} ms; buckets ${buckets.join(' ')}`,
-          );
-        }
-        const row = { rps: m.requestsPerSecond, p50: m.p50, ...m.processCpuPerRequest };
-        results.set(build.name, [...(results.get(build.name) ?? []), row]);
-        console.error(
-          `${build.name}: ${Object.entries(row)
-            .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-            .join(', ')}`,
-        );
-      } finally {
-        await running.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+        },
+        { supervise: true },
+      );
     }
   }
 } finally {

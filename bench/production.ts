@@ -26,23 +26,19 @@ import type { PersonaName } from '../src/dev/personas.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
 import {
-  copyDataDir,
   machine,
   measure,
   median,
   probe,
-  startVariant,
-  writeReport,
-  type Measurement,
+  publishReport,
   type RunningVariant,
   type Scenario,
   type Variant,
 } from './harness.js';
 import { SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
+import { onFreshCopy, rotated, RoundFigures, withRounds, type RoundOptions } from './rounds.js';
 
-const options = new Command()
-  .option('--seconds <n>', 'seconds per measurement', '5')
-  .option('--rounds <n>', 'interleaved rounds', '3')
+const options = withRounds(new Command(), { seconds: 5, rounds: 3 })
   .option('--connections <n>', 'concurrent callers', '50')
   .option(
     '--admin-url <url>',
@@ -55,16 +51,10 @@ const options = new Command()
   )
   .option('--write', 'write docs/benchmarks/production.md', false)
   .parse()
-  .opts<{
-    seconds: string;
-    rounds: string;
-    connections: string;
-    adminUrl: string;
-    countyUrl?: string;
-    write: boolean;
-  }>();
-const seconds = Number(options.seconds);
-const rounds = Number(options.rounds);
+  .opts<
+    RoundOptions & { connections: string; adminUrl: string; countyUrl?: string; write: boolean }
+  >();
+const { seconds, rounds } = options;
 const connections = Number(options.connections);
 
 /** A PostgreSQL database on the admin URL's server. */
@@ -185,38 +175,33 @@ try {
   const tokens = await tokensFor([{ ...listing, persona }]);
   const token = tokens.get(persona)!;
 
-  const figures = new Map<string, Measurement[]>();
+  const figures = new RoundFigures();
   for (let round = 0; round < rounds; round++) {
-    for (const store of stores.map((_, i) => stores[(i + round) % stores.length]!)) {
-      const runDir = copyDataDir(store.dir);
-      running = await startVariant(
-        { name: store.name, env: { RESPONSE_CACHE: 'off', ...store.env } },
-        runDir,
-      );
-      for (const scenario of store.scenarios) {
-        await probe(
-          running,
-          scenario.variablesCycle
-            ? { ...scenario, variables: scenario.variablesCycle[0] }
-            : scenario,
-          token,
-        );
-        await measure(running, scenario, token, 2); // warm-up: JIT, pools and caches, not recorded
-        const m = await measure(running, scenario, token, seconds);
-        const load = os.loadavg()[0]!.toFixed(1);
-        console.error(
-          `round ${round + 1}/${rounds}: ${scenario.name} on ${store.name}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms, p95 ${m.p95.toFixed(1)} ms, ${m.errors} errors (load ${load})`,
-        );
-        const key = `${scenario.name}|${store.name}`;
-        figures.set(key, [...(figures.get(key) ?? []), m]);
-      }
-      await running.stop();
+    for (const store of rotated(stores, round)) {
+      const variant = { name: store.name, env: { RESPONSE_CACHE: 'off', ...store.env } };
+      await onFreshCopy(variant, store.dir, async (graph) => {
+        running = graph; // for cleanUp on SIGINT
+        for (const scenario of store.scenarios) {
+          await probe(
+            graph,
+            scenario.variablesCycle
+              ? { ...scenario, variables: scenario.variablesCycle[0] }
+              : scenario,
+            token,
+          );
+          await measure(graph, scenario, token, 2); // warm-up: JIT, pools and caches, not recorded
+          const m = await measure(graph, scenario, token, seconds);
+          const load = os.loadavg()[0]!.toFixed(1);
+          console.error(
+            `round ${round + 1}/${rounds}: ${scenario.name} on ${store.name}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms, p95 ${m.p95.toFixed(1)} ms, ${m.errors} errors (load ${load})`,
+          );
+          figures.add(scenario.name, store.name, m);
+        }
+      });
       running = null;
-      fs.rmSync(runDir, { recursive: true, force: true });
     }
   }
 
-  const list = (scenario: string, store: string) => figures.get(`${scenario}|${store}`) ?? [];
   const loads = os
     .loadavg()
     .map((l) => l.toFixed(1))
@@ -232,7 +217,7 @@ try {
   ];
   for (const store of stores) {
     for (const scenario of store.scenarios) {
-      const l = list(scenario.name, store.name);
+      const l = figures.of(scenario.name, store.name);
       const p95 = Math.round(median(l.map((m) => m.p95)) * 10) / 10;
       const goal = scenario.name === 'patron lookup' ? (p95 <= 50 ? 'yes' : 'no') : '';
       lines.push(
@@ -248,16 +233,14 @@ try {
     '| --- | ---: | ---: | ---: |',
   );
   for (const scenario of scenarios) {
-    const [a, b] = [list(scenario.name, 'PostgreSQL'), list(scenario.name, 'SQLite')];
+    const [a, b] = [figures.of(scenario.name, 'PostgreSQL'), figures.of(scenario.name, 'SQLite')];
     const rps = a.map((m, i) => m.requestsPerSecond / b[i]!.requestsPerSecond);
     const p95 = a.map((m, i) => m.p95 / b[i]!.p95);
     lines.push(
       `| ${scenario.name} | ${median(rps).toFixed(2)} | ${Math.min(...rps).toFixed(2)}–${Math.max(...rps).toFixed(2)} | ${median(p95).toFixed(2)} |`,
     );
   }
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  if (options.write) console.error(`written to ${writeReport('production', report)}`);
+  publishReport(lines, options.write ? 'production' : undefined);
 } finally {
   await cleanUp();
 }

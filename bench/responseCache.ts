@@ -9,26 +9,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import {
-  copyDataDir,
   machine,
   measure,
   median,
-  startVariant,
-  writeReport,
-  type Measurement,
+  publishReport,
   type RunningVariant,
   type Scenario,
   type Variant,
 } from './harness.js';
 import { SCENARIOS, seedBenchData } from './privacyScenarios.js';
+import { onFreshCopy, rotated, RoundFigures, withRounds, type RoundOptions } from './rounds.js';
 
-const options = new Command()
-  .option('--seconds <n>', 'seconds per measurement', '5')
-  .option('--rounds <n>', 'interleaved rounds', '4')
-  .parse()
-  .opts<{ seconds: string; rounds: string }>();
-const seconds = Number(options.seconds);
-const rounds = Number(options.rounds);
+const options = withRounds(new Command(), { seconds: 5, rounds: 4 }).parse().opts<RoundOptions>();
+const { seconds, rounds } = options;
 
 const VARIANTS: Variant[] = [
   { name: 'cache on', env: { RESPONSE_CACHE: 'on' } },
@@ -55,35 +48,31 @@ async function answer(
 }
 
 const dataDir = await seedBenchData();
-let running: RunningVariant | null = null;
 try {
-  const figures = new Map<string, Measurement[]>();
+  const figures = new RoundFigures();
   const loads: number[] = [];
   const answers = new Map<string, { text: string; cacheControl: string | null }>();
   for (let round = 0; round < rounds; round++) {
-    for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
-      const runDir = copyDataDir(dataDir);
-      running = await startVariant(variant, runDir);
-      const first = await answer(running);
-      if (first.text.includes('"errors"'))
-        throw new Error(`${variant.name}: the page has errors: ${first.text.slice(0, 300)}`);
-      answers.set(variant.name, first);
-      await measure(running, scenario, null, 1); // warm-up: JIT and caches, not recorded
-      loads.push(os.loadavg()[0]!);
-      const m = await measure(running, scenario, null, seconds);
-      console.error(
-        `round ${round + 1}/${rounds}: ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`,
-      );
-      figures.set(variant.name, [...(figures.get(variant.name) ?? []), m]);
-      await running.stop();
-      running = null;
-      fs.rmSync(runDir, { recursive: true, force: true });
+    for (const variant of rotated(VARIANTS, round)) {
+      await onFreshCopy(variant, dataDir, async (running) => {
+        const first = await answer(running);
+        if (first.text.includes('"errors"'))
+          throw new Error(`${variant.name}: the page has errors: ${first.text.slice(0, 300)}`);
+        answers.set(variant.name, first);
+        await measure(running, scenario, null, 1); // warm-up: JIT and caches, not recorded
+        loads.push(os.loadavg()[0]!);
+        const m = await measure(running, scenario, null, seconds);
+        console.error(
+          `round ${round + 1}/${rounds}: ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`,
+        );
+        figures.add(scenario.name, variant.name, m);
+      });
     }
   }
   const [on, off] = [answers.get('cache on')!, answers.get('cache off')!];
   if (on.text !== off.text) throw new Error('the cached and uncached answers differ');
 
-  const list = (name: string) => figures.get(name)!;
+  const list = (name: string) => figures.of(scenario.name, name);
   const ratios = list('cache on').map(
     (m, i) => m.requestsPerSecond / list('cache off')[i]!.requestsPerSecond,
   );
@@ -125,10 +114,7 @@ try {
     '  threads over fewer requests. Rounds are interleaved so both builds meet the same conditions;',
     "  the ratio's range shows how far single rounds strayed.",
   ];
-  const report = lines.join('\n') + '\n';
-  console.log(report);
-  console.error(`written to ${writeReport('response-cache', report)}`);
+  publishReport(lines, 'response-cache');
 } finally {
-  await running?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/env.js';
 import { mintToken } from '../src/privacy/authenticate/token.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
 import { machine } from './harness.js';
+import { envPair } from './envPair.js';
 
 /**
  * `npm run soak -- --minutes 10`: the graph started as `npm start` starts it (its own process
@@ -243,11 +244,6 @@ const positive = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
-};
-const envPair = (value: string, previous: Record<string, string> = {}) => {
-  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(value);
-  if (!match) throw new InvalidArgumentError('must be NAME=value');
-  return { ...previous, [match[1]!]: match[2]! };
 };
 const fmt = (map: Map<string | number, number>) =>
   [...map]

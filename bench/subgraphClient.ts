@@ -15,32 +15,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import {
-  copyDataDir,
   machine,
   measure,
   median,
   probe,
-  startVariant,
+  publishReport,
   type Measurement,
-  type RunningVariant,
   type Scenario,
   type Variant,
 } from './harness.js';
 import { SCENARIOS, seedBenchData } from './privacyScenarios.js';
+import { onFreshCopy, rotated, RoundFigures, withRounds, type RoundOptions } from './rounds.js';
 
-const options = new Command()
-  .option('--seconds <n>', 'seconds per measurement', '5')
-  .option('--rounds <n>', 'interleaved rounds', '3')
+const options = withRounds(new Command(), { seconds: 5, rounds: 3 })
   .option('--connections <n>', 'concurrent connections', '20')
   .option(
     '--baseline <dir>',
     'a checkout of an earlier build, run as the make-fetch-happen variant',
   )
   .parse()
-  .opts<{ seconds: string; rounds: string; connections: string; baseline?: string }>();
-const seconds = Number(options.seconds);
-const rounds = Number(options.rounds);
-
+  .opts<RoundOptions & { connections: string; baseline?: string }>();
+const { seconds, rounds } = options;
 const connections = Number(options.connections);
 const catalogPage = SCENARIOS.find((s) => s.name.startsWith('(c)'))!;
 /** The issue's page, and one whose subgraph work is next to nothing, so the client's own cost shows. */
@@ -57,38 +52,32 @@ const VARIANTS: Variant[] = [
 ];
 
 const dataDir = await seedBenchData();
-let running: RunningVariant | null = null;
 try {
-  const figures = new Map<string, Measurement[]>();
+  const figures = new RoundFigures();
   const expected = new Map<string, string>();
   for (let round = 0; round < rounds; round++) {
-    for (const variant of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
-      const runDir = copyDataDir(dataDir);
-      running = await startVariant(variant, runDir);
-      for (const scenario of SCENARIOS_HERE) {
-        // Every build answers byte for byte alike, or its figures would compare different work.
-        const answer = JSON.stringify(await probe(running, scenario, null));
-        if ((expected.get(scenario.name) ?? answer) !== answer)
-          throw new Error(`${variant.name} answers ${scenario.name} differently`);
-        expected.set(scenario.name, answer);
-        await measure(running, scenario, null, 1); // warm-up
-        const m = await measure(running, scenario, null, seconds);
-        console.error(
-          `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`,
-        );
-        const key = `${scenario.name}|${variant.name}`;
-        figures.set(key, [...(figures.get(key) ?? []), m]);
-      }
-      await running.stop();
-      running = null;
-      fs.rmSync(runDir, { recursive: true, force: true });
+    for (const variant of rotated(VARIANTS, round)) {
+      await onFreshCopy(variant, dataDir, async (running) => {
+        for (const scenario of SCENARIOS_HERE) {
+          // Every build answers byte for byte alike, or its figures would compare different work.
+          const answer = JSON.stringify(await probe(running, scenario, null));
+          if ((expected.get(scenario.name) ?? answer) !== answer)
+            throw new Error(`${variant.name} answers ${scenario.name} differently`);
+          expected.set(scenario.name, answer);
+          await measure(running, scenario, null, 1); // warm-up
+          const m = await measure(running, scenario, null, seconds);
+          console.error(
+            `round ${round + 1}/${rounds}: ${scenario.name} on ${variant.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p50 ${m.p50} ms, ${m.cpuPerRequest.toFixed(2)} CPU ms/req`,
+          );
+          figures.add(scenario.name, variant.name, m);
+        }
+      });
     }
   }
-  const list = (scenario: string, name: string) => figures.get(`${scenario}|${name}`)!;
   const ratio = (scenario: string, a: string, b: string) => {
-    const r = list(scenario, a).map(
-      (m, i) => m.requestsPerSecond / list(scenario, b)[i]!.requestsPerSecond,
-    );
+    const r = figures
+      .of(scenario, a)
+      .map((m, i) => m.requestsPerSecond / figures.of(scenario, b)[i]!.requestsPerSecond);
     return `${median(r).toFixed(2)}× (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
   };
   const lines = [
@@ -98,7 +87,7 @@ try {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     ...SCENARIOS_HERE.flatMap((s) =>
       VARIANTS.map(({ name }) => {
-        const l = list(s.name, name);
+        const l = figures.of(s.name, name);
         const f = (pick: (m: Measurement) => number) => median(l.map(pick));
         return `| ${s.name} | ${name} | ${f((m) => m.requestsPerSecond).toFixed(0)} | ${f((m) => m.p50)} | ${f((m) => m.p99)} | ${f((m) => m.cpuPerRequest).toFixed(2)} | ${l.reduce((n, m) => n + m.errors, 0)} |`;
       }),
@@ -115,9 +104,7 @@ try {
       `- ${s.name}: undici+dedup / undici ${ratio(s.name, 'undici+dedup', 'undici')}`,
     ]),
   ];
-  const report = lines.join('\n') + '\n';
-  console.log(report);
+  publishReport(lines);
 } finally {
-  await running?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
