@@ -10,8 +10,11 @@
  * shared machine hits both alike; figures are medians over rounds, ratios medians of per-round ratios.
  * With --county-url, the lookup also runs on PostgreSQL against a county-scale seed there (`npm run
  * seed -- --scale county` with that DATABASE_URL), where the patron table is 125 times the demo's.
+ * The graph runs as `npm start` runs it, a process per service under the supervisor; with
+ * --one-process, the gateway and the three subgraphs share one process (one core).
  * Flags: --seconds N (per measurement, default 5), --rounds N (default 3), --connections N (50),
- * --admin-url URL (a database to create and drop the bench's from), --county-url URL, --write.
+ * --admin-url URL (a database to create and drop the bench's from), --county-url URL,
+ * --one-process, --write.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -49,10 +52,17 @@ const options = withRounds(new Command(), { seconds: 5, rounds: 3 })
     '--county-url <url>',
     'a PostgreSQL database holding the county seed, for the lookup at county scale',
   )
+  .option('--one-process', 'run the gateway and the subgraphs in one process', false)
   .option('--write', 'write docs/benchmarks/production.md', false)
   .parse()
   .opts<
-    RoundOptions & { connections: string; adminUrl: string; countyUrl?: string; write: boolean }
+    RoundOptions & {
+      connections: string;
+      adminUrl: string;
+      countyUrl?: string;
+      oneProcess: boolean;
+      write: boolean;
+    }
   >();
 const { seconds, rounds } = options;
 const connections = Number(options.connections);
@@ -179,25 +189,31 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const store of rotated(stores, round)) {
       const variant = { name: store.name, env: { RESPONSE_CACHE: 'off', ...store.env } };
-      await onFreshCopy(variant, store.dir, async (graph) => {
-        running = graph; // for cleanUp on SIGINT
-        for (const scenario of store.scenarios) {
-          await probe(
-            graph,
-            scenario.variablesCycle
-              ? { ...scenario, variables: scenario.variablesCycle[0] }
-              : scenario,
-            token,
-          );
-          await measure(graph, scenario, token, 2); // warm-up: JIT, pools and caches, not recorded
-          const m = await measure(graph, scenario, token, seconds);
-          const load = os.loadavg()[0]!.toFixed(1);
-          console.error(
-            `round ${round + 1}/${rounds}: ${scenario.name} on ${store.name}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms, p95 ${m.p95.toFixed(1)} ms, ${m.errors} errors (load ${load})`,
-          );
-          figures.add(scenario.name, store.name, m);
-        }
-      });
+      const supervise = { supervise: !options.oneProcess };
+      await onFreshCopy(
+        variant,
+        store.dir,
+        async (graph) => {
+          running = graph; // for cleanUp on SIGINT
+          for (const scenario of store.scenarios) {
+            await probe(
+              graph,
+              scenario.variablesCycle
+                ? { ...scenario, variables: scenario.variablesCycle[0] }
+                : scenario,
+              token,
+            );
+            await measure(graph, scenario, token, 2); // warm-up: JIT, pools and caches, not recorded
+            const m = await measure(graph, scenario, token, seconds);
+            const load = os.loadavg()[0]!.toFixed(1);
+            console.error(
+              `round ${round + 1}/${rounds}: ${scenario.name} on ${store.name}: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50} ms, p95 ${m.p95.toFixed(1)} ms, ${m.errors} errors (load ${load})`,
+            );
+            figures.add(scenario.name, store.name, m);
+          }
+        },
+        supervise,
+      );
       running = null;
     }
   }
@@ -209,8 +225,8 @@ try {
   const lines = [
     '# Production stores: PostgreSQL against SQLite through the gateway',
     '',
-    `Run ${new Date().toISOString()} on ${machine()}; ${connections} connections, ${seconds} s per measurement after 2 s of warm-up, ${rounds} interleaved rounds, each in fresh processes (three subgraphs and the gateway in one process, as the benchmarks run them). Load average at the end: ${loads}.`,
-    `Reproduce: \`npm run bench:production -- --seconds ${seconds} --rounds ${rounds}${options.countyUrl ? ' --county-url <url>' : ''} --write\`.`,
+    `Run ${new Date().toISOString()} on ${machine()}; ${connections} connections, ${seconds} s per measurement after 2 s of warm-up, ${rounds} interleaved rounds, each in fresh processes (${options.oneProcess ? 'three subgraphs and the gateway in one process' : 'a process per service, as `npm start` runs them'}). Load average at the end: ${loads}.`,
+    `Reproduce: \`npm run bench:production -- --seconds ${seconds} --rounds ${rounds}${options.countyUrl ? ' --county-url <url>' : ''}${options.oneProcess ? ' --one-process' : ''} --write\`.`,
     '',
     '| scenario | store | req/s | p50 ms | p95 ms | p99 ms | non-2xx | p95 <= 50 ms |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
