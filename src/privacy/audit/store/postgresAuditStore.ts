@@ -2,26 +2,29 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { PostgresDatabase } from '../../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { PostgresAuditTables } from './migrations.js';
-import {
-  headerOf,
-  newestPerPatron,
-  older,
-  readSubjects,
-  recordOf,
-  type AuditStore,
-  type AuditCursor,
-  type AuditFilter,
-  type AuditLog,
-  type BatchRow,
-  type ChainAppend,
-  type ChainHead,
-  type ChainPlace,
-  type ChainVerdict,
-  type Found,
-  type StoredSubject,
+import type {
+  AuditStore,
+  AuditLog,
+  ChainAppend,
+  ChainHead,
+  ChainPlace,
+  ChainVerdict,
 } from './auditStore.js';
 import {
-  batchEncoder,
+  chainBatch,
+  hashIn,
+  headerOf,
+  newestInBatch,
+  readSubjects,
+  recordOf,
+  type AuditCursor,
+  type BatchRow,
+  type ChainEnd,
+  type Found,
+  type StoredSubject,
+} from './batchRow.js';
+import { newestPerPatron, queryPage, type AuditFilter, type AuditPage } from './pages.js';
+import {
   batchesOf,
   GENESIS,
   recordHash,
@@ -96,36 +99,26 @@ export class PostgresAuditStore implements AuditLog {
     await this.#db.transaction().execute(async (trx) => {
       for (const chain of [...new Set(appends.map((a) => a.chain))].sort())
         await lockChain(trx, chain);
-      const heads = new Map<string, { seq: number; hash: string }>();
+      const ends = new Map<string, ChainEnd>();
       for (const { chain, batches } of appends) {
-        let { seq, hash } = heads.get(chain) ??
-          (await this.#head(trx, chain)) ?? { seq: 0, hash: GENESIS };
+        let end = ends.get(chain) ?? (await this.#head(trx, chain)) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
-          const { patrons, fields } = batch;
-          if (patrons.length === 0) continue;
-          const prevHash = hash;
-          const firstSeq = seq + 1;
-          const encode = batchEncoder(chain, batch);
-          const records: string[] = [];
-          for (let i = 0; i < patrons.length; i++) {
-            seq += 1;
-            const record = encode(seq, hash, patrons[i]!, fields[i]!);
-            hash = record.hash;
-            records.push(record.json);
-          }
+          if (batch.patrons.length === 0) continue;
+          const row = chainBatch(chain, batch, end);
           // The batch row and its patrons' index entries, in one statement.
           await sql`with batch as (
               insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
-              values (${chain}, ${firstSeq}, ${seq}, ${batch.at}, ${batch.requestId}, ${batch.principal}, ${JSON.stringify(batch.roles)}, ${batch.exception},
-                ${batch.reference}, ${batch.purpose}, ${`[${records.join(',')}]`}, ${prevHash}, ${hash})
+              values (${chain}, ${row.firstSeq}, ${row.lastSeq}, ${batch.at}, ${batch.requestId}, ${batch.principal}, ${JSON.stringify(batch.roles)}, ${batch.exception},
+                ${batch.reference}, ${batch.purpose}, ${row.records}, ${row.prevHash}, ${row.hash})
               returning id)
             insert into audit_subjects (patron_id, batch_id, idx, chain, seq)
-            select u.patron, batch.id, u.n - 1, ${chain}, ${firstSeq}::integer + u.n - 1
-            from batch, unnest(${[...patrons]}::text[]) with ordinality as u(patron, n)`.execute(
+            select u.patron, batch.id, u.n - 1, ${chain}, ${row.firstSeq}::integer + u.n - 1
+            from batch, unnest(${[...batch.patrons]}::text[]) with ordinality as u(patron, n)`.execute(
             trx,
           );
+          end = { seq: row.lastSeq, hash: row.hash };
         }
-        heads.set(chain, { seq, hash });
+        ends.set(chain, end);
       }
     });
   }
@@ -200,21 +193,8 @@ export class PostgresAuditStore implements AuditLog {
         this.#db,
       );
       for (const row of rows) {
-        const header = headerOf(row);
-        const subjects = JSON.parse(row.records) as StoredSubject[];
-        for (let index = subjects.length - 1; index >= 0; index--) {
-          const cursor = { batch: row.id, index };
-          if (after && !older(cursor, after)) continue;
-          found.push({
-            record: recordOf(
-              row,
-              header,
-              index,
-              subjects[index]!,
-              index === 0 ? row.prev_hash : subjects[index - 1]![2],
-            ),
-            cursor,
-          });
+        for (const f of newestInBatch(row, after)) {
+          found.push(f);
           if (found.length === limit) return found;
         }
       }
@@ -267,20 +247,12 @@ export class PostgresAuditStore implements AuditLog {
   }
 
   /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
-  async query(
-    filter: AuditFilter,
-    first: number,
-    after: AuditCursor | null,
-  ): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
-    const found = filter.patronId
-      ? await this.#ofPatrons([filter.patronId], filter, first + 1, after)
-      : await this.#scan(filter, first + 1, after);
-    const page = found.slice(0, first);
-    return {
-      records: page.map((f) => f.record),
-      cursors: page.map((f) => f.cursor),
-      more: found.length > first,
-    };
+  async query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<AuditPage> {
+    return queryPage(filter, first, after, {
+      ofPatron: (patronId, filter, limit, after) =>
+        this.#ofPatrons([patronId], filter, limit, after),
+      scan: (filter, limit, after) => this.#scan(filter, limit, after),
+    });
   }
 
   /** Each patron's most recent records that `keep` accepts, newest first, at most `limit` each (as AuditStore.forPatrons). */
@@ -334,11 +306,8 @@ export class PostgresAuditStore implements AuditLog {
       .orderBy('first_seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (row && row.last_seq >= seq) {
-      const subjects = JSON.parse(row.records) as StoredSubject[];
-      const hash = subjects[seq - row.first_seq]?.[2];
-      if (typeof hash === 'string') return { kind: 'record', hash };
-    }
+    const hash = row && row.last_seq >= seq ? hashIn(row, seq) : undefined;
+    if (hash !== undefined) return { kind: 'record', hash };
     const cut = await this.#db
       .selectFrom('audit_checkpoints')
       .selectAll()
