@@ -17,7 +17,7 @@ import {
   type Found,
   type StoredSubject,
 } from './batchRow.js';
-import { newestPerPatron, queryPage, type AuditFilter, type AuditPage } from './pages.js';
+import { PagedAudit, type AuditFilter, type AuditPage } from './pagedAudit.js';
 import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
 import {
   batchesOf,
@@ -94,7 +94,7 @@ export interface AuditLog {
  * chain. Appends take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and
  * insert in one synchronous transaction, so two processes appending to the audit never fork a chain.
  */
-export class AuditStore implements AuditLog {
+export class AuditStore extends PagedAudit implements AuditLog {
   readonly #sqlite: SQLite.Database;
   readonly #append: (appends: readonly ChainAppend[]) => Appended[];
   readonly #index: SubjectIndex;
@@ -106,6 +106,7 @@ export class AuditStore implements AuditLog {
       /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number;
     } = {},
   ) {
+    super();
     this.#sqlite = database.sqlite;
     const db = this.#sqlite;
     this.#index = new SubjectIndex(db, options);
@@ -212,7 +213,7 @@ export class AuditStore implements AuditLog {
   }
 
   /** Up to `limit` records of matching batches, newest first, after the cursor. */
-  #scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
+  protected scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
     const { where, params } = this.#conditions(filter, after);
     const found: Found[] = [];
     const rows = this.#sqlite
@@ -237,7 +238,7 @@ export class AuditStore implements AuditLog {
    * under them, plus the chains' unfiled tails. The filing point is read first, so a record filed
    * meanwhile is found twice (and kept once) rather than missed.
    */
-  #ofPatrons(
+  protected ofPatrons(
     ids: readonly string[],
     filter: AuditFilter,
     limit: number,
@@ -299,26 +300,6 @@ export class AuditStore implements AuditLog {
       }
     }
     return [...found.values()].sort((a, b) => (older(a.cursor, b.cursor) ? 1 : -1)).slice(0, limit);
-  }
-
-  /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
-  async query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<AuditPage> {
-    return queryPage(filter, first, after, {
-      ofPatron: (patronId, filter, limit, after) =>
-        this.#ofPatrons([patronId], filter, limit, after),
-      scan: (filter, limit, after) => this.#scan(filter, limit, after),
-    });
-  }
-
-  /** Each patron's most recent records that `keep` accepts, newest first (newestPerPatron). */
-  async forPatrons(
-    ids: readonly string[],
-    limit: number,
-    keep: (record: StoredRecord) => boolean = () => true,
-  ): Promise<StoredRecord[][]> {
-    return newestPerPatron(ids, limit, keep, (size, after) =>
-      this.#ofPatrons(ids, {}, size, after),
-    );
   }
 
   /**

@@ -23,15 +23,8 @@ import {
   type Found,
   type StoredSubject,
 } from './batchRow.js';
-import { newestPerPatron, queryPage, type AuditFilter, type AuditPage } from './pages.js';
-import {
-  batchesOf,
-  GENESIS,
-  recordHash,
-  toWire,
-  type DisclosureEntry,
-  type StoredRecord,
-} from '../record.js';
+import { PagedAudit, type AuditFilter } from './pagedAudit.js';
+import { batchesOf, GENESIS, recordHash, toWire, type DisclosureEntry } from '../record.js';
 
 type Db = Kysely<PostgresAuditTables>;
 type Trx = Transaction<PostgresAuditTables>;
@@ -69,13 +62,14 @@ function conditions(filter: AuditFilter): RawBuilder<unknown> {
  * process writes. The patron index is a B-tree written in the append's transaction (see the
  * migration's postgresAudit): a record is under its patron the moment it is committed.
  */
-export class PostgresAuditStore implements AuditLog {
+export class PostgresAuditStore extends PagedAudit implements AuditLog {
   readonly #db: Db;
 
   constructor(
     database: PostgresDatabase<PostgresAuditTables>,
     private readonly key: string,
   ) {
+    super();
     this.#db = database.db;
   }
 
@@ -184,7 +178,11 @@ export class PostgresAuditStore implements AuditLog {
   }
 
   /** Up to `limit` records of matching batches, newest first, after the cursor. */
-  async #scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Promise<Found[]> {
+  protected async scan(
+    filter: AuditFilter,
+    limit: number,
+    after: AuditCursor | null,
+  ): Promise<Found[]> {
     const found: Found[] = [];
     let upTo = after?.batch ?? null;
     for (;;) {
@@ -208,7 +206,7 @@ export class PostgresAuditStore implements AuditLog {
    * backward scan of the B-tree on (patron_id, batch_id, idx), its first `limit` entries, then the
    * newest `limit` of them all. Only the record an entry names is read out of its batch.
    */
-  async #ofPatrons(
+  protected async ofPatrons(
     ids: readonly string[],
     filter: AuditFilter,
     limit: number,
@@ -244,26 +242,6 @@ export class PostgresAuditStore implements AuditLog {
         found.push({ record, cursor: { batch: row.id, index: row.idx } });
     }
     return found;
-  }
-
-  /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
-  async query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<AuditPage> {
-    return queryPage(filter, first, after, {
-      ofPatron: (patronId, filter, limit, after) =>
-        this.#ofPatrons([patronId], filter, limit, after),
-      scan: (filter, limit, after) => this.#scan(filter, limit, after),
-    });
-  }
-
-  /** Each patron's most recent records that `keep` accepts, newest first, at most `limit` each (as AuditStore.forPatrons). */
-  async forPatrons(
-    ids: readonly string[],
-    limit: number,
-    keep: (record: StoredRecord) => boolean = () => true,
-  ): Promise<StoredRecord[][]> {
-    return newestPerPatron(ids, limit, keep, (size, after) =>
-      this.#ofPatrons(ids, {}, size, after),
-    );
   }
 
   /** The chains present in the store, each found by one index probe (a loose index scan), not by reading every row. */
