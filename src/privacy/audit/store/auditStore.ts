@@ -8,7 +8,6 @@ import {
   headerOf,
   newestInBatch,
   older,
-  readSubjects,
   recordAt,
   recordOf,
   type AuditCursor,
@@ -18,11 +17,11 @@ import {
   type StoredSubject,
 } from './batchRow.js';
 import { PagedAudit, type AuditFilter, type AuditPage } from './pagedAudit.js';
+import { ChainWalk, walkStart, type BrokenLink } from './chainWalk.js';
 import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
 import {
   batchesOf,
   GENESIS,
-  recordHash,
   toWire,
   type DisclosureEntry,
   type DisclosureHeader,
@@ -387,18 +386,9 @@ export class AuditStore extends PagedAudit implements AuditLog {
         'select * from audit_checkpoints where chain = ? order by seq',
       )
       .all(chain);
-    for (const cut of cuts) {
-      if (!checkpointValid(cut, cut.signature, this.key))
-        return {
-          chain,
-          records: 0,
-          broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' },
-        };
-    }
-    const cut = cuts[cuts.length - 1];
-    let expectedSeq = (cut?.seq ?? 0) + 1;
-    let expectedPrev = cut?.hash ?? GENESIS;
-    let records = 0;
+    const from = walkStart(cuts, this.key);
+    if ('broken' in from) return { chain, records: 0, broken: from.broken };
+    const walk = new ChainWalk(chain, from.start);
     const filedUpTo =
       db
         .prepare<[string], { seq: number }>('select seq from audit_subjects_upto where chain = ?')
@@ -407,50 +397,41 @@ export class AuditStore extends PagedAudit implements AuditLog {
       .prepare<[string, number], BatchRow>(
         'select * from audit_batches where chain = ? and last_seq > ? order by first_seq',
       )
-      .iterate(chain, cut?.seq ?? 0);
+      .iterate(chain, from.start.seq);
     const index = db
       .prepare<[string, number], { seq: number; patron_id: string }>(
         'select seq, patron_id from audit_subjects where chain = ? and seq > ? order by seq, patron_id',
       )
-      .iterate(chain, cut?.seq ?? 0);
+      .iterate(chain, from.start.seq);
     let entry = index.next();
-    const broken = (seq: number, problem: string): ChainVerdict => {
+    const broken = (link: BrokenLink): ChainVerdict => {
       rows.return?.();
       index.return?.();
-      return { chain, records, broken: { seq, problem } };
+      return { chain, records: walk.records, broken: link };
+    };
+    // A filed record must be in the patron index under its own patron; later ones are not filed yet.
+    const indexed = (seq: number, patronId: string): BrokenLink | null => {
+      if (seq > filedUpTo) return null;
+      if (!entry.done && entry.value.seq < seq)
+        return { seq: entry.value.seq, problem: 'the patron index files it under another patron' };
+      if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId)
+        return {
+          seq,
+          problem: 'it is missing from the patron index, so its patron would not see it',
+        };
+      entry = index.next();
+      return null;
     };
     for (const row of rows) {
-      if (row.first_seq !== expectedSeq)
-        return broken(row.first_seq, `record ${expectedSeq} is missing (next is ${row.first_seq})`);
-      if (row.prev_hash !== expectedPrev)
-        return broken(row.first_seq, 'its previous-hash does not match the record before it');
-      const subjects = readSubjects(row);
-      if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
-      const header = headerOf(row);
-      for (const [patronId, fields, hash] of subjects) {
-        const seq = expectedSeq;
-        records += 1;
-        if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash)
-          return broken(seq, 'its content does not match its hash');
-        if (seq <= filedUpTo) {
-          if (!entry.done && entry.value.seq < seq)
-            return broken(entry.value.seq, 'the patron index files it under another patron');
-          if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId)
-            return broken(
-              seq,
-              'it is missing from the patron index, so its patron would not see it',
-            );
-          entry = index.next();
-        }
-        expectedSeq += 1;
-        expectedPrev = hash;
-      }
-      if (row.hash !== expectedPrev)
-        return broken(row.last_seq, "its batch's last hash does not match the record");
+      const link = walk.batch(row, indexed);
+      if (link) return broken(link);
     }
     if (!entry.done)
-      return broken(entry.value.seq, 'the patron index files a record that is not in the chain');
-    return { chain, records, broken: null };
+      return broken({
+        seq: entry.value.seq,
+        problem: 'the patron index files a record that is not in the chain',
+      });
+    return { chain, records: walk.records, broken: null };
   }
 
   /**

@@ -23,8 +23,9 @@ import {
   type Found,
   type StoredSubject,
 } from './batchRow.js';
+import { ChainWalk, walkStart, type BrokenLink } from './chainWalk.js';
 import { PagedAudit, type AuditFilter } from './pagedAudit.js';
-import { batchesOf, GENESIS, recordHash, toWire, type DisclosureEntry } from '../record.js';
+import { batchesOf, GENESIS, toWire, type DisclosureEntry } from '../record.js';
 
 type Db = Kysely<PostgresAuditTables>;
 type Trx = Transaction<PostgresAuditTables>;
@@ -320,22 +321,13 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
       .where('chain', '=', chain)
       .orderBy('seq')
       .execute();
-    for (const cut of cuts) {
-      if (!checkpointValid(cut, cut.signature, this.key))
-        return {
-          chain,
-          records: 0,
-          broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' },
-        };
-    }
-    const cut = cuts[cuts.length - 1];
-    let expectedSeq = (cut?.seq ?? 0) + 1;
-    let expectedPrev = cut?.hash ?? GENESIS;
-    let records = 0;
-    const broken = (seq: number, problem: string): ChainVerdict => ({
+    const from = walkStart(cuts, this.key);
+    if ('broken' in from) return { chain, records: 0, broken: from.broken };
+    const walk = new ChainWalk(chain, from.start);
+    const broken = (link: BrokenLink): ChainVerdict => ({
       chain,
-      records,
-      broken: { seq, problem },
+      records: walk.records,
+      broken: link,
     });
     let lastFirst = -1;
     for (;;) {
@@ -343,7 +335,7 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
         .selectFrom('audit_batches')
         .selectAll()
         .where('chain', '=', chain)
-        .where('last_seq', '>', cut?.seq ?? 0)
+        .where('last_seq', '>', from.start.seq)
         .where('first_seq', '>', lastFirst)
         .orderBy('first_seq')
         .limit(PAGE)
@@ -353,31 +345,18 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
         .selectFrom('audit_subjects')
         .select(['seq', 'patron_id', 'batch_id', 'idx'])
         .where('chain', '=', chain)
-        .where('seq', '>=', expectedSeq)
+        .where('seq', '>=', walk.nextSeq)
         .where('seq', '<=', rows[rows.length - 1]!.last_seq)
         .orderBy('seq')
         .orderBy('patron_id')
         .execute();
       let e = 0;
       for (const row of rows) {
-        if (row.first_seq !== expectedSeq)
-          return broken(
-            row.first_seq,
-            `record ${expectedSeq} is missing (next is ${row.first_seq})`,
-          );
-        if (row.prev_hash !== expectedPrev)
-          return broken(row.first_seq, 'its previous-hash does not match the record before it');
-        const subjects = readSubjects(row);
-        if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
-        const header = headerOf(row);
-        for (const [index, [patronId, fields, hash]] of subjects.entries()) {
-          const seq = expectedSeq;
-          records += 1;
-          if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash)
-            return broken(seq, 'its content does not match its hash');
+        // Every record is in the patron index, at its own place, under its own patron.
+        const link = walk.batch(row, (seq, patronId, index) => {
           const entry = entries[e];
           if (entry && entry.seq < seq)
-            return broken(entry.seq, 'the patron index files it under another patron');
+            return { seq: entry.seq, problem: 'the patron index files it under another patron' };
           if (
             !entry ||
             entry.seq !== seq ||
@@ -385,32 +364,37 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
             entry.batch_id !== row.id ||
             entry.idx !== index
           ) {
-            return broken(
+            return {
               seq,
-              'it is missing from the patron index, so its patron would not see it',
-            );
+              problem: 'it is missing from the patron index, so its patron would not see it',
+            };
           }
           e += 1;
-          expectedSeq += 1;
-          expectedPrev = hash;
-        }
-        if (row.hash !== expectedPrev)
-          return broken(row.last_seq, "its batch's last hash does not match the record");
+          return null;
+        });
+        if (link) return broken(link);
       }
       if (e < entries.length)
-        return broken(entries[e]!.seq, 'the patron index files it under another patron');
+        return broken({
+          seq: entries[e]!.seq,
+          problem: 'the patron index files it under another patron',
+        });
       lastFirst = rows[rows.length - 1]!.first_seq;
     }
     const stray = await trx
       .selectFrom('audit_subjects')
       .select('seq')
       .where('chain', '=', chain)
-      .where('seq', '>=', expectedSeq)
+      .where('seq', '>=', walk.nextSeq)
       .orderBy('seq')
       .limit(1)
       .executeTakeFirst();
-    if (stray) return broken(stray.seq, 'the patron index files a record that is not in the chain');
-    return { chain, records, broken: null };
+    if (stray)
+      return broken({
+        seq: stray.seq,
+        problem: 'the patron index files a record that is not in the chain',
+      });
+    return { chain, records: walk.records, broken: null };
   }
 
   /**
