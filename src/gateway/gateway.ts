@@ -5,7 +5,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { buildASTSchema, parse } from 'graphql';
 import type { Config, SubgraphName } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
-import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
+import { header } from '../http/header.js';
+import { serveGraphQL, type RunningServer } from '../http/serve.js';
 import type { Logger } from '../log/logger.js';
 import { createAuthenticator } from '../privacy/authenticate/token.js';
 import { deadlinePlugin, startDeadline } from '../limits/deadline.js';
@@ -27,11 +28,6 @@ import type { ProcessMetrics } from '../observability/metrics.js';
 import { registerCacheMetrics } from './cache/cacheMetrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import { gatewayObservability } from '../observability/gatewayObservability.js';
-
-const header = (request: Pick<RawRequest, 'req'>, name: string): string | undefined => {
-  const value = request.req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 /** Options of the gateway: the static supergraph, and subgraph URLs that override its routing URLs. */
 export interface GatewayOptions {

@@ -7,7 +7,8 @@ import {
 import type { Config } from '../config/env.js';
 import { maskErrors } from '../errors/mask.js';
 import { refusal } from '../errors/httpRefusal.js';
-import { serveGraphQL, type RawRequest, type RunningServer } from '../http/serve.js';
+import { header } from '../http/header.js';
+import { serveGraphQL, type RunningServer } from '../http/serve.js';
 import type { AuditAppender } from '../privacy/audit/store/auditWriter.js';
 import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
@@ -25,11 +26,6 @@ import { privacyCounters } from '../observability/privacyCounters.js';
 import { Readiness, type ReadinessCheck } from '../observability/readiness.js';
 import { requestMetricsPlugin } from '../observability/requestMetrics.js';
 import type { Tracing } from '../observability/tracing.js';
-
-const header = (request: RawRequest, name: string): string | undefined => {
-  const value = request.req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 /** How a subgraph is served: its configuration, the process's metrics and tracing, and what it depends on. */
 export interface ServeSubgraphOptions {

@@ -5,7 +5,10 @@
 import { clockAt, type Clock } from '../../src/privacy/decide/decide.js';
 import type { ConsentFact, LegalOrderFact, SubjectFacts } from '../../src/privacy/decide/facts.js';
 import type { FieldRule } from '../../src/privacy/decide/rule.js';
-import type { DisclosureContext } from '../../src/privacy/context/disclosureContext.js';
+import {
+  anonymousContext,
+  type DisclosureContext,
+} from '../../src/privacy/context/disclosureContext.js';
 import { patronId, principalId, type PatronId } from '../../src/privacy/context/ids.js';
 
 /** The instant every table row is decided at unless it says otherwise. */
@@ -26,13 +29,7 @@ export const OTHER_ORDER = 'JEFFCO-2025-CV-0001';
 
 /** A disclosure context; every field not given is the anonymous one. */
 export const ctx = (over: Partial<DisclosureContext> = {}): DisclosureContext => ({
-  principal: null,
-  roles: [],
-  duties: [],
-  patronId: null,
-  legalOrder: null,
-  purpose: null,
-  requestId: 'req-test',
+  ...anonymousContext('req-test'),
   ...over,
 });
 

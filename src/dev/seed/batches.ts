@@ -1,4 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import { copies, copyRows } from './copy.js';
+import { withIndexesDeferred } from './durability.js';
 
 /**
  * Rows per INSERT statement and per transaction. SQLite binds at most 32,766 variables per
@@ -57,4 +59,28 @@ export async function insertChunk<DB, Row>(
   await db.transaction().execute(async (trx) => {
     for (const rows of statements) await insert(trx, rows);
   });
+}
+
+/**
+ * Writes a stream of rows into one table: one COPY when `db` is on PostgreSQL (with the table's
+ * indexes built after the load when `deferIndexes`), else INSERTs in chunks (writeInChunks).
+ * `onRows` hears the running total. Returns the number of rows written.
+ */
+export async function writeTable<DB, T extends keyof DB & string>(
+  db: Kysely<DB>,
+  table: T,
+  rows: Iterable<Insertable<DB[T]>>,
+  onRows: (written: number) => void,
+  { deferIndexes = false }: { deferIndexes?: boolean } = {},
+): Promise<number> {
+  if (copies(db)) {
+    const copy = () => copyRows(db, table, rows, onRows);
+    return deferIndexes ? withIndexesDeferred(db as Kysely<unknown>, table, copy) : copy();
+  }
+  return writeInChunks(
+    rows,
+    (chunk) =>
+      insertChunk(db, chunk, (trx, statement) => trx.insertInto(table).values(statement).execute()),
+    onRows,
+  );
 }

@@ -1,8 +1,8 @@
 import type { CatalogTables } from '../../../subgraphs/catalog/migrations.js';
 import type { CirculationTables } from '../../../subgraphs/circulation/migrations.js';
 import type { Kysely } from 'kysely';
-import { insertChunk, writeInChunks } from './batches.js';
-import { CopyWriter, copies, copyRows } from './copy.js';
+import { insertChunk, writeInChunks, writeTable } from './batches.js';
+import { CopyWriter, copies } from './copy.js';
 import { withIndexesDeferred } from './durability.js';
 import { Bibliographer } from './bibliography.js';
 import { BRANCHES } from './branches.js';
@@ -70,18 +70,9 @@ export async function seedWorks(
 
   ctx.progress('works', 0, total);
   const onRows = (done: number) => ctx.progress('works', done, total);
-  const written = copies(ctx.db.catalog)
-    ? await withIndexesDeferred(ctx.db.catalog as Kysely<unknown>, 'works', () =>
-        copyRows(ctx.db.catalog, 'works', works(), onRows),
-      )
-    : await writeInChunks(
-        works(),
-        (chunk) =>
-          insertChunk(ctx.db.catalog, chunk, (trx, rows) =>
-            trx.insertInto('works').values(rows).execute(),
-          ),
-        onRows,
-      );
+  const written = await writeTable(ctx.db.catalog, 'works', works(), onRows, {
+    deferIndexes: true,
+  });
   ctx.count('catalog.works', written);
   return { workFormat, callNumbers };
 }

@@ -1,6 +1,5 @@
 import type { CirculationTables } from '../../../subgraphs/circulation/migrations.js';
-import { insertChunk, writeInChunks } from './batches.js';
-import { copyRows, copies } from './copy.js';
+import { writeTable } from './batches.js';
 import { BRANCHES } from './branches.js';
 import { BRANCH_WEIGHTS } from './catalog.js';
 import { MINUTE, iso } from './clock.js';
@@ -106,16 +105,7 @@ export async function seedHolds(
 
   ctx.progress('holds', 0, target);
   const onRows = (done: number) => ctx.progress('holds', done, target);
-  const written = copies(ctx.db.circulation)
-    ? await copyRows(ctx.db.circulation, 'holds', holds(), onRows)
-    : await writeInChunks(
-        holds(),
-        (chunk) =>
-          insertChunk(ctx.db.circulation, chunk, (trx, rows) =>
-            trx.insertInto('holds').values(rows).execute(),
-          ),
-        onRows,
-      );
+  const written = await writeTable(ctx.db.circulation, 'holds', holds(), onRows);
   ctx.count('circulation.holds', written);
   return written;
 }

@@ -1,9 +1,6 @@
 import type { CirculationTables } from '../../../subgraphs/circulation/migrations.js';
 import { PERSONA_PATRONS } from '../personas.js';
-import type { Kysely } from 'kysely';
-import { insertChunk, writeInChunks } from './batches.js';
-import { copies, copyRows } from './copy.js';
-import { withIndexesDeferred } from './durability.js';
+import { writeTable } from './batches.js';
 import { BRANCHES } from './branches.js';
 import { BRANCH_WEIGHTS } from './catalog.js';
 import { DAY, iso, toMinute } from './clock.js';
@@ -81,19 +78,9 @@ export async function seedPatrons(ctx: SeedContext): Promise<PatronState> {
 
   ctx.progress('patrons', 0, total);
   const onRows = (done: number) => ctx.progress('patrons', done, total);
-  const circulation = ctx.db.circulation;
-  const written = copies(circulation)
-    ? await withIndexesDeferred(circulation as Kysely<unknown>, 'patrons', () =>
-        copyRows(circulation, 'patrons', patrons(), onRows),
-      )
-    : await writeInChunks(
-        patrons(),
-        (chunk) =>
-          insertChunk(circulation, chunk, (trx, rows) =>
-            trx.insertInto('patrons').values(rows).execute(),
-          ),
-        onRows,
-      );
+  const written = await writeTable(ctx.db.circulation, 'patrons', patrons(), onRows, {
+    deferIndexes: true,
+  });
   ctx.count('circulation.patrons', written);
   return state;
 }

@@ -63,14 +63,31 @@ export function canEverReceive(rule: FieldRule, caller: DisclosureContext): bool
  * request and field, so a 1,000-row list does not decide 1,000 times.
  */
 export function decisionForAnySubject(rule: FieldRule, caller: DisclosureContext): Decision | null {
+  const byCaller = decidedByCaller(rule, caller);
+  if (byCaller.kind === 'decided') return byCaller.decision;
+  return byCaller.candidates[0] === 'OPERATIONS' ? disclose('OPERATIONS') : null;
+}
+
+/**
+ * What the caller alone settles, before any subject: analytics is de-identified or redacted, and a
+ * caller with no candidate exception is redacted; any other caller has candidates to try in order.
+ */
+function decidedByCaller(
+  rule: FieldRule,
+  caller: DisclosureContext,
+):
+  | { kind: 'decided'; decision: Decision }
+  | { kind: 'candidates'; candidates: readonly StatutoryException[] } {
   if (caller.roles.includes('analytics')) {
-    return rule.deidentify
+    const decision: Decision = rule.deidentify
       ? { kind: 'deidentify', strategy: rule.deidentify }
       : redact('no-exception-for-caller');
+    return { kind: 'decided', decision };
   }
   const candidates = candidateExceptions(rule, caller);
-  if (candidates.length === 0) return redact('no-exception-for-caller');
-  return candidates[0] === 'OPERATIONS' ? disclose('OPERATIONS') : null;
+  if (candidates.length === 0)
+    return { kind: 'decided', decision: redact('no-exception-for-caller') };
+  return { kind: 'candidates', candidates };
 }
 
 /** Whether any candidate exception needs per-subject facts (consents, orders, guardianship, age). */
@@ -116,17 +133,12 @@ export interface DecisionInput {
  */
 export function decide({ rule, caller, subject, facts: given, clock }: DecisionInput): Decision {
   let facts = given;
-  if (caller.roles.includes('analytics')) {
-    return rule.deidentify
-      ? { kind: 'deidentify', strategy: rule.deidentify }
-      : redact('no-exception-for-caller');
-  }
-  const candidates = candidateExceptions(rule, caller);
-  if (candidates.length === 0) return redact('no-exception-for-caller');
+  const byCaller = decidedByCaller(rule, caller);
+  if (byCaller.kind === 'decided') return byCaller.decision;
   if (subject === null) return redact('no-subject');
   // Facts about someone else are no facts about this subject.
   if (facts && facts.patronId !== subject) facts = undefined;
-  for (const exception of candidates) {
+  for (const exception of byCaller.candidates) {
     switch (exception) {
       case 'SELF':
         if (caller.patronId === subject) return disclose('SELF');

@@ -6,32 +6,35 @@ import {
   needsFacts,
 } from '../decide/decide.js';
 import type { FieldRule } from '../decide/rule.js';
-import { STATUTORY_EXCEPTIONS } from '../vocabulary.js';
+import { STATUTORY_EXCEPTIONS, type PatronDataCategory, type RuleDuty } from '../vocabulary.js';
 import type { PrivacyContext } from './privacyContext.js';
 
 /** An instant cut to the midnight (UTC) of its day. */
 export const toDayStart = (at: string): string => `${at.slice(0, 10)}T00:00:00.000Z`;
 
+/**
+ * The rule of a field naming the patron its parent row belongs to (`patronId`): any statutory
+ * exception, for staff with `duty`, never de-identified.
+ */
+const patronOfParent = (
+  coordinate: string,
+  category: PatronDataCategory,
+  duty: RuleDuty,
+): FieldRule => ({
+  coordinate,
+  subject: { source: 'PARENT_FIELD', field: 'patronId' },
+  category,
+  deidentify: null,
+  exceptions: STATUTORY_EXCEPTIONS,
+  duties: [duty],
+});
+
 /** Who may see the exact times of a loan: whoever may see its borrower (`Loan.patron`). */
-export const LOAN_ACTIVITY: FieldRule = {
-  coordinate: 'Loan.patron',
-  subject: { source: 'PARENT_FIELD', field: 'patronId' },
-  category: 'CIRCULATION',
-  deidentify: null,
-  exceptions: STATUTORY_EXCEPTIONS,
-  duties: ['circulation'],
-};
+export const LOAN_ACTIVITY = patronOfParent('Loan.patron', 'CIRCULATION', 'circulation');
 /** Who may see the exact times of a hold: whoever may see its patron (`Hold.patron`). */
-export const HOLD_ACTIVITY: FieldRule = { ...LOAN_ACTIVITY, coordinate: 'Hold.patron' };
+export const HOLD_ACTIVITY = patronOfParent('Hold.patron', 'CIRCULATION', 'circulation');
 /** Who may see the exact time of a registration: whoever may see its attendee (`Registration.attendee`). */
-export const REGISTRATION_ACTIVITY: FieldRule = {
-  coordinate: 'Registration.attendee',
-  subject: { source: 'PARENT_FIELD', field: 'patronId' },
-  category: 'EVENTS',
-  deidentify: null,
-  exceptions: STATUTORY_EXCEPTIONS,
-  duties: ['events'],
-};
+export const REGISTRATION_ACTIVITY = patronOfParent('Registration.attendee', 'EVENTS', 'events');
 
 /**
  * A timestamp that follows from a patron's activity (a checkout, a due date, a hold, a

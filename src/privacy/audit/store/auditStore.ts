@@ -2,12 +2,26 @@ import type SQLite from 'better-sqlite3';
 import type { SqliteDatabase } from '../../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditTables } from './migrations.js';
+import {
+  chainBatch,
+  hashIn,
+  headerOf,
+  newestInBatch,
+  older,
+  recordAt,
+  recordOf,
+  type AuditCursor,
+  type BatchRow,
+  type ChainEnd,
+  type Found,
+  type StoredSubject,
+} from './batchRow.js';
+import { PagedAudit, type AuditFilter, type AuditPage } from './pagedAudit.js';
+import { ChainWalk, walkStart, type BrokenLink } from './chainWalk.js';
 import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
 import {
-  batchEncoder,
   batchesOf,
   GENESIS,
-  recordHash,
   toWire,
   type DisclosureEntry,
   type DisclosureHeader,
@@ -15,14 +29,7 @@ import {
   type WireBatch,
 } from '../record.js';
 
-/** Filters of the custodian's audit query. */
-export interface AuditFilter {
-  patronId?: string | null;
-  principal?: string | null;
-  exception?: string | null;
-  from?: string | null;
-  to?: string | null;
-}
+export type { AuditCursor, AuditFilter, AuditPage };
 
 /** The first broken link of a chain, or null when the chain holds. */
 export interface ChainVerdict {
@@ -37,90 +44,12 @@ export interface ChainAppend {
   batches: readonly WireBatch[];
 }
 
-/** Where a record sits, newest first: its batch's row, then its place in the batch. */
-export interface AuditCursor {
-  batch: number;
-  index: number;
-}
-
 /** A batch as appended: its chain, first seq and patrons. */
 interface Appended {
   chain: string;
   firstSeq: number;
   patrons: readonly string[];
 }
-
-export type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
-
-/** A record inside a batch row, as stored: `[patronId, fields, hash]`. */
-export type StoredSubject = [patronId: string, fields: string[], hash: string];
-
-/** A record found by a query, with its cursor. */
-export interface Found {
-  record: StoredRecord;
-  cursor: AuditCursor;
-}
-
-/**
- * Each patron's most recent records that `keep` accepts (for `Patron.disclosures`), newest first,
- * at most `limit` each, on either engine: `pageOf` reads the patrons' records newest first after
- * a cursor, and reading stops once every patron has `limit`, so a patron with a long log costs a
- * page, not the whole log.
- */
-export async function newestPerPatron(
-  ids: readonly string[],
-  limit: number,
-  keep: (record: StoredRecord) => boolean,
-  pageOf: (size: number, after: AuditCursor | null) => Found[] | Promise<Found[]>,
-): Promise<StoredRecord[][]> {
-  const byPatron = new Map<string, StoredRecord[]>(ids.map((id) => [id, []]));
-  const pageSize = Math.max(limit * ids.length, 100);
-  let full = 0;
-  let after: AuditCursor | null = null;
-  for (;;) {
-    const page = await pageOf(pageSize, after);
-    for (const { record } of page) {
-      const list = byPatron.get(record.patronId);
-      if (!list || list.length >= limit || !keep(record)) continue;
-      list.push(record);
-      if (list.length === limit) full += 1;
-    }
-    if (page.length < pageSize || full === byPatron.size) break;
-    after = page[page.length - 1]!.cursor;
-  }
-  return ids.map((id) => byPatron.get(id) ?? []);
-}
-
-export const headerOf = (row: BatchRow): DisclosureHeader => ({
-  at: row.at,
-  requestId: row.request_id,
-  principal: row.principal,
-  roles: JSON.parse(row.roles) as string[],
-  exception: row.exception,
-  reference: row.reference,
-  purpose: row.purpose,
-});
-
-/** One record of a batch row, given its stored form and the hash before it. */
-export const recordOf = (
-  row: BatchRow,
-  header: DisclosureHeader,
-  index: number,
-  [patronId, fields, hash]: StoredSubject,
-  prevHash: string,
-): StoredRecord => ({
-  ...header,
-  patronId,
-  fields,
-  chain: row.chain,
-  seq: row.first_seq + index,
-  prevHash,
-  hash,
-});
-
-/** `a` comes after `b` in newest-first order (it is older). */
-export const older = (a: AuditCursor, b: AuditCursor): boolean =>
-  a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
 
 /** Each chain's head: its newest record's place and hash (or its last cut's). */
 export interface ChainHead {
@@ -142,11 +71,7 @@ export type ChainPlace =
  */
 export interface AuditLog {
   append(chain: string, entries: readonly DisclosureEntry[]): void | Promise<void>;
-  query(
-    filter: AuditFilter,
-    first: number,
-    after: AuditCursor | null,
-  ): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }>;
+  query(filter: AuditFilter, first: number, after: AuditCursor | null): Promise<AuditPage>;
   forPatrons(
     ids: readonly string[],
     limit: number,
@@ -168,7 +93,7 @@ export interface AuditLog {
  * chain. Appends take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and
  * insert in one synchronous transaction, so two processes appending to the audit never fork a chain.
  */
-export class AuditStore implements AuditLog {
+export class AuditStore extends PagedAudit implements AuditLog {
   readonly #sqlite: SQLite.Database;
   readonly #append: (appends: readonly ChainAppend[]) => Appended[];
   readonly #index: SubjectIndex;
@@ -180,6 +105,7 @@ export class AuditStore implements AuditLog {
       /** The largest merge of the patron index's runs (tests make it small). */ maxMerge?: number;
     } = {},
   ) {
+    super();
     this.#sqlite = database.sqlite;
     const db = this.#sqlite;
     this.#index = new SubjectIndex(db, options);
@@ -198,29 +124,19 @@ export class AuditStore implements AuditLog {
     );
     const append = db.transaction((appends: readonly ChainAppend[]) => {
       const appended: Appended[] = [];
-      const heads = new Map<string, { seq: number; hash: string }>();
+      const ends = new Map<string, ChainEnd>();
       for (const { chain, batches } of appends) {
-        if (!heads.has(chain)) tracked.run(chain);
-        let { seq, hash } = heads.get(chain) ??
+        if (!ends.has(chain)) tracked.run(chain);
+        let end = ends.get(chain) ??
           last.get(chain) ??
           lastCut.get(chain) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
-          const { patrons, fields } = batch;
-          if (patrons.length === 0) continue;
-          const prevHash = hash;
-          const firstSeq = seq + 1;
-          const encode = batchEncoder(chain, batch);
-          const records: string[] = [];
-          for (let i = 0; i < patrons.length; i++) {
-            seq += 1;
-            const record = encode(seq, hash, patrons[i]!, fields[i]!);
-            hash = record.hash;
-            records.push(record.json);
-          }
+          if (batch.patrons.length === 0) continue;
+          const row = chainBatch(chain, batch, end);
           insert.run(
             chain,
-            firstSeq,
-            seq,
+            row.firstSeq,
+            row.lastSeq,
             batch.at,
             batch.requestId,
             batch.principal,
@@ -228,13 +144,14 @@ export class AuditStore implements AuditLog {
             batch.exception,
             batch.reference,
             batch.purpose,
-            `[${records.join(',')}]`,
-            prevHash,
-            hash,
+            row.records,
+            row.prevHash,
+            row.hash,
           );
-          appended.push({ chain, firstSeq, patrons });
+          appended.push({ chain, firstSeq: row.firstSeq, patrons: batch.patrons });
+          end = { seq: row.lastSeq, hash: row.hash };
         }
-        heads.set(chain, { seq, hash });
+        ends.set(chain, end);
       }
       return appended;
     });
@@ -295,7 +212,7 @@ export class AuditStore implements AuditLog {
   }
 
   /** Up to `limit` records of matching batches, newest first, after the cursor. */
-  #scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
+  protected scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
     const { where, params } = this.#conditions(filter, after);
     const found: Found[] = [];
     const rows = this.#sqlite
@@ -304,21 +221,8 @@ export class AuditStore implements AuditLog {
       )
       .iterate(...params);
     for (const row of rows) {
-      const header = headerOf(row);
-      const subjects = JSON.parse(row.records) as StoredSubject[];
-      for (let index = subjects.length - 1; index >= 0; index--) {
-        const cursor = { batch: row.id, index };
-        if (after && !older(cursor, after)) continue;
-        found.push({
-          record: recordOf(
-            row,
-            header,
-            index,
-            subjects[index]!,
-            index === 0 ? row.prev_hash : subjects[index - 1]![2],
-          ),
-          cursor,
-        });
+      for (const f of newestInBatch(row, after)) {
+        found.push(f);
         if (found.length === limit) {
           rows.return?.();
           return found;
@@ -333,7 +237,7 @@ export class AuditStore implements AuditLog {
    * under them, plus the chains' unfiled tails. The filing point is read first, so a record filed
    * meanwhile is found twice (and kept once) rather than missed.
    */
-  #ofPatrons(
+  protected ofPatrons(
     ids: readonly string[],
     filter: AuditFilter,
     limit: number,
@@ -388,47 +292,13 @@ export class AuditStore implements AuditLog {
           if (row.first_seq + index <= filedUpTo || !wanted.has(subject[0])) return;
           header ??= headerOf(row);
           keep({
-            record: recordOf(
-              row,
-              header,
-              index,
-              subject,
-              index === 0 ? row.prev_hash : subjects[index - 1]![2],
-            ),
+            record: recordAt(row, header, subjects, index),
             cursor: { batch: row.id, index },
           });
         });
       }
     }
     return [...found.values()].sort((a, b) => (older(a.cursor, b.cursor) ? 1 : -1)).slice(0, limit);
-  }
-
-  /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
-  async query(
-    filter: AuditFilter,
-    first: number,
-    after: AuditCursor | null,
-  ): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
-    const found = filter.patronId
-      ? this.#ofPatrons([filter.patronId], filter, first + 1, after)
-      : this.#scan(filter, first + 1, after);
-    const page = found.slice(0, first);
-    return {
-      records: page.map((f) => f.record),
-      cursors: page.map((f) => f.cursor),
-      more: found.length > first,
-    };
-  }
-
-  /** Each patron's most recent records that `keep` accepts, newest first (newestPerPatron). */
-  async forPatrons(
-    ids: readonly string[],
-    limit: number,
-    keep: (record: StoredRecord) => boolean = () => true,
-  ): Promise<StoredRecord[][]> {
-    return newestPerPatron(ids, limit, keep, (size, after) =>
-      this.#ofPatrons(ids, {}, size, after),
-    );
   }
 
   /**
@@ -461,11 +331,8 @@ export class AuditStore implements AuditLog {
         'select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?',
       )
       .get(chain, seq, seq);
-    if (row) {
-      const subjects = JSON.parse(row.records) as StoredSubject[];
-      const hash = subjects[seq - row.first_seq]?.[2];
-      if (typeof hash === 'string') return { kind: 'record', hash };
-    }
+    const hash = row && hashIn(row, seq);
+    if (hash !== undefined) return { kind: 'record', hash };
     const cut = this.#sqlite
       .prepare<[string, number], Checkpoint & { signature: string }>(
         'select * from audit_checkpoints where chain = ? and seq >= ? order by seq limit 1',
@@ -519,18 +386,9 @@ export class AuditStore implements AuditLog {
         'select * from audit_checkpoints where chain = ? order by seq',
       )
       .all(chain);
-    for (const cut of cuts) {
-      if (!checkpointValid(cut, cut.signature, this.key))
-        return {
-          chain,
-          records: 0,
-          broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' },
-        };
-    }
-    const cut = cuts[cuts.length - 1];
-    let expectedSeq = (cut?.seq ?? 0) + 1;
-    let expectedPrev = cut?.hash ?? GENESIS;
-    let records = 0;
+    const from = walkStart(cuts, this.key);
+    if ('broken' in from) return { chain, records: 0, broken: from.broken };
+    const walk = new ChainWalk(chain, from.start);
     const filedUpTo =
       db
         .prepare<[string], { seq: number }>('select seq from audit_subjects_upto where chain = ?')
@@ -539,50 +397,41 @@ export class AuditStore implements AuditLog {
       .prepare<[string, number], BatchRow>(
         'select * from audit_batches where chain = ? and last_seq > ? order by first_seq',
       )
-      .iterate(chain, cut?.seq ?? 0);
+      .iterate(chain, from.start.seq);
     const index = db
       .prepare<[string, number], { seq: number; patron_id: string }>(
         'select seq, patron_id from audit_subjects where chain = ? and seq > ? order by seq, patron_id',
       )
-      .iterate(chain, cut?.seq ?? 0);
+      .iterate(chain, from.start.seq);
     let entry = index.next();
-    const broken = (seq: number, problem: string): ChainVerdict => {
+    const broken = (link: BrokenLink): ChainVerdict => {
       rows.return?.();
       index.return?.();
-      return { chain, records, broken: { seq, problem } };
+      return { chain, records: walk.records, broken: link };
+    };
+    // A filed record must be in the patron index under its own patron; later ones are not filed yet.
+    const indexed = (seq: number, patronId: string): BrokenLink | null => {
+      if (seq > filedUpTo) return null;
+      if (!entry.done && entry.value.seq < seq)
+        return { seq: entry.value.seq, problem: 'the patron index files it under another patron' };
+      if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId)
+        return {
+          seq,
+          problem: 'it is missing from the patron index, so its patron would not see it',
+        };
+      entry = index.next();
+      return null;
     };
     for (const row of rows) {
-      if (row.first_seq !== expectedSeq)
-        return broken(row.first_seq, `record ${expectedSeq} is missing (next is ${row.first_seq})`);
-      if (row.prev_hash !== expectedPrev)
-        return broken(row.first_seq, 'its previous-hash does not match the record before it');
-      const subjects = readSubjects(row);
-      if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
-      const header = headerOf(row);
-      for (const [patronId, fields, hash] of subjects) {
-        const seq = expectedSeq;
-        records += 1;
-        if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash)
-          return broken(seq, 'its content does not match its hash');
-        if (seq <= filedUpTo) {
-          if (!entry.done && entry.value.seq < seq)
-            return broken(entry.value.seq, 'the patron index files it under another patron');
-          if (entry.done || entry.value.seq !== seq || entry.value.patron_id !== patronId)
-            return broken(
-              seq,
-              'it is missing from the patron index, so its patron would not see it',
-            );
-          entry = index.next();
-        }
-        expectedSeq += 1;
-        expectedPrev = hash;
-      }
-      if (row.hash !== expectedPrev)
-        return broken(row.last_seq, "its batch's last hash does not match the record");
+      const link = walk.batch(row, indexed);
+      if (link) return broken(link);
     }
     if (!entry.done)
-      return broken(entry.value.seq, 'the patron index files a record that is not in the chain');
-    return { chain, records, broken: null };
+      return broken({
+        seq: entry.value.seq,
+        problem: 'the patron index files a record that is not in the chain',
+      });
+    return { chain, records: walk.records, broken: null };
   }
 
   /**
@@ -615,26 +464,4 @@ export class AuditStore implements AuditLog {
     });
     return this.chains().map((chain) => ({ chain, deleted: run.immediate(chain) }));
   }
-}
-
-/** A batch row's records, or null when they are not what the writer stores (tampering). */
-export function readSubjects(row: BatchRow): StoredSubject[] | null {
-  let subjects: unknown;
-  try {
-    subjects = JSON.parse(row.records);
-  } catch {
-    return null;
-  }
-  const wellFormed =
-    Array.isArray(subjects) &&
-    subjects.length === row.last_seq - row.first_seq + 1 &&
-    subjects.every(
-      (s) =>
-        Array.isArray(s) &&
-        s.length === 3 &&
-        typeof s[0] === 'string' &&
-        Array.isArray(s[1]) &&
-        typeof s[2] === 'string',
-    );
-  return wellFormed ? (subjects as StoredSubject[]) : null;
 }

@@ -2,33 +2,30 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { PostgresDatabase } from '../../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { PostgresAuditTables } from './migrations.js';
-import {
-  headerOf,
-  newestPerPatron,
-  older,
-  readSubjects,
-  recordOf,
-  type AuditStore,
-  type AuditCursor,
-  type AuditFilter,
-  type AuditLog,
-  type BatchRow,
-  type ChainAppend,
-  type ChainHead,
-  type ChainPlace,
-  type ChainVerdict,
-  type Found,
-  type StoredSubject,
+import type {
+  AuditStore,
+  AuditLog,
+  ChainAppend,
+  ChainHead,
+  ChainPlace,
+  ChainVerdict,
 } from './auditStore.js';
 import {
-  batchEncoder,
-  batchesOf,
-  GENESIS,
-  recordHash,
-  toWire,
-  type DisclosureEntry,
-  type StoredRecord,
-} from '../record.js';
+  chainBatch,
+  hashIn,
+  headerOf,
+  newestInBatch,
+  readSubjects,
+  recordOf,
+  type AuditCursor,
+  type BatchRow,
+  type ChainEnd,
+  type Found,
+  type StoredSubject,
+} from './batchRow.js';
+import { ChainWalk, walkStart, type BrokenLink } from './chainWalk.js';
+import { PagedAudit, type AuditFilter } from './pagedAudit.js';
+import { batchesOf, GENESIS, toWire, type DisclosureEntry } from '../record.js';
 
 type Db = Kysely<PostgresAuditTables>;
 type Trx = Transaction<PostgresAuditTables>;
@@ -66,13 +63,14 @@ function conditions(filter: AuditFilter): RawBuilder<unknown> {
  * process writes. The patron index is a B-tree written in the append's transaction (see the
  * migration's postgresAudit): a record is under its patron the moment it is committed.
  */
-export class PostgresAuditStore implements AuditLog {
+export class PostgresAuditStore extends PagedAudit implements AuditLog {
   readonly #db: Db;
 
   constructor(
     database: PostgresDatabase<PostgresAuditTables>,
     private readonly key: string,
   ) {
+    super();
     this.#db = database.db;
   }
 
@@ -96,36 +94,26 @@ export class PostgresAuditStore implements AuditLog {
     await this.#db.transaction().execute(async (trx) => {
       for (const chain of [...new Set(appends.map((a) => a.chain))].sort())
         await lockChain(trx, chain);
-      const heads = new Map<string, { seq: number; hash: string }>();
+      const ends = new Map<string, ChainEnd>();
       for (const { chain, batches } of appends) {
-        let { seq, hash } = heads.get(chain) ??
-          (await this.#head(trx, chain)) ?? { seq: 0, hash: GENESIS };
+        let end = ends.get(chain) ?? (await this.#head(trx, chain)) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
-          const { patrons, fields } = batch;
-          if (patrons.length === 0) continue;
-          const prevHash = hash;
-          const firstSeq = seq + 1;
-          const encode = batchEncoder(chain, batch);
-          const records: string[] = [];
-          for (let i = 0; i < patrons.length; i++) {
-            seq += 1;
-            const record = encode(seq, hash, patrons[i]!, fields[i]!);
-            hash = record.hash;
-            records.push(record.json);
-          }
+          if (batch.patrons.length === 0) continue;
+          const row = chainBatch(chain, batch, end);
           // The batch row and its patrons' index entries, in one statement.
           await sql`with batch as (
               insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
-              values (${chain}, ${firstSeq}, ${seq}, ${batch.at}, ${batch.requestId}, ${batch.principal}, ${JSON.stringify(batch.roles)}, ${batch.exception},
-                ${batch.reference}, ${batch.purpose}, ${`[${records.join(',')}]`}, ${prevHash}, ${hash})
+              values (${chain}, ${row.firstSeq}, ${row.lastSeq}, ${batch.at}, ${batch.requestId}, ${batch.principal}, ${JSON.stringify(batch.roles)}, ${batch.exception},
+                ${batch.reference}, ${batch.purpose}, ${row.records}, ${row.prevHash}, ${row.hash})
               returning id)
             insert into audit_subjects (patron_id, batch_id, idx, chain, seq)
-            select u.patron, batch.id, u.n - 1, ${chain}, ${firstSeq}::integer + u.n - 1
-            from batch, unnest(${[...patrons]}::text[]) with ordinality as u(patron, n)`.execute(
+            select u.patron, batch.id, u.n - 1, ${chain}, ${row.firstSeq}::integer + u.n - 1
+            from batch, unnest(${[...batch.patrons]}::text[]) with ordinality as u(patron, n)`.execute(
             trx,
           );
+          end = { seq: row.lastSeq, hash: row.hash };
         }
-        heads.set(chain, { seq, hash });
+        ends.set(chain, end);
       }
     });
   }
@@ -191,7 +179,11 @@ export class PostgresAuditStore implements AuditLog {
   }
 
   /** Up to `limit` records of matching batches, newest first, after the cursor. */
-  async #scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Promise<Found[]> {
+  protected async scan(
+    filter: AuditFilter,
+    limit: number,
+    after: AuditCursor | null,
+  ): Promise<Found[]> {
     const found: Found[] = [];
     let upTo = after?.batch ?? null;
     for (;;) {
@@ -200,21 +192,8 @@ export class PostgresAuditStore implements AuditLog {
         this.#db,
       );
       for (const row of rows) {
-        const header = headerOf(row);
-        const subjects = JSON.parse(row.records) as StoredSubject[];
-        for (let index = subjects.length - 1; index >= 0; index--) {
-          const cursor = { batch: row.id, index };
-          if (after && !older(cursor, after)) continue;
-          found.push({
-            record: recordOf(
-              row,
-              header,
-              index,
-              subjects[index]!,
-              index === 0 ? row.prev_hash : subjects[index - 1]![2],
-            ),
-            cursor,
-          });
+        for (const f of newestInBatch(row, after)) {
+          found.push(f);
           if (found.length === limit) return found;
         }
       }
@@ -228,7 +207,7 @@ export class PostgresAuditStore implements AuditLog {
    * backward scan of the B-tree on (patron_id, batch_id, idx), its first `limit` entries, then the
    * newest `limit` of them all. Only the record an entry names is read out of its batch.
    */
-  async #ofPatrons(
+  protected async ofPatrons(
     ids: readonly string[],
     filter: AuditFilter,
     limit: number,
@@ -264,34 +243,6 @@ export class PostgresAuditStore implements AuditLog {
         found.push({ record, cursor: { batch: row.id, index: row.idx } });
     }
     return found;
-  }
-
-  /** Records matching the filter, newest first; `after` is the cursor of the previous page's last record. */
-  async query(
-    filter: AuditFilter,
-    first: number,
-    after: AuditCursor | null,
-  ): Promise<{ records: StoredRecord[]; cursors: AuditCursor[]; more: boolean }> {
-    const found = filter.patronId
-      ? await this.#ofPatrons([filter.patronId], filter, first + 1, after)
-      : await this.#scan(filter, first + 1, after);
-    const page = found.slice(0, first);
-    return {
-      records: page.map((f) => f.record),
-      cursors: page.map((f) => f.cursor),
-      more: found.length > first,
-    };
-  }
-
-  /** Each patron's most recent records that `keep` accepts, newest first, at most `limit` each (as AuditStore.forPatrons). */
-  async forPatrons(
-    ids: readonly string[],
-    limit: number,
-    keep: (record: StoredRecord) => boolean = () => true,
-  ): Promise<StoredRecord[][]> {
-    return newestPerPatron(ids, limit, keep, (size, after) =>
-      this.#ofPatrons(ids, {}, size, after),
-    );
   }
 
   /** The chains present in the store, each found by one index probe (a loose index scan), not by reading every row. */
@@ -334,11 +285,8 @@ export class PostgresAuditStore implements AuditLog {
       .orderBy('first_seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (row && row.last_seq >= seq) {
-      const subjects = JSON.parse(row.records) as StoredSubject[];
-      const hash = subjects[seq - row.first_seq]?.[2];
-      if (typeof hash === 'string') return { kind: 'record', hash };
-    }
+    const hash = row && row.last_seq >= seq ? hashIn(row, seq) : undefined;
+    if (hash !== undefined) return { kind: 'record', hash };
     const cut = await this.#db
       .selectFrom('audit_checkpoints')
       .selectAll()
@@ -373,22 +321,13 @@ export class PostgresAuditStore implements AuditLog {
       .where('chain', '=', chain)
       .orderBy('seq')
       .execute();
-    for (const cut of cuts) {
-      if (!checkpointValid(cut, cut.signature, this.key))
-        return {
-          chain,
-          records: 0,
-          broken: { seq: cut.seq, problem: 'checkpoint signature does not verify' },
-        };
-    }
-    const cut = cuts[cuts.length - 1];
-    let expectedSeq = (cut?.seq ?? 0) + 1;
-    let expectedPrev = cut?.hash ?? GENESIS;
-    let records = 0;
-    const broken = (seq: number, problem: string): ChainVerdict => ({
+    const from = walkStart(cuts, this.key);
+    if ('broken' in from) return { chain, records: 0, broken: from.broken };
+    const walk = new ChainWalk(chain, from.start);
+    const broken = (link: BrokenLink): ChainVerdict => ({
       chain,
-      records,
-      broken: { seq, problem },
+      records: walk.records,
+      broken: link,
     });
     let lastFirst = -1;
     for (;;) {
@@ -396,7 +335,7 @@ export class PostgresAuditStore implements AuditLog {
         .selectFrom('audit_batches')
         .selectAll()
         .where('chain', '=', chain)
-        .where('last_seq', '>', cut?.seq ?? 0)
+        .where('last_seq', '>', from.start.seq)
         .where('first_seq', '>', lastFirst)
         .orderBy('first_seq')
         .limit(PAGE)
@@ -406,31 +345,18 @@ export class PostgresAuditStore implements AuditLog {
         .selectFrom('audit_subjects')
         .select(['seq', 'patron_id', 'batch_id', 'idx'])
         .where('chain', '=', chain)
-        .where('seq', '>=', expectedSeq)
+        .where('seq', '>=', walk.nextSeq)
         .where('seq', '<=', rows[rows.length - 1]!.last_seq)
         .orderBy('seq')
         .orderBy('patron_id')
         .execute();
       let e = 0;
       for (const row of rows) {
-        if (row.first_seq !== expectedSeq)
-          return broken(
-            row.first_seq,
-            `record ${expectedSeq} is missing (next is ${row.first_seq})`,
-          );
-        if (row.prev_hash !== expectedPrev)
-          return broken(row.first_seq, 'its previous-hash does not match the record before it');
-        const subjects = readSubjects(row);
-        if (!subjects) return broken(row.first_seq, 'its batch of records cannot be read');
-        const header = headerOf(row);
-        for (const [index, [patronId, fields, hash]] of subjects.entries()) {
-          const seq = expectedSeq;
-          records += 1;
-          if (recordHash(chain, seq, expectedPrev, header, { patronId, fields }) !== hash)
-            return broken(seq, 'its content does not match its hash');
+        // Every record is in the patron index, at its own place, under its own patron.
+        const link = walk.batch(row, (seq, patronId, index) => {
           const entry = entries[e];
           if (entry && entry.seq < seq)
-            return broken(entry.seq, 'the patron index files it under another patron');
+            return { seq: entry.seq, problem: 'the patron index files it under another patron' };
           if (
             !entry ||
             entry.seq !== seq ||
@@ -438,32 +364,37 @@ export class PostgresAuditStore implements AuditLog {
             entry.batch_id !== row.id ||
             entry.idx !== index
           ) {
-            return broken(
+            return {
               seq,
-              'it is missing from the patron index, so its patron would not see it',
-            );
+              problem: 'it is missing from the patron index, so its patron would not see it',
+            };
           }
           e += 1;
-          expectedSeq += 1;
-          expectedPrev = hash;
-        }
-        if (row.hash !== expectedPrev)
-          return broken(row.last_seq, "its batch's last hash does not match the record");
+          return null;
+        });
+        if (link) return broken(link);
       }
       if (e < entries.length)
-        return broken(entries[e]!.seq, 'the patron index files it under another patron');
+        return broken({
+          seq: entries[e]!.seq,
+          problem: 'the patron index files it under another patron',
+        });
       lastFirst = rows[rows.length - 1]!.first_seq;
     }
     const stray = await trx
       .selectFrom('audit_subjects')
       .select('seq')
       .where('chain', '=', chain)
-      .where('seq', '>=', expectedSeq)
+      .where('seq', '>=', walk.nextSeq)
       .orderBy('seq')
       .limit(1)
       .executeTakeFirst();
-    if (stray) return broken(stray.seq, 'the patron index files a record that is not in the chain');
-    return { chain, records, broken: null };
+    if (stray)
+      return broken({
+        seq: stray.seq,
+        problem: 'the patron index files a record that is not in the chain',
+      });
+    return { chain, records: walk.records, broken: null };
   }
 
   /**

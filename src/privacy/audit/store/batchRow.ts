@@ -1,0 +1,163 @@
+import type { AuditTables } from './migrations.js';
+import {
+  batchEncoder,
+  type DisclosureHeader,
+  type StoredRecord,
+  type WireBatch,
+} from '../record.js';
+
+/**
+ * A batch row of the audit (migration 0003_batches), as both engines store it: how one is made
+ * from a request's batch, and how its records are read back. The SQLite and PostgreSQL stores
+ * differ in how they reach rows, never in what a row holds, so the hashing and reading of a row
+ * is written once, here.
+ */
+export type BatchRow = Omit<AuditTables['audit_batches'], 'id'> & { id: number };
+
+/** A record inside a batch row, as stored: `[patronId, fields, hash]`. */
+export type StoredSubject = [patronId: string, fields: string[], hash: string];
+
+/** Where a record sits, newest first: its batch's row, then its place in the batch. */
+export interface AuditCursor {
+  batch: number;
+  index: number;
+}
+
+/** A record found by a query, with its cursor. */
+export interface Found {
+  record: StoredRecord;
+  cursor: AuditCursor;
+}
+
+/** Where a chain ends: its last record's seq and hash (or its last cut's, or the genesis). */
+export interface ChainEnd {
+  seq: number;
+  hash: string;
+}
+
+/** A batch's row as appended after `end`, the chain's last record: the columns a store inserts. */
+export interface ChainedBatch {
+  firstSeq: number;
+  lastSeq: number;
+  /** The hash before the first record: `end`'s. */
+  prevHash: string;
+  /** The last record's hash: the chain's new end. */
+  hash: string;
+  /** The `records` column: JSON of `[patronId, fields, hash]` in seq order. */
+  records: string;
+}
+
+/**
+ * Chains a batch after `end`: each record takes the next seq, and its hash covers the hash before
+ * it, so no record can be edited, dropped or reordered without breaking every hash after it.
+ * The batch must hold at least one record.
+ */
+export function chainBatch(chain: string, batch: WireBatch, end: ChainEnd): ChainedBatch {
+  const { patrons, fields } = batch;
+  const encode = batchEncoder(chain, batch);
+  const records: string[] = [];
+  let { seq, hash } = end;
+  for (let i = 0; i < patrons.length; i++) {
+    seq += 1;
+    const record = encode(seq, hash, patrons[i]!, fields[i]!);
+    hash = record.hash;
+    records.push(record.json);
+  }
+  return {
+    firstSeq: end.seq + 1,
+    lastSeq: seq,
+    prevHash: end.hash,
+    hash,
+    records: `[${records.join(',')}]`,
+  };
+}
+
+/** The header every record of a batch row shares. */
+export const headerOf = (row: BatchRow): DisclosureHeader => ({
+  at: row.at,
+  requestId: row.request_id,
+  principal: row.principal,
+  roles: JSON.parse(row.roles) as string[],
+  exception: row.exception,
+  reference: row.reference,
+  purpose: row.purpose,
+});
+
+/** One record of a batch row, given its stored form and the hash before it. */
+export const recordOf = (
+  row: BatchRow,
+  header: DisclosureHeader,
+  index: number,
+  [patronId, fields, hash]: StoredSubject,
+  prevHash: string,
+): StoredRecord => ({
+  ...header,
+  patronId,
+  fields,
+  chain: row.chain,
+  seq: row.first_seq + index,
+  prevHash,
+  hash,
+});
+
+/** The record at `index` of a batch row whose records are `subjects`: the hash before it is its neighbour's, or the row's. */
+export const recordAt = (
+  row: BatchRow,
+  header: DisclosureHeader,
+  subjects: readonly StoredSubject[],
+  index: number,
+): StoredRecord =>
+  recordOf(
+    row,
+    header,
+    index,
+    subjects[index]!,
+    index === 0 ? row.prev_hash : subjects[index - 1]![2],
+  );
+
+/** `a` comes after `b` in newest-first order (it is older). */
+export const older = (a: AuditCursor, b: AuditCursor): boolean =>
+  a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
+
+/** A batch row's records newest first, those at or before the cursor left out. */
+export function* newestInBatch(row: BatchRow, after: AuditCursor | null): Generator<Found> {
+  const header = headerOf(row);
+  const subjects = JSON.parse(row.records) as StoredSubject[];
+  for (let index = subjects.length - 1; index >= 0; index--) {
+    const cursor = { batch: row.id, index };
+    if (after && !older(cursor, after)) continue;
+    yield { record: recordAt(row, header, subjects, index), cursor };
+  }
+}
+
+/** The hash a batch row stores for the record at `seq`, or undefined when the row does not hold it. */
+export function hashIn(
+  row: Pick<BatchRow, 'first_seq' | 'records'>,
+  seq: number,
+): string | undefined {
+  const subjects = JSON.parse(row.records) as StoredSubject[];
+  const hash = subjects[seq - row.first_seq]?.[2];
+  return typeof hash === 'string' ? hash : undefined;
+}
+
+/** A batch row's records, or null when they are not what the writer stores (tampering). */
+export function readSubjects(row: BatchRow): StoredSubject[] | null {
+  let subjects: unknown;
+  try {
+    subjects = JSON.parse(row.records);
+  } catch {
+    return null;
+  }
+  const wellFormed =
+    Array.isArray(subjects) &&
+    subjects.length === row.last_seq - row.first_seq + 1 &&
+    subjects.every(
+      (s) =>
+        Array.isArray(s) &&
+        s.length === 3 &&
+        typeof s[0] === 'string' &&
+        Array.isArray(s[1]) &&
+        typeof s[2] === 'string',
+    );
+  return wellFormed ? (subjects as StoredSubject[]) : null;
+}
