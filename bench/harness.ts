@@ -191,7 +191,7 @@ export async function startVariant(
         throw new Error(`variant ${variant.name} did not start within ${startWithin} s:\n${log}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    // The audit writer's thread loads in the background (slowly under valgrind); measure once it has.
+    // The audit opens in the background (slowly under valgrind); measure once it has.
     for (;;) {
       const health = (await (await fetch(`http://127.0.0.1:${base + 2}/health`)).json()) as {
         audit?: string;

@@ -123,7 +123,7 @@ try {
     '  else the machine does; the range column shows how far single rounds strayed. (c) touches no',
     '  confidential field, so its builds differ only by noise.',
     "- CPU ms/req counts every thread of the build's process: the request thread (gateway and resolvers),",
-    "  V8's garbage-collection helpers and the audit writer thread. With the load generator on the same",
+    "  V8's garbage-collection helpers and the audit's filing thread. With the load generator on the same",
     '  2 cores, CPU spent on any thread is CPU the request thread does not get, so throughput follows the',
     "  total; on a machine with idle cores, only the request thread's share limits it.",
   );

@@ -60,7 +60,7 @@ export async function serveSubgraph(
     config.metrics.token,
   );
   const onAuditFailure = counters.auditFailed;
-  // Ready: the database answers, and (where disclosures are audited) the audit thread takes writes.
+  // Ready: the database answers, and (where disclosures are audited) the audit is open and takes writes.
   const readiness = new Readiness({
     database: options.database,
     ...(writer ? { audit: () => writer.ensureReady() } : {}),

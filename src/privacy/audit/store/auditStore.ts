@@ -38,7 +38,7 @@ export interface ChainVerdict {
   broken: { seq: number; problem: string } | null;
 }
 
-/** One request's batches for one chain: what the writer thread receives and appends. */
+/** One request's batches for one chain: what the audit writer appends. */
 export interface ChainAppend {
   chain: string;
   batches: readonly WireBatch[];
@@ -185,8 +185,8 @@ export class AuditStore extends PagedAudit implements AuditLog {
 
   /**
    * Merges one set of runs of the patron index that is due, if any, in one transaction; returns
-   * whether it did. The writer thread calls it when no write has come for a while: a merge holds
-   * the writer (up to about a second), and busy moments are better spent appending.
+   * whether it did. The filing thread calls it when no write has come for a while: a merge holds
+   * SQLite's write lock (up to about a second), and busy moments are better spent appending.
    */
   mergeRuns(): boolean {
     return this.#index.mergeOnce();

@@ -82,7 +82,7 @@ export const auditMigrations: Migrations = {
   },
   '0002_subject_index': {
     // The per-patron index moves out of the append path: an index entry per record made the
-    // write touch one random page per subject. Records now go in alone; the writer thread files
+    // write touch one random page per subject. Records now go in alone; the filing thread files
     // them under their patrons in bulk, sorted, and lookups read the unfiled tail directly.
     // (PostgreSQL starts at the schema 0003 leaves, its own way: see postgresAudit.)
     async up(db: Kysely<unknown>) {
@@ -110,7 +110,7 @@ export const auditMigrations: Migrations = {
     //
     // The patron index becomes a set of sorted runs (see AuditStore.fileSubjects): filing into one
     // B-tree keyed by patron rewrote pages all over it, more of them the larger the audit grew.
-    // The writer thread refiles every record at its next start; until then lookups read them from
+    // The filing thread refiles every record at its next start; until then lookups read them from
     // the chains.
     async up(db: Kysely<unknown>) {
       if (dialectOf(db) === 'postgres') return;
