@@ -3,18 +3,20 @@
  * circulation, events) under one of bench:peers' workloads, for profiling one path. Optionally
  * against an earlier checkout (--before <dir>) in the same run, alternating, so the two share the
  * machine's load; with --cpu-prof <dir>, every process writes a V8 CPU profile there on exit.
- * Flags: --workload a4|a20|b|c, --build full|bare|shipped, --seconds N, --rounds N.
+ * Flags: --workload a4|a20|b|c|lookup, --build full|bare|shipped, --seconds N, --rounds N.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import { measure, median, probe, type Variant } from './harness.js';
+import { measure, median, probe, type Scenario, type Variant } from './harness.js';
+import type { PersonaName } from '../src/dev/personas.js';
+import { LOOKUP_QUERY, patronIds } from './patrons.js';
 import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
 import { onFreshCopy, rotated } from './rounds.js';
 
 const options = new Command()
-  .option('--workload <key>', 'a4, a20, b or c', 'c')
+  .option('--workload <key>', 'a4, a20, b, c or lookup (a patron by id, 50 callers)', 'c')
   .option(
     '--build <name>',
     'bench:privacy builds, comma-separated, or "shipped" (no switch changed)',
@@ -53,9 +55,15 @@ const workloads = {
   a20: { ...SCENARIOS[0]!, connections: 20 },
   b: { ...SCENARIOS[2]!, connections: 20 },
   c: { name: 'public page', persona: 'anonymous' as const, query: PUBLIC_PAGE, connections: 20 },
+  lookup: {
+    name: 'patron lookup',
+    persona: 'circulation-staff' as const,
+    query: LOOKUP_QUERY,
+    connections: 50,
+  },
 };
-const workload = workloads[options.workload as keyof typeof workloads];
-if (!workload) throw new Error(`unknown workload ${options.workload}`);
+const chosen = workloads[options.workload as keyof typeof workloads];
+if (!chosen) throw new Error(`unknown workload ${options.workload}`);
 const variantOf = (name: string): Variant => {
   const found =
     name === 'shipped' ? { name: 'shipped', env: {} } : ALL_VARIANTS.find((v) => v.name === name);
@@ -103,6 +111,11 @@ console.error(
     .join(' ')}`,
 );
 const seeded = await seedBenchData();
+// The lookup cycles through patrons of the seeded data, starting with the first.
+const lookupIds = options.workload === 'lookup' ? await patronIds(seeded) : [];
+const workload: Scenario & { persona: PersonaName } = lookupIds.length
+  ? { ...chosen, variables: { id: lookupIds[0] }, variablesCycle: lookupIds.map((id) => ({ id })) }
+  : chosen;
 createLogger('bench', 'silent');
 const tokens = await tokensFor([workload]);
 const token = tokens.get(workload.persona)!;

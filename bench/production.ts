@@ -39,6 +39,7 @@ import {
   type Variant,
 } from './harness.js';
 import { SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
+import { LOOKUP_QUERY, patronIds } from './patrons.js';
 import { onFreshCopy, rotated, RoundFigures, withRounds, type RoundOptions } from './rounds.js';
 
 const options = withRounds(new Command(), { seconds: 5, rounds: 3 })
@@ -103,29 +104,7 @@ async function releaseClosed(dataDir: string, postgresUrl?: string): Promise<voi
   }
 }
 
-/** Patron ids to cycle through, read from a seeded circulation store. */
-async function patronIds(dataDir: string, postgresUrl?: string, count = 500): Promise<string[]> {
-  const dbs = await openDatabases(
-    dataDir,
-    postgresUrl ? loadConfig({ NODE_ENV: 'test', DATABASE_URL: postgresUrl }).postgres : {},
-  );
-  try {
-    // Ids are random hex, so the first ones in id order are a sample spread over the whole table.
-    const rows = await dbs.circulation.db
-      .selectFrom('patrons')
-      .select('id')
-      .orderBy('id')
-      .limit(count)
-      .execute();
-    return rows.map((r) => r.id);
-  } finally {
-    for (const db of Object.values(dbs)) await db.close();
-  }
-}
-
 const listing = SCENARIOS[0]!;
-const lookupQuery =
-  'query ($id: ID!) { patron(id: $id) { id name email cardNumber loans { id dueAt } holds { id status } fines { amountCents } } }';
 const persona: PersonaName = 'circulation-staff';
 
 createLogger('bench', 'silent');
@@ -154,7 +133,7 @@ try {
   const scenarios: Scenario[] = [
     {
       name: 'patron lookup',
-      query: lookupQuery,
+      query: LOOKUP_QUERY,
       connections,
       variablesCycle: ids.map((id) => ({ id })),
     },
