@@ -26,8 +26,8 @@ const PILED_UP = 4 * FANOUT;
 const BASE_RUN = 5000;
 
 /**
- * The largest merge. A merge runs in the writer's transaction, so appends wait for it: 400,000
- * entries took about a second here (2.6 µs an entry), once per 320,000 records filed. Runs that
+ * The largest merge. A merge holds SQLite's write lock, so appends wait for it: the cap keeps that
+ * wait to about a second (docs/benchmarks/privacy.md), once per 320,000 records filed. Runs that
  * large stay as they are; a lookup seeks once per run and chain, which stays a few thousand seeks
  * over two years of a busy library's audit.
  */
