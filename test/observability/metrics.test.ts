@@ -153,6 +153,34 @@ describe("the subgraphs' /metrics", () => {
     expect(text).not.toMatch(/service="(catalog|events|gateway)"/);
   });
 
+  it('count a list decision by decision, once per row: disclosed patrons and loans whose borrower is unlinked', async () => {
+    const series = (field: string, what: string) =>
+      what === 'no-subject'
+        ? `library_privacy_redactions_total{service="circulation",field="${field}",reason="no-subject"}`
+        : `library_privacy_disclosures_total{service="circulation",field="${field}",exception="OPERATIONS"}`;
+    const counts = async () => {
+      const text = await scrape(t.graph.urls.circulation!);
+      return {
+        unlinked: sample(text, series('Loan.patron', 'no-subject')),
+        disclosed: sample(text, series('Loan.patron', 'OPERATIONS')),
+      };
+    };
+    const before = await counts();
+    const res = await t.query(
+      'circulation-staff',
+      '{ loans(first: 1000) { nodes { id patron { id name } } } }',
+    );
+    expect(res.errors).toBeUndefined();
+    const nodes = (res.data!.loans as { nodes: { patron: unknown }[] }).nodes;
+    const unlinked = nodes.filter((n) => n.patron === null).length;
+    // The demo seed holds returned loans whose borrower retention unlinked, and open ones.
+    expect(unlinked).toBeGreaterThan(0);
+    expect(nodes.length - unlinked).toBeGreaterThan(0);
+    const after = await counts();
+    expect(after.unlinked - before.unlinked).toBe(unlinked);
+    expect(after.disclosed - before.disclosed).toBe(nodes.length - unlinked);
+  });
+
   it('the loopback admin port shows every service of the process, each family once', async () => {
     const [url] = t.graph.metricsUrls as [string];
     const text = await (await fetch(url)).text();

@@ -63,23 +63,28 @@ function decisionFailed(rule: FieldRule, privacy: PrivacyContext, error: unknown
   return observed(rule, privacy, redact('error'));
 }
 
-/** What the observer tells decisions apart by: their kind and exception, reason or strategy. */
-const observedAs = (decision: Decision): string =>
-  decision.kind === 'disclose'
-    ? `disclose:${decision.exception}`
-    : decision.kind === 'redact'
-      ? `redact:${decision.reason}`
-      : `deidentify:${decision.strategy}`;
+const NO_SUBJECT: Decision = redact('no-subject');
+
+/** Whether the observer counts two decisions alike: same kind and exception, reason or strategy. */
+function countedAlike(a: Decision, b: Decision): boolean {
+  switch (a.kind) {
+    case 'disclose':
+      return b.kind === 'disclose' && a.exception === b.exception;
+    case 'redact':
+      return b.kind === 'redact' && a.reason === b.reason;
+    case 'deidentify':
+      return b.kind === 'deidentify' && a.strategy === b.strategy;
+  }
+}
 
 /** Counts a decision made for one subject, for the observer (metrics), and returns it. */
 function observed(rule: FieldRule, privacy: PrivacyContext, decision: Decision): Decision {
   if (!privacy.observe) return decision;
-  let byKind = privacy.tally.get(rule);
-  if (!byKind) privacy.tally.set(rule, (byKind = new Map()));
-  const key = observedAs(decision);
-  const counted = byKind.get(key);
-  if (counted) counted.uses += 1;
-  else byKind.set(key, { decision, uses: 1 });
+  let counted = privacy.tally.get(rule);
+  if (!counted) privacy.tally.set(rule, (counted = []));
+  const same = counted.find((settled) => countedAlike(settled.decision, decision));
+  if (same) same.uses += 1;
+  else counted.push({ decision, uses: 1 });
   return decision;
 }
 
@@ -94,8 +99,7 @@ export function reportDecisions(privacy: PrivacyContext): void {
     settled.uses = 0;
   };
   for (const [rule, settled] of privacy.memo) if (settled) report(rule, settled);
-  for (const [rule, byKind] of privacy.tally)
-    for (const settled of byKind.values()) report(rule, settled);
+  for (const [rule, counted] of privacy.tally) for (const settled of counted) report(rule, settled);
 }
 
 /**
@@ -117,11 +121,14 @@ function decideOn(
     memo.uses += 1;
     return memo.decision;
   }
+  // No subject (a loan whose borrower retention unlinked, say): what the caller alone does not
+  // settle, decide() redacts for want of one. A list of such rows decides nothing per row.
+  if (subject === null) return observed(rule, privacy, NO_SUBJECT);
   const { caller, clock } = privacy;
   const candidates = candidateExceptions(rule, caller);
   // A patron reading their own record: SELF comes first and needs no facts.
   const self = candidates[0] === 'SELF' && subject === caller.patronId;
-  if (subject === null || self || !needsFacts(candidates))
+  if (self || !needsFacts(candidates))
     return observed(rule, privacy, decide({ rule, caller, subject, facts: undefined, clock }));
   return privacy.facts.load(subject).then(
     (facts) => observed(rule, privacy, decide({ rule, caller, subject, facts, clock })),

@@ -44,7 +44,7 @@ export interface PrivacyContext {
    * Per field, the decisions made subject by subject, counted by what the observer tells apart
    * (kind and exception, reason or strategy), for reportDecisions to report once per request.
    */
-  tally: Map<FieldRule, Map<string, Settled>>;
+  tally: Map<FieldRule, Settled[]>;
   /** Notes disclosures for the audit written before the response leaves; null only where auditing is off (benchmarks). */
   audit: AuditRecorder | null;
 }
