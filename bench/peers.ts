@@ -41,6 +41,7 @@ import {
   type Variant,
 } from './harness.js';
 import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
+import { withSwitches } from './graphVariant.js';
 import { compareResponses, ResponsesDiffer, weakest, type Sameness } from './sameResponses.js';
 
 type GatewayName = 'privacy' | 'plain' | 'hive';
@@ -282,7 +283,7 @@ const bare = ALL_VARIANTS.find((v) => v.name === 'bare')!;
 
 /** What a build of our gateway runs with, read from the configuration its switches give (as `npm start` would read them). */
 function features(variant: Variant): string {
-  const c = loadConfig({ NODE_ENV: 'test', ...variant.env });
+  const c = withSwitches(loadConfig({ NODE_ENV: 'test', ...variant.env }), variant.switches ?? {});
   const onOff = (on: boolean) => (on ? 'on' : 'off');
   return [
     `subgraph enforcement ${onOff(c.privacyEnforcement)}`,
