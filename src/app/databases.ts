@@ -58,6 +58,7 @@ export async function openDatabases(
             auditPostgres.url,
             auditPostgres.schema,
             auditMigrations,
+            auditPostgres.poolSize,
           ),
         )
       : await open(openSqlite<AuditTables>(databaseFile(dataDir, 'audit'), auditMigrations));

@@ -30,7 +30,12 @@ async function openAudit(dataDir: string): Promise<{
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
   const pg = config.audit.postgres;
   if (pg) {
-    const database = await openPostgres<PostgresAuditTables>(pg.url, pg.schema, auditMigrations);
+    const database = await openPostgres<PostgresAuditTables>(
+      pg.url,
+      pg.schema,
+      auditMigrations,
+      pg.poolSize,
+    );
     return { config, database, store: new PostgresAuditStore(database, config.audit.key) };
   }
   const database = await openSqlite<AuditTables>(
@@ -162,7 +167,12 @@ program
       process.exit(2);
     }
     const source = await openSqlite<AuditTables>(file, auditMigrations);
-    const target = await openPostgres<PostgresAuditTables>(pg.url, pg.schema, auditMigrations);
+    const target = await openPostgres<PostgresAuditTables>(
+      pg.url,
+      pg.schema,
+      auditMigrations,
+      pg.poolSize,
+    );
     try {
       const store = new PostgresAuditStore(target, config.audit.key);
       for (const r of await store.copyFrom(new AuditStore(source, config.audit.key)))

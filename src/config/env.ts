@@ -109,6 +109,8 @@ const EnvSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** The disclosure audit on PostgreSQL (schema `audit`), overriding DATABASE_URL for it; neither set: DATA_DIR/audit.db. */
   AUDIT_DATABASE_URL: postgresUrl,
+  /** Connections per PostgreSQL pool; a subgraph process keeps one pool per store, the audit and the nonces. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Bearer token of the Prometheus scraper; without it (and without METRICS_PORT) /metrics is not served. */
   METRICS_TOKEN: z.string().min(1).optional(),
   /** Admin port bound to 127.0.0.1 serving /metrics of every service in this process, no token. */
@@ -296,6 +298,8 @@ export interface SupervisorConfig {
 export interface PostgresLocation {
   url: string;
   schema: string;
+  /** The most connections its pool opens (DATABASE_POOL_SIZE). */
+  poolSize: number;
 }
 
 /** Raised when the environment is invalid; its message lists every problem by variable name. */
@@ -304,11 +308,10 @@ export class ConfigError extends Error {
 }
 
 const postgresLocation = (
+  e: z.infer<typeof EnvSchema>,
   url: string | undefined,
-  schema: SubgraphName,
-): PostgresLocation | null => (url ? { url, schema } : null);
-const auditLocation = (url: string | undefined): PostgresLocation | null =>
-  url ? { url, schema: 'audit' } : null;
+  schema: string,
+): PostgresLocation | null => (url ? { url, schema, poolSize: e.DATABASE_POOL_SIZE } : null);
 
 function jwtConfig(e: z.infer<typeof EnvSchema>, isDevelopmentSecret: boolean): JwtConfig {
   const common = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, isDevelopmentSecret };
@@ -364,7 +367,8 @@ const nonceStoreFile = (e: z.infer<typeof EnvSchema>): string =>
 function nonceStoreLocation(e: z.infer<typeof EnvSchema>): string | PostgresLocation {
   const url =
     e.DATABASE_URL ?? e.CIRCULATION_DATABASE_URL ?? e.CATALOG_DATABASE_URL ?? e.EVENTS_DATABASE_URL;
-  return url && !e.NONCE_STORE_FILE ? { url, schema: NONCE_SCHEMA } : nonceStoreFile(e);
+  const location = e.NONCE_STORE_FILE ? null : postgresLocation(e, url, NONCE_SCHEMA);
+  return location ?? nonceStoreFile(e);
 }
 
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
@@ -422,9 +426,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // `:memory:` stays itself (every store in memory), not a directory of that name in the cwd.
     dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     postgres: {
-      catalog: postgresLocation(e.CATALOG_DATABASE_URL ?? e.DATABASE_URL, 'catalog'),
-      circulation: postgresLocation(e.CIRCULATION_DATABASE_URL ?? e.DATABASE_URL, 'circulation'),
-      events: postgresLocation(e.EVENTS_DATABASE_URL ?? e.DATABASE_URL, 'events'),
+      catalog: postgresLocation(e, e.CATALOG_DATABASE_URL ?? e.DATABASE_URL, 'catalog'),
+      circulation: postgresLocation(e, e.CIRCULATION_DATABASE_URL ?? e.DATABASE_URL, 'circulation'),
+      events: postgresLocation(e, e.EVENTS_DATABASE_URL ?? e.DATABASE_URL, 'events'),
     },
     // Demo data is seeded on first start in development only, unless asked for.
     seedOnStart: (e.SEED_ON_START ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
@@ -455,7 +459,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? null
           : path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(e.DATA_DIR, 'audit-anchors.jsonl')),
       anchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL_SECONDS * 1000,
-      postgres: auditLocation(e.AUDIT_DATABASE_URL ?? e.DATABASE_URL),
+      postgres: postgresLocation(e, e.AUDIT_DATABASE_URL ?? e.DATABASE_URL, 'audit'),
     },
     logLevel: e.LOG_LEVEL,
     // A browser playground in development; tests and production ask for one explicitly.

@@ -63,7 +63,7 @@ export function sqliteOf<Tables>(database: Database<Tables>): SQLite.Database {
 }
 
 /** Where a store lives: a `postgres://` URL (and the schema in it), or a SQLite file path (`:memory:`). */
-export type StoreLocation = string | { url: string; schema: string };
+export type StoreLocation = string | { url: string; schema: string; poolSize?: number };
 
 /** True for a PostgreSQL connection URL (what DATABASE_URL takes). */
 export const isPostgresUrl = (value: string): boolean => /^postgres(ql)?:\/\//.test(value);
@@ -152,7 +152,7 @@ async function migrate<Tables>(
   }
 }
 
-/** Connections per store's pool: each service holds one pool per store it serves. */
+/** Connections per pool unless DATABASE_POOL_SIZE says otherwise. */
 const POOL_SIZE = 10;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -166,6 +166,7 @@ export async function openPostgres<Tables>(
   url: string,
   schema: string,
   migrations: Migrations,
+  poolSize = POOL_SIZE,
 ): Promise<PostgresDatabase<Tables>> {
   if (!SCHEMA_NAME.test(schema))
     throw new Error(`PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
@@ -178,7 +179,9 @@ export async function openPostgres<Tables>(
   };
   const pool = new pg.Pool({
     connectionString: url,
-    max: POOL_SIZE,
+    max: poolSize,
+    // Names the pool in pg_stat_activity, so an operator sees which store holds which connections.
+    application_name: `library-graph/${schema}`,
     options: `-c search_path=${schema}`,
     types,
   });
@@ -239,5 +242,5 @@ export async function openDatabase<Tables>(
       throw new Error('openDatabase: a PostgreSQL URL needs a schema ({ url, schema })');
     return openSqlite<Tables>(location, migrations);
   }
-  return openPostgres<Tables>(location.url, location.schema, migrations);
+  return openPostgres<Tables>(location.url, location.schema, migrations, location.poolSize);
 }

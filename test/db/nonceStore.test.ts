@@ -69,10 +69,12 @@ describe('where the nonce store is', () => {
     expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl }).nonceStore).toEqual({
       url: pgUrl,
       schema: 'signing',
+      poolSize: 10,
     });
     expect(loadConfig({ NODE_ENV: 'test', CIRCULATION_DATABASE_URL: pgUrl }).nonceStore).toEqual({
       url: pgUrl,
       schema: 'signing',
+      poolSize: 10,
     });
     expect(
       loadConfig({ NODE_ENV: 'test', DATABASE_URL: pgUrl, NONCE_STORE_FILE: '/srv/n.db' })

@@ -20,8 +20,12 @@ import { createTestPostgresDatabase, TEST_ON_POSTGRES } from '../support/databas
 describe.skipIf(!TEST_ON_POSTGRES)('PostgreSQL stores', () => {
   let url: string;
   const open: PostgresDatabase<unknown>[] = [];
-  const replica = async <T>(schema: string, migrations: Parameters<typeof openPostgres>[2]) => {
-    const db = await openPostgres<T>(url, schema, migrations);
+  const replica = async <T>(
+    schema: string,
+    migrations: Parameters<typeof openPostgres>[2],
+    poolSize?: number,
+  ) => {
+    const db = await openPostgres<T>(url, schema, migrations, poolSize);
     open.push(db as unknown as PostgresDatabase<unknown>);
     return db;
   };
@@ -31,6 +35,33 @@ describe.skipIf(!TEST_ON_POSTGRES)('PostgreSQL stores', () => {
   });
   afterAll(async () => {
     for (const db of open) await db.close();
+  });
+
+  it('DATABASE_POOL_SIZE caps every pool, each named in pg_stat_activity', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: ':memory:',
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: '2',
+    });
+    expect(config.postgres.circulation?.poolSize).toBe(2);
+    expect(config.audit.postgres?.poolSize).toBe(2);
+    expect(config.nonceStore).toMatchObject({ poolSize: 2 });
+    expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_POOL_SIZE: '0' })).toThrow(
+      /DATABASE_POOL_SIZE/,
+    );
+    const events = await replica<EventsTables>('pool_probe', eventsMigrations, 2);
+    // Six statements at once through a pool of two: two connections, the others wait their turn.
+    await Promise.all(
+      Array.from({ length: 6 }, () => sql`select pg_sleep(0.05)`.execute(events.db)),
+    );
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name = 'library-graph/pool_probe'`.execute(
+      events.db,
+    );
+    expect(rows[0]!.n).toBe(2);
+    await sql`drop schema pool_probe cascade`.execute(events.db);
   });
 
   it('DATABASE_URL puts each subgraph in its own schema, and the audit in `audit`', async () => {
@@ -158,9 +189,9 @@ describe('PostgreSQL configuration', () => {
       EVENTS_DATABASE_URL: 'postgresql://other/events',
     });
     expect(config.postgres).toEqual({
-      catalog: { url: 'postgres://db/library', schema: 'catalog' },
-      circulation: { url: 'postgres://db/library', schema: 'circulation' },
-      events: { url: 'postgresql://other/events', schema: 'events' },
+      catalog: { url: 'postgres://db/library', schema: 'catalog', poolSize: 10 },
+      circulation: { url: 'postgres://db/library', schema: 'circulation', poolSize: 10 },
+      events: { url: 'postgresql://other/events', schema: 'events', poolSize: 10 },
     });
   });
 

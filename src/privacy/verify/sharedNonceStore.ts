@@ -109,7 +109,7 @@ export async function openNonceStore(location: StoreLocation): Promise<SharedNon
   const database: Database<NonceTables> =
     typeof location === 'string'
       ? await openSqlite<NonceTables>(location, {})
-      : await openPostgres<NonceTables>(location.url, location.schema, {});
+      : await openPostgres<NonceTables>(location.url, location.schema, {}, location.poolSize);
   try {
     await ensureNonceSchema(database.db, { sqlite: database.dialect === 'sqlite' });
   } catch (error) {

@@ -378,17 +378,17 @@ describe("the audit's PostgreSQL configuration", () => {
     expect(loadConfig({ NODE_ENV: 'test' }).audit.postgres).toBeNull();
     expect(
       loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://db/library' }).audit.postgres,
-    ).toEqual({ url: 'postgres://db/library', schema: 'audit' });
+    ).toEqual({ url: 'postgres://db/library', schema: 'audit', poolSize: 10 });
     expect(
       loadConfig({
         NODE_ENV: 'test',
         DATABASE_URL: 'postgres://db/library',
         AUDIT_DATABASE_URL: 'postgres://audit/log',
       }).audit.postgres,
-    ).toEqual({ url: 'postgres://audit/log', schema: 'audit' });
+    ).toEqual({ url: 'postgres://audit/log', schema: 'audit', poolSize: 10 });
     expect(
       loadConfig({ NODE_ENV: 'test', AUDIT_DATABASE_URL: 'postgres://db/library' }).audit.postgres,
-    ).toEqual({ url: 'postgres://db/library', schema: 'audit' });
+    ).toEqual({ url: 'postgres://db/library', schema: 'audit', poolSize: 10 });
     expect(() => loadConfig({ NODE_ENV: 'test', AUDIT_DATABASE_URL: 'data/audit.db' })).toThrow(
       /AUDIT_DATABASE_URL/,
     );
