@@ -16,7 +16,7 @@ import { auditMigrations, type AuditTables } from './migrations.js';
 export interface Committed {
   chain: string;
   firstSeq: number;
-  patrons: string[];
+  patrons: readonly string[];
 }
 
 /** What the request thread sends after each transaction. */

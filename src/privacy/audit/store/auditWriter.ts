@@ -163,7 +163,6 @@ export class AuditWriter implements AuditAppender {
         this.#database = database;
         this.#store = new AuditStore(database, this.options.key);
         this.#state = 'ready';
-        this.#startFiling();
         return this.#store;
       } catch (error) {
         this.#state = 'failed';
@@ -193,9 +192,10 @@ export class AuditWriter implements AuditAppender {
     }
     const writes = this.#take();
     const committed: Committed[] = [];
+    // The filing thread's message is a copy (structured clone): the batches' own arrays go in it.
     const note = {
       add: (chain: string, firstSeq: number, patrons: readonly string[]) => {
-        committed.push({ chain, firstSeq, patrons: [...patrons] });
+        committed.push({ chain, firstSeq, patrons });
       },
     };
     const busy: Pending[] = [];
@@ -240,7 +240,10 @@ export class AuditWriter implements AuditAppender {
     this.#markIdle();
   }
 
-  /** Tells the filing thread what was committed, starting it again if it died. */
+  /**
+   * Tells the filing thread what was committed, starting it with the first commit (a process that
+   * never discloses, catalog say, runs none) and again if it died.
+   */
   #file(committed: Committed[]): void {
     if (!this.#filing && !this.#closed) this.#startFiling();
     this.#filing?.postMessage({ committed } satisfies FiledMessage);
