@@ -103,7 +103,10 @@ const EnvSchema = z.object({
     .min(1, 'RESPONSE_CACHE_MAX_MB must be at least 1')
     .max(65536)
     .default(32),
-  /** The gateway sends identical anonymous query fetches in flight to a subgraph once. */
+  /**
+   * The gateway sends identical anonymous query fetches in flight to a subgraph once, and each
+   * subgraph executes identical queries of one caller in flight once (each request still audited).
+   */
   SUBGRAPH_DEDUP: onOff.default('on'),
   AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),

@@ -10,6 +10,7 @@ import { ERRORS, formattedError, type ErrorCode } from '../errors/codes.js';
 import { HttpRefusal, refusal } from '../errors/httpRefusal.js';
 import type { ReadinessReport } from '../observability/readiness.js';
 import { withServerSpan, type Tracing } from '../observability/tracing.js';
+import { SharedExecutions, type ShareRules } from './sharedExecutions.js';
 
 /** The largest request body accepted unless configured: a GraphQL operation is small, a flood is not. */
 const DEFAULT_BODY_BYTES = 1024 * 1024;
@@ -216,6 +217,11 @@ export interface ServeOptions<Ctx extends BaseContext> {
    * persisted query's hash replaced by its text) or throws an HttpRefusal (an operation not trusted).
    */
   resolveOperation?: (operation: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Identical requests in flight at once executed once (see SharedExecutions); each is still
+   * guarded, limited, given its context and settled on its own.
+   */
+  share?: ShareRules<Ctx>;
   /** The largest request body (default 1 MiB) and response body (default: none) in bytes. */
   sizes?: { bodyBytes: number; responseBytes?: number };
 }
@@ -239,6 +245,7 @@ export async function serveGraphQL<Ctx extends BaseContext>(
   options: ServeOptions<Ctx>,
 ): Promise<RunningServer> {
   const traced = options.tracing;
+  const shared = options.share ? new SharedExecutions(options.share) : null;
   const httpServer = http.createServer((req, res) => {
     const handled = traced
       ? withServerSpan(traced.tracing.tracer, traced.service, req, res, () => handle(req, res))
@@ -292,15 +299,15 @@ export async function serveGraphQL<Ctx extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const produced = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: (req.method ?? 'GET').toUpperCase(),
-        headers,
-        search: url.search,
-        body,
-      },
-      context: async () => context,
-    });
+    const method = (req.method ?? 'GET').toUpperCase();
+    const execute = () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: async () => context,
+      });
+    const produced = shared
+      ? await shared.run(context, { method, headers, raw: request.body, parsed: body }, execute)
+      : await execute();
     const response = options.settle ? await options.settle(context, produced) : produced;
     const limit = options.sizes?.responseBytes;
     if (

@@ -55,6 +55,14 @@ export class ProcessMetrics {
     registers: [this.registry],
   });
 
+  /** Subgraph: a request answered with an identical request's execution (same caller, in flight at once). */
+  readonly sharedResponses = new Counter({
+    name: 'library_subgraph_shared_responses_total',
+    help: "Requests a subgraph answered with an identical request's execution in flight (same caller context but request id, same query); each was verified and audited on its own.",
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
   /** Fields disclosed, per field and statutory exception: never per patron. */
   readonly disclosures = new Counter({
     name: 'library_privacy_disclosures_total',

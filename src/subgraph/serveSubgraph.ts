@@ -20,6 +20,7 @@ import { audienceKey, CONTEXT_HEADER, verificationSecrets } from '../privacy/sig
 import { SignatureGuard } from '../privacy/verify/signatureGuard.js';
 import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
+import { isReadOnlyQuery, type ShareRules } from '../http/sharedExecutions.js';
 import { metricsRoute } from '../observability/metricsAccess.js';
 import type { ProcessMetrics } from '../observability/metrics.js';
 import { privacyCounters } from '../observability/privacyCounters.js';
@@ -41,6 +42,39 @@ export interface ServeSubgraphOptions {
   /** `/ready`: a trivial query on the subgraph's database. */
   database: ReadinessCheck;
 }
+
+/**
+ * Identical queries of one caller in flight at once are executed once (SharedExecutions): the key
+ * is the caller's whole disclosure context but its request id (so only requests every rule decides
+ * alike share), the media types and the exact body. Each request keeps its own signature check,
+ * nonce and audit: a follower adopts the disclosures the execution noted and records them under
+ * its own request id before its response leaves, or is redacted if it cannot.
+ */
+const sameCallerShares = (onShared: () => void): ShareRules<EnforcedContext> => ({
+  key(context, request) {
+    const caller = context.privacy?.caller;
+    if (!caller || !isReadOnlyQuery(request)) return null;
+    return JSON.stringify([
+      caller.principal,
+      caller.roles,
+      caller.duties,
+      caller.patronId,
+      caller.legalOrder,
+      caller.purpose,
+      caller.clientKey ?? null,
+      request.headers.get('content-type') ?? null,
+      request.headers.get('accept') ?? null,
+      request.raw.toString('latin1'),
+    ]);
+  },
+  adopt(leader, follower) {
+    const from = leader.privacy?.audit;
+    const to = follower.privacy?.audit;
+    if (from && to) to.adopt(from);
+    else if (from || to) throw new Error('requests sharing an execution are audited alike');
+    onShared();
+  },
+});
 
 /** Serves a subgraph over HTTP; every /graphql request must be a signed POST (SignatureGuard). */
 export async function serveSubgraph(
@@ -146,6 +180,13 @@ export async function serveSubgraph(
       ready: () => readiness.report(),
       ...(options.tracing ? { tracing: { tracing: options.tracing, service: service.name } } : {}),
       settle: (context, response) => settleAudit(context.privacy?.audit, response),
+      ...(config.subgraphDedup
+        ? {
+            share: sameCallerShares(() =>
+              options.metrics.sharedResponses.inc({ service: service.name }),
+            ),
+          }
+        : {}),
     },
   );
 }

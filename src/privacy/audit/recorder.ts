@@ -26,11 +26,8 @@ export class AuditRecorder {
   #written: Promise<FlushResult> | null = null;
 
   /** Fields noted per exception, reference and subject: the key of one record, with no key to build. */
-  readonly #pending = new Map<
-    Disclosure['exception'],
-    Map<string | null, Map<PatronId, Set<string>>>
-  >();
-  readonly #paths: Path[] = [];
+  #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, Set<string>>>>();
+  #paths: Path[] = [];
   /** The last subject noted: a list notes several fields of one subject in a row. */
   #last: { decision: Disclosure; subject: PatronId; fields: Set<string> } | null = null;
 
@@ -107,6 +104,19 @@ export class AuditRecorder {
     return { batches, records };
   }
 
+  /**
+   * Takes over what `leader` noted, for a request answered with the leader's response (an
+   * identical request of the same caller, executed once: SharedExecutions). This request's own
+   * write then records the same disclosures under its own request id and time. Only before this
+   * recorder noted or wrote anything, and only once the leader's execution is over.
+   */
+  adopt(leader: AuditRecorder): void {
+    if (this.#written || this.#pending.size > 0)
+      throw new Error('an audit recorder adopts another only before it notes or writes');
+    this.#pending = leader.#pending;
+    this.#paths = leader.#paths;
+  }
+
   /** The write of what was noted: started by the first call, once the response is final; later calls share it. */
   written(): Promise<FlushResult> {
     return (this.#written ??= this.#flush());
@@ -115,8 +125,8 @@ export class AuditRecorder {
   /** Writes what was noted; an empty request writes nothing. */
   async #flush(): Promise<FlushResult> {
     if (this.#pending.size === 0) return { ok: true, records: 0 };
+    // What was noted stays: a request answered with this one's response adopts it (adopt).
     const { batches, records } = this.#batches(this.now().toISOString());
-    this.#pending.clear();
     this.#last = null;
     try {
       await this.sink(batches);

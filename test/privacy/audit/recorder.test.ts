@@ -56,4 +56,43 @@ describe('the audit recorder', () => {
     expect(await recorder.written()).toEqual({ ok: true, records: 0 });
     expect(writes).toBe(0);
   });
+
+  it("a request answered with another one's execution records the same disclosures under its own id, and is redacted alone if its write fails", async () => {
+    const staff = { ...anonymousContext('req-lead'), principal: 'staff:desk' as never };
+    const written: WireBatch[] = [];
+    const leader = new AuditRecorder(staff, async (batches) => void written.push(...batches));
+    leader.note(rule('Patron.name'), 'pat_a' as never, operations, path('name'));
+    leader.note(rule('Patron.email'), 'pat_b' as never, operations, path('email'));
+    expect(await leader.written()).toEqual({ ok: true, records: 2 });
+
+    const follower = new AuditRecorder(
+      { ...staff, requestId: 'req-follow' },
+      async (batches) => void written.push(...batches),
+    );
+    follower.adopt(leader);
+    expect(await follower.written()).toEqual({ ok: true, records: 2 });
+    expect(written.map((b) => [b.requestId, b.patrons])).toEqual([
+      ['req-lead', ['pat_a', 'pat_b']],
+      ['req-follow', ['pat_a', 'pat_b']],
+    ]);
+
+    // Its own write failing: its response is redacted at every value the execution disclosed.
+    const failing = new AuditRecorder({ ...staff, requestId: 'req-fail' }, async () => {
+      throw new Error('database is locked');
+    });
+    failing.adopt(leader);
+    const result = await failing.written();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.paths).toEqual([['name'], ['email']]);
+  });
+
+  it('adopts only before it has noted or written anything of its own', async () => {
+    const leader = new AuditRecorder(anonymousContext('a'), async () => undefined);
+    const noted = new AuditRecorder(anonymousContext('b'), async () => undefined);
+    noted.note(rule('Patron.name'), 'pat_a' as never, operations, path('name'));
+    expect(() => noted.adopt(leader)).toThrow(/before it notes or writes/);
+    const wrote = new AuditRecorder(anonymousContext('c'), async () => undefined);
+    await wrote.written();
+    expect(() => wrote.adopt(leader)).toThrow(/before it notes or writes/);
+  });
 });
