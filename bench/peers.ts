@@ -22,7 +22,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import type { PersonaName } from '../src/dev/personas.js';
+import { PERSONAS, type PersonaName } from '../src/dev/personas.js';
+import {
+  anonymousContext,
+  encodeContext,
+  type DisclosureContext,
+} from '../src/privacy/context/disclosureContext.js';
+import { patronId, principalId } from '../src/privacy/context/ids.js';
+import { CONTEXT_HEADER } from '../src/privacy/sign/signature.js';
 import { SUPERGRAPH_FILE } from '../src/app/graph.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
@@ -86,7 +93,7 @@ const WORKLOADS: Workload[] = [
     persona: 'circulation-staff',
     query: LISTING!.query,
     connections: 4,
-    gateways: ['privacy', 'plain'],
+    gateways: GATEWAYS,
   },
   {
     key: 'a20',
@@ -94,7 +101,7 @@ const WORKLOADS: Workload[] = [
     persona: 'circulation-staff',
     query: LISTING!.query,
     connections: 20,
-    gateways: ['privacy', 'plain'],
+    gateways: GATEWAYS,
   },
   {
     key: 'b',
@@ -224,17 +231,52 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts Hive Gateway on `supergraph` in its own process, as shipped but for its port and loopback host. */
+/**
+ * Hive Gateway's configuration: as shipped, but that it passes the caller's disclosure context
+ * header on to the subgraphs, as a Hive deployment passes its callers' identity on. The plain
+ * build's subgraphs read the caller's roles from that header, unsigned: without it the staff
+ * listing is refused (FORBIDDEN) to an anonymous caller.
+ */
+function hiveConfig(dir: string): string {
+  const file = path.join(dir, 'gateway.config.mjs');
+  fs.writeFileSync(
+    file,
+    `const header = ${JSON.stringify(CONTEXT_HEADER)};
+export const gatewayConfig = {
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ request }) => {
+      const value = request.headers.get(header);
+      return value ? { [header]: value } : {};
+    },
+  },
+};
+`,
+  );
+  return file;
+}
+
+/** Starts Hive Gateway on `supergraph` in its own process, as shipped but for its port, loopback host and `hiveConfig`. */
 async function startHive(
   bin: string,
   supergraph: string,
   subgraphUrls: RunningVariant['subgraphUrls'],
 ): Promise<RunningVariant> {
   const port = await freePort();
+  const config = hiveConfig(path.dirname(supergraph));
   // The same Node as the other gateways; its libraries in the same mode, the same log level.
   const child = spawn(
     process.execPath,
-    [bin, 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'],
+    [
+      bin,
+      'supergraph',
+      supergraph,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--config-path',
+      config,
+    ],
     {
       env: { ...process.env, NODE_ENV: options.libraries, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -273,6 +315,24 @@ async function startHive(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * What `gateway` is sent for workload `w`: Hive Gateway gets the caller's disclosure context as a
+ * header too (hiveConfig), built from the persona's claims as our gateway builds it from the token,
+ * but unsigned: Hive Gateway verifies no token, less work than our gateways do.
+ */
+function requestFor(w: Workload, gateway: GatewayName): Workload {
+  if (gateway !== 'hive' || w.persona === 'anonymous') return w;
+  const claims = PERSONAS[w.persona];
+  const context: DisclosureContext = {
+    ...anonymousContext('bench-peers'),
+    principal: principalId(claims.sub),
+    roles: claims.roles,
+    duties: claims.duties ?? [],
+    patronId: claims.patronId ? patronId(claims.patronId) : null,
+  };
+  return { ...w, headers: { ...w.headers, [CONTEXT_HEADER]: encodeContext(context) } };
 }
 
 /** The processes whose CPU a window of `gateway` counts: its gateway and the subgraphs it calls. */
@@ -348,7 +408,11 @@ try {
     for (const w of workloads) {
       const bodies: Record<string, string> = {};
       for (const g of w.gateways)
-        bodies[LABELS[g]] = await probeText(targets[g]!.target, w, tokens.get(w.persona)!);
+        bodies[LABELS[g]] = await probeText(
+          targets[g]!.target,
+          requestFor(w, g),
+          tokens.get(w.persona)!,
+        );
       const how = compareResponses(w.name, bodies);
       const before = sameness.get(w.key);
       sameness.set(w.key, {
@@ -362,8 +426,9 @@ try {
       for (const g of w.gateways.map((_, i) => w.gateways[(i + round) % w.gateways.length]!)) {
         const { target, watch } = targets[g]!;
         const token = tokens.get(w.persona)!;
-        await measure(target, w, token, options.warmup);
-        const m = await measure(target, w, token, options.duration, watch);
+        const sent = requestFor(w, g);
+        await measure(target, sent, token, options.warmup);
+        const m = await measure(target, sent, token, options.duration, watch);
         if (!Number.isFinite(m.processCpuPerRequest.gateway!))
           throw new Error(
             `${w.key} on ${g}: no request completed in ${options.duration} s; lengthen --duration`,
