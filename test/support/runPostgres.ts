@@ -39,6 +39,8 @@ export const SQLITE_ONLY: Record<string, string> = {
   'test/privacy/audit/subjects.test.ts':
     'the sorted-runs subject index of the SQLite audit and the AuditWriter over a file',
   'test/privacy/audit/anchorProcess.test.ts': 'the anchor process over a SQLite data dir',
+  'test/subgraph/sharedExecution.test.ts':
+    "reads each request's records from the SQLite audit file (adopting a shared execution's records is the same over either store)",
   'test/analytics/export.test.ts':
     'the export over SQLite files of a data dir, one made by VACUUM INTO',
   'test/analytics/exportSnapshot.test.ts':
