@@ -10,7 +10,7 @@ import {
 import type { FieldRule } from '../../privacy/decide/rule.js';
 import { collectRules } from '../../privacy/schema/rules.js';
 import type { GatewayContext } from '../context.js';
-import { pruneOperation } from './pruneOperation.js';
+import { operationPruner, type PrunedOperation } from './pruneOperation.js';
 import { restoreRedactions } from './restoreRedactions.js';
 
 /**
@@ -32,18 +32,13 @@ export function rulesFromSupergraph(supergraphSdl: string): {
  */
 export function prefilterPlugin(supergraphSdl: string): ApolloServerPlugin<GatewayContext> {
   const { schema, rules } = rulesFromSupergraph(supergraphSdl);
+  const prune = operationPruner(schema, rules);
   return {
     async requestDidStart() {
-      let original: { document: DocumentNode; pruned: ReturnType<typeof pruneOperation> } | null =
-        null;
+      let original: { document: DocumentNode; pruned: PrunedOperation } | null = null;
       return {
         async didResolveOperation(requestContext) {
-          const pruned = pruneOperation(
-            requestContext.document,
-            schema,
-            rules,
-            requestContext.contextValue.caller,
-          );
+          const pruned = prune(requestContext.document, requestContext.contextValue.caller);
           if (pruned.dropped.size === 0) return;
           original = { document: requestContext.document, pruned };
           // The gateway caches query plans by queryHash: key the pruned plan by what was dropped.

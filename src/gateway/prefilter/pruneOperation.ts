@@ -69,3 +69,62 @@ export function pruneOperation(
     signature: [...coordinates].sort().join(','),
   };
 }
+
+/** Prunings kept per document: one per set of never-receivable fields, a handful of caller kinds. */
+const PRUNINGS_PER_DOCUMENT = 32;
+
+/** The rules of every field a document selects, anywhere in it (fragments included). */
+function rulesIn(
+  document: DocumentNode,
+  schema: GraphQLSchema,
+  rules: ReadonlyMap<string, FieldRule>,
+): FieldRule[] {
+  const found = new Set<FieldRule>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        const rule = parent ? rules.get(`${parent.name}.${node.name.value}`) : undefined;
+        if (rule) found.add(rule);
+      },
+    }),
+  );
+  return [...found];
+}
+
+/**
+ * `pruneOperation` for a fixed schema and rules, remembering each document's pruning per set of
+ * its fields the caller can never receive. A pruning depends on the caller only through
+ * `canEverReceive` of the rules of the document's fields: two callers alike there get the same
+ * pruning, a caller differing in any one of them gets its own. That set is judged afresh for every
+ * request (the few rules of the document's fields); the visits of the document run once per
+ * document (as Apollo Server's document store keeps it) and kind of caller.
+ */
+export function operationPruner(
+  schema: GraphQLSchema,
+  rules: ReadonlyMap<string, FieldRule>,
+): (document: DocumentNode, caller: DisclosureContext) => PrunedOperation {
+  const byDocument = new WeakMap<
+    DocumentNode,
+    { rules: FieldRule[]; prunings: Map<string, PrunedOperation> }
+  >();
+  return (document, caller) => {
+    let known = byDocument.get(document);
+    if (!known) {
+      known = { rules: rulesIn(document, schema, rules), prunings: new Map() };
+      byDocument.set(document, known);
+    }
+    let never = '';
+    for (let i = 0; i < known.rules.length; i++)
+      if (!canEverReceive(known.rules[i]!, caller)) never += `${i},`;
+    let pruned = known.prunings.get(never);
+    if (!pruned) {
+      pruned = pruneOperation(document, schema, rules, caller);
+      if (known.prunings.size >= PRUNINGS_PER_DOCUMENT) known.prunings.clear();
+      known.prunings.set(never, pruned);
+    }
+    return pruned;
+  };
+}
