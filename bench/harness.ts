@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { InvalidArgumentError } from 'commander';
 import type { SubgraphName } from '../src/config/env.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
 import { GRAPH_VARIANT_SCRIPT, VARIANT_VARIABLE, type PrivacySwitches } from './graphVariant.js';
@@ -95,7 +97,25 @@ export interface VariantOptions {
    * ids in `services`), rather than all four services in one.
    */
   supervise?: boolean;
+  /**
+   * How the graph's libraries load: `production` (default) as a deployed graph loads them
+   * (NODE_ENV=production; bench/libraryModePreload.mjs), `test` with their development checks.
+   * The graph's own configuration is read with NODE_ENV=test either way.
+   */
+  libraries?: LibraryMode;
 }
+
+/** How a benchmark's graph loads its libraries (VariantOptions.libraries). */
+export type LibraryMode = 'production' | 'test';
+
+/** Parses a `--libraries` flag. */
+export function libraryMode(value: string): LibraryMode {
+  if (value !== 'production' && value !== 'test')
+    throw new InvalidArgumentError('production or test');
+  return value;
+}
+
+const LIBRARY_MODE_PRELOAD = fileURLToPath(new URL('./libraryModePreload.mjs', import.meta.url));
 
 /**
  * A fresh copy of a seeded data directory for one run of one build: each starts from the same
@@ -156,6 +176,14 @@ export async function startVariant(
       RATE_LIMIT_ANONYMOUS_BURST: '1000000000',
       ...(variant.root ? {} : { [VARIANT_VARIABLE]: JSON.stringify(switches) }),
       ...variant.env,
+      NODE_OPTIONS: [
+        variant.env.NODE_OPTIONS ?? process.env.NODE_OPTIONS,
+        (options.libraries ?? 'production') === 'production'
+          ? `--import ${LIBRARY_MODE_PRELOAD}`
+          : undefined,
+      ]
+        .filter(Boolean)
+        .join(' '),
     },
     // valgrind's own summary goes to stderr; the counts are read from its output file. The log
     // (stdout) is kept only to say why a graph that did not come up stopped.

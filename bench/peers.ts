@@ -29,12 +29,14 @@ import { createLogger } from '../src/log/logger.js';
 import { REPO_ROOT } from '../src/subgraph/service.js';
 import {
   copyDataDir,
+  libraryMode,
   machine,
   measure,
   median,
   probeText,
   startVariant,
   writeReport,
+  type LibraryMode,
   type Measurement,
   type RunningVariant,
   type Scenario,
@@ -134,6 +136,12 @@ const options = new Command()
     '--only <keys>',
     `workloads to run, comma-separated: ${WORKLOADS.map((w) => w.key).join(', ')}`,
   )
+  .option(
+    '--libraries <production|test>',
+    'load the libraries (graphql-js) of every gateway and subgraph as deployed (NODE_ENV=production) or with their development checks',
+    libraryMode,
+    'production' as LibraryMode,
+  )
   .option('--write', 'write the report to docs/benchmarks/peers.md')
   .parse()
   .opts<{
@@ -142,6 +150,7 @@ const options = new Command()
     warmup: number;
     responseCache: string;
     only?: string;
+    libraries: LibraryMode;
     write?: boolean;
   }>();
 if (options.responseCache !== 'on' && options.responseCache !== 'off') {
@@ -222,12 +231,12 @@ async function startHive(
   subgraphUrls: RunningVariant['subgraphUrls'],
 ): Promise<RunningVariant> {
   const port = await freePort();
-  // The same Node as the other gateways; the same NODE_ENV and log level as the graph under test.
+  // The same Node as the other gateways; its libraries in the same mode, the same log level.
   const child = spawn(
     process.execPath,
     [bin, 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'],
     {
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'error' },
+      env: { ...process.env, NODE_ENV: options.libraries, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -313,9 +322,15 @@ try {
     const hiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hive-'));
     const roundDirs = [privacyDir, bareDir, hiveDir];
     dirs.push(...roundDirs);
-    const privacy = await startVariant(shipped, privacyDir, { supervise: true });
+    const privacy = await startVariant(shipped, privacyDir, {
+      supervise: true,
+      libraries: options.libraries,
+    });
     started.push(privacy);
-    const plain = await startVariant(bare, bareDir, { supervise: true });
+    const plain = await startVariant(bare, bareDir, {
+      supervise: true,
+      libraries: options.libraries,
+    });
     started.push(plain);
     const peer = hive
       ? await startHive(hive.bin, supergraphFor(plain.subgraphUrls, hiveDir), plain.subgraphUrls)
@@ -412,12 +427,14 @@ function render(): string {
   const loadAtEnd = os.loadavg();
   const only = keys ? ` --only ${keys.join(',')}` : '';
   const cacheFlag = options.responseCache === 'off' ? ' --response-cache off' : '';
+  const librariesFlag = options.libraries === 'test' ? ' --libraries test' : '';
   const lines = [
     '# Peers: the privacy gateway, a plain @apollo/gateway and Hive Gateway',
     '',
     `Run ${new Date().toISOString()} on ${machine()}; Hive Gateway ${hive?.version ?? '(not run)'}; ${options.rounds} interleaved rounds,`,
     `${options.duration} s per measured window after ${options.warmup} s of unrecorded load.`,
-    `Reproduce: \`npm run bench:peers -- --rounds ${options.rounds} --duration ${options.duration} --warmup ${options.warmup}${cacheFlag}${only} --write\`.`,
+    `Reproduce: \`npm run bench:peers -- --rounds ${options.rounds} --duration ${options.duration} --warmup ${options.warmup}${cacheFlag}${librariesFlag}${only} --write\`.`,
+    `Libraries (graphql-js) loaded ${options.libraries === 'production' ? 'as deployed, with NODE_ENV=production' : 'with their development checks (NODE_ENV=test)'} in every process.`,
     '',
     `- privacy gateway: ${features(shipped)}${options.responseCache === 'on' ? ' (as shipped)' : ' (as shipped but for the response cache)'}.`,
     `- plain @apollo/gateway (our gateway with privacy switched off): ${features(bare)}.`,
@@ -475,7 +492,9 @@ function render(): string {
     '  `Hive Gateway` runs `hive-gateway supergraph` on the committed supergraph (schema/supergraph.graphql,',
     "  routed to the plain build's subgraphs, by 127.0.0.1), with its defaults: one process, in-flight",
     '  deduplication of identical subgraph fetches on, watching the supergraph file for changes. It runs on the',
-    '  same Node as the others, with the same NODE_ENV (test) and LOG_LEVEL (error).',
+    "  same Node as the others, with LOG_LEVEL=error and NODE_ENV set to the libraries' mode. Our gateways and",
+    '  subgraphs load graphql-js in that mode (bench/libraryModePreload.mjs) and read their own configuration with',
+    '  NODE_ENV=test (development keys); `--libraries test` loads graphql-js with its development checks.',
     '- The staff listing compares the privacy gateway with the plain gateway only: the shipped subgraphs disclose',
     '  patron fields only under a context the privacy gateway signed, so another gateway can serve them anonymous',
     '  requests only. The two anonymous public workloads compare all three.',

@@ -3,13 +3,22 @@
  * circulation, events) under one of bench:peers' workloads, for profiling one path. Optionally
  * against an earlier checkout (--before <dir>) in the same run, alternating, so the two share the
  * machine's load; with --cpu-prof <dir>, every process writes a V8 CPU profile there on exit.
- * Flags: --workload a4|a20|b|c|lookup, --build full|bare|shipped, --seconds N, --rounds N.
+ * Flags: --workload a4|a20|b|c|lookup, --build full|bare|shipped, --seconds N, --rounds N,
+ * --libraries production|test (graphql-js loaded as deployed, the default, or in development mode).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { createLogger } from '../src/log/logger.js';
-import { measure, median, probe, type Scenario, type Variant } from './harness.js';
+import {
+  libraryMode,
+  measure,
+  median,
+  probe,
+  type LibraryMode,
+  type Scenario,
+  type Variant,
+} from './harness.js';
 import type { PersonaName } from '../src/dev/personas.js';
 import { LOOKUP_QUERY, patronIds } from './patrons.js';
 import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScenarios.js';
@@ -29,6 +38,12 @@ const options = new Command()
     '--cpu-prof <dir>',
     'write V8 CPU profiles of every process here, a folder per build (of its last window)',
   )
+  .option(
+    '--libraries <production|test>',
+    'load graphql-js as deployed (NODE_ENV=production) or with its development checks',
+    libraryMode,
+    'production' as LibraryMode,
+  )
   .option('--threads <service>', "also break that service's CPU per request down by thread name")
   .option(
     '--env <pairs>',
@@ -44,6 +59,7 @@ const options = new Command()
     cpuProf?: string;
     env?: string;
     threads?: string;
+    libraries: LibraryMode;
   }>();
 
 const PUBLIC_PAGE = `{
@@ -207,7 +223,7 @@ try {
               .join(', ')}`,
           );
         },
-        { supervise: true },
+        { supervise: true, libraries: options.libraries },
       );
     }
   }
