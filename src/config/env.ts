@@ -108,6 +108,8 @@ const EnvSchema = z.object({
    * subgraph executes identical queries of one caller in flight once (each request still audited).
    */
   SUBGRAPH_DEDUP: onOff.default('on'),
+  /** How catalog and events execute an operation: compiled (graphql-jit) or graphql-js (README). */
+  SUBGRAPH_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
   AUDIT_KEY: z.string().min(32, 'AUDIT_KEY must be at least 32 characters').optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   /** The disclosure audit on PostgreSQL (schema `audit`), overriding DATABASE_URL for it; neither set: DATA_DIR/audit.db. */
@@ -188,6 +190,9 @@ export type JwtConfig = {
     }
 );
 
+/** Which executor runs a subgraph's operations once Apollo Server has parsed and validated them. */
+export type SubgraphExecutor = 'jit' | 'graphql-js';
+
 /** The validated configuration, read once at start and passed to whatever needs it. */
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -236,6 +241,12 @@ export interface Config {
    * callers no exception applies to (anonymous): see gateway/sharedFetches.ts.
    */
   subgraphDedup: boolean;
+  /**
+   * The executor of each subgraph's operations (src/subgraph/jitExecutor.ts). SUBGRAPH_EXECUTOR
+   * sets catalog's and events' (public data); circulation, which holds every confidential field,
+   * stays on graphql-js from `loadConfig` (a test's own configuration may compile it, to compare).
+   */
+  subgraphExecutors: Record<SubgraphName, SubgraphExecutor>;
   /**
    * The disclosure audit: on (only a benchmark's entry point builds it off, or its timers
    * stretched under valgrind), its checkpoint key, and how long records are kept.
@@ -452,6 +463,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBytes: e.RESPONSE_CACHE_MAX_MB * 1024 * 1024,
     },
     subgraphDedup: e.SUBGRAPH_DEDUP === 'on',
+    subgraphExecutors: {
+      catalog: e.SUBGRAPH_EXECUTOR,
+      circulation: 'graphql-js',
+      events: e.SUBGRAPH_EXECUTOR,
+    },
     audit: {
       enabled: true,
       key: e.AUDIT_KEY ?? `${e.JWT_SECRET}:audit-checkpoints`,

@@ -21,6 +21,7 @@ import { SignatureGuard } from '../privacy/verify/signatureGuard.js';
 import { limitGuard, subgraphLimits } from '../limits/operationLimits.js';
 import type { SubgraphService } from './service.js';
 import { isReadOnlyQuery, type ShareRules } from '../http/sharedExecutions.js';
+import { jitGateway } from './jitExecutor.js';
 import { metricsRoute } from '../observability/metricsAccess.js';
 import type { ProcessMetrics } from '../observability/metrics.js';
 import { privacyCounters } from '../observability/privacyCounters.js';
@@ -110,7 +111,11 @@ export async function serveSubgraph(
   return serveGraphQL(
     (httpServer) =>
       new ApolloServer({
-        schema: service.schema,
+        // Apollo Server parses and validates either way; a compiled executor is handed to it as
+        // a gateway's (the one way it takes an executor), over this subgraph's schema.
+        ...(config.subgraphExecutors[service.name] === 'jit'
+          ? { gateway: jitGateway(service.schema) }
+          : { schema: service.schema }),
         formatError: maskErrors(logger),
         includeStacktraceInErrorResponses: false,
         // startGraph stops the services in order (gateway first); Apollo's own handlers would race it.
