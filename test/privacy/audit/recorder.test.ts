@@ -103,7 +103,12 @@ describe('the audit recorder', () => {
       [3, 'pat_a'],
     ] as const) {
       for (const field of ['patron', 'dueAt']) {
-        recorder.note(rule(`Loan.${field}`), patron as never, operations, listPath(index, field));
+        recorder.note(
+          rule(`Loan.${field}`),
+          patron as never,
+          operations,
+          listPath(index, field) as never,
+        );
         noted.push(['loans', 'nodes', index, field]);
       }
     }
