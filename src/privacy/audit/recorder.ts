@@ -17,6 +17,33 @@ type Path = GraphQLResolveInfo['path'];
 type Disclosure = Extract<Decision, { kind: 'disclose' }>;
 
 /**
+ * A set of field coordinates, interned per request: adding a coordinate to a set is one lookup of
+ * the set it leads to, so noting a field allocates nothing once the first row of a list has made
+ * the sets its rows go through, and each distinct set is sorted and serialized once.
+ */
+class FieldSet {
+  readonly #next = new Map<string, FieldSet>();
+  #json: string | undefined;
+
+  constructor(private readonly fields: readonly string[]) {}
+
+  /** This set with `coordinate` in it. */
+  with(coordinate: string): FieldSet {
+    let next = this.#next.get(coordinate);
+    if (next === undefined) {
+      next = this.fields.includes(coordinate) ? this : new FieldSet([...this.fields, coordinate]);
+      this.#next.set(coordinate, next);
+    }
+    return next;
+  }
+
+  /** The record's field list: sorted, as JSON. */
+  json(): string {
+    return (this.#json ??= JSON.stringify([...this.fields].sort()));
+  }
+}
+
+/**
  * Collects one request's disclosures while it executes, and writes them in one batch before the
  * response leaves: one record per subject, exception and reference, listing its fields, not one
  * per list element. If the write fails, every disclosed value is replaced by a redaction before
@@ -26,10 +53,21 @@ export class AuditRecorder {
   #written: Promise<FlushResult> | null = null;
 
   /** Fields noted per exception, reference and subject: the key of one record, with no key to build. */
-  #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, Set<string>>>>();
+  #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, FieldSet>>>();
   #paths: Path[] = [];
-  /** The last subject noted: a list notes several fields of one subject in a row. */
-  #last: { decision: Disclosure; subject: PatronId; fields: Set<string> } | null = null;
+  /** The set every subject's fields start from. */
+  readonly #none = new FieldSet([]);
+  /**
+   * The last subject noted (a list notes several fields of one subject in a row), updated in place:
+   * its exception and reference, the map of subjects it is in, and its fields so far.
+   */
+  readonly #last: {
+    subject: PatronId | null;
+    exception: Disclosure['exception'] | null;
+    reference: string | null;
+    bySubject: Map<PatronId, FieldSet> | null;
+    fields: FieldSet;
+  } = { subject: null, exception: null, reference: null, bySubject: null, fields: this.#none };
 
   /**
    * @param heldByTransport the HTTP transport serializes the response, then holds it until the
@@ -46,46 +84,43 @@ export class AuditRecorder {
   note(rule: FieldRule, subject: PatronId, decision: Disclosure, path: Path): void {
     this.#paths.push(path);
     const last = this.#last;
+    let bySubject = last.bySubject;
+    let fields: FieldSet;
     if (
-      last &&
+      bySubject !== null &&
       last.subject === subject &&
-      last.decision.exception === decision.exception &&
-      last.decision.reference === decision.reference
+      last.exception === decision.exception &&
+      last.reference === decision.reference
     ) {
-      last.fields.add(rule.coordinate);
-      return;
+      fields = last.fields.with(rule.coordinate);
+      if (fields === last.fields) return;
+    } else {
+      let byReference = this.#pending.get(decision.exception);
+      if (!byReference) this.#pending.set(decision.exception, (byReference = new Map()));
+      bySubject = byReference.get(decision.reference) ?? null;
+      if (!bySubject) byReference.set(decision.reference, (bySubject = new Map()));
+      fields = (bySubject.get(subject) ?? this.#none).with(rule.coordinate);
+      last.subject = subject;
+      last.exception = decision.exception;
+      last.reference = decision.reference;
+      last.bySubject = bySubject;
     }
-    let byReference = this.#pending.get(decision.exception);
-    if (!byReference) this.#pending.set(decision.exception, (byReference = new Map()));
-    let bySubject = byReference.get(decision.reference);
-    if (!bySubject) byReference.set(decision.reference, (bySubject = new Map()));
-    let fields = bySubject.get(subject);
-    if (!fields) bySubject.set(subject, (fields = new Set()));
-    fields.add(rule.coordinate);
-    this.#last = { decision, subject, fields };
+    last.fields = fields;
+    bySubject.set(subject, fields);
   }
 
-  /**
-   * One batch per exception and reference, one record in it per subject, in wire form. Subjects
-   * of a list are noted the same fields in the same order: each distinct order is sorted and
-   * serialized once.
-   */
+  /** One batch per exception and reference, one record in it per subject, in wire form. */
   #batches(at: string): { batches: WireBatch[]; records: number } {
     const c = this.caller;
     const batches: WireBatch[] = [];
-    const lists = new Map<string, string>();
     let records = 0;
     for (const [exception, byReference] of this.#pending) {
       for (const [reference, bySubject] of byReference) {
         const patrons: string[] = [];
         const fields: string[] = [];
         for (const [patronId, set] of bySubject) {
-          const noted = [...set];
-          const order = noted.join('\n');
-          let json = lists.get(order);
-          if (json === undefined) lists.set(order, (json = JSON.stringify(noted.sort())));
           patrons.push(patronId);
-          fields.push(json);
+          fields.push(set.json());
         }
         records += patrons.length;
         batches.push({
@@ -127,7 +162,7 @@ export class AuditRecorder {
     if (this.#pending.size === 0) return { ok: true, records: 0 };
     // What was noted stays: a request answered with this one's response adopts it (adopt).
     const { batches, records } = this.#batches(this.now().toISOString());
-    this.#last = null;
+    this.#last.bySubject = null;
     try {
       await this.sink(batches);
       return { ok: true, records };

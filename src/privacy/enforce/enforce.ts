@@ -82,9 +82,14 @@ function observed(rule: FieldRule, privacy: PrivacyContext, decision: Decision):
   if (!privacy.observe) return decision;
   let counted = privacy.tally.get(rule);
   if (!counted) privacy.tally.set(rule, (counted = []));
-  const same = counted.find((settled) => countedAlike(settled.decision, decision));
-  if (same) same.uses += 1;
-  else counted.push({ decision, uses: 1 });
+  // A loop rather than find(): this runs for every row of a list that is decided row by row.
+  for (const settled of counted) {
+    if (settled.decision === decision || countedAlike(settled.decision, decision)) {
+      settled.uses += 1;
+      return decision;
+    }
+  }
+  counted.push({ decision, uses: 1 });
   return decision;
 }
 
@@ -208,7 +213,9 @@ function guard(rule: FieldRule, onRoot: boolean, resolve: Resolver): Resolver {
     } catch (error) {
       decision = decisionFailed(rule, privacy, error);
     }
-    if (!isPromise(decision)) return apply(field, decision, subject, source, args, context, info);
+    // decideOn's promises are native (DataLoader's then); a decision is a plain object.
+    if (!(decision instanceof Promise))
+      return apply(field, decision, subject, source, args, context, info);
     const found = subject;
     return decision.then((d) => apply(field, d, found, source, args, context, info));
   };

@@ -160,6 +160,62 @@ describe('the transport holding a serialized response until its audit is written
     expect(failures.n).toBe(1);
   });
 
+  it("redacts every borrower's disclosed fields in a listing when the write fails, and leaves the loans", async () => {
+    const recorder = new AuditRecorder(
+      anonymousContext('req-2'),
+      async () => {
+        throw new Error('disk full');
+      },
+      true,
+    );
+    const operations = { kind: 'disclose', exception: 'OPERATIONS', reference: null } as never;
+    const at = (...keys: (string | number)[]) =>
+      keys.reduce<unknown>((prev, key) => ({ prev, key, typename: 'X' }), undefined) as never;
+    const loans = [
+      { id: '1', patron: { id: 'pat_a', name: 'Ada Reader', email: 'ada@example.org' } },
+      { id: '2', patron: null },
+      { id: '3', patron: { id: 'pat_b', name: 'Bo Lender', email: 'bo@example.org' } },
+      { id: '4', patron: { id: 'pat_a', name: 'Ada Reader', email: 'ada@example.org' } },
+    ];
+    // As the guard notes them: each borrower, then each borrower's fields.
+    loans.forEach(({ patron }, i) => {
+      if (patron)
+        recorder.note(
+          { coordinate: 'Loan.patron' } as never,
+          patron.id as never,
+          operations,
+          at('loans', i, 'patron'),
+        );
+    });
+    loans.forEach(({ patron }, i) => {
+      for (const field of ['name', 'email'])
+        if (patron)
+          recorder.note(
+            { coordinate: `Patron.${field}` } as never,
+            patron.id as never,
+            operations,
+            at('loans', i, 'patron', field),
+          );
+    });
+    const sent = await settle({ n: 0 })(recorder, complete({ loans }));
+    const body = sent.body.kind === 'complete' ? sent.body.string : '';
+    expect(body).not.toMatch(/Ada|Bo |example\.org|pat_/);
+    expect(JSON.parse(body).data).toEqual({
+      loans: [
+        { id: '1', patron: null },
+        { id: '2', patron: null },
+        { id: '3', patron: null },
+        { id: '4', patron: null },
+      ],
+    });
+    // One redaction error per borrower withheld; the fields under a withheld borrower went with it.
+    expect(JSON.parse(body).errors.map((e: { path: unknown }) => e.path)).toEqual([
+      ['loans', 0, 'patron'],
+      ['loans', 2, 'patron'],
+      ['loans', 3, 'patron'],
+    ]);
+  });
+
   it('sends only the redaction in place of an incremental response when the write fails', async () => {
     const { recorder } = recorderWith('fails');
     async function* parts() {

@@ -57,6 +57,66 @@ describe('the audit recorder', () => {
     expect(writes).toBe(0);
   });
 
+  it("keeps each subject's fields apart when a list's rows interleave subjects and fields", async () => {
+    const written: WireBatch[] = [];
+    const recorder = new AuditRecorder(
+      anonymousContext('req-9'),
+      async (batches) => void written.push(...batches),
+    );
+    // As graphql-js runs a listing: every loan's borrower first, then each borrower's fields.
+    for (const patron of ['pat_a', 'pat_b', 'pat_a', 'pat_c'])
+      recorder.note(rule('Loan.patron'), patron as never, operations, path('patron'));
+    for (const patron of ['pat_a', 'pat_b', 'pat_c'])
+      for (const field of ['Patron.name', 'Patron.email'])
+        recorder.note(rule(field), patron as never, operations, path(field));
+    recorder.note(rule('Patron.cardNumber'), 'pat_b' as never, operations, path('cardNumber'));
+    recorder.note(rule('Patron.name'), 'pat_a' as never, operations, path('name'));
+
+    expect(await recorder.written()).toEqual({ ok: true, records: 3 });
+    expect(written).toHaveLength(1);
+    expect(written[0]!.patrons).toEqual(['pat_a', 'pat_b', 'pat_c']);
+    expect(written[0]!.fields.map((f) => JSON.parse(f))).toEqual([
+      ['Loan.patron', 'Patron.email', 'Patron.name'],
+      ['Loan.patron', 'Patron.cardNumber', 'Patron.email', 'Patron.name'],
+      ['Loan.patron', 'Patron.email', 'Patron.name'],
+    ]);
+  });
+
+  it('gives the path of every value it was told of when the write fails, so each is redacted', async () => {
+    const recorder = new AuditRecorder(anonymousContext('req-10'), async () => {
+      throw new Error('disk full');
+    });
+    const listPath = (index: number, field: string) => ({
+      prev: {
+        prev: { prev: { prev: undefined, key: 'loans', typename: 'Query' }, key: 'nodes' },
+        key: index,
+      },
+      key: field,
+      typename: 'Loan',
+    });
+    const noted: (string | number)[][] = [];
+    // Fields of one subject in a row (noted without a lookup), and the same subject again later.
+    for (const [index, patron] of [
+      [0, 'pat_a'],
+      [1, 'pat_a'],
+      [2, 'pat_b'],
+      [3, 'pat_a'],
+    ] as const) {
+      for (const field of ['patron', 'dueAt']) {
+        recorder.note(
+          rule(`Loan.${field}`),
+          patron as never,
+          operations,
+          listPath(index, field) as never,
+        );
+        noted.push(['loans', 'nodes', index, field]);
+      }
+    }
+    const result = await recorder.written();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.paths).toEqual(noted);
+  });
+
   it("a request answered with another one's execution records the same disclosures under its own id, and is redacted alone if its write fails", async () => {
     const staff = { ...anonymousContext('req-lead'), principal: 'staff:desk' as never };
     const written: WireBatch[] = [];

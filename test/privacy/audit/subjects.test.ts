@@ -216,6 +216,27 @@ describe('the audit writer', () => {
     await expect(writer.append('circulation', wire([entry('pat_a')]))).rejects.toThrow(/closed/);
   });
 
+  it('files what it committed while it stays open, told in one message per moment', async () => {
+    const writer = new AuditWriter({
+      file: path.join(dir, 'audit.db'),
+      key: KEY,
+      logger: createLogger('test', 'silent'),
+    });
+    try {
+      for (const patron of ['pat_a', 'pat_b', 'pat_c'])
+        await writer.append('circulation', wire([entry(patron)]));
+      const filed = () =>
+        db.sqlite.prepare<[], { n: number }>('select count(*) as n from audit_subjects').get()!.n;
+      // The filing thread starts, hears of the three commits together, and files them within its second.
+      const deadline = Date.now() + 20_000;
+      while (filed() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(filed()).toBe(3);
+      expect(await requestIdsOf('pat_b')).toHaveLength(1);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('commits at once, without waiting for the event loop to come round', async () => {
     const writer = new AuditWriter({
       file: path.join(dir, 'audit.db'),
