@@ -141,6 +141,12 @@ const EnvSchema = z.object({
     .min(64, 'SERVICE_HEAP_MB must be at least 64')
     .max(65536)
     .default(1024),
+  SERVICE_SEMI_SPACE_MB: z.coerce
+    .number()
+    .int()
+    .min(0, 'SERVICE_SEMI_SPACE_MB must be 0 (V8 decides) or a size in MB')
+    .max(1024)
+    .default(64),
   RESTART_DELAY_MS: z.coerce.number().int().min(10).max(600_000).default(500),
   RESTART_DELAY_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   RESTART_RESET_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
@@ -303,6 +309,13 @@ export interface Config {
 export interface SupervisorConfig {
   enabled: boolean;
   heapMb: number;
+  /**
+   * The largest semi-space of each service's young generation, in MB (0: V8's own default). A
+   * gateway or subgraph allocates a request's whole result tree and drops it within the request;
+   * room for several requests' worth in the young generation lets that garbage die in scavenges
+   * instead of being copied again and again or promoted.
+   */
+  semiSpaceMb: number;
   initialDelayMs: number;
   maxDelayMs: number;
   resetAfterMs: number;
@@ -496,6 +509,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     supervisor: {
       enabled: e.SUPERVISE === 'on',
       heapMb: e.SERVICE_HEAP_MB,
+      semiSpaceMb: e.SERVICE_SEMI_SPACE_MB,
       initialDelayMs: e.RESTART_DELAY_MS,
       maxDelayMs: Math.max(e.RESTART_DELAY_MAX_MS, e.RESTART_DELAY_MS),
       resetAfterMs: e.RESTART_RESET_AFTER_MS,

@@ -18,6 +18,8 @@ export interface ServiceProcessOptions {
   env: NodeJS.ProcessEnv;
   portVariable: string;
   heapMb: number;
+  /** The young generation's largest semi-space in MB (`--max-semi-space-size`); 0 or absent: V8's default. */
+  semiSpaceMb?: number;
   backoff: BackoffPolicy;
   logger: Logger;
   /** How long a stop waits for the process to finish its in-flight requests before SIGKILL. */
@@ -100,7 +102,11 @@ export class ServiceProcess {
     const { options } = this;
     this.#stderrTail = '';
     const child = fork(options.script, [...options.args], {
-      execArgv: [...options.execArgv, `--max-old-space-size=${options.heapMb}`],
+      execArgv: [
+        ...options.execArgv,
+        `--max-old-space-size=${options.heapMb}`,
+        ...(options.semiSpaceMb ? [`--max-semi-space-size=${options.semiSpaceMb}`] : []),
+      ],
       env: options.env,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       // Its own process group: a Ctrl-C in the terminal reaches the supervisor alone, which stops

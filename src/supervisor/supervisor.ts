@@ -75,6 +75,7 @@ export async function superviseGraph(
       env: { ...env },
       portVariable: PORT_VARIABLES[name],
       heapMb: config.supervisor.heapMb,
+      semiSpaceMb: config.supervisor.semiSpaceMb,
       backoff: config.supervisor,
       logger,
       listenAfter,

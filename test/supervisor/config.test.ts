@@ -5,10 +5,11 @@ import { REPO_ROOT } from '../../src/subgraph/service.js';
 
 /** The supervisor's settings: safe defaults, and a bad value stops `npm start` naming the variable. */
 describe('supervisor configuration', () => {
-  it('defaults: supervised, 1024 MB heap per service, restarts after 0.5 s doubling to 30 s, forgiven after 60 s', () => {
+  it('defaults: supervised, 1024 MB heap and 64 MB semi-spaces per service, restarts after 0.5 s doubling to 30 s, forgiven after 60 s', () => {
     expect(loadConfig({}).supervisor).toEqual({
       enabled: true,
       heapMb: 1024,
+      semiSpaceMb: 64,
       initialDelayMs: 500,
       maxDelayMs: 30_000,
       resetAfterMs: 60_000,
@@ -24,6 +25,7 @@ describe('supervisor configuration', () => {
   it.each([
     ['SERVICE_HEAP_MB', '16'],
     ['SERVICE_HEAP_MB', 'lots'],
+    ['SERVICE_SEMI_SPACE_MB', '-8'],
     ['RESTART_DELAY_MS', '-1'],
     ['SUPERVISE', 'maybe'],
   ])(

@@ -26,6 +26,7 @@ function supervised(
   env: Record<string, string>,
   backoff = { initialDelayMs: 100, maxDelayMs: 400, resetAfterMs: 60_000 },
   heapMb = 128,
+  semiSpaceMb?: number,
 ) {
   const lines: LogLine[] = [];
   const sink = new Writable({
@@ -42,6 +43,7 @@ function supervised(
     env: { ...process.env, ...env },
     portVariable: 'PORT',
     heapMb,
+    semiSpaceMb,
     backoff,
     logger: createLogger('test', 'info', sink),
   });
@@ -137,6 +139,26 @@ describe('a service that runs out of memory', () => {
       /^fixture died: out of memory \(heap cap 64 MB; raise SERVICE_HEAP_MB if this is normal load\); restarting in 0\.1 s$/,
     );
   }, 40_000);
+});
+
+describe('memory settings', () => {
+  it('starts the service with its heap cap and young-generation size as Node flags', async () => {
+    const { service } = supervised({ FIXTURE_MODE: 'stay' }, undefined, 256, 48);
+    running.push(service);
+    const url = await service.start();
+    const flags = (await (await fetch(new URL('/flags', url))).json()) as string[];
+    expect(flags).toEqual(
+      expect.arrayContaining(['--max-old-space-size=256', '--max-semi-space-size=48']),
+    );
+  }, 20_000);
+
+  it("leaves the young generation to V8's default when no size is set", async () => {
+    const { service } = supervised({ FIXTURE_MODE: 'stay' });
+    running.push(service);
+    const url = await service.start();
+    const flags = (await (await fetch(new URL('/flags', url))).json()) as string[];
+    expect(flags.some((f) => f.startsWith('--max-semi-space-size'))).toBe(false);
+  }, 20_000);
 });
 
 describe('stopping', () => {
