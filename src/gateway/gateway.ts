@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildASTSchema, parse } from 'graphql';
@@ -20,6 +19,7 @@ import { prefilterPlugin } from './prefilter/prefilterPlugin.js';
 import { redactionShapePlugin } from './redactionShape.js';
 import { requestLogPlugin } from './requestLog.js';
 import { SharedFetches } from './sharedFetches.js';
+import { ApolloGateway } from './apolloGateway.js';
 import { SignedDataSource } from './signedDataSource.js';
 import { setUpTrustedDocuments } from './trustedDocuments/setup.js';
 import { SubgraphClient } from './subgraphClient.js';

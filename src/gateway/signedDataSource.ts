@@ -1,4 +1,4 @@
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Kind, OperationTypeNode } from 'graphql';
 import { encodeContext } from '../privacy/context/disclosureContext.js';
 import {
@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { ReplicaSet, replicaUrls } from '../config/replicas.js';
 import { injectTraceContext } from '../observability/tracing.js';
 import type { SharedFetches } from './sharedFetches.js';
+import { RemoteGraphQLDataSource } from './apolloGateway.js';
 import type { SubgraphClient } from './subgraphClient.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
