@@ -466,12 +466,31 @@ export const median = (values: number[]): number => {
 export const machine = (): string =>
   `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
-/** Writes a Markdown report under docs/benchmarks/. */
+/** Writes a Markdown report under docs/benchmarks/, keeping the notes below its NOTES_MARKER. */
 export function writeReport(name: string, markdown: string): string {
   const file = path.join(REPO_ROOT, 'docs', 'benchmarks', `${name}.md`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, markdown);
+  let previous: string | null = null;
+  try {
+    previous = fs.readFileSync(file, 'utf8');
+  } catch {
+    // a first report
+  }
+  fs.writeFileSync(file, withKeptNotes(markdown, previous));
   return file;
+}
+
+/**
+ * The line that ends a report's generated part: what follows it in docs/benchmarks/<name>.md (the
+ * analyses written about earlier runs) is kept when a run rewrites the figures above it.
+ */
+export const NOTES_MARKER =
+  '<!-- Notes below are kept when the benchmark rewrites the figures above. -->';
+
+/** `report` followed by the marker and the notes after it in `previous`, if it has them. */
+export function withKeptNotes(report: string, previous: string | null): string {
+  const at = previous?.indexOf(NOTES_MARKER) ?? -1;
+  return at < 0 ? report : `${report.replace(/\n*$/, '\n')}\n${previous!.slice(at)}`;
 }
 
 /**

@@ -82,9 +82,8 @@ const PUBLIC_PAGE = `{
 }`;
 
 /**
- * The issue's workloads. The staff listing compares the privacy gateway with the plain gateway
- * only: its subgraphs answer a caller's patron fields only under a context signed by the privacy
- * gateway, so another gateway in front of them can serve only anonymous requests.
+ * The issue's workloads, each on all three gateways. Hive Gateway serves the staff listing from the
+ * plain build's subgraphs with the caller's context passed on unsigned (hiveConfig, requestFor).
  */
 const WORKLOADS: Workload[] = [
   {
@@ -560,9 +559,10 @@ function render(): string {
     "  same Node as the others, with LOG_LEVEL=error and NODE_ENV set to the libraries' mode. Our gateways and",
     '  subgraphs load graphql-js in that mode (bench/libraryModePreload.mjs) and read their own configuration with',
     '  NODE_ENV=test (development keys); `--libraries test` loads graphql-js with its development checks.',
-    '- The staff listing compares the privacy gateway with the plain gateway only: the shipped subgraphs disclose',
-    '  patron fields only under a context the privacy gateway signed, so another gateway can serve them anonymous',
-    '  requests only. The two anonymous public workloads compare all three.',
+    "- Every workload runs on all three. For the staff listing Hive Gateway passes the caller's disclosure context",
+    "  header on to the plain build's subgraphs (a `propagateHeaders` configuration, as a Hive deployment passes",
+    "  its callers' identity on); the benchmark sends it that context built from the persona's claims, unsigned:",
+    '  Hive Gateway verifies no token and signs nothing, less work than our privacy gateway does.',
     '- Each graph runs as `npm start` runs it: a supervisor and one process per service, each over its own copy',
     '  of the seeded demo library. Every round starts all of them afresh (a process can run 30% slower than its',
     '  twin for its whole life) and measures the gateways workload by workload, in an order that rotates from',
