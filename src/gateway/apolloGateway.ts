@@ -34,7 +34,11 @@ function plainFederationInternals(): void {
   cached.exports = plain;
 }
 
-plainFederationInternals();
+try {
+  plainFederationInternals();
+} catch {
+  // A speed-up only: a package laid out otherwise is left as it is, and the gateway loads as usual.
+}
 
 const gateway = require('@apollo/gateway') as typeof Gateway;
 
