@@ -76,7 +76,9 @@ try {
     '# Privacy benchmark: instructions per request',
     '',
     `Run ${new Date().toISOString()} on ${machine()}; ${warmup} uncounted then ${requests} counted requests per build and scenario, under callgrind.`,
-    `Reproduce: \`npm run bench:privacy:instructions -- --requests ${requests} --warmup ${warmup}\`.`,
+    `Reproduce: \`npm run bench:privacy:instructions -- --requests ${requests} --warmup ${warmup}${
+      options.only ? ` --only ${options.only}` : ''
+    }${options.builds ? ` --builds ${options.builds}` : ''}\`.`,
     '',
     '| scenario | build | M instructions / request |',
     '| --- | --- | ---: |',
