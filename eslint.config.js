@@ -15,4 +15,25 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // The gateway's values come from src/gateway/apolloGateway.ts, which loads it after giving its
+    // result shaping plain exports to call; a value import elsewhere would load it first.
+    files: ['src/**/*.ts'],
+    ignores: ['src/gateway/apolloGateway.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@apollo/gateway',
+              message:
+                'Import its values from src/gateway/apolloGateway.ts (types may come from here).',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
