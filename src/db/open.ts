@@ -182,7 +182,10 @@ export async function openPostgres<Tables>(
     max: poolSize,
     // Names the pool in pg_stat_activity, so an operator sees which store holds which connections.
     application_name: `library-graph/${schema}`,
-    options: `-c search_path=${schema}`,
+    // Every commit waits for its write-ahead log to reach the disk, whatever the server's or the
+    // role's default: what the graph acts on once committed (a disclosure's record, a nonce's
+    // claim) must survive the server losing power.
+    options: `-c search_path=${schema} -c synchronous_commit=on`,
     types,
   });
   // An idle client that loses its server must not crash the process; the next query reports it.

@@ -24,6 +24,7 @@ import { PostgresAuditWriter } from '../../../src/privacy/audit/store/postgresAu
 import { batchesOf, toWire, type DisclosureEntry } from '../../../src/privacy/audit/record.js';
 import { REPO_ROOT } from '../../../src/subgraph/service.js';
 import { createTestPostgresDatabase, TEST_ON_POSTGRES } from '../../support/database.js';
+import { admin } from '../../support/postgresTemplate.js';
 
 /**
  * The disclosure audit on PostgreSQL (AUDIT_DATABASE_URL): replicas on several hosts append to the
@@ -76,6 +77,21 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
   });
   afterAll(async () => {
     for (const database of open) await database.close();
+  });
+
+  it('commits wait for the disk even where the server is told not to (synchronous_commit off for the database)', async () => {
+    const name = new URL(url).pathname.slice(1);
+    await admin((client) => client.query(`ALTER DATABASE ${name} SET synchronous_commit = off`));
+    try {
+      const { database, store } = await fresh();
+      await store.append('circulation', [entry(1)]);
+      const setting = await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(
+        database.db,
+      );
+      expect(setting.rows[0]!.synchronous_commit).toBe('on');
+    } finally {
+      await admin((client) => client.query(`ALTER DATABASE ${name} RESET synchronous_commit`));
+    }
   });
 
   it('attack: three replicas append to the same chains at once; every append commits and every chain verifies, seqs contiguous', async () => {

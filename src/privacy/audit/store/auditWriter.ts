@@ -67,9 +67,8 @@ function threadScript(): string {
 /**
  * Appends disclosure records to the SQLite audit from the request thread, at once: a response that
  * waits for its record waits for the commit only, not for another thread to be scheduled, nor for
- * its turn behind other requests' work in the event loop. With the write-ahead log and
- * synchronous=NORMAL a commit writes to the log without waiting for the disk; the hashes and the
- * insert of a 1,000-loan listing's records are about a millisecond of this thread's time. Writes
+ * its turn behind other requests' work in the event loop. A commit appends to the write-ahead log
+ * and syncs it (synchronous=FULL), so a record a response waited for is on the disk. Writes
  * that wait for the lock are committed together when it is free (group commit).
  *
  * The request thread never blocks on SQLite's lock: its connection does not wait for the lock
@@ -172,6 +171,10 @@ export class AuditWriter implements AuditAppender {
         const database = await openSqlite<AuditTables>(this.options.file, auditMigrations);
         database.sqlite.pragma('busy_timeout = 0');
         database.sqlite.pragma('wal_autocheckpoint = 0');
+        // A commit syncs the write-ahead log before it returns: a disclosure's record must survive
+        // the machine losing power, not only the process crashing (synchronous=NORMAL, the other
+        // databases' setting, syncs the log only at checkpoints).
+        database.sqlite.pragma('synchronous = FULL');
         this.#database = database;
         this.#store = new AuditStore(database, this.options.key);
         this.#state = 'ready';
