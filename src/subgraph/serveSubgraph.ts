@@ -14,7 +14,11 @@ import { auditPlugin, auditSettler } from '../privacy/audit/auditPlugin.js';
 import type { Logger } from '../log/logger.js';
 import { anonymousContext, decodeContext } from '../privacy/context/disclosureContext.js';
 import { createPrivacyContext } from '../privacy/enforce/privacyContext.js';
-import { reportDecisions, type EnforcedContext } from '../privacy/enforce/enforce.js';
+import {
+  reportAdoptedDecisions,
+  reportDecisions,
+  type EnforcedContext,
+} from '../privacy/enforce/enforce.js';
 import { MemoryNonceStore, type NonceStore } from '../privacy/verify/nonceStore.js';
 import { audienceKey, CONTEXT_HEADER, verificationSecrets } from '../privacy/sign/signature.js';
 import { SignatureGuard } from '../privacy/verify/signatureGuard.js';
@@ -73,6 +77,8 @@ const sameCallerShares = (onShared: () => void): ShareRules<EnforcedContext> => 
     const to = follower.privacy?.audit;
     if (from && to) to.adopt(from);
     else if (from || to) throw new Error('requests sharing an execution are audited alike');
+    if (leader.privacy && follower.privacy)
+      reportAdoptedDecisions(leader.privacy, follower.privacy);
     onShared();
   },
 });

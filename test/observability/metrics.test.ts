@@ -181,6 +181,35 @@ describe("the subgraphs' /metrics", () => {
     expect(after.disclosed - before.disclosed).toBe(nodes.length - unlinked);
   });
 
+  it('count the decisions of requests answered with an identical execution in flight, once for each request', async () => {
+    const listing = '{ loans(first: 1000) { nodes { id patron { id name } } } }';
+    const series = (reason: string) =>
+      reason === 'no-subject'
+        ? 'library_privacy_redactions_total{service="circulation",field="Loan.patron",reason="no-subject"}'
+        : 'library_privacy_disclosures_total{service="circulation",field="Loan.patron",exception="OPERATIONS"}';
+    const counts = async () => {
+      const text = await scrape(t.graph.urls.circulation!);
+      return {
+        shared: sample(text, 'library_subgraph_shared_responses_total{service="circulation"}'),
+        unlinked: sample(text, series('no-subject')),
+        disclosed: sample(text, series('OPERATIONS')),
+      };
+    };
+    const before = await counts();
+    const requests = 8;
+    const answers = await Promise.all(
+      Array.from({ length: requests }, () => t.query('circulation-staff', listing)),
+    );
+    for (const res of answers) expect(res.errors).toBeUndefined();
+    const nodes = (answers[0]!.data!.loans as { nodes: { patron: unknown }[] }).nodes;
+    const unlinked = nodes.filter((n) => n.patron === null).length;
+    const after = await counts();
+    // Some of them shared an execution, and every one of them is counted.
+    expect(after.shared - before.shared).toBeGreaterThan(0);
+    expect(after.unlinked - before.unlinked).toBe(requests * unlinked);
+    expect(after.disclosed - before.disclosed).toBe(requests * (nodes.length - unlinked));
+  });
+
   it('the loopback admin port shows every service of the process, each family once', async () => {
     const [url] = t.graph.metricsUrls as [string];
     const text = await (await fetch(url)).text();

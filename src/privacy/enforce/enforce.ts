@@ -18,7 +18,7 @@ import { redact, type Decision } from '../decide/decision.js';
 import type { FieldRule } from '../decide/rule.js';
 import { fieldRule } from '../schema/rules.js';
 import { deidentifyValue } from './deidentify.js';
-import type { PrivacyContext, Settled } from './privacyContext.js';
+import type { DecisionObserver, PrivacyContext, Settled } from './privacyContext.js';
 
 /** The request context a privacy-enforcing subgraph must provide. */
 export interface EnforcedContext {
@@ -93,18 +93,35 @@ function observed(rule: FieldRule, privacy: PrivacyContext, decision: Decision):
   return decision;
 }
 
-/**
- * Reports the request's decisions to the observer with their counts, once the response is ready:
- * a decision applied to 1,000 rows is counted with one call, not 1,000, whether it held for every
- * subject (the memo) or was made subject by subject (the tally).
- */
-export function reportDecisions(privacy: PrivacyContext): void {
+/** Tells `observe` each decision `privacy` made, with its count. */
+function replay(privacy: PrivacyContext, observe: DecisionObserver): void {
   const report = (rule: FieldRule, settled: Settled) => {
-    if (settled.uses > 0) privacy.observe?.(rule, settled.decision, settled.uses);
-    settled.uses = 0;
+    if (settled.uses > 0) observe(rule, settled.decision, settled.uses);
   };
   for (const [rule, settled] of privacy.memo) if (settled) report(rule, settled);
   for (const [rule, counted] of privacy.tally) for (const settled of counted) report(rule, settled);
+}
+
+/**
+ * Reports the request's decisions to the observer with their counts, once the response is ready
+ * (and once only): a decision applied to 1,000 rows is counted with one call, not 1,000, whether it
+ * held for every subject (the memo) or was made subject by subject (the tally).
+ */
+export function reportDecisions(privacy: PrivacyContext): void {
+  if (privacy.reported || !privacy.observe) return;
+  privacy.reported = true;
+  replay(privacy, privacy.observe);
+}
+
+/**
+ * Reports, as `follower`'s, the decisions of the request whose response it is answered with (an
+ * identical request of the same caller executed once, SharedExecutions): the follower's own
+ * execution never ran, and each request is counted.
+ */
+export function reportAdoptedDecisions(leader: PrivacyContext, follower: PrivacyContext): void {
+  if (follower.reported || !follower.observe) return;
+  follower.reported = true;
+  replay(leader, follower.observe);
 }
 
 /**

@@ -45,6 +45,8 @@ export interface PrivacyContext {
    * (kind and exception, reason or strategy), for reportDecisions to report once per request.
    */
   tally: Map<FieldRule, Settled[]>;
+  /** Whether the decisions were reported to the observer (reportDecisions): a request's are counted once. */
+  reported: boolean;
   /** Notes disclosures for the audit written before the response leaves; null only where auditing is off (benchmarks). */
   audit: AuditRecorder | null;
 }
@@ -81,6 +83,7 @@ export function createPrivacyContext(options: {
     logger: options.logger,
     memo: new Map(),
     tally: new Map(),
+    reported: false,
     audit: options.audit
       ? new AuditRecorder(caller, options.audit, options.auditHeldByTransport)
       : null,
