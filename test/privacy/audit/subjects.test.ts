@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../src/db/open.js';
 import { AuditStore, type AuditCursor } from '../../../src/privacy/audit/store/auditStore.js';
 import { AuditWriter } from '../../../src/privacy/audit/store/auditWriter.js';
@@ -237,7 +237,7 @@ describe('the audit writer', () => {
     }
   });
 
-  it('commits at once, without waiting for the event loop to come round', async () => {
+  it("commits the appends of one turn of the event loop together, before the loop's next poll", async () => {
     const writer = new AuditWriter({
       file: path.join(dir, 'audit.db'),
       key: KEY,
@@ -245,11 +245,21 @@ describe('the audit writer', () => {
     });
     try {
       await writer.append('circulation', wire([entry('pat_a')]));
-      // A response waiting for its record must not wait behind the next request's work: the
-      // record is committed before append returns, while this turn of the loop still runs.
-      void writer.append('circulation', wire([entry('pat_b')]));
-      expect(await requestIdsOf('pat_b')).toHaveLength(1);
+      const transactions = vi.spyOn(AuditStore.prototype, 'appendAll');
+      // Three requests' writes in one turn: one transaction, one sync, for all three.
+      const writes = ['pat_b', 'pat_c', 'pat_d'].map((p) =>
+        writer.append('circulation', wire([entry(p)])),
+      );
+      expect(transactions).not.toHaveBeenCalled();
+      // A response waiting for its record must not wait behind the next turn's work: the
+      // records are committed in this turn's check phase, before any timer or I/O of the next.
+      await new Promise((r) => setImmediate(r));
+      expect(transactions).toHaveBeenCalledTimes(1);
+      expect(transactions.mock.calls[0]![0]).toHaveLength(3);
+      for (const p of ['pat_b', 'pat_c', 'pat_d']) expect(await requestIdsOf(p)).toHaveLength(1);
+      await Promise.all(writes);
     } finally {
+      vi.restoreAllMocks();
       await writer.close();
     }
   });

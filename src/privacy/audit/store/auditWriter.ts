@@ -65,11 +65,12 @@ function threadScript(): string {
 }
 
 /**
- * Appends disclosure records to the SQLite audit from the request thread, at once: a response that
- * waits for its record waits for the commit only, not for another thread to be scheduled, nor for
- * its turn behind other requests' work in the event loop. A commit appends to the write-ahead log
- * and syncs it (synchronous=FULL), so a record a response waited for is on the disk. Writes
- * that wait for the lock are committed together when it is free (group commit).
+ * Appends disclosure records to the SQLite audit from the request thread, in the same turn of the
+ * event loop: a response that waits for its record waits for the commit only, not for another
+ * thread to be scheduled, nor for its turn behind later requests' work. The appends of one turn
+ * commit in one transaction (group commit), and so do writes that waited for the lock. A commit
+ * appends to the write-ahead log and syncs it (synchronous=FULL), so a record a response waited
+ * for is on the disk.
  *
  * The request thread never blocks on SQLite's lock: its connection does not wait for the lock
  * (busy_timeout 0) and does not checkpoint, and a write that finds the lock taken (by the filing
@@ -138,8 +139,10 @@ export class AuditWriter implements AuditAppender {
       if (this.#running) return;
       this.#running = true;
       this.#idle = new Promise((done) => (this.#markIdle = done));
-      // With the audit open, this commits now, before append returns.
-      void this.#flush();
+      // Every append of this turn of the event loop joins one transaction, committed once its I/O
+      // callbacks have run (the check phase): the followers of a shared execution, read in one poll,
+      // commit together, and their responses wait for one sync, not one each.
+      setImmediate(() => void this.#flush());
     });
   }
 
@@ -190,8 +193,8 @@ export class AuditWriter implements AuditAppender {
   }
 
   /**
-   * Appends what is queued in one transaction: at once (synchronously) when the audit is open,
-   * else once it is. If the lock is taken, tries again shortly, with whatever was queued meanwhile
+   * Appends what is queued in one transaction: synchronously when the audit is open, else once
+   * it is. If the lock is taken, tries again shortly, with whatever was queued meanwhile
    * (group commit); if the transaction fails otherwise, appends each write alone, so one bad write
    * fails only itself.
    */
