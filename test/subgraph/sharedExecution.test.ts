@@ -115,13 +115,33 @@ async function sharedSoFar(): Promise<number> {
   return Number(sample?.[1] ?? 0);
 }
 
-/** Per audited request id with `prefix`: each of its records' exception, patron and fields. */
+/** The audited request ids with `prefix` whose batches are repeats of another request's. */
+function repeating(prefix: string): string[] {
+  const audit = new SQLite(path.join(t.dataDir, 'audit.db'), { readonly: true });
+  try {
+    const rows = audit
+      .prepare(
+        'select distinct request_id from audit_batches where request_id like ? and repeats is not null',
+      )
+      .all(`${prefix}%`) as { request_id: string }[];
+    return rows.map((r) => r.request_id).sort();
+  } finally {
+    audit.close();
+  }
+}
+
+/**
+ * Per audited request id with `prefix`: each of its records' exception, patron and fields (a
+ * repeat's records are those of the batch it repeats).
+ */
 function audited(prefix: string): Map<string, string[]> {
   const audit = new SQLite(path.join(t.dataDir, 'audit.db'), { readonly: true });
   try {
     const rows = audit
       .prepare(
-        'select request_id, exception, records from audit_batches where request_id like ? order by id',
+        `select b.request_id, b.exception, coalesce(l.records, b.records) as records from audit_batches b
+           left join audit_batches l on l.chain = b.chain and l.first_seq = b.repeats
+         where b.request_id like ? order by b.id`,
       )
       .all(`${prefix}%`) as { request_id: string; exception: string; records: string }[];
     const byRequest = new Map<string, string[]>();
@@ -153,6 +173,9 @@ describe('identical queries of one caller in flight at once', () => {
     expect(records.get('same-alone')!.length).toBeGreaterThan(0);
     for (const id of ['same-a', 'same-b', 'same-c'])
       expect(records.get(id), id).toEqual(records.get('same-alone'));
+    // The two that shared the third's execution repeat its records rather than copy them.
+    expect(repeating('same-')).toHaveLength(2);
+    expect(repeating('same-alone')).toEqual([]);
   });
 
   it('callers whose contexts differ in anything but the request id never share', async () => {

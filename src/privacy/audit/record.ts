@@ -37,6 +37,13 @@ export interface DisclosureBatch extends DisclosureHeader {
 export interface WireBatch extends DisclosureHeader {
   patrons: readonly string[];
   fields: readonly string[];
+  /**
+   * The batch this one repeats, when a request was answered with another's execution (an
+   * identical request of the same caller): the same patrons and fields, the very same arrays, under
+   * this request's own header. The audit stores it as a repeat of that batch's row (see
+   * `repeatHash`) where it can, else in full.
+   */
+  repeats?: WireBatch;
 }
 
 /** A batch in its wire form. */
@@ -46,7 +53,11 @@ export const toWire = ({ subjects, ...header }: DisclosureBatch): WireBatch => (
   fields: subjects.map((s) => JSON.stringify(s.fields)),
 });
 
-/** A stored record: an entry with its place in its chain and the hashes that link it. */
+/**
+ * A stored record: an entry with its place in its chain and the hashes that link it. A record of a
+ * repeat (see `repeatHash`) has its own seq, and its repeat's hashes: the one before the repeat and
+ * the repeat's own, which vouch for all of its records together.
+ */
 export interface StoredRecord extends DisclosureEntry {
   chain: string;
   seq: number;
@@ -77,6 +88,47 @@ export function recordHash(
     s.fields,
     h.reference,
     h.purpose,
+  ]);
+  return sha256Hex(`${prevHash}\n${content}`);
+}
+
+/** Where the batch a repeat names sits in the chain: its records' seqs and its last record's hash. */
+export interface RepeatedBatch {
+  firstSeq: number;
+  lastSeq: number;
+  hash: string;
+}
+
+/**
+ * The hash of a repeat: a batch row holding no records of its own, whose records are those of an
+ * earlier batch row of its chain (the same patrons and fields, in the same order) disclosed again
+ * under its own header. It covers its own seqs and header, the place and last hash of the batch it
+ * repeats (which cover that batch's every record), and the hash before it. Its content has 14
+ * elements where a record's has 11, so neither can pass for the other.
+ */
+export function repeatHash(
+  chain: string,
+  firstSeq: number,
+  lastSeq: number,
+  prevHash: string,
+  h: DisclosureHeader,
+  of: RepeatedBatch,
+): string {
+  const content = JSON.stringify([
+    chain,
+    firstSeq,
+    lastSeq,
+    h.at,
+    h.requestId,
+    h.principal,
+    h.roles,
+    h.exception,
+    h.reference,
+    h.purpose,
+    'repeats',
+    of.firstSeq,
+    of.lastSeq,
+    of.hash,
   ]);
   return sha256Hex(`${prevHash}\n${content}`);
 }

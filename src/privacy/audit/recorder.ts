@@ -51,6 +51,10 @@ class FieldSet {
  */
 export class AuditRecorder {
   #written: Promise<FlushResult> | null = null;
+  /** The batches this recorder wrote (or is writing), for requests that share its execution to repeat. */
+  #sent: readonly WireBatch[] | null = null;
+  /** The recorder whose execution this request's response is, if it shares another's (adopt). */
+  #leader: AuditRecorder | null = null;
 
   /** Fields noted per exception, reference and subject: the key of one record, with no key to build. */
   #pending = new Map<Disclosure['exception'], Map<string | null, Map<PatronId, FieldSet>>>();
@@ -142,14 +146,39 @@ export class AuditRecorder {
   /**
    * Takes over what `leader` noted, for a request answered with the leader's response (an
    * identical request of the same caller, executed once: SharedExecutions). This request's own
-   * write then records the same disclosures under its own request id and time. Only before this
-   * recorder noted or wrote anything, and only once the leader's execution is over.
+   * write then records the same disclosures under its own request id and time: as repeats of the
+   * leader's batches where the leader wrote them first (the audit stores a repeat as a pointer to
+   * the batch, not a copy of its records), else in full. Only before this recorder noted or wrote
+   * anything, and only once the leader's execution is over.
    */
   adopt(leader: AuditRecorder): void {
     if (this.#written || this.#pending.size > 0)
       throw new Error('an audit recorder adopts another only before it notes or writes');
     this.#pending = leader.#pending;
     this.#paths = leader.#paths;
+    this.#leader = leader;
+  }
+
+  /** The leader's batches under this request's header, each naming the batch it repeats. */
+  #repeats(at: string, led: readonly WireBatch[]): { batches: WireBatch[]; records: number } {
+    const c = this.caller;
+    let records = 0;
+    const batches = led.map((b): WireBatch => {
+      records += b.patrons.length;
+      return {
+        at,
+        requestId: c.requestId,
+        principal: c.principal,
+        roles: c.roles,
+        exception: b.exception,
+        reference: b.reference,
+        purpose: c.purpose,
+        patrons: b.patrons,
+        fields: b.fields,
+        repeats: b,
+      };
+    });
+    return { batches, records };
   }
 
   /** The write of what was noted: started by the first call, once the response is final; later calls share it. */
@@ -161,7 +190,10 @@ export class AuditRecorder {
   async #flush(): Promise<FlushResult> {
     if (this.#pending.size === 0) return { ok: true, records: 0 };
     // What was noted stays: a request answered with this one's response adopts it (adopt).
-    const { batches, records } = this.#batches(this.now().toISOString());
+    const at = this.now().toISOString();
+    const led = this.#leader === null ? null : this.#leader.#sent;
+    const { batches, records } = led ? this.#repeats(at, led) : this.#batches(at);
+    this.#sent = batches;
     this.#last.bySubject = null;
     try {
       await this.sink(batches);

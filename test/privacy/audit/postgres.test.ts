@@ -326,7 +326,14 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
       ]);
     }
     sqlite.purge('2026-11-01T00:00:00.000Z');
+    // A request answered with another's execution: its batch is a repeat of the other's.
+    const led = toWire(batchesOf([entry(40, 'pat_2'), entry(40, 'pat_3')])[0]!);
+    sqlite.appendAll([
+      { chain: 'circulation', batches: [led] },
+      { chain: 'circulation', batches: [{ ...led, requestId: 'req-40-shared', repeats: led }] },
+    ]);
     const before = await sqlite.query({ patronId: 'pat_2' }, 100, null);
+    expect(before.records[0]).toMatchObject({ requestId: 'req-40-shared', patronId: 'pat_2' });
     await source.close();
     // A database of its own: the CLI's schema `audit` of this file's database holds the process test's chains.
     const copyUrl = await createTestPostgresDatabase();
@@ -355,6 +362,14 @@ describe.skipIf(!TEST_ON_POSTGRES)('the audit on PostgreSQL', () => {
     expect(await store.query({ patronId: 'pat_2' }, 100, null)).toMatchObject({
       records: before.records,
     });
+    expect(
+      await target.db
+        .selectFrom('audit_batches')
+        .select('request_id')
+        .where('repeats', 'is not', null)
+        .execute(),
+    ).toEqual([{ request_id: 'req-40-shared' }]);
+    expect((await store.verify('circulation')).broken).toBeNull();
     expect((await store.verify('registers')).broken).toBeNull();
     await expect(copy()).rejects.toMatchObject({
       stderr: expect.stringMatching(/already holds records/) as unknown,

@@ -4,8 +4,10 @@ import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.j
 import type { AuditTables } from './migrations.js';
 import {
   chainBatch,
+  chainRepeat,
   hashIn,
   headerOf,
+  isRepeat,
   newestInBatch,
   older,
   recordAt,
@@ -18,13 +20,19 @@ import {
 } from './batchRow.js';
 import { PagedAudit, type AuditFilter, type AuditPage } from './pagedAudit.js';
 import { ChainWalk, walkStart, type BrokenLink } from './chainWalk.js';
-import { filedRecordsSql, SubjectIndex, type FreshRecords } from './subjectIndex.js';
+import {
+  filedRecordsSql,
+  filedRepeatsSql,
+  SubjectIndex,
+  type FreshRecords,
+} from './subjectIndex.js';
 import {
   batchesOf,
   GENESIS,
   toWire,
   type DisclosureEntry,
   type DisclosureHeader,
+  type RepeatedBatch,
   type StoredRecord,
   type WireBatch,
 } from '../record.js';
@@ -44,12 +52,45 @@ export interface ChainAppend {
   batches: readonly WireBatch[];
 }
 
-/** A batch as appended: its chain, first seq and patrons. */
+/** A batch as appended: its chain, first seq, the seqs it takes, and its records' patrons (none for a repeat). */
 interface Appended {
   chain: string;
   firstSeq: number;
+  seqs: number;
   patrons: readonly string[];
 }
+
+/** Where a batch of records was appended: its chain and first seq (the row a repeat of it names). */
+export interface Placed {
+  chain: string;
+  firstSeq: number;
+}
+
+/**
+ * The row a repeat of `batch` may name, given where the batches it was appended with were placed:
+ * only a batch of records appended to the same chain, with the very same patrons and fields
+ * (the same arrays: what the recorder hands a request that shares another's execution). Null
+ * when there is none, and the batch is stored in full.
+ */
+export function repeatable(
+  chain: string,
+  batch: WireBatch,
+  placedIn: (batch: WireBatch) => Placed | undefined,
+): Placed | null {
+  const of = batch.repeats;
+  if (!of || of.patrons !== batch.patrons || of.fields !== batch.fields) return null;
+  const placed = placedIn(of);
+  return placed && placed.chain === chain ? placed : null;
+}
+
+/** The repeated row's place and last hash, read in the append's transaction: a repeat names only a row that is there. */
+export const repeatedBatch = (
+  row: Pick<BatchRow, 'first_seq' | 'last_seq' | 'hash' | 'repeats'> | undefined,
+  records: number,
+): RepeatedBatch | null =>
+  row && !isRepeat(row) && row.last_seq - row.first_seq + 1 === records
+    ? { firstSeq: row.first_seq, lastSeq: row.last_seq, hash: row.hash }
+    : null;
 
 /** Each chain's head: its newest record's place and hash (or its last cut's). */
 export interface ChainHead {
@@ -88,6 +129,14 @@ export interface AuditLog {
 }
 
 /**
+ * Where a retention cut moves when a batch at or before it has a repeat after it (a cut never falls
+ * between them): to `back`, the place just before the oldest such batch. Null when that leaves
+ * nothing to cut.
+ */
+export const cutBefore = <Cut extends { seq: number }>(cut: Cut, back: Cut): Cut | null =>
+  back.seq > 0 && back.seq < cut.seq ? back : null;
+
+/**
  * The append-only, hash-chained store of disclosure records. A request's records are stored as one
  * row per batch (audit migration 0003_batches), each record keeping its own place and hash in its
  * chain. Appends take SQLite's write lock first (BEGIN IMMEDIATE), read the chain's last hash and
@@ -97,6 +146,9 @@ export class AuditStore extends PagedAudit implements AuditLog {
   readonly #sqlite: SQLite.Database;
   readonly #append: (appends: readonly ChainAppend[]) => Appended[];
   readonly #index: SubjectIndex;
+  /** Where this store appended batches of records that committed, for repeats of them (see `repeatable`). */
+  readonly #placed = new WeakMap<WireBatch, Placed>();
+  readonly #row: SQLite.Statement<[string, number], BatchRow>;
 
   constructor(
     database: SqliteDatabase<AuditTables>,
@@ -116,8 +168,17 @@ export class AuditStore extends PagedAudit implements AuditLog {
       'select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1',
     );
     const insert = db.prepare(
-      `insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash, repeats)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#row = db.prepare<[string, number], BatchRow>(
+      'select * from audit_batches where chain = ? and first_seq = ?',
+    );
+    const placedRow = db.prepare<
+      [string, number],
+      Pick<BatchRow, 'first_seq' | 'last_seq' | 'hash' | 'repeats'>
+    >(
+      'select first_seq, last_seq, hash, repeats from audit_batches where chain = ? and first_seq = ?',
     );
     const tracked = db.prepare(
       'insert or ignore into audit_subjects_upto (chain, seq) values (?, 0)',
@@ -125,6 +186,8 @@ export class AuditStore extends PagedAudit implements AuditLog {
     const append = db.transaction((appends: readonly ChainAppend[]) => {
       const appended: Appended[] = [];
       const ends = new Map<string, ChainEnd>();
+      const placed = new Map<WireBatch, Placed>();
+      const placedIn = (b: WireBatch) => placed.get(b) ?? this.#placed.get(b);
       for (const { chain, batches } of appends) {
         if (!ends.has(chain)) tracked.run(chain);
         let end = ends.get(chain) ??
@@ -132,11 +195,13 @@ export class AuditStore extends PagedAudit implements AuditLog {
           lastCut.get(chain) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
           if (batch.patrons.length === 0) continue;
-          const row = chainBatch(chain, batch, end);
+          const at = repeatable(chain, batch, placedIn);
+          const of = at && repeatedBatch(placedRow.get(chain, at.firstSeq), batch.patrons.length);
+          const chained = of ? chainRepeat(chain, batch, end, of) : chainBatch(chain, batch, end);
           insert.run(
             chain,
-            row.firstSeq,
-            row.lastSeq,
+            chained.firstSeq,
+            chained.lastSeq,
             batch.at,
             batch.requestId,
             batch.principal,
@@ -144,18 +209,30 @@ export class AuditStore extends PagedAudit implements AuditLog {
             batch.exception,
             batch.reference,
             batch.purpose,
-            row.records,
-            row.prevHash,
-            row.hash,
+            chained.records,
+            chained.prevHash,
+            chained.hash,
+            of?.firstSeq ?? null,
           );
-          appended.push({ chain, firstSeq: row.firstSeq, patrons: batch.patrons });
-          end = { seq: row.lastSeq, hash: row.hash };
+          appended.push({
+            chain,
+            firstSeq: chained.firstSeq,
+            seqs: chained.lastSeq - chained.firstSeq + 1,
+            patrons: of ? [] : batch.patrons,
+          });
+          if (!of) placed.set(batch, { chain, firstSeq: chained.firstSeq });
+          end = { seq: chained.lastSeq, hash: chained.hash };
         }
         ends.set(chain, end);
       }
-      return appended;
+      return { appended, placed };
     });
-    this.#append = (appends) => append.immediate(appends);
+    this.#append = (appends) => {
+      // Only what committed may be repeated: a transaction that failed placed nothing.
+      const { appended, placed } = append.immediate(appends);
+      for (const [batch, at] of placed) this.#placed.set(batch, at);
+      return appended;
+    };
   }
 
   /** Appends records to a chain, atomically; throws (and writes nothing) on any failure. */
@@ -166,12 +243,13 @@ export class AuditStore extends PagedAudit implements AuditLog {
   /**
    * Appends several requests' batches (of one chain or several) in one transaction: all of them
    * or none. This is the audit writer's group commit, one transaction for the requests that
-   * arrived together. Once committed, they are noted in `fresh`, for filing (fileSubjects).
+   * arrived together. Once committed, they are noted in `fresh`, for filing (fileSubjects). A
+   * batch that repeats one this store appended (`WireBatch.repeats`) is stored as a repeat of it.
    */
   appendAll(appends: readonly ChainAppend[], fresh?: Pick<FreshRecords, 'add'>): void {
     if (!appends.some((a) => a.batches.some((b) => b.patrons.length > 0))) return;
-    for (const { chain, firstSeq, patrons } of this.#append(appends))
-      fresh?.add(chain, firstSeq, patrons);
+    for (const { chain, firstSeq, seqs, patrons } of this.#append(appends))
+      fresh?.add(chain, firstSeq, patrons, seqs);
   }
 
   /**
@@ -211,6 +289,15 @@ export class AuditStore extends PagedAudit implements AuditLog {
     return { where: clauses.length ? clauses.join(' and ') : '1', params };
   }
 
+  /**
+   * A batch row's records as stored: its own, or a repeat's, those of the row it repeats (none if
+   * that row is missing, which audit:verify reports).
+   */
+  #subjectsOf(row: BatchRow): StoredSubject[] {
+    const source = isRepeat(row) ? this.#row.get(row.chain, row.repeats!) : row;
+    return source ? (JSON.parse(source.records) as StoredSubject[]) : [];
+  }
+
   /** Up to `limit` records of matching batches, newest first, after the cursor. */
   protected scan(filter: AuditFilter, limit: number, after: AuditCursor | null): Found[] {
     const { where, params } = this.#conditions(filter, after);
@@ -221,7 +308,7 @@ export class AuditStore extends PagedAudit implements AuditLog {
       )
       .iterate(...params);
     for (const row of rows) {
-      for (const f of newestInBatch(row, after)) {
+      for (const f of newestInBatch(row, after, this.#subjectsOf(row))) {
         found.push(f);
         if (found.length === limit) {
           rows.return?.();
@@ -254,16 +341,20 @@ export class AuditStore extends PagedAudit implements AuditLog {
     // An index entry filed under the wrong patron must not show them someone else's record.
     const keep = (f: Found) => {
       if (wanted.has(f.record.patronId) && (!after || older(f.cursor, after)))
-        found.set(`${f.record.chain}:${f.record.seq}`, f);
+        found.set(`${f.cursor.batch}:${f.cursor.index}`, f);
     };
 
     // Filed: one seek per run, chain and patron; each entry points into the batch that holds its
     // seq, and only that record is read.
-    const filed = this.#sqlite
-      .prepare<unknown[], BatchRow & { item: string; before: string; index: number }>(
-        filedRecordsSql(marks, where),
-      )
-      .all(...ids, ...params, limit + 1);
+    // Their repeats are not filed: each is found from the batch it repeats, through its index.
+    const filedRows = (sqlFor: string) =>
+      this.#sqlite
+        .prepare<unknown[], BatchRow & { item: string; before: string; index: number }>(sqlFor)
+        .all(...ids, ...params, limit + 1);
+    const filed = [
+      ...filedRows(filedRecordsSql(marks, where)),
+      ...filedRows(filedRepeatsSql(marks, where)),
+    ];
     for (const row of filed) {
       keep({
         record: recordOf(
@@ -286,10 +377,12 @@ export class AuditStore extends PagedAudit implements AuditLog {
         )
         .all(chain, start, ...params);
       for (const row of rows) {
-        const subjects = JSON.parse(row.records) as StoredSubject[];
+        const subjects = this.#subjectsOf(row);
         let header: DisclosureHeader | null = null;
         subjects.forEach((subject, index) => {
-          if (row.first_seq + index <= filedUpTo || !wanted.has(subject[0])) return;
+          // A filed record was found above; so was a repeat of one, from it.
+          const filed = (isRepeat(row) ? row.repeats! : row.first_seq) + index <= filedUpTo;
+          if (filed || !wanted.has(subject[0])) return;
           header ??= headerOf(row);
           keep({
             record: recordAt(row, header, subjects, index),
@@ -327,8 +420,8 @@ export class AuditStore extends PagedAudit implements AuditLog {
    */
   at(chain: string, seq: number): ChainPlace {
     const row = this.#sqlite
-      .prepare<[string, number, number], { first_seq: number; records: string }>(
-        'select first_seq, records from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?',
+      .prepare<[string, number, number], BatchRow>(
+        'select * from audit_batches where chain = ? and first_seq <= ? and last_seq >= ?',
       )
       .get(chain, seq, seq);
     const hash = row && hashIn(row, seq);
@@ -423,7 +516,8 @@ export class AuditStore extends PagedAudit implements AuditLog {
       return null;
     };
     for (const row of rows) {
-      const link = walk.batch(row, indexed);
+      const repeated = isRepeat(row) ? this.#row.get(chain, row.repeats!) : undefined;
+      const link = walk.batch(row, indexed, repeated);
       if (link) return broken(link);
     }
     if (!entry.done)
@@ -444,9 +538,22 @@ export class AuditStore extends PagedAudit implements AuditLog {
     const cutAt = db.prepare<[string, string], { seq: number; hash: string }>(
       'select last_seq as seq, hash from audit_batches where chain = ? and at < ? order by first_seq desc limit 1',
     );
+    const lastCut = db.prepare<[string], { seq: number }>(
+      'select max(seq) as seq from audit_checkpoints where chain = ?',
+    );
+    const repeatedAcross = db.prepare<[string, number, number], { seq: number; hash: string }>(
+      `select l.first_seq - 1 as seq, l.prev_hash as hash from audit_batches r
+         join audit_batches l on l.chain = r.chain and l.first_seq = r.repeats
+       where r.chain = ? and r.repeats is not null and r.repeats <= ? and r.first_seq > ?
+       order by l.first_seq limit 1`,
+    );
     const run = db.transaction((chain: string) => {
-      const cut = cutAt.get(chain, before);
-      if (!cut) return 0;
+      let cut = cutAt.get(chain, before) ?? null;
+      for (let back = cut && repeatedAcross.get(chain, cut.seq, cut.seq); cut && back;) {
+        cut = cutBefore(cut, back);
+        back = cut && repeatedAcross.get(chain, cut.seq, cut.seq);
+      }
+      if (!cut || cut.seq <= (lastCut.get(chain)?.seq ?? 0)) return 0;
       const checkpoint: Checkpoint = { chain, seq: cut.seq, hash: cut.hash, at: now.toISOString() };
       db.prepare(
         'insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)',

@@ -12,11 +12,15 @@ import { AuditStore } from './auditStore.js';
 import { FreshRecords } from './subjectIndex.js';
 import { auditMigrations, type AuditTables } from './migrations.js';
 
-/** Records the request thread committed: a chain's first seq and its records' patrons, in order. */
+/**
+ * Records the request thread committed: a chain's first seq, its records' patrons in order, and
+ * the seqs the batch took (a repeat takes seqs but has no records of its own).
+ */
 export interface Committed {
   chain: string;
   firstSeq: number;
   patrons: readonly string[];
+  seqs: number;
 }
 
 /** What the request thread sends after each transaction. */
@@ -96,8 +100,8 @@ port.on('message', (msg: FiledMessage | 'close') => {
     void database.close().then(() => port.close());
     return;
   }
-  for (const { chain, firstSeq, patrons } of msg.committed) {
-    fresh.add(chain, firstSeq, patrons);
+  for (const { chain, firstSeq, patrons, seqs } of msg.committed) {
+    fresh.add(chain, firstSeq, patrons, seqs);
     unfiled += patrons.length;
   }
   if (unfiled >= FILE_EVERY_RECORDS) fileSubjects();

@@ -212,8 +212,8 @@ export class AuditWriter implements AuditAppender {
     const committed: Committed[] = [];
     // The filing thread's message is a copy (structured clone): the batches' own arrays go in it.
     const note = {
-      add: (chain: string, firstSeq: number, patrons: readonly string[]) => {
-        committed.push({ chain, firstSeq, patrons });
+      add: (chain: string, firstSeq: number, patrons: readonly string[], seqs: number) => {
+        committed.push({ chain, firstSeq, patrons, seqs });
       },
     };
     const busy: Pending[] = [];

@@ -1,7 +1,9 @@
 import type { AuditTables } from './migrations.js';
 import {
   batchEncoder,
+  repeatHash,
   type DisclosureHeader,
+  type RepeatedBatch,
   type StoredRecord,
   type WireBatch,
 } from '../record.js';
@@ -72,6 +74,33 @@ export function chainBatch(chain: string, batch: WireBatch, end: ChainEnd): Chai
   };
 }
 
+/**
+ * Chains a repeat of the batch row at `of` after `end` (see `repeatHash`): as many seqs as that
+ * batch holds records, no records of its own, one hash for them all.
+ */
+export function chainRepeat(
+  chain: string,
+  batch: WireBatch,
+  end: ChainEnd,
+  of: RepeatedBatch,
+): ChainedBatch {
+  const firstSeq = end.seq + 1;
+  const lastSeq = end.seq + of.lastSeq - of.firstSeq + 1;
+  return {
+    firstSeq,
+    lastSeq,
+    prevHash: end.hash,
+    hash: repeatHash(chain, firstSeq, lastSeq, end.hash, batch, of),
+    records: NO_RECORDS,
+  };
+}
+
+/** The `records` of a repeat: its records are those of the batch it repeats. */
+export const NO_RECORDS = '[]';
+
+/** Whether a batch row repeats an earlier one's records (`repeats` is that row's `first_seq`). */
+export const isRepeat = (row: Pick<BatchRow, 'repeats'>): boolean => row.repeats !== null;
+
 /** The header every record of a batch row shares. */
 export const headerOf = (row: BatchRow): DisclosureHeader => ({
   at: row.at,
@@ -83,7 +112,11 @@ export const headerOf = (row: BatchRow): DisclosureHeader => ({
   purpose: row.purpose,
 });
 
-/** One record of a batch row, given its stored form and the hash before it. */
+/**
+ * One record of a batch row, given its stored form and the hash before it; for a repeat, given
+ * the record at the same place of the batch it repeats (its patron and fields), and the repeat's
+ * hashes stand for the record's.
+ */
 export const recordOf = (
   row: BatchRow,
   header: DisclosureHeader,
@@ -96,11 +129,14 @@ export const recordOf = (
   fields,
   chain: row.chain,
   seq: row.first_seq + index,
-  prevHash,
-  hash,
+  prevHash: isRepeat(row) ? row.prev_hash : prevHash,
+  hash: isRepeat(row) ? row.hash : hash,
 });
 
-/** The record at `index` of a batch row whose records are `subjects`: the hash before it is its neighbour's, or the row's. */
+/**
+ * The record at `index` of a batch row whose records are `subjects` (for a repeat, those of the
+ * batch it repeats): the hash before it is its neighbour's, or the row's.
+ */
 export const recordAt = (
   row: BatchRow,
   header: DisclosureHeader,
@@ -119,10 +155,16 @@ export const recordAt = (
 export const older = (a: AuditCursor, b: AuditCursor): boolean =>
   a.batch < b.batch || (a.batch === b.batch && a.index < b.index);
 
-/** A batch row's records newest first, those at or before the cursor left out. */
-export function* newestInBatch(row: BatchRow, after: AuditCursor | null): Generator<Found> {
+/**
+ * A batch row's records newest first, those at or before the cursor left out. `subjects` are its
+ * stored records; a repeat's are those of the batch it repeats, which the caller reads.
+ */
+export function* newestInBatch(
+  row: BatchRow,
+  after: AuditCursor | null,
+  subjects: readonly StoredSubject[] = JSON.parse(row.records) as StoredSubject[],
+): Generator<Found> {
   const header = headerOf(row);
-  const subjects = JSON.parse(row.records) as StoredSubject[];
   for (let index = subjects.length - 1; index >= 0; index--) {
     const cursor = { batch: row.id, index };
     if (after && !older(cursor, after)) continue;
@@ -130,11 +172,15 @@ export function* newestInBatch(row: BatchRow, after: AuditCursor | null): Genera
   }
 }
 
-/** The hash a batch row stores for the record at `seq`, or undefined when the row does not hold it. */
+/**
+ * The hash a batch row stores for the record at `seq`, or undefined when the row does not hold it:
+ * for a repeat, its one hash, which covers all of its records.
+ */
 export function hashIn(
-  row: Pick<BatchRow, 'first_seq' | 'records'>,
+  row: Pick<BatchRow, 'first_seq' | 'last_seq' | 'records' | 'repeats' | 'hash'>,
   seq: number,
 ): string | undefined {
+  if (isRepeat(row)) return seq >= row.first_seq && seq <= row.last_seq ? row.hash : undefined;
   const subjects = JSON.parse(row.records) as StoredSubject[];
   const hash = subjects[seq - row.first_seq]?.[2];
   return typeof hash === 'string' ? hash : undefined;

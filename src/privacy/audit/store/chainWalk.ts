@@ -1,6 +1,13 @@
 import { checkpointValid, type Checkpoint } from './checkpoint.js';
-import { headerOf, readSubjects, type BatchRow, type ChainEnd } from './batchRow.js';
-import { GENESIS, recordHash } from '../record.js';
+import {
+  headerOf,
+  isRepeat,
+  NO_RECORDS,
+  readSubjects,
+  type BatchRow,
+  type ChainEnd,
+} from './batchRow.js';
+import { GENESIS, recordHash, repeatHash } from '../record.js';
 
 /** A broken link of a chain: the seq where it breaks and what is wrong there. */
 export interface BrokenLink {
@@ -53,10 +60,12 @@ export class ChainWalk {
   /**
    * Walks the next batch row and names its first broken link, or null when it holds. `indexed`
    * checks a record's patron index entry once its hash holds (`index` is its place in the row).
+   * For a repeat, `repeated` is the row of this chain whose first seq it names, if there is one.
    */
   batch(
     row: BatchRow,
     indexed: (seq: number, patronId: string, index: number) => BrokenLink | null,
+    repeated?: BatchRow,
   ): BrokenLink | null {
     if (row.first_seq !== this.#seq)
       return {
@@ -68,6 +77,7 @@ export class ChainWalk {
         seq: row.first_seq,
         problem: 'its previous-hash does not match the record before it',
       };
+    if (isRepeat(row)) return this.#repeat(row, repeated);
     const subjects = readSubjects(row);
     if (!subjects) return { seq: row.first_seq, problem: 'its batch of records cannot be read' };
     const header = headerOf(row);
@@ -83,6 +93,33 @@ export class ChainWalk {
     }
     if (row.hash !== this.#prev)
       return { seq: row.last_seq, problem: "its batch's last hash does not match the record" };
+    return null;
+  }
+
+  /**
+   * A repeat holds: the row it names is an earlier batch of records of this chain (walked, so its
+   * own records hold), as many as the repeat spans, and the repeat's hash covers its header and
+   * that row's place and last hash. Its records are not in the patron index (lookups reach them
+   * from the row it repeats), so `indexed` is not asked.
+   */
+  #repeat(row: BatchRow, repeated: BatchRow | undefined): BrokenLink | null {
+    const seq = row.first_seq;
+    this.records += row.last_seq - seq + 1;
+    if (
+      !repeated ||
+      repeated.chain !== this.chain ||
+      repeated.first_seq !== row.repeats ||
+      repeated.last_seq >= seq ||
+      isRepeat(repeated)
+    )
+      return { seq, problem: 'it repeats a batch of records that is not in the chain before it' };
+    if (row.records !== NO_RECORDS || repeated.last_seq - repeated.first_seq !== row.last_seq - seq)
+      return { seq, problem: 'its batch of records cannot be read' };
+    const of = { firstSeq: repeated.first_seq, lastSeq: repeated.last_seq, hash: repeated.hash };
+    if (repeatHash(this.chain, seq, row.last_seq, row.prev_hash, headerOf(row), of) !== row.hash)
+      return { seq, problem: 'its content does not match its hash' };
+    this.#seq = row.last_seq + 1;
+    this.#prev = row.hash;
     return null;
   }
 }

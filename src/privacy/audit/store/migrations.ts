@@ -145,6 +145,19 @@ export const auditMigrations: Migrations = {
       await sql`update audit_subjects_upto set seq = 0`.execute(db);
     },
   },
+  '0004_repeats': {
+    // A request answered with another's execution (an identical request of the same caller, in
+    // flight at once) discloses exactly what that one did. Its batch row may repeat the other's
+    // records instead of holding its own copy: `repeats` names the repeated row's first seq in the
+    // same chain (see repeatHash). Such a row holds no records, so nothing of it is filed under
+    // patrons; a patron's lookup finds it through this index, from the row it repeats.
+    async up(db: Kysely<unknown>) {
+      await sql`alter table audit_batches add column repeats integer`.execute(db);
+      await sql`create index audit_batches_repeats on audit_batches (chain, repeats) where repeats is not null`.execute(
+        db,
+      );
+    },
+  },
 };
 
 /**
@@ -298,6 +311,11 @@ export interface AuditTables {
     prev_hash: string;
     /** The hash of the last record. */
     hash: string;
+    /**
+     * For a repeat (audit migration 0004_repeats): the `first_seq` of the row of the same chain
+     * whose records it repeats, its `records` empty; else null.
+     */
+    repeats: number | null;
   };
   audit_checkpoints: { chain: string; seq: number; hash: string; at: string; signature: string };
   /** Records filed under their patron, in sorted runs: every record of a chain up to `audit_subjects_upto.seq`. */

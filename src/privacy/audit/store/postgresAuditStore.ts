@@ -2,19 +2,26 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { PostgresDatabase } from '../../../db/open.js';
 import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { PostgresAuditTables } from './migrations.js';
-import type {
-  AuditStore,
-  AuditLog,
-  ChainAppend,
-  ChainHead,
-  ChainPlace,
-  ChainVerdict,
+import {
+  cutBefore,
+  repeatable,
+  repeatedBatch,
+  type AuditStore,
+  type AuditLog,
+  type ChainAppend,
+  type ChainHead,
+  type ChainPlace,
+  type ChainVerdict,
+  type Placed,
 } from './auditStore.js';
 import {
   chainBatch,
+  chainRepeat,
   hashIn,
   headerOf,
+  isRepeat,
   newestInBatch,
+  NO_RECORDS,
   readSubjects,
   recordOf,
   type AuditCursor,
@@ -25,7 +32,7 @@ import {
 } from './batchRow.js';
 import { ChainWalk, walkStart, type BrokenLink } from './chainWalk.js';
 import { PagedAudit, type AuditFilter } from './pagedAudit.js';
-import { batchesOf, GENESIS, toWire, type DisclosureEntry } from '../record.js';
+import { batchesOf, GENESIS, toWire, type DisclosureEntry, type WireBatch } from '../record.js';
 
 type Db = Kysely<PostgresAuditTables>;
 type Trx = Transaction<PostgresAuditTables>;
@@ -65,6 +72,8 @@ function conditions(filter: AuditFilter): RawBuilder<unknown> {
  */
 export class PostgresAuditStore extends PagedAudit implements AuditLog {
   readonly #db: Db;
+  /** Where this store appended batches of records that committed, for repeats of them (see `repeatable`). */
+  readonly #placed = new WeakMap<WireBatch, Placed>();
 
   constructor(
     database: PostgresDatabase<PostgresAuditTables>,
@@ -91,6 +100,8 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
    */
   async appendAll(appends: readonly ChainAppend[]): Promise<void> {
     if (!appends.some((a) => a.batches.some((b) => b.patrons.length > 0))) return;
+    const placed = new Map<WireBatch, Placed>();
+    const placedIn = (b: WireBatch) => placed.get(b) ?? this.#placed.get(b);
     await this.#db.transaction().execute(async (trx) => {
       for (const chain of [...new Set(appends.map((a) => a.chain))].sort())
         await lockChain(trx, chain);
@@ -99,23 +110,51 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
         let end = ends.get(chain) ?? (await this.#head(trx, chain)) ?? { seq: 0, hash: GENESIS };
         for (const batch of batches) {
           if (batch.patrons.length === 0) continue;
-          const row = chainBatch(chain, batch, end);
-          // The batch row and its patrons' index entries, in one statement.
+          const at = repeatable(chain, batch, placedIn);
+          const of =
+            at && repeatedBatch(await this.#row(trx, chain, at.firstSeq), batch.patrons.length);
+          const row = of ? chainRepeat(chain, batch, end, of) : chainBatch(chain, batch, end);
+          // The batch row and its patrons' index entries (none for a repeat), in one statement.
           await sql`with batch as (
-              insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
+              insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash, repeats)
               values (${chain}, ${row.firstSeq}, ${row.lastSeq}, ${batch.at}, ${batch.requestId}, ${batch.principal}, ${JSON.stringify(batch.roles)}, ${batch.exception},
-                ${batch.reference}, ${batch.purpose}, ${row.records}, ${row.prevHash}, ${row.hash})
+                ${batch.reference}, ${batch.purpose}, ${row.records}, ${row.prevHash}, ${row.hash}, ${of?.firstSeq ?? null}::integer)
               returning id)
             insert into audit_subjects (patron_id, batch_id, idx, chain, seq)
             select u.patron, batch.id, u.n - 1, ${chain}, ${row.firstSeq}::integer + u.n - 1
-            from batch, unnest(${[...batch.patrons]}::text[]) with ordinality as u(patron, n)`.execute(
+            from batch, unnest(${of ? [] : [...batch.patrons]}::text[]) with ordinality as u(patron, n)`.execute(
             trx,
           );
+          if (!of) placed.set(batch, { chain, firstSeq: row.firstSeq });
           end = { seq: row.lastSeq, hash: row.hash };
         }
         ends.set(chain, end);
       }
     });
+    // Only what committed may be repeated.
+    for (const [batch, at] of placed) this.#placed.set(batch, at);
+  }
+
+  /** The batch row of a chain that starts at `firstSeq`. */
+  async #row(db: Db | Trx, chain: string, firstSeq: number): Promise<BatchRow | undefined> {
+    return (await db
+      .selectFrom('audit_batches')
+      .selectAll()
+      .where('chain', '=', chain)
+      .where('first_seq', '=', firstSeq)
+      .executeTakeFirst()) as BatchRow | undefined;
+  }
+
+  /** The rows the repeats among `rows` repeat, by chain and first seq (`chain:seq`). */
+  async #repeated(db: Db | Trx, rows: readonly BatchRow[]): Promise<Map<string, BatchRow>> {
+    const wanted = rows.filter(isRepeat);
+    const found = new Map<string, BatchRow>();
+    if (wanted.length === 0) return found;
+    const { rows: repeated } = await sql<BatchRow>`select b.* from audit_batches b
+      join unnest(${wanted.map((r) => r.chain)}::text[], ${wanted.map((r) => r.repeats!)}::integer[]) as w(chain, seq)
+        on b.chain = w.chain and b.first_seq = w.seq`.execute(db);
+    for (const row of repeated) found.set(`${row.chain}:${row.first_seq}`, row);
+    return found;
   }
 
   /**
@@ -136,25 +175,54 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
       if (cuts.length > 0) await trx.insertInto('audit_checkpoints').values(cuts).execute();
       const counts = new Map<string, number>(chains.map((c) => [c, 0]));
       for (const row of source.batches()) {
-        const subjects = readSubjects(row);
+        const subjects = isRepeat(row)
+          ? row.records === NO_RECORDS
+            ? []
+            : null
+          : readSubjects(row);
         if (!subjects)
           throw new Error(
             `batch ${row.id} of chain ${row.chain} cannot be read; run audit:verify on the SQLite audit first`,
           );
         await sql`with batch as (
-            insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash)
+            insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash, repeats)
             values (${row.chain}, ${row.first_seq}, ${row.last_seq}, ${row.at}, ${row.request_id}, ${row.principal}, ${row.roles}, ${row.exception},
-              ${row.reference}, ${row.purpose}, ${row.records}, ${row.prev_hash}, ${row.hash})
+              ${row.reference}, ${row.purpose}, ${row.records}, ${row.prev_hash}, ${row.hash}, ${row.repeats}::integer)
             returning id)
           insert into audit_subjects (patron_id, batch_id, idx, chain, seq)
           select u.patron, batch.id, u.n - 1, ${row.chain}, ${row.first_seq}::integer + u.n - 1
           from batch, unnest(${subjects.map((s) => s[0])}::text[]) with ordinality as u(patron, n)`.execute(
           trx,
         );
-        counts.set(row.chain, (counts.get(row.chain) ?? 0) + subjects.length);
+        counts.set(row.chain, (counts.get(row.chain) ?? 0) + row.last_seq - row.first_seq + 1);
       }
       return [...counts].map(([chain, records]) => ({ chain, records }));
     });
+  }
+
+  /** The place just before the oldest batch at or before `seq` that a repeat after `seq` repeats. */
+  async #repeatedAcross(
+    trx: Trx,
+    chain: string,
+    seq: number,
+  ): Promise<{ seq: number; hash: string } | undefined> {
+    const { rows } = await sql<{ seq: number; hash: string }>`
+      select l.first_seq - 1 as seq, l.prev_hash as hash from audit_batches r
+        join audit_batches l on l.chain = r.chain and l.first_seq = r.repeats
+      where r.chain = ${chain} and r.repeats is not null and r.repeats <= ${seq} and r.first_seq > ${seq}
+      order by l.first_seq limit 1`.execute(trx);
+    return rows[0];
+  }
+
+  /** The chain's last retention cut. */
+  async #lastCut(db: Db | Trx, chain: string): Promise<{ seq: number; hash: string } | undefined> {
+    return db
+      .selectFrom('audit_checkpoints')
+      .select(['seq', 'hash'])
+      .where('chain', '=', chain)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   /** The chain's head as stored: its newest batch's, else its last cut's. */
@@ -166,16 +234,7 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
       .orderBy('first_seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return (
-      last ??
-      (await db
-        .selectFrom('audit_checkpoints')
-        .select(['seq', 'hash'])
-        .where('chain', '=', chain)
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst())
-    );
+    return last ?? (await this.#lastCut(db, chain));
   }
 
   /** Up to `limit` records of matching batches, newest first, after the cursor. */
@@ -191,8 +250,11 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
         ${upTo === null ? sql`` : sql`and b.id <= ${upTo}`} order by b.id desc limit ${PAGE}`.execute(
         this.#db,
       );
+      const repeated = await this.#repeated(this.#db, rows);
       for (const row of rows) {
-        for (const f of newestInBatch(row, after)) {
+        const source = isRepeat(row) ? repeated.get(`${row.chain}:${row.repeats}`) : row;
+        const subjects = source ? (JSON.parse(source.records) as StoredSubject[]) : [];
+        for (const f of newestInBatch(row, after, subjects)) {
           found.push(f);
           if (found.length === limit) return found;
         }
@@ -214,19 +276,30 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
     after: AuditCursor | null,
   ): Promise<Found[]> {
     if (ids.length === 0) return [];
+    const before = after
+      ? (batch: RawBuilder<unknown>) =>
+          sql`and (${batch}, s.idx) < (${after.batch}::bigint, ${after.index}::integer)`
+      : () => sql``;
+    // A patron's records, and the repeats of the batches that hold them (a repeat's own records
+    // are not in the index): its row is `b`, the row holding the record `src`.
     const { rows } = await sql<
       Omit<BatchRow, 'records'> & { idx: number; item: string; before: string }
     >`
-      select b.id, b.chain, b.first_seq, b.last_seq, b.at, b.request_id, b.principal, b.roles, b.exception, b.reference, b.purpose, b.prev_hash, b.hash,
-        s.idx, (b.records::json -> s.idx)::text as item,
-        case when s.idx = 0 then b.prev_hash else (b.records::json -> (s.idx - 1)) ->> 2 end as before
+      select b.id, b.chain, b.first_seq, b.last_seq, b.at, b.request_id, b.principal, b.roles, b.exception, b.reference, b.purpose, b.prev_hash, b.hash, b.repeats,
+        s.idx, (src.records::json -> s.idx)::text as item,
+        case when s.idx = 0 or b.repeats is not null then b.prev_hash else (b.records::json -> (s.idx - 1)) ->> 2 end as before
       from unnest(${[...ids]}::text[]) as p(id)
       cross join lateral (
-        select s.batch_id, s.idx from audit_subjects s join audit_batches b on b.id = s.batch_id
-        where s.patron_id = p.id and ${conditions(filter)}
-          ${after ? sql`and (s.batch_id, s.idx) < (${after.batch}::bigint, ${after.index}::integer)` : sql``}
-        order by s.batch_id desc, s.idx desc limit ${limit}) s
+        (select s.batch_id, s.idx, s.batch_id as src_id from audit_subjects s join audit_batches b on b.id = s.batch_id
+        where s.patron_id = p.id and ${conditions(filter)} ${before(sql`s.batch_id`)}
+        order by s.batch_id desc, s.idx desc limit ${limit})
+        union all
+        (select b.id, s.idx, s.batch_id from audit_subjects s join audit_batches l on l.id = s.batch_id
+          join audit_batches b on b.chain = l.chain and b.repeats = l.first_seq
+        where s.patron_id = p.id and ${conditions(filter)} ${before(sql`b.id`)}
+        order by b.id desc, s.idx desc limit ${limit})) s
       join audit_batches b on b.id = s.batch_id
+      join audit_batches src on src.id = s.src_id
       order by s.batch_id desc, s.idx desc limit ${limit}`.execute(this.#db);
     const wanted = new Set(ids);
     const found: Found[] = [];
@@ -279,7 +352,7 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
   async at(chain: string, seq: number): Promise<ChainPlace> {
     const row = await this.#db
       .selectFrom('audit_batches')
-      .select(['first_seq', 'last_seq', 'records'])
+      .select(['first_seq', 'last_seq', 'records', 'repeats', 'hash'])
       .where('chain', '=', chain)
       .where('first_seq', '<=', seq)
       .orderBy('first_seq', 'desc')
@@ -350,28 +423,33 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
         .orderBy('seq')
         .orderBy('patron_id')
         .execute();
+      const repeated = await this.#repeated(trx, rows);
       let e = 0;
       for (const row of rows) {
         // Every record is in the patron index, at its own place, under its own patron.
-        const link = walk.batch(row, (seq, patronId, index) => {
-          const entry = entries[e];
-          if (entry && entry.seq < seq)
-            return { seq: entry.seq, problem: 'the patron index files it under another patron' };
-          if (
-            !entry ||
-            entry.seq !== seq ||
-            entry.patron_id !== patronId ||
-            entry.batch_id !== row.id ||
-            entry.idx !== index
-          ) {
-            return {
-              seq,
-              problem: 'it is missing from the patron index, so its patron would not see it',
-            };
-          }
-          e += 1;
-          return null;
-        });
+        const link = walk.batch(
+          row,
+          (seq, patronId, index) => {
+            const entry = entries[e];
+            if (entry && entry.seq < seq)
+              return { seq: entry.seq, problem: 'the patron index files it under another patron' };
+            if (
+              !entry ||
+              entry.seq !== seq ||
+              entry.patron_id !== patronId ||
+              entry.batch_id !== row.id ||
+              entry.idx !== index
+            ) {
+              return {
+                seq,
+                problem: 'it is missing from the patron index, so its patron would not see it',
+              };
+            }
+            e += 1;
+            return null;
+          },
+          repeated.get(`${row.chain}:${row.repeats}`),
+        );
         if (link) return broken(link);
       }
       if (e < entries.length)
@@ -407,7 +485,7 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
     for (const chain of await this.chains()) {
       const deleted = await this.#db.transaction().execute(async (trx) => {
         await lockChain(trx, chain);
-        const cut = await trx
+        const latest = await trx
           .selectFrom('audit_batches')
           .select(['last_seq as seq', 'hash'])
           .where('chain', '=', chain)
@@ -415,7 +493,14 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
           .orderBy('first_seq', 'desc')
           .limit(1)
           .executeTakeFirst();
-        if (!cut) return 0;
+        let cut = latest ?? null;
+        // Never between a batch and a repeat of it kept (see cutBefore).
+        for (let back = cut && (await this.#repeatedAcross(trx, chain, cut.seq)); cut && back;) {
+          cut = cutBefore(cut, back);
+          back = cut && (await this.#repeatedAcross(trx, chain, cut.seq));
+        }
+        const previous = await this.#lastCut(trx, chain);
+        if (!cut || cut.seq <= (previous?.seq ?? 0)) return 0;
         const checkpoint: Checkpoint = {
           chain,
           seq: cut.seq,

@@ -91,34 +91,52 @@ export const filedRecordsSql = (patrons: string, where: string): string =>
    where s.patron_id in (${patrons}) and ${where}
    order by b.id desc, s.seq desc limit ?`;
 
+/**
+ * SQL for the records of some patrons' filed records' repeats (see filedRecordsSql): each repeat
+ * row (`b`, which the filter and cursor apply to) of the batch that holds a filed record, with that
+ * record as the repeat's record at the same place. A repeat's records are not filed themselves.
+ */
+export const filedRepeatsSql = (patrons: string, where: string): string =>
+  `select b.*, s.seq - l.first_seq as "index", l.records -> ('$[' || (s.seq - l.first_seq) || ']') as item, b.prev_hash as before
+   from audit_subject_runs u cross join audit_subjects_upto c
+     cross join audit_subjects s on s.run = u.run and s.chain = c.chain
+     join audit_batches l on l.chain = s.chain
+       and l.first_seq = (select max(x.first_seq) from audit_batches x where x.chain = s.chain and x.first_seq <= s.seq)
+     join audit_batches b on b.chain = l.chain and b.repeats = l.first_seq
+   where s.patron_id in (${patrons}) and ${where}
+   order by b.id desc, s.seq desc limit ?`;
+
 /** A chain's records as filed: `[patronId, seq]`. */
 type Entry = [patronId: string, seq: number];
 
 /**
  * What one writer appended since it last filed, per chain: enough to file those records without
  * reading them back from their batches (parsing every batch's JSON again). It is used only when it
- * holds exactly the records to file: if another process appended to the chain meanwhile, their
- * count and its own differ, and the chain is filed from its batches.
+ * holds exactly the records to file: if another process appended to the chain meanwhile, the seqs
+ * this writer took are not one unbroken run, and the chain is filed from its batches.
  */
 export class FreshRecords {
-  /** Per chain, the first seq this writer appended, and the patrons of its records since, in order. */
-  readonly #chains = new Map<string, { first: number; patrons: string[] }>();
+  /** Per chain: the first seq this writer appended, the seq after its last, and the entries of its records. */
+  readonly #chains = new Map<string, { first: number; next: number; entries: Entry[] }>();
 
-  /** Notes a committed batch: its first seq and its records' patrons, in order. */
-  add(chain: string, firstSeq: number, patrons: readonly string[]): void {
-    const known = this.#chains.get(chain);
-    if (known) known.patrons.push(...patrons);
-    else this.#chains.set(chain, { first: firstSeq, patrons: [...patrons] });
+  /**
+   * Notes a committed batch: its first seq, its records' patrons in order, and the seqs it took
+   * (more than its patrons for a repeat, which has no records of its own to file).
+   */
+  add(chain: string, firstSeq: number, patrons: readonly string[], seqs = patrons.length): void {
+    let known = this.#chains.get(chain);
+    if (!known) this.#chains.set(chain, (known = { first: firstSeq, next: firstSeq, entries: [] }));
+    // Seqs taken by another writer in between: what is known is no longer the whole stretch.
+    if (known.next !== firstSeq) known.next = Number.NaN;
+    for (let i = 0; i < patrons.length; i++) known.entries.push([patrons[i]!, firstSeq + i]);
+    known.next += seqs;
   }
 
   /** The entries of a chain's records `from..to`, sorted as the index keeps them; null unless exactly those are known. */
   entries(chain: string, from: number, to: number): Entry[] | null {
     const known = this.#chains.get(chain);
-    if (!known || known.first !== from || known.first + known.patrons.length - 1 !== to)
-      return null;
-    return known.patrons
-      .map((patron, i): Entry => [patron, from + i])
-      .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x - y));
+    if (!known || known.first !== from || known.next - 1 !== to) return null;
+    return known.entries.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x - y));
   }
 
   clear(): void {
