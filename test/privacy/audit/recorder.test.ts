@@ -135,6 +135,22 @@ describe('the audit recorder', () => {
       ['req-lead', ['pat_a', 'pat_b']],
       ['req-follow', ['pat_a', 'pat_b']],
     ]);
+    // It names the leader's batch, whose very arrays it carries: the audit stores it as a repeat.
+    expect(written[1]!.repeats).toBe(written[0]);
+    expect(written[1]!.patrons).toBe(written[0]!.patrons);
+    expect(written[1]!.fields).toBe(written[0]!.fields);
+
+    // A follower that writes before its leader names nothing, and its records go in full.
+    const early = new AuditRecorder(staff, async () => undefined);
+    early.note(rule('Patron.name'), 'pat_a' as never, operations, path('name'));
+    const before = new AuditRecorder(
+      { ...staff, requestId: 'req-before' },
+      async (batches) => void written.push(...batches),
+    );
+    before.adopt(early);
+    await before.written();
+    expect(written[2]).toMatchObject({ requestId: 'req-before', patrons: ['pat_a'] });
+    expect(written[2]!.repeats).toBeUndefined();
 
     // Its own write failing: its response is redacted at every value the execution disclosed.
     const failing = new AuditRecorder({ ...staff, requestId: 'req-fail' }, async () => {
