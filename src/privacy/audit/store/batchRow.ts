@@ -186,8 +186,12 @@ export function hashIn(
   return typeof hash === 'string' ? hash : undefined;
 }
 
-/** A batch row's records, or null when they are not what the writer stores (tampering). */
+/**
+ * A batch row's own records (none for a repeat), or null when they are not what the writer stores
+ * (tampering).
+ */
 export function readSubjects(row: BatchRow): StoredSubject[] | null {
+  if (isRepeat(row)) return row.records === NO_RECORDS ? [] : null;
   let subjects: unknown;
   try {
     subjects = JSON.parse(row.records);

@@ -1,12 +1,5 @@
 import { checkpointValid, type Checkpoint } from './checkpoint.js';
-import {
-  headerOf,
-  isRepeat,
-  NO_RECORDS,
-  readSubjects,
-  type BatchRow,
-  type ChainEnd,
-} from './batchRow.js';
+import { headerOf, isRepeat, readSubjects, type BatchRow, type ChainEnd } from './batchRow.js';
 import { GENESIS, recordHash, repeatHash } from '../record.js';
 
 /** A broken link of a chain: the seq where it breaks and what is wrong there. */
@@ -113,7 +106,7 @@ export class ChainWalk {
       isRepeat(repeated)
     )
       return { seq, problem: 'it repeats a batch of records that is not in the chain before it' };
-    if (row.records !== NO_RECORDS || repeated.last_seq - repeated.first_seq !== row.last_seq - seq)
+    if (readSubjects(row) === null || repeated.last_seq - repeated.first_seq !== row.last_seq - seq)
       return { seq, problem: 'its batch of records cannot be read' };
     const of = { firstSeq: repeated.first_seq, lastSeq: repeated.last_seq, hash: repeated.hash };
     if (repeatHash(this.chain, seq, row.last_seq, row.prev_hash, headerOf(row), of) !== row.hash)

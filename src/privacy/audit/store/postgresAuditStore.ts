@@ -21,7 +21,6 @@ import {
   headerOf,
   isRepeat,
   newestInBatch,
-  NO_RECORDS,
   readSubjects,
   recordOf,
   type AuditCursor,
@@ -135,14 +134,14 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
     for (const [batch, at] of placed) this.#placed.set(batch, at);
   }
 
-  /** The batch row of a chain that starts at `firstSeq`. */
-  async #row(db: Db | Trx, chain: string, firstSeq: number): Promise<BatchRow | undefined> {
-    return (await db
+  /** The place, last hash and kind of the batch row of a chain that starts at `firstSeq`. */
+  async #row(db: Db | Trx, chain: string, firstSeq: number) {
+    return db
       .selectFrom('audit_batches')
-      .selectAll()
+      .select(['first_seq', 'last_seq', 'hash', 'repeats'])
       .where('chain', '=', chain)
       .where('first_seq', '=', firstSeq)
-      .executeTakeFirst()) as BatchRow | undefined;
+      .executeTakeFirst();
   }
 
   /** The rows the repeats among `rows` repeat, by chain and first seq (`chain:seq`). */
@@ -175,11 +174,7 @@ export class PostgresAuditStore extends PagedAudit implements AuditLog {
       if (cuts.length > 0) await trx.insertInto('audit_checkpoints').values(cuts).execute();
       const counts = new Map<string, number>(chains.map((c) => [c, 0]));
       for (const row of source.batches()) {
-        const subjects = isRepeat(row)
-          ? row.records === NO_RECORDS
-            ? []
-            : null
-          : readSubjects(row);
+        const subjects = readSubjects(row);
         if (!subjects)
           throw new Error(
             `batch ${row.id} of chain ${row.chain} cannot be read; run audit:verify on the SQLite audit first`,
