@@ -33,7 +33,10 @@ const options = new Command()
   )
   .option('--seconds <n>', 'seconds per window', '8')
   .option('--rounds <n>', 'rounds', '1')
-  .option('--before <dir>', 'an earlier checkout to measure alongside')
+  .option(
+    '--before <dir>',
+    'an earlier checkout to measure alongside, as it ships (builds with switches run on this one only)',
+  )
   .option(
     '--cpu-prof <dir>',
     'write V8 CPU profiles of every process here, a folder per build (of its last window)',
@@ -87,6 +90,13 @@ const variantOf = (name: string): Variant => {
   return found;
 };
 const bases = options.build.split(',').map(variantOf);
+// A build's switches reach only this checkout's graph (harness.ts passes them to its own variant
+// script); an earlier checkout runs as it ships. So only builds without switches run there too.
+const switched = bases.filter((b) => b.switches && Object.keys(b.switches).length > 0);
+if (options.before && switched.length > 0)
+  console.error(
+    `--before runs an earlier checkout as it ships: ${switched.map((b) => b.name).join(', ')} measured on this checkout only`,
+  );
 const preload = new URL('./cpuProfilePreload.mjs', import.meta.url).pathname;
 const prof = (name: string): Record<string, string> => {
   if (!options.cpuProf) return {};
@@ -109,7 +119,7 @@ const builds: Variant[] = bases.flatMap((base) => [
     name: `${base.name} (this)`,
     env: { ...base.env, ...extra, ...prof(`${base.name}-this`) },
   },
-  ...(options.before
+  ...(options.before && !switched.includes(base)
     ? [
         {
           ...base,
