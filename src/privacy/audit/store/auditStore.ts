@@ -149,6 +149,8 @@ export class AuditStore extends PagedAudit implements AuditLog {
   /** Where this store appended batches of records that committed, for repeats of them (see `repeatable`). */
   readonly #placed = new WeakMap<WireBatch, Placed>();
   readonly #row: SQLite.Statement<[string, number], BatchRow>;
+  /** A chain's last retention cut. */
+  readonly #lastCut: SQLite.Statement<[string], { seq: number; hash: string }>;
 
   constructor(
     database: SqliteDatabase<AuditTables>,
@@ -164,9 +166,9 @@ export class AuditStore extends PagedAudit implements AuditLog {
     const last = db.prepare<[string], { seq: number; hash: string }>(
       'select last_seq as seq, hash from audit_batches where chain = ? order by first_seq desc limit 1',
     );
-    const lastCut = db.prepare<[string], { seq: number; hash: string }>(
+    const lastCut = (this.#lastCut = db.prepare<[string], { seq: number; hash: string }>(
       'select seq, hash from audit_checkpoints where chain = ? order by seq desc limit 1',
-    );
+    ));
     const insert = db.prepare(
       `insert into audit_batches (chain, first_seq, last_seq, at, request_id, principal, roles, exception, reference, purpose, records, prev_hash, hash, repeats)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -538,9 +540,6 @@ export class AuditStore extends PagedAudit implements AuditLog {
     const cutAt = db.prepare<[string, string], { seq: number; hash: string }>(
       'select last_seq as seq, hash from audit_batches where chain = ? and at < ? order by first_seq desc limit 1',
     );
-    const lastCut = db.prepare<[string], { seq: number }>(
-      'select max(seq) as seq from audit_checkpoints where chain = ?',
-    );
     const repeatedAcross = db.prepare<[string, number, number], { seq: number; hash: string }>(
       `select l.first_seq - 1 as seq, l.prev_hash as hash from audit_batches r
          join audit_batches l on l.chain = r.chain and l.first_seq = r.repeats
@@ -553,7 +552,7 @@ export class AuditStore extends PagedAudit implements AuditLog {
         cut = cutBefore(cut, back);
         back = cut && repeatedAcross.get(chain, cut.seq, cut.seq);
       }
-      if (!cut || cut.seq <= (lastCut.get(chain)?.seq ?? 0)) return 0;
+      if (!cut || cut.seq <= (this.#lastCut.get(chain)?.seq ?? 0)) return 0;
       const checkpoint: Checkpoint = { chain, seq: cut.seq, hash: cut.hash, at: now.toISOString() };
       db.prepare(
         'insert into audit_checkpoints (chain, seq, hash, at, signature) values (?, ?, ?, ?, ?)',
