@@ -2,7 +2,9 @@
  * npm run bench:process-cpu — CPU per request of each process of one graph (gateway, catalog,
  * circulation, events) under one of bench:peers' workloads, for profiling one path. Optionally
  * against an earlier checkout (--before <dir>) in the same run, alternating, so the two share the
- * machine's load; with --cpu-prof <dir>, every process writes a V8 CPU profile there on exit.
+ * machine's load; with --cpu-prof <dir>, every process writes a V8 CPU profile there on exit; with
+ * METRICS_TOKEN in --env, it prints the mean over each window of every latency the gateway and
+ * circulation record (request, subgraph fetch, audit write...), to see where a request waits.
  * Flags: --workload a4|a20|b|c|lookup, --build full|bare|shipped, --seconds N, --rounds N,
  * --libraries production|test (graphql-js loaded as deployed, the default, or in development mode).
  */
@@ -16,6 +18,7 @@ import {
   median,
   probe,
   type LibraryMode,
+  type RunningVariant,
   type Scenario,
   type Variant,
 } from './harness.js';
@@ -161,6 +164,43 @@ function threadCpu(pid: number): Record<string, number> {
   }
   return byName;
 }
+/** With METRICS_TOKEN among the switches, the latencies the services record are read around each window. */
+const metricsToken = extra.METRICS_TOKEN;
+/** Sum and count so far of every duration histogram series of the gateway and circulation (their /metrics). */
+async function latencies(
+  running: RunningVariant,
+  bearer: string,
+): Promise<Map<string, { sum: number; count: number }>> {
+  const series = new Map<string, { sum: number; count: number }>();
+  for (const url of [running.url, running.subgraphUrls.circulation]) {
+    const text = await (
+      await fetch(url.replace(/\/graphql$/, '/metrics'), {
+        headers: { authorization: `Bearer ${bearer}` },
+      })
+    ).text();
+    for (const [, name, part, labels, value] of text.matchAll(
+      /^(library_\w+?_duration_seconds)_(sum|count)\{([^}]*)\} (\S+)$/gm,
+    )) {
+      const key = `${name}{${labels}}`;
+      const entry = series.get(key) ?? { sum: 0, count: 0 };
+      entry[part as 'sum' | 'count'] = Number(value);
+      series.set(key, entry);
+    }
+  }
+  return series;
+}
+/** Each series' mean over the window between two readings, for series that recorded something in it. */
+function meanDurations(
+  before: Map<string, { sum: number; count: number }>,
+  after: Map<string, { sum: number; count: number }>,
+): string[] {
+  return [...after].flatMap(([key, { sum, count }]) => {
+    const n = count - (before.get(key)?.count ?? 0);
+    if (n <= 0) return [];
+    const mean = ((sum - (before.get(key)?.sum ?? 0)) / n) * 1000;
+    return [`${key} n=${n}, mean ${mean.toFixed(2)} ms`];
+  });
+}
 const results = new Map<string, Record<string, number>[]>();
 try {
   for (let round = 0; round < Number(options.rounds); round++) {
@@ -183,6 +223,7 @@ try {
             ? watch[options.threads as keyof typeof watch]
             : undefined;
           const threadsBefore = threadsOf ? threadCpu(threadsOf) : {};
+          const latencyBefore = metricsToken ? await latencies(running, metricsToken) : null;
           const m = await measure(running, workload, token, Number(options.seconds), watch);
           if (threadsOf) {
             const after = threadCpu(threadsOf);
@@ -199,31 +240,10 @@ try {
             signal();
             await new Promise((r) => setTimeout(r, 3000));
           }
-          if (extra.METRICS_TOKEN) {
-            // The audit append's latency (hand-over to commit) over the run, from circulation's /metrics.
-            const text = await (
-              await fetch(running.subgraphUrls.circulation.replace('/graphql', '/metrics'), {
-                headers: { authorization: `Bearer ${extra.METRICS_TOKEN}` },
-              })
-            ).text();
-            const sum = Number(
-              /library_audit_write_duration_seconds_sum\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
-                text,
-              )?.[1],
-            );
-            const count = Number(
-              /library_audit_write_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\S+)/.exec(
-                text,
-              )?.[1],
-            );
-            const buckets = [
-              ...text.matchAll(
-                /library_audit_write_duration_seconds_bucket\{le="([^"]+)",service="circulation",outcome="ok"\} (\S+)/g,
-              ),
-            ].map((m) => `${m[1]}:${m[2]}`);
-            console.error(
-              `${build.name}: audit appends ${count}, mean ${((sum / count) * 1000).toFixed(1)} ms; buckets ${buckets.join(' ')}`,
-            );
+          if (metricsToken && latencyBefore) {
+            // Where a request's time goes: the mean of each latency the services record, over the window.
+            for (const line of meanDurations(latencyBefore, await latencies(running, metricsToken)))
+              console.error(`${build.name}: ${line}`);
           }
           const row = { rps: m.requestsPerSecond, p50: m.p50, ...m.processCpuPerRequest };
           results.set(build.name, [...(results.get(build.name) ?? []), row]);
