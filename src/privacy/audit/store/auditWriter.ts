@@ -67,7 +67,7 @@ function threadScript(): string {
 /**
  * Appends disclosure records to the SQLite audit from the request thread, in the same turn of the
  * event loop: a response that waits for its record waits for the commit only, not for another
- * thread to be scheduled, nor for its turn behind other requests' work. Appends made together
+ * thread to be scheduled, nor for its turn behind later requests' work. The appends of one turn
  * commit in one transaction (group commit), and so do writes that waited for the lock. A commit
  * appends to the write-ahead log and syncs it (synchronous=FULL), so a record a response waited
  * for is on the disk.
@@ -90,8 +90,6 @@ export class AuditWriter implements AuditAppender {
   /** Whether a flush is scheduled or running; appends meanwhile join the next transaction. */
   #running = false;
   #closed = false;
-  /** Whether a commit was started early in this turn of the event loop (see `append`). */
-  #committedThisTurn = false;
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => undefined;
   #filing: Worker | null = null;
@@ -141,18 +139,10 @@ export class AuditWriter implements AuditAppender {
       if (this.#running) return;
       this.#running = true;
       this.#idle = new Promise((done) => (this.#markIdle = done));
-      // The first commit of a turn of the event loop is made as soon as the code that appended
-      // yields, with whatever was appended together (the followers of a shared execution, answered
-      // at once): a lone response waits for its commit, not behind other requests' work in this
-      // turn. Appends after it in the turn commit together once its I/O callbacks have run (the
-      // check phase): under load, a burst of responses waits for one sync, not one each.
-      if (this.#committedThisTurn) {
-        setImmediate(() => void this.#flush());
-        return;
-      }
-      this.#committedThisTurn = true;
-      setImmediate(() => (this.#committedThisTurn = false));
-      queueMicrotask(() => void this.#flush());
+      // Every append of this turn of the event loop joins one transaction, committed once its I/O
+      // callbacks have run (the check phase): the followers of a shared execution, read in one poll,
+      // commit together, and their responses wait for one sync, not one each.
+      setImmediate(() => void this.#flush());
     });
   }
 
