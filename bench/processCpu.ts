@@ -5,7 +5,7 @@
  * machine's load; with --cpu-prof <dir>, every process writes a V8 CPU profile there on exit; with
  * METRICS_TOKEN in --env, it prints the mean over each window of every latency the gateway and
  * circulation record (request, subgraph fetch, audit write...), to see where a request waits.
- * Flags: --workload a4|a20|b|c|lookup, --build full|bare|shipped, --seconds N, --rounds N,
+ * Flags: --workload a4|a20|b|c|me|lookup, --build full|bare|shipped, --seconds N, --rounds N,
  * --libraries production|test (graphql-js loaded as deployed, the default, or in development mode).
  */
 import fs from 'node:fs';
@@ -28,7 +28,11 @@ import { ALL_VARIANTS, SCENARIOS, seedBenchData, tokensFor } from './privacyScen
 import { onFreshCopy, rotated } from './rounds.js';
 
 const options = new Command()
-  .option('--workload <key>', 'a4, a20, b, c or lookup (a patron by id, 50 callers)', 'c')
+  .option(
+    '--workload <key>',
+    "a4, a20, b, c, me (a patron's own record, 8 callers) or lookup (a patron by id, 50 callers)",
+    'c',
+  )
   .option(
     '--build <name>',
     'bench:privacy builds, comma-separated, or "shipped" (no switch changed)',
@@ -76,6 +80,7 @@ const workloads = {
   a4: { ...SCENARIOS[0]!, connections: 4 },
   a20: { ...SCENARIOS[0]!, connections: 20 },
   b: { ...SCENARIOS[2]!, connections: 20 },
+  me: SCENARIOS[1]!,
   c: { name: 'public page', persona: 'anonymous' as const, query: PUBLIC_PAGE, connections: 20 },
   lookup: {
     name: 'patron lookup',
