@@ -105,15 +105,18 @@ function withPreparedStatements(sqlite: SQLite.Database): SqliteDialectConfig['d
 
 /**
  * Opens (creating if needed) one subgraph's SQLite file in WAL mode and brings its schema to the
- * newest migration. `secure_delete` overwrites deleted rows, so purged personal data does not
+ * newest migration; `pageSize` sets the page size of a file it creates. `secure_delete` overwrites deleted rows, so purged personal data does not
  * linger in free pages of the file (policy #2).
  */
 export async function openSqlite<Tables>(
   file: string,
   migrations: Migrations,
+  options: { pageSize?: number } = {},
 ): Promise<SqliteDatabase<Tables>> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
+  // Takes effect only in a file still empty (SQLite ignores it once pages exist or WAL is on).
+  if (options.pageSize) sqlite.pragma(`page_size = ${Math.trunc(options.pageSize)}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');

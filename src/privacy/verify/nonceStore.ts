@@ -6,8 +6,9 @@
 export interface NonceStore {
   /**
    * Atomically checks and remembers `nonce` for `audience` until `expiresAt` (ms): true when it
-   * was not remembered yet (the request may be served), false when it was (a replay). Throws
-   * when the store cannot answer; the caller then refuses the request.
+   * was not remembered yet (the request may be served), false when it was (a replay). The expiry
+   * follows from the signed time, so a replay always carries the same one (a store may key on
+   * it). Throws when the store cannot answer; the caller then refuses the request.
    */
   claim(audience: string, nonce: string, expiresAt: number, now: number): Promise<boolean>;
   /** Releases what the store holds open. */

@@ -1,18 +1,34 @@
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
 import { openPostgres, openSqlite, type Database, type StoreLocation } from '../../db/open.js';
 import type { NonceStore } from './nonceStore.js';
 import { SIGNATURE_WINDOW_MS } from '../sign/signature.js';
 
 /** The one table of the shared nonce store. */
 export interface NonceTables {
-  signature_nonces: { audience: string; nonce: string; expires_at: number };
+  signature_nonce_claims: { expires_at: number; audience: string; nonce: string };
 }
 
 /**
+ * The page size of a nonce file SQLite creates. A claim commits the one page its row lands on,
+ * and the write-ahead log takes whole pages: 1 KiB pages write a quarter of what 4 KiB ones do
+ * (a row is some 60 bytes). Files created by earlier versions keep their 4 KiB pages.
+ */
+const NONCE_PAGE_SIZE = 1024;
+
+/** The table earlier versions claimed nonces in, keyed by audience and nonce alone. */
+const LEGACY_TABLE = 'signature_nonces';
+
+/**
  * Creates the nonce store's one table if it is missing: one row per accepted signature, keyed by
- * audience and nonce. Idempotent statements rather than a versioned migration, because replicas
- * starting together over one file all run it at once. On SQLite the table is `WITHOUT ROWID`
- * (the key is the table), which halves what each claim writes.
+ * expiry, audience and nonce. The expiry leads the key because it is derived from the signed
+ * time, so a replay carries the same one, and because it orders the table by time: each claim
+ * lands on the newest page rather than on a random one, and pruning deletes from the oldest end,
+ * without a second index. On SQLite the table is `WITHOUT ROWID` (the key is the table).
+ * Idempotent statements rather than a versioned migration, because replicas starting together
+ * over one store all run it at once. The legacy table is dropped: a replica of an earlier version
+ * still claiming there then refuses its signed calls (fails closed) until it is upgraded, rather
+ * than remembering nonces the upgraded replicas do not see.
  */
 export async function ensureNonceSchema(
   db: Kysely<NonceTables>,
@@ -34,41 +50,72 @@ export async function ensureNonceSchema(
 
 async function createNonceTable(db: Kysely<NonceTables>, sqlite: boolean): Promise<void> {
   const table = db.schema
-    .createTable('signature_nonces')
+    .createTable('signature_nonce_claims')
     .ifNotExists()
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('audience', 'text', (c) => c.notNull())
     .addColumn('nonce', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('signature_nonces_pk', ['audience', 'nonce']);
+    .addPrimaryKeyConstraint('signature_nonce_claims_pk', ['expires_at', 'audience', 'nonce']);
   await (sqlite ? table.modifyEnd(sql`without rowid`) : table).execute();
-  await db.schema
-    .createIndex('signature_nonces_expiry')
-    .ifNotExists()
-    .on('signature_nonces')
-    .column('expires_at')
-    .execute();
+  await db.schema.dropTable(LEGACY_TABLE).ifExists().execute();
+}
+
+/** One dialect's two statements: claim a row (true when this call inserted it), delete expired rows. */
+interface ClaimStatements {
+  insert(expiresAt: number, audience: string, nonce: string): Promise<boolean> | boolean;
+  prune(before: number): Promise<unknown> | unknown;
 }
 
 /**
- * A nonce store every replica reaches, over a database (Kysely: the embedded SQLite file here,
- * PostgreSQL through its dialect). A claim is one `INSERT ... ON CONFLICT DO NOTHING`, and the
+ * On SQLite, the two statements prepared once on the raw handle: better-sqlite3 runs them
+ * synchronously, so a claim costs no trip through Kysely's driver and its connection mutex.
+ */
+function sqliteStatements(sqlite: SQLite.Database): ClaimStatements {
+  const insert = sqlite.prepare(
+    'INSERT INTO signature_nonce_claims (expires_at, audience, nonce) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  const prune = sqlite.prepare('DELETE FROM signature_nonce_claims WHERE expires_at <= ?');
+  return {
+    insert: (expiresAt, audience, nonce) => insert.run(expiresAt, audience, nonce).changes === 1,
+    prune: (before) => prune.run(before),
+  };
+}
+
+/** On PostgreSQL, through Kysely (the insert compiled once; each call binds its own values). */
+function postgresStatements(db: Kysely<NonceTables>): ClaimStatements {
+  const insert = db
+    .insertInto('signature_nonce_claims')
+    .values({ expires_at: 0, audience: '', nonce: '' })
+    .onConflict((oc) => oc.doNothing())
+    .compile();
+  return {
+    insert: async (expiresAt, audience, nonce) => {
+      const result = await db.executeQuery({
+        ...insert,
+        parameters: [expiresAt, audience, nonce],
+      });
+      return Number(result.numAffectedRows ?? 0n) === 1;
+    },
+    prune: (before) =>
+      db.deleteFrom('signature_nonce_claims').where('expires_at', '<=', before).execute(),
+  };
+}
+
+/**
+ * A nonce store every replica reaches, over a database (the embedded SQLite file here,
+ * PostgreSQL through Kysely). A claim is one `INSERT ... ON CONFLICT DO NOTHING`, and the
  * database's change count says whether this replica was first: atomic across processes. Expired
  * rows are deleted at most once a second per process.
  */
 export class SharedNonceStore implements NonceStore {
   #lastPrune = 0;
-  /** The claim, compiled once for the dialect; each call binds its own values. */
-  readonly #insert: CompiledQuery;
+  readonly #statements: ClaimStatements;
 
-  constructor(
-    private readonly db: Kysely<NonceTables>,
-    private readonly onClose: () => Promise<void> = async () => {},
-  ) {
-    this.#insert = db
-      .insertInto('signature_nonces')
-      .values({ audience: '', nonce: '', expires_at: 0 })
-      .onConflict((oc) => oc.columns(['audience', 'nonce']).doNothing())
-      .compile();
+  constructor(private readonly database: Database<NonceTables>) {
+    this.#statements =
+      database.dialect === 'sqlite'
+        ? sqliteStatements(database.sqlite)
+        : postgresStatements(database.db);
   }
 
   /** See NonceStore.claim. */
@@ -77,21 +124,14 @@ export class SharedNonceStore implements NonceStore {
       this.#lastPrune = now;
       // A nonce outlives its expiry by one more window: a replica whose clock runs ahead must not
       // forget it while a replica whose clock runs behind still accepts its signature.
-      await this.db
-        .deleteFrom('signature_nonces')
-        .where('expires_at', '<=', now - SIGNATURE_WINDOW_MS)
-        .execute();
+      await this.#statements.prune(now - SIGNATURE_WINDOW_MS);
     }
-    const result = await this.db.executeQuery({
-      ...this.#insert,
-      parameters: [audience, nonce, expiresAt],
-    });
-    return Number(result.numAffectedRows ?? 0n) === 1;
+    return this.#statements.insert(expiresAt, audience, nonce);
   }
 
   /** Closes the database. */
   async close(): Promise<void> {
-    await this.onClose();
+    await this.database.close();
   }
 }
 
@@ -108,7 +148,7 @@ export async function openSharedNonceStore(file: string): Promise<SharedNonceSto
 export async function openNonceStore(location: StoreLocation): Promise<SharedNonceStore> {
   const database: Database<NonceTables> =
     typeof location === 'string'
-      ? await openSqlite<NonceTables>(location, {})
+      ? await openSqlite<NonceTables>(location, {}, { pageSize: NONCE_PAGE_SIZE })
       : await openPostgres<NonceTables>(location.url, location.schema, {}, location.poolSize);
   try {
     await ensureNonceSchema(database.db, { sqlite: database.dialect === 'sqlite' });
@@ -116,5 +156,5 @@ export async function openNonceStore(location: StoreLocation): Promise<SharedNon
     await database.close();
     throw error;
   }
-  return new SharedNonceStore(database.db, () => database.close());
+  return new SharedNonceStore(database);
 }

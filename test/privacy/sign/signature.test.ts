@@ -259,8 +259,9 @@ describe('the nonce stores', () => {
     const count = () => {
       const file = new Database(path.join(dir, 'nonces.db'), { readonly: true });
       try {
-        return (file.prepare('SELECT count(*) AS n FROM signature_nonces').get() as { n: number })
-          .n;
+        return (
+          file.prepare('SELECT count(*) AS n FROM signature_nonce_claims').get() as { n: number }
+        ).n;
       } finally {
         file.close();
       }
@@ -271,6 +272,25 @@ describe('the nonce stores', () => {
     expect(count()).toBe(51);
     await store.claim(AUDIENCE, 'nonce-eeeeeeeeeeeeeeee', T0 + 93_000, T0 + 61_000);
     expect(count()).toBe(2);
+  });
+
+  it("shared: a file of an earlier version loses its legacy table, so that version's replicas refuse rather than claim apart", async () => {
+    const file = new Database(path.join(dir, 'nonces.db'));
+    file.exec(
+      'CREATE TABLE signature_nonces (audience text NOT NULL, nonce text NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (audience, nonce)) WITHOUT ROWID',
+    );
+    const store = await shared();
+    expect(await store.claim(AUDIENCE, NONCE, T0 + 30_001, T0)).toBe(true);
+    expect(await store.claim(AUDIENCE, NONCE, T0 + 30_001, T0 + 10)).toBe(false);
+    // An earlier version's claim now fails, and its guard refuses the call (fails closed).
+    expect(() =>
+      file
+        .prepare(
+          'INSERT INTO signature_nonces (audience, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT (audience, nonce) DO NOTHING',
+        )
+        .run(AUDIENCE, 'nonce-gggggggggggggggg', T0 + 30_001),
+    ).toThrow(/no such table/);
+    file.close();
   });
 
   it('shared: a replica whose clock runs ahead does not forget a nonce another replica still accepts', async () => {
