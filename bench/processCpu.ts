@@ -153,7 +153,10 @@ const workload: Scenario & { persona: PersonaName } = lookupIds.length
 createLogger('bench', 'silent');
 const tokens = await tokensFor([workload]);
 const token = tokens.get(workload.persona)!;
-/** CPU ms so far of each thread of `pid`, summed by thread name (/proc/<pid>/task/<tid>/comm). */
+/**
+ * CPU ms so far of each thread of `pid`, by thread name (/proc/<pid>/task/<tid>/comm), and the
+ * kernel's share of it as `<name> sys` (stime: system calls such as writes and syncs).
+ */
 function threadCpu(pid: number): Record<string, number> {
   const byName: Record<string, number> = {};
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
@@ -163,6 +166,7 @@ function threadCpu(pid: number): Record<string, number> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const label = tid === String(pid) ? 'main' : `${name}#${tid}`;
       byName[label] = (byName[label] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10;
+      byName[`${label} sys`] = (byName[`${label} sys`] ?? 0) + Number(fields[12]) * 10;
     } catch {
       // the thread ended meanwhile
     }
