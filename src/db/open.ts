@@ -105,8 +105,9 @@ function withPreparedStatements(sqlite: SQLite.Database): SqliteDialectConfig['d
 
 /**
  * Opens (creating if needed) one subgraph's SQLite file in WAL mode and brings its schema to the
- * newest migration; `pageSize` sets the page size of a file it creates. `secure_delete` overwrites deleted rows, so purged personal data does not
- * linger in free pages of the file (policy #2).
+ * newest migration; `pageSize` sets the page size of a file it creates. `secure_delete`
+ * overwrites deleted rows, so purged personal data does not linger in free pages of the file
+ * (policy #2).
  */
 export async function openSqlite<Tables>(
   file: string,
