@@ -26,56 +26,78 @@ interface Call {
   text: string;
 }
 
-describe.runIf(strace)('an audit record is on the disk before the disclosure leaves', () => {
-  it('syncs the write-ahead log after the commit writes it and before the append resolves', () => {
-    const file = path.join(dir, 'audit.db');
-    const trace = path.join(dir, 'trace.txt');
-    const run = spawnSync(
-      'strace',
-      [
-        '-f',
-        '-y',
-        '-e',
-        'trace=fsync,fdatasync,write,pwrite64',
-        '-o',
-        trace,
-        process.execPath,
-      ].concat(['--import', 'tsx', 'test/faults/support/appendOnce.ts', file]),
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('appending\nappended\n');
+/** Traces one append through the audit writer (support/appendOnce.ts) with `mode`. */
+function traceAppend(mode: string): { calls: Call[]; start: number; end: number } {
+  const file = path.join(dir, `audit-${mode}.db`);
+  const trace = path.join(dir, `trace-${mode}.txt`);
+  const run = spawnSync(
+    'strace',
+    [
+      '-f',
+      '-y',
+      '-e',
+      'trace=fsync,fdatasync,write,pwrite64',
+      '-o',
+      trace,
+      process.execPath,
+    ].concat(['--import', 'tsx', 'test/faults/support/appendOnce.ts', file, mode]),
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(run.stderr).toBe('');
+  expect(run.stdout).toBe('appending\nappended\n');
+  const calls: Call[] = fs
+    .readFileSync(trace, 'utf8')
+    .split('\n')
+    .map((line) => /^(\d+)\s+(.*)$/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => ({ tid: m[1]!, text: m[2]! }));
+  const marker = (text: string) =>
+    calls.findIndex((c) => c.text.startsWith(`write(1`) && c.text.includes(text));
+  return { calls, start: marker('appending'), end: marker('appended\\n') };
+}
 
-    const calls: Call[] = fs
-      .readFileSync(trace, 'utf8')
-      .split('\n')
-      .map((line) => /^(\d+)\s+(.*)$/.exec(line))
-      .filter((m) => m !== null)
-      .map((m) => ({ tid: m[1]!, text: m[2]! }));
-    const marker = (text: string) =>
-      calls.findIndex((c) => c.text.startsWith(`write(1`) && c.text.includes(text));
-    const start = marker('appending');
-    const end = marker('appended\\n');
-    expect(start).toBeGreaterThanOrEqual(0);
-    expect(end).toBeGreaterThan(start);
-
-    const LOG = '<[^>]*audit\\.db-wal>';
-    const writesTheLog = new RegExp(`^p?write(64)?\\(\\d+${LOG},`);
-    let lastWrite = end - 1;
-    while (lastWrite > start && !writesTheLog.test(calls[lastWrite]!.text)) lastWrite -= 1;
-    expect(lastWrite).toBeGreaterThan(start);
-    // A sync of the log that starts after that write and returns 0 before `appended` is written.
-    // A call another thread interrupts is traced in two lines, `fdatasync(<fd> <unfinished ...>`
-    // and later `<... fdatasync resumed>) = 0` on the same thread.
-    const syncStart = new RegExp(`^f(data)?sync\\(\\d+${LOG}(\\) += 0| <unfinished \\.\\.\\.>)`);
-    const synced = calls.slice(lastWrite + 1, end).some((c, i, after) => {
+/**
+ * The sync of the log that starts after the commit's last write to it and returns 0 before the
+ * append resolves, or null. A call another thread interrupts is traced in two lines,
+ * `fdatasync(<fd> <unfinished ...>` and later `<... fdatasync resumed>) = 0` on the same thread.
+ */
+function syncAfterCommit({ calls, start, end }: ReturnType<typeof traceAppend>): Call | null {
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(end).toBeGreaterThan(start);
+  const LOG = '<[^>]*audit-[a-z-]+\\.db-wal>';
+  const writesTheLog = new RegExp(`^p?write(64)?\\(\\d+${LOG},`);
+  let lastWrite = end - 1;
+  while (lastWrite > start && !writesTheLog.test(calls[lastWrite]!.text)) lastWrite -= 1;
+  expect(lastWrite).toBeGreaterThan(start);
+  const syncStart = new RegExp(`^f(data)?sync\\(\\d+${LOG}(\\) += 0| <unfinished \\.\\.\\.>)`);
+  const after = calls.slice(lastWrite + 1, end);
+  return (
+    after.find((c, i) => {
       const begun = syncStart.exec(c.text);
       if (!begun) return false;
       if (begun[2]!.startsWith(')')) return true;
       return after
         .slice(i + 1)
         .some((r) => r.tid === c.tid && /^<\.\.\. f(data)?sync resumed>\) += 0/.test(r.text));
-    });
-    expect(synced).toBe(true);
-  });
+    }) ?? null
+  );
+}
+
+describe.runIf(strace)('an audit record is on the disk before the disclosure leaves', () => {
+  it.each([
+    ['inline', 'on the request thread', true],
+    ['pool', "on libuv's thread pool", false],
+    ['auto-idle', 'on the request thread when it has been idle', true],
+    ['auto-busy', 'on the pool when the request thread has been busy', false],
+  ])(
+    'syncs the write-ahead log after the commit writes it and before the append resolves (%s: %s)',
+    (mode, _where, onRequestThread) => {
+      const traced = traceAppend(mode);
+      const sync = syncAfterCommit(traced);
+      expect(sync).not.toBeNull();
+      // The request thread is the one that writes the markers to stdout.
+      const requestThread = traced.calls[traced.start]!.tid;
+      expect(sync!.tid === requestThread).toBe(onRequestThread);
+    },
+  );
 });

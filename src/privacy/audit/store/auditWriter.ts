@@ -1,5 +1,7 @@
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { openSqlite, type SqliteDatabase } from '../../../db/open.js';
 import { isDatabaseBusy } from '../../../errors/mask.js';
@@ -11,6 +13,26 @@ import type { WireBatch } from '../record.js';
 
 /** Whether the writer takes writes: its database is opening, open, or could not be opened. */
 export type AuditWriterState = 'starting' | 'ready' | 'failed';
+
+/**
+ * Where a commit's sync of the write-ahead log runs: on the request thread (`inline`), on libuv's
+ * thread pool while the request thread works on (`pool`), or chosen per commit by how busy the
+ * request thread has been (`auto`, the default; see SYNC_OFF_THREAD_ABOVE).
+ */
+export type AuditSync = 'auto' | 'inline' | 'pool';
+
+/**
+ * Under `auto`, the share of the last window's time the request thread spent working above which
+ * a commit's sync goes to the pool. A sync on the thread holds it for the disk's time (about a
+ * millisecond under load); where the thread has other requests' work to do (all services in one
+ * process, a busy subgraph) that hold costs every request. Where it is mostly idle, the sync on
+ * the thread is the shorter wait: a sync finished on the pool waits for its turn behind whatever
+ * execution the thread started meanwhile.
+ */
+const SYNC_OFF_THREAD_ABOVE = 0.75;
+
+/** How often, under `auto`, the request thread's busy share is read again. */
+const BUSY_WINDOW_MS = 100;
 
 /**
  * What a subgraph writes its disclosures through, on either engine: AuditWriter (over the SQLite
@@ -25,7 +47,7 @@ export interface AuditAppender {
   close(): Promise<void>;
 }
 
-/** One request's write, waiting for its transaction. */
+/** One request's write, waiting for its transaction and then for the log's sync. */
 interface Pending extends ChainAppend {
   resolve(): void;
   reject(error: Error): void;
@@ -69,8 +91,10 @@ function threadScript(): string {
  * event loop: a response that waits for its record waits for the commit only, not for another
  * thread to be scheduled, nor for its turn behind later requests' work. The appends of one turn
  * commit in one transaction (group commit), and so do writes that waited for the lock. A commit
- * appends to the write-ahead log and syncs it (synchronous=FULL), so a record a response waited
- * for is on the disk.
+ * appends to the write-ahead log, and no append resolves before a sync of the log that began
+ * after its commit has finished, so a record a response waited for is on the disk. The sync runs
+ * on the request thread or on libuv's pool (AuditSync); syncs on the pool run one at a time, and
+ * the commits made while one runs share the next.
  *
  * The request thread never blocks on SQLite's lock: its connection does not wait for the lock
  * (busy_timeout 0) and does not checkpoint, and a write that finds the lock taken (by the filing
@@ -93,6 +117,16 @@ export class AuditWriter implements AuditAppender {
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => undefined;
   #filing: Worker | null = null;
+  /** The write-ahead log, opened for syncing it. */
+  #log: number | null = null;
+  /** Committed writes waiting for a sync on the pool that begins after their commit. */
+  #unsynced: Pending[] = [];
+  /** Whether a sync runs on the pool. */
+  #syncing = false;
+  /** Under `auto`: the request thread's busy time when last read, and whether it was busy then. */
+  #busySince: EventLoopUtilization | null = null;
+  #busyReadAt = 0;
+  #busy = false;
   /** Commits the filing thread has not heard of yet, and the timer that tells it. */
   #untold: Committed[] = [];
   #tellTimer: NodeJS.Timeout | null = null;
@@ -104,6 +138,8 @@ export class AuditWriter implements AuditAppender {
       logger: Logger;
       timeoutMs?: number;
       timerScale?: number;
+      /** Where the log's sync runs (default `auto`). */
+      sync?: AuditSync;
     },
   ) {
     if (options.file === ':memory:')
@@ -164,6 +200,8 @@ export class AuditWriter implements AuditAppender {
     await this.#database?.close();
     this.#database = null;
     this.#store = null;
+    if (this.#log !== null) fs.closeSync(this.#log);
+    this.#log = null;
   }
 
   /** Opens the audit (once at a time); a failure is reported to the writes waiting for it. */
@@ -174,10 +212,12 @@ export class AuditWriter implements AuditAppender {
         const database = await openSqlite<AuditTables>(this.options.file, auditMigrations);
         database.sqlite.pragma('busy_timeout = 0');
         database.sqlite.pragma('wal_autocheckpoint = 0');
-        // A commit syncs the write-ahead log before it returns: a disclosure's record must survive
-        // the machine losing power, not only the process crashing (synchronous=NORMAL, the other
-        // databases' setting, syncs the log only at checkpoints).
-        database.sqlite.pragma('synchronous = FULL');
+        // A disclosure's record must survive the machine losing power, not only the process
+        // crashing: SQLite's commits here only write the log (synchronous=NORMAL, which keeps the
+        // database consistent but syncs the log only at checkpoints), and the writer syncs the log
+        // itself before any append resolves (#sync), on this thread or on the pool.
+        database.sqlite.pragma('synchronous = NORMAL');
+        this.#log = fs.openSync(`${this.options.file}-wal`, 'r');
         this.#database = database;
         this.#store = new AuditStore(database, this.options.key);
         this.#state = 'ready';
@@ -217,22 +257,24 @@ export class AuditWriter implements AuditAppender {
       },
     };
     const busy: Pending[] = [];
+    const done: Pending[] = [];
     try {
       store.appendAll(writes, note);
-      for (const w of writes) w.resolve();
+      done.push(...writes);
     } catch (error) {
       if (isDatabaseBusy(error)) busy.push(...writes);
       else
         for (const w of writes) {
           try {
             store.appendAll([w], note);
-            w.resolve();
+            done.push(w);
           } catch (alone) {
             if (isDatabaseBusy(alone)) busy.push(w);
             else w.reject(asError(alone));
           }
         }
     }
+    if (done.length > 0) this.#sync(done);
     if (committed.length > 0) this.#file(committed);
     const now = Date.now();
     for (const w of busy) {
@@ -255,7 +297,64 @@ export class AuditWriter implements AuditAppender {
       return;
     }
     this.#running = false;
-    this.#markIdle();
+    if (!this.#syncing) this.#markIdle();
+  }
+
+  /**
+   * Resolves committed writes once the log is synced (rejects them if the sync fails: the caller
+   * then redacts). On the request thread the sync covers every commit made so far; on the pool it
+   * begins only once the one running has ended, and covers the writes committed before it begins.
+   */
+  #sync(committed: Pending[]): void {
+    const log = this.#log;
+    if (log === null) {
+      for (const w of committed) w.reject(new Error('the audit log is not open'));
+      return;
+    }
+    if (!this.#offThread()) {
+      try {
+        fs.fdatasyncSync(log);
+      } catch (error) {
+        for (const w of committed) w.reject(asError(error));
+        return;
+      }
+      for (const w of committed) w.resolve();
+      return;
+    }
+    this.#unsynced.push(...committed);
+    if (!this.#syncing) this.#syncOnPool(log);
+  }
+
+  #syncOnPool(log: number): void {
+    const group = this.#unsynced;
+    this.#unsynced = [];
+    this.#syncing = true;
+    fs.fdatasync(log, (error) => {
+      for (const w of group) {
+        if (error) w.reject(asError(error));
+        else w.resolve();
+      }
+      if (this.#unsynced.length > 0 && this.#log !== null) return this.#syncOnPool(this.#log);
+      this.#syncing = false;
+      if (!this.#running) this.#markIdle();
+    });
+  }
+
+  /** Whether this commit's sync goes to the pool (AuditSync). */
+  #offThread(): boolean {
+    const policy = this.options.sync ?? 'auto';
+    if (policy !== 'auto') return policy === 'pool';
+    const now = performance.now();
+    if (now - this.#busyReadAt >= BUSY_WINDOW_MS) {
+      const total = performance.eventLoopUtilization();
+      const window = this.#busySince
+        ? performance.eventLoopUtilization(total, this.#busySince)
+        : total;
+      this.#busy = window.utilization > SYNC_OFF_THREAD_ABOVE;
+      this.#busySince = total;
+      this.#busyReadAt = now;
+    }
+    return this.#busy;
   }
 
   /**
