@@ -88,13 +88,13 @@ function threadScript(): string {
 
 /**
  * Appends disclosure records to the SQLite audit from the request thread, in the same turn of the
- * event loop: a response that waits for its record waits for the commit only, not for another
- * thread to be scheduled, nor for its turn behind later requests' work. The appends of one turn
- * commit in one transaction (group commit), and so do writes that waited for the lock. A commit
- * appends to the write-ahead log, and no append resolves before a sync of the log that began
- * after its commit has finished, so a record a response waited for is on the disk. The sync runs
- * on the request thread or on libuv's pool (AuditSync); syncs on the pool run one at a time, and
- * the commits made while one runs share the next.
+ * event loop: a response that waits for its record waits for the commit and the log's sync, not
+ * for another thread to run its transaction, nor for its turn behind later requests' work. The
+ * appends of one turn commit in one transaction (group commit), and so do writes that waited for
+ * the lock. A commit appends to the write-ahead log, and no append resolves before a sync of the
+ * log that began after its commit has finished, so a record a response waited for is on the disk.
+ * The sync runs on the request thread or on libuv's pool (AuditSync); syncs on the pool run one at
+ * a time, and the commits made while one runs share the next.
  *
  * The request thread never blocks on SQLite's lock: its connection does not wait for the lock
  * (busy_timeout 0) and does not checkpoint, and a write that finds the lock taken (by the filing
@@ -217,7 +217,12 @@ export class AuditWriter implements AuditAppender {
         // database consistent but syncs the log only at checkpoints), and the writer syncs the log
         // itself before any append resolves (#sync), on this thread or on the pool.
         database.sqlite.pragma('synchronous = NORMAL');
-        this.#log = fs.openSync(`${this.options.file}-wal`, 'r');
+        try {
+          this.#log = fs.openSync(`${this.options.file}-wal`, 'r');
+        } catch (error) {
+          await database.close();
+          throw error;
+        }
         this.#database = database;
         this.#store = new AuditStore(database, this.options.key);
         this.#state = 'ready';
