@@ -339,7 +339,11 @@ export class AuditWriter implements AuditAppender {
         if (error) w.reject(asError(error));
         else w.resolve();
       }
-      if (this.#unsynced.length > 0 && this.#log !== null) return this.#syncOnPool(this.#log);
+      if (this.#unsynced.length > 0) {
+        if (this.#log !== null) return this.#syncOnPool(this.#log);
+        for (const w of this.#unsynced) w.reject(new Error('the audit log is not open'));
+        this.#unsynced = [];
+      }
       this.#syncing = false;
       if (!this.#running) this.#markIdle();
     });
