@@ -185,6 +185,28 @@ describe('the patron index is checked and purged with the chain', () => {
 });
 
 describe('the audit writer', () => {
+  it('syncing on the thread pool, answers every append and closes only once the syncs are done', async () => {
+    const writer = new AuditWriter({
+      file: path.join(dir, 'audit.db'),
+      key: KEY,
+      logger: createLogger('test', 'silent'),
+      sync: 'pool',
+    });
+    await writer.append('circulation', wire([entry('pat_a')]));
+    // A second append while the first's sync may still run, then close at once: both are answered,
+    // and close waits for the sync rather than closing the log under it.
+    const appends = [
+      writer.append('circulation', wire([entry('pat_b')])),
+      writer.append('circulation', wire([entry('pat_c')])),
+    ];
+    const closed = writer.close();
+    await expect(Promise.all(appends)).resolves.toBeDefined();
+    await closed;
+    await expect(writer.append('circulation', wire([entry('pat_d')]))).rejects.toThrow(/closed/);
+    expect(await requestIdsOf('pat_c')).toHaveLength(1);
+    expect(store.verify('circulation').broken).toBeNull();
+  });
+
   it('answers once the records are committed, and fails (for redaction) when they cannot be', async () => {
     const writer = new AuditWriter({
       file: path.join(dir, 'audit.db'),

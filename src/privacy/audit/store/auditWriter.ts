@@ -174,7 +174,8 @@ export class AuditWriter implements AuditAppender {
       this.#queue.push({ chain, batches, resolve, reject, deadline });
       if (this.#running) return;
       this.#running = true;
-      this.#idle = new Promise((done) => (this.#markIdle = done));
+      // Idle means no flush and no sync on the pool: while a sync runs, the writer is not idle yet.
+      if (!this.#syncing) this.#idle = new Promise((done) => (this.#markIdle = done));
       // Every append of this turn of the event loop joins one transaction, committed once its I/O
       // callbacks have run (the check phase): the followers of a shared execution, read in one poll,
       // commit together, and their responses wait for one sync, not one each.
