@@ -193,7 +193,7 @@ describe('the audit writer', () => {
       sync: 'pool',
     });
     await writer.append('circulation', wire([entry('pat_a')]));
-    // A second append while the first's sync may still run, then close at once: both are answered,
+    // Two more appends while the first's sync may still run, then close at once: both are answered,
     // and close waits for the sync rather than closing the log under it.
     const appends = [
       writer.append('circulation', wire([entry('pat_b')])),
